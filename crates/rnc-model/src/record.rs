@@ -1,0 +1,186 @@
+//! The pseudonymised source record: one row of one feed after ingestion.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{BasisOfDiagnosis, Morphology, PartialDate, Sex, Topography};
+
+/// The kind of source a feed comes from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum SourceKind {
+    /// A regional (local) cancer registry's tumour extract.
+    RegistryExtract,
+    /// A hospital stay from the national discharge database (PMSI),
+    /// diagnoses coded in ICD-10.
+    HospitalStay,
+    /// A pathology report, coded in ICD-O-3.
+    PathologyReport,
+    /// A death record (CépiDc) with the ICD-10 underlying cause.
+    DeathRecord,
+}
+
+impl SourceKind {
+    /// Every kind, in the order feeds are listed.
+    pub const ALL: [SourceKind; 4] = [
+        SourceKind::RegistryExtract,
+        SourceKind::HospitalStay,
+        SourceKind::PathologyReport,
+        SourceKind::DeathRecord,
+    ];
+
+    /// The name used on the command line, in tables and in record ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::RegistryExtract => "registry_extract",
+            SourceKind::HospitalStay => "hospital_stay",
+            SourceKind::PathologyReport => "pathology_report",
+            SourceKind::DeathRecord => "death_record",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SourceKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<SourceKind, String> {
+        SourceKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> =
+                    SourceKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown source kind '{text}' (expected one of: {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// What was found in a record's NIR field, without the NIR itself.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum NirStatus {
+    /// A well-formed NIR whose key matches; it carries linkage weight.
+    Valid,
+    /// A well-formed provisional number (sex digit 7 or 8).
+    Provisional,
+    /// Present but malformed or with a wrong key; carries no evidence.
+    Invalid,
+    /// Empty field.
+    Missing,
+}
+
+impl NirStatus {
+    /// The label used in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            NirStatus::Valid => "valid",
+            NirStatus::Provisional => "provisional",
+            NirStatus::Invalid => "invalid",
+            NirStatus::Missing => "missing",
+        }
+    }
+
+    /// Reads back a label written by [`NirStatus::label`].
+    pub fn from_label(label: &str) -> Option<NirStatus> {
+        [
+            NirStatus::Valid,
+            NirStatus::Provisional,
+            NirStatus::Invalid,
+            NirStatus::Missing,
+        ]
+        .into_iter()
+        .find(|s| s.label() == label)
+    }
+}
+
+/// One source row after validation and pseudonymisation.
+///
+/// No field holds a clear identifier. NIR, names and the birth date are
+/// present only as keyed pseudonyms (lowercase hex HMAC-SHA-256) and, for
+/// names, as keyed Bloom-filter encodings that allow approximate
+/// comparison. The age at the record's event is kept in completed years
+/// because rates and checks need it and it does not reveal the birth date.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SourceRecord {
+    /// Unique id: `<source kind>/<the source's own record id>`.
+    pub record_id: String,
+    /// Ingestion batch that loaded the record.
+    pub batch_id: String,
+    /// Source kind; `None` only in a default-constructed value.
+    pub source_kind: Option<SourceKind>,
+    /// Source file name (no directory).
+    pub source_file: String,
+    /// Line in the source file where the record starts, from 1.
+    pub source_line: u64,
+
+    /// What the NIR field held.
+    pub nir_status: Option<NirStatus>,
+    /// Keyed pseudonym of the NIR, set only when the NIR is valid.
+    pub nir_pseudonym: Option<String>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Keyed pseudonym of the complete birth date.
+    pub birth_date_pseudonym: Option<String>,
+    /// Keyed pseudonym of the birth date with day and month swapped, set
+    /// when both are 12 or less, so that a transposed date still matches.
+    pub birth_date_swapped_pseudonym: Option<String>,
+    /// Keyed pseudonyms of the birth year, month and day taken one by one,
+    /// so that a date wrong in one part can be recognised.
+    pub birth_year_pseudonym: Option<String>,
+    /// See [`SourceRecord::birth_year_pseudonym`].
+    pub birth_month_pseudonym: Option<String>,
+    /// See [`SourceRecord::birth_year_pseudonym`].
+    pub birth_day_pseudonym: Option<String>,
+    /// Keyed pseudonym of the normalised birth surname.
+    pub birth_name_pseudonym: Option<String>,
+    /// Keyed pseudonym of the normalised usage (married) name.
+    pub usage_name_pseudonym: Option<String>,
+    /// Keyed pseudonym of the normalised first name.
+    pub first_name_pseudonym: Option<String>,
+    /// Keyed Bloom-filter encoding of the birth surname's bigrams.
+    pub birth_name_bloom: Option<Vec<u8>>,
+    /// Keyed Bloom-filter encoding of the usage name's bigrams.
+    pub usage_name_bloom: Option<Vec<u8>>,
+    /// Keyed Bloom-filter encoding of the first name's bigrams.
+    pub first_name_bloom: Option<Vec<u8>>,
+
+    /// Département of residence (INSEE code, `2A`/`2B` for Corsica).
+    pub departement: Option<String>,
+    /// The record's own dated event: incidence date for a registry
+    /// extract, admission for a hospital stay, specimen for a pathology
+    /// report, death for a death record.
+    pub event_date: Option<PartialDate>,
+    /// Age in completed years at the event date.
+    pub age_at_event: Option<u16>,
+    /// Date of death, when the record states one.
+    pub death_date: Option<PartialDate>,
+    /// Date of last contact (registry extract).
+    pub last_contact_date: Option<PartialDate>,
+
+    /// ICD-O-3 topography, when the source codes one.
+    pub topography: Option<Topography>,
+    /// ICD-O-3 morphology, when the source codes one.
+    pub morphology: Option<Morphology>,
+    /// ICD-10 code of the record: the main diagnosis of a hospital stay or
+    /// the underlying cause of death.
+    pub icd10: Option<String>,
+    /// Further ICD-10 codes (associated diagnoses or causes).
+    pub icd10_other: Vec<String>,
+    /// Basis of diagnosis stated or implied by the source.
+    pub basis_of_diagnosis: Option<BasisOfDiagnosis>,
+    /// Establishment (FINESS) or laboratory that sent the record.
+    pub establishment: Option<String>,
+}

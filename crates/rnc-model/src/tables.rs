@@ -1,0 +1,375 @@
+//! Arrow schemas of the staged and released source-record table, and
+//! conversion between [`SourceRecord`] values and record batches.
+//!
+//! Column names and types are the contract between stages and with users
+//! who read the Parquet files from R or Python: code values are written in
+//! their usual text form (`C18.7`, `8140`), dates as ISO 8601 text that
+//! drops unknown parts (`2021-03`), and sex as `male`, `female` or
+//! `unknown`.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BinaryBuilder, Int32Builder, StringBuilder, UInt8Builder, UInt16Builder,
+    UInt64Builder,
+};
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, Int32Array, RecordBatch, StringArray,
+    UInt8Array, UInt16Array, UInt64Array,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+
+use crate::{
+    BasisOfDiagnosis, Behaviour, Morphology, NirStatus, PartialDate, Sex,
+    SourceKind, SourceRecord, Topography,
+};
+
+/// Separator of the codes in the `icd10_other` column.
+pub const CODE_LIST_SEPARATOR: char = '|';
+
+/// Schema of the staged source-record table.
+pub fn source_record_schema() -> SchemaRef {
+    use DataType::{Binary, Int32, UInt8, UInt16, UInt64, Utf8};
+    let text = |name: &str, nullable: bool| Field::new(name, Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("record_id", false),
+        text("batch_id", false),
+        text("source_kind", false),
+        text("source_file", false),
+        Field::new("source_line", UInt64, false),
+        text("nir_status", false),
+        text("nir_pseudonym", true),
+        text("sex", false),
+        text("birth_date_pseudonym", true),
+        text("birth_date_swapped_pseudonym", true),
+        text("birth_year_pseudonym", true),
+        text("birth_month_pseudonym", true),
+        text("birth_day_pseudonym", true),
+        text("birth_name_pseudonym", true),
+        text("usage_name_pseudonym", true),
+        text("first_name_pseudonym", true),
+        Field::new("birth_name_bloom", Binary, true),
+        Field::new("usage_name_bloom", Binary, true),
+        Field::new("first_name_bloom", Binary, true),
+        text("departement", true),
+        text("event_date", true),
+        Field::new("event_year", Int32, true),
+        Field::new("age_at_event", UInt16, true),
+        text("death_date", true),
+        text("last_contact_date", true),
+        text("topography", true),
+        text("morphology", true),
+        Field::new("behaviour", UInt8, true),
+        Field::new("grade", UInt8, true),
+        text("icd10", true),
+        text("icd10_other", true),
+        Field::new("basis_of_diagnosis", UInt8, true),
+        text("establishment", true),
+    ]))
+}
+
+/// Converts source records to one record batch with
+/// [`source_record_schema`].
+///
+/// # Errors
+///
+/// Only if Arrow rejects the arrays, which would be a bug in this
+/// function.
+pub fn source_records_to_batch(
+    records: &[SourceRecord],
+) -> Result<RecordBatch, ArrowError> {
+    let n = records.len();
+    let texts = |f: &dyn Fn(&SourceRecord) -> Option<String>| -> ArrayRef {
+        let mut b = StringBuilder::with_capacity(n, n * 16);
+        for r in records {
+            b.append_option(f(r));
+        }
+        Arc::new(b.finish())
+    };
+    let blooms = |f: &dyn Fn(&SourceRecord) -> Option<&Vec<u8>>| -> ArrayRef {
+        let mut b = BinaryBuilder::with_capacity(n, n * 64);
+        for r in records {
+            b.append_option(f(r));
+        }
+        Arc::new(b.finish())
+    };
+    let small = |f: &dyn Fn(&SourceRecord) -> Option<u8>| -> ArrayRef {
+        let mut b = UInt8Builder::with_capacity(n);
+        for r in records {
+            b.append_option(f(r));
+        }
+        Arc::new(b.finish())
+    };
+    let mut lines = UInt64Builder::with_capacity(n);
+    let mut years = Int32Builder::with_capacity(n);
+    let mut ages = UInt16Builder::with_capacity(n);
+    for r in records {
+        lines.append_value(r.source_line);
+        years.append_option(r.event_date.map(|d| d.year()));
+        ages.append_option(r.age_at_event);
+    }
+    let iso = |d: &Option<PartialDate>| d.map(|d| d.to_iso());
+    let columns: Vec<ArrayRef> = vec![
+        texts(&|r| Some(r.record_id.clone())),
+        texts(&|r| Some(r.batch_id.clone())),
+        texts(&|r| Some(r.source_kind.map_or("", |k| k.name()).to_string())),
+        texts(&|r| Some(r.source_file.clone())),
+        Arc::new(lines.finish()),
+        texts(&|r| {
+            Some(r.nir_status.unwrap_or(NirStatus::Missing).label().to_string())
+        }),
+        texts(&|r| r.nir_pseudonym.clone()),
+        texts(&|r| Some(r.sex.unwrap_or(Sex::Unknown).label().to_string())),
+        texts(&|r| r.birth_date_pseudonym.clone()),
+        texts(&|r| r.birth_date_swapped_pseudonym.clone()),
+        texts(&|r| r.birth_year_pseudonym.clone()),
+        texts(&|r| r.birth_month_pseudonym.clone()),
+        texts(&|r| r.birth_day_pseudonym.clone()),
+        texts(&|r| r.birth_name_pseudonym.clone()),
+        texts(&|r| r.usage_name_pseudonym.clone()),
+        texts(&|r| r.first_name_pseudonym.clone()),
+        blooms(&|r| r.birth_name_bloom.as_ref()),
+        blooms(&|r| r.usage_name_bloom.as_ref()),
+        blooms(&|r| r.first_name_bloom.as_ref()),
+        texts(&|r| r.departement.clone()),
+        texts(&|r| iso(&r.event_date)),
+        Arc::new(years.finish()),
+        Arc::new(ages.finish()),
+        texts(&|r| iso(&r.death_date)),
+        texts(&|r| iso(&r.last_contact_date)),
+        texts(&|r| r.topography.map(|t| t.to_string())),
+        texts(&|r| r.morphology.map(|m| format!("{:04}", m.histology()))),
+        small(&|r| r.morphology.map(|m| m.behaviour().code())),
+        small(&|r| r.morphology.and_then(|m| m.grade())),
+        texts(&|r| r.icd10.clone()),
+        texts(&|r| {
+            if r.icd10_other.is_empty() {
+                None
+            } else {
+                Some(r.icd10_other.join(&CODE_LIST_SEPARATOR.to_string()))
+            }
+        }),
+        small(&|r| r.basis_of_diagnosis.map(|b| b.code())),
+        texts(&|r| r.establishment.clone()),
+    ];
+    RecordBatch::try_new(source_record_schema(), columns)
+}
+
+/// Reads source records back from a batch that has the columns of
+/// [`source_record_schema`] (extra columns, such as the person and tumour
+/// ids of a release, are ignored).
+///
+/// # Errors
+///
+/// [`ArrowError::SchemaError`] when a column is missing or has another
+/// type, and [`ArrowError::ParseError`] when a code or date does not parse,
+/// naming the column and row.
+pub fn batch_to_source_records(
+    batch: &RecordBatch,
+) -> Result<Vec<SourceRecord>, ArrowError> {
+    let c = Columns { batch };
+    let record_id = c.text("record_id")?;
+    let batch_id = c.text("batch_id")?;
+    let kind = c.text("source_kind")?;
+    let file = c.text("source_file")?;
+    let line = c.get::<UInt64Array>("source_line")?;
+    let nir_status = c.text("nir_status")?;
+    let nir = c.text("nir_pseudonym")?;
+    let sex = c.text("sex")?;
+    let bd = c.text("birth_date_pseudonym")?;
+    let bd_swapped = c.text("birth_date_swapped_pseudonym")?;
+    let by = c.text("birth_year_pseudonym")?;
+    let bm = c.text("birth_month_pseudonym")?;
+    let bday = c.text("birth_day_pseudonym")?;
+    let birth_name = c.text("birth_name_pseudonym")?;
+    let usage_name = c.text("usage_name_pseudonym")?;
+    let first_name = c.text("first_name_pseudonym")?;
+    let birth_name_bloom = c.get::<BinaryArray>("birth_name_bloom")?;
+    let usage_name_bloom = c.get::<BinaryArray>("usage_name_bloom")?;
+    let first_name_bloom = c.get::<BinaryArray>("first_name_bloom")?;
+    let departement = c.text("departement")?;
+    let event_date = c.text("event_date")?;
+    let _ = c.get::<Int32Array>("event_year")?;
+    let age = c.get::<UInt16Array>("age_at_event")?;
+    let death_date = c.text("death_date")?;
+    let last_contact = c.text("last_contact_date")?;
+    let topography = c.text("topography")?;
+    let morphology = c.text("morphology")?;
+    let behaviour = c.get::<UInt8Array>("behaviour")?;
+    let grade = c.get::<UInt8Array>("grade")?;
+    let icd10 = c.text("icd10")?;
+    let icd10_other = c.text("icd10_other")?;
+    let basis = c.get::<UInt8Array>("basis_of_diagnosis")?;
+    let establishment = c.text("establishment")?;
+
+    let opt_text = |a: &StringArray, i: usize| {
+        a.is_valid(i).then(|| a.value(i).to_string())
+    };
+    let opt_bytes = |a: &BinaryArray, i: usize| {
+        a.is_valid(i).then(|| a.value(i).to_vec())
+    };
+    let bad = |column: &str, row: usize, what: String| {
+        ArrowError::ParseError(format!("column {column}, row {row}: {what}"))
+    };
+    let date = |a: &StringArray, column: &str, i: usize| {
+        if a.is_null(i) {
+            return Ok(None);
+        }
+        PartialDate::parse(a.value(i)).map_err(|e| bad(column, i, e.to_string()))
+    };
+
+    let mut records = Vec::with_capacity(batch.num_rows());
+    for i in 0..batch.num_rows() {
+        let source_kind = kind
+            .value(i)
+            .parse::<SourceKind>()
+            .map_err(|e| bad("source_kind", i, e))?;
+        let morphology_value = match opt_text(morphology, i) {
+            None => None,
+            Some(text) => {
+                let histology = Morphology::parse_histology(&text)
+                    .map_err(|e| bad("morphology", i, e.to_string()))?;
+                let behaviour_code = if behaviour.is_valid(i) {
+                    behaviour.value(i)
+                } else {
+                    9
+                };
+                let b = Behaviour::from_code(behaviour_code)
+                    .map_err(|e| bad("behaviour", i, e.to_string()))?;
+                let g = grade.is_valid(i).then(|| grade.value(i));
+                Some(
+                    Morphology::new(histology, b, g)
+                        .map_err(|e| bad("morphology", i, e.to_string()))?,
+                )
+            }
+        };
+        let topography_value = match opt_text(topography, i) {
+            None => None,
+            Some(text) => Some(
+                text.parse::<Topography>()
+                    .map_err(|e| bad("topography", i, e.to_string()))?,
+            ),
+        };
+        let basis_value = if basis.is_valid(i) {
+            Some(
+                BasisOfDiagnosis::from_code(basis.value(i))
+                    .map_err(|e| bad("basis_of_diagnosis", i, e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        records.push(SourceRecord {
+            record_id: record_id.value(i).to_string(),
+            batch_id: batch_id.value(i).to_string(),
+            source_kind: Some(source_kind),
+            source_file: file.value(i).to_string(),
+            source_line: line.value(i),
+            nir_status: NirStatus::from_label(nir_status.value(i)),
+            nir_pseudonym: opt_text(nir, i),
+            sex: Sex::from_label(sex.value(i)),
+            birth_date_pseudonym: opt_text(bd, i),
+            birth_date_swapped_pseudonym: opt_text(bd_swapped, i),
+            birth_year_pseudonym: opt_text(by, i),
+            birth_month_pseudonym: opt_text(bm, i),
+            birth_day_pseudonym: opt_text(bday, i),
+            birth_name_pseudonym: opt_text(birth_name, i),
+            usage_name_pseudonym: opt_text(usage_name, i),
+            first_name_pseudonym: opt_text(first_name, i),
+            birth_name_bloom: opt_bytes(birth_name_bloom, i),
+            usage_name_bloom: opt_bytes(usage_name_bloom, i),
+            first_name_bloom: opt_bytes(first_name_bloom, i),
+            departement: opt_text(departement, i),
+            event_date: date(event_date, "event_date", i)?,
+            age_at_event: age.is_valid(i).then(|| age.value(i)),
+            death_date: date(death_date, "death_date", i)?,
+            last_contact_date: date(last_contact, "last_contact_date", i)?,
+            topography: topography_value,
+            morphology: morphology_value,
+            icd10: opt_text(icd10, i),
+            icd10_other: opt_text(icd10_other, i)
+                .map(|t| {
+                    t.split(CODE_LIST_SEPARATOR).map(str::to_string).collect()
+                })
+                .unwrap_or_default(),
+            basis_of_diagnosis: basis_value,
+            establishment: opt_text(establishment, i),
+        });
+    }
+    Ok(records)
+}
+
+/// Typed column look-up with errors that name the column.
+struct Columns<'a> {
+    batch: &'a RecordBatch,
+}
+
+impl<'a> Columns<'a> {
+    fn get<T: 'static>(&self, name: &str) -> Result<&'a T, ArrowError> {
+        let column = self.batch.column_by_name(name).ok_or_else(|| {
+            ArrowError::SchemaError(format!("column {name} is missing"))
+        })?;
+        column.as_any().downcast_ref::<T>().ok_or_else(|| {
+            ArrowError::SchemaError(format!(
+                "column {name} has type {}, not the type rnc writes",
+                column.data_type()
+            ))
+        })
+    }
+
+    fn text(&self, name: &str) -> Result<&'a StringArray, ArrowError> {
+        self.get::<StringArray>(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SourceRecord {
+        SourceRecord {
+            record_id: "pathology_report/P1".into(),
+            batch_id: "b1".into(),
+            source_kind: Some(SourceKind::PathologyReport),
+            source_file: "pathology.csv".into(),
+            source_line: 2,
+            nir_status: Some(NirStatus::Valid),
+            nir_pseudonym: Some("ab".repeat(32)),
+            sex: Some(Sex::Female),
+            birth_name_bloom: Some(vec![1, 2, 3]),
+            event_date: Some(PartialDate::parse_iso("2021-03").unwrap()),
+            age_at_event: Some(64),
+            topography: Some("C50.4".parse().unwrap()),
+            morphology: Some(
+                Morphology::new(8500, Behaviour::Malignant, Some(2)).unwrap(),
+            ),
+            icd10: Some("C50.4".into()),
+            icd10_other: vec!["C77.3".into(), "Z51.1".into()],
+            basis_of_diagnosis: Some(BasisOfDiagnosis::HistologyOfPrimary),
+            ..SourceRecord::default()
+        }
+    }
+
+    #[test]
+    fn round_trip_through_arrow() {
+        let records = vec![sample(), SourceRecord {
+            record_id: "death_record/D9".into(),
+            source_kind: Some(SourceKind::DeathRecord),
+            ..SourceRecord::default()
+        }];
+        let batch = source_records_to_batch(&records).unwrap();
+        assert_eq!(batch.num_rows(), 2);
+        let back = batch_to_source_records(&batch).unwrap();
+        assert_eq!(back[0], records[0]);
+        assert_eq!(back[1].record_id, "death_record/D9");
+        assert_eq!(back[1].sex, Some(Sex::Unknown));
+        assert_eq!(back[1].nir_status, Some(NirStatus::Missing));
+    }
+
+    #[test]
+    fn missing_column_is_named() {
+        let batch = source_records_to_batch(&[sample()]).unwrap();
+        let trimmed = batch.project(&[0, 1]).unwrap();
+        let err = batch_to_source_records(&trimmed).unwrap_err();
+        assert!(err.to_string().contains("column source_kind is missing"));
+    }
+}
