@@ -1,0 +1,77 @@
+//! The catalogue: one JSON file listing what the registry holds.
+
+use serde::{Deserialize, Serialize};
+
+/// What the registry directory holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Catalogue {
+    /// Version of this file's layout; 1 for now.
+    pub format_version: u32,
+    /// Ingested batches, in ingestion order.
+    pub batches: Vec<BatchEntry>,
+    /// SHA-256 of the population table in use, and where it came from.
+    pub population: Option<TableEntry>,
+    /// Releases, oldest first.
+    pub releases: Vec<ReleaseEntry>,
+}
+
+/// One ingested file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BatchEntry {
+    /// Batch id, e.g. `B000003`.
+    pub batch_id: String,
+    /// Source kind name, e.g. `hospital_stay`.
+    pub source_kind: String,
+    /// Name of the ingested file (no directory).
+    pub source_file: String,
+    /// SHA-256 of the file's bytes, to refuse loading the same file twice.
+    pub input_sha256: String,
+    /// Data rows read (header excluded).
+    pub rows_read: u64,
+    /// Rows accepted into `source_records.parquet`.
+    pub rows_accepted: u64,
+    /// Rows written to `quarantine.parquet`.
+    pub rows_quarantined: u64,
+    /// Fingerprint of the pseudonymisation key used (not the key).
+    pub key_fingerprint: String,
+    /// UTC time of ingestion, RFC 3339.
+    pub ingested_at: String,
+}
+
+/// One Parquet table of a release, or the population table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TableEntry {
+    /// Table name, e.g. `tumours`.
+    pub name: String,
+    /// File name inside the release folder.
+    pub file: String,
+    /// Number of rows.
+    pub rows: u64,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// One immutable release.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReleaseEntry {
+    /// Release id, e.g. `R0002`.
+    pub release_id: String,
+    /// UTC creation time, RFC 3339.
+    pub created_at: String,
+    /// Batches the release was built from.
+    pub batches: Vec<String>,
+    /// SHA-256 over the inputs: the batches' input hashes, the key
+    /// fingerprint, the population table and the settings of each stage.
+    /// Two releases with the same value were built from the same inputs
+    /// and have identical tables.
+    pub inputs_sha256: String,
+    /// The release's tables.
+    pub tables: Vec<TableEntry>,
+}
+
+impl ReleaseEntry {
+    /// The table entry named `name`.
+    pub fn table(&self, name: &str) -> Option<&TableEntry> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}

@@ -1,0 +1,152 @@
+//! Reading and writing Parquet tables.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+
+/// Writes `batches` to a Parquet file (zstd-compressed) at `path`, through
+/// a temporary file renamed into place. Returns the number of rows.
+///
+/// An empty `batches` writes an empty table with `schema`.
+///
+/// # Errors
+///
+/// [`Error::Io`] or [`Error::Parquet`] naming the file.
+pub fn write_parquet(
+    path: &Path,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<u64, Error> {
+    let temporary = path.with_extension("parquet.partial");
+    let file = File::create(&temporary).map_err(Error::io(&temporary))?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_created_by("rnc".to_string())
+        .build();
+    let parquet_error = |source| Error::Parquet { path: path.to_path_buf(), source };
+    let mut writer = ArrowWriter::try_new(file, schema, Some(properties))
+        .map_err(parquet_error)?;
+    let mut rows = 0;
+    for batch in batches {
+        writer.write(batch).map_err(parquet_error)?;
+        rows += batch.num_rows() as u64;
+    }
+    let file = writer.into_inner().map_err(parquet_error)?;
+    file.sync_all().map_err(Error::io(&temporary))?;
+    std::fs::rename(&temporary, path).map_err(Error::io(path))?;
+    Ok(rows)
+}
+
+/// Reads every batch of a Parquet file.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be opened, [`Error::Parquet`] when
+/// it is not a readable Parquet file.
+pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, Error> {
+    let file = File::open(path).map_err(Error::io(path))?;
+    let parquet_error = |source| Error::Parquet { path: path.to_path_buf(), source };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(parquet_error)?
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(parquet_error)?;
+    let mut batches = Vec::new();
+    for batch in reader {
+        batches.push(batch?);
+    }
+    Ok(batches)
+}
+
+/// Concatenates batches into one (an empty batch of `schema` when there are
+/// none).
+///
+/// # Errors
+///
+/// [`Error::Arrow`] when the schemas differ.
+pub fn concat(schema: SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch, Error> {
+    Ok(arrow::compute::concat_batches(&schema, batches)?)
+}
+
+/// SHA-256 of a file's bytes, lowercase hex.
+///
+/// # Errors
+///
+/// [`Error::Io`] naming the file.
+pub fn file_sha256(path: &Path) -> Result<String, Error> {
+    let mut file = File::open(path).map_err(Error::io(path))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut HashWriter(&mut hasher)).map_err(Error::io(path))?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int32Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    #[test]
+    fn parquet_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("site", DataType::Utf8, false),
+            Field::new("cases", DataType::Int32, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["C18", "C50"])),
+                Arc::new(Int32Array::from(vec![Some(3), None])),
+            ],
+        )
+        .unwrap();
+        assert_eq!(write_parquet(&path, schema.clone(), &[batch.clone()]).unwrap(), 2);
+        let back = read_parquet(&path).unwrap();
+        assert_eq!(concat(schema, &back).unwrap(), batch);
+        assert!(!path.with_extension("parquet.partial").exists());
+    }
+
+    #[test]
+    fn same_content_same_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::fs::write(&a, b"tumour").unwrap();
+        std::fs::write(&b, b"tumour").unwrap();
+        assert_eq!(file_sha256(&a).unwrap(), file_sha256(&b).unwrap());
+        // SHA-256("abc") from FIPS 180-2, appendix B.1.
+        std::fs::write(&a, b"abc").unwrap();
+        assert_eq!(
+            file_sha256(&a).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,575 @@
+//! Opening the registry directory and writing batches, work tables and
+//! releases.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
+use crate::parquet_io::{file_sha256, read_parquet, write_parquet};
+use crate::Error;
+
+const CATALOGUE: &str = "catalogue.json";
+const LOCK: &str = ".lock";
+
+/// The stages that write intermediate tables between ingestion and
+/// release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkStage {
+    /// Record linkage: person map, scored pairs, model.
+    Link,
+    /// Tumour consolidation: tumours, checks, persons.
+    Consolidate,
+}
+
+impl WorkStage {
+    fn dir_name(self) -> &'static str {
+        match self {
+            WorkStage::Link => "link",
+            WorkStage::Consolidate => "consolidate",
+        }
+    }
+}
+
+/// A registry directory.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    root: PathBuf,
+}
+
+/// Exclusive write access to a registry, released on drop.
+#[derive(Debug)]
+pub struct RegistryLock {
+    path: PathBuf,
+}
+
+impl Drop for RegistryLock {
+    fn drop(&mut self) {
+        // Nothing useful can be done if removal fails; the next writer's
+        // error message says how to remove a stale lock.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+impl Registry {
+    /// Opens the registry at `root`, creating the directory and an empty
+    /// catalogue if there is none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the directory cannot be created.
+    pub fn open_or_create(root: &Path) -> Result<Registry, Error> {
+        fs::create_dir_all(root).map_err(Error::io(root))?;
+        let registry = Registry { root: root.to_path_buf() };
+        if !registry.catalogue_path().exists() {
+            let catalogue = Catalogue { format_version: 1, ..Catalogue::default() };
+            registry.write_catalogue(&catalogue)?;
+        }
+        Ok(registry)
+    }
+
+    /// Opens an existing registry.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when `root` holds no catalogue.
+    pub fn open(root: &Path) -> Result<Registry, Error> {
+        let registry = Registry { root: root.to_path_buf() };
+        if !registry.catalogue_path().exists() {
+            return Err(Error::Invalid(format!(
+                "no registry at {}: run `rnc ingest` first or pass --registry",
+                root.display()
+            )));
+        }
+        Ok(registry)
+    }
+
+    /// The registry directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Takes the write lock, so that two rnc processes never write the
+    /// same registry at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when another process holds it.
+    pub fn lock(&self) -> Result<RegistryLock, Error> {
+        let path = self.root.join(LOCK);
+        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => {
+                writeln!(file, "{}", std::process::id()).map_err(Error::io(&path))?;
+                Ok(RegistryLock { path })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = fs::read_to_string(&path).unwrap_or_default();
+                Err(Error::Invalid(format!(
+                    "registry {} is locked by rnc process {}; if no rnc process is running, delete {}",
+                    self.root.display(),
+                    holder.trim(),
+                    path.display()
+                )))
+            }
+            Err(e) => Err(Error::Io { path, source: e }),
+        }
+    }
+
+    /// Reads the catalogue.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] or [`Error::Catalogue`].
+    pub fn catalogue(&self) -> Result<Catalogue, Error> {
+        let path = self.catalogue_path();
+        let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
+        serde_json::from_str(&text).map_err(|source| Error::Catalogue { path, source })
+    }
+
+    fn catalogue_path(&self) -> PathBuf {
+        self.root.join(CATALOGUE)
+    }
+
+    fn write_catalogue(&self, catalogue: &Catalogue) -> Result<(), Error> {
+        let path = self.catalogue_path();
+        let text = serde_json::to_string_pretty(catalogue)
+            .expect("the catalogue always serialises");
+        write_atomically(&path, text.as_bytes())
+    }
+
+    /// The id the next ingested batch will get: `B` and six digits.
+    ///
+    /// # Errors
+    ///
+    /// As [`Registry::catalogue`].
+    pub fn next_batch_id(&self) -> Result<String, Error> {
+        let count = self.catalogue()?.batches.len();
+        Ok(format!("B{:06}", count + 1))
+    }
+
+    /// The batch already loaded from a file with this SHA-256, if any.
+    ///
+    /// # Errors
+    ///
+    /// As [`Registry::catalogue`].
+    pub fn batch_with_input(&self, sha256: &str) -> Result<Option<BatchEntry>, Error> {
+        Ok(self
+            .catalogue()?
+            .batches
+            .into_iter()
+            .find(|b| b.input_sha256 == sha256))
+    }
+
+    /// Stores one ingested batch: its accepted records and its quarantined
+    /// rows, then records it in the catalogue. The batch folder is written
+    /// under a temporary name and renamed, so a batch is either wholly
+    /// present or absent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when a batch with that id exists; I/O and Parquet
+    /// errors.
+    pub fn stage_batch(
+        &self,
+        entry: BatchEntry,
+        records: (SchemaRef, &[RecordBatch]),
+        quarantine: (SchemaRef, &[RecordBatch]),
+    ) -> Result<(), Error> {
+        let _lock = self.lock()?;
+        let mut catalogue = self.catalogue()?;
+        if catalogue.batches.iter().any(|b| b.batch_id == entry.batch_id) {
+            return Err(Error::Invalid(format!(
+                "batch {} already exists in the catalogue",
+                entry.batch_id
+            )));
+        }
+        let staged = self.root.join("staged");
+        let final_dir = staged.join(&entry.batch_id);
+        let partial = staged.join(format!("{}.partial", entry.batch_id));
+        if partial.exists() {
+            fs::remove_dir_all(&partial).map_err(Error::io(&partial))?;
+        }
+        fs::create_dir_all(&partial).map_err(Error::io(&partial))?;
+        write_parquet(&partial.join("source_records.parquet"), records.0, records.1)?;
+        write_parquet(&partial.join("quarantine.parquet"), quarantine.0, quarantine.1)?;
+        fs::rename(&partial, &final_dir).map_err(Error::io(&final_dir))?;
+        catalogue.batches.push(entry);
+        self.write_catalogue(&catalogue)
+    }
+
+    /// Reads the accepted records of every staged batch, in ingestion
+    /// order.
+    ///
+    /// # Errors
+    ///
+    /// I/O and Parquet errors naming the file.
+    pub fn read_staged_records(&self) -> Result<Vec<RecordBatch>, Error> {
+        self.read_staged("source_records.parquet")
+    }
+
+    /// Reads the quarantined rows of every staged batch.
+    ///
+    /// # Errors
+    ///
+    /// I/O and Parquet errors naming the file.
+    pub fn read_quarantine(&self) -> Result<Vec<RecordBatch>, Error> {
+        self.read_staged("quarantine.parquet")
+    }
+
+    fn read_staged(&self, file: &str) -> Result<Vec<RecordBatch>, Error> {
+        let mut batches = Vec::new();
+        for entry in self.catalogue()?.batches {
+            let path = self.root.join("staged").join(&entry.batch_id).join(file);
+            batches.extend(read_parquet(&path)?);
+        }
+        Ok(batches)
+    }
+
+    /// The folder of a work stage's tables.
+    pub fn work_dir(&self, stage: WorkStage) -> PathBuf {
+        self.root.join("work").join(stage.dir_name())
+    }
+
+    /// Writes a work table, `work/<stage>/<name>.parquet`, replacing the
+    /// previous one.
+    ///
+    /// # Errors
+    ///
+    /// I/O and Parquet errors.
+    pub fn write_work_table(
+        &self,
+        stage: WorkStage,
+        name: &str,
+        schema: SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<u64, Error> {
+        let dir = self.work_dir(stage);
+        fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+        write_parquet(&dir.join(format!("{name}.parquet")), schema, batches)
+    }
+
+    /// Writes a work file other than a table, such as a model in JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`].
+    pub fn write_work_file(&self, stage: WorkStage, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        let dir = self.work_dir(stage);
+        fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+        write_atomically(&dir.join(name), bytes)
+    }
+
+    /// Reads a work table written by [`Registry::write_work_table`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] saying which command to run when the table does
+    /// not exist yet.
+    pub fn read_work_table(&self, stage: WorkStage, name: &str) -> Result<Vec<RecordBatch>, Error> {
+        let path = self.work_dir(stage).join(format!("{name}.parquet"));
+        if !path.exists() {
+            return Err(Error::Invalid(format!(
+                "{} does not exist yet: run `rnc {}` first",
+                path.display(),
+                stage.dir_name()
+            )));
+        }
+        read_parquet(&path)
+    }
+
+    /// Path of the population table.
+    pub fn population_path(&self) -> PathBuf {
+        self.root.join("population").join("population.parquet")
+    }
+
+    /// Stores the population table used for denominators, replacing the
+    /// previous one, and records its hash and origin in the catalogue.
+    ///
+    /// # Errors
+    ///
+    /// I/O and Parquet errors.
+    pub fn set_population(&self, batch: &RecordBatch, origin: &str) -> Result<(), Error> {
+        let _lock = self.lock()?;
+        let path = self.population_path();
+        let dir = path.parent().expect("population path has a parent");
+        fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        let rows = write_parquet(&path, batch.schema(), std::slice::from_ref(batch))?;
+        let mut catalogue = self.catalogue()?;
+        catalogue.population = Some(TableEntry {
+            name: "population".into(),
+            file: origin.to_string(),
+            rows,
+            sha256: file_sha256(&path)?,
+        });
+        self.write_catalogue(&catalogue)
+    }
+
+    /// The latest release.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when there is none yet.
+    pub fn latest_release(&self) -> Result<ReleaseEntry, Error> {
+        self.catalogue()?.releases.pop().ok_or_else(|| {
+            Error::Invalid(format!(
+                "registry {} has no release yet: run `rnc release` first",
+                self.root.display()
+            ))
+        })
+    }
+
+    /// The release with this id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] listing the known ids when it does not exist.
+    pub fn release(&self, release_id: &str) -> Result<ReleaseEntry, Error> {
+        let catalogue = self.catalogue()?;
+        let known: Vec<String> =
+            catalogue.releases.iter().map(|r| r.release_id.clone()).collect();
+        catalogue
+            .releases
+            .into_iter()
+            .find(|r| r.release_id == release_id)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "release {release_id} not found (known: {})",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ))
+            })
+    }
+
+    /// The folder of a release.
+    pub fn release_dir(&self, release_id: &str) -> PathBuf {
+        self.root.join("releases").join(release_id)
+    }
+
+    /// Creates a release from existing files: copies each into a new
+    /// folder `releases/R<nnnn>` as `<name>.<extension>`, writes
+    /// `manifest.json` with every file's SHA-256 (and row count for Parquet
+    /// tables; 0 for other files such as a model in JSON), makes the files read-only and adds
+    /// the release to the catalogue.
+    ///
+    /// `settings` describes the stage settings the tables were built with;
+    /// it enters the release's `inputs_sha256` with the batches' input
+    /// hashes, the key fingerprints and the population hash.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when a table is missing or there is no batch;
+    /// I/O and Parquet errors.
+    pub fn create_release(
+        &self,
+        tables: &[(&str, PathBuf)],
+        settings: &str,
+    ) -> Result<ReleaseEntry, Error> {
+        let _lock = self.lock()?;
+        let mut catalogue = self.catalogue()?;
+        if catalogue.batches.is_empty() {
+            return Err(Error::Invalid(
+                "nothing to release: the registry has no ingested batch; run `rnc ingest` first".into(),
+            ));
+        }
+        for (name, path) in tables {
+            if !path.exists() {
+                return Err(Error::Invalid(format!(
+                    "table {name} is missing ({}): run `rnc link` and `rnc consolidate` first",
+                    path.display()
+                )));
+            }
+        }
+
+        let release_id = format!("R{:04}", catalogue.releases.len() + 1);
+        let releases = self.root.join("releases");
+        let partial = releases.join(format!("{release_id}.partial"));
+        if partial.exists() {
+            fs::remove_dir_all(&partial).map_err(Error::io(&partial))?;
+        }
+        fs::create_dir_all(&partial).map_err(Error::io(&partial))?;
+
+        let mut entries = Vec::new();
+        for (name, source) in tables {
+            let extension = source.extension().and_then(|e| e.to_str()).unwrap_or("parquet");
+            let file = format!("{name}.{extension}");
+            let target = partial.join(&file);
+            fs::copy(source, &target).map_err(Error::io(&target))?;
+            let rows = if extension == "parquet" {
+                read_parquet(&target)?.iter().map(|b| b.num_rows() as u64).sum()
+            } else {
+                0
+            };
+            entries.push(TableEntry {
+                name: name.to_string(),
+                file,
+                rows,
+                sha256: file_sha256(&target)?,
+            });
+        }
+
+        let entry = ReleaseEntry {
+            release_id: release_id.clone(),
+            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            batches: catalogue.batches.iter().map(|b| b.batch_id.clone()).collect(),
+            inputs_sha256: inputs_hash(&catalogue, settings),
+            tables: entries,
+        };
+        let manifest = serde_json::to_string_pretty(&entry).expect("a release entry serialises");
+        write_atomically(&partial.join("manifest.json"), manifest.as_bytes())?;
+
+        let final_dir = self.release_dir(&release_id);
+        fs::rename(&partial, &final_dir).map_err(Error::io(&final_dir))?;
+        make_read_only(&final_dir)?;
+        catalogue.releases.push(entry.clone());
+        self.write_catalogue(&catalogue)?;
+        tracing::info!(release = %release_id, tables = entry.tables.len(), "release created");
+        Ok(entry)
+    }
+
+    /// Checks that every table of a release still has the SHA-256 recorded
+    /// when it was made. Returns the names of the tables that differ.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when a file cannot be read.
+    pub fn verify_release(&self, release: &ReleaseEntry) -> Result<Vec<String>, Error> {
+        let dir = self.release_dir(&release.release_id);
+        let mut changed = Vec::new();
+        for table in &release.tables {
+            let path = dir.join(&table.file);
+            if !path.exists() || file_sha256(&path)? != table.sha256 {
+                changed.push(table.name.clone());
+            }
+        }
+        Ok(changed)
+    }
+}
+
+fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
+    let mut hasher = Sha256::new();
+    for batch in &catalogue.batches {
+        hasher.update(batch.source_kind.as_bytes());
+        hasher.update(batch.input_sha256.as_bytes());
+        hasher.update(batch.key_fingerprint.as_bytes());
+    }
+    if let Some(population) = &catalogue.population {
+        hasher.update(population.sha256.as_bytes());
+    }
+    hasher.update(settings.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let temporary = path.with_extension("partial");
+    let mut file = fs::File::create(&temporary).map_err(Error::io(&temporary))?;
+    file.write_all(bytes).map_err(Error::io(&temporary))?;
+    file.sync_all().map_err(Error::io(&temporary))?;
+    fs::rename(&temporary, path).map_err(Error::io(path))
+}
+
+fn make_read_only(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in fs::read_dir(dir).map_err(Error::io(dir))? {
+        let path = entry.map_err(Error::io(dir))?.path();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).map_err(Error::io(&path))?;
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).map_err(Error::io(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Int32Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    fn tiny() -> (SchemaRef, RecordBatch) {
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int32, false)]));
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int32Array::from(vec![1, 2]))])
+                .unwrap();
+        (schema, batch)
+    }
+
+    fn entry(id: &str) -> BatchEntry {
+        BatchEntry {
+            batch_id: id.into(),
+            source_kind: "hospital_stay".into(),
+            source_file: "stays.csv".into(),
+            input_sha256: format!("{id}-hash"),
+            rows_read: 2,
+            rows_accepted: 2,
+            rows_quarantined: 0,
+            key_fingerprint: "f".into(),
+            ingested_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn batch_is_staged_and_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open_or_create(dir.path()).unwrap();
+        let (schema, batch) = tiny();
+        let id = registry.next_batch_id().unwrap();
+        assert_eq!(id, "B000001");
+        registry
+            .stage_batch(entry(&id), (schema.clone(), &[batch.clone()]), (schema, &[]))
+            .unwrap();
+        assert_eq!(registry.catalogue().unwrap().batches.len(), 1);
+        assert_eq!(registry.read_staged_records().unwrap()[0], batch);
+        assert!(registry.batch_with_input("B000001-hash").unwrap().is_some());
+        assert!(!dir.path().join(LOCK).exists());
+    }
+
+    #[test]
+    fn release_is_read_only_and_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open_or_create(dir.path()).unwrap();
+        let (schema, batch) = tiny();
+        registry
+            .stage_batch(entry("B000001"), (schema.clone(), &[batch.clone()]), (schema.clone(), &[]))
+            .unwrap();
+        registry
+            .write_work_table(WorkStage::Consolidate, "tumours", schema, &[batch])
+            .unwrap();
+        let source = registry.work_dir(WorkStage::Consolidate).join("tumours.parquet");
+        let release = registry.create_release(&[("tumours", source.clone())], "s").unwrap();
+        assert_eq!(release.release_id, "R0001");
+        assert_eq!(release.table("tumours").unwrap().rows, 2);
+        let file = registry.release_dir("R0001").join("tumours.parquet");
+        // Checked on the mode bits, because root may write a 0444 file.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o222, 0, "release file is writable: {mode:o}");
+        assert!(registry.verify_release(&release).unwrap().is_empty());
+
+        let again = registry.create_release(&[("tumours", source)], "s").unwrap();
+        assert_eq!(again.release_id, "R0002");
+        assert_eq!(again.inputs_sha256, release.inputs_sha256);
+        assert_eq!(again.tables, release.tables);
+    }
+
+    #[test]
+    fn lock_is_exclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open_or_create(dir.path()).unwrap();
+        let held = registry.lock().unwrap();
+        let err = registry.lock().unwrap_err().to_string();
+        assert!(err.contains("is locked"), "{err}");
+        drop(held);
+        assert!(registry.lock().is_ok());
+    }
+
+    #[test]
+    fn release_without_batches_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open_or_create(dir.path()).unwrap();
+        let err = registry.create_release(&[], "").unwrap_err().to_string();
+        assert!(err.contains("run `rnc ingest` first"), "{err}");
+    }
+}

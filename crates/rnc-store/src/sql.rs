@@ -1,0 +1,112 @@
+//! SQL on a release with Apache DataFusion, in process.
+
+use std::path::Path;
+
+use arrow::array::RecordBatch;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+use crate::Error;
+
+/// Runs `query` on the Parquet tables of `release_dir`, each registered
+/// under its file stem (`tumours`, `persons`, …), and returns the result.
+///
+/// # Errors
+///
+/// [`Error::Sql`] when the query does not parse or plan (the message is
+/// DataFusion's and names the unknown table or column), I/O errors when
+/// the folder cannot be listed.
+pub fn run_sql(release_dir: &Path, query: &str) -> Result<Vec<RecordBatch>, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::io(release_dir))?;
+    runtime.block_on(async {
+        let context = SessionContext::new();
+        for entry in std::fs::read_dir(release_dir).map_err(Error::io(release_dir))? {
+            let path = entry.map_err(Error::io(release_dir))?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
+                continue;
+            }
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("release file names are ASCII");
+            let location = path.to_str().ok_or_else(|| {
+                Error::Invalid(format!("{} is not a UTF-8 path", path.display()))
+            })?;
+            context
+                .register_parquet(name, location, ParquetReadOptions::default())
+                .await?;
+        }
+        let frame = context.sql(query).await?;
+        Ok(frame.collect().await?)
+    })
+}
+
+/// Formats batches as a text table for a terminal.
+///
+/// # Errors
+///
+/// [`Error::Arrow`] when a value cannot be displayed.
+pub fn format_table(batches: &[RecordBatch]) -> Result<String, Error> {
+    Ok(arrow::util::pretty::pretty_format_batches(batches)?.to_string())
+}
+
+/// Formats batches as CSV with a header line.
+///
+/// # Errors
+///
+/// [`Error::Arrow`] when a value cannot be written.
+pub fn format_csv(batches: &[RecordBatch]) -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    {
+        let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut bytes);
+        for batch in batches {
+            writer.write(batch)?;
+        }
+    }
+    Ok(String::from_utf8(bytes).expect("arrow writes UTF-8 CSV"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+    use crate::parquet_io::write_parquet;
+
+    #[test]
+    fn query_a_release_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("site_group", DataType::Utf8, false),
+            Field::new("cases", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["breast", "lung", "breast"])),
+                Arc::new(Int64Array::from(vec![3, 4, 5])),
+            ],
+        )
+        .unwrap();
+        write_parquet(&dir.path().join("tumours.parquet"), schema, &[batch]).unwrap();
+        let result = run_sql(
+            dir.path(),
+            "SELECT site_group, SUM(cases) AS n FROM tumours GROUP BY site_group ORDER BY site_group",
+        )
+        .unwrap();
+        let csv = format_csv(&result).unwrap();
+        assert_eq!(csv, "site_group,n\nbreast,8\nlung,4\n");
+    }
+
+    #[test]
+    fn unknown_table_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run_sql(dir.path(), "SELECT * FROM tumours").unwrap_err();
+        assert!(err.to_string().contains("tumours"), "{err}");
+    }
+}
