@@ -1,0 +1,163 @@
+//! The error type of the crate.
+
+use std::fmt;
+
+/// An error from a rate computation or from building the incidence table.
+///
+/// The kind is boxed so that `Result<_, Error>` stays one pointer wide.
+#[derive(Debug)]
+pub struct Error {
+    kind: Box<ErrorKind>,
+}
+
+impl Error {
+    /// Returns the kind of failure, for callers that branch on it.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error {
+            kind: Box::new(kind),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.kind.source()
+    }
+}
+
+/// Kind of failure of an [`Error`].
+///
+/// Every kind except [`ErrorKind::Internal`] and [`ErrorKind::Arrow`] is a
+/// data error that the caller can fix by correcting the input.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Two inputs that need one value per age group have different lengths.
+    #[error(
+        "{field}: {found} values but {expected} age groups; give one value per age group"
+    )]
+    LengthMismatch {
+        /// The input whose length is wrong (`person_years`, `weights`, ...).
+        field: &'static str,
+        /// Number of age groups expected.
+        expected: usize,
+        /// Number of values given.
+        found: usize,
+    },
+
+    /// A count, person-time or weight is negative, infinite or NaN.
+    #[error(
+        "age group {age_group}, field {field}: value {value} is invalid (expected a finite number >= 0)"
+    )]
+    InvalidValue {
+        /// The input holding the value.
+        field: &'static str,
+        /// Label of the age group (`85+`, or `group 3 of 6` for other
+        /// groupings).
+        age_group: String,
+        /// The value found.
+        value: f64,
+    },
+
+    /// An age group has cases but no person-years, so its rate is infinite.
+    #[error(
+        "age group {age_group}: {cases} cases but zero person-years; check the population for this age group"
+    )]
+    CasesWithoutPersonYears {
+        /// Label of the age group.
+        age_group: String,
+        /// Number of cases in the group.
+        cases: f64,
+    },
+
+    /// The rate has no person-time at all to be computed from.
+    #[error("{what}: no person-years at risk; check the population")]
+    NoPersonYears {
+        /// The quantity that could not be computed.
+        what: &'static str,
+    },
+
+    /// A confidence level outside the open interval (0, 1).
+    #[error(
+        "confidence level {0} is invalid (expected a number between 0 and 1, such as 0.95)"
+    )]
+    InvalidConfidence(f64),
+
+    /// Standard population weights that sum to zero.
+    #[error(
+        "standard population weights sum to zero; give at least one positive weight"
+    )]
+    ZeroWeights,
+
+    /// A standard population name that [`crate::StandardPopulation::parse`]
+    /// does not know.
+    #[error(
+        "standard population {0:?} is unknown (expected world, europe1976 or europe2013)"
+    )]
+    UnknownStandardPopulation(String),
+
+    /// An age band index past the last of the 18 five-year bands.
+    #[error(
+        "age band index {index} is out of range (expected 0 to 17, 0-4 to 85+)"
+    )]
+    AgeBandOutOfRange {
+        /// The index found.
+        index: usize,
+    },
+
+    /// A cell uses the site group name reserved for the all-sites row.
+    #[error(
+        "site group {0:?} is reserved for the row of all sites; rename that site group in the cells"
+    )]
+    ReservedSiteGroup(String),
+
+    /// A cell carries person-years that differ from the population table.
+    #[error(
+        "sex {sex}, age group {age_group}: cell person-years {cell} differ from population person-years {population}; leave the cell's person-years at 0 or make them agree"
+    )]
+    PersonYearsMismatch {
+        /// Sex label of the cell.
+        sex: String,
+        /// Label of the age group.
+        age_group: String,
+        /// Person-years given in the cell.
+        cell: f64,
+        /// Person-years given in the population table.
+        population: f64,
+    },
+
+    /// A failure while computing one row of the incidence table.
+    #[error("site group {site_group}, sex {sex}: {inner}")]
+    InRow {
+        /// Site group of the row.
+        site_group: String,
+        /// Sex of the row.
+        sex: String,
+        /// The underlying error.
+        inner: Box<Error>,
+    },
+
+    /// A numerical routine failed on input it should accept.
+    #[error(
+        "internal error in rnc-stats ({0}); please report this bug with the input sizes"
+    )]
+    Internal(String),
+
+    /// Arrow rejected the arrays of the incidence table.
+    #[error(
+        "building the incidence record batch failed; please report this bug in rnc-stats"
+    )]
+    Arrow(#[from] arrow_schema::ArrowError),
+}
