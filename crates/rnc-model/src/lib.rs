@@ -30,6 +30,7 @@ pub mod nir;
 mod position;
 mod record;
 pub mod tables;
+mod tumour;
 
 pub use codes::{
     BasisOfDiagnosis, Behaviour, CodeError, Morphology, Sex, Topography,
@@ -37,3 +38,4 @@ pub use codes::{
 pub use date::{DateError, PartialDate};
 pub use position::Position;
 pub use record::{NirStatus, SourceKind, SourceRecord};
+pub use tumour::Tumour;

@@ -1,0 +1,193 @@
+//! Quality checks on crafted tumours. Each rule comes from the IARC/IACR
+//! consistency checks (IARC TR42, outcomes as in CanReg5): sex/site
+//! Invalid; age/site, age/histology, behaviour/site, grade/histology
+//! Rare; basis/histology Query; dates Invalid.
+
+mod common;
+
+use common::{date, death};
+use rnc_model::{
+    BasisOfDiagnosis, Behaviour, Morphology, Sex, SourceKind, SourceRecord,
+    Tumour,
+};
+use rnc_rules::{Severity, check_tumour, checks_to_batch, tumours_to_batch};
+
+/// A clean tumour: colon adenocarcinoma, histology, woman of 60.
+fn clean() -> Tumour {
+    Tumour {
+        tumour_id: "P1-T1".into(),
+        person_id: "P1".into(),
+        sex: Sex::Female,
+        topography: "C18.7".parse().unwrap(),
+        morphology: Morphology::new(8140, Behaviour::Malignant, Some(2))
+            .unwrap(),
+        icd10: "C18.7".into(),
+        site_group: "colon_rectum".into(),
+        incidence_date: date("2022-03-04"),
+        age_at_incidence: Some(60),
+        basis_of_diagnosis: BasisOfDiagnosis::HistologyOfPrimary,
+        death_certificate_only: false,
+        departement: Some("14".into()),
+        record_ids: vec!["pathology_report/A".into()],
+        sources: vec![SourceKind::PathologyReport],
+    }
+}
+
+fn rules(
+    tumour: &Tumour,
+    records: &[&SourceRecord],
+) -> Vec<(String, Severity)> {
+    check_tumour(tumour, records)
+        .into_iter()
+        .map(|c| (c.rule_id, c.severity))
+        .collect()
+}
+
+#[test]
+fn clean_tumour_passes() {
+    assert!(check_tumour(&clean(), &[]).is_empty());
+}
+
+#[test]
+fn code_validity_fires() {
+    let mut tumour = clean();
+    tumour.topography = "C18.7".parse().unwrap();
+    tumour.morphology =
+        Morphology::new(8006, Behaviour::Malignant, None).unwrap();
+    assert!(
+        rules(&tumour, &[])
+            .contains(&("code_validity".into(), Severity::Invalid))
+    );
+
+    let mut tumour = clean();
+    tumour.topography = "C19.0".parse().unwrap();
+    tumour.icd10 = String::new();
+    let found = check_tumour(&tumour, &[]);
+    assert!(
+        found.iter().any(
+            |c| c.rule_id == "code_validity" && c.message.contains("C19.0")
+        )
+    );
+}
+
+#[test]
+fn date_order_fires() {
+    let died = death("D", "2022-01-15", "C18.7");
+    assert_eq!(
+        rules(&clean(), &[&died]),
+        vec![("date_order".into(), Severity::Invalid)]
+    );
+
+    let mut contact = SourceRecord {
+        last_contact_date: Some(date("2022-02")),
+        ..SourceRecord::default()
+    };
+    assert_eq!(
+        rules(&clean(), &[&contact]),
+        vec![("date_order".into(), Severity::Invalid)]
+    );
+
+    // Same month but unknown day: not certainly after, so no finding.
+    contact.last_contact_date = Some(date("2022-03"));
+    assert!(rules(&clean(), &[&contact]).is_empty());
+}
+
+#[test]
+fn sex_site_fires() {
+    let mut tumour = clean();
+    tumour.sex = Sex::Male;
+    tumour.topography = "C53.9".parse().unwrap();
+    tumour.icd10 = "C53.9".into();
+    assert!(
+        rules(&tumour, &[]).contains(&("sex_site".into(), Severity::Invalid))
+    );
+
+    let mut tumour = clean();
+    tumour.topography = "C61.9".parse().unwrap();
+    tumour.icd10 = "C61".into();
+    assert!(
+        rules(&tumour, &[]).contains(&("sex_site".into(), Severity::Invalid))
+    );
+}
+
+#[test]
+fn age_site_fires() {
+    let mut tumour = clean();
+    tumour.age_at_incidence = Some(17);
+    assert_eq!(rules(&tumour, &[]), vec![]);
+    tumour.topography = "C20.9".parse().unwrap();
+    tumour.icd10 = "C20".into();
+    assert_eq!(
+        rules(&tumour, &[]),
+        vec![("age_site".into(), Severity::Rare)]
+    );
+}
+
+#[test]
+fn behaviour_site_fires() {
+    let mut tumour = clean();
+    tumour.topography = "C71.0".parse().unwrap();
+    tumour.morphology = Morphology::new(8140, Behaviour::InSitu, None).unwrap();
+    tumour.icd10 = "D09.7".into();
+    assert!(
+        rules(&tumour, &[])
+            .contains(&("behaviour_site".into(), Severity::Rare))
+    );
+}
+
+#[test]
+fn basis_histology_fires() {
+    let mut tumour = clean();
+    tumour.basis_of_diagnosis = BasisOfDiagnosis::ClinicalInvestigation;
+    assert_eq!(
+        rules(&tumour, &[]),
+        vec![("basis_histology".into(), Severity::Query)]
+    );
+
+    // 8000 and hepatocellular 8170 are acceptable without histology.
+    tumour.morphology =
+        Morphology::new(8000, Behaviour::Malignant, None).unwrap();
+    assert!(rules(&tumour, &[]).is_empty());
+}
+
+#[test]
+fn age_histology_fires() {
+    let mut tumour = clean();
+    tumour.topography = "C42.1".parse().unwrap();
+    tumour.morphology =
+        Morphology::new(9823, Behaviour::Malignant, None).unwrap();
+    tumour.icd10 = "C91.1".into();
+    tumour.age_at_incidence = Some(12);
+    assert!(
+        rules(&tumour, &[]).contains(&("age_histology".into(), Severity::Rare))
+    );
+    tumour.age_at_incidence = Some(70);
+    assert!(rules(&tumour, &[]).is_empty());
+}
+
+#[test]
+fn grade_histology_fires() {
+    let mut tumour = clean();
+    tumour.morphology =
+        Morphology::new(8140, Behaviour::Malignant, Some(6)).unwrap();
+    assert_eq!(
+        rules(&tumour, &[]),
+        vec![("grade_histology".into(), Severity::Rare)]
+    );
+}
+
+#[test]
+fn tables_have_one_row_each() {
+    let tumour = clean();
+    let mut wrong = clean();
+    wrong.sex = Sex::Male;
+    wrong.topography = "C56.9".parse().unwrap();
+    let checks = check_tumour(&wrong, &[]);
+    let batch = tumours_to_batch(&[tumour, wrong]).unwrap();
+    assert_eq!(batch.num_rows(), 2);
+    assert_eq!(batch.schema(), rnc_rules::tumour_schema());
+    let checks_batch = checks_to_batch(&checks).unwrap();
+    assert_eq!(checks_batch.num_rows(), checks.len());
+    assert!(checks[0].message.contains("P1-T1"));
+    assert!(checks[0].message.contains("C56.9"));
+}

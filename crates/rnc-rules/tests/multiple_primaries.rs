@@ -1,0 +1,213 @@
+//! Multiple-primary cases. Expected counts follow the IARC/IACR 2004
+//! rules for multiple primaries (IACR/ENCR/IARC working group, Table 1
+//! site groups, Table 2 histology groups, rules 3-5), in the decision
+//! order of imsweb algorithms `IarcUtils`.
+
+mod common;
+
+use common::{coded, death, pathology, registry, stay};
+use rnc_model::{Behaviour, SourceKind, SourceRecord};
+use rnc_rules::consolidate_person;
+
+fn count(records: &[SourceRecord]) -> usize {
+    let refs: Vec<&SourceRecord> = records.iter().collect();
+    consolidate_person("P1", &refs).tumours.len()
+}
+
+// Rule 3: one tumour per organ; multifocal tumours of one site are one.
+#[test]
+fn same_site_same_group_is_one() {
+    let records = [
+        pathology("A", "2020-01-10", "C18.2", 8140),
+        pathology("B", "2021-05-10", "C18.6", 8480),
+    ];
+    assert_eq!(count(&records), 1);
+}
+
+// Table 1: C19 and C20 are one site.
+#[test]
+fn rectosigmoid_and_rectum_are_one() {
+    let records = [
+        pathology("A", "2020-01-10", "C19.9", 8140),
+        pathology("B", "2020-03-10", "C20.9", 8140),
+    ];
+    assert_eq!(count(&records), 1);
+}
+
+// Table 1 does not group colon C18 with rectum C20.
+#[test]
+fn colon_and_rectum_are_two() {
+    let records = [
+        pathology("A", "2020-01-10", "C18.7", 8140),
+        pathology("B", "2020-03-10", "C20.9", 8140),
+    ];
+    assert_eq!(count(&records), 2);
+}
+
+// Table 2: 8500 and 8520 are both group 3 (adenocarcinoma).
+#[test]
+fn ductal_and_lobular_breast_is_one() {
+    let records = [
+        pathology("A", "2020-01-10", "C50.4", 8500),
+        pathology("B", "2020-09-10", "C50.2", 8520),
+    ];
+    assert_eq!(count(&records), 1);
+}
+
+// Rule 4.2: 8070 (group 1) and 8041 (group 4) in the lung are two.
+#[test]
+fn squamous_and_small_cell_lung_are_two() {
+    let records = [
+        pathology("A", "2020-01-10", "C34.1", 8070),
+        pathology("B", "2020-02-10", "C34.3", 8041),
+    ];
+    assert_eq!(count(&records), 2);
+}
+
+// Rule 5: carcinoma NOS (group 5) does not count against adenocarcinoma
+// (group 3); the specific morphology is kept.
+#[test]
+fn carcinoma_nos_merges_keeping_specific() {
+    let records = [
+        pathology("A", "2020-01-10", "C16.2", 8010),
+        pathology("B", "2020-02-10", "C16.3", 8140),
+    ];
+    let refs: Vec<&SourceRecord> = records.iter().collect();
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 1);
+    assert_eq!(result.tumours[0].morphology.histology(), 8140);
+}
+
+// Rule 4.1: different haemato-lymphoid groups (myeloid 8, B-cell 9).
+#[test]
+fn two_haemato_groups_are_two() {
+    let records = [
+        pathology("A", "2020-01-10", "C42.1", 9861),
+        pathology("B", "2022-01-10", "C77.3", 9680),
+    ];
+    assert_eq!(count(&records), 2);
+}
+
+// Rule 4.1: group 14 (NOS) merges with any of groups 8-13, whatever the
+// site; the specific B-cell code is kept.
+#[test]
+fn haemato_nos_and_b_cell_are_one() {
+    let records = [
+        pathology("A", "2020-01-10", "C77.9", 9591),
+        pathology("B", "2020-04-10", "C42.1", 9680),
+    ];
+    let refs: Vec<&SourceRecord> = records.iter().collect();
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 1);
+    assert_eq!(result.tumours[0].morphology.histology(), 9680);
+}
+
+// Rule 4.1: Kaposi sarcoma is counted once per person.
+#[test]
+fn kaposi_at_two_sites_is_one() {
+    let records = [
+        pathology("A", "2020-01-10", "C44.7", 9140),
+        pathology("B", "2021-01-10", "C16.2", 9140),
+    ];
+    assert_eq!(count(&records), 1);
+}
+
+// Rule 5 with a hospital stay: its ICD-10 code implies 8000 (group 17),
+// which merges with the specific pathology morphology at the same site.
+#[test]
+fn hospital_nos_merges_with_pathology() {
+    let records = [
+        stay("S1", "2020-01-10", "C50.9", &[]),
+        pathology("A", "2020-01-20", "C50.4", 8500),
+    ];
+    let refs: Vec<&SourceRecord> = records.iter().collect();
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 1);
+    let tumour = &result.tumours[0];
+    assert_eq!(tumour.topography.to_string(), "C50.4");
+    assert_eq!(tumour.icd10, "C50.4");
+    assert_eq!(tumour.site_group, "breast");
+    assert_eq!(tumour.record_ids.len(), 2);
+}
+
+// A stay whose main diagnosis is chemotherapy (Z51.1) takes its site from
+// the first cancer code among the associated diagnoses; a metastasis
+// code (C78.7) describes no new tumour.
+#[test]
+fn hospital_main_diagnosis_fallback() {
+    let records = [
+        stay("S1", "2020-01-10", "Z51.1", &["C78.7", "C18.7"]),
+        stay("S2", "2020-06-10", "C78.7", &[]),
+    ];
+    let refs: Vec<&SourceRecord> = records.iter().collect();
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 1);
+    assert_eq!(result.tumours[0].topography.to_string(), "C18.7");
+    // The metastasis stay is attached to the person's only tumour.
+    assert_eq!(result.tumours[0].record_ids.len(), 2);
+    assert!(
+        result
+            .record_tumour
+            .iter()
+            .all(|(_, t)| t.as_deref() == Some("P1-T1"))
+    );
+}
+
+// imsweb `IarcUtils`: behaviour other than /3 is not counted, except
+// bladder C67 (ENCR counts in situ and uncertain bladder tumours).
+#[test]
+fn in_situ_counts_only_in_bladder() {
+    let breast = coded(
+        SourceKind::PathologyReport,
+        "A",
+        "2020-01-10",
+        "C50.4",
+        8500,
+        Behaviour::InSitu,
+    );
+    let bladder = coded(
+        SourceKind::PathologyReport,
+        "B",
+        "2020-01-10",
+        "C67.2",
+        8130,
+        Behaviour::InSitu,
+    );
+    let refs = [&breast, &bladder];
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 1);
+    let tumour = &result.tumours[0];
+    assert_eq!(tumour.topography.to_string(), "C67.2");
+    assert_eq!(tumour.icd10, "D09.0");
+    assert_eq!(tumour.site_group, "bladder");
+    let breast_link = result
+        .record_tumour
+        .iter()
+        .find(|(id, _)| id.ends_with("/A"))
+        .unwrap();
+    assert_eq!(breast_link.1, None);
+}
+
+// Two tumours: a record without a primary code is left without tumour
+// because it does not name the tumour it belongs to.
+#[test]
+fn unplaced_record_with_two_tumours() {
+    let records = [
+        pathology("A", "2020-01-10", "C18.7", 8140),
+        registry("B", "2021-01-10", "C50.4", 8500),
+        death("D", "2023-01-10", "I21.9"),
+    ];
+    let refs: Vec<&SourceRecord> = records.iter().collect();
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 2);
+    assert_eq!(result.tumours[0].tumour_id, "P1-T1");
+    assert_eq!(result.tumours[0].topography.to_string(), "C18.7");
+    assert_eq!(result.tumours[1].tumour_id, "P1-T2");
+    let death_link = result
+        .record_tumour
+        .iter()
+        .find(|(id, _)| id.starts_with("death"))
+        .unwrap();
+    assert_eq!(death_link.1, None);
+    assert_eq!(result.record_tumour.len(), 3);
+}
