@@ -1,0 +1,237 @@
+//! Blocking: which record pairs are compared at all.
+//!
+//! Candidate pairs are the union of the pairs that share a key under any
+//! rule. A record missing a field of a rule has no key under it, so
+//! missing values never put records together. Rules that take a surname
+//! use both the birth and the usage name (same hashing domain), and rules
+//! that take a birth date use both the date and its day-month transposed
+//! form, so that a married name or a transposed date still meets the true
+//! pair in some block; a typo in one name is covered by the rules that do
+//! not use that name.
+
+use rayon::prelude::*;
+use tracing::{info, warn};
+
+use crate::compare::Encoded;
+
+/// Blocks with more records than this are skipped (with a `warn` event),
+/// because a block of n records costs n(n−1)/2 comparisons. 5 000 records
+/// means 12.5 million pairs, far more than any true person has records.
+pub const MAX_BLOCK_SIZE: usize = 5_000;
+
+/// A blocking rule: its name and the keys a record has under it.
+struct BlockingRule {
+    name: &'static str,
+    keys: fn(&Encoded, &mut Vec<u64>),
+}
+
+fn join(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+fn surnames(r: &Encoded) -> impl Iterator<Item = u32> {
+    r.birth_name.into_iter().chain(r.usage_name)
+}
+
+fn dates(r: &Encoded) -> impl Iterator<Item = u32> {
+    r.date.into_iter().chain(r.swapped)
+}
+
+const RULES: [BlockingRule; 6] = [
+    BlockingRule {
+        name: "nir",
+        keys: |r, keys| keys.extend(r.nir.map(u64::from)),
+    },
+    BlockingRule {
+        name: "birth_date+sex",
+        keys: |r, keys| {
+            if let (Some(date), Some(sex)) = (r.date, r.sex) {
+                keys.push(join(date, u32::from(sex)));
+            }
+        },
+    },
+    BlockingRule {
+        name: "surname+first_name",
+        keys: |r, keys| {
+            if let Some(first) = r.first_name {
+                keys.extend(surnames(r).map(|s| join(s, first)));
+            }
+        },
+    },
+    BlockingRule {
+        name: "surname+birth_year",
+        keys: |r, keys| {
+            if let Some(year) = r.year {
+                keys.extend(surnames(r).map(|s| join(s, year)));
+            }
+        },
+    },
+    BlockingRule {
+        name: "first_name+birth_date",
+        keys: |r, keys| {
+            if let Some(first) = r.first_name {
+                keys.extend(dates(r).map(|d| join(first, d)));
+            }
+        },
+    },
+    BlockingRule {
+        name: "surname+birth_date",
+        keys: |r, keys| {
+            for surname in surnames(r) {
+                keys.extend(dates(r).map(|d| join(surname, d)));
+            }
+        },
+    },
+];
+
+/// Names of the blocking rules, in the order they are applied.
+pub fn blocking_rule_names() -> Vec<&'static str> {
+    RULES.iter().map(|rule| rule.name).collect()
+}
+
+/// Candidate pairs and the size of the work.
+pub(crate) struct Blocking {
+    /// Distinct pairs `(left, right)` with `left < right`, sorted.
+    pub pairs: Vec<(u32, u32)>,
+    /// Σ n(n−1)/2 over the kept blocks of every rule, before removing
+    /// pairs found by several rules.
+    pub estimated_pairs: u64,
+}
+
+/// Blocks encoded records under every rule.
+pub(crate) fn block(records: &[Encoded]) -> Blocking {
+    let per_rule: Vec<RulePairs> = RULES
+        .par_iter()
+        .map(|rule| block_one_rule(rule, records))
+        .collect();
+    let estimated_pairs = per_rule.iter().map(|(_, n)| n).sum();
+    info!(
+        estimated_pairs,
+        rules = RULES.len(),
+        "blocking estimated the number of comparisons"
+    );
+    let mut pairs: Vec<(u32, u32)> = per_rule
+        .into_iter()
+        .flat_map(|(blocks, _)| blocks)
+        .flatten()
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    Blocking {
+        pairs,
+        estimated_pairs,
+    }
+}
+
+/// Pairs of each kept block of one rule, and Σ n(n−1)/2 over those blocks.
+type RulePairs = (Vec<Vec<(u32, u32)>>, u64);
+
+fn block_one_rule(rule: &BlockingRule, records: &[Encoded]) -> RulePairs {
+    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(records.len());
+    let mut keys = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        keys.clear();
+        (rule.keys)(record, &mut keys);
+        let index = u32::try_from(index).expect("record count checked by link");
+        entries.extend(keys.iter().map(|&key| (key, index)));
+    }
+    entries.sort_unstable();
+    entries.dedup();
+
+    let mut blocks: Vec<&[(u64, u32)]> = entries
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|block| block.len() > 1)
+        .collect();
+    let oversized: Vec<usize> = blocks
+        .iter()
+        .map(|block| block.len())
+        .filter(|&n| n > MAX_BLOCK_SIZE)
+        .collect();
+    if let Some(&largest) = oversized.iter().max() {
+        warn!(
+            rule = rule.name,
+            skipped_blocks = oversized.len(),
+            largest_block = largest,
+            max_block_size = MAX_BLOCK_SIZE,
+            "blocks larger than the maximum block size were skipped"
+        );
+    }
+    blocks.retain(|block| block.len() <= MAX_BLOCK_SIZE);
+    let estimated: u64 = blocks
+        .iter()
+        .map(|block| {
+            let n = block.len() as u64;
+            n * (n - 1) / 2
+        })
+        .sum();
+
+    let pairs = blocks
+        .par_iter()
+        .map(|block| {
+            let mut pairs =
+                Vec::with_capacity(block.len() * (block.len() - 1) / 2);
+            for (i, &(_, left)) in block.iter().enumerate() {
+                for &(_, right) in &block[i + 1..] {
+                    pairs.push((left.min(right), left.max(right)));
+                }
+            }
+            pairs
+        })
+        .collect();
+    (pairs, estimated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_keys_never_block() {
+        let records = vec![Encoded::default(), Encoded::default()];
+        let blocking = block(&records);
+        assert!(blocking.pairs.is_empty());
+        assert_eq!(blocking.estimated_pairs, 0);
+    }
+
+    #[test]
+    fn transposed_date_meets_through_surname() {
+        let a = Encoded {
+            birth_name: Some(1),
+            date: Some(10),
+            swapped: Some(11),
+            ..Default::default()
+        };
+        let b = Encoded {
+            birth_name: Some(1),
+            date: Some(11),
+            swapped: Some(10),
+            ..Default::default()
+        };
+        let blocking = block(&[a, b]);
+        assert_eq!(blocking.pairs, vec![(0, 1)]);
+        // Keys (1, 10) and (1, 11) each hold both records.
+        assert_eq!(blocking.estimated_pairs, 2);
+    }
+
+    #[test]
+    fn married_name_meets_through_usage_name() {
+        let a = Encoded {
+            birth_name: Some(1),
+            usage_name: Some(2),
+            first_name: Some(5),
+            ..Default::default()
+        };
+        let b = Encoded {
+            birth_name: Some(2),
+            first_name: Some(5),
+            ..Default::default()
+        };
+        let c = Encoded {
+            birth_name: Some(3),
+            first_name: Some(5),
+            ..Default::default()
+        };
+        let blocking = block(&[a, b, c]);
+        assert_eq!(blocking.pairs, vec![(0, 1)]);
+    }
+}

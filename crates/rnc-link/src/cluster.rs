@@ -1,0 +1,342 @@
+//! Clustering of linked pairs into persons, with a guard against chains.
+//!
+//! Union-find over the linked pairs can chain two persons through a record
+//! that resembles both (twins and a record without NIR, for instance). A
+//! cluster that ends up holding two different valid NIRs, two complete
+//! birth dates that differ by more than a transposition or one part, or
+//! two unrelated first names (Bloom-filter Dice below
+//! [`crate::FIRST_NAME_DICE_FLOOR`]) is rebuilt greedily: NIR-agreement
+//! edges first, then Fellegi-Sunter edges by decreasing match weight,
+//! skipping any edge that would join two groups with conflicting
+//! identifiers.
+//!
+//! DEVIATION: a date one part off does not count as a conflict, because it
+//! is the commonest birth-date typo of a true match. Unrelated first names
+//! do count: without that, same-sex twins whose records lack the NIR are
+//! joined, since they agree on everything else.
+
+use std::collections::HashMap;
+
+use tracing::warn;
+
+use crate::compare::{
+    DATE_DIFFERENT, Encoded, compare_birth_dates, first_names_unrelated,
+};
+use crate::dice::BloomArena;
+
+/// A linked pair in canonical record indices.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Edge {
+    pub left: u32,
+    pub right: u32,
+    pub nir_agreement: bool,
+    pub weight: f64,
+}
+
+/// Disjoint sets over record indices.
+pub(crate) struct UnionFind {
+    parent: Vec<u32>,
+}
+
+impl UnionFind {
+    pub(crate) fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+        }
+    }
+
+    pub(crate) fn find(&mut self, x: u32) -> u32 {
+        let mut root = x;
+        while self.parent[root as usize] != root {
+            root = self.parent[root as usize];
+        }
+        let mut node = x;
+        while self.parent[node as usize] != root {
+            let next = self.parent[node as usize];
+            self.parent[node as usize] = root;
+            node = next;
+        }
+        root
+    }
+
+    /// Joins two sets; the smaller index becomes the root so that the
+    /// result does not depend on the order of the calls.
+    pub(crate) fn union(&mut self, a: u32, b: u32) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return false;
+        }
+        let (low, high) = (ra.min(rb), ra.max(rb));
+        self.parent[high as usize] = low;
+        true
+    }
+}
+
+/// Encoded records and their Bloom filters.
+type Records<'a> = (&'a [Encoded], &'a BloomArena);
+
+/// Result of clustering.
+pub(crate) struct Clustering {
+    /// Root record of each record's cluster.
+    pub root_of: Vec<u32>,
+    /// For each edge, whether it was dropped by the chain guard.
+    pub dropped: Vec<bool>,
+    /// Clusters that the guard split.
+    pub split_clusters: u64,
+}
+
+/// Identifiers of a group of records that must not contradict another
+/// group's: its NIR and one record per distinct birth date.
+#[derive(Clone, Default)]
+struct GroupIdentity {
+    nir: Option<u32>,
+    date_records: Vec<u32>,
+    first_name_records: Vec<u32>,
+}
+
+impl GroupIdentity {
+    fn of(index: u32, record: &Encoded) -> GroupIdentity {
+        GroupIdentity {
+            nir: record.nir,
+            date_records: if record.date.is_some() {
+                vec![index]
+            } else {
+                vec![]
+            },
+            first_name_records: if record.first_bloom.is_some() {
+                vec![index]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    fn conflicts_with(&self, other: &GroupIdentity, records: &Records) -> bool {
+        let (records, blooms) = records;
+        if let (Some(a), Some(b)) = (self.nir, other.nir)
+            && a != b
+        {
+            return true;
+        }
+        self.date_records.iter().any(|&a| {
+            other.date_records.iter().any(|&b| {
+                compare_birth_dates(&records[a as usize], &records[b as usize])
+                    == DATE_DIFFERENT
+            })
+        }) || self.first_name_records.iter().any(|&a| {
+            other.first_name_records.iter().any(|&b| {
+                first_names_unrelated(
+                    &records[a as usize],
+                    &records[b as usize],
+                    blooms,
+                )
+            })
+        })
+    }
+
+    fn merge(&mut self, other: GroupIdentity, (records, _): &Records) {
+        self.nir = self.nir.or(other.nir);
+        for index in other.date_records {
+            let date = records[index as usize].date;
+            if !self
+                .date_records
+                .iter()
+                .any(|&i| records[i as usize].date == date)
+            {
+                self.date_records.push(index);
+            }
+        }
+        for index in other.first_name_records {
+            let name = records[index as usize].first_name;
+            let known = self
+                .first_name_records
+                .iter()
+                .any(|&i| records[i as usize].first_name == name);
+            if !known {
+                self.first_name_records.push(index);
+            }
+        }
+    }
+}
+
+/// Clusters records over the edges and splits chained clusters.
+pub(crate) fn cluster(
+    records: &[Encoded],
+    blooms: &BloomArena,
+    edges: &[Edge],
+) -> Clustering {
+    let context = (records, blooms);
+    let mut sets = UnionFind::new(records.len());
+    for edge in edges {
+        sets.union(edge.left, edge.right);
+    }
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for index in 0..records.len() as u32 {
+        let root = sets.find(index);
+        members.entry(root).or_default().push(index);
+    }
+    let mut conflicting: Vec<u32> = members
+        .iter()
+        .filter(|(_, group)| group.len() > 1 && has_conflict(group, &context))
+        .map(|(&root, _)| root)
+        .collect();
+    conflicting.sort_unstable();
+
+    let mut dropped = vec![false; edges.len()];
+    let mut split_clusters = 0;
+    if !conflicting.is_empty() {
+        let mut edges_of: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (e, edge) in edges.iter().enumerate() {
+            let root = sets.find(edge.left);
+            if conflicting.binary_search(&root).is_ok() {
+                edges_of.entry(root).or_default().push(e);
+            }
+        }
+        for root in &conflicting {
+            let parts = rebuild_cluster(
+                &members[root],
+                edges_of.remove(root).unwrap_or_default(),
+                edges,
+                &context,
+                &mut dropped,
+            );
+            if parts > 1 {
+                split_clusters += 1;
+            }
+        }
+        warn!(
+            conflicting_clusters = conflicting.len(),
+            split_clusters,
+            "clusters with conflicting NIRs or birth dates were re-clustered \
+             on their strongest edges"
+        );
+    }
+
+    let mut final_sets = UnionFind::new(records.len());
+    for (edge, &is_dropped) in edges.iter().zip(&dropped) {
+        if !is_dropped {
+            final_sets.union(edge.left, edge.right);
+        }
+    }
+    let root_of = (0..records.len() as u32)
+        .map(|i| final_sets.find(i))
+        .collect();
+    Clustering {
+        root_of,
+        dropped,
+        split_clusters,
+    }
+}
+
+fn has_conflict(group: &[u32], context: &Records) -> bool {
+    let (records, _) = context;
+    let mut identity = GroupIdentity::default();
+    for &index in group {
+        let single = GroupIdentity::of(index, &records[index as usize]);
+        if identity.conflicts_with(&single, context) {
+            return true;
+        }
+        identity.merge(single, context);
+    }
+    false
+}
+
+/// Re-clusters one cluster greedily and marks the edges it skips. Returns
+/// the number of parts.
+fn rebuild_cluster(
+    group: &[u32],
+    mut edge_ids: Vec<usize>,
+    edges: &[Edge],
+    context: &Records,
+    dropped: &mut [bool],
+) -> usize {
+    let (records, _) = context;
+    // NIR-agreement edges first, then by decreasing weight; the record
+    // indices break ties so that the result is deterministic.
+    edge_ids.sort_by(|&a, &b| {
+        let (x, y) = (&edges[a], &edges[b]);
+        y.nir_agreement
+            .cmp(&x.nir_agreement)
+            .then(y.weight.total_cmp(&x.weight))
+            .then((x.left, x.right).cmp(&(y.left, y.right)))
+    });
+    let local: HashMap<u32, u32> = group
+        .iter()
+        .enumerate()
+        .map(|(i, &g)| (g, i as u32))
+        .collect();
+    let mut sets = UnionFind::new(group.len());
+    let mut identities: Vec<GroupIdentity> = group
+        .iter()
+        .map(|&g| GroupIdentity::of(g, &records[g as usize]))
+        .collect();
+    let mut parts = group.len();
+    for e in edge_ids {
+        let edge = &edges[e];
+        let a = sets.find(local[&edge.left]);
+        let b = sets.find(local[&edge.right]);
+        if a == b {
+            continue;
+        }
+        if !edge.nir_agreement
+            && identities[a as usize]
+                .conflicts_with(&identities[b as usize], context)
+        {
+            dropped[e] = true;
+            continue;
+        }
+        sets.union(a, b);
+        let (root, other) = (a.min(b), a.max(b));
+        let moved = std::mem::take(&mut identities[other as usize]);
+        identities[root as usize].merge(moved, context);
+        parts -= 1;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(nir: Option<u32>, date: u32) -> Encoded {
+        Encoded {
+            nir,
+            date: Some(date),
+            year: Some(date),
+            month: Some(date),
+            day: Some(date),
+            ..Default::default()
+        }
+    }
+
+    fn fs_edge(left: u32, right: u32, weight: f64) -> Edge {
+        Edge {
+            left,
+            right,
+            nir_agreement: false,
+            weight,
+        }
+    }
+
+    #[test]
+    fn chain_through_record_without_nir_is_split() {
+        // Twins 0 and 2 with different NIRs, joined through record 1.
+        let records =
+            vec![person(Some(1), 7), person(None, 7), person(Some(2), 7)];
+        let edges = vec![fs_edge(0, 1, 20.0), fs_edge(1, 2, 15.0)];
+        let result = cluster(&records, &BloomArena::default(), &edges);
+        assert_eq!(result.split_clusters, 1);
+        assert_eq!(result.dropped, vec![false, true]);
+        assert_eq!(result.root_of, vec![0, 0, 2]);
+    }
+
+    #[test]
+    fn consistent_cluster_is_kept() {
+        let records =
+            vec![person(Some(1), 7), person(None, 7), person(Some(1), 7)];
+        let edges = vec![fs_edge(0, 1, 20.0), fs_edge(1, 2, 15.0)];
+        let result = cluster(&records, &BloomArena::default(), &edges);
+        assert_eq!(result.split_clusters, 0);
+        assert_eq!(result.root_of, vec![0, 0, 0]);
+    }
+}

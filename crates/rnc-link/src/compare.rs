@@ -1,0 +1,479 @@
+//! Pseudonym interning and the six comparisons of the linkage model.
+//!
+//! Every comparison has a null level 0 (either side missing, no evidence),
+//! then levels from the most to the least similar. The Dice thresholds
+//! 0.88 and 0.7 borrow the values of the Jaro-Winkler bands in Splink's
+//! name comparisons (0.92 / 0.88 / 0.7). On the padded bigrams of an
+//! eight-letter name, one substituted letter changes 2 of 9 bigrams (Dice
+//! about 0.78) and a swap of two letters changes 3 (about 0.67). So the
+//! 0.88 band holds one-letter changes in long names, and the 0.7 band most
+//! typos in names of average length.
+//!
+//! DEVIATION: Splink's first-name comparison ends with one "else" level.
+//! We split it at a Dice of 0.5, because one edit in a name of four or more
+//! letters keeps the Dice above about 0.55, while two different first
+//! names rarely reach 0.5. Without the split, same-sex twins (same surname,
+//! birth date, sex and département) are linked whenever one record lacks
+//! its NIR, because "different" then also holds the heavy typos of true
+//! matches and weighs too little.
+
+use std::collections::HashMap;
+
+use rnc_model::{NirStatus, Sex, SourceRecord};
+
+use crate::Error;
+use crate::dice::BloomArena;
+use crate::error::ErrorKind;
+use crate::model::{Comparison, ComparisonLevel};
+
+/// Number of comparisons in the linkage model.
+pub const COMPARISON_COUNT: usize = 6;
+
+/// Names of the comparisons, in the order of [`crate::ScoredPair::levels`].
+pub const COMPARISON_NAMES: [&str; COMPARISON_COUNT] = [
+    "nir",
+    "birth_date",
+    "birth_name",
+    "first_name",
+    "sex",
+    "departement",
+];
+
+/// Dice coefficient from which two names count as a near match.
+pub const DICE_HIGH: f64 = 0.88;
+/// Dice coefficient from which two names count as a distant match.
+pub const DICE_LOW: f64 = 0.7;
+/// Dice coefficient below which two first names count as unrelated.
+pub const FIRST_NAME_DICE_FLOOR: f64 = 0.5;
+
+pub(crate) const NIR: usize = 0;
+pub(crate) const BIRTH_DATE: usize = 1;
+pub(crate) const BIRTH_NAME: usize = 2;
+pub(crate) const FIRST_NAME: usize = 3;
+pub(crate) const SEX: usize = 4;
+pub(crate) const DEPARTEMENT: usize = 5;
+
+/// Level 0 of every comparison: a side is missing.
+pub(crate) const NULL: u8 = 0;
+/// Level 1 of every comparison: exact agreement.
+pub(crate) const EXACT: u8 = 1;
+pub(crate) const DATE_TRANSPOSED: u8 = 2;
+pub(crate) const DATE_ONE_PART_OFF: u8 = 3;
+pub(crate) const DATE_DIFFERENT: u8 = 4;
+pub(crate) const NAME_DIFFERENT: u8 = 4;
+pub(crate) const FIRST_NAME_UNRELATED: u8 = 5;
+pub(crate) const BINARY_DIFFERENT: u8 = 2;
+
+/// Comparison levels of one pair, in [`COMPARISON_NAMES`] order.
+pub(crate) type Levels = [u8; COMPARISON_COUNT];
+
+/// Builds the untrained comparisons: level names with starting m values
+/// (educated guesses that EM replaces) and u = m until sampling sets it.
+pub(crate) fn untrained_comparisons() -> Vec<Comparison> {
+    let comparison = |name: &str, levels: &[(&str, f64)]| {
+        let mut all = vec![ComparisonLevel::null("either side missing")];
+        all.extend(
+            levels
+                .iter()
+                .map(|&(label, m)| ComparisonLevel::new(label, m, m)),
+        );
+        Comparison {
+            name: name.to_string(),
+            levels: all,
+        }
+    };
+    let name_levels = [
+        ("exact pseudonym (birth or usage name)", 0.85),
+        ("Dice >= 0.88", 0.07),
+        ("Dice >= 0.7", 0.04),
+        ("different", 0.04),
+    ];
+    vec![
+        comparison("nir", &[("exact", 0.95), ("different", 0.05)]),
+        comparison(
+            "birth_date",
+            &[
+                ("exact", 0.92),
+                ("day and month transposed", 0.02),
+                ("one of year, month, day different", 0.04),
+                ("different", 0.02),
+            ],
+        ),
+        comparison("birth_name", &name_levels),
+        comparison(
+            "first_name",
+            &[
+                ("exact", 0.88),
+                ("Dice >= 0.88", 0.05),
+                ("Dice >= 0.7", 0.04),
+                ("Dice >= 0.5", 0.02),
+                ("Dice < 0.5", 0.01),
+            ],
+        ),
+        comparison("sex", &[("equal", 0.98), ("different", 0.02)]),
+        comparison("departement", &[("equal", 0.85), ("different", 0.15)]),
+    ]
+}
+
+/// A source record reduced to interned pseudonym ids and Bloom-filter
+/// indices, so that comparisons are integer tests.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Encoded {
+    pub nir: Option<u32>,
+    pub sex: Option<u8>,
+    pub date: Option<u32>,
+    pub swapped: Option<u32>,
+    pub year: Option<u32>,
+    pub month: Option<u32>,
+    pub day: Option<u32>,
+    pub birth_name: Option<u32>,
+    pub usage_name: Option<u32>,
+    pub first_name: Option<u32>,
+    pub birth_bloom: Option<u32>,
+    pub usage_bloom: Option<u32>,
+    pub first_bloom: Option<u32>,
+    pub departement: Option<u32>,
+}
+
+/// Interner of one hashing domain: equal strings get equal ids.
+#[derive(Default)]
+struct Interner<'a> {
+    ids: HashMap<&'a str, u32>,
+}
+
+impl<'a> Interner<'a> {
+    fn id(&mut self, value: Option<&'a String>) -> Option<u32> {
+        let value = value?.as_str();
+        if value.is_empty() {
+            return None;
+        }
+        let next = u32::try_from(self.ids.len()).expect("ids fit in u32");
+        Some(*self.ids.entry(value).or_insert(next))
+    }
+}
+
+/// Encoded records and the Bloom filters they point to.
+#[derive(Debug)]
+pub(crate) struct EncodedRecords {
+    pub records: Vec<Encoded>,
+    pub blooms: BloomArena,
+}
+
+/// Encodes records in the given order.
+///
+/// The NIR pseudonym is kept only when the status is valid (or unset, as in
+/// a default-constructed record), because a provisional or malformed NIR
+/// carries no linkage weight.
+///
+/// # Errors
+///
+/// [`ErrorKind::BloomLengthMismatch`] when the name filters do not all
+/// have the same length.
+pub(crate) fn encode_records(
+    records: &[SourceRecord],
+    order: &[usize],
+) -> Result<EncodedRecords, Error> {
+    let filter_bytes = records
+        .iter()
+        .flat_map(|r| {
+            [
+                &r.birth_name_bloom,
+                &r.usage_name_bloom,
+                &r.first_name_bloom,
+            ]
+        })
+        .find_map(|b| b.as_ref().map(Vec::len))
+        .unwrap_or(0);
+    let mut blooms = BloomArena::new(filter_bytes);
+    let mut nirs = Interner::default();
+    let mut dates = Interner::default();
+    let mut years = Interner::default();
+    let mut months = Interner::default();
+    let mut days = Interner::default();
+    let mut surnames = Interner::default();
+    let mut first_names = Interner::default();
+    let mut departements = Interner::default();
+    let mut encoded = Vec::with_capacity(order.len());
+    for &index in order {
+        let r = &records[index];
+        let mut bloom = |field: &'static str, value: &Option<Vec<u8>>| {
+            let Some(bytes) = value.as_deref().filter(|b| !b.is_empty()) else {
+                return Ok(None);
+            };
+            if bytes.len() != filter_bytes {
+                return Err(Error::from(ErrorKind::BloomLengthMismatch {
+                    record_id: r.record_id.clone(),
+                    field,
+                    expected: filter_bytes,
+                    found: bytes.len(),
+                }));
+            }
+            Ok(Some(blooms.push(bytes)))
+        };
+        let birth_bloom = bloom("birth_name_bloom", &r.birth_name_bloom)?;
+        let usage_bloom = bloom("usage_name_bloom", &r.usage_name_bloom)?;
+        let first_bloom = bloom("first_name_bloom", &r.first_name_bloom)?;
+        let nir_counts = matches!(r.nir_status, Some(NirStatus::Valid) | None);
+        encoded.push(Encoded {
+            nir: nirs.id(r.nir_pseudonym.as_ref().filter(|_| nir_counts)),
+            sex: match r.sex {
+                Some(Sex::Male) => Some(1),
+                Some(Sex::Female) => Some(2),
+                Some(Sex::Unknown) | None => None,
+            },
+            date: dates.id(r.birth_date_pseudonym.as_ref()),
+            swapped: dates.id(r.birth_date_swapped_pseudonym.as_ref()),
+            year: years.id(r.birth_year_pseudonym.as_ref()),
+            month: months.id(r.birth_month_pseudonym.as_ref()),
+            day: days.id(r.birth_day_pseudonym.as_ref()),
+            birth_name: surnames.id(r.birth_name_pseudonym.as_ref()),
+            usage_name: surnames.id(r.usage_name_pseudonym.as_ref()),
+            first_name: first_names.id(r.first_name_pseudonym.as_ref()),
+            birth_bloom,
+            usage_bloom,
+            first_bloom,
+            departement: departements.id(r.departement.as_ref()),
+        });
+    }
+    Ok(EncodedRecords {
+        records: encoded,
+        blooms,
+    })
+}
+
+/// Compares two records on every comparison. The result does not depend
+/// on which record comes first.
+pub(crate) fn compare(a: &Encoded, b: &Encoded, blooms: &BloomArena) -> Levels {
+    let mut levels = [NULL; COMPARISON_COUNT];
+    levels[NIR] = compare_exact(a.nir, b.nir);
+    levels[BIRTH_DATE] = compare_birth_dates(a, b);
+    levels[BIRTH_NAME] = compare_names(
+        &[
+            (a.birth_name, b.birth_name, a.birth_bloom, b.birth_bloom),
+            (a.birth_name, b.usage_name, a.birth_bloom, b.usage_bloom),
+            (a.usage_name, b.birth_name, a.usage_bloom, b.birth_bloom),
+        ],
+        blooms,
+    )
+    .map_or(NULL, |similarity| match similarity {
+        NameSimilarity::Exact => EXACT,
+        NameSimilarity::Dice(d) if d >= DICE_HIGH => 2,
+        NameSimilarity::Dice(d) if d >= DICE_LOW => 3,
+        NameSimilarity::Dice(_) => NAME_DIFFERENT,
+    });
+    levels[FIRST_NAME] = compare_names(
+        &[(a.first_name, b.first_name, a.first_bloom, b.first_bloom)],
+        blooms,
+    )
+    .map_or(NULL, |similarity| match similarity {
+        NameSimilarity::Exact => EXACT,
+        NameSimilarity::Dice(d) if d >= DICE_HIGH => 2,
+        NameSimilarity::Dice(d) if d >= DICE_LOW => 3,
+        NameSimilarity::Dice(d) if d >= FIRST_NAME_DICE_FLOOR => 4,
+        NameSimilarity::Dice(_) => FIRST_NAME_UNRELATED,
+    });
+    levels[SEX] = compare_exact(a.sex.map(u32::from), b.sex.map(u32::from));
+    levels[DEPARTEMENT] = compare_exact(a.departement, b.departement);
+    levels
+}
+
+fn compare_exact(a: Option<u32>, b: Option<u32>) -> u8 {
+    match (a, b) {
+        (Some(x), Some(y)) if x == y => EXACT,
+        (Some(_), Some(_)) => BINARY_DIFFERENT,
+        _ => NULL,
+    }
+}
+
+/// Birth dates are compared only when both are complete, because a
+/// partial date has no complete-date pseudonym to test.
+pub(crate) fn compare_birth_dates(a: &Encoded, b: &Encoded) -> u8 {
+    let (Some(date_a), Some(date_b)) = (a.date, b.date) else {
+        return NULL;
+    };
+    if date_a == date_b {
+        return EXACT;
+    }
+    if Some(date_a) == b.swapped || a.swapped == Some(date_b) {
+        return DATE_TRANSPOSED;
+    }
+    let same = |x: Option<u32>, y: Option<u32>| x.is_some() && x == y;
+    let parts_equal = usize::from(same(a.year, b.year))
+        + usize::from(same(a.month, b.month))
+        + usize::from(same(a.day, b.day));
+    if parts_equal >= 2 {
+        DATE_ONE_PART_OFF
+    } else {
+        DATE_DIFFERENT
+    }
+}
+
+/// Whether both records have first-name filters whose Dice is below
+/// [`FIRST_NAME_DICE_FLOOR`] and different pseudonyms.
+pub(crate) fn first_names_unrelated(
+    a: &Encoded,
+    b: &Encoded,
+    blooms: &BloomArena,
+) -> bool {
+    match (a.first_bloom, b.first_bloom) {
+        (Some(x), Some(y)) => {
+            a.first_name != b.first_name
+                && blooms.dice(x, y) < FIRST_NAME_DICE_FLOOR
+        }
+        _ => false,
+    }
+}
+
+/// Pseudonym ids and filter indices of two names: (pseudonym of a,
+/// pseudonym of b, filter of a, filter of b).
+type NamePair = (Option<u32>, Option<u32>, Option<u32>, Option<u32>);
+
+/// Similarity of two names.
+enum NameSimilarity {
+    Exact,
+    /// Best Dice coefficient, or -1 when only pseudonyms were available.
+    Dice(f64),
+}
+
+/// Compares names given as (pseudonym, pseudonym, filter, filter) pairs:
+/// exact when any pseudonym pair is equal, else the best Dice over the
+/// filter pairs, `None` when no pair has both sides.
+fn compare_names(
+    candidates: &[NamePair],
+    blooms: &BloomArena,
+) -> Option<NameSimilarity> {
+    let mut comparable = false;
+    let mut best_dice: f64 = -1.0;
+    for &(name_a, name_b, bloom_a, bloom_b) in candidates {
+        if let (Some(x), Some(y)) = (name_a, name_b) {
+            if x == y {
+                return Some(NameSimilarity::Exact);
+            }
+            comparable = true;
+        }
+        if let (Some(x), Some(y)) = (bloom_a, bloom_b) {
+            comparable = true;
+            best_dice = best_dice.max(blooms.dice(x, y));
+        }
+    }
+    comparable.then_some(NameSimilarity::Dice(best_dice))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str) -> SourceRecord {
+        SourceRecord {
+            record_id: id.to_string(),
+            ..Default::default()
+        }
+    }
+
+    fn text(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    fn encode_pair(a: SourceRecord, b: SourceRecord) -> Levels {
+        let records = [a, b];
+        let encoded = encode_records(&records, &[0, 1]).unwrap();
+        let forward =
+            compare(&encoded.records[0], &encoded.records[1], &encoded.blooms);
+        let backward =
+            compare(&encoded.records[1], &encoded.records[0], &encoded.blooms);
+        assert_eq!(forward, backward, "comparison must be symmetric");
+        forward
+    }
+
+    // Levels follow the definitions in the module documentation.
+    #[test]
+    fn birth_date_levels() {
+        let mut a = record("a");
+        a.birth_date_pseudonym = text("d:1970-03-04");
+        a.birth_date_swapped_pseudonym = text("d:1970-04-03");
+        a.birth_year_pseudonym = text("y:1970");
+        a.birth_month_pseudonym = text("m:03");
+        a.birth_day_pseudonym = text("d:04");
+        let mut transposed = record("b");
+        transposed.birth_date_pseudonym = text("d:1970-04-03");
+        transposed.birth_date_swapped_pseudonym = text("d:1970-03-04");
+        transposed.birth_year_pseudonym = text("y:1970");
+        transposed.birth_month_pseudonym = text("m:04");
+        transposed.birth_day_pseudonym = text("d:03");
+        assert_eq!(encode_pair(a.clone(), transposed)[BIRTH_DATE], 2);
+        let mut year_off = a.clone();
+        year_off.birth_date_pseudonym = text("d:1971-03-04");
+        year_off.birth_date_swapped_pseudonym = text("d:1971-04-03");
+        year_off.birth_year_pseudonym = text("y:1971");
+        assert_eq!(encode_pair(a.clone(), year_off)[BIRTH_DATE], 3);
+        let mut other = record("c");
+        other.birth_date_pseudonym = text("d:1980-12-25");
+        other.birth_year_pseudonym = text("y:1980");
+        other.birth_month_pseudonym = text("m:12");
+        other.birth_day_pseudonym = text("d:25");
+        assert_eq!(encode_pair(a.clone(), other)[BIRTH_DATE], 4);
+        assert_eq!(encode_pair(a.clone(), a.clone())[BIRTH_DATE], 1);
+        assert_eq!(encode_pair(a, record("d"))[BIRTH_DATE], NULL);
+    }
+
+    #[test]
+    fn married_name_cross_match_is_exact() {
+        let mut a = record("a");
+        a.birth_name_pseudonym = text("n:DUPONT");
+        a.usage_name_pseudonym = text("n:MARTIN");
+        let mut b = record("b");
+        b.birth_name_pseudonym = text("n:MARTIN");
+        assert_eq!(encode_pair(a, b)[BIRTH_NAME], EXACT);
+    }
+
+    #[test]
+    fn name_dice_bands() {
+        let mut a = record("a");
+        a.first_name_pseudonym = text("f:1");
+        a.first_name_bloom = Some(vec![0xff, 0xff, 0x00, 0x00]);
+        let mut b = record("b");
+        b.first_name_pseudonym = text("f:2");
+        // 14 of 16 bits shared, B has 14: 28 / 30 = 0.933.
+        b.first_name_bloom = Some(vec![0xff, 0x3f, 0x00, 0x00]);
+        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 2);
+        // 12 shared of 16 and 12: 24 / 28 = 0.857.
+        b.first_name_bloom = Some(vec![0xff, 0x0f, 0x00, 0x00]);
+        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 3);
+        // 8 shared of 16 and 16: 16 / 32 = 0.5.
+        b.first_name_bloom = Some(vec![0xff, 0x00, 0xff, 0x00]);
+        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 4);
+        // 4 shared of 16 and 16: 8 / 32 = 0.25.
+        b.first_name_bloom = Some(vec![0x0f, 0x00, 0xff, 0xf0]);
+        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 5);
+        b.first_name_bloom = None;
+        assert_eq!(encode_pair(a, b)[FIRST_NAME], 5);
+    }
+
+    #[test]
+    fn invalid_nir_status_is_null() {
+        let mut a = record("a");
+        a.nir_status = Some(NirStatus::Invalid);
+        a.nir_pseudonym = text("x");
+        let mut b = record("b");
+        b.nir_status = Some(NirStatus::Valid);
+        b.nir_pseudonym = text("x");
+        assert_eq!(encode_pair(a, b)[NIR], NULL);
+    }
+
+    #[test]
+    fn bloom_length_mismatch_is_rejected() {
+        let mut a = record("a");
+        a.first_name_bloom = Some(vec![1; 128]);
+        let mut b = record("b");
+        b.first_name_bloom = Some(vec![1; 64]);
+        let error = encode_records(&[a, b], &[0, 1]).unwrap_err();
+        assert!(matches!(
+            error.kind(),
+            ErrorKind::BloomLengthMismatch {
+                expected: 128,
+                found: 64,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,353 @@
+//! The linkage pipeline: blocking, comparison, training, scoring and
+//! clustering.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use rnc_model::SourceRecord;
+use serde::{Deserialize, Serialize};
+use tracing::{info, info_span};
+
+use crate::Error;
+use crate::blocking::block;
+use crate::cluster::{Edge, cluster};
+use crate::compare::{
+    EXACT, Levels, NIR, SEX, compare, encode_records, untrained_comparisons,
+};
+use crate::error::ErrorKind;
+use crate::model::FellegiSunterModel;
+use crate::training::{
+    EmLimits, count_vectors, estimate_lambda, estimate_m_probabilities,
+    estimate_u_probabilities,
+};
+
+/// Settings of [`link`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkConfig {
+    /// Pairs whose posterior match probability reaches this value are
+    /// linked. Default 0.95.
+    pub match_probability_threshold: f64,
+    /// Iteration limit of each EM session. Default 25.
+    pub max_em_iterations: u32,
+    /// EM stops when no parameter changes by more than this. Default 1e-4.
+    pub em_tolerance: f64,
+    /// Random record pairs drawn to estimate u. Default 1 000 000.
+    pub u_sample_pairs: u64,
+    /// Seed of the ChaCha8 generator that draws the u sample.
+    pub seed: u64,
+    /// Link pairs with the same valid NIR and the same sex whatever their
+    /// score. Default true.
+    pub deterministic_nir: bool,
+}
+
+impl Default for LinkConfig {
+    fn default() -> LinkConfig {
+        LinkConfig {
+            match_probability_threshold: 0.95,
+            max_em_iterations: 25,
+            em_tolerance: 1e-4,
+            u_sample_pairs: 1_000_000,
+            seed: 0,
+            deterministic_nir: true,
+        }
+    }
+}
+
+impl LinkConfig {
+    fn validate(&self) -> Result<(), Error> {
+        let invalid = |field, reason: &str| {
+            Err(Error::from(ErrorKind::InvalidConfig {
+                field,
+                reason: reason.to_string(),
+            }))
+        };
+        let threshold = self.match_probability_threshold;
+        if !(threshold > 0.0 && threshold <= 1.0) {
+            return invalid(
+                "match_probability_threshold",
+                "expected a probability in (0, 1]",
+            );
+        }
+        if self.max_em_iterations == 0 {
+            return invalid("max_em_iterations", "expected at least 1");
+        }
+        if !(self.em_tolerance > 0.0 && self.em_tolerance.is_finite()) {
+            return invalid(
+                "em_tolerance",
+                "expected a positive finite number",
+            );
+        }
+        if self.u_sample_pairs == 0 {
+            return invalid("u_sample_pairs", "expected at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// How a pair came to be linked or scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PairMethod {
+    /// Same valid NIR and same sex (deterministic pass).
+    NirAgreement,
+    /// Fellegi-Sunter posterior.
+    FellegiSunter,
+}
+
+impl PairMethod {
+    /// The label used in the pair table.
+    pub fn label(self) -> &'static str {
+        match self {
+            PairMethod::NirAgreement => "nir_agreement",
+            PairMethod::FellegiSunter => "fellegi_sunter",
+        }
+    }
+}
+
+/// A candidate pair with its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredPair {
+    /// Index of the first record in the input, smaller than `right`.
+    pub left: u32,
+    /// Index of the second record in the input.
+    pub right: u32,
+    /// log2 posterior odds of a match.
+    pub match_weight: f64,
+    /// Posterior match probability.
+    pub match_probability: f64,
+    /// How the pair was decided.
+    pub method: PairMethod,
+    /// Whether the pair joins its records in one person. False for a pair
+    /// above the threshold that the chain guard dropped.
+    pub linked: bool,
+    /// Comparison level per comparison, in [`crate::COMPARISON_NAMES`]
+    /// order.
+    pub levels: Vec<u8>,
+}
+
+/// Counts of a linkage run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSummary {
+    /// Input records.
+    pub records: u64,
+    /// Distinct candidate pairs scored.
+    pub candidate_pairs: u64,
+    /// Σ n(n−1)/2 over the blocks of every rule, counted before pairs
+    /// found by several rules were merged.
+    pub estimated_pairs: u64,
+    /// Pairs linked by NIR agreement.
+    pub nir_pairs: u64,
+    /// Pairs linked after clustering (NIR agreement or posterior).
+    pub linked_pairs: u64,
+    /// Persons (clusters), singletons included.
+    pub persons: u64,
+    /// EM iterations over all training sessions.
+    pub em_iterations: u32,
+    /// Whether every EM session converged.
+    pub em_converged: bool,
+    /// Largest parameter change in the last iteration of any session.
+    pub max_parameter_change: f64,
+}
+
+/// Result of [`link`].
+#[derive(Debug, Clone)]
+pub struct Linkage {
+    /// Person (cluster) of each input record. Persons are numbered from 0
+    /// in the order of the smallest `record_id` they contain.
+    pub person_of: Vec<u32>,
+    /// Candidate pairs sorted by (`left`, `right`).
+    pub pairs: Vec<ScoredPair>,
+    /// The trained model.
+    pub model: FellegiSunterModel,
+    /// Counts.
+    pub summary: LinkSummary,
+}
+
+/// Links records into persons.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidConfig`] for an out-of-range setting,
+/// [`ErrorKind::TooManyRecords`] above `u32::MAX` records and
+/// [`ErrorKind::BloomLengthMismatch`] when name filters differ in length.
+pub fn link(
+    records: &[SourceRecord],
+    config: &LinkConfig,
+) -> Result<Linkage, Error> {
+    let span = info_span!("link", records = records.len());
+    let _entered = span.enter();
+    let started = Instant::now();
+    config.validate()?;
+    if u32::try_from(records.len()).is_err() {
+        return Err(ErrorKind::TooManyRecords {
+            records: records.len(),
+            max: u32::MAX as usize,
+        }
+        .into());
+    }
+
+    // Canonical order by record_id, so that sampling, training and
+    // tie-breaking do not depend on the input order.
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by(|&a, &b| {
+        records[a]
+            .record_id
+            .cmp(&records[b].record_id)
+            .then(a.cmp(&b))
+    });
+    let encoded = encode_records(records, &order)?;
+
+    let blocking = block(&encoded.records);
+    let levels: Vec<Levels> = blocking
+        .pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            compare(
+                &encoded.records[a as usize],
+                &encoded.records[b as usize],
+                &encoded.blooms,
+            )
+        })
+        .collect();
+    info!(
+        candidate_pairs = levels.len(),
+        estimated_pairs = blocking.estimated_pairs,
+        "candidate pairs compared"
+    );
+
+    let model = train_model(&encoded, &levels, config);
+
+    let scored: Vec<(f64, f64, bool)> = levels
+        .par_iter()
+        .map(|vector| {
+            let (weight, probability) = model.score(vector);
+            let nir_agreement = config.deterministic_nir
+                && vector[NIR] == EXACT
+                && vector[SEX] == EXACT;
+            (weight, probability, nir_agreement)
+        })
+        .collect();
+    let mut edge_pairs = Vec::new();
+    let mut edges = Vec::new();
+    for (p, &(weight, probability, nir_agreement)) in scored.iter().enumerate()
+    {
+        if nir_agreement || probability >= config.match_probability_threshold {
+            let (left, right) = blocking.pairs[p];
+            edge_pairs.push(p);
+            edges.push(Edge {
+                left,
+                right,
+                nir_agreement,
+                weight,
+            });
+        }
+    }
+    let clustering = cluster(&encoded.records, &encoded.blooms, &edges);
+
+    let mut linked = vec![false; levels.len()];
+    for (&p, &dropped) in edge_pairs.iter().zip(&clustering.dropped) {
+        linked[p] = !dropped;
+    }
+    let person_of = number_persons(&clustering.root_of, &order);
+    let mut pairs: Vec<ScoredPair> = blocking
+        .pairs
+        .iter()
+        .zip(&levels)
+        .zip(&scored)
+        .zip(&linked)
+        .map(
+            |((((a, b), vector), &(weight, probability, nir)), &linked)| {
+                let (x, y) =
+                    (order[*a as usize] as u32, order[*b as usize] as u32);
+                ScoredPair {
+                    left: x.min(y),
+                    right: x.max(y),
+                    match_weight: weight,
+                    match_probability: probability,
+                    method: if nir {
+                        PairMethod::NirAgreement
+                    } else {
+                        PairMethod::FellegiSunter
+                    },
+                    linked,
+                    levels: vector.to_vec(),
+                }
+            },
+        )
+        .collect();
+    pairs.par_sort_unstable_by_key(|pair| (pair.left, pair.right));
+
+    let summary = LinkSummary {
+        records: records.len() as u64,
+        candidate_pairs: pairs.len() as u64,
+        estimated_pairs: blocking.estimated_pairs,
+        nir_pairs: pairs
+            .iter()
+            .filter(|p| p.method == PairMethod::NirAgreement)
+            .count() as u64,
+        linked_pairs: pairs.iter().filter(|p| p.linked).count() as u64,
+        persons: person_of.iter().max().map_or(0, |&m| u64::from(m) + 1),
+        em_iterations: model.em_iterations,
+        em_converged: model.em_converged,
+        max_parameter_change: model
+            .sessions
+            .iter()
+            .map(|s| s.max_parameter_change)
+            .filter(|c| c.is_finite())
+            .fold(0.0, f64::max),
+    };
+    info!(
+        candidate_pairs = summary.candidate_pairs,
+        nir_pairs = summary.nir_pairs,
+        linked_pairs = summary.linked_pairs,
+        persons = summary.persons,
+        split_clusters = clustering.split_clusters,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "linkage finished"
+    );
+    Ok(Linkage {
+        person_of,
+        pairs,
+        model,
+        summary,
+    })
+}
+
+fn train_model(
+    encoded: &crate::compare::EncodedRecords,
+    levels: &[Levels],
+    config: &LinkConfig,
+) -> FellegiSunterModel {
+    let mut model = FellegiSunterModel::new(untrained_comparisons(), 1e-4);
+    estimate_u_probabilities(
+        &mut model,
+        &encoded.records,
+        &encoded.blooms,
+        config.u_sample_pairs,
+        config.seed,
+    );
+    let vectors = count_vectors(levels);
+    let limits = EmLimits {
+        max_iterations: config.max_em_iterations,
+        tolerance: config.em_tolerance,
+    };
+    estimate_m_probabilities(&mut model, &vectors, &limits);
+    estimate_lambda(&mut model, &vectors, encoded.records.len(), &limits);
+    model
+}
+
+/// Numbers persons by their first record in canonical order and maps the
+/// numbers back to input positions.
+fn number_persons(root_of: &[u32], order: &[usize]) -> Vec<u32> {
+    let mut number_of_root = vec![u32::MAX; root_of.len()];
+    let mut person_of = vec![0; root_of.len()];
+    let mut next = 0;
+    for (canonical, &root) in root_of.iter().enumerate() {
+        let number = &mut number_of_root[root as usize];
+        if *number == u32::MAX {
+            *number = next;
+            next += 1;
+        }
+        person_of[order[canonical]] = *number;
+    }
+    person_of
+}
