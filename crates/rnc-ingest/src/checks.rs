@@ -1,0 +1,529 @@
+//! Field checks of one source row.
+//!
+//! Each check reads one column, records a [`Problem`] when the value
+//! breaks a rule, and returns the parsed value when there is one. A row
+//! collects every problem, so a quarantined row lists all its faults and
+//! not only the first.
+
+use chrono::NaiveDate;
+use csv::StringRecord;
+use rnc_model::{
+    BasisOfDiagnosis, Behaviour, CodeError, DateError, Morphology,
+    PartialDate, Sex, Topography,
+};
+
+use crate::feeds::is_identifying;
+
+/// One broken rule in one field.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    pub field: String,
+    /// Rule id in snake_case, such as `impossible_date`.
+    pub rule: &'static str,
+    /// Description of the fault and the expected value, without file and
+    /// line.
+    pub detail: String,
+}
+
+/// Maps column names to their positions in the header.
+#[derive(Debug)]
+pub(crate) struct Header {
+    positions: Vec<(&'static str, usize)>,
+}
+
+impl Header {
+    pub fn new(positions: Vec<(&'static str, usize)>) -> Header {
+        Header { positions }
+    }
+
+    pub fn position(&self, column: &str) -> Option<usize> {
+        self.positions
+            .iter()
+            .find(|(name, _)| *name == column)
+            .map(|(_, index)| *index)
+    }
+
+    /// Returns the known columns present in the file, in specification
+    /// order.
+    pub fn columns(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        self.positions.iter().copied()
+    }
+}
+
+/// A row under validation.
+pub(crate) struct Row<'a> {
+    fields: &'a StringRecord,
+    header: &'a Header,
+    today: NaiveDate,
+    pub problems: Vec<Problem>,
+}
+
+/// Maximum length of a code echoed in a message: a longer value is more likely a
+/// misplaced free-text field than a mistyped code, so it is cut.
+const MAX_ECHO: usize = 12;
+
+impl<'a> Row<'a> {
+    pub fn new(
+        fields: &'a StringRecord,
+        header: &'a Header,
+        today: NaiveDate,
+    ) -> Row<'a> {
+        Row { fields, header, today, problems: Vec::new() }
+    }
+
+    /// Returns the trimmed value of a column, empty when the column is
+    /// absent.
+    pub fn text(&self, column: &str) -> &'a str {
+        self.header
+            .position(column)
+            .and_then(|index| self.fields.get(index))
+            .unwrap_or("")
+    }
+
+    pub fn problem(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        detail: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            field: field.to_string(),
+            rule,
+            detail: detail.into(),
+        });
+    }
+
+    /// Reads a value that must be present.
+    pub fn required(&mut self, column: &str) -> Option<&'a str> {
+        let text = self.text(column);
+        if text.is_empty() {
+            self.problem(column, "required", "value is missing (expected a value in every row)");
+            return None;
+        }
+        Some(text)
+    }
+
+    /// Reads a value that may be empty.
+    pub fn optional(&self, column: &str) -> Option<&'a str> {
+        Some(self.text(column)).filter(|text| !text.is_empty())
+    }
+
+    /// Reads a name, kept in clear only until it is pseudonymised.
+    pub fn name(&mut self, column: &str, required: bool) -> Option<String> {
+        let text = if required {
+            self.required(column)?
+        } else {
+            self.optional(column)?
+        };
+        if !text.chars().any(char::is_alphanumeric) {
+            if required {
+                self.problem(
+                    column,
+                    "required",
+                    "value has no letters (expected a name)",
+                );
+            }
+            return None;
+        }
+        Some(text.to_string())
+    }
+
+    /// A date. An empty field is missing; `99999999` is a date written as
+    /// wholly unknown, accepted even when the column is required and
+    /// returned as `None`. Date values are never echoed, because a full
+    /// date can help identify a person.
+    pub fn date(&mut self, column: &str, required: bool) -> Option<PartialDate> {
+        let text = if required {
+            self.required(column)?
+        } else {
+            self.optional(column)?
+        };
+        match PartialDate::parse(text) {
+            Ok(Some(date)) => {
+                if earliest(&date) > self.today {
+                    self.problem(
+                        column,
+                        "future_date",
+                        "date is in the future (expected a date on or before today)",
+                    );
+                    return None;
+                }
+                Some(date)
+            }
+            Ok(None) => None,
+            Err(DateError::Impossible) => {
+                self.problem(
+                    column,
+                    "impossible_date",
+                    "date does not exist in the calendar, such as 30 February \
+                     (expected a real date, or 99 for an unknown day or month)",
+                );
+                None
+            }
+            Err(error) => {
+                self.problem(
+                    column,
+                    "date_format",
+                    format!(
+                        "{error} (expected YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD, \
+                         with 99 for an unknown day or month)"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn sex(&mut self) -> Option<Sex> {
+        let text = self.required("sex")?;
+        match Sex::parse_code(text) {
+            Ok(sex) => Some(sex),
+            Err(_) => {
+                self.problem(
+                    "sex",
+                    "sex_code",
+                    format!(
+                        "code {} is not a sex code (expected 1, 2 or 9; M and F \
+                         are accepted)",
+                        echo(text)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// An INSEE département code, upper case: `01`-`95` except `20`,
+    /// `2A`, `2B`, `971`-`976`.
+    pub fn departement(&mut self, required: bool) -> Option<String> {
+        let text = if required {
+            self.required("departement")?
+        } else {
+            self.optional("departement")?
+        };
+        let code = text.to_ascii_uppercase();
+        if is_departement(&code) {
+            return Some(code);
+        }
+        self.problem(
+            "departement",
+            "departement_code",
+            format!(
+                "code {} is not a département of residence (expected 01 to 95, \
+                 2A, 2B or 971 to 976)",
+                echo(text)
+            ),
+        );
+        None
+    }
+
+    pub fn topography(&mut self) -> Option<Topography> {
+        let text = self.required("topography")?;
+        match text.parse::<Topography>() {
+            Ok(topography) => Some(topography),
+            Err(error) => {
+                let expected = match error {
+                    CodeError::TopographyNotInIcdO3(_) => {
+                        "an ICD-O-3 site; code the site of the tumour, such as \
+                         C44.5 for skin of the trunk"
+                    }
+                    _ => "C00.0 to C80.9, written C18.7 or C187",
+                };
+                self.problem(
+                    "topography",
+                    "topography_code",
+                    format!(
+                        "code {} is invalid: {error} (expected {expected})",
+                        echo(text)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The morphology with its behaviour and grade columns.
+    pub fn morphology(&mut self) -> Option<Morphology> {
+        let histology = self.required("morphology").and_then(|text| {
+            match Morphology::parse_histology(text) {
+                Ok(histology) => Some(histology),
+                Err(_) => {
+                    self.problem(
+                        "morphology",
+                        "morphology_code",
+                        format!(
+                            "code {} is not an ICD-O-3 histology (expected four \
+                             digits within 8000-9993)",
+                            echo(text)
+                        ),
+                    );
+                    None
+                }
+            }
+        });
+        let behaviour = self.required("behaviour").and_then(|text| {
+            let code = single_digit(text).ok_or(CodeError::InvalidBehaviour);
+            match code.and_then(Behaviour::from_code) {
+                Ok(behaviour) => Some(behaviour),
+                Err(_) => {
+                    self.problem(
+                        "behaviour",
+                        "behaviour_code",
+                        format!(
+                            "code {} is not an ICD-O-3 behaviour (expected 0, 1, \
+                             2, 3, 6 or 9)",
+                            echo(text)
+                        ),
+                    );
+                    None
+                }
+            }
+        });
+        let grade = match self.optional("grade") {
+            None => None,
+            Some(text) => match single_digit(text).filter(|g| (1..=9).contains(g)) {
+                Some(grade) => Some(grade),
+                None => {
+                    self.problem(
+                        "grade",
+                        "grade_code",
+                        format!(
+                            "code {} is not an ICD-O-3 grade (expected one digit \
+                             1 to 9, or an empty field)",
+                            echo(text)
+                        ),
+                    );
+                    return None;
+                }
+            },
+        };
+        Morphology::new(histology?, behaviour?, grade).ok()
+    }
+
+    pub fn basis_of_diagnosis(&mut self) -> Option<BasisOfDiagnosis> {
+        let text = self.required("basis_of_diagnosis")?;
+        let code = single_digit(text).ok_or(CodeError::InvalidBasisOfDiagnosis);
+        match code.and_then(BasisOfDiagnosis::from_code) {
+            Ok(basis) => Some(basis),
+            Err(_) => {
+                self.problem(
+                    "basis_of_diagnosis",
+                    "basis_code",
+                    format!(
+                        "code {} is not an ENCR basis of diagnosis (expected 0, \
+                         1, 2, 4, 5, 6, 7, 8 or 9)",
+                        echo(text)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// One ICD-10 code, normalised to the dotted form.
+    pub fn icd10(&mut self, column: &str) -> Option<String> {
+        let text = self.required(column)?;
+        let code = normalise_icd10(text);
+        if code.is_none() {
+            self.icd10_problem(column, text);
+        }
+        code
+    }
+
+    /// A `|`-separated list of ICD-10 codes; empty items are skipped.
+    pub fn icd10_list(&mut self, column: &str) -> Vec<String> {
+        let mut codes = Vec::new();
+        for item in self.text(column).split(rnc_model::tables::CODE_LIST_SEPARATOR) {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            match normalise_icd10(item) {
+                Some(code) => codes.push(code),
+                None => self.icd10_problem(column, item),
+            }
+        }
+        codes
+    }
+
+    fn icd10_problem(&mut self, column: &str, text: &str) {
+        self.problem(
+            column,
+            "icd10_code",
+            format!(
+                "code {} is not an ICD-10 code (expected a letter, two digits \
+                 and up to two more characters, such as C18.7 or C187)",
+                echo(text)
+            ),
+        );
+    }
+
+    /// Checks that `first` is not after `second` when both are known.
+    /// Partial dates are compared by their ranges, so only an order that
+    /// holds whatever the unknown parts are counts as broken.
+    pub fn order(
+        &mut self,
+        first: (&str, Option<PartialDate>),
+        second: (&str, Option<PartialDate>),
+        rule: &'static str,
+    ) {
+        let (Some(a), Some(b)) = (first.1, second.1) else {
+            return;
+        };
+        if earliest(&a) > latest(&b) {
+            let detail = format!(
+                "{} is after {} (expected {} on or before {})",
+                first.0, second.0, first.0, second.0
+            );
+            self.problem(first.0, rule, detail);
+        }
+    }
+}
+
+/// The first day a partial date can stand for.
+pub(crate) fn earliest(date: &PartialDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(
+        date.year(),
+        date.month().unwrap_or(1),
+        date.day().unwrap_or(1),
+    )
+    .expect("the known parts of a PartialDate form a real date")
+}
+
+/// The last day a partial date can stand for.
+pub(crate) fn latest(date: &PartialDate) -> NaiveDate {
+    if let Some(complete) = date.complete() {
+        return complete;
+    }
+    let (year, month) = match date.month() {
+        Some(12) | None => (date.year() + 1, 1),
+        Some(month) => (date.year(), month + 1),
+    };
+    let next = NaiveDate::from_ymd_opt(year, month, 1)
+        .expect("the first of a month is a real date");
+    next.pred_opt().expect("dates after 1800 have a predecessor")
+}
+
+fn single_digit(text: &str) -> Option<u8> {
+    match text.as_bytes() {
+        [digit @ b'0'..=b'9'] => Some(digit - b'0'),
+        _ => None,
+    }
+}
+
+/// A code value as shown in a message, cut to [`MAX_ECHO`] characters.
+fn echo(text: &str) -> String {
+    if text.chars().count() <= MAX_ECHO {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(MAX_ECHO).collect();
+    format!("{cut}…")
+}
+
+/// Whether `code` is a département of residence.
+pub(crate) fn is_departement(code: &str) -> bool {
+    let digits = code.bytes().all(|b| b.is_ascii_digit());
+    match code.len() {
+        2 if code == "2A" || code == "2B" => true,
+        2 if digits => {
+            let number: u16 = code.parse().unwrap_or(0);
+            (1..=95).contains(&number) && number != 20
+        }
+        3 if digits => {
+            let number: u16 = code.parse().unwrap_or(0);
+            (971..=976).contains(&number)
+        }
+        _ => false,
+    }
+}
+
+/// Normalises an ICD-10 code to `C18`, `C18.7` or `C18.72`, or returns
+/// `None` when it is not a letter, two digits and up to two letters or
+/// digits after an optional dot.
+pub(crate) fn normalise_icd10(text: &str) -> Option<String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let bytes = upper.as_bytes();
+    if bytes.len() < 3
+        || !bytes[0].is_ascii_uppercase()
+        || !bytes[1].is_ascii_digit()
+        || !bytes[2].is_ascii_digit()
+    {
+        return None;
+    }
+    let (category, rest) = upper.split_at(3);
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    let rest_ok = rest.len() <= 2
+        && rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    if !rest_ok {
+        return None;
+    }
+    if rest.is_empty() {
+        Some(category.to_string())
+    } else {
+        Some(format!("{category}.{rest}"))
+    }
+}
+
+/// The non-identifying fields of a row as a JSON object, in specification
+/// order. Identifying columns and columns the feed does not define are
+/// left out, because an unknown column may hold anything.
+pub(crate) fn safe_fields(fields: &StringRecord, header: &Header) -> String {
+    let mut object = serde_json::Map::new();
+    for (name, index) in header.columns() {
+        if is_identifying(name) {
+            continue;
+        }
+        let value = fields.get(index).unwrap_or("");
+        object.insert(name.to_string(), serde_json::Value::from(value));
+    }
+    serde_json::Value::Object(object).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn icd10_forms() {
+        // Forms listed in the feed specification: with or without the dot.
+        assert_eq!(normalise_icd10("C18.7").as_deref(), Some("C18.7"));
+        assert_eq!(normalise_icd10("c187").as_deref(), Some("C18.7"));
+        assert_eq!(normalise_icd10("C50").as_deref(), Some("C50"));
+        assert_eq!(normalise_icd10("C50.").as_deref(), Some("C50"));
+        assert_eq!(normalise_icd10("D0510").as_deref(), Some("D05.10"));
+        assert_eq!(normalise_icd10("C5"), None);
+        assert_eq!(normalise_icd10("18.7"), None);
+        assert_eq!(normalise_icd10("C18.789"), None);
+        assert_eq!(normalise_icd10("C18-7"), None);
+        assert_eq!(normalise_icd10("CÉ8"), None);
+    }
+
+    #[test]
+    fn departement_codes() {
+        // INSEE codes: 01-95 without 20 (split into 2A and 2B in 1976),
+        // and the overseas départements 971-976.
+        for code in ["01", "13", "2A", "2B", "95", "971", "974", "976"] {
+            assert!(is_departement(code), "{code}");
+        }
+        for code in ["00", "20", "96", "2C", "970", "977", "1", "0133", ""] {
+            assert!(!is_departement(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn partial_date_ranges() {
+        let month = PartialDate::parse_iso("2024-02-99").unwrap();
+        assert_eq!(earliest(&month), NaiveDate::from_ymd_opt(2024, 2, 1).unwrap());
+        assert_eq!(latest(&month), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        let year = PartialDate::parse_iso("2023-99-99").unwrap();
+        assert_eq!(latest(&year), NaiveDate::from_ymd_opt(2023, 12, 31).unwrap());
+        let december = PartialDate::parse_iso("2023-12-99").unwrap();
+        assert_eq!(latest(&december), NaiveDate::from_ymd_opt(2023, 12, 31).unwrap());
+    }
+
+    #[test]
+    fn long_codes_are_cut() {
+        assert_eq!(echo("C18.7"), "C18.7");
+        assert_eq!(echo("ABCDEFGHIJKLMNOP"), "ABCDEFGHIJKL…");
+    }
+}

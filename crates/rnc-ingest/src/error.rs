@@ -1,0 +1,146 @@
+//! Errors that stop the ingestion of a whole file.
+//!
+//! A bad row is not an error: it becomes a
+//! [`QuarantinedRow`](crate::QuarantinedRow) and reading goes on. These
+//! errors are for what makes every remaining row wrong or unreadable.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use rnc_model::{Position, SourceKind};
+
+/// An error that stopped the ingestion of a file.
+#[derive(Debug)]
+pub struct Error(Box<ErrorKind>);
+
+/// What stopped the ingestion.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file could not be opened or read.
+    #[error("{}: failed to read the file: {source}", path.display())]
+    Io {
+        /// The source file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid UTF-8.
+    #[error(
+        "{file}: line {line}: invalid UTF-8 at byte offset {offset} \
+         (expected a UTF-8 file; convert it, for example with \
+         `iconv -f WINDOWS-1252 -t UTF-8`)"
+    )]
+    NotUtf8 {
+        /// The source file name.
+        file: String,
+        /// Line of the first invalid byte, from 1.
+        line: u64,
+        /// Offset of the first invalid byte from the start of the file,
+        /// from 0, counting a byte-order mark if there is one.
+        offset: u64,
+    },
+    /// The file has no header line.
+    #[error(
+        "{file}: the file is empty (expected a header line naming the \
+         {kind} columns)"
+    )]
+    EmptyFile {
+        /// The source file name.
+        file: String,
+        /// The feed that was expected.
+        kind: SourceKind,
+    },
+    /// A column that every row needs is absent from the header.
+    #[error(
+        "{file}: line 1: required column {column} is missing from the \
+         header (a {kind} feed needs {expected}; add the column, or check \
+         that the file is comma-separated and of the right feed)"
+    )]
+    MissingColumn {
+        /// The source file name.
+        file: String,
+        /// The feed that was expected.
+        kind: SourceKind,
+        /// The first missing column.
+        column: String,
+        /// Every required column, comma-separated.
+        expected: String,
+    },
+    /// The header names one column twice, so its values are ambiguous.
+    #[error(
+        "{file}: line 1: column {column} appears more than once in the \
+         header (remove or rename the duplicate)"
+    )]
+    DuplicateColumn {
+        /// The source file name.
+        file: String,
+        /// The repeated column.
+        column: String,
+    },
+    /// The CSV reader failed after the UTF-8 check passed; a bug in rnc.
+    #[error(
+        "{file}: line {line}: internal error while reading CSV: {source} \
+         (please report this as a bug in rnc)"
+    )]
+    Csv {
+        /// The source file name.
+        file: String,
+        /// Line where reading failed, from 1.
+        line: u64,
+        /// The reader's error.
+        #[source]
+        source: csv::Error,
+    },
+    /// Building an Arrow batch of quarantined rows failed; a bug in rnc.
+    #[error(
+        "internal error while building the quarantine table: {0} (please \
+         report this as a bug in rnc)"
+    )]
+    Arrow(#[from] arrow_schema::ArrowError),
+}
+
+impl Error {
+    /// The kind of failure.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// The place in the source file where the failure was found, when it
+    /// has one.
+    pub fn position(&self) -> Option<Position> {
+        let (file, line) = match &*self.0 {
+            ErrorKind::NotUtf8 { file, line, .. }
+            | ErrorKind::Csv { file, line, .. } => (file, *line),
+            ErrorKind::MissingColumn { file, .. }
+            | ErrorKind::DuplicateColumn { file, .. } => (file, 1),
+            _ => return None,
+        };
+        Some(Position { file: file.clone(), line, record: 0, field: None })
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error(Box::new(kind))
+    }
+}
+
+impl From<arrow_schema::ArrowError> for Error {
+    fn from(error: arrow_schema::ArrowError) -> Error {
+        ErrorKind::Arrow(error).into()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.0)
+    }
+}

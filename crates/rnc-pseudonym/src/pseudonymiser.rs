@@ -1,0 +1,308 @@
+//! Keyed pseudonyms of identifiers and their placement in source records.
+
+use std::fmt;
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use rnc_model::nir::check_nir;
+use rnc_model::{NirStatus, PartialDate, SourceRecord};
+use sha2::Sha256;
+use zeroize::Zeroize;
+
+use crate::bloom::PositionCache;
+use crate::normalise::exact_form;
+use crate::{Key, bloom, normalise_name};
+
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// The kind of value a pseudonym is made from. Each domain has its own
+/// sub-key, so equal text in two domains (a day `05` and a first name)
+/// never gives equal pseudonyms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Domain {
+    /// The normalised 15-character NIR.
+    Nir,
+    /// A complete birth date, `YYYY-MM-DD`.
+    BirthDate,
+    /// A birth year, `YYYY`.
+    BirthYear,
+    /// A birth month, two digits. Shares its sub-key with
+    /// [`Domain::BirthDay`], so that a date written day-first in one
+    /// source and month-first in another still agrees part by part: the
+    /// month `05` of one record equals the day `05` of the other.
+    BirthMonth,
+    /// A birth day of the month, two digits; see [`Domain::BirthMonth`].
+    BirthDay,
+    /// A surname, birth or usage. Both share one sub-key because a married
+    /// name is often written in the birth-name column, and the two must
+    /// then still match.
+    Name,
+    /// A first name.
+    FirstName,
+}
+
+/// Number of distinct sub-keys: the day and the month share one.
+const SUB_KEYS: usize = 6;
+
+impl Domain {
+    /// Index of the domain's sub-key, and the label it is derived from.
+    fn sub_key(self) -> (usize, &'static str) {
+        match self {
+            Domain::Nir => (0, "nir"),
+            Domain::BirthDate => (1, "birth_date"),
+            Domain::BirthYear => (2, "birth_year"),
+            Domain::BirthMonth | Domain::BirthDay => (3, "birth_day_month"),
+            Domain::Name => (4, "name"),
+            Domain::FirstName => (5, "first_name"),
+        }
+    }
+
+    const ALL_SUB_KEYS: [Domain; SUB_KEYS] = [
+        Domain::Nir,
+        Domain::BirthDate,
+        Domain::BirthYear,
+        Domain::BirthMonth,
+        Domain::Name,
+        Domain::FirstName,
+    ];
+}
+
+/// Computes keyed pseudonyms and Bloom filters from one [`Key`].
+///
+/// For each domain it derives a sub-key, HMAC-SHA-256 of the key over
+/// `"rnc/<domain>"`, and a separate Bloom-filter sub-key over
+/// `"rnc/bloom/<domain>"`. The separate Bloom sub-key keeps the hash of a
+/// two-letter name apart from the hash of the same two letters as a
+/// bigram. The type is `Send + Sync` and cheap to share between threads.
+#[derive(Clone)]
+pub struct Pseudonymiser {
+    exact: [HmacSha256; SUB_KEYS],
+    bloom: [HmacSha256; SUB_KEYS],
+    positions: Arc<PositionCache>,
+    fingerprint: String,
+}
+
+impl Pseudonymiser {
+    /// Derives the sub-keys of every domain from `key`.
+    pub fn new(key: &Key) -> Pseudonymiser {
+        let derive = |prefix: &str| {
+            Domain::ALL_SUB_KEYS.map(|domain| {
+                let label = format!("{prefix}{}", domain.sub_key().1);
+                keyed_hmac(key, &label)
+            })
+        };
+        Pseudonymiser {
+            exact: derive("rnc/"),
+            bloom: derive("rnc/bloom/"),
+            positions: Arc::default(),
+            fingerprint: key.fingerprint(),
+        }
+    }
+
+    /// Returns the keyed pseudonym of `normalised`: lowercase hexadecimal
+    /// HMAC-SHA-256 under the domain's sub-key.
+    ///
+    /// In [`Domain::Name`] and [`Domain::FirstName`] the spaces are
+    /// removed before hashing, so `DE LA FONTAINE` and `DELAFONTAINE`
+    /// agree. The caller normalises the text first ([`normalise_name`],
+    /// [`check_nir`]).
+    pub fn pseudonym(&self, domain: Domain, normalised: &str) -> String {
+        let mut mac = self.exact[domain.sub_key().0].clone();
+        if matches!(domain, Domain::Name | Domain::FirstName) {
+            let mut compact = exact_form(normalised);
+            mac.update(compact.as_bytes());
+            compact.zeroize();
+        } else {
+            mac.update(normalised.as_bytes());
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Returns the keyed Bloom filter of a normalised name's padded
+    /// bigrams, [`crate::BLOOM_BYTES`] bytes long.
+    pub fn bloom(&self, domain: Domain, normalised_name: &str) -> Vec<u8> {
+        let sub_key = domain.sub_key().0;
+        bloom::encode(
+            &self.bloom[sub_key],
+            sub_key,
+            &self.positions,
+            normalised_name,
+        )
+    }
+
+    /// Fills the identifying fields of `record` from `identity`: the NIR
+    /// status and pseudonym, the birth-date pseudonyms, and the name
+    /// pseudonyms and Bloom filters.
+    ///
+    /// Every field it owns is overwritten, with `None` where the identity
+    /// lacks the value. A NIR is pseudonymised only when it is valid or
+    /// provisional; an invalid NIR sets the status and nothing else. A
+    /// name that is empty after normalisation counts as missing.
+    pub fn apply(&self, identity: &ClearIdentity, record: &mut SourceRecord) {
+        self.apply_nir(identity.nir.as_deref(), record);
+        self.apply_birth_date(identity.birth_date.as_ref(), record);
+
+        let (pseudonym, bloom) =
+            self.encode_name(Domain::Name, identity.birth_name.as_deref());
+        record.birth_name_pseudonym = pseudonym;
+        record.birth_name_bloom = bloom;
+
+        let (pseudonym, bloom) =
+            self.encode_name(Domain::Name, identity.usage_name.as_deref());
+        record.usage_name_pseudonym = pseudonym;
+        record.usage_name_bloom = bloom;
+
+        let (pseudonym, bloom) = self
+            .encode_name(Domain::FirstName, identity.first_name.as_deref());
+        record.first_name_pseudonym = pseudonym;
+        record.first_name_bloom = bloom;
+    }
+
+    fn apply_nir(&self, nir: Option<&str>, record: &mut SourceRecord) {
+        let mut check = check_nir(nir.unwrap_or(""));
+        record.nir_status = Some(check.status);
+        record.nir_pseudonym = match (check.status, check.normalised.take()) {
+            (NirStatus::Valid | NirStatus::Provisional, Some(mut normalised)) => {
+                let pseudonym = self.pseudonym(Domain::Nir, &normalised);
+                normalised.zeroize();
+                Some(pseudonym)
+            }
+            (_, Some(mut normalised)) => {
+                normalised.zeroize();
+                None
+            }
+            _ => None,
+        };
+    }
+
+    fn apply_birth_date(
+        &self,
+        birth_date: Option<&PartialDate>,
+        record: &mut SourceRecord,
+    ) {
+        record.birth_date_pseudonym = None;
+        record.birth_date_swapped_pseudonym = None;
+        record.birth_year_pseudonym = None;
+        record.birth_month_pseudonym = None;
+        record.birth_day_pseudonym = None;
+        let Some(date) = birth_date else {
+            return;
+        };
+
+        let year = date.year();
+        record.birth_year_pseudonym =
+            Some(self.pseudonym(Domain::BirthYear, &format!("{year:04}")));
+        if let Some(month) = date.month() {
+            record.birth_month_pseudonym =
+                Some(self.pseudonym(Domain::BirthMonth, &format!("{month:02}")));
+        }
+        if let Some(day) = date.day() {
+            record.birth_day_pseudonym =
+                Some(self.pseudonym(Domain::BirthDay, &format!("{day:02}")));
+        }
+
+        if let (Some(month), Some(day)) = (date.month(), date.day()) {
+            let text = format!("{year:04}-{month:02}-{day:02}");
+            record.birth_date_pseudonym =
+                Some(self.pseudonym(Domain::BirthDate, &text));
+            // Swapping gives a real date only when the day could be a
+            // month, and a different date only when the two differ.
+            if day <= 12 && day != month {
+                let swapped = format!("{year:04}-{day:02}-{month:02}");
+                record.birth_date_swapped_pseudonym =
+                    Some(self.pseudonym(Domain::BirthDate, &swapped));
+            }
+        }
+    }
+
+    fn encode_name(
+        &self,
+        domain: Domain,
+        name: Option<&str>,
+    ) -> (Option<String>, Option<Vec<u8>>) {
+        let Some(name) = name else {
+            return (None, None);
+        };
+        let mut normalised = normalise_name(name);
+        if normalised.is_empty() {
+            return (None, None);
+        }
+        let pseudonym = self.pseudonym(domain, &normalised);
+        let bloom = self.bloom(domain, &normalised);
+        normalised.zeroize();
+        (Some(pseudonym), Some(bloom))
+    }
+}
+
+impl fmt::Debug for Pseudonymiser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pseudonymiser")
+            .field("key_fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+fn keyed_hmac(key: &Key, label: &str) -> HmacSha256 {
+    let mut derivation = HmacSha256::new_from_slice(key.bytes())
+        .expect("HMAC accepts a key of any length");
+    derivation.update(label.as_bytes());
+    let mut sub_key: [u8; 32] = derivation.finalize().into_bytes().into();
+    let keyed = HmacSha256::new_from_slice(&sub_key)
+        .expect("HMAC accepts a key of any length");
+    sub_key.zeroize();
+    keyed
+}
+
+/// The clear identifiers of one source row, held only while the row is
+/// pseudonymised.
+///
+/// `Debug` shows which fields are present, never their values. Call
+/// [`ClearIdentity::wipe`] when done to zero the strings.
+#[derive(Clone, Default)]
+pub struct ClearIdentity {
+    /// The NIR as written in the source.
+    pub nir: Option<String>,
+    /// Birth surname as written in the source.
+    pub birth_name: Option<String>,
+    /// Usage (married) name as written in the source.
+    pub usage_name: Option<String>,
+    /// First name as written in the source.
+    pub first_name: Option<String>,
+    /// Birth date, possibly partial.
+    pub birth_date: Option<PartialDate>,
+}
+
+impl fmt::Debug for ClearIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let presence = |present: bool| if present { "present" } else { "absent" };
+        f.debug_struct("ClearIdentity")
+            .field("nir", &presence(self.nir.is_some()))
+            .field("birth_name", &presence(self.birth_name.is_some()))
+            .field("usage_name", &presence(self.usage_name.is_some()))
+            .field("first_name", &presence(self.first_name.is_some()))
+            .field("birth_date", &presence(self.birth_date.is_some()))
+            .finish()
+    }
+}
+
+impl ClearIdentity {
+    /// Overwrites the identifier strings with zeros and removes every
+    /// value, so that they do not linger in freed memory.
+    ///
+    /// Not done on drop, because a `Drop` implementation would forbid
+    /// building a value with `..Default::default()`.
+    pub fn wipe(&mut self) {
+        for text in [
+            &mut self.nir,
+            &mut self.birth_name,
+            &mut self.usage_name,
+            &mut self.first_name,
+        ] {
+            if let Some(text) = text.as_mut() {
+                text.zeroize();
+            }
+            *text = None;
+        }
+        self.birth_date = None;
+    }
+}

@@ -1,0 +1,317 @@
+//! Pseudonyms, Bloom filters and their placement in source records.
+
+use proptest::prelude::*;
+use rnc_model::{NirStatus, PartialDate, SourceRecord};
+use rnc_pseudonym::{
+    BLOOM_BYTES, ClearIdentity, Domain, Key, Pseudonymiser, dice_coefficient,
+    normalise_name,
+};
+
+fn pseudonymiser(seed: u8) -> Pseudonymiser {
+    Pseudonymiser::new(&Key::from_bytes([seed; 32]))
+}
+
+fn apply(identity: &ClearIdentity) -> SourceRecord {
+    let mut record = SourceRecord::default();
+    pseudonymiser(1).apply(identity, &mut record);
+    record
+}
+
+fn with_nir(nir: &str) -> SourceRecord {
+    apply(&ClearIdentity { nir: Some(nir.to_string()), ..Default::default() })
+}
+
+fn with_birth_date(date: &str) -> SourceRecord {
+    apply(&ClearIdentity {
+        birth_date: Some(PartialDate::parse_iso(date).unwrap()),
+        ..Default::default()
+    })
+}
+
+proptest! {
+    #[test]
+    fn same_key_same_pseudonym(seed: [u8; 32], text in "\\PC{0,40}") {
+        let a = Pseudonymiser::new(&Key::from_bytes(seed));
+        let b = Pseudonymiser::new(&Key::from_bytes(seed));
+        prop_assert_eq!(
+            a.pseudonym(Domain::Name, &text),
+            b.pseudonym(Domain::Name, &text)
+        );
+        prop_assert_eq!(
+            a.bloom(Domain::FirstName, &text),
+            b.bloom(Domain::FirstName, &text)
+        );
+    }
+
+    #[test]
+    fn different_key_different_pseudonym(
+        seed_a: [u8; 32],
+        seed_b: [u8; 32],
+        text in "[A-Z]{1,20}",
+    ) {
+        prop_assume!(seed_a != seed_b);
+        let a = Pseudonymiser::new(&Key::from_bytes(seed_a));
+        let b = Pseudonymiser::new(&Key::from_bytes(seed_b));
+        prop_assert_ne!(
+            a.pseudonym(Domain::Nir, &text),
+            b.pseudonym(Domain::Nir, &text)
+        );
+        prop_assert_ne!(a.bloom(Domain::Name, &text), b.bloom(Domain::Name, &text));
+    }
+}
+
+#[test]
+fn pseudonym_is_lowercase_hex_sha256() {
+    let pseudonym = pseudonymiser(1).pseudonym(Domain::Nir, "255081416802538");
+
+    assert_eq!(pseudonym.len(), 64);
+    assert!(pseudonym.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+}
+
+#[test]
+fn domains_separate_equal_text() {
+    let p = pseudonymiser(1);
+
+    assert_ne!(p.pseudonym(Domain::Name, "MARIE"), p.pseudonym(Domain::FirstName, "MARIE"));
+    assert_ne!(p.pseudonym(Domain::BirthYear, "1961"), p.pseudonym(Domain::Nir, "1961"));
+    assert_eq!(p.pseudonym(Domain::BirthDay, "05"), p.pseudonym(Domain::BirthMonth, "05"));
+}
+
+// NIR examples from the doctests of python-stdnum's stdnum/fr/nir.py and
+// the README of the french-ssn package.
+#[test]
+fn valid_nir_gets_pseudonym() {
+    for nir in ["2 95 10 99 126 111 93", "253072B07300470", "253072A07300443", "2 55 08 14 168 025 38"] {
+        let record = with_nir(nir);
+        assert_eq!(record.nir_status, Some(NirStatus::Valid), "{nir}");
+        assert!(record.nir_pseudonym.is_some(), "{nir}");
+    }
+}
+
+#[test]
+fn nir_spacing_does_not_change_pseudonym() {
+    let spaced = with_nir("2 95 10 99 126 111 93");
+    let compact = with_nir("295109912611193");
+
+    assert_eq!(spaced.nir_pseudonym, compact.nir_pseudonym);
+}
+
+#[test]
+fn invalid_nir_gets_status_only() {
+    // Wrong key, unknown département letter and 16 digits, from
+    // python-stdnum's doctests.
+    for nir in ["295109912611199", "253072C07300443", "2530721073004430"] {
+        let record = with_nir(nir);
+        assert_eq!(record.nir_status, Some(NirStatus::Invalid), "{nir}");
+        assert_eq!(record.nir_pseudonym, None, "{nir}");
+    }
+}
+
+#[test]
+fn provisional_nir_gets_pseudonym() {
+    // A provisional number starts with 7 or 8. Its key follows the rule
+    // 97 - (first 13 digits mod 97): 7520575123456 mod 97 = 65, key 32 (computed with Python).
+    let record = with_nir("752057512345632");
+
+    assert_eq!(record.nir_status, Some(NirStatus::Provisional));
+    assert!(record.nir_pseudonym.is_some());
+}
+
+#[test]
+fn missing_nir_is_missing() {
+    let record = apply(&ClearIdentity::default());
+
+    assert_eq!(record.nir_status, Some(NirStatus::Missing));
+    assert_eq!(record.nir_pseudonym, None);
+}
+
+#[test]
+fn complete_birth_date_pseudonyms() {
+    let record = with_birth_date("1961-04-05");
+    let transposed = with_birth_date("1961-05-04");
+
+    assert!(record.birth_date_pseudonym.is_some());
+    assert_ne!(record.birth_date_pseudonym, transposed.birth_date_pseudonym);
+    assert_eq!(record.birth_date_swapped_pseudonym, transposed.birth_date_pseudonym);
+    assert_eq!(transposed.birth_date_swapped_pseudonym, record.birth_date_pseudonym);
+    assert_eq!(record.birth_year_pseudonym, transposed.birth_year_pseudonym);
+    assert_eq!(record.birth_day_pseudonym, transposed.birth_month_pseudonym);
+    assert_eq!(record.birth_month_pseudonym, transposed.birth_day_pseudonym);
+}
+
+#[test]
+fn swap_needs_day_at_most_twelve() {
+    assert_eq!(with_birth_date("1961-04-20").birth_date_swapped_pseudonym, None);
+    assert_eq!(with_birth_date("1961-04-04").birth_date_swapped_pseudonym, None);
+    assert!(with_birth_date("1961-04-12").birth_date_swapped_pseudonym.is_some());
+}
+
+#[test]
+fn partial_birth_date_keeps_known_parts() {
+    let month_known = with_birth_date("1961-04-99");
+    let year_known = with_birth_date("1961-99-99");
+    let complete = with_birth_date("1961-04-05");
+
+    assert_eq!(month_known.birth_date_pseudonym, None);
+    assert_eq!(month_known.birth_date_swapped_pseudonym, None);
+    assert_eq!(month_known.birth_day_pseudonym, None);
+    assert_eq!(month_known.birth_month_pseudonym, complete.birth_month_pseudonym);
+    assert_eq!(month_known.birth_year_pseudonym, complete.birth_year_pseudonym);
+    assert_eq!(year_known.birth_month_pseudonym, None);
+    assert_eq!(year_known.birth_year_pseudonym, complete.birth_year_pseudonym);
+}
+
+#[test]
+fn married_name_in_birth_column_matches() {
+    let a = apply(&ClearIdentity {
+        birth_name: Some("Dupont".into()),
+        usage_name: Some("Lefèvre".into()),
+        ..Default::default()
+    });
+    let b = apply(&ClearIdentity {
+        birth_name: Some("LEFEVRE".into()),
+        ..Default::default()
+    });
+
+    assert_eq!(a.usage_name_pseudonym, b.birth_name_pseudonym);
+    assert_eq!(a.usage_name_bloom, b.birth_name_bloom);
+    assert_ne!(a.birth_name_pseudonym, b.birth_name_pseudonym);
+    assert_eq!(b.usage_name_pseudonym, None);
+}
+
+#[test]
+fn particle_spacing_gives_same_exact_pseudonym() {
+    let spaced = apply(&ClearIdentity { birth_name: Some("De la Fontaine".into()), ..Default::default() });
+    let joined = apply(&ClearIdentity { birth_name: Some("DELAFONTAINE".into()), ..Default::default() });
+    let upper = apply(&ClearIdentity { birth_name: Some("DE LA FONTAINE".into()), ..Default::default() });
+
+    assert_eq!(spaced.birth_name_pseudonym, joined.birth_name_pseudonym);
+    assert_eq!(spaced.birth_name_pseudonym, upper.birth_name_pseudonym);
+    assert_eq!(spaced.birth_name_bloom, upper.birth_name_bloom);
+}
+
+#[test]
+fn empty_name_after_normalisation_is_missing() {
+    let record = apply(&ClearIdentity {
+        first_name: Some(" -- ".into()),
+        ..Default::default()
+    });
+
+    assert_eq!(record.first_name_pseudonym, None);
+    assert_eq!(record.first_name_bloom, None);
+}
+
+#[test]
+fn accented_forms_share_pseudonym() {
+    // The RENÉE pair (precomposed U+00C9 and E + U+0301) must give one
+    // hash, as Python's unicodedata.normalize shows the NFC forms agree.
+    let nfc = apply(&ClearIdentity { first_name: Some("REN\u{00C9}E".into()), ..Default::default() });
+    let nfd = apply(&ClearIdentity { first_name: Some("RENE\u{0301}E".into()), ..Default::default() });
+
+    assert_eq!(nfc.first_name_pseudonym, nfd.first_name_pseudonym);
+}
+
+/// Padded bigrams of a name as a set, for the hand check below.
+fn bigrams(name: &str) -> std::collections::BTreeSet<String> {
+    let padded: Vec<char> = format!(" {name} ").chars().collect();
+    padded.windows(2).map(|w| w.iter().collect()).collect()
+}
+
+#[test]
+fn smith_smyth_bigram_dice() {
+    // clkhash's documentation works this example by hand: with one space
+    // of padding, SMITH and SMYTH share 4 of their 6 bigrams, so the q-gram
+    // Dice coefficient is 2 * 4 / (6 + 6) = 0.667.
+    let smith = bigrams("SMITH");
+    let smyth = bigrams("SMYTH");
+    let common = smith.intersection(&smyth).count();
+
+    assert_eq!(smith.len(), 6);
+    assert_eq!(common, 4);
+    let q_gram_dice = 2.0 * common as f64 / (smith.len() + smyth.len()) as f64;
+    assert!((q_gram_dice - 0.667).abs() < 0.001);
+}
+
+#[test]
+fn smith_smyth_bloom_dice() {
+    // The Bloom Dice approximates the q-gram Dice of 0.667 above; bit
+    // collisions move it a little, by an amount that depends on the key.
+    for seed in [1u8, 2, 3, 50, 200] {
+        let p = pseudonymiser(seed);
+        let smith = p.bloom(Domain::Name, "SMITH");
+        let smyth = p.bloom(Domain::Name, "SMYTH");
+        let dice = dice_coefficient(&smith, &smyth);
+        assert!((0.6..=0.75).contains(&dice), "key {seed}: Dice {dice}");
+        assert_eq!(dice_coefficient(&smith, &smith), 1.0);
+    }
+}
+
+#[test]
+fn bloom_has_fixed_length_and_bounded_bits() {
+    let filter = pseudonymiser(1).bloom(Domain::Name, "SMITH");
+    let set: u32 = filter.iter().map(|b| b.count_ones()).sum();
+
+    assert_eq!(filter.len(), BLOOM_BYTES);
+    // Six bigrams of 20 positions each set at most 120 bits.
+    assert!(set <= 120, "{set}");
+    assert!(set > 90, "{set}");
+}
+
+#[test]
+fn unrelated_names_have_low_dice() {
+    // MARTIN and GUEYE share no padded bigram, so their q-gram Dice is 0;
+    // only chance bit collisions (about 7 % of 1024 bits per name) remain.
+    let p = pseudonymiser(1);
+    let a = p.bloom(Domain::Name, &normalise_name("Martin"));
+    let b = p.bloom(Domain::Name, &normalise_name("Gueye"));
+
+    assert!(bigrams("MARTIN").is_disjoint(&bigrams("GUEYE")));
+    assert!(dice_coefficient(&a, &b) < 0.25);
+}
+
+#[test]
+fn identity_debug_is_redacted() {
+    let identity = ClearIdentity {
+        nir: Some("253072B07300470".into()),
+        birth_name: Some("Villeneuve".into()),
+        usage_name: None,
+        first_name: Some("Héloïse".into()),
+        birth_date: Some(PartialDate::parse_iso("1953-07-14").unwrap()),
+    };
+
+    let debug = format!("{identity:?}");
+
+    for secret in ["253072", "Villeneuve", "Héloïse", "1953", "14"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("present"));
+}
+
+#[test]
+fn pseudonymiser_debug_hides_key() {
+    let key = Key::from_bytes([0xAB; 32]);
+    let debug = format!("{:?}", Pseudonymiser::new(&key));
+
+    assert!(!debug.contains("abab"), "{debug}");
+    assert!(!debug.contains("171"), "{debug}");
+    assert!(debug.contains(&key.fingerprint()));
+}
+
+#[test]
+fn wipe_removes_every_value() {
+    let mut identity = ClearIdentity {
+        nir: Some("253072B07300470".into()),
+        birth_name: Some("Villeneuve".into()),
+        usage_name: Some("Roux".into()),
+        first_name: Some("Héloïse".into()),
+        birth_date: Some(PartialDate::parse_iso("1953-07-14").unwrap()),
+    };
+
+    identity.wipe();
+
+    assert_eq!(identity.nir, None);
+    assert_eq!(identity.birth_name, None);
+    assert_eq!(identity.usage_name, None);
+    assert_eq!(identity.first_name, None);
+    assert_eq!(identity.birth_date, None);
+}
