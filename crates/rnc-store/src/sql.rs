@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use arrow::array::RecordBatch;
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 use crate::Error;
 
@@ -21,7 +21,12 @@ pub fn run_sql(release_dir: &Path, query: &str) -> Result<Vec<RecordBatch>, Erro
         .build()
         .map_err(Error::io(release_dir))?;
     runtime.block_on(async {
-        let context = SessionContext::new();
+        // Plain Utf8 string columns rather than Utf8View, so that results
+        // keep the types of the release tables for callers and for R and
+        // Python readers of exported results.
+        let config = SessionConfig::new()
+            .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+        let context = SessionContext::new_with_config(config);
         for entry in std::fs::read_dir(release_dir).map_err(Error::io(release_dir))? {
             let path = entry.map_err(Error::io(release_dir))?.path();
             if path.extension().and_then(|e| e.to_str()) != Some("parquet") {

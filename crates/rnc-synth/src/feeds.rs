@@ -340,12 +340,14 @@ fn draw_pathology<R: Rng>(
         };
         let (group, mut detail) = tumour.codes.topography;
 
-        // About 10 % of reports code a solid tumour's site as NOS (.9):
-        // the specimen does not always show the sub-site.
+        // About 10 % of reports code a solid tumour's site as NOS: the
+        // specimen does not always show the sub-site. NOS is .9 in most
+        // groups, but not all (C21.0 anus, C22.0 liver, C38.8 pleura).
         if !SITE_GROUPS[tumour.group].haematological
             && rng.random::<f64>() < 0.1
+            && let Some(nos) = rnc_codes::unspecified_part(group)
         {
-            detail = 9;
+            detail = nos.detail();
         }
         let grade = if number == 0 && rng.random::<f64>() < 0.5 {
             None

@@ -1,0 +1,379 @@
+//! One function per subcommand: call the pipeline, print what a data
+//! manager needs on stdout, and end with a one-line summary.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use rnc_model::SourceKind;
+use rnc_store::Registry;
+
+use crate::cli::{Cli, Command, DemoArgs, IngestArgs, LinkArgs, ReleaseArgs, SqlArgs, StatsArgs, SynthArgs};
+use crate::pipeline::{self, FileReport};
+use crate::{evaluate, progress};
+
+/// How a command that completed went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing rejected or flagged.
+    Clean,
+    /// Records were quarantined or flagged by a check.
+    Flagged,
+}
+
+/// Runs the subcommand of `cli`.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    if cli.global.quiet {
+        progress::hide();
+    }
+    let registry_dir = cli.global.registry.clone();
+    let key_path = cli.global.key_path();
+    match cli.command {
+        Command::Synth(args) => synth(&args),
+        Command::Ingest(args) => ingest(&registry_dir, &key_path, &args),
+        Command::Link(args) => link(&registry_dir, &args),
+        Command::Consolidate => consolidate(&registry_dir),
+        Command::Release(args) => release(&registry_dir, &args),
+        Command::Stats(args) => stats(&registry_dir, &args),
+        Command::Report(args) => report(&registry_dir, &args),
+        Command::Sql(args) => sql(&registry_dir, &args),
+        Command::Demo(args) => demo(&args),
+    }
+}
+
+fn synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let config = rnc_synth::SynthConfig {
+        persons: args.persons,
+        seed: args.seed,
+        first_year: args.first_year,
+        last_year: args.last_year,
+    };
+    let summary = rnc_synth::write_synthetic(&config, &args.out)?;
+    for (kind, rows) in &summary.records_by_kind {
+        println!("{:<18} {rows:>10} rows", kind.name());
+    }
+    let records: u64 = summary.records_by_kind.iter().map(|(_, n)| n).sum();
+    println!(
+        "synth: {} persons, {} tumours, {records} source records, {} population rows written to {} in {:.1} s",
+        summary.persons,
+        summary.tumours,
+        summary.population_rows,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Outcome::Clean)
+}
+
+fn ingest(registry_dir: &Path, key_path: &Path, args: &IngestArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let registry = Registry::open_or_create(registry_dir)?;
+    if let Some(population) = &args.population {
+        let rows = pipeline::load_population(&registry, population)?;
+        println!("population: {rows} rows loaded from {}", population.display());
+    }
+    if args.files.is_empty() {
+        if args.source.is_some() {
+            bail!("no file given: name one or more files after --source KIND");
+        }
+        return Ok(Outcome::Clean);
+    }
+    let kind: SourceKind = args
+        .source
+        .as_deref()
+        .context("--source KIND is required with files")?
+        .parse()
+        .map_err(anyhow::Error::msg)?;
+    let key = pipeline::load_key(registry_dir, key_path)?;
+    let reports = pipeline::ingest_files(&registry, &key, kind, &args.files, args.allow_duplicate)?;
+    let outcome = print_ingest(&reports);
+    let read: u64 = reports.iter().map(|r| r.rows_read).sum();
+    let accepted: u64 = reports.iter().map(|r| r.rows_accepted).sum();
+    let quarantined: u64 = reports.iter().map(|r| r.rows_quarantined).sum();
+    println!(
+        "ingest: {} files, {read} rows read, {accepted} accepted, {quarantined} quarantined in {:.1} s",
+        reports.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(outcome)
+}
+
+fn print_ingest(reports: &[FileReport]) -> Outcome {
+    let mut outcome = Outcome::Clean;
+    for report in reports {
+        match (&report.batch_id, &report.duplicate_of) {
+            (None, Some(earlier)) => println!(
+                "{}: skipped, same content as batch {earlier} (use --allow-duplicate to load it again)",
+                report.file.display()
+            ),
+            _ => println!(
+                "{}: read {}, accepted {}, quarantined {} (batch {})",
+                report.file.display(),
+                report.rows_read,
+                report.rows_accepted,
+                report.rows_quarantined,
+                report.batch_id.as_deref().unwrap_or("-")
+            ),
+        }
+        for problem in &report.problems {
+            println!("  {problem}");
+        }
+        if report.rows_quarantined > report.problems.len() as u64 {
+            println!(
+                "  … {} more in the batch's quarantine table",
+                report.rows_quarantined - report.problems.len() as u64
+            );
+        }
+        if report.rows_quarantined > 0 {
+            outcome = Outcome::Flagged;
+        }
+    }
+    outcome
+}
+
+fn link_config(args: &LinkArgs) -> anyhow::Result<rnc_link::LinkConfig> {
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!("--threshold must be a probability between 0 and 1, not {}", args.threshold);
+    }
+    Ok(rnc_link::LinkConfig {
+        match_probability_threshold: args.threshold,
+        max_em_iterations: args.max_iterations,
+        u_sample_pairs: args.u_sample_pairs,
+        seed: args.seed,
+        ..rnc_link::LinkConfig::default()
+    })
+}
+
+fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
+    let registry = Registry::open(registry_dir)?;
+    let report = pipeline::link(&registry, &link_config(args)?)?;
+    print_link(&report);
+    Ok(Outcome::Clean)
+}
+
+fn print_link(report: &pipeline::LinkReport) {
+    let s = &report.summary;
+    println!(
+        "link: {} records, {} candidate pairs compared, {} linked ({} on NIR agreement), {} persons; EM {} iterations ({}) in {:.1} s",
+        s.records,
+        s.candidate_pairs,
+        s.linked_pairs,
+        s.nir_pairs,
+        s.persons,
+        s.em_iterations,
+        if s.em_converged { "converged" } else { "not converged" },
+        report.seconds
+    );
+}
+
+fn consolidate(registry_dir: &Path) -> anyhow::Result<Outcome> {
+    let registry = Registry::open(registry_dir)?;
+    let report = pipeline::consolidate(&registry)?;
+    print_consolidate(&report);
+    Ok(if report.checks.is_empty() { Outcome::Clean } else { Outcome::Flagged })
+}
+
+fn print_consolidate(report: &pipeline::ConsolidateReport) {
+    let checks: Vec<String> = report.checks.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    println!(
+        "consolidate: {} persons, {} tumours ({} death certificate only), {} records without tumour, checks: {} in {:.1} s",
+        report.persons,
+        report.tumours,
+        report.dco_tumours,
+        report.records_without_tumour,
+        if checks.is_empty() { "none".to_string() } else { checks.join(", ") },
+        report.seconds
+    );
+}
+
+fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
+    let registry = Registry::open(registry_dir)?;
+    if let Some(id) = &args.verify {
+        let entry = registry.release(id)?;
+        let changed = registry.verify_release(&entry)?;
+        if changed.is_empty() {
+            println!("release {id}: {} files match their recorded SHA-256", entry.tables.len());
+            return Ok(Outcome::Clean);
+        }
+        bail!("release {id}: files changed since release: {}", changed.join(", "));
+    }
+    let entry = pipeline::release(&registry)?;
+    for table in &entry.tables {
+        println!("{:<16} {:>10} rows  sha256 {}", table.name, table.rows, &table.sha256[..16]);
+    }
+    println!(
+        "release: {} created in {} ({} tables, inputs {})",
+        entry.release_id,
+        registry.release_dir(&entry.release_id).display(),
+        entry.tables.len(),
+        &entry.inputs_sha256[..16]
+    );
+    Ok(Outcome::Clean)
+}
+
+fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let registry = Registry::open(registry_dir)?;
+    let output = pipeline::compute_stats(&registry, args.release.as_deref(), args.population.as_deref(), args.out.as_deref())?;
+    print_stats(&output);
+    println!(
+        "stats: {} rows for release {} ({}-{}) written to {} in {:.1} s",
+        output.rows.len(),
+        output.release.release_id,
+        output.period.0,
+        output.period.1,
+        output.out_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Outcome::Clean)
+}
+
+fn print_stats(output: &pipeline::StatsOutput) {
+    println!(
+        "{:<24} {:<7} {:>8} {:>9} {:>24} {:>24}",
+        "site group", "sex", "cases", "crude", "ASR world (95% CI)", "ASR Europe 2013 (95% CI)"
+    );
+    for row in &output.rows {
+        println!(
+            "{:<24} {:<7} {:>8} {:>9.1} {:>24} {:>24}",
+            row.site_group,
+            row.sex,
+            row.cases,
+            row.crude.value,
+            format!("{:.1} ({:.1}-{:.1})", row.asr_world.rate, row.asr_world.lower, row.asr_world.upper),
+            format!(
+                "{:.1} ({:.1}-{:.1})",
+                row.asr_europe2013.rate, row.asr_europe2013.lower, row.asr_europe2013.upper
+            ),
+        );
+    }
+}
+
+fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let registry = Registry::open(registry_dir)?;
+    let output = pipeline::compute_stats(&registry, args.release.as_deref(), args.population.as_deref(), None)?;
+    let path = pipeline::write_report(&registry, &output, args.out.as_deref())?;
+    println!(
+        "report: {} written for release {} in {:.1} s",
+        path.display(),
+        output.release.release_id,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Outcome::Clean)
+}
+
+fn sql(registry_dir: &Path, args: &SqlArgs) -> anyhow::Result<Outcome> {
+    let registry = Registry::open(registry_dir)?;
+    let release = pipeline::choose_release(&registry, args.release.as_deref())?;
+    let batches = rnc_store::sql::run_sql(&registry.release_dir(&release.release_id), &args.query)?;
+    let text = if args.csv {
+        rnc_store::sql::format_csv(&batches)?
+    } else {
+        rnc_store::sql::format_table(&batches)? + "\n"
+    };
+    use std::io::Write;
+    std::io::stdout().write_all(text.as_bytes())?;
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    eprintln!("sql: {rows} rows from release {}", release.release_id);
+    Ok(Outcome::Clean)
+}
+
+/// Timing of one demo stage.
+struct Stage {
+    name: &'static str,
+    seconds: f64,
+    detail: String,
+}
+
+fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let feeds = args.out.join("feeds");
+    let registry_dir = args.out.join("registry");
+    let key_path = args.out.join("rnc.key");
+    let stats_dir = args.out.join("stats");
+    let report_dir = args.out.join("report");
+    if registry_dir.exists() {
+        bail!(
+            "{} already exists: choose another --out or delete the folder, because the demo builds a fresh registry",
+            registry_dir.display()
+        );
+    }
+    let mut stages = Vec::new();
+    let mut timed = |name: &'static str, clock: Instant, detail: String| {
+        stages.push(Stage { name, seconds: clock.elapsed().as_secs_f64(), detail });
+    };
+
+    let clock = Instant::now();
+    let config = rnc_synth::SynthConfig { persons: args.persons, seed: args.seed, ..rnc_synth::SynthConfig::default() };
+    let synth = rnc_synth::write_synthetic(&config, &feeds)?;
+    timed("synth", clock, format!("{} persons, {} tumours", synth.persons, synth.tumours));
+
+    let clock = Instant::now();
+    let registry = Registry::open_or_create(&registry_dir)?;
+    pipeline::load_population(&registry, &feeds.join("population.csv"))?;
+    let key = pipeline::load_key(&registry_dir, &key_path)?;
+    let mut reports = Vec::new();
+    for kind in SourceKind::ALL {
+        let file: PathBuf = feeds.join(format!("{}.csv", kind.name()));
+        reports.extend(pipeline::ingest_files(&registry, &key, kind, &[file], false)?);
+    }
+    print_ingest(&reports);
+    let read: u64 = reports.iter().map(|r| r.rows_read).sum();
+    let quarantined: u64 = reports.iter().map(|r| r.rows_quarantined).sum();
+    timed("ingest", clock, format!("{read} rows, {quarantined} quarantined"));
+
+    let clock = Instant::now();
+    let link = pipeline::link(&registry, &rnc_link::LinkConfig::default())?;
+    print_link(&link);
+    timed("link", clock, format!("{} persons", link.summary.persons));
+
+    let clock = Instant::now();
+    let consolidation = pipeline::consolidate(&registry)?;
+    print_consolidate(&consolidation);
+    timed("consolidate", clock, format!("{} tumours", consolidation.tumours));
+
+    let clock = Instant::now();
+    let release = pipeline::release(&registry)?;
+    timed("release", clock, release.release_id.clone());
+
+    let clock = Instant::now();
+    let stats = pipeline::compute_stats(&registry, None, None, Some(&stats_dir))?;
+    timed("stats", clock, format!("{} rows", stats.rows.len()));
+
+    let clock = Instant::now();
+    let report_path = pipeline::write_report(&registry, &stats, Some(&report_dir))?;
+    timed("report", clock, report_path.display().to_string());
+
+    let clock = Instant::now();
+    let evaluation = evaluate::evaluate(&registry.release_dir(&release.release_id), &feeds.join("truth"))?;
+    timed("evaluate", clock, format!("{} records", evaluation.records_compared));
+
+    println!();
+    println!("{:<12} {:>9}  detail", "stage", "seconds");
+    for stage in &stages {
+        println!("{:<12} {:>9.2}  {}", stage.name, stage.seconds, stage.detail);
+    }
+    println!();
+    let scores = &evaluation.linkage;
+    println!(
+        "linkage against the truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4} ({} true pairs, {} predicted, {} correct)",
+        scores.precision, scores.recall, scores.f1, scores.true_pairs, scores.predicted_pairs, scores.correct_pairs
+    );
+    println!(
+        "tumours against the truth: {} found, {} true ({:+.2} %)",
+        evaluation.tumours,
+        evaluation.true_tumours,
+        evaluation.tumour_difference_percent()
+    );
+    println!("report: {}", report_path.display());
+    println!(
+        "demo: {} persons, {read} source rows ({quarantined} quarantined), {} linked persons, {} tumours, release {} in {:.1} s",
+        synth.persons,
+        link.summary.persons,
+        consolidation.tumours,
+        release.release_id,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Outcome::Clean)
+}

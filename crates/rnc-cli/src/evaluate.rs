@@ -1,0 +1,89 @@
+//! Comparison of a release with the truth written by `rnc synth`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use arrow::array::AsArray;
+use rnc_link::evaluate::{PairwiseScores, pairwise_scores};
+use rnc_store::parquet_io::read_parquet;
+
+/// How a release compares with the synthetic truth.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Pairwise linkage precision and recall over records present in both.
+    pub linkage: PairwiseScores,
+    /// Records of the release found in the truth.
+    pub records_compared: u64,
+    /// Tumours in the release.
+    pub tumours: u64,
+    /// Tumours in the truth.
+    pub true_tumours: u64,
+}
+
+impl Evaluation {
+    /// Relative difference of the tumour count from the truth, in percent.
+    pub fn tumour_difference_percent(&self) -> f64 {
+        100.0 * (self.tumours as f64 - self.true_tumours as f64) / self.true_tumours.max(1) as f64
+    }
+}
+
+/// Compares the release in `release_dir` with `truth_dir`
+/// (`records.csv`, `tumours.csv`).
+pub fn evaluate(release_dir: &Path, truth_dir: &Path) -> anyhow::Result<Evaluation> {
+    let truth_person = read_truth_persons(&truth_dir.join("records.csv"))?;
+    let true_tumours = count_csv_rows(&truth_dir.join("tumours.csv"))?;
+
+    let mut predicted = Vec::new();
+    let mut truth = Vec::new();
+    let mut predicted_labels: HashMap<String, u32> = HashMap::new();
+    let mut truth_labels: HashMap<String, u32> = HashMap::new();
+    for batch in read_parquet(&release_dir.join("source_records.parquet"))? {
+        let records = batch.column_by_name("record_id").context("record_id column")?.as_string::<i32>();
+        let persons = batch.column_by_name("person_id").context("person_id column")?.as_string::<i32>();
+        for i in 0..batch.num_rows() {
+            let Some(true_person) = truth_person.get(records.value(i)) else {
+                continue;
+            };
+            let next = predicted_labels.len() as u32;
+            predicted.push(*predicted_labels.entry(persons.value(i).to_string()).or_insert(next));
+            let next = truth_labels.len() as u32;
+            truth.push(*truth_labels.entry(true_person.clone()).or_insert(next));
+        }
+    }
+    let tumours = read_parquet(&release_dir.join("tumours.parquet"))?
+        .iter()
+        .map(|b| b.num_rows() as u64)
+        .sum();
+    Ok(Evaluation {
+        linkage: pairwise_scores(&predicted, &truth),
+        records_compared: predicted.len() as u64,
+        tumours,
+        true_tumours,
+    })
+}
+
+fn read_truth_persons(path: &Path) -> anyhow::Result<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let at = |name: &str| {
+        headers.iter().position(|h| h == name).with_context(|| format!("{} lacks column {name}", path.display()))
+    };
+    let (record_at, person_at) = (at("record_id")?, at("person_id")?);
+    let mut map = HashMap::new();
+    for row in reader.records() {
+        let row = row?;
+        map.insert(row[record_at].to_string(), row[person_at].to_string());
+    }
+    Ok(map)
+}
+
+fn count_csv_rows(path: &Path) -> anyhow::Result<u64> {
+    let mut reader = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut count = 0;
+    for row in reader.records() {
+        row?;
+        count += 1;
+    }
+    Ok(count)
+}

@@ -1,0 +1,71 @@
+//! `rnc`: the command-line entry point of the national cancer registry
+//! engine. Thin glue: it parses arguments, sets up logging and progress
+//! display, and calls the library crates through [`pipeline`].
+
+mod cli;
+mod commands;
+mod evaluate;
+mod pipeline;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+
+/// Exit code when the run completed and nothing was rejected or flagged.
+const EXIT_CLEAN: u8 = 0;
+/// Exit code when the run completed but records were quarantined or
+/// flagged.
+const EXIT_FLAGGED: u8 = 1;
+/// Exit code when the run could not complete.
+const EXIT_FAILED: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.global.log_level);
+    match commands::run(cli) {
+        Ok(commands::Outcome::Clean) => ExitCode::from(EXIT_CLEAN),
+        Ok(commands::Outcome::Flagged) => ExitCode::from(EXIT_FLAGGED),
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::from(EXIT_CLEAN);
+            }
+            eprintln!("rnc: {}", chain(&error));
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Installs the stderr subscriber: `--log-level`, else `RUST_LOG`, else
+/// `warn`.
+fn init_logging(level: &Option<String>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(progress::LogWriter::default)
+        .with_target(false)
+        .init();
+}
+
+/// The error and its causes, outermost first, joined by `: `.
+fn chain(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(|cause| cause.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

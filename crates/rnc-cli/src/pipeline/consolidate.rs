@@ -1,0 +1,280 @@
+//! Consolidation: each person's records into tumours, then the quality
+//! checks.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder, UInt32Builder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use rayon::prelude::*;
+use rnc_model::tables::{source_record_schema, source_records_to_batch};
+use rnc_model::{NirStatus, Sex, SourceKind, SourceRecord, Tumour};
+use rnc_rules::{CheckResult, Severity};
+use rnc_store::{Registry, WorkStage};
+
+use super::read_staged_records;
+use crate::progress;
+
+/// Counts of one consolidation run.
+#[derive(Debug, Clone, Default)]
+pub struct ConsolidateReport {
+    /// Persons.
+    pub persons: u64,
+    /// Tumours.
+    pub tumours: u64,
+    /// Death-certificate-only tumours.
+    pub dco_tumours: u64,
+    /// Records attached to no tumour (secondary sites, non-cancer causes).
+    pub records_without_tumour: u64,
+    /// Check results by severity label.
+    pub checks: BTreeMap<String, u64>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// Consolidates every linked person and stores `tumours`,
+/// `quality_checks`, `persons` and `source_records` under
+/// `work/consolidate`.
+pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
+    let started = Instant::now();
+    let records = read_staged_records(registry)?;
+    let person_of = read_person_map(registry)?;
+
+    // Group record indices by person; a record staged after the last
+    // `rnc link` has no person yet and stops the run.
+    let mut by_person: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, record) in records.iter().enumerate() {
+        let person = person_of.get(record.record_id.as_str()).with_context(|| {
+            "records were ingested after the last linkage: run `rnc link` again".to_string()
+        })?;
+        by_person.entry(person.as_str()).or_default().push(index);
+    }
+
+    let bar = progress::counter("consolidate", by_person.len() as u64);
+    let results: Vec<PersonResult> = by_person
+        .par_iter()
+        .map(|(person_id, indices)| {
+            let own: Vec<&SourceRecord> = indices.iter().map(|&i| &records[i]).collect();
+            let consolidation = rnc_rules::consolidate_person(person_id, &own);
+            let mut checks = Vec::new();
+            for tumour in &consolidation.tumours {
+                let attached: Vec<&SourceRecord> = own
+                    .iter()
+                    .copied()
+                    .filter(|r| tumour.record_ids.contains(&r.record_id))
+                    .collect();
+                checks.extend(rnc_rules::check_tumour(tumour, &attached));
+            }
+            bar.inc(1);
+            PersonResult {
+                person: summarise_person(person_id, &own, consolidation.tumours.len()),
+                tumours: consolidation.tumours,
+                record_tumour: consolidation.record_tumour,
+                checks,
+            }
+        })
+        .collect();
+    bar.finish_and_clear();
+
+    let mut report = ConsolidateReport { persons: results.len() as u64, ..Default::default() };
+    let mut tumours: Vec<Tumour> = Vec::new();
+    let mut checks: Vec<CheckResult> = Vec::new();
+    let mut persons = Vec::new();
+    let mut tumour_of: HashMap<String, String> = HashMap::new();
+    for result in results {
+        for (record_id, tumour_id) in result.record_tumour {
+            if let Some(tumour_id) = tumour_id {
+                tumour_of.insert(record_id, tumour_id);
+            }
+        }
+        tumours.extend(result.tumours);
+        checks.extend(result.checks);
+        persons.push(result.person);
+    }
+    report.tumours = tumours.len() as u64;
+    report.dco_tumours = tumours.iter().filter(|t| t.death_certificate_only).count() as u64;
+    report.records_without_tumour = (records.len() - tumour_of.len()) as u64;
+    for check in &checks {
+        *report.checks.entry(severity_label(check.severity).to_string()).or_default() += 1;
+    }
+
+    let tumour_batch = rnc_rules::tumours_to_batch(&tumours)?;
+    registry.write_work_table(WorkStage::Consolidate, "tumours", rnc_rules::tumour_schema(), &[tumour_batch])?;
+    let check_batch = rnc_rules::checks_to_batch(&checks)?;
+    registry.write_work_table(WorkStage::Consolidate, "quality_checks", rnc_rules::check_schema(), &[check_batch])?;
+    let person_batch = persons_to_batch(&persons)?;
+    registry.write_work_table(WorkStage::Consolidate, "persons", persons_schema(), &[person_batch])?;
+    let source_batch = released_source_records(&records, &person_of, &tumour_of)?;
+    registry.write_work_table(WorkStage::Consolidate, "source_records", source_batch.schema(), &[source_batch])?;
+
+    report.seconds = started.elapsed().as_secs_f64();
+    tracing::info!(persons = report.persons, tumours = report.tumours, checks = checks.len(), "consolidation finished");
+    Ok(report)
+}
+
+struct PersonResult {
+    person: PersonRow,
+    tumours: Vec<Tumour>,
+    record_tumour: Vec<(String, Option<String>)>,
+    checks: Vec<CheckResult>,
+}
+
+/// One row of the `persons` table. No identifier in clear: the NIR appears
+/// only as the status of the best NIR seen.
+struct PersonRow {
+    person_id: String,
+    sex: Sex,
+    departement: Option<String>,
+    death_date: Option<String>,
+    nir_status: NirStatus,
+    records: u32,
+    tumours: u32,
+    sources: String,
+}
+
+fn summarise_person(person_id: &str, records: &[&SourceRecord], tumours: usize) -> PersonRow {
+    // The most frequent stated sex; ties and no statement give unknown.
+    let mut sexes: BTreeMap<Sex, u32> = BTreeMap::new();
+    for sex in records.iter().filter_map(|r| r.sex).filter(|s| *s != Sex::Unknown) {
+        *sexes.entry(sex).or_default() += 1;
+    }
+    let mut ranked: Vec<(Sex, u32)> = sexes.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    let sex = match ranked.as_slice() {
+        [] => Sex::Unknown,
+        [(only, _)] => *only,
+        [(first, a), (_, b), ..] if a > b => *first,
+        _ => Sex::Unknown,
+    };
+
+    // Residence from the most recent dated record.
+    let departement = records
+        .iter()
+        .filter(|r| r.departement.is_some())
+        .max_by_key(|r| (r.event_date, r.record_id.clone()))
+        .and_then(|r| r.departement.clone());
+
+    // A death record's date outranks a date of death noted elsewhere.
+    let death_date = records
+        .iter()
+        .filter(|r| r.source_kind == Some(SourceKind::DeathRecord))
+        .filter_map(|r| r.event_date)
+        .min()
+        .or_else(|| records.iter().filter_map(|r| r.death_date).min())
+        .map(|d| d.to_iso());
+
+    let nir_status = records
+        .iter()
+        .filter_map(|r| r.nir_status)
+        .min()
+        .unwrap_or(NirStatus::Missing);
+    let sources: BTreeSet<&str> =
+        records.iter().filter_map(|r| r.source_kind).map(|k| k.name()).collect();
+    PersonRow {
+        person_id: person_id.to_string(),
+        sex,
+        departement,
+        death_date,
+        nir_status,
+        records: records.len() as u32,
+        tumours: tumours as u32,
+        sources: sources.into_iter().collect::<Vec<_>>().join("|"),
+    }
+}
+
+/// Schema of the `persons` table.
+pub fn persons_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("person_id", DataType::Utf8, false),
+        Field::new("sex", DataType::Utf8, false),
+        Field::new("departement", DataType::Utf8, true),
+        Field::new("death_date", DataType::Utf8, true),
+        Field::new("nir_status", DataType::Utf8, false),
+        Field::new("records", DataType::UInt32, false),
+        Field::new("tumours", DataType::UInt32, false),
+        Field::new("sources", DataType::Utf8, false),
+    ]))
+}
+
+fn persons_to_batch(rows: &[PersonRow]) -> anyhow::Result<RecordBatch> {
+    let text = |f: &dyn Fn(&PersonRow) -> Option<String>| -> ArrayRef {
+        let mut b = StringBuilder::new();
+        for row in rows {
+            b.append_option(f(row));
+        }
+        Arc::new(b.finish())
+    };
+    let count = |f: &dyn Fn(&PersonRow) -> u32| -> ArrayRef {
+        let mut b = UInt32Builder::new();
+        for row in rows {
+            b.append_value(f(row));
+        }
+        Arc::new(b.finish())
+    };
+    Ok(RecordBatch::try_new(
+        persons_schema(),
+        vec![
+            text(&|r| Some(r.person_id.clone())),
+            text(&|r| Some(r.sex.label().to_string())),
+            text(&|r| r.departement.clone()),
+            text(&|r| r.death_date.clone()),
+            text(&|r| Some(r.nir_status.label().to_string())),
+            count(&|r| r.records),
+            count(&|r| r.tumours),
+            text(&|r| Some(r.sources.clone())),
+        ],
+    )?)
+}
+
+/// The staged records with their person and tumour ids appended.
+fn released_source_records(
+    records: &[SourceRecord],
+    person_of: &HashMap<String, String>,
+    tumour_of: &HashMap<String, String>,
+) -> anyhow::Result<RecordBatch> {
+    let base = source_records_to_batch(records)?;
+    let persons: StringArray = records
+        .iter()
+        .map(|r| person_of.get(&r.record_id).map(String::as_str))
+        .collect();
+    let tumours: StringArray = records
+        .iter()
+        .map(|r| tumour_of.get(&r.record_id).map(String::as_str))
+        .collect();
+    let mut fields: Vec<Field> =
+        source_record_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new("person_id", DataType::Utf8, false));
+    fields.push(Field::new("tumour_id", DataType::Utf8, true));
+    let mut columns: Vec<ArrayRef> = base.columns().to_vec();
+    debug_assert_eq!(persons.null_count(), 0);
+    columns.push(Arc::new(persons));
+    columns.push(Arc::new(tumours));
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+}
+
+fn read_person_map(registry: &Registry) -> anyhow::Result<HashMap<String, String>> {
+    let mut map = HashMap::new();
+    for batch in registry.read_work_table(WorkStage::Link, "person_map")? {
+        let column = |name: &str| -> anyhow::Result<StringArray> {
+            let array = batch.column_by_name(name).context("person_map lacks a column")?;
+            Ok(array.as_any().downcast_ref::<StringArray>().context("person_map column type")?.clone())
+        };
+        let records = column("record_id")?;
+        let persons = column("person_id")?;
+        for i in 0..batch.num_rows() {
+            map.insert(records.value(i).to_string(), persons.value(i).to_string());
+        }
+    }
+    Ok(map)
+}
+
+/// The label of a check severity, as in the `quality_checks` table.
+pub fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Invalid => "invalid",
+        Severity::Rare => "rare",
+        Severity::Query => "query",
+    }
+}

@@ -1,0 +1,150 @@
+//! Ingestion: one batch per file.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use rnc_model::SourceKind;
+use rnc_model::tables::{source_record_schema, source_records_to_batch};
+use rnc_pseudonym::{Key, Pseudonymiser};
+use rnc_store::parquet_io::file_sha256;
+use rnc_store::population::read_population_csv;
+use rnc_store::{BatchEntry, Registry};
+
+use crate::progress;
+
+/// What happened to one ingested file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The file as given.
+    pub file: PathBuf,
+    /// The batch it became, or `None` when it was skipped as a duplicate.
+    pub batch_id: Option<String>,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows accepted.
+    pub rows_accepted: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+    /// The earlier batch with the same content, when skipped.
+    pub duplicate_of: Option<String>,
+    /// The first quarantined rows, described by file, line, field and rule.
+    pub problems: Vec<String>,
+}
+
+/// Quarantined rows listed on stdout per file; the rest are in the
+/// batch's quarantine table.
+const PROBLEMS_SHOWN: usize = 10;
+
+/// Validates, pseudonymises and stages each file as its own batch.
+///
+/// A file whose bytes were already ingested is skipped unless
+/// `allow_duplicate` is set, because loading it twice would double its
+/// records.
+pub fn ingest_files(
+    registry: &Registry,
+    key: &Key,
+    kind: SourceKind,
+    files: &[PathBuf],
+    allow_duplicate: bool,
+) -> anyhow::Result<Vec<FileReport>> {
+    let pseudonymiser = Pseudonymiser::new(key);
+    let bar = progress::counter("ingest", files.len() as u64);
+    let mut reports = Vec::new();
+    for file in files {
+        bar.set_message(file.display().to_string());
+        reports.push(ingest_one(registry, key, &pseudonymiser, kind, file, allow_duplicate)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(reports)
+}
+
+fn ingest_one(
+    registry: &Registry,
+    key: &Key,
+    pseudonymiser: &Pseudonymiser,
+    kind: SourceKind,
+    file: &Path,
+    allow_duplicate: bool,
+) -> anyhow::Result<FileReport> {
+    let started = Instant::now();
+    let sha256 = file_sha256(file)?;
+    if !allow_duplicate
+        && let Some(earlier) = registry.batch_with_input(&sha256)?
+    {
+        tracing::warn!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
+        return Ok(FileReport {
+            file: file.to_path_buf(),
+            batch_id: None,
+            rows_read: 0,
+            rows_accepted: 0,
+            rows_quarantined: 0,
+            duplicate_of: Some(earlier.batch_id),
+            problems: Vec::new(),
+        });
+    }
+
+    let batch_id = registry.next_batch_id()?;
+    let outcome = rnc_ingest::ingest_file(kind, file, pseudonymiser, &batch_id)
+        .with_context(|| format!("ingesting {}", file.display()))?;
+    let accepted = outcome.records.len() as u64;
+    let quarantined = outcome.quarantine.len() as u64;
+    anyhow::ensure!(
+        outcome.rows_read == accepted + quarantined,
+        "internal error: {} rows read but {accepted} accepted and {quarantined} quarantined; please report this bug",
+        outcome.rows_read
+    );
+
+    let problems = outcome
+        .quarantine
+        .iter()
+        .take(PROBLEMS_SHOWN)
+        .map(|row| format!("{} [rule {}]", row.message, row.rule))
+        .collect();
+    let records = source_records_to_batch(&outcome.records)?;
+    let quarantine = rnc_ingest::quarantine_to_batch(&outcome.quarantine)?;
+    let entry = BatchEntry {
+        batch_id: batch_id.clone(),
+        source_kind: kind.name().to_string(),
+        source_file: outcome.source_file.clone(),
+        input_sha256: sha256,
+        rows_read: outcome.rows_read,
+        rows_accepted: accepted,
+        rows_quarantined: quarantined,
+        key_fingerprint: key.fingerprint(),
+        ingested_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    registry.stage_batch(
+        entry,
+        (source_record_schema(), &[records]),
+        (rnc_ingest::quarantine_schema(), &[quarantine]),
+    )?;
+    tracing::info!(
+        file = %file.display(),
+        batch = %batch_id,
+        read = outcome.rows_read,
+        accepted,
+        quarantined,
+        seconds = started.elapsed().as_secs_f64(),
+        "file ingested"
+    );
+    Ok(FileReport {
+        file: file.to_path_buf(),
+        batch_id: Some(batch_id),
+        rows_read: outcome.rows_read,
+        rows_accepted: accepted,
+        rows_quarantined: quarantined,
+        duplicate_of: None,
+        problems,
+    })
+}
+
+/// Reads a population CSV and stores it as the registry's denominators.
+/// Returns the number of rows.
+pub fn load_population(registry: &Registry, csv: &Path) -> anyhow::Result<u64> {
+    let batch = read_population_csv(csv)?;
+    let origin = csv.file_name().map_or_else(|| csv.display().to_string(), |n| n.to_string_lossy().into_owned());
+    registry.set_population(&batch, &origin)?;
+    Ok(batch.num_rows() as u64)
+}

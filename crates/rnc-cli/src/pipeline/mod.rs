@@ -1,0 +1,79 @@
+//! The registry's stages, each reading what the previous one stored in the
+//! registry directory and storing its own output there. The subcommands
+//! and `rnc demo` call these functions.
+
+mod consolidate;
+mod ingest;
+mod link;
+mod release;
+mod report;
+mod stats;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use rnc_model::SourceRecord;
+use rnc_model::tables::batch_to_source_records;
+use rnc_store::Registry;
+
+pub use consolidate::{ConsolidateReport, consolidate};
+pub use ingest::{FileReport, ingest_files, load_population};
+pub use link::{LinkReport, link};
+pub use release::release;
+pub use report::write_report;
+pub use stats::{StatsOutput, choose_release, compute_stats};
+
+/// Reads every staged record, sorted by record id so that later stages do
+/// not depend on ingestion order.
+fn read_staged_records(registry: &Registry) -> anyhow::Result<Vec<SourceRecord>> {
+    let mut records = Vec::new();
+    for batch in registry.read_staged_records()? {
+        records.extend(batch_to_source_records(&batch).context("staged records")?);
+    }
+    records.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    Ok(records)
+}
+
+/// Loads the pseudonymisation key, creating it on first use, after checking
+/// that it does not live inside the registry directory: the key must stay
+/// apart from the pseudonymised data.
+pub fn load_key(
+    registry_dir: &Path,
+    key_path: &Path,
+) -> anyhow::Result<rnc_pseudonym::Key> {
+    let registry = absolute(registry_dir)?;
+    let key = absolute(key_path)?;
+    if key.starts_with(&registry) {
+        bail!(
+            "key file {} is inside the registry directory {}: keep the key apart from the data (pass --key with a path outside it)",
+            key_path.display(),
+            registry_dir.display()
+        );
+    }
+    let (key, created) = rnc_pseudonym::Key::load_or_create(key_path)
+        .with_context(|| format!("key file {}", key_path.display()))?;
+    if created {
+        tracing::info!(path = %key_path.display(), fingerprint = %key.fingerprint(), "new pseudonymisation key created (mode 0600)");
+    }
+    Ok(key)
+}
+
+/// An absolute, lexically cleaned form of `path` that need not exist.
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    Ok(clean)
+}

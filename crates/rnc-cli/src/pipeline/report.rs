@@ -1,0 +1,97 @@
+//! The HTML report of a release.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::Int64Type;
+use rnc_report::ReportData;
+use rnc_store::Registry;
+use rnc_store::sql::run_sql;
+
+use super::stats::StatsOutput;
+
+/// Writes `report.html` for the release of `stats` into `out_dir` (default:
+/// `report/` beside the statistics). Returns the report's path.
+pub fn write_report(
+    registry: &Registry,
+    stats: &StatsOutput,
+    out_dir: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    let release = &stats.release;
+    let release_dir = registry.release_dir(&release.release_id);
+    let rows = |name: &str| release.table(name).map_or(0, |t| t.rows);
+
+    let catalogue = registry.catalogue()?;
+    let read: u64 = catalogue.batches.iter().map(|b| b.rows_read).sum();
+    let quarantined: u64 = catalogue.batches.iter().map(|b| b.rows_quarantined).sum();
+    let summary = vec![
+        ("Release".to_string(), release.release_id.clone()),
+        ("Period".to_string(), format!("{}-{}", stats.period.0, stats.period.1)),
+        ("Source rows read".to_string(), read.to_string()),
+        ("Source rows quarantined".to_string(), quarantined.to_string()),
+        ("Source records".to_string(), rows("source_records").to_string()),
+        ("Persons".to_string(), rows("persons").to_string()),
+        ("Tumours".to_string(), rows("tumours").to_string()),
+        (
+            "Malignant tumours without age or sex (not in rates)".to_string(),
+            stats.excluded.to_string(),
+        ),
+    ];
+
+    let checks = run_sql(
+        &release_dir,
+        "SELECT rule_id, severity, COUNT(*) AS n FROM quality_checks GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .context("summarising quality checks")?;
+    let quality = count_rows(&checks);
+
+    let pairs = run_sql(
+        &release_dir,
+        "SELECT method, COUNT(*) AS n FROM link_pairs WHERE linked GROUP BY 1 ORDER BY 1",
+    )
+    .context("summarising linkage")?;
+    let linkage = count_rows(&pairs)
+        .into_iter()
+        .map(|(method, _, n)| (format!("Linked pairs ({method})"), n.to_string()))
+        .collect();
+
+    let data = ReportData {
+        title: "National cancer registry: incidence".to_string(),
+        release_id: release.release_id.clone(),
+        created: release.created_at.clone(),
+        summary,
+        incidence: stats.rows.clone(),
+        population_label: stats.population_label.clone(),
+        quality,
+        linkage,
+        ..ReportData::default()
+    };
+    let html = rnc_report::render_report(&data)?;
+
+    let out_dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| stats.out_dir.join("report"));
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let path = out_dir.join("report.html");
+    std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// Reads `(text, text-or-empty, count)` rows of a grouped count query whose
+/// last column is the count.
+fn count_rows(batches: &[RecordBatch]) -> Vec<(String, String, u64)> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let first = batch.column(0).as_string::<i32>();
+        let width = batch.num_columns();
+        let counts = batch.column(width - 1).as_primitive::<Int64Type>();
+        for i in 0..batch.num_rows() {
+            let second = if width == 3 {
+                batch.column(1).as_string::<i32>().value(i).to_string()
+            } else {
+                String::new()
+            };
+            out.push((first.value(i).to_string(), second, counts.value(i) as u64));
+        }
+    }
+    out
+}

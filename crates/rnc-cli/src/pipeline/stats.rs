@@ -1,0 +1,141 @@
+//! Incidence statistics on a release.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
+use rnc_stats::{Cell, IncidenceRow};
+use rnc_store::parquet_io::{read_parquet, write_parquet};
+use rnc_store::population::{AGE_BANDS, read_population_csv};
+use rnc_store::sql::run_sql;
+use rnc_store::{Registry, ReleaseEntry};
+
+/// The incidence table of a release and where it was written.
+#[derive(Debug, Clone)]
+pub struct StatsOutput {
+    /// The release used.
+    pub release: ReleaseEntry,
+    /// First and last calendar year counted.
+    pub period: (i32, i32),
+    /// One row per site group and sex, plus all sites.
+    pub rows: Vec<IncidenceRow>,
+    /// Malignant tumours of the period left out because age or sex is
+    /// unknown (no denominator).
+    pub excluded: u64,
+    /// Label of the population used.
+    pub population_label: String,
+    /// Folder with `incidence.csv` and `incidence.parquet`.
+    pub out_dir: PathBuf,
+}
+
+/// Picks a release: the one named, else the latest.
+pub fn choose_release(registry: &Registry, release: Option<&str>) -> anyhow::Result<ReleaseEntry> {
+    Ok(match release {
+        Some(id) => registry.release(id)?,
+        None => registry.latest_release()?,
+    })
+}
+
+/// Computes incidence counts, crude and age-standardised rates by site
+/// group and sex over the years of the population table, and writes them
+/// to `out_dir` as CSV and Parquet.
+///
+/// Counts malignant tumours (behaviour 3) by incidence year, as IARC does.
+pub fn compute_stats(
+    registry: &Registry,
+    release: Option<&str>,
+    population_csv: Option<&Path>,
+    out_dir: Option<&Path>,
+) -> anyhow::Result<StatsOutput> {
+    let release = choose_release(registry, release)?;
+    let release_dir = registry.release_dir(&release.release_id);
+    let (population, population_label) = match population_csv {
+        Some(csv) => (vec![read_population_csv(csv)?], csv.display().to_string()),
+        None => (
+            read_parquet(&release_dir.join("population.parquet"))?,
+            format!("registry population table of release {}", release.release_id),
+        ),
+    };
+    let (person_years, period) = person_years_by_sex_and_band(&population)?;
+
+    let query = format!(
+        "SELECT site_group, sex, \
+                CAST(LEAST(age_at_incidence / 5, 17) AS INT) AS band, \
+                COUNT(*) AS cases \
+         FROM tumours \
+         WHERE behaviour = 3 \
+           AND incidence_year BETWEEN {} AND {} \
+           AND age_at_incidence IS NOT NULL AND sex IN ('male', 'female') \
+         GROUP BY 1, 2, 3",
+        period.0, period.1
+    );
+    let counted = run_sql(&release_dir, &query).context("counting tumours")?;
+    let excluded_query = format!(
+        "SELECT COUNT(*) AS n FROM tumours WHERE behaviour = 3 \
+           AND incidence_year BETWEEN {} AND {} \
+           AND (age_at_incidence IS NULL OR sex NOT IN ('male', 'female'))",
+        period.0, period.1
+    );
+    let excluded = run_sql(&release_dir, &excluded_query)?
+        .first()
+        .map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0) as u64);
+
+    let mut cells = Vec::new();
+    for batch in &counted {
+        let sites = batch.column(0).as_string::<i32>();
+        let sexes = batch.column(1).as_string::<i32>();
+        let bands = batch.column(2).as_primitive::<Int32Type>();
+        let cases = batch.column(3).as_primitive::<Int64Type>();
+        for i in 0..batch.num_rows() {
+            cells.push(Cell {
+                site_group: sites.value(i).to_string(),
+                sex: sexes.value(i).to_string(),
+                age_band: bands.value(i) as usize,
+                cases: cases.value(i) as f64,
+                person_years: 0.0,
+            });
+        }
+    }
+    let rows = rnc_stats::incidence_table(&cells, &person_years)?;
+
+    let out_dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| registry.root().join("outputs").join(&release.release_id));
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    std::fs::write(out_dir.join("incidence.csv"), rnc_stats::incidence_to_csv(&rows))
+        .with_context(|| format!("writing {}", out_dir.display()))?;
+    let batch = rnc_stats::incidence_to_batch(&rows)?;
+    write_parquet(&out_dir.join("incidence.parquet"), batch.schema(), &[batch])?;
+    Ok(StatsOutput { release, period, rows, excluded, population_label, out_dir })
+}
+
+/// Sums the population by sex and age band over its years, and returns
+/// those years' range.
+fn person_years_by_sex_and_band(
+    population: &[RecordBatch],
+) -> anyhow::Result<(Vec<(String, usize, f64)>, (i32, i32))> {
+    let mut sums: BTreeMap<(String, usize), f64> = BTreeMap::new();
+    let mut years = (i32::MAX, i32::MIN);
+    for batch in population {
+        let column = |name: &str| {
+            batch.column_by_name(name).with_context(|| format!("population table lacks column {name}"))
+        };
+        let year = column("year")?.as_primitive::<Int32Type>();
+        let sex = column("sex")?.as_string::<i32>();
+        let band = column("age_band")?.as_string::<i32>();
+        let value = column("population")?.as_primitive::<Float64Type>();
+        for i in 0..batch.num_rows() {
+            let index = AGE_BANDS
+                .iter()
+                .position(|b| *b == band.value(i))
+                .with_context(|| "population table has an unknown age band".to_string())?;
+            years = (years.0.min(year.value(i)), years.1.max(year.value(i)));
+            *sums.entry((sex.value(i).to_string(), index)).or_default() +=
+                if value.is_null(i) { 0.0 } else { value.value(i) };
+        }
+    }
+    anyhow::ensure!(years.0 <= years.1, "the population table is empty");
+    Ok((sums.into_iter().map(|((sex, band), py)| (sex, band, py)).collect(), years))
+}

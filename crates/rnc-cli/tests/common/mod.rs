@@ -1,0 +1,52 @@
+//! Helpers shared by the command-line tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the `rnc` binary built for these tests with `args`.
+pub fn rnc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rnc"))
+        .args(args)
+        .output()
+        .expect("the rnc binary runs")
+}
+
+/// Runs `rnc` and fails the test, showing its output, unless the exit code
+/// is `expected`.
+pub fn rnc_expect(args: &[&str], expected: i32) -> Output {
+    let output = rnc(args);
+    assert_eq!(
+        output.status.code(),
+        Some(expected),
+        "rnc {args:?} exited with {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).expect("directory is readable") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Path as `&str` for command arguments.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
