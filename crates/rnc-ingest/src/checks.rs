@@ -8,8 +8,8 @@
 use chrono::NaiveDate;
 use csv::StringRecord;
 use rnc_model::{
-    BasisOfDiagnosis, Behaviour, CodeError, DateError, Morphology,
-    PartialDate, Sex, Topography,
+    BasisOfDiagnosis, Behaviour, CodeError, DateError, Morphology, PartialDate,
+    Sex, Topography,
 };
 
 use crate::feeds::is_identifying;
@@ -68,7 +68,12 @@ impl<'a> Row<'a> {
         header: &'a Header,
         today: NaiveDate,
     ) -> Row<'a> {
-        Row { fields, header, today, problems: Vec::new() }
+        Row {
+            fields,
+            header,
+            today,
+            problems: Vec::new(),
+        }
     }
 
     /// Returns the trimmed value of a column, empty when the column is
@@ -97,7 +102,11 @@ impl<'a> Row<'a> {
     pub fn required(&mut self, column: &str) -> Option<&'a str> {
         let text = self.text(column);
         if text.is_empty() {
-            self.problem(column, "required", "value is missing (expected a value in every row)");
+            self.problem(
+                column,
+                "required",
+                "value is missing (expected a value in every row)",
+            );
             return None;
         }
         Some(text)
@@ -128,11 +137,31 @@ impl<'a> Row<'a> {
         Some(text.to_string())
     }
 
+    /// Reads the record's own event date: required, and a wholly unknown
+    /// date (`99999999`) is rejected like an empty one, because a record
+    /// without even a year cannot be placed in time.
+    pub fn event_date(&mut self, column: &str) -> Option<PartialDate> {
+        let text = self.required(column)?;
+        if matches!(PartialDate::parse(text), Ok(None)) {
+            self.problem(
+                column,
+                "required",
+                "date is wholly unknown (expected at least the year, with 99 for an unknown day or month)",
+            );
+            return None;
+        }
+        self.date(column, true)
+    }
+
     /// A date. An empty field is missing; `99999999` is a date written as
     /// wholly unknown, accepted even when the column is required and
     /// returned as `None`. Date values are never echoed, because a full
     /// date can help identify a person.
-    pub fn date(&mut self, column: &str, required: bool) -> Option<PartialDate> {
+    pub fn date(
+        &mut self,
+        column: &str,
+        required: bool,
+    ) -> Option<PartialDate> {
         let text = if required {
             self.required(column)?
         } else {
@@ -281,10 +310,11 @@ impl<'a> Row<'a> {
         });
         let grade = match self.optional("grade") {
             None => None,
-            Some(text) => match single_digit(text).filter(|g| (1..=9).contains(g)) {
-                Some(grade) => Some(grade),
-                None => {
-                    self.problem(
+            Some(text) => {
+                match single_digit(text).filter(|g| (1..=9).contains(g)) {
+                    Some(grade) => Some(grade),
+                    None => {
+                        self.problem(
                         "grade",
                         "grade_code",
                         format!(
@@ -293,9 +323,10 @@ impl<'a> Row<'a> {
                             echo(text)
                         ),
                     );
-                    return None;
+                        return None;
+                    }
                 }
-            },
+            }
         };
         Morphology::new(histology?, behaviour?, grade).ok()
     }
@@ -333,7 +364,10 @@ impl<'a> Row<'a> {
     /// A `|`-separated list of ICD-10 codes; empty items are skipped.
     pub fn icd10_list(&mut self, column: &str) -> Vec<String> {
         let mut codes = Vec::new();
-        for item in self.text(column).split(rnc_model::tables::CODE_LIST_SEPARATOR) {
+        for item in self
+            .text(column)
+            .split(rnc_model::tables::CODE_LIST_SEPARATOR)
+        {
             let item = item.trim();
             if item.is_empty() {
                 continue;
@@ -401,7 +435,8 @@ pub(crate) fn latest(date: &PartialDate) -> NaiveDate {
     };
     let next = NaiveDate::from_ymd_opt(year, month, 1)
         .expect("the first of a month is a real date");
-    next.pred_opt().expect("dates after 1800 have a predecessor")
+    next.pred_opt()
+        .expect("dates after 1800 have a predecessor")
 }
 
 fn single_digit(text: &str) -> Option<u8> {
@@ -453,7 +488,9 @@ pub(crate) fn normalise_icd10(text: &str) -> Option<String> {
     let (category, rest) = upper.split_at(3);
     let rest = rest.strip_prefix('.').unwrap_or(rest);
     let rest_ok = rest.len() <= 2
-        && rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
     if !rest_ok {
         return None;
     }
@@ -513,12 +550,24 @@ mod tests {
     #[test]
     fn partial_date_ranges() {
         let month = PartialDate::parse_iso("2024-02-99").unwrap();
-        assert_eq!(earliest(&month), NaiveDate::from_ymd_opt(2024, 2, 1).unwrap());
-        assert_eq!(latest(&month), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        assert_eq!(
+            earliest(&month),
+            NaiveDate::from_ymd_opt(2024, 2, 1).unwrap()
+        );
+        assert_eq!(
+            latest(&month),
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
         let year = PartialDate::parse_iso("2023-99-99").unwrap();
-        assert_eq!(latest(&year), NaiveDate::from_ymd_opt(2023, 12, 31).unwrap());
+        assert_eq!(
+            latest(&year),
+            NaiveDate::from_ymd_opt(2023, 12, 31).unwrap()
+        );
         let december = PartialDate::parse_iso("2023-12-99").unwrap();
-        assert_eq!(latest(&december), NaiveDate::from_ymd_opt(2023, 12, 31).unwrap());
+        assert_eq!(
+            latest(&december),
+            NaiveDate::from_ymd_opt(2023, 12, 31).unwrap()
+        );
     }
 
     #[test]

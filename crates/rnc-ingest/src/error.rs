@@ -117,7 +117,12 @@ impl Error {
             | ErrorKind::DuplicateColumn { file, .. } => (file, 1),
             _ => return None,
         };
-        Some(Position { file: file.clone(), line, record: 0, field: None })
+        Some(Position {
+            file: file.clone(),
+            line,
+            record: 0,
+            field: None,
+        })
     }
 }
 

@@ -12,19 +12,30 @@ pub(crate) struct Column {
 
 /// Columns that could identify a person. Their values never reach a
 /// message, a log line or the quarantine's `safe_fields`.
-pub(crate) const IDENTIFYING: [&str; 5] =
-    ["nir", "birth_name", "usage_name", "first_name", "birth_date"];
+pub(crate) const IDENTIFYING: [&str; 5] = [
+    "nir",
+    "birth_name",
+    "usage_name",
+    "first_name",
+    "birth_date",
+];
 
 pub(crate) fn is_identifying(column: &str) -> bool {
     IDENTIFYING.contains(&column)
 }
 
 const fn required(name: &'static str) -> Column {
-    Column { name, required: true }
+    Column {
+        name,
+        required: true,
+    }
 }
 
 const fn optional(name: &'static str) -> Column {
-    Column { name, required: false }
+    Column {
+        name,
+        required: false,
+    }
 }
 
 const REGISTRY_EXTRACT: &[Column] = &[

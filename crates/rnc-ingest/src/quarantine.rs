@@ -72,7 +72,9 @@ pub fn quarantine_schema() -> SchemaRef {
 ///
 /// [`crate::ErrorKind::Arrow`] if Arrow rejects the columns, which would be
 /// a bug in this function.
-pub fn quarantine_to_batch(rows: &[QuarantinedRow]) -> Result<RecordBatch, Error> {
+pub fn quarantine_to_batch(
+    rows: &[QuarantinedRow],
+) -> Result<RecordBatch, Error> {
     let text = |value: fn(&QuarantinedRow) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter_values(rows.iter().map(value)))
     };

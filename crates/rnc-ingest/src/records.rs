@@ -49,7 +49,11 @@ pub(crate) fn build(
     let event = (event_column(kind), record.event_date);
     row.order(birth, event, "birth_after_event");
     if kind != SourceKind::DeathRecord {
-        row.order(birth, ("death_date", record.death_date), "birth_after_event");
+        row.order(
+            birth,
+            ("death_date", record.death_date),
+            "birth_after_event",
+        );
     }
     if let (Some(birth), Some(event)) = (identity.birth_date, record.event_date)
     {
@@ -70,7 +74,7 @@ fn event_column(kind: SourceKind) -> &'static str {
 
 fn registry_extract(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.establishment = row.required("registry").map(str::to_string);
-    record.event_date = row.date("incidence_date", true);
+    record.event_date = row.event_date("incidence_date");
     record.death_date = row.date("death_date", false);
     record.last_contact_date = row.date("last_contact_date", false);
     record.topography = row.topography();
@@ -93,7 +97,7 @@ fn registry_extract(row: &mut Row<'_>, record: &mut SourceRecord) {
 
 fn hospital_stay(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.establishment = row.required("finess").map(str::to_string);
-    record.event_date = row.date("admission_date", true);
+    record.event_date = row.event_date("admission_date");
     let discharge = row.date("discharge_date", true);
     record.icd10 = row.icd10("main_diagnosis");
     record.icd10_other = row.icd10_list("associated_diagnoses");
@@ -110,7 +114,7 @@ fn hospital_stay(row: &mut Row<'_>, record: &mut SourceRecord) {
 
 fn pathology_report(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.establishment = row.required("laboratory").map(str::to_string);
-    record.event_date = row.date("specimen_date", true);
+    record.event_date = row.event_date("specimen_date");
     let report = row.date("report_date", false);
     record.topography = row.topography();
     record.morphology = row.morphology();
@@ -127,7 +131,7 @@ fn pathology_report(row: &mut Row<'_>, record: &mut SourceRecord) {
 }
 
 fn death_record(row: &mut Row<'_>, record: &mut SourceRecord) {
-    record.event_date = row.date("death_date", true);
+    record.event_date = row.event_date("death_date");
     record.death_date = record.event_date;
     record.icd10 = row.icd10("underlying_cause");
     record.icd10_other = row.icd10_list("associated_causes");

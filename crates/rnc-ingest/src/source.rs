@@ -70,7 +70,14 @@ pub fn ingest_file(
     let header = read_header(kind, &header_fields, &file)?;
 
     let mut lines = LineCounter::new(text.as_bytes());
-    let rows = read_rows(kind, &mut reader, &header, header_fields.len(), &file, &mut lines)?;
+    let rows = read_rows(
+        kind,
+        &mut reader,
+        &header,
+        header_fields.len(),
+        &file,
+        &mut lines,
+    )?;
 
     let context = Context {
         kind,
@@ -81,8 +88,10 @@ pub fn ingest_file(
         pseudonymiser,
         today: chrono::Utc::now().date_naive(),
     };
-    let outcomes: Vec<Result<SourceRecord, Box<QuarantinedRow>>> =
-        rows.par_iter().map(|raw| check_row(&context, raw)).collect();
+    let outcomes: Vec<Result<SourceRecord, Box<QuarantinedRow>>> = rows
+        .par_iter()
+        .map(|raw| check_row(&context, raw))
+        .collect();
 
     let rows_read = rows.len() as u64;
     let mut records = Vec::with_capacity(outcomes.len());
@@ -100,12 +109,21 @@ pub fn ingest_file(
     );
 
     log_summary(&quarantine, records.len(), rows_read, started);
-    Ok(FileOutcome { records, quarantine, rows_read, source_file: file })
+    Ok(FileOutcome {
+        records,
+        quarantine,
+        rows_read,
+        source_file: file,
+    })
 }
 
 /// Strips a UTF-8 byte-order mark and checks that the rest is UTF-8.
 fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, Error> {
-    let start = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    let start = if bytes.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
     std::str::from_utf8(&bytes[start..]).map_err(|error| {
         let offset = start + error.valid_up_to();
         let newlines = bytes[..offset].iter().filter(|b| **b == b'\n').count();
@@ -125,7 +143,11 @@ fn read_header(
     file: &str,
 ) -> Result<Header, Error> {
     if names.iter().all(str::is_empty) {
-        return Err(ErrorKind::EmptyFile { file: file.to_string(), kind }.into());
+        return Err(ErrorKind::EmptyFile {
+            file: file.to_string(),
+            kind,
+        }
+        .into());
     }
 
     let mut seen = HashSet::new();
@@ -214,7 +236,12 @@ fn read_rows(
                 .get(id_index)
                 .filter(|id| !id.is_empty())
                 .is_some_and(|id| !ids.insert(id.to_string()));
-        rows.push(RawRow { fields, line, record: record as u64, duplicate });
+        rows.push(RawRow {
+            fields,
+            line,
+            record: record as u64,
+            duplicate,
+        });
     }
     Ok(rows)
 }
@@ -233,14 +260,20 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(text: &'a [u8]) -> LineCounter<'a> {
-        LineCounter { text, cursor: 0, line: 1 }
+        LineCounter {
+            text,
+            cursor: 0,
+            line: 1,
+        }
     }
 
     /// Returns the line of the record starting at `byte`. Offsets must not
     /// decrease from one call to the next.
     fn line_at(&mut self, byte: usize) -> u64 {
         let mut start = byte.min(self.text.len());
-        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+        while start < self.text.len()
+            && matches!(self.text[start], b'\r' | b'\n')
+        {
             start += 1;
         }
         if start > self.cursor {
@@ -379,5 +412,10 @@ fn log_summary(
 }
 
 fn csv_error(file: &str, line: u64, source: csv::Error) -> Error {
-    ErrorKind::Csv { file: file.to_string(), line, source }.into()
+    ErrorKind::Csv {
+        file: file.to_string(),
+        line,
+        source,
+    }
+    .into()
 }

@@ -40,7 +40,10 @@ fn clean_registry_extract() {
     let morphology = t1.morphology.unwrap();
     assert_eq!(morphology.to_string(), "8500/32");
     assert_eq!(morphology.behaviour(), Behaviour::Malignant);
-    assert_eq!(t1.basis_of_diagnosis, Some(BasisOfDiagnosis::HistologyOfPrimary));
+    assert_eq!(
+        t1.basis_of_diagnosis,
+        Some(BasisOfDiagnosis::HistologyOfPrimary)
+    );
     assert_eq!(t1.establishment.as_deref(), Some("REG14"));
     assert_eq!(t1.icd10, None);
     assert_eq!(t1.nir_status, Some(NirStatus::Valid));
@@ -79,7 +82,10 @@ fn clean_hospital_stay() {
     assert_eq!(s1.event_date, date("2021-02-20"));
     assert_eq!(s1.age_at_event, Some(65));
     assert_eq!(s1.icd10.as_deref(), Some("C50.4"));
-    assert_eq!(s1.icd10_other, vec!["C77.3".to_string(), "Z51.1".to_string()]);
+    assert_eq!(
+        s1.icd10_other,
+        vec!["C77.3".to_string(), "Z51.1".to_string()]
+    );
     assert_eq!(s1.basis_of_diagnosis, Some(BasisOfDiagnosis::Clinical));
     assert_eq!(s1.establishment.as_deref(), Some("140000100"));
     assert_eq!(s1.topography, None);
@@ -103,7 +109,10 @@ fn clean_pathology_report() {
     assert_eq!(p1.record_id, "pathology_report/P1");
     assert_eq!(p1.establishment.as_deref(), Some("LAB1"));
     assert_eq!(p1.departement, None);
-    assert_eq!(p1.basis_of_diagnosis, Some(BasisOfDiagnosis::HistologyOfPrimary));
+    assert_eq!(
+        p1.basis_of_diagnosis,
+        Some(BasisOfDiagnosis::HistologyOfPrimary)
+    );
     assert_eq!(p1.icd10, None);
     assert_eq!(p1.morphology.unwrap().to_string(), "8500/32");
 }
@@ -122,8 +131,14 @@ fn clean_death_record() {
     assert_eq!(d1.death_date, date("2023-01-15"));
     assert_eq!(d1.age_at_event, Some(67));
     assert_eq!(d1.icd10.as_deref(), Some("C50.9"));
-    assert_eq!(d1.icd10_other, vec!["C78.0".to_string(), "J18.9".to_string()]);
-    assert_eq!(d1.basis_of_diagnosis, Some(BasisOfDiagnosis::DeathCertificateOnly));
+    assert_eq!(
+        d1.icd10_other,
+        vec!["C78.0".to_string(), "J18.9".to_string()]
+    );
+    assert_eq!(
+        d1.basis_of_diagnosis,
+        Some(BasisOfDiagnosis::DeathCertificateOnly)
+    );
     assert_eq!(d1.establishment, None);
 }
 

@@ -84,10 +84,12 @@ fn planted_identifiers_never_appear() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .init();
-    let (_dir, path) = fixture("registry.csv", registry_with_planted_values().as_bytes());
+    let (_dir, path) =
+        fixture("registry.csv", registry_with_planted_values().as_bytes());
 
     let outcome =
-        ingest_file(SourceKind::RegistryExtract, &path, &pseudonymiser(), "b").unwrap();
+        ingest_file(SourceKind::RegistryExtract, &path, &pseudonymiser(), "b")
+            .unwrap();
 
     // T1 is accepted; T7 too, with an invalid NIR that only sets a status.
     assert_eq!(outcome.records.len(), 2, "{:?}", outcome.quarantine);
@@ -96,13 +98,19 @@ fn planted_identifiers_never_appear() {
     output.push_str(&serde_json::to_string(&outcome.quarantine).unwrap());
     output.push_str(&format!("{outcome:?}"));
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("rows quarantined"), "the capture saw no log: {logs}");
+    assert!(
+        logs.contains("rows quarantined"),
+        "the capture saw no log: {logs}"
+    );
     for value in planted() {
         assert!(!output.contains(&value), "{value} leaked into the output");
         assert!(!logs.contains(&value), "{value} leaked into the logs");
     }
-    let problems: Vec<&str> =
-        outcome.quarantine.iter().map(|q| q.problems.as_str()).collect();
+    let problems: Vec<&str> = outcome
+        .quarantine
+        .iter()
+        .map(|q| q.problems.as_str())
+        .collect();
     let problems = problems.join("; ");
     for rule in [
         "incidence_date:impossible_date",

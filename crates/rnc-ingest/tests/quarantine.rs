@@ -4,7 +4,9 @@
 mod common;
 
 use common::{REGISTRY_HEADER, fixture, ingest, pseudonymiser};
-use rnc_ingest::{ErrorKind, ingest_file, quarantine_schema, quarantine_to_batch};
+use rnc_ingest::{
+    ErrorKind, ingest_file, quarantine_schema, quarantine_to_batch,
+};
 use rnc_model::SourceKind;
 
 /// A registry extract with one fault per row. Line numbers count the
@@ -36,21 +38,32 @@ fn malformed_registry() -> String {
 
 #[test]
 fn rows_read_equals_accepted_plus_quarantined() {
-    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &malformed_registry());
+    let outcome = ingest(
+        SourceKind::RegistryExtract,
+        "registry.csv",
+        &malformed_registry(),
+    );
 
     assert_eq!(outcome.rows_read, 18);
     assert_eq!(
         outcome.rows_read,
         (outcome.records.len() + outcome.quarantine.len()) as u64
     );
-    let accepted: Vec<&str> =
-        outcome.records.iter().map(|r| r.record_id.as_str()).collect();
+    let accepted: Vec<&str> = outcome
+        .records
+        .iter()
+        .map(|r| r.record_id.as_str())
+        .collect();
     assert_eq!(accepted, vec!["registry_extract/T1", "registry_extract/T7"]);
 }
 
 #[test]
 fn each_fault_has_line_field_and_rule() {
-    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &malformed_registry());
+    let outcome = ingest(
+        SourceKind::RegistryExtract,
+        "registry.csv",
+        &malformed_registry(),
+    );
 
     let found: Vec<(u64, &str, &str)> = outcome
         .quarantine
@@ -80,7 +93,11 @@ fn each_fault_has_line_field_and_rule() {
 
 #[test]
 fn quoted_newline_shifts_later_lines() {
-    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &malformed_registry());
+    let outcome = ingest(
+        SourceKind::RegistryExtract,
+        "registry.csv",
+        &malformed_registry(),
+    );
 
     let t7 = &outcome.records[1];
     assert_eq!(t7.record_id, "registry_extract/T7");
@@ -92,47 +109,83 @@ fn quoted_newline_shifts_later_lines() {
 
 #[test]
 fn message_names_file_line_field() {
-    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &malformed_registry());
+    let outcome = ingest(
+        SourceKind::RegistryExtract,
+        "registry.csv",
+        &malformed_registry(),
+    );
 
     let first = &outcome.quarantine[0];
     assert_eq!(first.source_file, "registry.csv");
     assert_eq!(first.batch_id, "batch-1");
     assert_eq!(first.source_kind, SourceKind::RegistryExtract);
     assert!(
-        first.message.starts_with("registry.csv: line 3, field incidence_date: "),
+        first
+            .message
+            .starts_with("registry.csv: line 3, field incidence_date: "),
         "{}",
         first.message
     );
     assert!(first.message.contains("expected"), "{}", first.message);
     let topography = &outcome.quarantine[1];
-    assert!(topography.message.contains("C43.5"), "{}", topography.message);
+    assert!(
+        topography.message.contains("C43.5"),
+        "{}",
+        topography.message
+    );
     let column_count = &outcome.quarantine[3];
-    assert!(column_count.message.contains("16 fields"), "{}", column_count.message);
-    assert!(column_count.message.contains("17"), "{}", column_count.message);
+    assert!(
+        column_count.message.contains("16 fields"),
+        "{}",
+        column_count.message
+    );
+    assert!(
+        column_count.message.contains("17"),
+        "{}",
+        column_count.message
+    );
     assert_eq!(column_count.safe_fields, "{}");
 }
 
 #[test]
 fn every_problem_is_listed() {
-    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &malformed_registry());
+    let outcome = ingest(
+        SourceKind::RegistryExtract,
+        "registry.csv",
+        &malformed_registry(),
+    );
 
     let row = outcome.quarantine.iter().find(|q| q.line == 17).unwrap();
     assert_eq!(row.rule, "topography_code");
-    assert_eq!(row.problems, "topography:topography_code; morphology:morphology_code");
+    assert_eq!(
+        row.problems,
+        "topography:topography_code; morphology:morphology_code"
+    );
     let single = &outcome.quarantine[0];
     assert_eq!(single.problems, "incidence_date:impossible_date");
 }
 
 #[test]
 fn safe_fields_hold_codes_not_identity() {
-    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &malformed_registry());
+    let outcome = ingest(
+        SourceKind::RegistryExtract,
+        "registry.csv",
+        &malformed_registry(),
+    );
 
     let row = &outcome.quarantine[0];
-    let fields: serde_json::Value = serde_json::from_str(&row.safe_fields).unwrap();
+    let fields: serde_json::Value =
+        serde_json::from_str(&row.safe_fields).unwrap();
     assert_eq!(fields["tumour_ref"], "T2");
     assert_eq!(fields["topography"], "C50.4");
     assert_eq!(fields["incidence_date"], "2021-02-30");
-    for identifying in ["nir", "birth_name", "usage_name", "first_name", "birth_date"] {
+    for identifying in [
+        "nir",
+        "birth_name",
+        "usage_name",
+        "first_name",
+        "birth_date",
+    ] {
         assert!(fields.get(identifying).is_none(), "{identifying}");
     }
 }
@@ -190,7 +243,9 @@ fn missing_required_column_is_an_error() {
         D1,Martin,Anne,2,1950-01-01,14,2021-01-01\n";
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
 
-    let error = ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b").unwrap_err();
+    let error =
+        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
+            .unwrap_err();
 
     assert!(matches!(
         error.kind(),
@@ -207,7 +262,9 @@ fn semicolon_file_fails_header_check() {
     let content = "certificate_id;birth_name;first_name;sex;birth_date;departement;death_date;underlying_cause\n";
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
 
-    let error = ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b").unwrap_err();
+    let error =
+        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
+            .unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::MissingColumn { .. }));
 }
@@ -224,14 +281,21 @@ fn invalid_utf8_names_offset_and_line() {
     .into_bytes();
     let offset = content.len() as u64;
     content.push(0xE9);
-    content.extend_from_slice(b"nault,,Anne,2,1961-04-02,35,2021-05-03,C50.4,8500,3,,7,,\n");
+    content.extend_from_slice(
+        b"nault,,Anne,2,1961-04-02,35,2021-05-03,C50.4,8500,3,,7,,\n",
+    );
     let (_dir, path) = fixture("registry.csv", &content);
 
-    let error = ingest_file(SourceKind::RegistryExtract, &path, &pseudonymiser(), "b")
-        .unwrap_err();
+    let error =
+        ingest_file(SourceKind::RegistryExtract, &path, &pseudonymiser(), "b")
+            .unwrap_err();
 
     match error.kind() {
-        ErrorKind::NotUtf8 { line, offset: found, .. } => {
+        ErrorKind::NotUtf8 {
+            line,
+            offset: found,
+            ..
+        } => {
             assert_eq!(*line, 3);
             assert_eq!(*found, offset);
         }
@@ -245,7 +309,9 @@ fn unreadable_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.csv");
 
-    let error = ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b").unwrap_err();
+    let error =
+        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
+            .unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::Io { .. }));
     assert!(error.to_string().contains("absent.csv"));
@@ -255,7 +321,9 @@ fn unreadable_file_is_an_error() {
 fn empty_file_is_an_error() {
     let (_dir, path) = fixture("empty.csv", b"");
 
-    let error = ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b").unwrap_err();
+    let error =
+        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
+            .unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::EmptyFile { .. }));
 }
@@ -265,14 +333,22 @@ fn duplicate_header_column_is_an_error() {
     let content = "certificate_id,sex,sex,birth_name,first_name,birth_date,departement,death_date,underlying_cause\n";
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
 
-    let error = ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b").unwrap_err();
+    let error =
+        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
+            .unwrap_err();
 
-    assert!(matches!(error.kind(), ErrorKind::DuplicateColumn { column, .. } if column == "sex"));
+    assert!(
+        matches!(error.kind(), ErrorKind::DuplicateColumn { column, .. } if column == "sex")
+    );
 }
 
 #[test]
 fn quarantine_batch_has_one_row_each() {
-    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &malformed_registry());
+    let outcome = ingest(
+        SourceKind::RegistryExtract,
+        "registry.csv",
+        &malformed_registry(),
+    );
 
     let batch = quarantine_to_batch(&outcome.quarantine).unwrap();
 
@@ -292,4 +368,21 @@ fn quarantine_batch_has_one_row_each() {
         .downcast_ref::<arrow_array::StringArray>()
         .unwrap();
     assert_eq!(kinds.value(0), "registry_extract");
+}
+
+#[test]
+fn wholly_unknown_event_date_is_rejected() {
+    // 99999999 is the registry mark of a wholly unknown date: allowed for a
+    // birth date (the age is then unknown), not for the record's own event.
+    let content = "report_id,laboratory,birth_name,first_name,sex,birth_date,specimen_date,report_date,topography,morphology,behaviour\n\
+        P1,LAB1,Martin,Anne,2,1950-01-01,99999999,,C50.4,8500,3\n\
+        P2,LAB1,Martin,Anne,2,99999999,2021-03-01,,C50.4,8500,3\n";
+
+    let outcome = ingest(SourceKind::PathologyReport, "acp.csv", content);
+
+    assert_eq!(outcome.quarantine.len(), 1);
+    assert_eq!(outcome.quarantine[0].field, "specimen_date");
+    assert_eq!(outcome.quarantine[0].rule, "required");
+    assert_eq!(outcome.records.len(), 1);
+    assert_eq!(outcome.records[0].age_at_event, None);
 }

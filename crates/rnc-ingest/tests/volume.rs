@@ -10,7 +10,11 @@ use rnc_model::SourceKind;
 
 /// 100 000 rows in an optimised build; a tenth of that unoptimised, where
 /// the same run takes over ten seconds.
-const ROWS: usize = if cfg!(debug_assertions) { 10_000 } else { 100_000 };
+const ROWS: usize = if cfg!(debug_assertions) {
+    10_000
+} else {
+    100_000
+};
 
 /// Synthetic rows: every 1000th has an impossible incidence date.
 fn large_registry() -> String {

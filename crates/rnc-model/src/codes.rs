@@ -19,31 +19,50 @@ pub enum CodeError {
     #[error("sex code is not 1, 2 or 9")]
     InvalidSex,
     /// An ICD-O-3 topography is `Cxx.x` (or `Cxxx`) within C00.0-C80.9.
-    #[error("topography is not an ICD-O-3 code of the form Cxx.x within C00.0-C80.9")]
+    #[error(
+        "topography is not an ICD-O-3 code of the form Cxx.x within C00.0-C80.9"
+    )]
     InvalidTopography,
     /// The three-character group exists in ICD-10 but not in ICD-O-3
     /// topography (C43, C45, C46, C78, C79), because those ICD-10 codes are
     /// chosen by morphology.
-    #[error("topography group {0} is not used in ICD-O-3 (it is chosen by morphology in ICD-10)")]
+    #[error(
+        "topography group {0} is not used in ICD-O-3 (it is chosen by morphology in ICD-10)"
+    )]
     TopographyNotInIcdO3(String),
     /// ICD-O-3 histology codes run from 8000 to 9993.
-    #[error("morphology is not a four-digit ICD-O-3 histology code within 8000-9993")]
+    #[error(
+        "morphology is not a four-digit ICD-O-3 histology code within 8000-9993"
+    )]
     InvalidMorphology,
     /// Behaviour is the fifth digit of the morphology: 0, 1, 2, 3, 6 or 9.
-    #[error("behaviour is not an ICD-O-3 behaviour code (expected 0, 1, 2, 3, 6 or 9)")]
+    #[error(
+        "behaviour is not an ICD-O-3 behaviour code (expected 0, 1, 2, 3, 6 or 9)"
+    )]
     InvalidBehaviour,
     /// Grade is the sixth digit of the morphology, 1 to 9.
     #[error("grade is not an ICD-O-3 grade code (expected 1 to 9)")]
     InvalidGrade,
     /// Basis of diagnosis follows the ENCR/IARC codes 0, 1, 2, 4, 5, 6, 7,
     /// 8 (ENCR 2022 molecular confirmation) and 9.
-    #[error("basis of diagnosis is not an ENCR code (expected 0, 1, 2, 4, 5, 6, 7, 8 or 9)")]
+    #[error(
+        "basis of diagnosis is not an ENCR code (expected 0, 1, 2, 4, 5, 6, 7, 8 or 9)"
+    )]
     InvalidBasisOfDiagnosis,
 }
 
 /// Sex of a person, coded as in the ENCR-JRC call for data (1, 2, 9).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 pub enum Sex {
     /// Code 1.
@@ -105,7 +124,16 @@ impl Sex {
 /// character (0-9). Displays as `C18.7`; parses `C18.7`, `C187` and
 /// lower case.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 pub struct Topography {
     group: u8,
@@ -124,7 +152,9 @@ impl Topography {
             return Err(CodeError::InvalidTopography);
         }
         if matches!(group, 43 | 45 | 46 | 78 | 79) {
-            return Err(CodeError::TopographyNotInIcdO3(format!("C{group:02}")));
+            return Err(CodeError::TopographyNotInIcdO3(format!(
+                "C{group:02}"
+            )));
         }
         Ok(Topography { group, detail })
     }
@@ -146,7 +176,10 @@ impl Topography {
 
     /// The unknown primary site, C80.9.
     pub fn unknown_primary() -> Topography {
-        Topography { group: 80, detail: 9 }
+        Topography {
+            group: 80,
+            detail: 9,
+        }
     }
 }
 
@@ -172,15 +205,28 @@ impl FromStr for Topography {
         if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CodeError::InvalidTopography);
         }
-        let group: u8 = digits[..2].parse().map_err(|_| CodeError::InvalidTopography)?;
-        let detail: u8 = digits[2..].parse().map_err(|_| CodeError::InvalidTopography)?;
+        let group: u8 = digits[..2]
+            .parse()
+            .map_err(|_| CodeError::InvalidTopography)?;
+        let detail: u8 = digits[2..]
+            .parse()
+            .map_err(|_| CodeError::InvalidTopography)?;
         Topography::new(group, detail)
     }
 }
 
 /// The behaviour code, fifth digit of an ICD-O-3 morphology.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 pub enum Behaviour {
     /// /0.
@@ -232,7 +278,16 @@ impl Behaviour {
 ///
 /// Displays as `8140/3` or, with a grade, `8140/32`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 pub struct Morphology {
     histology: u16,
@@ -260,7 +315,11 @@ impl Morphology {
         {
             return Err(CodeError::InvalidGrade);
         }
-        Ok(Morphology { histology, behaviour, grade })
+        Ok(Morphology {
+            histology,
+            behaviour,
+            grade,
+        })
     }
 
     /// Parses the histology from its four-digit text form, e.g. `8140`.
@@ -274,7 +333,8 @@ impl Morphology {
         if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CodeError::InvalidMorphology);
         }
-        let histology: u16 = text.parse().map_err(|_| CodeError::InvalidMorphology)?;
+        let histology: u16 =
+            text.parse().map_err(|_| CodeError::InvalidMorphology)?;
         if !(8000..=9993).contains(&histology) {
             return Err(CodeError::InvalidMorphology);
         }
@@ -310,7 +370,16 @@ impl fmt::Display for Morphology {
 /// Basis of diagnosis: the most valid evidence for a tumour, ENCR/IARC
 /// codes (ENCR recommendation 1999, code 8 from the ENCR 2022 revision).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 pub enum BasisOfDiagnosis {
     /// 0: death certificate only.

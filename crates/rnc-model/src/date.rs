@@ -31,9 +31,7 @@ pub enum DateError {
 }
 
 /// A calendar date of which the day, or the day and month, may be unknown.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PartialDate {
     year: i32,
     month: Option<u32>,
@@ -57,12 +55,15 @@ impl PartialDate {
         }
         match (month, day) {
             (None, Some(_)) => Err(DateError::DayWithoutMonth),
-            (Some(m), _) if !(1..=12).contains(&m) => Err(DateError::OutOfRange),
+            (Some(m), _) if !(1..=12).contains(&m) => {
+                Err(DateError::OutOfRange)
+            }
             (Some(m), Some(d)) => {
                 if !(1..=31).contains(&d) {
                     return Err(DateError::OutOfRange);
                 }
-                NaiveDate::from_ymd_opt(year, m, d).ok_or(DateError::Impossible)?;
+                NaiveDate::from_ymd_opt(year, m, d)
+                    .ok_or(DateError::Impossible)?;
                 Ok(PartialDate { year, month, day })
             }
             _ => Ok(PartialDate { year, month, day }),
@@ -95,7 +96,8 @@ impl PartialDate {
             return Ok(None);
         }
         let (year, month, day) = if let Some((d, rest)) = text.split_once('/') {
-            let (m, y) = rest.split_once('/').ok_or(DateError::UnreadableForm)?;
+            let (m, y) =
+                rest.split_once('/').ok_or(DateError::UnreadableForm)?;
             (y, Some(m), Some(d))
         } else if text.contains('-') {
             let mut parts = text.splitn(3, '-');
@@ -276,10 +278,22 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_rejected() {
-        assert_eq!(PartialDate::parse("2021-02-30"), Err(DateError::Impossible));
-        assert_eq!(PartialDate::parse("2023-02-29"), Err(DateError::Impossible));
-        assert_eq!(PartialDate::parse("2021-13-01"), Err(DateError::OutOfRange));
-        assert_eq!(PartialDate::parse("2021-99-04"), Err(DateError::DayWithoutMonth));
+        assert_eq!(
+            PartialDate::parse("2021-02-30"),
+            Err(DateError::Impossible)
+        );
+        assert_eq!(
+            PartialDate::parse("2023-02-29"),
+            Err(DateError::Impossible)
+        );
+        assert_eq!(
+            PartialDate::parse("2021-13-01"),
+            Err(DateError::OutOfRange)
+        );
+        assert_eq!(
+            PartialDate::parse("2021-99-04"),
+            Err(DateError::DayWithoutMonth)
+        );
         assert!(PartialDate::parse("2024-02-29").is_ok());
     }
 

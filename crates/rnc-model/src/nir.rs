@@ -64,9 +64,15 @@ pub fn check_nir(text: &str) -> NirCheck {
         .collect::<String>()
         .to_ascii_uppercase();
     if compact.is_empty() {
-        return NirCheck { status: NirStatus::Missing, normalised: None };
+        return NirCheck {
+            status: NirStatus::Missing,
+            normalised: None,
+        };
     }
-    let invalid = NirCheck { status: NirStatus::Invalid, normalised: None };
+    let invalid = NirCheck {
+        status: NirStatus::Invalid,
+        normalised: None,
+    };
     if compact.len() != 15 || !compact.is_ascii() {
         return invalid;
     }
@@ -83,14 +89,16 @@ pub fn check_nir(text: &str) -> NirCheck {
         b'1' | b'2' => NirStatus::Valid,
         _ => NirStatus::Provisional,
     };
-    NirCheck { status, normalised: Some(compact) }
+    NirCheck {
+        status,
+        normalised: Some(compact),
+    }
 }
 
 fn has_valid_layout(nir: &str) -> bool {
     let b = nir.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        b[range].iter().all(u8::is_ascii_digit)
-    };
+    let digits =
+        |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
     if !matches!(b[0], b'1' | b'2' | b'7' | b'8') || !digits(1..5) {
         return false;
     }

@@ -9,7 +9,16 @@ use crate::{BasisOfDiagnosis, Morphology, PartialDate, Sex, Topography};
 
 /// The kind of source a feed comes from.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 pub enum SourceKind {
     /// A regional (local) cancer registry's tumour extract.
@@ -69,7 +78,16 @@ impl FromStr for SourceKind {
 
 /// What was found in a record's NIR field, without the NIR itself.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
 )]
 pub enum NirStatus {
     /// A well-formed NIR whose key matches; it carries linkage weight.

@@ -27,6 +27,30 @@ use crate::{
 /// Separator of the codes in the `icd10_other` column.
 pub const CODE_LIST_SEPARATOR: char = '|';
 
+/// Columns that exist only for linkage: the identity pseudonyms, the Bloom
+/// encodings, and the age at each record's event. A release leaves them
+/// out of its `source_records` table, because together with the clear event
+/// dates they would let an analyst narrow down birth dates; they stay in
+/// the staged tables of the linkage environment.
+/// [`batch_to_source_records`] reads a batch without them as if they were
+/// empty.
+pub const LINKAGE_COLUMNS: [&str; 14] = [
+    "nir_pseudonym",
+    "birth_date_pseudonym",
+    "birth_date_swapped_pseudonym",
+    "birth_year_pseudonym",
+    "birth_month_pseudonym",
+    "birth_day_pseudonym",
+    "birth_name_pseudonym",
+    "usage_name_pseudonym",
+    "first_name_pseudonym",
+    "birth_name_bloom",
+    "usage_name_bloom",
+    "first_name_bloom",
+    "age_at_event",
+    "event_year",
+];
+
 /// Schema of the staged source-record table.
 pub fn source_record_schema() -> SchemaRef {
     use DataType::{Binary, Int32, UInt8, UInt16, UInt64, Utf8};
@@ -116,7 +140,12 @@ pub fn source_records_to_batch(
         texts(&|r| Some(r.source_file.clone())),
         Arc::new(lines.finish()),
         texts(&|r| {
-            Some(r.nir_status.unwrap_or(NirStatus::Missing).label().to_string())
+            Some(
+                r.nir_status
+                    .unwrap_or(NirStatus::Missing)
+                    .label()
+                    .to_string(),
+            )
         }),
         texts(&|r| r.nir_pseudonym.clone()),
         texts(&|r| Some(r.sex.unwrap_or(Sex::Unknown).label().to_string())),
@@ -174,23 +203,24 @@ pub fn batch_to_source_records(
     let file = c.text("source_file")?;
     let line = c.get::<UInt64Array>("source_line")?;
     let nir_status = c.text("nir_status")?;
-    let nir = c.text("nir_pseudonym")?;
+    let nir = c.optional::<StringArray>("nir_pseudonym")?;
     let sex = c.text("sex")?;
-    let bd = c.text("birth_date_pseudonym")?;
-    let bd_swapped = c.text("birth_date_swapped_pseudonym")?;
-    let by = c.text("birth_year_pseudonym")?;
-    let bm = c.text("birth_month_pseudonym")?;
-    let bday = c.text("birth_day_pseudonym")?;
-    let birth_name = c.text("birth_name_pseudonym")?;
-    let usage_name = c.text("usage_name_pseudonym")?;
-    let first_name = c.text("first_name_pseudonym")?;
-    let birth_name_bloom = c.get::<BinaryArray>("birth_name_bloom")?;
-    let usage_name_bloom = c.get::<BinaryArray>("usage_name_bloom")?;
-    let first_name_bloom = c.get::<BinaryArray>("first_name_bloom")?;
+    let bd = c.optional::<StringArray>("birth_date_pseudonym")?;
+    let bd_swapped =
+        c.optional::<StringArray>("birth_date_swapped_pseudonym")?;
+    let by = c.optional::<StringArray>("birth_year_pseudonym")?;
+    let bm = c.optional::<StringArray>("birth_month_pseudonym")?;
+    let bday = c.optional::<StringArray>("birth_day_pseudonym")?;
+    let birth_name = c.optional::<StringArray>("birth_name_pseudonym")?;
+    let usage_name = c.optional::<StringArray>("usage_name_pseudonym")?;
+    let first_name = c.optional::<StringArray>("first_name_pseudonym")?;
+    let birth_name_bloom = c.optional::<BinaryArray>("birth_name_bloom")?;
+    let usage_name_bloom = c.optional::<BinaryArray>("usage_name_bloom")?;
+    let first_name_bloom = c.optional::<BinaryArray>("first_name_bloom")?;
     let departement = c.text("departement")?;
     let event_date = c.text("event_date")?;
-    let _ = c.get::<Int32Array>("event_year")?;
-    let age = c.get::<UInt16Array>("age_at_event")?;
+    let _ = c.optional::<Int32Array>("event_year")?;
+    let age = c.optional::<UInt16Array>("age_at_event")?;
     let death_date = c.text("death_date")?;
     let last_contact = c.text("last_contact_date")?;
     let topography = c.text("topography")?;
@@ -205,8 +235,10 @@ pub fn batch_to_source_records(
     let opt_text = |a: &StringArray, i: usize| {
         a.is_valid(i).then(|| a.value(i).to_string())
     };
-    let opt_bytes = |a: &BinaryArray, i: usize| {
-        a.is_valid(i).then(|| a.value(i).to_vec())
+    let token =
+        |a: Option<&StringArray>, i: usize| a.and_then(|a| opt_text(a, i));
+    let opt_bytes = |a: Option<&BinaryArray>, i: usize| {
+        a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_vec()))
     };
     let bad = |column: &str, row: usize, what: String| {
         ArrowError::ParseError(format!("column {column}, row {row}: {what}"))
@@ -215,7 +247,8 @@ pub fn batch_to_source_records(
         if a.is_null(i) {
             return Ok(None);
         }
-        PartialDate::parse(a.value(i)).map_err(|e| bad(column, i, e.to_string()))
+        PartialDate::parse(a.value(i))
+            .map_err(|e| bad(column, i, e.to_string()))
     };
 
     let mut records = Vec::with_capacity(batch.num_rows());
@@ -265,22 +298,22 @@ pub fn batch_to_source_records(
             source_file: file.value(i).to_string(),
             source_line: line.value(i),
             nir_status: NirStatus::from_label(nir_status.value(i)),
-            nir_pseudonym: opt_text(nir, i),
+            nir_pseudonym: token(nir, i),
             sex: Sex::from_label(sex.value(i)),
-            birth_date_pseudonym: opt_text(bd, i),
-            birth_date_swapped_pseudonym: opt_text(bd_swapped, i),
-            birth_year_pseudonym: opt_text(by, i),
-            birth_month_pseudonym: opt_text(bm, i),
-            birth_day_pseudonym: opt_text(bday, i),
-            birth_name_pseudonym: opt_text(birth_name, i),
-            usage_name_pseudonym: opt_text(usage_name, i),
-            first_name_pseudonym: opt_text(first_name, i),
+            birth_date_pseudonym: token(bd, i),
+            birth_date_swapped_pseudonym: token(bd_swapped, i),
+            birth_year_pseudonym: token(by, i),
+            birth_month_pseudonym: token(bm, i),
+            birth_day_pseudonym: token(bday, i),
+            birth_name_pseudonym: token(birth_name, i),
+            usage_name_pseudonym: token(usage_name, i),
+            first_name_pseudonym: token(first_name, i),
             birth_name_bloom: opt_bytes(birth_name_bloom, i),
             usage_name_bloom: opt_bytes(usage_name_bloom, i),
             first_name_bloom: opt_bytes(first_name_bloom, i),
             departement: opt_text(departement, i),
             event_date: date(event_date, "event_date", i)?,
-            age_at_event: age.is_valid(i).then(|| age.value(i)),
+            age_at_event: age.and_then(|a| a.is_valid(i).then(|| a.value(i))),
             death_date: date(death_date, "death_date", i)?,
             last_contact_date: date(last_contact, "last_contact_date", i)?,
             topography: topography_value,
@@ -319,6 +352,17 @@ impl<'a> Columns<'a> {
     fn text(&self, name: &str) -> Result<&'a StringArray, ArrowError> {
         self.get::<StringArray>(name)
     }
+
+    /// A column that may be absent, as the linkage columns of a release.
+    fn optional<T: 'static>(
+        &self,
+        name: &str,
+    ) -> Result<Option<&'a T>, ArrowError> {
+        if self.batch.column_by_name(name).is_none() {
+            return Ok(None);
+        }
+        self.get::<T>(name).map(Some)
+    }
 }
 
 #[cfg(test)]
@@ -351,11 +395,14 @@ mod tests {
 
     #[test]
     fn round_trip_through_arrow() {
-        let records = vec![sample(), SourceRecord {
-            record_id: "death_record/D9".into(),
-            source_kind: Some(SourceKind::DeathRecord),
-            ..SourceRecord::default()
-        }];
+        let records = vec![
+            sample(),
+            SourceRecord {
+                record_id: "death_record/D9".into(),
+                source_kind: Some(SourceKind::DeathRecord),
+                ..SourceRecord::default()
+            },
+        ];
         let batch = source_records_to_batch(&records).unwrap();
         assert_eq!(batch.num_rows(), 2);
         let back = batch_to_source_records(&batch).unwrap();
@@ -363,6 +410,26 @@ mod tests {
         assert_eq!(back[1].record_id, "death_record/D9");
         assert_eq!(back[1].sex, Some(Sex::Unknown));
         assert_eq!(back[1].nir_status, Some(NirStatus::Missing));
+    }
+
+    #[test]
+    fn linkage_columns_may_be_absent() {
+        let batch = source_records_to_batch(&[sample()]).unwrap();
+        let kept: Vec<usize> = batch
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !LINKAGE_COLUMNS.contains(&f.name().as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        let released = batch.project(&kept).unwrap();
+        let back = batch_to_source_records(&released).unwrap();
+        assert_eq!(back[0].record_id, "pathology_report/P1");
+        assert_eq!(back[0].nir_pseudonym, None);
+        assert_eq!(back[0].birth_name_bloom, None);
+        assert_eq!(back[0].age_at_event, None);
+        assert_eq!(back[0].topography, sample().topography);
     }
 
     #[test]

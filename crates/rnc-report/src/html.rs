@@ -140,7 +140,7 @@ pub(crate) fn write_quality(out: &mut String, data: &ReportData) {
         return;
     }
     out.push_str(
-        "<table>\n<thead><tr><th>Rule</th><th>Severity</th><th>Records</th></tr></thead>\n<tbody>\n",
+        "<table>\n<thead><tr><th>Rule</th><th>Severity</th><th>Tumours</th></tr></thead>\n<tbody>\n",
     );
     for (rule_id, severity, count) in &data.quality {
         let count_text = if is_small(*count as f64, data.small_cell_threshold) {
@@ -181,9 +181,12 @@ pub(crate) fn write_methods(out: &mut String, threshold: u64) {
     let _ = writeln!(
         out,
         "<p>Small cells: to protect confidentiality, counts from 1 to {} are shown as \
-         &#8220;{}&#8221; and the rates of those rows are suppressed; rows below this \
-         threshold are also left out of the plots.</p>",
+         &#8220;{}&#8221; and the rates of those rows are suppressed. Rows below this \
+         threshold are left out of the plots, and so is every age band with 1 to {} \
+         cases. Secondary suppression (hiding a cell that could be recovered from \
+         the all-sites total) is not applied.</p>",
         threshold.saturating_sub(1),
-        suppressed_count(threshold)
+        suppressed_count(threshold),
+        threshold.saturating_sub(1)
     );
 }

@@ -62,7 +62,7 @@ pub struct ReportData {
     /// Description of the population at risk, such as "INSEE population
     /// estimates 2021".
     pub population_label: String,
-    /// Quality-check results: rule id, severity and number of records
+    /// Quality-check results: rule id, severity and number of tumours
     /// flagged.
     pub quality: Vec<(String, String, u64)>,
     /// Linkage summary lines (label, value), shown as given.
@@ -143,13 +143,25 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
 /// Writes one figure for all sites by sex and one per major site group.
 fn write_plots(out: &mut String, data: &ReportData) -> Result<(), Error> {
     let threshold = data.small_cell_threshold;
-    // NOTE: rows carry rates, not counts, per band, so a band with 1 to 10
-    // cases inside a row above the threshold is still drawn.
-    let shown: Vec<&IncidenceRow> = data
+    // A band whose case count is small is left out of the curve, because
+    // its rate times the population would give the count back.
+    let masked: Vec<IncidenceRow> = data
         .incidence
         .iter()
         .filter(|row| !html::is_small(row.cases, threshold))
+        .map(|row| {
+            let mut row = row.clone();
+            for (rate, cases) in
+                row.age_specific.iter_mut().zip(&row.age_specific_cases)
+            {
+                if html::is_small(*cases, threshold) {
+                    *rate = None;
+                }
+            }
+            row
+        })
         .collect();
+    let shown: Vec<&IncidenceRow> = masked.iter().collect();
 
     let mut figures = 0;
     let all_sites: Vec<&IncidenceRow> = shown

@@ -88,8 +88,16 @@ fn draw(
         .map_err(|e| e.to_string())?;
 
     let labels = series_labels(rows);
+    // One site by sex keeps one colour per sex across every figure.
+    let by_sex = rows
+        .windows(2)
+        .all(|pair| pair[0].site_group == pair[1].site_group);
     for (index, (row, label)) in rows.iter().zip(labels).enumerate() {
-        let colour = Palette99::pick(index).to_rgba();
+        let colour = match row.sex.as_str() {
+            "male" if by_sex => RGBColor(31, 119, 180).to_rgba(),
+            "female" if by_sex => RGBColor(214, 39, 40).to_rgba(),
+            _ => Palette99::pick(index).to_rgba(),
+        };
         let mut labelled = false;
         for segment in positive_segments(row) {
             let series = chart

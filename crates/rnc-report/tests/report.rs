@@ -180,3 +180,13 @@ fn svg_rejects_short_rows() {
     let first: Vec<&IncidenceRow> = rows.iter().take(1).collect();
     assert!(age_specific_svg(&first, "short").is_err());
 }
+
+#[test]
+fn small_bands_left_out_of_plots() {
+    // Male liver has 82 cases, but only bands 70-74 (20 cases) and 75-79
+    // (21) reach 11; every female band has fewer than 11. With the all-sites
+    // rows (the same cells plus one small site), two figures draw two points
+    // each.
+    let html = render_report(&report("small_site")).unwrap();
+    assert_eq!(html.matches("<circle").count(), 4, "{html}");
+}

@@ -33,7 +33,10 @@ pub fn write_parquet(
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_created_by("rnc".to_string())
         .build();
-    let parquet_error = |source| Error::Parquet { path: path.to_path_buf(), source };
+    let parquet_error = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut writer = ArrowWriter::try_new(file, schema, Some(properties))
         .map_err(parquet_error)?;
     let mut rows = 0;
@@ -55,7 +58,10 @@ pub fn write_parquet(
 /// it is not a readable Parquet file.
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, Error> {
     let file = File::open(path).map_err(Error::io(path))?;
-    let parquet_error = |source| Error::Parquet { path: path.to_path_buf(), source };
+    let parquet_error = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(parquet_error)?
         .with_batch_size(64 * 1024)
@@ -74,7 +80,10 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, Error> {
 /// # Errors
 ///
 /// [`Error::Arrow`] when the schemas differ.
-pub fn concat(schema: SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch, Error> {
+pub fn concat(
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<RecordBatch, Error> {
     Ok(arrow::compute::concat_batches(&schema, batches)?)
 }
 
@@ -86,7 +95,8 @@ pub fn concat(schema: SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch,
 pub fn file_sha256(path: &Path) -> Result<String, Error> {
     let mut file = File::open(path).map_err(Error::io(path))?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut HashWriter(&mut hasher)).map_err(Error::io(path))?;
+    std::io::copy(&mut file, &mut HashWriter(&mut hasher))
+        .map_err(Error::io(path))?;
     Ok(hex::encode(hasher.finalize()))
 }
 
@@ -128,7 +138,11 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(write_parquet(&path, schema.clone(), &[batch.clone()]).unwrap(), 2);
+        assert_eq!(
+            write_parquet(&path, schema.clone(), std::slice::from_ref(&batch))
+                .unwrap(),
+            2
+        );
         let back = read_parquet(&path).unwrap();
         assert_eq!(concat(schema, &back).unwrap(), batch);
         assert!(!path.with_extension("parquet.partial").exists());

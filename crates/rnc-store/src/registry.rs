@@ -9,9 +9,9 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use sha2::{Digest, Sha256};
 
+use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
 use crate::parquet_io::{file_sha256, read_parquet, write_parquet};
-use crate::Error;
 
 const CATALOGUE: &str = "catalogue.json";
 const LOCK: &str = ".lock";
@@ -64,9 +64,14 @@ impl Registry {
     /// [`Error::Io`] when the directory cannot be created.
     pub fn open_or_create(root: &Path) -> Result<Registry, Error> {
         fs::create_dir_all(root).map_err(Error::io(root))?;
-        let registry = Registry { root: root.to_path_buf() };
+        let registry = Registry {
+            root: root.to_path_buf(),
+        };
         if !registry.catalogue_path().exists() {
-            let catalogue = Catalogue { format_version: 1, ..Catalogue::default() };
+            let catalogue = Catalogue {
+                format_version: 1,
+                ..Catalogue::default()
+            };
             registry.write_catalogue(&catalogue)?;
         }
         Ok(registry)
@@ -78,7 +83,9 @@ impl Registry {
     ///
     /// [`Error::Invalid`] when `root` holds no catalogue.
     pub fn open(root: &Path) -> Result<Registry, Error> {
-        let registry = Registry { root: root.to_path_buf() };
+        let registry = Registry {
+            root: root.to_path_buf(),
+        };
         if !registry.catalogue_path().exists() {
             return Err(Error::Invalid(format!(
                 "no registry at {}: run `rnc ingest` first or pass --registry",
@@ -101,17 +108,25 @@ impl Registry {
     /// [`Error::Invalid`] when another process holds it.
     pub fn lock(&self) -> Result<RegistryLock, Error> {
         let path = self.root.join(LOCK);
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut file) => {
-                writeln!(file, "{}", std::process::id()).map_err(Error::io(&path))?;
+                writeln!(file, "{}", std::process::id())
+                    .map_err(Error::io(&path))?;
                 Ok(RegistryLock { path })
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let holder = fs::read_to_string(&path).unwrap_or_default();
+                let holder = match holder.trim() {
+                    "" => "another rnc process".to_string(),
+                    pid => format!("rnc process {pid}"),
+                };
                 Err(Error::Invalid(format!(
-                    "registry {} is locked by rnc process {}; if no rnc process is running, delete {}",
+                    "registry {} is locked by {holder}; wait for it to finish, or if no rnc process is running, delete {}",
                     self.root.display(),
-                    holder.trim(),
                     path.display()
                 )))
             }
@@ -127,7 +142,8 @@ impl Registry {
     pub fn catalogue(&self) -> Result<Catalogue, Error> {
         let path = self.catalogue_path();
         let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
-        serde_json::from_str(&text).map_err(|source| Error::Catalogue { path, source })
+        serde_json::from_str(&text)
+            .map_err(|source| Error::Catalogue { path, source })
     }
 
     fn catalogue_path(&self) -> PathBuf {
@@ -156,7 +172,10 @@ impl Registry {
     /// # Errors
     ///
     /// As [`Registry::catalogue`].
-    pub fn batch_with_input(&self, sha256: &str) -> Result<Option<BatchEntry>, Error> {
+    pub fn batch_with_input(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<BatchEntry>, Error> {
         Ok(self
             .catalogue()?
             .batches
@@ -181,7 +200,11 @@ impl Registry {
     ) -> Result<(), Error> {
         let _lock = self.lock()?;
         let mut catalogue = self.catalogue()?;
-        if catalogue.batches.iter().any(|b| b.batch_id == entry.batch_id) {
+        if catalogue
+            .batches
+            .iter()
+            .any(|b| b.batch_id == entry.batch_id)
+        {
             return Err(Error::Invalid(format!(
                 "batch {} already exists in the catalogue",
                 entry.batch_id
@@ -194,8 +217,16 @@ impl Registry {
             fs::remove_dir_all(&partial).map_err(Error::io(&partial))?;
         }
         fs::create_dir_all(&partial).map_err(Error::io(&partial))?;
-        write_parquet(&partial.join("source_records.parquet"), records.0, records.1)?;
-        write_parquet(&partial.join("quarantine.parquet"), quarantine.0, quarantine.1)?;
+        write_parquet(
+            &partial.join("source_records.parquet"),
+            records.0,
+            records.1,
+        )?;
+        write_parquet(
+            &partial.join("quarantine.parquet"),
+            quarantine.0,
+            quarantine.1,
+        )?;
         fs::rename(&partial, &final_dir).map_err(Error::io(&final_dir))?;
         catalogue.batches.push(entry);
         self.write_catalogue(&catalogue)
@@ -223,7 +254,8 @@ impl Registry {
     fn read_staged(&self, file: &str) -> Result<Vec<RecordBatch>, Error> {
         let mut batches = Vec::new();
         for entry in self.catalogue()?.batches {
-            let path = self.root.join("staged").join(&entry.batch_id).join(file);
+            let path =
+                self.root.join("staged").join(&entry.batch_id).join(file);
             batches.extend(read_parquet(&path)?);
         }
         Ok(batches)
@@ -257,7 +289,12 @@ impl Registry {
     /// # Errors
     ///
     /// [`Error::Io`].
-    pub fn write_work_file(&self, stage: WorkStage, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    pub fn write_work_file(
+        &self,
+        stage: WorkStage,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), Error> {
         let dir = self.work_dir(stage);
         fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
         write_atomically(&dir.join(name), bytes)
@@ -269,7 +306,11 @@ impl Registry {
     ///
     /// [`Error::Invalid`] saying which command to run when the table does
     /// not exist yet.
-    pub fn read_work_table(&self, stage: WorkStage, name: &str) -> Result<Vec<RecordBatch>, Error> {
+    pub fn read_work_table(
+        &self,
+        stage: WorkStage,
+        name: &str,
+    ) -> Result<Vec<RecordBatch>, Error> {
         let path = self.work_dir(stage).join(format!("{name}.parquet"));
         if !path.exists() {
             return Err(Error::Invalid(format!(
@@ -292,12 +333,17 @@ impl Registry {
     /// # Errors
     ///
     /// I/O and Parquet errors.
-    pub fn set_population(&self, batch: &RecordBatch, origin: &str) -> Result<(), Error> {
+    pub fn set_population(
+        &self,
+        batch: &RecordBatch,
+        origin: &str,
+    ) -> Result<(), Error> {
         let _lock = self.lock()?;
         let path = self.population_path();
         let dir = path.parent().expect("population path has a parent");
         fs::create_dir_all(dir).map_err(Error::io(dir))?;
-        let rows = write_parquet(&path, batch.schema(), std::slice::from_ref(batch))?;
+        let rows =
+            write_parquet(&path, batch.schema(), std::slice::from_ref(batch))?;
         let mut catalogue = self.catalogue()?;
         catalogue.population = Some(TableEntry {
             name: "population".into(),
@@ -329,8 +375,11 @@ impl Registry {
     /// [`Error::Invalid`] listing the known ids when it does not exist.
     pub fn release(&self, release_id: &str) -> Result<ReleaseEntry, Error> {
         let catalogue = self.catalogue()?;
-        let known: Vec<String> =
-            catalogue.releases.iter().map(|r| r.release_id.clone()).collect();
+        let known: Vec<String> = catalogue
+            .releases
+            .iter()
+            .map(|r| r.release_id.clone())
+            .collect();
         catalogue
             .releases
             .into_iter()
@@ -338,7 +387,11 @@ impl Registry {
             .ok_or_else(|| {
                 Error::Invalid(format!(
                     "release {release_id} not found (known: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 ))
             })
     }
@@ -393,12 +446,18 @@ impl Registry {
 
         let mut entries = Vec::new();
         for (name, source) in tables {
-            let extension = source.extension().and_then(|e| e.to_str()).unwrap_or("parquet");
+            let extension = source
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("parquet");
             let file = format!("{name}.{extension}");
             let target = partial.join(&file);
             fs::copy(source, &target).map_err(Error::io(&target))?;
             let rows = if extension == "parquet" {
-                read_parquet(&target)?.iter().map(|b| b.num_rows() as u64).sum()
+                read_parquet(&target)?
+                    .iter()
+                    .map(|b| b.num_rows() as u64)
+                    .sum()
             } else {
                 0
             };
@@ -412,12 +471,18 @@ impl Registry {
 
         let entry = ReleaseEntry {
             release_id: release_id.clone(),
-            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            batches: catalogue.batches.iter().map(|b| b.batch_id.clone()).collect(),
+            created_at: chrono::Utc::now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            batches: catalogue
+                .batches
+                .iter()
+                .map(|b| b.batch_id.clone())
+                .collect(),
             inputs_sha256: inputs_hash(&catalogue, settings),
             tables: entries,
         };
-        let manifest = serde_json::to_string_pretty(&entry).expect("a release entry serialises");
+        let manifest = serde_json::to_string_pretty(&entry)
+            .expect("a release entry serialises");
         write_atomically(&partial.join("manifest.json"), manifest.as_bytes())?;
 
         let final_dir = self.release_dir(&release_id);
@@ -429,22 +494,64 @@ impl Registry {
         Ok(entry)
     }
 
-    /// Checks that every table of a release still has the SHA-256 recorded
-    /// when it was made. Returns the names of the tables that differ.
+    /// Checks a release folder against its manifest: every file must still
+    /// have the SHA-256 recorded when the release was made, and no other
+    /// file may have appeared. Returns one line per problem, such as
+    /// `tumours.parquet changed`; an empty list means the release is
+    /// intact.
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when a file cannot be read.
-    pub fn verify_release(&self, release: &ReleaseEntry) -> Result<Vec<String>, Error> {
+    /// [`Error::Io`] when the folder or a file cannot be read.
+    pub fn verify_release(
+        &self,
+        release: &ReleaseEntry,
+    ) -> Result<Vec<String>, Error> {
         let dir = self.release_dir(&release.release_id);
-        let mut changed = Vec::new();
+        let mut problems = Vec::new();
         for table in &release.tables {
             let path = dir.join(&table.file);
-            if !path.exists() || file_sha256(&path)? != table.sha256 {
-                changed.push(table.name.clone());
+            if !path.exists() {
+                problems.push(format!("{} missing", table.file));
+            } else if file_sha256(&path)? != table.sha256 {
+                problems.push(format!("{} changed", table.file));
             }
         }
-        Ok(changed)
+        for entry in fs::read_dir(&dir).map_err(Error::io(&dir))? {
+            let name = entry.map_err(Error::io(&dir))?.file_name();
+            let name = name.to_string_lossy();
+            let listed = release.tables.iter().any(|t| t.file == name);
+            if !listed && name != "manifest.json" {
+                problems.push(format!("{name} not in the manifest"));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Returns the release `release_id` (or the latest) after checking it
+    /// with [`Registry::verify_release`], so that no statistic or query is
+    /// computed on altered tables.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] naming the altered files and what to do.
+    pub fn verified_release(
+        &self,
+        release_id: Option<&str>,
+    ) -> Result<ReleaseEntry, Error> {
+        let release = match release_id {
+            Some(id) => self.release(id)?,
+            None => self.latest_release()?,
+        };
+        let problems = self.verify_release(&release)?;
+        if !problems.is_empty() {
+            return Err(Error::Invalid(format!(
+                "release {} failed verification ({}): restore its files from a backup, or run `rnc release` to make a new release",
+                release.release_id,
+                problems.join(", ")
+            )));
+        }
+        Ok(release)
     }
 }
 
@@ -464,7 +571,8 @@ fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let temporary = path.with_extension("partial");
-    let mut file = fs::File::create(&temporary).map_err(Error::io(&temporary))?;
+    let mut file =
+        fs::File::create(&temporary).map_err(Error::io(&temporary))?;
     file.write_all(bytes).map_err(Error::io(&temporary))?;
     file.sync_all().map_err(Error::io(&temporary))?;
     fs::rename(&temporary, path).map_err(Error::io(path))
@@ -474,9 +582,11 @@ fn make_read_only(dir: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
     for entry in fs::read_dir(dir).map_err(Error::io(dir))? {
         let path = entry.map_err(Error::io(dir))?.path();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).map_err(Error::io(&path))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444))
+            .map_err(Error::io(&path))?;
     }
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).map_err(Error::io(dir))
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555))
+        .map_err(Error::io(dir))
 }
 
 #[cfg(test)]
@@ -489,10 +599,16 @@ mod tests {
     use super::*;
 
     fn tiny() -> (SchemaRef, RecordBatch) {
-        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int32, false)]));
-        let batch =
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int32Array::from(vec![1, 2]))])
-                .unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "n",
+            DataType::Int32,
+            false,
+        )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int32Array::from(vec![1, 2]))],
+        )
+        .unwrap();
         (schema, batch)
     }
 
@@ -518,7 +634,11 @@ mod tests {
         let id = registry.next_batch_id().unwrap();
         assert_eq!(id, "B000001");
         registry
-            .stage_batch(entry(&id), (schema.clone(), &[batch.clone()]), (schema, &[]))
+            .stage_batch(
+                entry(&id),
+                (schema.clone(), std::slice::from_ref(&batch)),
+                (schema, &[]),
+            )
             .unwrap();
         assert_eq!(registry.catalogue().unwrap().batches.len(), 1);
         assert_eq!(registry.read_staged_records().unwrap()[0], batch);
@@ -532,13 +652,26 @@ mod tests {
         let registry = Registry::open_or_create(dir.path()).unwrap();
         let (schema, batch) = tiny();
         registry
-            .stage_batch(entry("B000001"), (schema.clone(), &[batch.clone()]), (schema.clone(), &[]))
+            .stage_batch(
+                entry("B000001"),
+                (schema.clone(), std::slice::from_ref(&batch)),
+                (schema.clone(), &[]),
+            )
             .unwrap();
         registry
-            .write_work_table(WorkStage::Consolidate, "tumours", schema, &[batch])
+            .write_work_table(
+                WorkStage::Consolidate,
+                "tumours",
+                schema,
+                &[batch],
+            )
             .unwrap();
-        let source = registry.work_dir(WorkStage::Consolidate).join("tumours.parquet");
-        let release = registry.create_release(&[("tumours", source.clone())], "s").unwrap();
+        let source = registry
+            .work_dir(WorkStage::Consolidate)
+            .join("tumours.parquet");
+        let release = registry
+            .create_release(&[("tumours", source.clone())], "s")
+            .unwrap();
         assert_eq!(release.release_id, "R0001");
         assert_eq!(release.table("tumours").unwrap().rows, 2);
         let file = registry.release_dir("R0001").join("tumours.parquet");
@@ -547,8 +680,30 @@ mod tests {
         let mode = fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o222, 0, "release file is writable: {mode:o}");
         assert!(registry.verify_release(&release).unwrap().is_empty());
+        assert!(registry.verified_release(None).is_ok());
 
-        let again = registry.create_release(&[("tumours", source)], "s").unwrap();
+        // Root writes through the read-only modes, as an intruder might.
+        let dir = registry.release_dir("R0001");
+        fs::write(dir.join("extra.parquet"), b"x").unwrap();
+        fs::remove_file(&file).unwrap();
+        let problems = registry.verify_release(&release).unwrap();
+        assert!(
+            problems.contains(&"tumours.parquet missing".to_string()),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(&"extra.parquet not in the manifest".to_string()),
+            "{problems:?}"
+        );
+        let err = registry
+            .verified_release(Some("R0001"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("failed verification"), "{err}");
+
+        let again = registry
+            .create_release(&[("tumours", source)], "s")
+            .unwrap();
         assert_eq!(again.release_id, "R0002");
         assert_eq!(again.inputs_sha256, release.inputs_sha256);
         assert_eq!(again.tables, release.tables);

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use arrow::array::RecordBatch;
+use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 use crate::Error;
@@ -10,12 +11,19 @@ use crate::Error;
 /// Runs `query` on the Parquet tables of `release_dir`, each registered
 /// under its file stem (`tumours`, `persons`, …), and returns the result.
 ///
+/// The session is read-only: DDL (`CREATE`, `DROP`), DML (`INSERT`,
+/// `COPY … TO`) and statements such as `SET` are rejected, so a query can
+/// neither change a release nor write or read files outside it.
+///
 /// # Errors
 ///
-/// [`Error::Sql`] when the query does not parse or plan (the message is
-/// DataFusion's and names the unknown table or column), I/O errors when
-/// the folder cannot be listed.
-pub fn run_sql(release_dir: &Path, query: &str) -> Result<Vec<RecordBatch>, Error> {
+/// [`Error::Sql`] when the query does not parse or plan, or is not a
+/// read-only query; an unknown table's error lists the tables there are.
+/// I/O errors when the folder cannot be listed.
+pub fn run_sql(
+    release_dir: &Path,
+    query: &str,
+) -> Result<Vec<RecordBatch>, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -24,10 +32,14 @@ pub fn run_sql(release_dir: &Path, query: &str) -> Result<Vec<RecordBatch>, Erro
         // Plain Utf8 string columns rather than Utf8View, so that results
         // keep the types of the release tables for callers and for R and
         // Python readers of exported results.
-        let config = SessionConfig::new()
-            .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+        let config = SessionConfig::new().set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        );
         let context = SessionContext::new_with_config(config);
-        for entry in std::fs::read_dir(release_dir).map_err(Error::io(release_dir))? {
+        for entry in
+            std::fs::read_dir(release_dir).map_err(Error::io(release_dir))?
+        {
             let path = entry.map_err(Error::io(release_dir))?.path();
             if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
                 continue;
@@ -37,13 +49,42 @@ pub fn run_sql(release_dir: &Path, query: &str) -> Result<Vec<RecordBatch>, Erro
                 .and_then(|s| s.to_str())
                 .expect("release file names are ASCII");
             let location = path.to_str().ok_or_else(|| {
-                Error::Invalid(format!("{} is not a UTF-8 path", path.display()))
+                Error::Invalid(format!(
+                    "{} is not a UTF-8 path",
+                    path.display()
+                ))
             })?;
             context
                 .register_parquet(name, location, ParquetReadOptions::default())
                 .await?;
         }
-        let frame = context.sql(query).await?;
+        let read_only = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let frame = match context.sql_with_options(query, read_only).await {
+            Ok(frame) => frame,
+            Err(error) if error.to_string().contains("not found") => {
+                let mut tables: Vec<String> = context
+                    .catalog_names()
+                    .iter()
+                    .filter_map(|c| context.catalog(c))
+                    .flat_map(|c| {
+                        c.schema_names()
+                            .into_iter()
+                            .filter_map(move |s| c.schema(&s))
+                    })
+                    .flat_map(|s| s.table_names())
+                    .collect();
+                tables.sort();
+                return Err(Error::Invalid(format!(
+                    "{}; the tables are: {}",
+                    error.strip_backtrace(),
+                    tables.join(", ")
+                )));
+            }
+            Err(error) => return Err(error.into()),
+        };
         Ok(frame.collect().await?)
     })
 }
@@ -65,7 +106,9 @@ pub fn format_table(batches: &[RecordBatch]) -> Result<String, Error> {
 pub fn format_csv(batches: &[RecordBatch]) -> Result<String, Error> {
     let mut bytes = Vec::new();
     {
-        let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut bytes);
+        let mut writer = arrow::csv::WriterBuilder::new()
+            .with_header(true)
+            .build(&mut bytes);
         for batch in batches {
             writer.write(batch)?;
         }
@@ -98,7 +141,8 @@ mod tests {
             ],
         )
         .unwrap();
-        write_parquet(&dir.path().join("tumours.parquet"), schema, &[batch]).unwrap();
+        write_parquet(&dir.path().join("tumours.parquet"), schema, &[batch])
+            .unwrap();
         let result = run_sql(
             dir.path(),
             "SELECT site_group, SUM(cases) AS n FROM tumours GROUP BY site_group ORDER BY site_group",
@@ -109,9 +153,44 @@ mod tests {
     }
 
     #[test]
+    fn writes_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("copy.csv");
+        for query in [
+            format!(
+                "COPY (SELECT 1 AS n) TO '{}' STORED AS CSV",
+                target.display()
+            ),
+            "CREATE TABLE t AS SELECT 1 AS n".to_string(),
+            "DROP TABLE IF EXISTS tumours".to_string(),
+            "SET datafusion.execution.batch_size = 1".to_string(),
+        ] {
+            assert!(
+                run_sql(dir.path(), &query).is_err(),
+                "{query} was accepted"
+            );
+        }
+        assert!(!target.exists());
+    }
+
+    #[test]
     fn unknown_table_is_named() {
         let dir = tempfile::tempdir().unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "n",
+            DataType::Int64,
+            false,
+        )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from(vec![1]))],
+        )
+        .unwrap();
+        write_parquet(&dir.path().join("persons.parquet"), schema, &[batch])
+            .unwrap();
         let err = run_sql(dir.path(), "SELECT * FROM tumours").unwrap_err();
-        assert!(err.to_string().contains("tumours"), "{err}");
+        let message = err.to_string();
+        assert!(message.contains("tumours"), "{message}");
+        assert!(message.contains("the tables are: persons"), "{message}");
     }
 }
