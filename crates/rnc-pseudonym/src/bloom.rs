@@ -145,13 +145,8 @@ fn slice_indices(digest: &[u8; 32]) -> [u16; BLOOM_HASHES] {
 /// Returns 0.0 when neither array has a bit set. Arrays of different
 /// lengths are compared as if the shorter one were padded with zeros.
 pub fn dice_coefficient(a: &[u8], b: &[u8]) -> f64 {
-    let common: u32 =
-        a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum();
-    let total: u32 = a
-        .iter()
-        .chain(b)
-        .map(|byte| byte.count_ones())
-        .sum();
+    let common: u32 = a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum();
+    let total: u32 = a.iter().chain(b).map(|byte| byte.count_ones()).sum();
     if total == 0 {
         return 0.0;
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// An error from creating, reading or checking a pseudonymisation key.
+/// An error from a key, an encoder, a re-keying or a feed file.
 ///
 /// No variant holds key material: a malformed key file is described by
 /// what is wrong with it, never by its content.
@@ -58,6 +58,119 @@ pub enum ErrorKind {
         path: PathBuf,
         /// What is wrong, never the content.
         reason: String,
+    },
+    /// A clkhash linkage schema is malformed or uses an unsupported
+    /// setting.
+    #[error(
+        "invalid clkhash schema: {reason} (expected a version 3 linkage \
+         schema as written by clkhash)"
+    )]
+    InvalidSchema {
+        /// The setting and what is wrong with it.
+        reason: String,
+    },
+    /// A value of a record cannot be encoded with its schema feature.
+    #[error("feature {feature}: invalid value: {reason}")]
+    InvalidEntry {
+        /// The schema feature; `-` when the record as a whole is wrong.
+        feature: String,
+        /// What is wrong, never the value.
+        reason: String,
+    },
+    /// The settings of a CLK encoder are out of range.
+    #[error("invalid CLK settings: {reason}")]
+    InvalidClkSettings {
+        /// The setting and its accepted range.
+        reason: String,
+    },
+    /// A provider pseudonym is not 64 lowercase hexadecimal digits.
+    #[error(
+        "invalid {domain} pseudonym: {reason} (expected 64 lowercase \
+         hexadecimal digits, as written by `rnc pseudonymise`)"
+    )]
+    InvalidPseudonym {
+        /// The identifier the pseudonym stands for.
+        domain: &'static str,
+        /// What is wrong, never the value.
+        reason: String,
+    },
+    /// A Bloom filter has the wrong length for re-keying.
+    #[error(
+        "invalid {domain} Bloom filter: {length} bytes (expected {expected} \
+         bytes, as written by `rnc pseudonymise`)"
+    )]
+    InvalidBloom {
+        /// The identifier the filter encodes.
+        domain: &'static str,
+        /// Bytes found.
+        length: usize,
+        /// Bytes expected.
+        expected: usize,
+    },
+    /// A registry pseudonym has no entry in the rotation map, so the
+    /// record cannot be moved to the new key.
+    #[error(
+        "key rotation is incomplete: a {domain} pseudonym has no entry in the \
+         rotation map (rebuild the map from the full table of inner \
+         pseudonyms kept by the linkage environment)"
+    )]
+    RotationIncomplete {
+        /// The identifier whose pseudonym is missing.
+        domain: &'static str,
+    },
+    /// Reading or writing a feed file failed.
+    #[error("{}: failed to {action} the file: {source}", path.display())]
+    FileIo {
+        /// The file.
+        path: PathBuf,
+        /// What was being done: `read`, `create`, `write`, `rename`.
+        action: &'static str,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A feed file is not valid CSV.
+    #[error("{file}: line {line}: invalid CSV: {source}")]
+    Csv {
+        /// The file name.
+        file: String,
+        /// The line, from 1; 0 when unknown.
+        line: u64,
+        /// The CSV reader's error.
+        #[source]
+        source: csv::Error,
+    },
+    /// A feed file lacks a column that the step needs.
+    #[error(
+        "{file}: missing column {column} in the header (expected the columns \
+         of the {kind} feed)"
+    )]
+    MissingColumn {
+        /// The file name.
+        file: String,
+        /// The feed kind.
+        kind: String,
+        /// The missing column.
+        column: &'static str,
+    },
+    /// A feed file names a column twice.
+    #[error(
+        "{file}: column {column} appears twice in the header (rename or remove one)"
+    )]
+    DuplicateColumn {
+        /// The file name.
+        file: String,
+        /// The repeated column.
+        column: String,
+    },
+    /// The output path is the input path, which would destroy the input.
+    #[error(
+        "{}: the output file is the input file (choose another output path)",
+        path.display()
+    )]
+    SameFile {
+        /// The path given twice.
+        path: PathBuf,
     },
 }
 

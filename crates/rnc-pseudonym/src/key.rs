@@ -166,8 +166,17 @@ impl Drop for Key {
     }
 }
 
-fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> Error {
-    ErrorKind::Io { path: path.to_path_buf(), action, source }.into()
+fn io_error(
+    path: &Path,
+    action: &'static str,
+    source: std::io::Error,
+) -> Error {
+    ErrorKind::Io {
+        path: path.to_path_buf(),
+        action,
+        source,
+    }
+    .into()
 }
 
 fn invalid(path: &Path, reason: impl Into<String>) -> Error {
@@ -186,11 +195,8 @@ fn temporary_path(path: &Path) -> Result<PathBuf, Error> {
     getrandom::fill(&mut suffix).map_err(|error| ErrorKind::Random {
         reason: error.to_string(),
     })?;
-    let temporary = format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        hex::encode(suffix)
-    );
+    let temporary =
+        format!(".{}.{}.tmp", name.to_string_lossy(), hex::encode(suffix));
     Ok(path.with_file_name(temporary))
 }
 

@@ -11,7 +11,14 @@
 //! - [`normalise_name`] folds case, accents and punctuation first, so that
 //!   two spellings of one name give one pseudonym;
 //! - [`Pseudonymiser::apply`] fills the identifying fields of a
-//!   [`rnc_model::SourceRecord`] from a [`ClearIdentity`].
+//!   [`rnc_model::SourceRecord`] from a [`ClearIdentity`];
+//! - [`provider::pseudonymise_file`] is the provider-side step: it turns a
+//!   feed file into one that holds no clear identifier;
+//! - [`Pseudonymiser::rekey_pseudonym`] and [`Pseudonymiser::rekey_bloom`]
+//!   apply the registry's key on top of a provider's, and [`rotate`]
+//!   moves a registry to a new key without clear identifiers;
+//! - [`ClkEncoder`] builds hardened CLKs of names, birth date and sex, and
+//!   [`clkhash::ClkhashEncoder`] reproduces clkhash's schema-driven CLKs.
 //!
 //! No type here prints a key or a clear identifier through `Debug`.
 //!
@@ -39,14 +46,21 @@
 
 #![deny(missing_docs)]
 
+pub mod attack;
 mod bloom;
+mod clk;
+pub mod clkhash;
 mod error;
 mod key;
 mod normalise;
+pub mod provider;
 mod pseudonymiser;
+mod rekey;
 
 pub use bloom::{BLOOM_BITS, BLOOM_BYTES, BLOOM_HASHES, dice_coefficient};
+pub use clk::{ClkEncoder, ClkIdentity, ClkSettings};
 pub use error::{Error, ErrorKind};
 pub use key::{KEY_BYTES, Key};
 pub use normalise::normalise_name;
 pub use pseudonymiser::{ClearIdentity, Domain, Pseudonymiser};
+pub use rekey::{RotationMap, rotate, rotate_bloom};

@@ -1,7 +1,7 @@
 //! Keyed pseudonyms of identifiers and their placement in source records.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use hmac::{Hmac, Mac};
 use rnc_model::nir::check_nir;
@@ -42,11 +42,24 @@ pub enum Domain {
 }
 
 /// Number of distinct sub-keys: the day and the month share one.
-const SUB_KEYS: usize = 6;
+pub(crate) const SUB_KEYS: usize = 6;
 
 impl Domain {
+    /// The domain's name, as used in column names and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Domain::Nir => "nir",
+            Domain::BirthDate => "birth_date",
+            Domain::BirthYear => "birth_year",
+            Domain::BirthMonth => "birth_month",
+            Domain::BirthDay => "birth_day",
+            Domain::Name => "name",
+            Domain::FirstName => "first_name",
+        }
+    }
+
     /// Index of the domain's sub-key, and the label it is derived from.
-    fn sub_key(self) -> (usize, &'static str) {
+    pub(crate) fn sub_key(self) -> (usize, &'static str) {
         match self {
             Domain::Nir => (0, "nir"),
             Domain::BirthDate => (1, "birth_date"),
@@ -57,7 +70,7 @@ impl Domain {
         }
     }
 
-    const ALL_SUB_KEYS: [Domain; SUB_KEYS] = [
+    pub(crate) const ALL_SUB_KEYS: [Domain; SUB_KEYS] = [
         Domain::Nir,
         Domain::BirthDate,
         Domain::BirthYear,
@@ -73,11 +86,19 @@ impl Domain {
 /// `"rnc/<domain>"`, and a separate Bloom-filter sub-key over
 /// `"rnc/bloom/<domain>"`. The separate Bloom sub-key keeps the hash of a
 /// two-letter name apart from the hash of the same two letters as a
-/// bigram. The type is `Send + Sync` and cheap to share between threads.
+/// bigram. Two more sub-keys, over `"rnc/rekey/<domain>"` and
+/// `"rnc/permute/<domain>"`, re-key provider pseudonyms and Bloom filters
+/// (see [`Pseudonymiser::rekey_pseudonym`]). The type is `Send + Sync`
+/// and cheap to share between threads.
 #[derive(Clone)]
 pub struct Pseudonymiser {
     exact: [HmacSha256; SUB_KEYS],
     bloom: [HmacSha256; SUB_KEYS],
+    pub(crate) rekey: [HmacSha256; SUB_KEYS],
+    pub(crate) permute: [HmacSha256; SUB_KEYS],
+    /// Keyed permutations of Bloom-filter bit positions, drawn on first
+    /// use because most runs never re-key a filter.
+    pub(crate) permutations: Arc<OnceLock<[Vec<u16>; SUB_KEYS]>>,
     positions: Arc<PositionCache>,
     fingerprint: String,
 }
@@ -94,6 +115,9 @@ impl Pseudonymiser {
         Pseudonymiser {
             exact: derive("rnc/"),
             bloom: derive("rnc/bloom/"),
+            rekey: derive("rnc/rekey/"),
+            permute: derive("rnc/permute/"),
+            permutations: Arc::default(),
             positions: Arc::default(),
             fingerprint: key.fingerprint(),
         }
@@ -130,6 +154,11 @@ impl Pseudonymiser {
         )
     }
 
+    /// The fingerprint of the key, as [`Key::fingerprint`] gives it.
+    pub fn key_fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
     /// Fills the identifying fields of `record` from `identity`: the NIR
     /// status and pseudonym, the birth-date pseudonyms, and the name
     /// pseudonyms and Bloom filters.
@@ -152,8 +181,8 @@ impl Pseudonymiser {
         record.usage_name_pseudonym = pseudonym;
         record.usage_name_bloom = bloom;
 
-        let (pseudonym, bloom) = self
-            .encode_name(Domain::FirstName, identity.first_name.as_deref());
+        let (pseudonym, bloom) =
+            self.encode_name(Domain::FirstName, identity.first_name.as_deref());
         record.first_name_pseudonym = pseudonym;
         record.first_name_bloom = bloom;
     }
@@ -162,7 +191,10 @@ impl Pseudonymiser {
         let mut check = check_nir(nir.unwrap_or(""));
         record.nir_status = Some(check.status);
         record.nir_pseudonym = match (check.status, check.normalised.take()) {
-            (NirStatus::Valid | NirStatus::Provisional, Some(mut normalised)) => {
+            (
+                NirStatus::Valid | NirStatus::Provisional,
+                Some(mut normalised),
+            ) => {
                 let pseudonym = self.pseudonym(Domain::Nir, &normalised);
                 normalised.zeroize();
                 Some(pseudonym)
@@ -193,8 +225,9 @@ impl Pseudonymiser {
         record.birth_year_pseudonym =
             Some(self.pseudonym(Domain::BirthYear, &format!("{year:04}")));
         if let Some(month) = date.month() {
-            record.birth_month_pseudonym =
-                Some(self.pseudonym(Domain::BirthMonth, &format!("{month:02}")));
+            record.birth_month_pseudonym = Some(
+                self.pseudonym(Domain::BirthMonth, &format!("{month:02}")),
+            );
         }
         if let Some(day) = date.day() {
             record.birth_day_pseudonym =
@@ -242,7 +275,9 @@ impl fmt::Debug for Pseudonymiser {
     }
 }
 
-fn keyed_hmac(key: &Key, label: &str) -> HmacSha256 {
+/// Derives the sub-key HMAC-SHA-256(key, label) and returns an HMAC keyed
+/// with it.
+pub(crate) fn keyed_hmac(key: &Key, label: &str) -> HmacSha256 {
     let mut derivation = HmacSha256::new_from_slice(key.bytes())
         .expect("HMAC accepts a key of any length");
     derivation.update(label.as_bytes());
@@ -274,7 +309,8 @@ pub struct ClearIdentity {
 
 impl fmt::Debug for ClearIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let presence = |present: bool| if present { "present" } else { "absent" };
+        let presence =
+            |present: bool| if present { "present" } else { "absent" };
         f.debug_struct("ClearIdentity")
             .field("nir", &presence(self.nir.is_some()))
             .field("birth_name", &presence(self.birth_name.is_some()))

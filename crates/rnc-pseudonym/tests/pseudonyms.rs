@@ -18,7 +18,10 @@ fn apply(identity: &ClearIdentity) -> SourceRecord {
 }
 
 fn with_nir(nir: &str) -> SourceRecord {
-    apply(&ClearIdentity { nir: Some(nir.to_string()), ..Default::default() })
+    apply(&ClearIdentity {
+        nir: Some(nir.to_string()),
+        ..Default::default()
+    })
 }
 
 fn with_birth_date(date: &str) -> SourceRecord {
@@ -65,23 +68,41 @@ fn pseudonym_is_lowercase_hex_sha256() {
     let pseudonym = pseudonymiser(1).pseudonym(Domain::Nir, "255081416802538");
 
     assert_eq!(pseudonym.len(), 64);
-    assert!(pseudonym.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    assert!(
+        pseudonym
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    );
 }
 
 #[test]
 fn domains_separate_equal_text() {
     let p = pseudonymiser(1);
 
-    assert_ne!(p.pseudonym(Domain::Name, "MARIE"), p.pseudonym(Domain::FirstName, "MARIE"));
-    assert_ne!(p.pseudonym(Domain::BirthYear, "1961"), p.pseudonym(Domain::Nir, "1961"));
-    assert_eq!(p.pseudonym(Domain::BirthDay, "05"), p.pseudonym(Domain::BirthMonth, "05"));
+    assert_ne!(
+        p.pseudonym(Domain::Name, "MARIE"),
+        p.pseudonym(Domain::FirstName, "MARIE")
+    );
+    assert_ne!(
+        p.pseudonym(Domain::BirthYear, "1961"),
+        p.pseudonym(Domain::Nir, "1961")
+    );
+    assert_eq!(
+        p.pseudonym(Domain::BirthDay, "05"),
+        p.pseudonym(Domain::BirthMonth, "05")
+    );
 }
 
 // NIR examples from the doctests of python-stdnum's stdnum/fr/nir.py and
 // the README of the french-ssn package.
 #[test]
 fn valid_nir_gets_pseudonym() {
-    for nir in ["2 95 10 99 126 111 93", "253072B07300470", "253072A07300443", "2 55 08 14 168 025 38"] {
+    for nir in [
+        "2 95 10 99 126 111 93",
+        "253072B07300470",
+        "253072A07300443",
+        "2 55 08 14 168 025 38",
+    ] {
         let record = with_nir(nir);
         assert_eq!(record.nir_status, Some(NirStatus::Valid), "{nir}");
         assert!(record.nir_pseudonym.is_some(), "{nir}");
@@ -132,8 +153,14 @@ fn complete_birth_date_pseudonyms() {
 
     assert!(record.birth_date_pseudonym.is_some());
     assert_ne!(record.birth_date_pseudonym, transposed.birth_date_pseudonym);
-    assert_eq!(record.birth_date_swapped_pseudonym, transposed.birth_date_pseudonym);
-    assert_eq!(transposed.birth_date_swapped_pseudonym, record.birth_date_pseudonym);
+    assert_eq!(
+        record.birth_date_swapped_pseudonym,
+        transposed.birth_date_pseudonym
+    );
+    assert_eq!(
+        transposed.birth_date_swapped_pseudonym,
+        record.birth_date_pseudonym
+    );
     assert_eq!(record.birth_year_pseudonym, transposed.birth_year_pseudonym);
     assert_eq!(record.birth_day_pseudonym, transposed.birth_month_pseudonym);
     assert_eq!(record.birth_month_pseudonym, transposed.birth_day_pseudonym);
@@ -141,9 +168,19 @@ fn complete_birth_date_pseudonyms() {
 
 #[test]
 fn swap_needs_day_at_most_twelve() {
-    assert_eq!(with_birth_date("1961-04-20").birth_date_swapped_pseudonym, None);
-    assert_eq!(with_birth_date("1961-04-04").birth_date_swapped_pseudonym, None);
-    assert!(with_birth_date("1961-04-12").birth_date_swapped_pseudonym.is_some());
+    assert_eq!(
+        with_birth_date("1961-04-20").birth_date_swapped_pseudonym,
+        None
+    );
+    assert_eq!(
+        with_birth_date("1961-04-04").birth_date_swapped_pseudonym,
+        None
+    );
+    assert!(
+        with_birth_date("1961-04-12")
+            .birth_date_swapped_pseudonym
+            .is_some()
+    );
 }
 
 #[test]
@@ -155,10 +192,19 @@ fn partial_birth_date_keeps_known_parts() {
     assert_eq!(month_known.birth_date_pseudonym, None);
     assert_eq!(month_known.birth_date_swapped_pseudonym, None);
     assert_eq!(month_known.birth_day_pseudonym, None);
-    assert_eq!(month_known.birth_month_pseudonym, complete.birth_month_pseudonym);
-    assert_eq!(month_known.birth_year_pseudonym, complete.birth_year_pseudonym);
+    assert_eq!(
+        month_known.birth_month_pseudonym,
+        complete.birth_month_pseudonym
+    );
+    assert_eq!(
+        month_known.birth_year_pseudonym,
+        complete.birth_year_pseudonym
+    );
     assert_eq!(year_known.birth_month_pseudonym, None);
-    assert_eq!(year_known.birth_year_pseudonym, complete.birth_year_pseudonym);
+    assert_eq!(
+        year_known.birth_year_pseudonym,
+        complete.birth_year_pseudonym
+    );
 }
 
 #[test]
@@ -181,9 +227,18 @@ fn married_name_in_birth_column_matches() {
 
 #[test]
 fn particle_spacing_gives_same_exact_pseudonym() {
-    let spaced = apply(&ClearIdentity { birth_name: Some("De la Fontaine".into()), ..Default::default() });
-    let joined = apply(&ClearIdentity { birth_name: Some("DELAFONTAINE".into()), ..Default::default() });
-    let upper = apply(&ClearIdentity { birth_name: Some("DE LA FONTAINE".into()), ..Default::default() });
+    let spaced = apply(&ClearIdentity {
+        birth_name: Some("De la Fontaine".into()),
+        ..Default::default()
+    });
+    let joined = apply(&ClearIdentity {
+        birth_name: Some("DELAFONTAINE".into()),
+        ..Default::default()
+    });
+    let upper = apply(&ClearIdentity {
+        birth_name: Some("DE LA FONTAINE".into()),
+        ..Default::default()
+    });
 
     assert_eq!(spaced.birth_name_pseudonym, joined.birth_name_pseudonym);
     assert_eq!(spaced.birth_name_pseudonym, upper.birth_name_pseudonym);
@@ -205,8 +260,14 @@ fn empty_name_after_normalisation_is_missing() {
 fn accented_forms_share_pseudonym() {
     // The RENÉE pair (precomposed U+00C9 and E + U+0301) must give one
     // hash, as Python's unicodedata.normalize shows the NFC forms agree.
-    let nfc = apply(&ClearIdentity { first_name: Some("REN\u{00C9}E".into()), ..Default::default() });
-    let nfd = apply(&ClearIdentity { first_name: Some("RENE\u{0301}E".into()), ..Default::default() });
+    let nfc = apply(&ClearIdentity {
+        first_name: Some("REN\u{00C9}E".into()),
+        ..Default::default()
+    });
+    let nfd = apply(&ClearIdentity {
+        first_name: Some("RENE\u{0301}E".into()),
+        ..Default::default()
+    });
 
     assert_eq!(nfc.first_name_pseudonym, nfd.first_name_pseudonym);
 }
