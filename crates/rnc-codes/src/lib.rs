@@ -11,6 +11,9 @@
 //! - [`icdo3_to_icd10`]: conversion on the principle of IARC Technical
 //!   Report 42.
 //! - [`site_group`]: the site groups of the French national estimates.
+//! - [`site_outside_family_profile`], [`sex_of_histology`],
+//!   [`is_listed_behaviour`] and [`required_grades`]: the morphology
+//!   families of the IARC/IACR consistency checks (IARC TR42).
 //!
 //! # Example
 //!
@@ -29,12 +32,17 @@
 #![deny(missing_docs)]
 
 mod convert;
+mod families;
 mod histology;
 mod icd10;
 mod site_group;
 mod topography;
 
 pub use convert::icdo3_to_icd10;
+pub use families::{
+    histology_family, is_listed_behaviour, required_grades, sex_of_histology,
+    site_outside_family_profile,
+};
 pub use histology::{
     HistologyGroup, MpSite, histology_group, multiple_primary_site,
 };

@@ -3,10 +3,12 @@
 
 use chrono::NaiveDate;
 use rnc_codes::{
-    HistologyGroup, histology_group, icdo3_to_icd10, is_listed_topography,
+    HistologyGroup, histology_group, icdo3_to_icd10, is_listed_behaviour,
+    is_listed_topography, required_grades, sex_of_histology,
+    site_outside_family_profile,
 };
 use rnc_model::{
-    Behaviour, PartialDate, Sex, SourceKind, SourceRecord, Tumour,
+    Behaviour, Morphology, PartialDate, Sex, SourceKind, SourceRecord, Tumour,
 };
 
 /// Outcome of a failed check, as CanReg5 `CheckResult` names them.
@@ -30,6 +32,13 @@ impl Severity {
             Severity::Query => "query",
         }
     }
+
+    /// Reads back a label written by [`Severity::label`].
+    pub fn from_label(label: &str) -> Option<Severity> {
+        [Severity::Invalid, Severity::Rare, Severity::Query]
+            .into_iter()
+            .find(|severity| severity.label() == label)
+    }
 }
 
 /// One failed check of one tumour.
@@ -52,6 +61,17 @@ const IARC_CHECKS: &str =
     "IARC/IACR consistency checks (IARC TR42, as coded in CanReg5)";
 const ICD_O_3: &str = "ICD-O-3 (WHO 2000) code lists";
 const ENCR_DATES: &str = "ENCR-JRC data quality checks: date consistency";
+const TR42_FAMILIES: &str =
+    "IARC TR42 Appendix 1 site/histology families (IARC CHECK)";
+
+/// The standards this module names, so that a check table read back from
+/// Parquet keeps `&'static str` standards.
+pub(crate) fn known_standard(text: &str) -> &'static str {
+    [IARC_CHECKS, ICD_O_3, ENCR_DATES, TR42_FAMILIES]
+        .into_iter()
+        .find(|standard| *standard == text)
+        .unwrap_or("unknown standard")
+}
 
 /// Morphologies that a non-microscopic basis may support (IARC/IACR
 /// basis/histology check as coded in CanReg5); 8720 only on the skin
@@ -79,6 +99,11 @@ const CLINICALLY_ACCEPTABLE: &[(u16, u16)] = &[
 ];
 
 /// Runs the checks on a tumour; an empty result means every check passed.
+///
+/// Rule ids: `code_validity`, `date_order`, `sex_site`, `sex_histology`,
+/// `age_site`, `age_histology`, `site_histology`, `behaviour_site`,
+/// `behaviour_histology`, `basis_histology` and `grade_histology`.
+/// Laterality and stage are not checked because no feed carries them.
 ///
 /// `records` are the tumour's source records (or all of the person's);
 /// they give the dates of death and of last contact.
@@ -160,6 +185,21 @@ pub fn check_tumour(
             format!("site {site} is impossible for sex {}", tumour.sex.label()),
         );
     }
+    if let Some(expected) = sex_of_histology(histology)
+        && tumour.sex != Sex::Unknown
+        && tumour.sex != expected
+    {
+        fail(
+            "sex_histology",
+            Severity::Rare,
+            IARC_CHECKS,
+            format!(
+                "morphology {histology} belongs to a {} histology family and is unlikely for sex {}",
+                expected.label(),
+                tumour.sex.label()
+            ),
+        );
+    }
 
     if let Some(age) = tumour.age_at_incidence {
         let rare_under_5 = matches!(group, 53 | 61);
@@ -196,6 +236,31 @@ pub fn check_tumour(
         );
     }
 
+    if !is_listed_behaviour(histology, morphology.behaviour()) {
+        fail(
+            "behaviour_histology",
+            Severity::Invalid,
+            ICD_O_3,
+            format!(
+                "behaviour /{} does not exist for morphology {histology} in ICD-O-3",
+                morphology.behaviour().code()
+            ),
+        );
+    }
+
+    // NOTE: IARC CHECK calls a combination outside a family's site profile
+    // "unlikely", so it is Rare here and a reviewer may confirm it.
+    if let Some(family) = site_outside_family_profile(site, histology) {
+        fail(
+            "site_histology",
+            Severity::Rare,
+            TR42_FAMILIES,
+            format!(
+                "morphology {histology} (family {family}) is unlikely at site {site}"
+            ),
+        );
+    }
+
     let basis = tumour.basis_of_diagnosis;
     let non_microscopic = matches!(basis.code(), 0..=4);
     let acceptable = CLINICALLY_ACCEPTABLE
@@ -214,25 +279,49 @@ pub fn check_tumour(
         );
     }
 
-    if let Some(grade) = morphology.grade() {
-        let haemato = histology >= 9590;
-        let wrong = match grade {
-            1..=4 => haemato,
-            5..=8 => !haemato,
-            _ => false,
-        };
-        if wrong {
-            fail(
-                "grade_histology",
-                Severity::Rare,
-                IARC_CHECKS,
-                format!(
-                    "grade {grade} does not fit morphology {histology} (grades 5-8 only for 9590 and above, 1-4 only below)"
-                ),
-            );
-        }
+    if let Some(problem) = grade_problem(morphology) {
+        fail("grade_histology", Severity::Rare, IARC_CHECKS, problem);
     }
     results
+}
+
+/// Why the grade (sixth digit) does not fit the morphology, by the IARC
+/// CHECK grade/histology edit: grades 5-8 (cell lineage) only for
+/// haemato-lymphoid histologies 9590 and above and grades 1-4
+/// (differentiation) only below; a grade only for malignant behaviour;
+/// and the grade a histology's name implies. Grade 9 (not determined)
+/// always passes.
+fn grade_problem(morphology: Morphology) -> Option<String> {
+    let grade = morphology.grade().filter(|g| *g != 9)?;
+    let histology = morphology.histology();
+    let haemato = histology >= 9590;
+    if matches!(grade, 1..=4) && haemato {
+        return Some(format!(
+            "grade {grade} (differentiation) does not fit haemato-lymphoid morphology {histology} (expected 5-8 or 9)"
+        ));
+    }
+    if matches!(grade, 5..=8) && !haemato {
+        return Some(format!(
+            "grade {grade} (cell lineage) does not fit morphology {histology} (grades 5-8 only for 9590 and above)"
+        ));
+    }
+    if matches!(
+        morphology.behaviour(),
+        Behaviour::Benign | Behaviour::Uncertain | Behaviour::InSitu
+    ) {
+        return Some(format!(
+            "grade {grade} is coded for non-malignant morphology {morphology} (expected 9)"
+        ));
+    }
+    let required = required_grades(histology)?;
+    (!required.contains(&grade)).then(|| {
+        let expected: Vec<String> =
+            required.iter().map(u8::to_string).collect();
+        format!(
+            "morphology {histology} implies grade {} but grade {grade} is coded",
+            expected.join(" or ")
+        )
+    })
 }
 
 /// Age/histology combinations that CanReg5 and the ICCC-3 childhood

@@ -11,7 +11,7 @@ use rnc_codes::{
 };
 use rnc_model::{
     BasisOfDiagnosis, Behaviour, Morphology, PartialDate, Sex, SourceKind,
-    SourceRecord, Tumour,
+    SourceRecord, Topography, Tumour,
 };
 
 use crate::candidate::Candidate;
@@ -36,6 +36,8 @@ const HIERARCHY_WINDOW_MONTHS: u32 = 3;
 /// represents it in the multiple-primary comparison.
 struct Group<'a> {
     site: MpSite,
+    /// Whether a member states the site (see [`site_not_stated`]).
+    site_stated: bool,
     members: Vec<Candidate<'a>>,
     best: usize,
 }
@@ -189,16 +191,39 @@ fn same_primary(
     same_group || group_a.is_nos_for(group_b) || group_b.is_nos_for(group_a)
 }
 
+/// Whether the record states no primary site: its site is C80.9 only
+/// because it carries no ICD-O-3 topography, as for a hospital stay coded
+/// C45 (mesothelioma, site not given by ICD-10) or a death certificate
+/// with C80.
+fn site_not_stated(candidate: &Candidate<'_>) -> bool {
+    candidate.record.topography.is_none()
+        && candidate.topography == Topography::unknown_primary()
+}
+
 fn group_candidates(candidates: Vec<Candidate<'_>>) -> Vec<Group<'_>> {
     let mut groups: Vec<Group> = Vec::new();
     for candidate in candidates {
         let site = multiple_primary_site(candidate.topography);
         let histology = candidate.morphology.histology();
-        let existing = groups
-            .iter_mut()
-            .find(|g| same_primary(g.site, g.histology(), site, histology));
+        let stated = !site_not_stated(&candidate);
+        // DEVIATION: IARC/IACR 2004 rule 3 compares sites, and imsweb
+        // `IarcUtils` treats C80.9 as one more site. A record that states
+        // no site gives no evidence of a second primary, so it joins a
+        // tumour of a compatible histology at any site (and a later
+        // record with a stated site joins a tumour known only without
+        // one). Without this, a stay coded C45 beside a pleural
+        // mesothelioma would count twice.
+        let existing = groups.iter_mut().find(|g| {
+            same_primary(g.site, g.histology(), site, histology)
+                || ((!stated || !g.site_stated)
+                    && same_primary(site, g.histology(), site, histology))
+        });
         match existing {
             Some(group) => {
+                if stated && !group.site_stated {
+                    group.site = site;
+                    group.site_stated = true;
+                }
                 group.members.push(candidate);
                 let last = group.members.len() - 1;
                 if morphology_key(&group.members[last])
@@ -209,6 +234,7 @@ fn group_candidates(candidates: Vec<Candidate<'_>>) -> Vec<Group<'_>> {
             }
             None => groups.push(Group {
                 site,
+                site_stated: stated,
                 members: vec![candidate],
                 best: 0,
             }),

@@ -8,8 +8,16 @@
 //! its incidence date (ENCR hierarchy with the three-month rule), basis of
 //! diagnosis, topography, morphology, ICD-10 code and site group.
 //! [`check_tumour`] runs the IARC/IACR consistency checks and returns the
-//! failed ones as [`CheckResult`]s. [`tumours_to_batch`] and
-//! [`checks_to_batch`] write both as Arrow record batches.
+//! failed ones as [`CheckResult`]s; a reviewer's [`Confirmation`] of a
+//! rare or query finding removes it on later runs while the tumour's codes
+//! stay the same ([`apply_confirmations`]). [`tumours_to_batch`] and
+//! [`checks_to_batch`] write both as Arrow record batches, and
+//! [`batch_to_tumours`] and [`batch_to_checks`] read them back.
+//!
+//! [`quality_indicators`] computes the registry's quality indicators per
+//! site group and period (MV %, DCO %, M:I, PSU %, UM %, registration
+//! delay), and [`encr_jrc_record`] writes a tumour as a row of the
+//! ENCR-JRC call-for-data incidence file.
 //!
 //! # Example
 //!
@@ -45,14 +53,27 @@
 
 mod candidate;
 mod checks;
+mod confirmation;
 mod consolidate;
+mod encr_jrc;
+mod indicators;
 mod table;
 
 pub use checks::{CheckResult, Severity, check_tumour};
+pub use confirmation::{
+    Confirmation, ConfirmationFile, apply_confirmations, confirm_finding,
+    confirmation_codes,
+};
 pub use consolidate::{Consolidation, consolidate_person};
+pub use encr_jrc::{ENCR_JRC_COLUMNS, EncrJrcFacts, encr_jrc_record};
+pub use indicators::{
+    ALL_SITES_BUT_SKIN, CancerDeath, QualityIndicatorRow, quality_indicators,
+    quality_indicators_to_csv,
+};
 pub use rnc_model::Tumour;
 pub use table::{
-    check_schema, checks_to_batch, tumour_schema, tumours_to_batch,
+    batch_to_checks, batch_to_tumours, check_schema, checks_to_batch,
+    tumour_schema, tumours_to_batch,
 };
 
 /// An error of this crate.
@@ -74,6 +95,50 @@ pub enum ErrorKind {
         /// The Arrow error.
         source: arrow_schema::ArrowError,
     },
+    /// A table read back from Parquet lacks a column or contains a value
+    /// rnc does not write.
+    #[error(
+        "table {table}: column {column}{}: {problem} (was the file written by another program or version?)",
+        row.map(|r| format!(", row {r} (from 0)")).unwrap_or_default()
+    )]
+    TableRead {
+        /// Table name, e.g. `tumours`.
+        table: &'static str,
+        /// Column name.
+        column: &'static str,
+        /// Row, from 0, when one value is at fault.
+        row: Option<usize>,
+        /// Description of the problem.
+        problem: &'static str,
+    },
+    /// A finding that cannot be confirmed.
+    #[error(
+        "tumour {tumour_id}: rule {rule_id} ({severity}) cannot be confirmed: {problem}"
+    )]
+    NotConfirmable {
+        /// The tumour of the finding.
+        tumour_id: String,
+        /// The rule of the finding.
+        rule_id: String,
+        /// Its severity label.
+        severity: &'static str,
+        /// Reason it cannot be confirmed.
+        problem: &'static str,
+    },
+    /// A confirmation reason that cannot be stored.
+    #[error("invalid confirmation reason: {problem}")]
+    InvalidReason {
+        /// Description of the problem.
+        problem: &'static str,
+    },
+    /// A confirmation file that is not valid JSON of the expected form.
+    #[error(
+        "the confirmation file is not valid: {source} (restore it from a backup or delete it to drop every confirmation)"
+    )]
+    ConfirmationFile {
+        /// The JSON error, with line and column.
+        source: serde_json::Error,
+    },
 }
 
 impl Error {
@@ -87,5 +152,39 @@ impl Error {
         source: arrow_schema::ArrowError,
     ) -> Error {
         Error(Box::new(ErrorKind::Arrow { table, source }))
+    }
+
+    pub(crate) fn table_read(
+        table: &'static str,
+        column: &'static str,
+        row: Option<usize>,
+        problem: &'static str,
+    ) -> Error {
+        Error(Box::new(ErrorKind::TableRead {
+            table,
+            column,
+            row,
+            problem,
+        }))
+    }
+
+    pub(crate) fn not_confirmable(
+        finding: &CheckResult,
+        problem: &'static str,
+    ) -> Error {
+        Error(Box::new(ErrorKind::NotConfirmable {
+            tumour_id: finding.tumour_id.clone(),
+            rule_id: finding.rule_id.clone(),
+            severity: finding.severity.label(),
+            problem,
+        }))
+    }
+
+    pub(crate) fn invalid_reason(problem: &'static str) -> Error {
+        Error(Box::new(ErrorKind::InvalidReason { problem }))
+    }
+
+    pub(crate) fn confirmation_file(source: serde_json::Error) -> Error {
+        Error(Box::new(ErrorKind::ConfirmationFile { source }))
     }
 }

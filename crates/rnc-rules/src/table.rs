@@ -8,12 +8,18 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, StringBuilder, UInt8Builder, UInt16Builder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt8Array,
+    UInt16Array,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use rnc_model::Tumour;
 use rnc_model::tables::CODE_LIST_SEPARATOR;
+use rnc_model::{
+    BasisOfDiagnosis, Behaviour, Morphology, PartialDate, Sex, SourceKind,
+    Tumour,
+};
 
-use crate::{CheckResult, Error};
+use crate::{CheckResult, Error, Severity};
 
 /// Schema of the tumour table.
 pub fn tumour_schema() -> SchemaRef {
@@ -131,4 +137,154 @@ pub fn checks_to_batch(checks: &[CheckResult]) -> Result<RecordBatch, Error> {
     ];
     RecordBatch::try_new(check_schema(), columns)
         .map_err(|e| Error::arrow("check", e))
+}
+
+/// Reads tumours back from a batch written with [`tumour_schema`], such
+/// as the `tumours` table of a release.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::TableRead`] naming the column (and row) that is
+/// missing, of another type, or contains a value that does not parse.
+pub fn batch_to_tumours(batch: &RecordBatch) -> Result<Vec<Tumour>, Error> {
+    let read = TableReader {
+        batch,
+        table: "tumours",
+    };
+    let tumour_id = read.text("tumour_id")?;
+    let person_id = read.text("person_id")?;
+    let sex = read.text("sex")?;
+    let topography = read.text("topography")?;
+    let morphology = read.text("morphology")?;
+    let behaviour = read.primitive::<UInt8Array>("behaviour")?;
+    let grade = read.primitive::<UInt8Array>("grade")?;
+    let icd10 = read.text("icd10")?;
+    let site_group = read.text("site_group")?;
+    let incidence_date = read.text("incidence_date")?;
+    let age = read.primitive::<UInt16Array>("age_at_incidence")?;
+    let basis = read.primitive::<UInt8Array>("basis_of_diagnosis")?;
+    let dco = read.primitive::<BooleanArray>("death_certificate_only")?;
+    let departement = read.text("departement")?;
+    let record_ids = read.text("record_ids")?;
+    let sources = read.text("sources")?;
+
+    let mut tumours = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let value = |column: &StringArray| {
+            (!column.is_null(row)).then(|| column.value(row).to_string())
+        };
+        let bad = |column: &'static str| read.bad_value(column, row);
+        let histology = Morphology::parse_histology(morphology.value(row))
+            .map_err(|_| bad("morphology"))?;
+        let behaviour = Behaviour::from_code(behaviour.value(row))
+            .map_err(|_| bad("behaviour"))?;
+        let grade = (!grade.is_null(row)).then(|| grade.value(row));
+        let separator = CODE_LIST_SEPARATOR;
+        let list = |text: Option<String>| -> Vec<String> {
+            text.filter(|t| !t.is_empty())
+                .map(|t| t.split(separator).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let sources = list(value(sources))
+            .iter()
+            .map(|name| name.parse::<SourceKind>().map_err(|_| bad("sources")))
+            .collect::<Result<Vec<_>, _>>()?;
+        tumours.push(Tumour {
+            tumour_id: tumour_id.value(row).to_string(),
+            person_id: person_id.value(row).to_string(),
+            sex: Sex::from_label(sex.value(row)).ok_or_else(|| bad("sex"))?,
+            topography: topography
+                .value(row)
+                .parse()
+                .map_err(|_| bad("topography"))?,
+            morphology: Morphology::new(histology, behaviour, grade)
+                .map_err(|_| bad("grade"))?,
+            icd10: value(icd10).unwrap_or_default(),
+            site_group: site_group.value(row).to_string(),
+            incidence_date: PartialDate::parse_iso(incidence_date.value(row))
+                .map_err(|_| bad("incidence_date"))?,
+            age_at_incidence: (!age.is_null(row)).then(|| age.value(row)),
+            basis_of_diagnosis: BasisOfDiagnosis::from_code(basis.value(row))
+                .map_err(|_| bad("basis_of_diagnosis"))?,
+            death_certificate_only: dco.value(row),
+            departement: value(departement),
+            record_ids: list(value(record_ids)),
+            sources,
+        });
+    }
+    Ok(tumours)
+}
+
+/// Reads check results back from a batch written with [`check_schema`].
+///
+/// The `standard` column is matched against the standards this crate
+/// names; an unknown text is kept as "unknown standard".
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::TableRead`] naming the column that is missing or
+/// of another type, or the row whose severity is not a known label.
+pub fn batch_to_checks(batch: &RecordBatch) -> Result<Vec<CheckResult>, Error> {
+    let read = TableReader {
+        batch,
+        table: "quality_checks",
+    };
+    let tumour_id = read.text("tumour_id")?;
+    let rule_id = read.text("rule_id")?;
+    let severity = read.text("severity")?;
+    let message = read.text("message")?;
+    let standard = read.text("standard")?;
+    (0..batch.num_rows())
+        .map(|row| {
+            Ok(CheckResult {
+                tumour_id: tumour_id.value(row).to_string(),
+                rule_id: rule_id.value(row).to_string(),
+                severity: Severity::from_label(severity.value(row))
+                    .ok_or_else(|| read.bad_value("severity", row))?,
+                message: message.value(row).to_string(),
+                standard: crate::checks::known_standard(standard.value(row)),
+            })
+        })
+        .collect()
+}
+
+/// Typed access to the columns of a table read back from Parquet.
+struct TableReader<'a> {
+    batch: &'a RecordBatch,
+    table: &'static str,
+}
+
+impl TableReader<'_> {
+    fn column(&self, name: &'static str) -> Result<&ArrayRef, Error> {
+        self.batch.column_by_name(name).ok_or_else(|| {
+            Error::table_read(self.table, name, None, "the column is missing")
+        })
+    }
+
+    fn text(&self, name: &'static str) -> Result<&StringArray, Error> {
+        self.primitive::<StringArray>(name)
+    }
+
+    fn primitive<T: 'static>(&self, name: &'static str) -> Result<&T, Error> {
+        self.column(name)?
+            .as_any()
+            .downcast_ref::<T>()
+            .ok_or_else(|| {
+                Error::table_read(
+                    self.table,
+                    name,
+                    None,
+                    "the column has another type than rnc writes",
+                )
+            })
+    }
+
+    fn bad_value(&self, name: &'static str, row: usize) -> Error {
+        Error::table_read(
+            self.table,
+            name,
+            Some(row),
+            "the value is not a valid code",
+        )
+    }
 }

@@ -191,3 +191,99 @@ fn tables_have_one_row_each() {
     assert!(checks[0].message.contains("P1-T1"));
     assert!(checks[0].message.contains("C56.9"));
 }
+
+// IARC CHECK sex/histology (TR42): a granulosa cell tumour (8620, ovary
+// family 25) in a man and a seminoma (9061, testis family 29) in a
+// woman are unlikely.
+#[test]
+fn sex_histology_fires() {
+    let mut tumour = clean();
+    tumour.sex = Sex::Male;
+    tumour.topography = "C48.2".parse().unwrap();
+    tumour.morphology =
+        Morphology::new(8620, Behaviour::Malignant, None).unwrap();
+    tumour.icd10 = "C48.2".into();
+    assert!(
+        rules(&tumour, &[]).contains(&("sex_histology".into(), Severity::Rare))
+    );
+
+    let mut tumour = clean();
+    tumour.topography = "C56.9".parse().unwrap();
+    tumour.morphology =
+        Morphology::new(9061, Behaviour::Malignant, None).unwrap();
+    tumour.icd10 = "C56".into();
+    let found = rules(&tumour, &[]);
+    assert!(found.contains(&("sex_histology".into(), Severity::Rare)));
+    // A seminoma outside C62-C63 also breaks family 29's site profile.
+    assert!(found.contains(&("site_histology".into(), Severity::Rare)));
+}
+
+// IARC TR42 Appendix 1: hepatocellular carcinoma (8170, family 8) only
+// in the liver; adenocarcinoma (8140, family 66) not in the brain.
+#[test]
+fn site_histology_fires() {
+    let mut tumour = clean();
+    tumour.morphology =
+        Morphology::new(8170, Behaviour::Malignant, None).unwrap();
+    assert_eq!(
+        rules(&tumour, &[]),
+        vec![("site_histology".into(), Severity::Rare)]
+    );
+    tumour.topography = "C22.0".parse().unwrap();
+    tumour.icd10 = "C22.0".into();
+    assert!(rules(&tumour, &[]).is_empty());
+
+    let mut tumour = clean();
+    tumour.topography = "C71.9".parse().unwrap();
+    tumour.icd10 = "C71.9".into();
+    let found = check_tumour(&tumour, &[]);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].rule_id, "site_histology");
+    assert!(found[0].message.contains("family 66"));
+}
+
+// ICD-O-3 lists 9140 (Kaposi sarcoma) with behaviour /3 only.
+#[test]
+fn behaviour_histology_fires() {
+    let mut tumour = clean();
+    tumour.topography = "C44.7".parse().unwrap();
+    tumour.morphology = Morphology::new(9140, Behaviour::InSitu, None).unwrap();
+    tumour.icd10 = "D04.7".into();
+    assert!(
+        rules(&tumour, &[])
+            .contains(&("behaviour_histology".into(), Severity::Invalid))
+    );
+    tumour.morphology =
+        Morphology::new(9140, Behaviour::Malignant, None).unwrap();
+    tumour.icd10 = "C46.0".into();
+    assert!(rules(&tumour, &[]).is_empty());
+}
+
+// IARC CHECK grade/histology: B-cell lymphoma 9680 takes grade 6, T-cell
+// 9702 grade 5; grade 1-4 never fits 9590 and above; a grade on an in
+// situ tumour is unlikely; grade 9 always passes.
+#[test]
+fn grade_histology_details() {
+    let lymphoma = |histology, grade| {
+        let mut tumour = clean();
+        tumour.topography = "C77.2".parse().unwrap();
+        tumour.morphology =
+            Morphology::new(histology, Behaviour::Malignant, grade).unwrap();
+        tumour.icd10 = "C83.3".into();
+        rules(&tumour, &[])
+    };
+    let grade_rule = vec![("grade_histology".to_string(), Severity::Rare)];
+    assert_eq!(lymphoma(9680, Some(6)), vec![]);
+    assert_eq!(lymphoma(9680, Some(5)), grade_rule);
+    assert_eq!(lymphoma(9680, Some(2)), grade_rule);
+    assert_eq!(lymphoma(9680, Some(9)), vec![]);
+    assert_eq!(lymphoma(9702, Some(5)), vec![]);
+    assert_eq!(lymphoma(9702, Some(6)), grade_rule);
+
+    let mut tumour = clean();
+    tumour.topography = "C67.2".parse().unwrap();
+    tumour.morphology =
+        Morphology::new(8130, Behaviour::InSitu, Some(2)).unwrap();
+    tumour.icd10 = "D09.0".into();
+    assert_eq!(rules(&tumour, &[]), grade_rule);
+}

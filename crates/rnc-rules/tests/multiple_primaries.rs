@@ -211,3 +211,56 @@ fn unplaced_record_with_two_tumours() {
     assert_eq!(death_link.1, None);
     assert_eq!(result.record_tumour.len(), 3);
 }
+
+// Rule 3: a pair of organs is one organ, so tumours of the same
+// histology group in both breasts (or both kidneys) count once, even
+// years apart (rule 1: not time-dependent). Laterality does not split
+// them under the IARC/IACR 2004 rules, unlike SEER MP/H.
+#[test]
+fn paired_organs_are_one() {
+    let breasts = [
+        pathology("L", "2019-02-10", "C50.4", 8500),
+        pathology("R", "2023-06-10", "C50.2", 8500),
+    ];
+    assert_eq!(count(&breasts), 1);
+    let kidneys = [
+        pathology("L", "2020-02-10", "C64.9", 8312),
+        registry("R", "2022-06-10", "C64.9", 8312),
+    ];
+    assert_eq!(count(&kidneys), 1);
+    // A different histology group in the other breast is a new primary
+    // (rule 4.2): sarcoma 8800 (group 6) against adenocarcinoma (group 3).
+    let sarcoma = [
+        pathology("L", "2019-02-10", "C50.4", 8500),
+        pathology("R", "2021-06-10", "C50.2", 8800),
+    ];
+    assert_eq!(count(&sarcoma), 2);
+}
+
+// A hospital stay coded C45 (mesothelioma, no site in ICD-10) states no
+// primary site, so it joins the pleural mesothelioma whichever comes
+// first, instead of counting as a second primary at C80.9.
+#[test]
+fn unstated_site_joins_compatible_tumour() {
+    let stay_first = [
+        stay("S1", "2021-01-10", "C45", &[]),
+        pathology("A", "2021-02-01", "C38.4", 9050),
+    ];
+    let refs: Vec<&SourceRecord> = stay_first.iter().collect();
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 1);
+    assert_eq!(result.tumours[0].topography.to_string(), "C38.4");
+
+    let stay_later = [
+        pathology("A", "2021-02-01", "C38.4", 9050),
+        stay("S1", "2021-06-10", "C45", &[]),
+    ];
+    assert_eq!(count(&stay_later), 1);
+
+    // A stated different site with another histology group stays apart.
+    let two = [
+        stay("S1", "2021-01-10", "C45", &[]),
+        pathology("A", "2021-02-01", "C18.7", 8140),
+    ];
+    assert_eq!(count(&two), 2);
+}
