@@ -66,6 +66,40 @@ pub enum ErrorKind {
         /// What does not fit.
         reason: String,
     },
+    /// A linkage model file (TOML) is malformed or breaks a rule.
+    #[error("invalid linkage model file: {reason}")]
+    InvalidModelFile {
+        /// The broken rule and how to fix it.
+        reason: String,
+    },
+    /// A CSV file could not be read.
+    #[error("{file}{}: {reason}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Csv {
+        /// The file.
+        file: String,
+        /// Line of the problem, from 1, when known.
+        line: Option<u64>,
+        /// What failed.
+        reason: String,
+    },
+    /// A column named by the command or the model file is not in a CSV
+    /// header.
+    #[error(
+        "{file}: column {column} not found in the header (check the model \
+         file and the --id-column option)"
+    )]
+    MissingColumn {
+        /// The file.
+        file: String,
+        /// The missing column.
+        column: String,
+    },
+    /// Records cannot be linked as given.
+    #[error("invalid records: {reason}")]
+    InvalidRecords {
+        /// The problem and how to fix it.
+        reason: String,
+    },
     /// Arrow rejected the pair table, which is a bug in this crate.
     #[error("failed to build the pair table (please report this bug): {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

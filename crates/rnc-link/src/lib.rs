@@ -27,6 +27,14 @@
 //! does not depend on the input order. [`evaluate::pairwise_scores`]
 //! measures a clustering against the truth.
 //!
+//! Records of any CSV are linked by [`link_table`] under a model file
+//! ([`ModelSpec`], TOML) that declares the comparisons (exact,
+//! Jaro-Winkler and edit-distance bands, dates, optional term-frequency
+//! adjustment) and the blocking rules. Its parameters are saved and
+//! reloaded as a [`TrainedModel`] to score new data without retraining.
+//! [`link_with_decisions`] applies reviewers' decisions on the pairs that
+//! [`review_queue`] lists.
+//!
 //! # Example
 //!
 //! ```
@@ -55,8 +63,13 @@ mod dice;
 mod em;
 mod error;
 pub mod evaluate;
+mod field_compare;
+mod file_link;
 mod linkage;
 mod model;
+mod records;
+mod review;
+mod spec;
 mod table;
 mod training;
 
@@ -68,11 +81,24 @@ pub use compare::{
 pub use dice::dice_coefficient;
 pub use em::{EmOutcome, EmSettings, train_em};
 pub use error::{Error, ErrorKind};
+pub use file_link::{
+    FileLinkSummary, FileLinkage, LinkMode, RuleEstimate, ScoredPairs,
+    TrainedModel, estimate_comparisons, link_table, score_pairs,
+};
 pub use linkage::{
     LinkConfig, LinkSummary, Linkage, PairMethod, ScoredPair, link,
+    link_with_decisions,
 };
 pub use model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MAX_PROBABILITY,
     MIN_PROBABILITY, TrainingSession,
+};
+pub use records::{RecordTable, standardise};
+pub use review::{
+    ComparisonDetail, Decision, ReviewDecision, ReviewItem, review_queue,
+};
+pub use spec::{
+    BlockingSpec, ComparisonKind, ComparisonSpec, ModelSpec, Normalisation,
+    SpecSettings,
 };
 pub use table::{pair_schema, pairs_to_batch};

@@ -1,12 +1,13 @@
 //! The linkage pipeline: blocking, comparison, training, scoring and
 //! clustering.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use rnc_model::SourceRecord;
 use serde::{Deserialize, Serialize};
-use tracing::{info, info_span};
+use tracing::{info, info_span, warn};
 
 use crate::Error;
 use crate::blocking::block;
@@ -16,6 +17,7 @@ use crate::compare::{
 };
 use crate::error::ErrorKind;
 use crate::model::FellegiSunterModel;
+use crate::review::{Decision, ReviewDecision};
 use crate::training::{
     EmLimits, count_vectors, estimate_lambda, estimate_m_probabilities,
     estimate_u_probabilities,
@@ -173,6 +175,28 @@ pub fn link(
     records: &[SourceRecord],
     config: &LinkConfig,
 ) -> Result<Linkage, Error> {
+    link_with_decisions(records, config, &[])
+}
+
+/// Links records into persons as [`link`] does, then applies reviewers'
+/// decisions: a pair decided a match is always linked (and never dropped
+/// by the chain guard), a pair decided a non-match is never linked
+/// directly. Decisions naming a record that is not in `records` are
+/// ignored with a `warn` event.
+///
+/// NOTE: a non-match decision removes the direct link only. The two
+/// records can still meet in one person through other linked pairs,
+/// because the chain guard splits only on conflicting NIRs, dates or
+/// first names.
+///
+/// # Errors
+///
+/// As [`link`].
+pub fn link_with_decisions(
+    records: &[SourceRecord],
+    config: &LinkConfig,
+    decisions: &[ReviewDecision],
+) -> Result<Linkage, Error> {
     let span = info_span!("link", records = records.len());
     let _entered = span.enter();
     let started = Instant::now();
@@ -226,20 +250,47 @@ pub fn link(
             (weight, probability, nir_agreement)
         })
         .collect();
+    let mut decided = decisions_by_pair(records, &order, decisions);
     let mut edge_pairs = Vec::new();
     let mut edges = Vec::new();
     for (p, &(weight, probability, nir_agreement)) in scored.iter().enumerate()
     {
-        if nir_agreement || probability >= config.match_probability_threshold {
-            let (left, right) = blocking.pairs[p];
+        let (left, right) = blocking.pairs[p];
+        let decision = decided.remove(&(left, right));
+        let above =
+            nir_agreement || probability >= config.match_probability_threshold;
+        let keep = match decision {
+            Some(Decision::Match) => true,
+            Some(Decision::NonMatch) => false,
+            None => above,
+        };
+        if keep {
             edge_pairs.push(p);
             edges.push(Edge {
                 left,
                 right,
-                nir_agreement,
+                // A reviewed match is as certain as NIR agreement, so the
+                // chain guard keeps it.
+                nir_agreement: nir_agreement
+                    || decision == Some(Decision::Match),
                 weight,
             });
         }
+    }
+    // Matches decided on pairs that blocking did not produce.
+    let mut extra: Vec<(u32, u32)> = decided
+        .into_iter()
+        .filter(|(_, d)| *d == Decision::Match)
+        .map(|(pair, _)| pair)
+        .collect();
+    extra.sort_unstable();
+    for (left, right) in extra {
+        edges.push(Edge {
+            left,
+            right,
+            nir_agreement: true,
+            weight: f64::INFINITY,
+        });
     }
     let clustering = cluster(&encoded.records, &encoded.blooms, &edges);
 
@@ -310,6 +361,43 @@ pub fn link(
         model,
         summary,
     })
+}
+
+/// Reviewers' decisions keyed by canonical (left, right) indices.
+fn decisions_by_pair(
+    records: &[SourceRecord],
+    order: &[usize],
+    decisions: &[ReviewDecision],
+) -> HashMap<(u32, u32), Decision> {
+    if decisions.is_empty() {
+        return HashMap::new();
+    }
+    let canonical: HashMap<&str, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(c, &i)| (records[i].record_id.as_str(), c as u32))
+        .collect();
+    let mut by_pair = HashMap::new();
+    let mut unknown = 0u64;
+    for d in decisions {
+        match (
+            canonical.get(d.record_id_left.as_str()),
+            canonical.get(d.record_id_right.as_str()),
+        ) {
+            (Some(&a), Some(&b)) if a != b => {
+                by_pair.insert((a.min(b), a.max(b)), d.decision);
+            }
+            _ => unknown += 1,
+        }
+    }
+    if unknown > 0 {
+        warn!(
+            decisions = unknown,
+            "review decisions name records that are not in this run; \
+             they were ignored"
+        );
+    }
+    by_pair
 }
 
 fn train_model(

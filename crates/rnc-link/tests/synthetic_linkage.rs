@@ -14,8 +14,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rnc_link::evaluate::pairwise_scores;
 use rnc_link::{
-    FellegiSunterModel, LinkConfig, PairMethod, link, pair_schema,
-    pairs_to_batch,
+    Decision, FellegiSunterModel, LinkConfig, PairMethod, ReviewDecision, link,
+    link_with_decisions, pair_schema, pairs_to_batch, review_queue,
 };
 use rnc_model::{NirStatus, Sex, SourceRecord};
 
@@ -598,4 +598,76 @@ fn hundred_thousand_records() {
     eprintln!("{:?}", linkage.summary);
     assert!(scores.precision >= 0.98, "{scores:?}");
     assert!(scores.recall >= 0.95, "{scores:?}");
+}
+
+fn decision(left: &str, right: &str, decision: Decision) -> ReviewDecision {
+    ReviewDecision {
+        record_id_left: left.to_string(),
+        record_id_right: right.to_string(),
+        decision,
+        decided_at: "2026-01-01T00:00:00Z".to_string(),
+    }
+}
+
+// A reviewer's non-match splits records that agree on NIR, and a match
+// joins records that share nothing, on every later run.
+#[test]
+fn review_decisions_override_scores() {
+    let record = |id: &str, nir: &str| SourceRecord {
+        record_id: id.to_string(),
+        nir_status: Some(NirStatus::Valid),
+        nir_pseudonym: Some(nir.to_string()),
+        sex: Some(Sex::Female),
+        ..Default::default()
+    };
+    let records = [
+        record("a/1", "n1"),
+        record("b/2", "n1"),
+        record("c/3", "n2"),
+        record("d/4", "n3"),
+    ];
+    let plain = link(&records, &config()).unwrap();
+    assert_eq!(plain.person_of, vec![0, 0, 1, 2]);
+    let decisions = [
+        decision("a/1", "b/2", Decision::NonMatch),
+        decision("d/4", "c/3", Decision::Match),
+        decision("x/9", "a/1", Decision::Match),
+    ];
+    let reviewed =
+        link_with_decisions(&records, &config(), &decisions).unwrap();
+    assert_eq!(reviewed.person_of, vec![0, 1, 2, 2]);
+}
+
+// The queue contains exactly the probabilistic pairs between the two
+// thresholds, by decreasing probability, minus the decided ones.
+#[test]
+fn review_queue_holds_pairs_between_thresholds() {
+    let data = synthetic_records(3);
+    let linkage = link(&data.records, &config()).unwrap();
+    let in_range = |p: &rnc_link::ScoredPair| {
+        p.method == PairMethod::FellegiSunter
+            && p.match_probability >= 0.01
+            && p.match_probability < 0.999
+    };
+    let expected = linkage.pairs.iter().filter(|p| in_range(p)).count();
+    assert!(expected > 0, "the synthetic data must give uncertain pairs");
+    let queue =
+        review_queue(&linkage, &data.records, 0.01, 0.999, &[]).unwrap();
+    assert_eq!(queue.len(), expected);
+    assert!(
+        queue
+            .windows(2)
+            .all(|w| w[0].match_probability >= w[1].match_probability)
+    );
+    assert_eq!(queue[0].comparisons.len(), rnc_link::COMPARISON_COUNT);
+    let first = &queue[0];
+    let decided = [decision(
+        &first.record_id_right,
+        &first.record_id_left,
+        Decision::Match,
+    )];
+    let after =
+        review_queue(&linkage, &data.records, 0.01, 0.999, &decided).unwrap();
+    assert_eq!(after.len(), expected - 1);
+    assert!(review_queue(&linkage, &data.records, 0.9, 0.5, &[]).is_err());
 }

@@ -1,0 +1,1020 @@
+//! Linkage of any CSV under a model file: blocking on the file's rules,
+//! field comparisons, u by random sampling, m by EM sessions, λ, scoring
+//! with term-frequency adjustment, and connected components.
+//!
+//! Records are processed in the order of (source, record id), so the
+//! result does not depend on the order of the rows.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tracing::{info, info_span, warn};
+
+use crate::Error;
+use crate::cluster::UnionFind;
+use crate::em::{EmSettings, posterior, train_em};
+use crate::error::ErrorKind;
+use crate::field_compare::{FieldComparator, LEVEL_EXACT};
+use crate::model::{
+    Comparison, ComparisonLevel, FellegiSunterModel, MIN_PROBABILITY,
+    TrainingSession, clamp_probability, probability_from_weight,
+};
+use crate::records::{MISSING, RecordTable};
+use crate::spec::ModelSpec;
+
+/// The record pairs that may be compared: all of them, or only pairs
+/// across two files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkMode {
+    /// Every pair of records (one file).
+    Dedupe,
+    /// Only pairs of a source-0 and a source-1 record (two files).
+    LinkOnly,
+}
+
+/// A model file together with the parameters trained under it, saved as
+/// JSON so that new data can be scored without retraining.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// The model file the parameters belong to.
+    pub spec: ModelSpec,
+    /// The trained parameters.
+    pub model: FellegiSunterModel,
+}
+
+impl TrainedModel {
+    /// Serialises the model to pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .expect("a model holds only strings, numbers and lists")
+    }
+
+    /// Reads a model written by [`TrainedModel::to_json`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidModel`] when the JSON is malformed, the
+    /// parameters are out of range or do not fit the model file's
+    /// comparisons.
+    pub fn from_json(json: &str) -> Result<TrainedModel, Error> {
+        let trained: TrainedModel =
+            serde_json::from_str(json).map_err(|e| {
+                ErrorKind::InvalidModel {
+                    reason: e.to_string(),
+                }
+            })?;
+        trained.spec.validate()?;
+        let model = FellegiSunterModel::from_json(&trained.model.to_json())?;
+        check_fits(&trained.spec, &model)?;
+        Ok(trained)
+    }
+}
+
+/// Checks that a model has the comparisons and levels of a model file.
+fn check_fits(
+    spec: &ModelSpec,
+    model: &FellegiSunterModel,
+) -> Result<(), Error> {
+    let fits = spec.comparisons.len() == model.comparisons.len()
+        && spec
+            .comparisons
+            .iter()
+            .zip(&model.comparisons)
+            .all(|(s, c)| {
+                s.comparison_name() == c.name
+                    && s.levels_count() == c.levels.len()
+            });
+    if fits {
+        Ok(())
+    } else {
+        Err(ErrorKind::InvalidModel {
+            reason: "the trained comparisons or their levels differ from the \
+                     model file's (train again with this model file)"
+                .to_string(),
+        }
+        .into())
+    }
+}
+
+/// Scored candidate pairs, column by column, sorted by (`left`, `right`).
+#[derive(Debug, Clone, Default)]
+pub struct ScoredPairs {
+    /// Table row of the first record of each pair.
+    pub left: Vec<u32>,
+    /// Table row of the second record.
+    pub right: Vec<u32>,
+    /// log2 posterior odds of a match, term-frequency adjustments included.
+    pub match_weight: Vec<f64>,
+    /// Posterior match probability.
+    pub match_probability: Vec<f64>,
+    /// Comparison levels, `comparisons` values per pair.
+    pub levels: Vec<u8>,
+    /// Number of comparisons.
+    pub comparisons: usize,
+}
+
+impl ScoredPairs {
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.left.len()
+    }
+
+    /// Whether there is no pair.
+    pub fn is_empty(&self) -> bool {
+        self.left.is_empty()
+    }
+
+    /// Comparison levels of pair `i`.
+    pub fn levels_of(&self, i: usize) -> &[u8] {
+        &self.levels[i * self.comparisons..(i + 1) * self.comparisons]
+    }
+}
+
+/// Candidate pairs of one blocking rule, before pairs found by earlier
+/// rules are removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleEstimate {
+    /// The rule's columns joined with `+`.
+    pub rule: String,
+    /// Σ over the rule's blocks of the pairs in the block.
+    pub pairs: u64,
+    /// Records without a value in one of the rule's columns; they get no
+    /// pair from this rule.
+    pub records_without_key: u64,
+}
+
+/// Counts of a run of [`link_table`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileLinkSummary {
+    /// Input records.
+    pub records: u64,
+    /// Candidate pairs per blocking rule.
+    pub rules: Vec<RuleEstimate>,
+    /// Distinct candidate pairs scored.
+    pub candidate_pairs: u64,
+    /// Pairs at or above the threshold.
+    pub linked_pairs: u64,
+    /// Clusters, singletons included.
+    pub clusters: u64,
+    /// Comparisons whose column has no value in the input: every pair is
+    /// in their null level, so they carry no evidence in this run.
+    pub disabled_comparisons: Vec<String>,
+    /// Whether the parameters came from a saved model instead of training.
+    pub reused_model: bool,
+}
+
+/// Result of [`link_table`].
+#[derive(Debug, Clone)]
+pub struct FileLinkage {
+    /// Cluster of each table row, numbered from 0 in the order of the
+    /// smallest (source, record id) they contain.
+    pub cluster_of: Vec<u32>,
+    /// The scored candidate pairs.
+    pub pairs: ScoredPairs,
+    /// The model that scored them.
+    pub model: FellegiSunterModel,
+    /// Counts.
+    pub summary: FileLinkSummary,
+}
+
+/// Records in canonical order with their comparators.
+struct Prepared<'a> {
+    table: &'a RecordTable,
+    /// Table row of each canonical index.
+    order: Vec<usize>,
+    /// Records of source 0 come first; this many of them.
+    first_source: usize,
+    comparators: Vec<FieldComparator<'a>>,
+    mode: LinkMode,
+}
+
+impl Prepared<'_> {
+    fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
+        let (x, y) = (self.order[a as usize], self.order[b as usize]);
+        for (slot, comparator) in out.iter_mut().zip(&self.comparators) {
+            *slot = comparator.level(x, y);
+        }
+    }
+
+    /// Number of pairs that could be compared at all.
+    fn all_pairs(&self) -> f64 {
+        let n = self.order.len() as f64;
+        match self.mode {
+            LinkMode::Dedupe => n * (n - 1.0) / 2.0,
+            LinkMode::LinkOnly => {
+                let a = self.first_source as f64;
+                a * (n - a)
+            }
+        }
+    }
+}
+
+fn prepare<'a>(
+    table: &'a RecordTable,
+    spec: &'a ModelSpec,
+    mode: LinkMode,
+) -> Result<Prepared<'a>, Error> {
+    if u32::try_from(table.len()).is_err() {
+        return Err(ErrorKind::TooManyRecords {
+            records: table.len(),
+            max: u32::MAX as usize,
+        }
+        .into());
+    }
+    let mut order: Vec<usize> = (0..table.len()).collect();
+    order.sort_by(|&a, &b| {
+        (table.sources[a], &table.ids[a])
+            .cmp(&(table.sources[b], &table.ids[b]))
+    });
+    let first_source = table.sources.iter().filter(|&&s| s == 0).count();
+    if mode == LinkMode::LinkOnly && table.sources.iter().any(|&s| s > 1) {
+        return Err(ErrorKind::InvalidRecords {
+            reason: "linking two files takes sources 0 and 1 only".to_string(),
+        }
+        .into());
+    }
+    let comparators = spec
+        .comparisons
+        .iter()
+        .map(|c| {
+            FieldComparator::new(
+                c,
+                &table.columns[table.column_index(&c.column)],
+            )
+        })
+        .collect();
+    Ok(Prepared {
+        table,
+        order,
+        first_source,
+        comparators,
+        mode,
+    })
+}
+
+/// Counts the candidate pairs of each blocking rule without comparing
+/// them, so that a caller can show the size of the work before it runs.
+pub fn estimate_comparisons(
+    table: &RecordTable,
+    spec: &ModelSpec,
+    mode: LinkMode,
+) -> Result<Vec<RuleEstimate>, Error> {
+    let prepared = prepare(table, spec, mode)?;
+    Ok(spec
+        .blocking
+        .rules
+        .iter()
+        .map(|rule| {
+            let blocks =
+                blocks_of(&prepared, rule, spec.settings.max_block_size);
+            blocks.estimate
+        })
+        .collect())
+}
+
+/// Blocks of one rule: canonical indices grouped by key.
+struct RuleBlocks {
+    entries: Vec<(u64, u32)>,
+    /// Ranges of `entries` holding one kept block each.
+    blocks: Vec<(usize, usize)>,
+    estimate: RuleEstimate,
+}
+
+/// splitmix64 finaliser, to spread a key of several column codes over 64
+/// bits. Two different keys of three or more columns share a hash with
+/// probability about 2^-64 per pair of keys. Such a collision only adds a
+/// candidate pair, which is then scored like any other.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn blocks_of(
+    prepared: &Prepared,
+    rule: &[String],
+    max_block: usize,
+) -> RuleBlocks {
+    let table = prepared.table;
+    let columns: Vec<usize> =
+        rule.iter().map(|c| table.column_index(c)).collect();
+    let mut entries = Vec::with_capacity(prepared.order.len());
+    let mut without_key = 0u64;
+    for (canonical, &row) in prepared.order.iter().enumerate() {
+        let codes: Vec<u32> = columns
+            .iter()
+            .map(|&c| table.columns[c].codes[row])
+            .collect();
+        if codes.contains(&MISSING) {
+            without_key += 1;
+            continue;
+        }
+        let key = match codes.as_slice() {
+            [one] => u64::from(*one),
+            [a, b] => (u64::from(*a) << 32) | u64::from(*b),
+            many => many.iter().fold(0u64, |h, &code| mix(h ^ u64::from(code))),
+        };
+        entries.push((key, canonical as u32));
+    }
+    entries.par_sort_unstable();
+    let mut blocks = Vec::new();
+    let mut pairs = 0u64;
+    let mut skipped = 0usize;
+    let mut start = 0;
+    while start < entries.len() {
+        let key = entries[start].0;
+        let mut end = start + 1;
+        while end < entries.len() && entries[end].0 == key {
+            end += 1;
+        }
+        let size = end - start;
+        if size > max_block {
+            skipped += 1;
+        } else if size > 1 {
+            let block_pairs = match prepared.mode {
+                LinkMode::Dedupe => (size as u64) * (size as u64 - 1) / 2,
+                LinkMode::LinkOnly => {
+                    let first = entries[start..end]
+                        .iter()
+                        .filter(|(_, i)| (*i as usize) < prepared.first_source)
+                        .count() as u64;
+                    first * (size as u64 - first)
+                }
+            };
+            if block_pairs > 0 {
+                pairs += block_pairs;
+                blocks.push((start, end));
+            }
+        }
+        start = end;
+    }
+    let name = rule.join("+");
+    if skipped > 0 {
+        warn!(
+            rule = %name,
+            skipped_blocks = skipped,
+            max_block_size = max_block,
+            "blocks larger than the maximum block size were skipped"
+        );
+    }
+    RuleBlocks {
+        entries,
+        blocks,
+        estimate: RuleEstimate {
+            rule: name,
+            pairs,
+            records_without_key: without_key,
+        },
+    }
+}
+
+/// Pairs `(left, right)`, `left < right`, of the blocks of one rule.
+fn pairs_of(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<(u32, u32)> {
+    let first_source = prepared.first_source as u32;
+    let cross = prepared.mode == LinkMode::LinkOnly;
+    blocks
+        .blocks
+        .par_iter()
+        .flat_map_iter(|&(start, end)| {
+            let block = &blocks.entries[start..end];
+            let mut pairs = Vec::new();
+            for (i, &(_, a)) in block.iter().enumerate() {
+                for &(_, b) in &block[i + 1..] {
+                    if cross && ((a < first_source) == (b < first_source)) {
+                        continue;
+                    }
+                    pairs.push((a.min(b), a.max(b)));
+                }
+            }
+            pairs
+        })
+        .collect()
+}
+
+/// Links the records of `table` under `spec`: trains the model (or uses
+/// `trained`), scores the candidate pairs and clusters the pairs whose
+/// probability reaches the threshold.
+///
+/// # Errors
+///
+/// [`ErrorKind::TooManyRecords`] above `u32::MAX` records,
+/// [`ErrorKind::InvalidModel`] when `trained` does not fit `spec`.
+pub fn link_table(
+    table: &RecordTable,
+    spec: &ModelSpec,
+    mode: LinkMode,
+    trained: Option<&FellegiSunterModel>,
+) -> Result<FileLinkage, Error> {
+    let span = info_span!("link_file", records = table.len());
+    let _entered = span.enter();
+    let started = Instant::now();
+    spec.validate()?;
+    if let Some(model) = trained {
+        check_fits(spec, model)?;
+    }
+    let prepared = prepare(table, spec, mode)?;
+    let disabled = disabled_comparisons(&prepared);
+
+    let mut rules = Vec::new();
+    let mut candidates = Vec::new();
+    for rule in &spec.blocking.rules {
+        let blocks = blocks_of(&prepared, rule, spec.settings.max_block_size);
+        info!(
+            rule = %blocks.estimate.rule,
+            pairs = blocks.estimate.pairs,
+            records_without_key = blocks.estimate.records_without_key,
+            "blocking rule"
+        );
+        candidates.extend(pairs_of(&prepared, &blocks));
+        rules.push(blocks.estimate);
+    }
+    candidates.par_sort_unstable();
+    candidates.dedup();
+    let levels = compare_pairs(&prepared, &candidates);
+    info!(
+        candidate_pairs = candidates.len(),
+        "candidate pairs compared"
+    );
+
+    let model = match trained {
+        Some(model) => model.clone(),
+        None => train(&prepared, spec, &levels),
+    };
+    let pairs = score(&prepared, spec, &model, candidates, levels);
+    let threshold = spec.settings.threshold;
+    let mut sets = UnionFind::new(table.len());
+    let mut linked_pairs = 0u64;
+    for i in 0..pairs.len() {
+        if pairs.match_probability[i] >= threshold {
+            sets.union(pairs.left[i], pairs.right[i]);
+            linked_pairs += 1;
+        }
+    }
+    let cluster_of = number_clusters(&mut sets, &prepared.order);
+    let pairs = to_table_rows(pairs, &prepared.order);
+    let summary = FileLinkSummary {
+        records: table.len() as u64,
+        rules,
+        candidate_pairs: pairs.len() as u64,
+        linked_pairs,
+        clusters: cluster_of.iter().max().map_or(0, |&c| u64::from(c) + 1),
+        disabled_comparisons: disabled,
+        reused_model: trained.is_some(),
+    };
+    info!(
+        candidate_pairs = summary.candidate_pairs,
+        linked_pairs,
+        clusters = summary.clusters,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "file linkage finished"
+    );
+    Ok(FileLinkage {
+        cluster_of,
+        pairs,
+        model,
+        summary,
+    })
+}
+
+/// Scores given record pairs (table rows) with a trained model, without
+/// blocking or training: the way to score new data with a saved model.
+/// Term frequencies come from `table`. The pairs are returned in the
+/// order given, each with its smaller row first.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidModel`] when `model` does not fit `spec`,
+/// [`ErrorKind::InvalidRecords`] when a row is outside the table or a
+/// pair joins a record to itself.
+pub fn score_pairs(
+    table: &RecordTable,
+    spec: &ModelSpec,
+    model: &FellegiSunterModel,
+    pairs: &[(u32, u32)],
+) -> Result<ScoredPairs, Error> {
+    spec.validate()?;
+    check_fits(spec, model)?;
+    let mut prepared = prepare(table, spec, LinkMode::Dedupe)?;
+    // Identity order: the pairs are already table rows.
+    prepared.order = (0..table.len()).collect();
+    for &(a, b) in pairs {
+        if a == b || a as usize >= table.len() || b as usize >= table.len() {
+            return Err(ErrorKind::InvalidRecords {
+                reason: format!(
+                    "pair ({a}, {b}) is not two different rows of the {} \
+                     records given",
+                    table.len()
+                ),
+            }
+            .into());
+        }
+    }
+    let pairs: Vec<(u32, u32)> =
+        pairs.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+    let levels = compare_pairs(&prepared, &pairs);
+    Ok(score(&prepared, spec, model, pairs, levels))
+}
+
+/// Comparisons whose column has no value at all: reported, and left to
+/// their null level, which carries no evidence.
+fn disabled_comparisons(prepared: &Prepared) -> Vec<String> {
+    let mut disabled = Vec::new();
+    for comparator in &prepared.comparators {
+        if comparator.column.present() == 0 {
+            let name = comparator.spec.comparison_name().to_string();
+            warn!(
+                comparison = %name,
+                column = %comparator.column.name,
+                "column is 100% missing in this input; the comparison is \
+                 disabled for this run (it carries no evidence)"
+            );
+            disabled.push(name);
+        }
+    }
+    disabled
+}
+
+fn compare_pairs(prepared: &Prepared, pairs: &[(u32, u32)]) -> Vec<u8> {
+    let width = prepared.comparators.len();
+    let mut levels = vec![0u8; pairs.len() * width];
+    if width == 0 {
+        return levels;
+    }
+    levels
+        .par_chunks_mut(width)
+        .zip(pairs.par_iter())
+        .for_each(|(out, &(a, b))| prepared.levels(a, b, out));
+    levels
+}
+
+/// Starting m of each level: exact 0.7, the similarity bands share 0.25,
+/// "different" 0.05. EM replaces these; they only need to rank the levels.
+fn untrained_model(spec: &ModelSpec) -> FellegiSunterModel {
+    let comparisons = spec
+        .comparisons
+        .iter()
+        .map(|c| {
+            let names = c.level_names();
+            let bands = names.len() - 3;
+            let levels = names
+                .iter()
+                .enumerate()
+                .map(|(l, name)| match l {
+                    0 => ComparisonLevel::null(name),
+                    1 => ComparisonLevel::new(name, 0.7, 0.7),
+                    l if l == names.len() - 1 => {
+                        let m = if bands == 0 { 0.3 } else { 0.05 };
+                        ComparisonLevel::new(name, m, m)
+                    }
+                    _ => {
+                        let m = 0.25 / bands as f64;
+                        ComparisonLevel::new(name, m, m)
+                    }
+                })
+                .collect();
+            Comparison {
+                name: c.comparison_name().to_string(),
+                levels,
+            }
+        })
+        .collect();
+    FellegiSunterModel::new(comparisons, 1e-4)
+}
+
+fn train(
+    prepared: &Prepared,
+    spec: &ModelSpec,
+    levels: &[u8],
+) -> FellegiSunterModel {
+    let mut model = untrained_model(spec);
+    estimate_u(prepared, &mut model, spec);
+    estimate_m(prepared, &mut model, spec);
+    let vectors = count_vectors(levels, prepared.comparators.len());
+    estimate_lambda(prepared, &mut model, &vectors, spec);
+    model
+}
+
+/// Samples per random-number stream: each chunk has its own ChaCha8
+/// stream, so the sample does not depend on the number of threads.
+const SAMPLES_PER_STREAM: u64 = 1 << 16;
+
+/// Estimates u from record pairs drawn at random with replacement (pairs
+/// across the two sources when linking two files), or from every pair
+/// when there are no more than `u_sample_pairs`.
+///
+/// NOTE: at a million records this step takes most of the run time (10
+/// million pairs, 6 to 16 s on 2 busy cores with
+/// `scripts/compare_splink.py`). Caching the string comparisons of
+/// repeated value pairs did not shorten it, so the random memory accesses
+/// to two records per pair are the likely cost.
+///
+/// NOTE: the sample contains the few true matches that random pairs hold.
+/// Like Splink we ignore them, which overstates u of the agreeing levels
+/// by roughly λ.
+fn estimate_u(
+    prepared: &Prepared,
+    model: &mut FellegiSunterModel,
+    spec: &ModelSpec,
+) {
+    let n = prepared.order.len();
+    let first = prepared.first_source;
+    let width = prepared.comparators.len();
+    let (low, high) = match prepared.mode {
+        LinkMode::Dedupe => (n, n),
+        LinkMode::LinkOnly => (first, n - first),
+    };
+    if low == 0 || high == 0 || (prepared.mode == LinkMode::Dedupe && n < 2) {
+        warn!("too few records to sample pairs; u keeps its starting values");
+        return;
+    }
+    let all = prepared.all_pairs() as u64;
+    let wanted = spec.settings.u_sample_pairs;
+    let counts: Vec<Vec<u64>> = if all <= wanted {
+        let all_pairs: Vec<(u32, u32)> = match prepared.mode {
+            LinkMode::Dedupe => (0..n as u32)
+                .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j)))
+                .collect(),
+            LinkMode::LinkOnly => (0..first as u32)
+                .flat_map(|i| (first as u32..n as u32).map(move |j| (i, j)))
+                .collect(),
+        };
+        count_levels(model, &compare_pairs(prepared, &all_pairs), width)
+    } else {
+        let streams = wanted.div_ceil(SAMPLES_PER_STREAM);
+        let seed = spec.settings.seed;
+        let per_stream: Vec<Vec<Vec<u64>>> = (0..streams)
+            .into_par_iter()
+            .map(|stream| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(stream);
+                let size = SAMPLES_PER_STREAM
+                    .min(wanted - stream * SAMPLES_PER_STREAM)
+                    as usize;
+                let mut pairs = Vec::with_capacity(size);
+                for _ in 0..size {
+                    let pair = match prepared.mode {
+                        LinkMode::Dedupe => {
+                            let i = rng.random_range(0..n);
+                            let mut j = rng.random_range(0..n - 1);
+                            if j >= i {
+                                j += 1;
+                            }
+                            (i as u32, j as u32)
+                        }
+                        LinkMode::LinkOnly => (
+                            rng.random_range(0..first) as u32,
+                            rng.random_range(first..n) as u32,
+                        ),
+                    };
+                    pairs.push(pair);
+                }
+                let mut levels = vec![0u8; size * width];
+                for (out, &(a, b)) in
+                    levels.chunks_mut(width.max(1)).zip(&pairs)
+                {
+                    prepared.levels(a, b, out);
+                }
+                count_levels(model, &levels, width)
+            })
+            .collect();
+        per_stream.into_iter().fold(
+            model
+                .comparisons
+                .iter()
+                .map(|c| vec![0; c.levels.len()])
+                .collect(),
+            |mut total, part| {
+                for (t, p) in total.iter_mut().zip(part) {
+                    for (x, y) in t.iter_mut().zip(p) {
+                        *x += y;
+                    }
+                }
+                total
+            },
+        )
+    };
+    for (comparison, counts) in model.comparisons.iter_mut().zip(&counts) {
+        let observed: u64 = comparison
+            .levels
+            .iter()
+            .zip(counts)
+            .filter(|(level, _)| !level.is_null)
+            .map(|(_, n)| n)
+            .sum();
+        if observed == 0 {
+            warn!(
+                comparison = %comparison.name,
+                "no sampled pair has both sides of this comparison; its u \
+                 probabilities keep their starting values"
+            );
+            continue;
+        }
+        for (level, &count) in comparison.levels.iter_mut().zip(counts) {
+            if !level.is_null {
+                level.u = clamp_probability(count as f64 / observed as f64);
+            }
+        }
+    }
+    info!(
+        sampled_pairs = all.min(wanted),
+        all_pairs = all,
+        "u probabilities estimated"
+    );
+}
+
+fn count_levels(
+    model: &FellegiSunterModel,
+    levels: &[u8],
+    width: usize,
+) -> Vec<Vec<u64>> {
+    let mut counts: Vec<Vec<u64>> = model
+        .comparisons
+        .iter()
+        .map(|c| vec![0; c.levels.len()])
+        .collect();
+    for vector in levels.chunks(width.max(1)) {
+        for (c, &level) in vector.iter().enumerate() {
+            counts[c][usize::from(level)] += 1;
+        }
+    }
+    counts
+}
+
+/// Distinct comparison vectors with their counts, sorted.
+fn count_vectors(levels: &[u8], width: usize) -> Vec<(Vec<u8>, f64)> {
+    if width == 0 {
+        return Vec::new();
+    }
+    let counts = levels
+        .par_chunks(width)
+        .fold(HashMap::<&[u8], u64>::new, |mut map, vector| {
+            *map.entry(vector).or_default() += 1;
+            map
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+            a
+        });
+    let mut vectors: Vec<(Vec<u8>, f64)> = counts
+        .into_iter()
+        .map(|(k, v)| (k.to_vec(), v as f64))
+        .collect();
+    vectors.sort_by(|a, b| a.0.cmp(&b.0));
+    vectors
+}
+
+/// Estimates m by one EM session per training rule, on the pairs the rule
+/// blocks together, with the comparisons on the rule's columns left out.
+/// u stays fixed. Each comparison gets the mean m of the sessions that
+/// estimated it.
+fn estimate_m(
+    prepared: &Prepared,
+    model: &mut FellegiSunterModel,
+    spec: &ModelSpec,
+) {
+    let width = prepared.comparators.len();
+    let mut m_sums: Vec<Vec<f64>> = model
+        .comparisons
+        .iter()
+        .map(|c| vec![0.0; c.levels.len()])
+        .collect();
+    let mut estimates = vec![0u32; width];
+    for rule in spec.blocking.training_rules() {
+        let blocks = blocks_of(prepared, rule, spec.settings.max_block_size);
+        let pairs = pairs_of(prepared, &blocks);
+        let vectors = count_vectors(&compare_pairs(prepared, &pairs), width);
+        let estimate: Vec<bool> = spec
+            .comparisons
+            .iter()
+            .map(|c| !rule.contains(&c.column))
+            .collect();
+        let settings = EmSettings {
+            name: blocks.estimate.rule.clone(),
+            estimate: estimate.clone(),
+            estimate_u: false,
+            max_iterations: spec.settings.max_em_iterations,
+            tolerance: spec.settings.em_tolerance,
+        };
+        let mut session = model.clone();
+        let outcome = train_em(&mut session, &vectors, 0.5, &settings);
+        if !pairs.is_empty() {
+            for (c, comparison) in session.comparisons.iter().enumerate() {
+                if estimate[c] {
+                    estimates[c] += 1;
+                    for (l, level) in comparison.levels.iter().enumerate() {
+                        m_sums[c][l] += level.m;
+                    }
+                }
+            }
+        }
+        info!(
+            session = %settings.name,
+            pairs = pairs.len(),
+            iterations = outcome.iterations,
+            converged = outcome.converged,
+            "EM session finished"
+        );
+        model.sessions.push(TrainingSession {
+            name: settings.name,
+            estimated: spec
+                .comparisons
+                .iter()
+                .zip(&estimate)
+                .filter(|(_, e)| **e)
+                .map(|(c, _)| c.comparison_name().to_string())
+                .collect(),
+            pairs: pairs.len() as u64,
+            iterations: outcome.iterations,
+            converged: outcome.converged,
+            // A session without pairs runs no iteration and reports an
+            // infinite change, which JSON cannot store.
+            max_parameter_change: if outcome.max_parameter_change.is_finite() {
+                outcome.max_parameter_change
+            } else {
+                0.0
+            },
+            lambda: outcome.lambda,
+        });
+    }
+    for (c, comparison) in model.comparisons.iter_mut().enumerate() {
+        if estimates[c] == 0 {
+            warn!(
+                comparison = %comparison.name,
+                "no training session estimated this comparison (every \
+                 training rule blocks on its column); its m keeps the \
+                 starting values"
+            );
+            continue;
+        }
+        for (l, level) in comparison.levels.iter_mut().enumerate() {
+            if !level.is_null {
+                level.m =
+                    clamp_probability(m_sums[c][l] / f64::from(estimates[c]));
+            }
+        }
+    }
+    model.em_iterations = model.sessions.iter().map(|s| s.iterations).sum();
+    model.em_converged = model.sessions.iter().all(|s| s.converged);
+}
+
+/// Estimates λ as the expected number of matches among the candidate
+/// pairs over the number of comparable pairs, a fixed point because each
+/// posterior depends on λ. Blocking is assumed to hold nearly every true
+/// pair, so this underestimates λ by the share of true pairs it misses.
+fn estimate_lambda(
+    prepared: &Prepared,
+    model: &mut FellegiSunterModel,
+    vectors: &[(Vec<u8>, f64)],
+    spec: &ModelSpec,
+) {
+    let all_pairs = prepared.all_pairs();
+    if all_pairs < 1.0 || vectors.is_empty() {
+        return;
+    }
+    let active = vec![true; model.comparisons.len()];
+    let candidates: f64 = vectors.iter().map(|(_, n)| n).sum();
+    let mut lambda = clamp_probability(0.5 * candidates / all_pairs);
+    for iteration in 1..=spec.settings.max_em_iterations.max(100) {
+        let expected: f64 = vectors
+            .iter()
+            .map(|(levels, n)| n * posterior(model, levels, lambda, &active))
+            .sum();
+        let next = clamp_probability(expected / all_pairs);
+        let change = (next - lambda).abs() / lambda;
+        lambda = next;
+        if change < 1e-9 {
+            info!(
+                iteration,
+                lambda,
+                expected_matches = expected,
+                "prior estimated"
+            );
+            break;
+        }
+    }
+    model.lambda = lambda;
+}
+
+/// Term frequency of each value of a comparison's column: its share of
+/// the records that have a value.
+fn term_frequencies(comparator: &FieldComparator) -> Vec<f64> {
+    let present = comparator.column.present().max(1) as f64;
+    comparator
+        .column
+        .counts
+        .iter()
+        .map(|&n| f64::from(n) / present)
+        .collect()
+}
+
+/// Scores pairs (canonical indices). With term-frequency adjustment, an
+/// exact agreement weighs log2(m / tf) instead of log2(m / u), where tf is
+/// the frequency of the agreed value: Splink's adjustment
+/// log2(m/u) + log2(u/tf).
+fn score(
+    prepared: &Prepared,
+    spec: &ModelSpec,
+    model: &FellegiSunterModel,
+    candidates: Vec<(u32, u32)>,
+    levels: Vec<u8>,
+) -> ScoredPairs {
+    let width = prepared.comparators.len();
+    let frequencies: Vec<Option<Vec<f64>>> = spec
+        .comparisons
+        .iter()
+        .zip(&prepared.comparators)
+        .map(|(c, comparator)| {
+            c.term_frequency.then(|| term_frequencies(comparator))
+        })
+        .collect();
+    let prior = (model.lambda / (1.0 - model.lambda)).log2();
+    let weights: Vec<f64> = candidates
+        .par_iter()
+        .enumerate()
+        .map(|(p, &(a, _))| {
+            let vector = &levels[p * width..(p + 1) * width];
+            let row = prepared.order[a as usize];
+            let mut weight = prior;
+            for (c, &level) in vector.iter().enumerate() {
+                let comparison_level =
+                    &model.comparisons[c].levels[usize::from(level)];
+                weight += match (&frequencies[c], level) {
+                    (Some(tf), LEVEL_EXACT) => {
+                        let code = prepared.comparators[c].column.codes[row];
+                        let frequency = tf[code as usize].max(MIN_PROBABILITY);
+                        (comparison_level.m / frequency).log2()
+                    }
+                    _ => comparison_level.weight(),
+                };
+            }
+            weight
+        })
+        .collect();
+    let probabilities = weights
+        .iter()
+        .map(|&w| probability_from_weight(w))
+        .collect();
+    let (left, right) = candidates.into_iter().unzip();
+    ScoredPairs {
+        left,
+        right,
+        match_weight: weights,
+        match_probability: probabilities,
+        levels,
+        comparisons: width,
+    }
+}
+
+/// Maps canonical indices of the pairs to table rows, keeping pairs
+/// sorted by (left, right) with left < right.
+fn to_table_rows(pairs: ScoredPairs, order: &[usize]) -> ScoredPairs {
+    let width = pairs.comparisons;
+    let mut rows: Vec<(u32, u32, usize)> = pairs
+        .left
+        .iter()
+        .zip(&pairs.right)
+        .enumerate()
+        .map(|(p, (&a, &b))| {
+            let (x, y) = (order[a as usize] as u32, order[b as usize] as u32);
+            (x.min(y), x.max(y), p)
+        })
+        .collect();
+    rows.par_sort_unstable();
+    let mut out = ScoredPairs {
+        comparisons: width,
+        ..ScoredPairs::default()
+    };
+    for (left, right, p) in rows {
+        out.left.push(left);
+        out.right.push(right);
+        out.match_weight.push(pairs.match_weight[p]);
+        out.match_probability.push(pairs.match_probability[p]);
+        out.levels
+            .extend_from_slice(&pairs.levels[p * width..(p + 1) * width]);
+    }
+    out
+}
+
+/// Numbers clusters by their first canonical record and maps the numbers
+/// to table rows.
+fn number_clusters(sets: &mut UnionFind, order: &[usize]) -> Vec<u32> {
+    let mut number_of_root = vec![u32::MAX; order.len()];
+    let mut cluster_of = vec![0; order.len()];
+    let mut next = 0;
+    for (canonical, &row) in order.iter().enumerate() {
+        // The union-find runs over canonical indices.
+        let root = sets.find(canonical as u32) as usize;
+        if number_of_root[root] == u32::MAX {
+            number_of_root[root] = next;
+            next += 1;
+        }
+        cluster_of[row] = number_of_root[root];
+    }
+    cluster_of
+}
