@@ -149,6 +149,105 @@ pub enum ErrorKind {
         inner: Box<Error>,
     },
 
+    /// A follow-up ends before the diagnosis it starts from.
+    #[error(
+        "follow-up ends {days} days before diagnosis; check the order of the diagnosis and exit dates"
+    )]
+    NegativeFollowUp {
+        /// Length found, in days (negative).
+        days: i64,
+    },
+
+    /// A patient leaves follow-up on the day of diagnosis, where relative
+    /// and net survival are undefined.
+    #[error(
+        "patient {index}: zero days of follow-up; exclude patients diagnosed on the day they died or left (as for death-certificate-only cases) before computing relative or net survival"
+    )]
+    ZeroFollowUp {
+        /// Position of the patient in the input, from 0.
+        index: usize,
+    },
+
+    /// A survival or prevalence computation was given no patient.
+    #[error("{what}: no patient in the cohort; give at least one")]
+    EmptyCohort {
+        /// The quantity that could not be computed.
+        what: &'static str,
+    },
+
+    /// A line of a life-table CSV could not be read.
+    #[error("{source_name}: line {line}, field {field}: {message}")]
+    InvalidLifeTable {
+        /// Name of the CSV (its path, or what the caller calls it).
+        source_name: String,
+        /// Line of the CSV, from 1 (the header is line 1).
+        line: u64,
+        /// Column name.
+        field: String,
+        /// What was expected and what was found.
+        message: String,
+    },
+
+    /// A life table that does not give a hazard for every sex, age and
+    /// year it lists.
+    #[error(
+        "{source_name}: no hazard for sex {sex}, age {age}, year {year}; give one row for every combination of the listed sexes, ages and years"
+    )]
+    IncompleteLifeTable {
+        /// Name of the CSV.
+        source_name: String,
+        /// Sex label of the missing cell.
+        sex: String,
+        /// Age of the missing cell, in completed years.
+        age: u32,
+        /// Calendar year of the missing cell.
+        year: i32,
+    },
+
+    /// A patient's sex label that the life table does not list.
+    #[error(
+        "sex {sex:?} is not in the life table (it lists {known}); use the table's sex labels"
+    )]
+    UnknownSex {
+        /// The label found.
+        sex: String,
+        /// The labels of the life table, comma-separated.
+        known: String,
+    },
+
+    /// Follow-up runs outside the calendar years of the life table.
+    #[error(
+        "follow-up needs expected mortality in {year}, but the life table covers {first_year} to {last_year}; extend the table, or allow carrying its last year forward"
+    )]
+    LifeTableTooShort {
+        /// First calendar year needed outside the table.
+        year: i32,
+        /// First year of the table.
+        first_year: i32,
+        /// Last year of the table.
+        last_year: i32,
+    },
+
+    /// A trend or segmented regression given too few or invalid points.
+    #[error("{what}: {message}")]
+    InvalidTrend {
+        /// The model that could not be fitted.
+        what: &'static str,
+        /// What was expected and what was found.
+        message: String,
+    },
+
+    /// An age-standardised survival whose age group has no estimate.
+    #[error(
+        "age group {age_group}: survival is not estimable at this time ({reason}); choose an earlier time or merge age groups"
+    )]
+    AgeGroupNotEstimable {
+        /// Label of the age group.
+        age_group: String,
+        /// Why the estimate is missing.
+        reason: String,
+    },
+
     /// A numerical routine failed on input it should accept.
     #[error(
         "internal error in rnc-stats ({0}); please report this bug with the input sizes"

@@ -1,19 +1,33 @@
-//! Incidence statistics of a population-based cancer registry.
+//! Statistics of a population-based cancer registry.
 //!
-//! The crate computes, from counts of tumours and person-years at risk, the
-//! rates that registry reports publish. These are the crude rate with its
-//! exact Poisson interval ([`crude_rate`]) and age-specific rates
-//! ([`age_specific_rates`]). Directly age-standardised rates with gamma
+//! Incidence: from counts of tumours and person-years at risk, the crude
+//! rate with its exact Poisson interval ([`crude_rate`]), age-specific rates
+//! ([`age_specific_rates`]) and directly age-standardised rates with gamma
 //! intervals ([`age_standardised_rate`], [`StandardisedRate`],
-//! [`IntervalMethod`]) use a [`StandardPopulation`]. The IARC cumulative
-//! rate and risk 0-74 complete the set. [`incidence_table`] assembles these into
-//! one [`IncidenceRow`] per site group and sex, which converts to an Arrow
-//! record batch or CSV. The crate does no I/O.
+//! [`IntervalMethod`]) on a [`StandardPopulation`]. The IARC cumulative
+//! rate and risk 0-74 complete the set. [`incidence_table`] assembles these
+//! into one [`IncidenceRow`] per site group and sex, which converts to an
+//! Arrow record batch or CSV. Indirect standardisation gives SIR and SMR
+//! with exact and Byar limits ([`standardised_ratio`]).
+//!
+//! Survival, with follow-up in whole days ([`FollowUp`]): Kaplan-Meier
+//! ([`kaplan_meier`]) as R `survival::survfit`, and Ederer II relative and
+//! Pohar-Perme net survival ([`relative_survival`]) as R relsurv `rs.surv`,
+//! with expected mortality from a [`LifeTable`] read from CSV. Curves are
+//! [`SurvivalCurve`]s, read at any time with [`SurvivalCurve::at`]; the
+//! ICSS weights standardise them by age ([`age_standardised_survival`]).
+//!
+//! Trends and prevalence: the EAPC ([`annual_percent_change`]), joinpoint
+//! trends with APC per segment and AAPC ([`joinpoint_regression`]), and
+//! partial and complete prevalence by counting ([`count_prevalence`]).
+//!
+//! The crate does no file I/O: readers such as [`LifeTable::from_csv`] take
+//! any [`std::io::Read`].
 //!
 //! # Example
 //!
 //! ```
-//! use rnc_stats::crude_rate;
+//! use rnc_stats::{FollowUp, IntervalScale, crude_rate, kaplan_meier};
 //!
 //! // 10 cases in 100 000 person-years; R `poisson.test(10)` gives the
 //! // limits 4.795389 and 18.390356 per 100 000.
@@ -21,23 +35,61 @@
 //! assert_eq!(rate.value, 10.0);
 //! assert!((rate.lower - 4.795389).abs() < 1e-6);
 //! assert!((rate.upper - 18.390356).abs() < 1e-6);
+//!
+//! // Four patients; a death and a censoring tie on day 110, and the death
+//! // counts first, so S(110) = 3/4.
+//! let follow_ups = [
+//!     FollowUp { days: 110, died: true },
+//!     FollowUp { days: 110, died: false },
+//!     FollowUp { days: 400, died: false },
+//!     FollowUp { days: 500, died: true },
+//! ];
+//! let curve = kaplan_meier(&follow_ups, 0.95, IntervalScale::LogLog).unwrap();
+//! assert_eq!(curve.at(200.0).survival(), Some(0.75));
 //! ```
 
 #![deny(missing_docs)]
 
 mod error;
+mod icss;
+mod indirect;
+mod life_table;
+mod net_survival;
+mod person_time;
+mod prevalence;
 mod rates;
 mod standard;
+mod survival;
 mod table;
+mod trend;
 
 pub use error::{Error, ErrorKind};
+pub use icss::{
+    ICSS_AGE_GROUPS, IcssStandard, StandardisedSurvival,
+    age_standardised_survival, icss_age_group,
+};
+pub use indirect::{StandardisedRatio, expected_cases, standardised_ratio};
+pub use life_table::{LifeTable, YearExtrapolation, epoch_day};
+pub use net_survival::{
+    CohortPatient, RelativeSurvivalMethod, relative_survival,
+};
+pub use person_time::{AgeSplit, split_by_age};
+pub use prevalence::{Prevalence, PrevalencePerson, count_prevalence};
 pub use rates::{
     Estimate, IntervalMethod, StandardisedRate, age_specific_rates,
     age_standardised_rate, crude_rate, cumulative_rate_0_74,
     cumulative_risk_0_74, truncated_rate_35_64,
 };
 pub use standard::{AGE_BANDS, StandardPopulation, age_band_index};
+pub use survival::{
+    FollowUp, IntervalScale, SurvivalAt, SurvivalCurve, SurvivalStep,
+    YEAR_DAYS, follow_up_days, kaplan_meier,
+};
 pub use table::{
     ALL_SITES, Cell, IncidenceRow, TABLE_CONFIDENCE, age_band_column,
     incidence_schema, incidence_table, incidence_to_batch, incidence_to_csv,
+};
+pub use trend::{
+    JoinpointFit, JoinpointOptions, Segment, Trend, annual_percent_change,
+    joinpoint_regression,
 };

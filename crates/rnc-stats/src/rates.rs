@@ -331,7 +331,11 @@ pub fn truncated_rate_35_64(
 ///
 /// The `inverse_cdf` of the statrs 0.18 gamma stops after 8 bisection and
 /// 4 Newton steps, so this bisects on its CDF to full double precision.
-fn gamma_quantile(p: f64, shape: f64, scale: f64) -> Result<f64, Error> {
+pub(crate) fn gamma_quantile(
+    p: f64,
+    shape: f64,
+    scale: f64,
+) -> Result<f64, Error> {
     let gamma = Gamma::new(shape, 1.0).map_err(|error| {
         ErrorKind::Internal(format!("gamma of shape {shape}: {error}"))
     })?;
@@ -355,14 +359,14 @@ fn gamma_quantile(p: f64, shape: f64, scale: f64) -> Result<f64, Error> {
     Ok(0.5 * (low + high) * scale)
 }
 
-fn standard_normal_quantile(p: f64) -> Result<f64, Error> {
+pub(crate) fn standard_normal_quantile(p: f64) -> Result<f64, Error> {
     let normal = Normal::new(0.0, 1.0).map_err(|error| {
         ErrorKind::Internal(format!("standard normal: {error}"))
     })?;
     Ok(normal.inverse_cdf(p))
 }
 
-fn check_confidence(confidence: f64) -> Result<(), Error> {
+pub(crate) fn check_confidence(confidence: f64) -> Result<(), Error> {
     if confidence > 0.0 && confidence < 1.0 {
         Ok(())
     } else {

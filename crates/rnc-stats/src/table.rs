@@ -65,6 +65,9 @@ pub struct IncidenceRow {
     /// Rate per 100 000 in each of the 18 bands, `None` without
     /// person-years.
     pub age_specific: Vec<Option<f64>>,
+    /// Cases in each of the 18 bands, so that a publication can suppress
+    /// the rate of a band with few cases.
+    pub age_specific_cases: Vec<f64>,
 }
 
 /// Builds the incidence table from case counts and person-years.
@@ -253,6 +256,7 @@ fn build_row(
         asr_europe2013,
         cumulative_risk_0_74: cumulative_risk_from_rate(cumulative_rate.value),
         age_specific: age_specific_rates(cases, person_years),
+        age_specific_cases: cases.to_vec(),
     })
 }
 
