@@ -257,18 +257,53 @@ pub(crate) fn draw_age<R: Rng>(rng: &mut R, sex: usize) -> u32 {
     age
 }
 
+/// Cumulative population (thousands) of [`DEPARTEMENTS`] in table order,
+/// so that a draw is a binary search rather than a walk of 101 entries.
+const fn cumulative_departements() -> [u32; 101] {
+    let mut cumulative = [0u32; 101];
+    let mut total = 0;
+    let mut index = 0;
+    while index < 101 {
+        total += DEPARTEMENTS[index].thousands;
+        cumulative[index] = total;
+        index += 1;
+    }
+    cumulative
+}
+
+const DEPARTEMENT_CUMULATIVE: [u32; 101] = cumulative_departements();
+
 /// Draws a département index weighted by population.
 pub(crate) fn draw_departement<R: Rng>(rng: &mut R) -> usize {
-    let total: u32 = DEPARTEMENTS.iter().map(|d| d.thousands).sum();
-    let mut pick = rng.random_range(0..total);
-    for (index, departement) in DEPARTEMENTS.iter().enumerate() {
-        if pick < departement.thousands {
-            return index;
-        }
-        pick -= departement.thousands;
-    }
-    DEPARTEMENTS.len() - 1
+    let total = DEPARTEMENT_CUMULATIVE[DEPARTEMENT_CUMULATIVE.len() - 1];
+    let pick = rng.random_range(0..total);
+    DEPARTEMENT_CUMULATIVE.partition_point(|&c| c <= pick)
 }
+
+/// Population of France on 1 January 2023 as the pyramid above counts it
+/// (67.8 million). `--scale france` starts from this many persons, so that
+/// the incidence table, calibrated on the same pyramid, gives the
+/// published national counts.
+pub(crate) const fn france_population() -> u64 {
+    let mut total = 0u64;
+    let mut sex = 0;
+    while sex < 2 {
+        let mut band = 0;
+        while band < AGE_BANDS {
+            total += PYRAMID_THOUSANDS[sex][band] as u64 * 1000;
+            band += 1;
+        }
+        sex += 1;
+    }
+    total
+}
+
+/// Share of persons who move to another département in a year.
+///
+/// NOTE: an estimate. INSEE census migration tables show that about one
+/// person in ten changes dwelling each year and that about a third of
+/// those moves cross a département boundary; 3 % is a rounded figure.
+pub(crate) const MOVE_SHARE: f64 = 0.03;
 
 #[cfg(test)]
 mod tests {
@@ -296,6 +331,23 @@ mod tests {
             .sum();
         let share = f64::from(covered) / f64::from(total);
         assert!((0.18..=0.26).contains(&share), "coverage {share}");
+    }
+
+    #[test]
+    fn departement_draw_follows_weights() {
+        use rand::SeedableRng;
+        // Paris (75) has 2 133 thousand of 67.8 million inhabitants in the
+        // INSEE legal populations: 3.1 %, three standard errors 0.16 %.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let paris = DEPARTEMENTS.iter().position(|d| d.code == "75").unwrap();
+        let n = 100_000;
+        let hits = (0..n)
+            .filter(|_| draw_departement(&mut rng) == paris)
+            .count();
+        let share = hits as f64 / f64::from(n);
+        assert!((share - 0.0315).abs() < 0.002, "Paris share {share}");
+        let last = (0..10_000).map(|_| draw_departement(&mut rng)).max();
+        assert_eq!(last, Some(DEPARTEMENTS.len() - 1));
     }
 
     #[test]

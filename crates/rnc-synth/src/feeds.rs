@@ -6,7 +6,7 @@
 //!
 //! | noise | rate |
 //! |---|---|
-//! | NIR missing | hospital stay 3 %, pathology report 40 %, registry extract 15 %, death record 5 % |
+//! | NIR missing | hospital stay 3 %, pathology report 40 %, registry extract 15 %, death record 5 %, long-term illness 0.5 %, screening 10 % |
 //! | NIR with one wrong digit (key then invalid) | 1 % of written NIRs |
 //! | usage name written as birth name, usage name empty | 30 % of the records of women with a usage name |
 //! | one typo in the birth or first name | 3 % |
@@ -16,8 +16,9 @@
 //!
 //! Letter case and accents follow the source: registries write names in
 //! title case with accents, pathology laboratories in upper or title case
-//! with accents, hospitals and death certificates in upper case without
-//! accents.
+//! with accents, hospitals, death certificates and screening centres in
+//! upper case without accents. Long-term illness declarations carry no
+//! name.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::Rng;
@@ -25,13 +26,125 @@ use rnc_model::SourceKind;
 
 use crate::demography::{self, DEPARTEMENTS};
 use crate::names;
+use crate::pathway;
 use crate::population::{DeathCause, Person, Timeline, Tumour};
 use crate::sites::SITE_GROUPS;
+
+/// A file written by [`crate::write_synthetic`] that a source would send:
+/// the four feeds ingestion reads, then the long-term illness and
+/// screening feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feed {
+    /// `registry_extract.csv`.
+    RegistryExtract,
+    /// `hospital_stay.csv`.
+    HospitalStay,
+    /// `pathology_report.csv`.
+    PathologyReport,
+    /// `death_record.csv`.
+    DeathRecord,
+    /// `long_term_illness.csv`: ALD 30 declarations.
+    LongTermIllness,
+    /// `screening.csv`: tests of the organised screening programmes.
+    Screening,
+}
+
+impl Feed {
+    /// Every feed, in file-writing order.
+    pub const ALL: [Feed; 6] = [
+        Feed::RegistryExtract,
+        Feed::HospitalStay,
+        Feed::PathologyReport,
+        Feed::DeathRecord,
+        Feed::LongTermIllness,
+        Feed::Screening,
+    ];
+
+    /// Name of the feed, which is also its file stem and the prefix of its
+    /// record ids in `truth/records.csv`.
+    pub fn name(self) -> &'static str {
+        match self.source_kind() {
+            Some(kind) => kind.name(),
+            None if self == Feed::LongTermIllness => "long_term_illness",
+            None => "screening",
+        }
+    }
+
+    /// Returns the source kind ingestion reads this feed as, if it reads
+    /// it.
+    pub fn source_kind(self) -> Option<SourceKind> {
+        match self {
+            Feed::RegistryExtract => Some(SourceKind::RegistryExtract),
+            Feed::HospitalStay => Some(SourceKind::HospitalStay),
+            Feed::PathologyReport => Some(SourceKind::PathologyReport),
+            Feed::DeathRecord => Some(SourceKind::DeathRecord),
+            Feed::LongTermIllness | Feed::Screening => None,
+        }
+    }
+
+    /// Position in [`Feed::ALL`].
+    pub(crate) fn index(self) -> usize {
+        Feed::ALL
+            .iter()
+            .position(|f| *f == self)
+            .expect("every feed is listed")
+    }
+
+    /// Column names of the file, in order.
+    pub(crate) fn columns(self) -> &'static [&'static str] {
+        match self {
+            Feed::RegistryExtract => &REGISTRY_COLUMNS,
+            Feed::HospitalStay => &HOSPITAL_COLUMNS,
+            Feed::PathologyReport => &PATHOLOGY_COLUMNS,
+            Feed::DeathRecord => &DEATH_COLUMNS,
+            Feed::LongTermIllness => &LONG_TERM_ILLNESS_COLUMNS,
+            Feed::Screening => &SCREENING_COLUMNS,
+        }
+    }
+
+    /// Prefix of the record ids: `R…`, `S…`, `P…`, `D…`, `A…`, `K…`.
+    pub(crate) fn id_prefix(self) -> char {
+        match self {
+            Feed::RegistryExtract => 'R',
+            Feed::HospitalStay => 'S',
+            Feed::PathologyReport => 'P',
+            Feed::DeathRecord => 'D',
+            Feed::LongTermIllness => 'A',
+            Feed::Screening => 'K',
+        }
+    }
+
+    fn nir_missing_share(self) -> f64 {
+        match self {
+            Feed::HospitalStay => 0.03,
+            Feed::PathologyReport => 0.40,
+            Feed::RegistryExtract => 0.15,
+            Feed::DeathRecord => 0.05,
+            Feed::LongTermIllness => 0.005,
+            Feed::Screening => 0.10,
+        }
+    }
+}
+
+/// Share of written NIRs that carry a one-digit typo.
+pub(crate) const NIR_TYPO_SHARE: f64 = 0.01;
+
+/// Share of birth dates written with an unknown day (`99`).
+pub(crate) const UNKNOWN_BIRTH_DAY_SHARE: f64 = 0.005;
+
+/// Share of records with the first name missing, in feeds that carry it.
+pub(crate) const FIRST_NAME_MISSING_SHARE: f64 = 0.01;
+
+/// Expected share of records of `feed` whose NIR is empty.
+pub(crate) fn nir_missing_share(feed: Feed) -> f64 {
+    feed.nir_missing_share()
+}
 
 /// One drawn row of a feed. The first field is the record id, filled in
 /// once the rows are shuffled.
 pub(crate) struct Row {
-    pub kind: SourceKind,
+    pub feed: Feed,
     pub fields: Vec<String>,
     pub person_id: u64,
     pub tumour_id: Option<u64>,
@@ -108,47 +221,55 @@ pub(crate) const DEATH_COLUMNS: [&str; 11] = [
     "associated_causes",
 ];
 
-/// Prefix of the record ids of each kind: `R…`, `S…`, `P…`, `D…`.
-pub(crate) fn id_prefix(kind: SourceKind) -> char {
-    match kind {
-        SourceKind::RegistryExtract => 'R',
-        SourceKind::HospitalStay => 'S',
-        SourceKind::PathologyReport => 'P',
-        SourceKind::DeathRecord => 'D',
-    }
-}
+/// Columns of `long_term_illness.csv`.
+pub(crate) const LONG_TERM_ILLNESS_COLUMNS: [&str; 7] = [
+    "ald_id",
+    "nir",
+    "sex",
+    "birth_date",
+    "departement",
+    "icd10",
+    "start_date",
+];
 
-fn nir_missing_share(kind: SourceKind) -> f64 {
-    match kind {
-        SourceKind::HospitalStay => 0.03,
-        SourceKind::PathologyReport => 0.40,
-        SourceKind::RegistryExtract => 0.15,
-        SourceKind::DeathRecord => 0.05,
-    }
-}
+/// Columns of `screening.csv`.
+pub(crate) const SCREENING_COLUMNS: [&str; 12] = [
+    "screening_id",
+    "programme",
+    "test",
+    "nir",
+    "birth_name",
+    "usage_name",
+    "first_name",
+    "sex",
+    "birth_date",
+    "departement",
+    "test_date",
+    "result",
+];
 
 /// Identifying fields of one record, as the source writes them.
-struct Identity {
-    nir: String,
-    birth_name: String,
-    usage_name: String,
-    first_name: String,
-    birth_date: String,
+pub(crate) struct Identity {
+    pub nir: String,
+    pub birth_name: String,
+    pub usage_name: String,
+    pub first_name: String,
+    pub birth_date: String,
 }
 
-fn date(value: NaiveDate) -> String {
+pub(crate) fn date(value: NaiveDate) -> String {
     value.format("%Y-%m-%d").to_string()
 }
 
-/// Writes the identity of `person` as source `kind` would, with noise.
-fn render_identity<R: Rng>(
+/// Writes the identity of `person` as feed `kind` would, with noise.
+pub(crate) fn render_identity<R: Rng>(
     rng: &mut R,
     person: &Person,
-    kind: SourceKind,
+    kind: Feed,
 ) -> Identity {
-    let nir = if rng.random::<f64>() < nir_missing_share(kind) {
+    let nir = if rng.random::<f64>() < kind.nir_missing_share() {
         String::new()
-    } else if rng.random::<f64>() < 0.01 {
+    } else if rng.random::<f64>() < NIR_TYPO_SHARE {
         mistype_nir(rng, &person.nir())
     } else {
         person.nir()
@@ -156,14 +277,14 @@ fn render_identity<R: Rng>(
 
     // The classic error: the usage (married) name written as the birth
     // name, with no usage name.
-    let (mut birth_name, usage_name) = match person.usage_name {
+    let (mut birth_name, usage_name) = match person.usage_name() {
         Some(usage) if rng.random::<f64>() < 0.3 => {
             (usage.to_string(), String::new())
         }
-        Some(usage) => (person.birth_name.to_string(), usage.to_string()),
-        None => (person.birth_name.to_string(), String::new()),
+        Some(usage) => (person.birth_name().to_string(), usage.to_string()),
+        None => (person.birth_name().to_string(), String::new()),
     };
-    let mut first_name = person.first_name.to_string();
+    let mut first_name = person.first_name().to_string();
     if rng.random::<f64>() < 0.03 {
         if rng.random::<f64>() < 0.7 {
             birth_name = names::add_typo(rng, &birth_name);
@@ -171,19 +292,18 @@ fn render_identity<R: Rng>(
             first_name = names::add_typo(rng, &first_name);
         }
     }
-    if rng.random::<f64>() < 0.01 {
+    if rng.random::<f64>() < FIRST_NAME_MISSING_SHARE {
         first_name.clear();
     }
 
     // One style per record: a laboratory writes all names of a report
     // the same way.
     let title = match kind {
-        SourceKind::RegistryExtract => true,
-        SourceKind::PathologyReport => rng.random::<f64>() < 0.5,
-        SourceKind::HospitalStay | SourceKind::DeathRecord => false,
+        Feed::RegistryExtract => true,
+        Feed::PathologyReport => rng.random::<f64>() < 0.5,
+        _ => false,
     };
-    let plain =
-        matches!(kind, SourceKind::HospitalStay | SourceKind::DeathRecord);
+    let plain = !matches!(kind, Feed::RegistryExtract | Feed::PathologyReport);
     let style = |text: &str| -> String {
         if title {
             names::title_case(text)
@@ -228,7 +348,7 @@ fn render_birth_date<R: Rng>(rng: &mut R, birth: NaiveDate) -> String {
         {
             return date(swapped);
         }
-    } else if draw < 0.015 {
+    } else if draw < 0.01 + UNKNOWN_BIRTH_DAY_SHARE {
         return format!("{:04}-{:02}-99", birth.year(), birth.month());
     }
     date(birth)
@@ -237,22 +357,26 @@ fn render_birth_date<R: Rng>(rng: &mut R, birth: NaiveDate) -> String {
 /// Establishments (FINESS-shaped numbers) of a département: the
 /// département code then digits, one establishment per 300 000 inhabitants
 /// (at least one). They are synthetic: no check digit is computed.
-fn finess(departement: usize, rank: u32) -> String {
+pub(crate) fn finess(departement: usize, rank: u32) -> String {
     let code = DEPARTEMENTS[departement].code;
     let width = 9 - code.len();
     format!("{code}{:0width$}", 10_001 + rank * 1_013)
 }
 
-fn establishment_count(departement: usize) -> u32 {
+pub(crate) fn establishment_count(departement: usize) -> u32 {
     (DEPARTEMENTS[departement].thousands / 300).clamp(1, 8)
 }
 
-/// Département of care: the residence for 90 % of records, otherwise a
-/// département with a regional cancer centre (Paris, Lyon, Marseille,
-/// Toulouse, Bordeaux).
-fn care_departement<R: Rng>(rng: &mut R, person: &Person) -> usize {
+/// Département of care on `date`: the residence for 90 % of records,
+/// otherwise a département with a regional cancer centre (Paris, Lyon,
+/// Marseille, Toulouse, Bordeaux).
+pub(crate) fn care_departement<R: Rng>(
+    rng: &mut R,
+    person: &Person,
+    date: NaiveDate,
+) -> usize {
     if rng.random::<f64>() < 0.9 {
-        return person.departement;
+        return person.departement_on(date);
     }
     let centres = ["75", "69", "13", "31", "33"];
     let code = centres[rng.random_range(0..centres.len())];
@@ -262,16 +386,15 @@ fn care_departement<R: Rng>(rng: &mut R, person: &Person) -> usize {
         .expect("listed département")
 }
 
-/// Draws every source record of a person.
+/// Draws every source record of a person: per tumour its pathology
+/// reports, hospital stays, registry row and long-term illness
+/// declaration, then its death certificate and its screening tests.
 pub(crate) fn draw_rows<R: Rng>(
     rng: &mut R,
     person: &Person,
     timeline: &Timeline,
 ) -> Vec<Row> {
     let mut rows = Vec::new();
-    if person.tumours.is_empty() {
-        return rows;
-    }
 
     // Records stop at death and at the end of the last year.
     let limit = person.death.unwrap_or(timeline.end).min(timeline.end);
@@ -279,17 +402,24 @@ pub(crate) fn draw_rows<R: Rng>(
         let reports = draw_pathology(rng, person, tumour, limit, timeline.end);
         let histology = !reports.is_empty();
         rows.extend(reports);
-        rows.extend(draw_stays(rng, person, tumour, limit, histology));
-        if let Some(registry) =
-            demography::registry_of(person.departement_code())
-        {
+        rows.extend(pathway::draw_stays(rng, person, tumour, limit, histology));
+        let departement = person.departement_code_on(tumour.incidence);
+        if let Some(registry) = demography::registry_of(departement) {
             rows.push(registry_row(
                 rng, person, tumour, registry, histology, timeline,
             ));
         }
+        if let Some(row) = long_term_illness_row(rng, person, tumour, limit) {
+            rows.push(row);
+        }
     }
-    if let Some(death) = person.death {
+    if let Some(death) = person.death
+        && !person.tumours.is_empty()
+    {
         rows.push(death_row(rng, person, death));
+    }
+    for test in &person.screening {
+        rows.push(screening_row(rng, person, test));
     }
     rows
 }
@@ -325,16 +455,15 @@ fn draw_pathology<R: Rng>(
         }
         let report =
             (specimen + Duration::days(rng.random_range(2..=15))).min(end);
-        let identity =
-            render_identity(rng, person, SourceKind::PathologyReport);
-        let place = care_departement(rng, person);
+        let identity = render_identity(rng, person, Feed::PathologyReport);
+        let place = care_departement(rng, person, specimen);
         let laboratory = format!(
             "ACP{}{:02}",
             DEPARTEMENTS[place].code,
             rng.random_range(1..=establishment_count(place) + 1)
         );
         let departement = if rng.random::<f64>() < 0.85 {
-            person.departement_code().to_string()
+            person.departement_code_on(specimen).to_string()
         } else {
             String::new()
         };
@@ -355,7 +484,7 @@ fn draw_pathology<R: Rng>(
             tumour.codes.grade
         };
         rows.push(Row {
-            kind: SourceKind::PathologyReport,
+            feed: Feed::PathologyReport,
             fields: vec![
                 String::new(),
                 laboratory,
@@ -380,101 +509,6 @@ fn draw_pathology<R: Rng>(
     rows
 }
 
-/// Hospital stays: one to six per tumour (median two to three), the first
-/// from the incidence date, then every one to eight weeks until death or
-/// the end of the last year.
-fn draw_stays<R: Rng>(
-    rng: &mut R,
-    person: &Person,
-    tumour: &Tumour,
-    limit: NaiveDate,
-    histology: bool,
-) -> Vec<Row> {
-    const STAY_COUNTS: [(usize, u32); 6] =
-        [(1, 18), (2, 28), (3, 22), (4, 15), (5, 10), (6, 7)];
-    let total: u32 = STAY_COUNTS.iter().map(|(_, w)| w).sum();
-    let mut value = rng.random_range(0..total);
-    let mut count = 6;
-    for (stays, weight) in STAY_COUNTS {
-        if value < weight {
-            count = stays;
-            break;
-        }
-        value -= weight;
-    }
-
-    let code = &tumour.codes.icd10;
-    let three_character = &code[..3];
-    let mut rows = Vec::new();
-    let mut admission = if histology {
-        tumour.incidence + Duration::days(rng.random_range(0..=10))
-    } else {
-        tumour.incidence
-    };
-    for number in 0..count {
-        if number == 0 {
-            admission = admission.min(limit);
-        } else {
-            admission += Duration::days(rng.random_range(7..=60));
-            if admission > limit {
-                break;
-            }
-        }
-
-        // Later stays are often chemotherapy sessions (Z51.1), with the
-        // cancer as associated diagnosis.
-        let draw: f64 = rng.random();
-        let (main, mut associated, length) = if number > 0 && draw < 0.35 {
-            ("Z51.1".to_string(), vec![code.clone()], 0)
-        } else if draw < 0.85 {
-            (code.clone(), Vec::new(), rng.random_range(0..=10))
-        } else {
-            (
-                three_character.to_string(),
-                Vec::new(),
-                rng.random_range(0..=10),
-            )
-        };
-        if rng.random::<f64>() < 0.15 {
-            let secondary = ["C78.7", "C79.5", "C77.2", "C78.0"];
-            associated.push(
-                secondary[rng.random_range(0..secondary.len())].to_string(),
-            );
-        }
-        if rng.random::<f64>() < 0.2 {
-            let comorbidity = ["I10", "E11.9", "J44.9", "I48.9"];
-            associated.push(
-                comorbidity[rng.random_range(0..comorbidity.len())].to_string(),
-            );
-        }
-        let discharge = (admission + Duration::days(length)).min(limit);
-        let identity = render_identity(rng, person, SourceKind::HospitalStay);
-        let place = care_departement(rng, person);
-        let establishment =
-            finess(place, rng.random_range(0..establishment_count(place)));
-        rows.push(Row {
-            kind: SourceKind::HospitalStay,
-            fields: vec![
-                String::new(),
-                establishment,
-                identity.nir,
-                identity.birth_name,
-                identity.first_name,
-                (person.sex + 1).to_string(),
-                identity.birth_date,
-                person.departement_code().to_string(),
-                date(admission),
-                date(discharge),
-                main,
-                associated.join("|"),
-            ],
-            person_id: person.id,
-            tumour_id: Some(tumour.id),
-        });
-    }
-    rows
-}
-
 /// Builds the regional registry's row for a tumour, with basis of diagnosis 7
 /// (histology of the primary) when a pathology report exists, otherwise 2
 /// (clinical investigation) or 1 (clinical only).
@@ -486,7 +520,7 @@ fn registry_row<R: Rng>(
     histology: bool,
     timeline: &Timeline,
 ) -> Row {
-    let identity = render_identity(rng, person, SourceKind::RegistryExtract);
+    let identity = render_identity(rng, person, Feed::RegistryExtract);
     let basis = if histology {
         7
     } else if rng.random::<f64>() < 0.7 {
@@ -501,7 +535,7 @@ fn registry_row<R: Rng>(
     };
     let (group, detail) = tumour.codes.topography;
     Row {
-        kind: SourceKind::RegistryExtract,
+        feed: Feed::RegistryExtract,
         fields: vec![
             String::new(),
             registry.to_string(),
@@ -511,7 +545,7 @@ fn registry_row<R: Rng>(
             identity.first_name,
             (person.sex + 1).to_string(),
             identity.birth_date,
-            person.departement_code().to_string(),
+            person.departement_code_on(tumour.incidence).to_string(),
             date(tumour.incidence),
             format!("C{group:02}.{detail}"),
             format!("{:04}", tumour.codes.histology),
@@ -530,11 +564,86 @@ fn registry_row<R: Rng>(
     }
 }
 
+/// Share of tumours with an ALD 30 declaration (estimate). Nearly every
+/// patient treated for cancer is exempted, but some already were for
+/// another cancer or never apply.
+pub(crate) const LONG_TERM_ILLNESS_SHARE: f64 = 0.9;
+
+/// Builds the ALD 30 (long-term illness, malignant tumour) declaration of a
+/// tumour: 90 % of tumours, starting two to twelve weeks after diagnosis,
+/// coded in ICD-10 by the treating doctor, with three characters only in a
+/// fifth of declarations (estimate). None when the start falls after death
+/// or the end of the period.
+fn long_term_illness_row<R: Rng>(
+    rng: &mut R,
+    person: &Person,
+    tumour: &Tumour,
+    limit: NaiveDate,
+) -> Option<Row> {
+    if rng.random::<f64>() >= LONG_TERM_ILLNESS_SHARE {
+        return None;
+    }
+    let start = tumour.incidence + Duration::days(rng.random_range(14..=84));
+    if start > limit {
+        return None;
+    }
+    let code = &tumour.codes.icd10;
+    let icd10 = if rng.random::<f64>() < 0.2 {
+        code[..3].to_string()
+    } else {
+        code.clone()
+    };
+    let identity = render_identity(rng, person, Feed::LongTermIllness);
+    Some(Row {
+        feed: Feed::LongTermIllness,
+        fields: vec![
+            String::new(),
+            identity.nir,
+            (person.sex + 1).to_string(),
+            identity.birth_date,
+            person.departement_code_on(start).to_string(),
+            icd10,
+            date(start),
+        ],
+        person_id: person.id,
+        tumour_id: Some(tumour.id),
+    })
+}
+
+/// Builds the row of one screening test; the test that found a cancer
+/// carries that tumour in the truth.
+fn screening_row<R: Rng>(
+    rng: &mut R,
+    person: &Person,
+    test: &crate::screening::ScreeningTest,
+) -> Row {
+    let identity = render_identity(rng, person, Feed::Screening);
+    Row {
+        feed: Feed::Screening,
+        fields: vec![
+            String::new(),
+            test.programme.name().to_string(),
+            test.test.to_string(),
+            identity.nir,
+            identity.birth_name,
+            identity.usage_name,
+            identity.first_name,
+            (person.sex + 1).to_string(),
+            identity.birth_date,
+            person.departement_code_on(test.date).to_string(),
+            date(test.date),
+            test.result.label().to_string(),
+        ],
+        person_id: person.id,
+        tumour_id: test.tumour.map(|index| person.tumours[index].id),
+    }
+}
+
 /// Builds the death certificate of a cancer patient. A cancer death names
 /// the tumour as underlying cause. A death from another cause mentions the
 /// cancer among the associated causes in about 60 % of certificates.
 fn death_row<R: Rng>(rng: &mut R, person: &Person, death: NaiveDate) -> Row {
-    let identity = render_identity(rng, person, SourceKind::DeathRecord);
+    let identity = render_identity(rng, person, Feed::DeathRecord);
     let (underlying, tumour_id, mut associated) = match person.death_cause {
         Some(DeathCause::Tumour(index)) => {
             let tumour = &person.tumours[index];
@@ -562,7 +671,7 @@ fn death_row<R: Rng>(rng: &mut R, person: &Person, death: NaiveDate) -> Row {
         associated.push("I10".to_string());
     }
     Row {
-        kind: SourceKind::DeathRecord,
+        feed: Feed::DeathRecord,
         fields: vec![
             String::new(),
             identity.nir,
@@ -571,7 +680,7 @@ fn death_row<R: Rng>(rng: &mut R, person: &Person, death: NaiveDate) -> Row {
             identity.first_name,
             (person.sex + 1).to_string(),
             identity.birth_date,
-            person.departement_code().to_string(),
+            person.departement_code_on(death).to_string(),
             date(death),
             underlying,
             associated.join("|"),

@@ -2,16 +2,23 @@
 //!
 //! [`write_synthetic`] draws a made-up population shaped like France: the
 //! INSEE age pyramid of 1 January 2023, and départements weighted by their
-//! legal population. Its members get cancers at the French 2023 national
-//! rates by site, sex and age, and die of cancer or of other causes. The
-//! function writes the four source feeds of `docs/sources.md` (regional
-//! registry extracts, hospital stays, pathology reports, death records)
-//! with the identifier noise of real feeds. It also writes the
-//! denominators (`population.csv`) and, under `truth/`, the true person and
-//! tumour of every record, so that linkage and consolidation can be scored.
+//! legal population, with moves between départements. Its members take
+//! part in the organised screening programmes, get cancers at the French
+//! 2023 national rates by site, sex and age, with a stage and a care
+//! pathway, and die of cancer or of other causes. The function writes the
+//! four source feeds ingestion reads (regional registry extracts, hospital
+//! stays, pathology reports, death records) and two more (long-term
+//! illness declarations, screening tests), all with the identifier noise
+//! of real feeds, as described in `docs/sources.md`. It also writes the
+//! denominators (`population.csv`) and, under `truth/`, the true person
+//! and tumour of every record, so that linkage and consolidation can be
+//! scored; [`check::check_data_set`] compares such a set with its targets.
 //!
-//! Every name, NIR and date is made up. The same [`SynthConfig`] always
-//! gives byte-identical files, whatever the number of threads.
+//! Persons are drawn in chunks, each person from its own random streams,
+//! and written as they are drawn, so memory stays bounded at national
+//! scale ([`SynthConfig::france`]). Every name, NIR and date is made up.
+//! The same [`SynthConfig`] always gives byte-identical files, whatever the
+//! number of threads.
 //!
 //! # Example
 //!
@@ -27,23 +34,24 @@
 
 #![deny(missing_docs)]
 
+pub mod check;
 mod demography;
 mod feeds;
 mod names;
 mod output;
+mod pathway;
 mod population;
+mod screening;
 mod sites;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use rnc_model::SourceKind;
 
-use crate::population::{Stream, Timeline};
+pub use crate::feeds::Feed;
+use crate::output::{Block, Output, TruthTumour};
+use crate::population::{IncidenceTable, Stream, Timeline};
 
 /// Settings of one synthetic data set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +79,26 @@ impl Default for SynthConfig {
     }
 }
 
+impl SynthConfig {
+    /// National scale: the population of France on 1 January of the first
+    /// year is the INSEE pyramid of 1 January 2023 (67.8 million, France
+    /// including Mayotte), plus the births of the years. One year then
+    /// gives about 433 000 new cancers, the national estimate for 2023.
+    pub fn france(seed: u64, first_year: i32, last_year: i32) -> SynthConfig {
+        let years = (last_year - first_year + 1).max(1) as u32;
+        let initial = demography::france_population() as f64;
+        let persons = (initial
+            * (1.0 + demography::BIRTH_RATE * f64::from(years)))
+        .round() as u64;
+        SynthConfig {
+            persons,
+            seed,
+            first_year,
+            last_year,
+        }
+    }
+}
+
 /// Counts of what [`write_synthetic`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynthSummary {
@@ -78,8 +106,11 @@ pub struct SynthSummary {
     pub persons: u64,
     /// True tumours (rows of `truth/tumours.csv`).
     pub tumours: u64,
-    /// Rows written to each feed, in the order of [`SourceKind::ALL`].
+    /// Rows written to each feed ingestion reads, in the order of
+    /// [`SourceKind::ALL`].
     pub records_by_kind: Vec<(SourceKind, u64)>,
+    /// Rows written to every feed, in the order of [`Feed::ALL`].
+    pub records_by_feed: Vec<(Feed, u64)>,
     /// Rows of `population.csv`.
     pub population_rows: u64,
 }
@@ -114,6 +145,27 @@ pub enum Error {
         /// The underlying error.
         source: csv::Error,
     },
+    /// A file of a data set could not be read by [`check::check_data_set`].
+    #[error(
+        "{path}: could not read: {source} (check that the directory was written by rnc synth)"
+    )]
+    Read {
+        /// File being read.
+        path: PathBuf,
+        /// The underlying error.
+        source: csv::Error,
+    },
+    /// A file of a data set lacks a column or contains a value that
+    /// [`check::check_data_set`] cannot parse.
+    #[error(
+        "{path}: {problem} (check that the directory was written by this version of rnc synth)"
+    )]
+    InvalidDataSet {
+        /// File being read.
+        path: PathBuf,
+        /// The problem, with the line when there is one.
+        problem: String,
+    },
 }
 
 /// Largest population accepted: 100 million, above France's 68 million.
@@ -144,19 +196,28 @@ fn check_config(config: &SynthConfig) -> Result<(), Error> {
     Ok(())
 }
 
+/// Persons drawn, then written, per chunk: the bound on memory.
+const CHUNK: u64 = 1 << 18;
+
+/// Persons drawn per parallel task within a chunk.
+const BLOCK: u64 = 4_096;
+
 /// Draws a synthetic population with its cancers and writes the feeds, the
 /// denominators and the truth files into `out_dir` (created if missing).
 ///
 /// Files written: `registry_extract.csv`, `hospital_stay.csv`,
-/// `pathology_report.csv`, `death_record.csv`, `population.csv`,
-/// `truth/records.csv`, `truth/tumours.csv` and `truth/persons.csv`, with
-/// the columns of `docs/sources.md`. Feed rows are shuffled, and record ids
-/// numbered in file order, so that files are not sorted by person.
+/// `pathology_report.csv`, `death_record.csv`, `long_term_illness.csv`,
+/// `screening.csv`, `population.csv`, `truth/records.csv`,
+/// `truth/tumours.csv` and `truth/persons.csv`, with the columns of
+/// `docs/sources.md`. Persons are drawn in chunks of 262 144 and written
+/// while the next chunk is drawn. Within a chunk, each feed's rows are
+/// shuffled and record ids are numbered in file order, so that files are
+/// not sorted by person.
 ///
 /// # Errors
 ///
-/// [`Error::InvalidConfig`] for a setting out of range, [`Error::Io`] or
-/// [`Error::Csv`] when a file cannot be written.
+/// [`Error::InvalidConfig`] for a setting out of range, [`Error::Io`] when
+/// a file cannot be written.
 pub fn write_synthetic(
     config: &SynthConfig,
     out_dir: &Path,
@@ -170,90 +231,126 @@ pub fn write_synthetic(
     );
     let _entered = span.enter();
     let timeline = Timeline::new(config.first_year, config.last_year);
+    let context = Context {
+        seed: config.seed,
+        initial: population::initial_population(
+            config.persons,
+            timeline.years(),
+        ),
+        timeline,
+        table: IncidenceTable::new(),
+    };
+    let mut output = Output::create(out_dir, config.seed, &context.timeline)?;
 
-    let mut persons =
-        population::draw_persons(config.seed, config.persons, &timeline);
-    tracing::info!(persons = persons.len(), "persons drawn");
-
-    population::draw_lives(config.seed, &mut persons, &timeline);
-    let mut tumours = 0u64;
-    for person in &mut persons {
-        for tumour in &mut person.tumours {
-            tumours += 1;
-            tumour.id = tumours;
-        }
-    }
-    let deaths = persons.iter().filter(|p| p.death.is_some()).count();
-    tracing::info!(tumours, deaths, "lives drawn");
-    for (index, group) in sites::SITE_GROUPS.iter().enumerate() {
-        let count = persons
-            .iter()
-            .flat_map(|p| &p.tumours)
-            .filter(|t| t.group == index)
-            .count();
-        tracing::debug!(
-            site = group.name,
-            tumours = count,
-            "tumours by site group"
+    // Chunk k is written while chunk k + 1 is drawn.
+    let mut pending: Option<(u64, Vec<Block>)> = None;
+    let mut start = 0;
+    while start < config.persons {
+        let end = (start + CHUNK).min(config.persons);
+        let (written, drawn) = rayon::join(
+            || match pending.take() {
+                Some((chunk, blocks)) => output.write_chunk(chunk, blocks),
+                None => Ok(()),
+            },
+            || draw_chunk(&context, start, end),
         );
+        written?;
+        pending = Some((start / CHUNK, drawn));
+        tracing::debug!(persons = end, "chunk drawn");
+        start = end;
+    }
+    if let Some((chunk, blocks)) = pending {
+        output.write_chunk(chunk, blocks)?;
     }
 
-    let rows: Vec<feeds::Row> = persons
-        .par_iter()
-        .flat_map_iter(|person| {
-            let mut rng = population::person_rng(
-                config.seed,
-                person.id - 1,
-                Stream::Records,
-            );
-            feeds::draw_rows(&mut rng, person, &timeline)
-        })
+    let population_rows = output::write_population(
+        out_dir,
+        &output.population,
+        &context.timeline,
+    )?;
+    let records_by_feed: Vec<(Feed, u64)> = Feed::ALL
+        .iter()
+        .copied()
+        .zip(output.rows_by_feed.iter().copied())
         .collect();
-    tracing::info!(records = rows.len(), "source records drawn");
-
-    let by_kind = shuffle_and_number(config.seed, rows);
-    let records_by_kind = output::write_feeds(out_dir, &by_kind)?;
-    let population = population::count_population(&persons, &timeline);
-    let population_rows =
-        output::write_population(out_dir, &population, &timeline)?;
-    output::write_truth(out_dir, &persons, &by_kind)?;
+    let records_by_kind = records_by_feed
+        .iter()
+        .filter_map(|(feed, rows)| feed.source_kind().map(|kind| (kind, *rows)))
+        .collect();
+    let tumours = output.tumour_count;
+    output.finish()?;
     tracing::info!(
+        tumours,
         population_rows,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "synthetic data set written"
     );
 
     Ok(SynthSummary {
-        persons: persons.len() as u64,
+        persons: config.persons,
         tumours,
         records_by_kind,
+        records_by_feed,
         population_rows,
     })
 }
 
-/// Splits rows by kind, shuffles each kind with its own seeded stream and
-/// numbers the record ids in file order.
-fn shuffle_and_number(
+/// Settings and tables shared by every block of persons.
+struct Context {
     seed: u64,
-    rows: Vec<feeds::Row>,
-) -> Vec<Vec<feeds::Row>> {
-    let mut by_kind: Vec<Vec<feeds::Row>> =
-        SourceKind::ALL.iter().map(|_| Vec::new()).collect();
-    for row in rows {
-        let index = SourceKind::ALL
-            .iter()
-            .position(|k| *k == row.kind)
-            .expect("every kind is listed");
-        by_kind[index].push(row);
-    }
-    for (index, kind_rows) in by_kind.iter_mut().enumerate() {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(u64::MAX - 1 - index as u64);
-        kind_rows.shuffle(&mut rng);
-        let prefix = feeds::id_prefix(SourceKind::ALL[index]);
-        for (number, row) in kind_rows.iter_mut().enumerate() {
-            row.fields[0] = format!("{prefix}{:07}", number + 1);
+    initial: u64,
+    timeline: Timeline,
+    table: IncidenceTable,
+}
+
+/// Draws persons `start..end` in parallel blocks, returned in order.
+fn draw_chunk(context: &Context, start: u64, end: u64) -> Vec<Block> {
+    use rayon::prelude::*;
+    let starts: Vec<u64> = (start..end).step_by(BLOCK as usize).collect();
+    starts
+        .into_par_iter()
+        .map(|from| draw_block(context, from, (from + BLOCK).min(end)))
+        .collect()
+}
+
+/// Draws persons `from..to` with their records.
+fn draw_block(context: &Context, from: u64, to: u64) -> Block {
+    let timeline = &context.timeline;
+    let mut block = Block {
+        population: vec![
+            0;
+            timeline.years() as usize
+                * 2
+                * demography::AGE_BANDS
+                * demography::DEPARTEMENTS.len()
+        ],
+        ..Block::default()
+    };
+    for index in from..to {
+        let mut person = population::draw_person(
+            context.seed,
+            index,
+            context.initial,
+            timeline,
+            &context.table,
+        );
+        population::count_population(&person, timeline, &mut block.population);
+        output::push_person_line(&mut block.persons_csv, &person);
+        if !person.has_records() {
+            continue;
         }
+        let first = block.tumours.len() as u64;
+        for (offset, tumour) in person.tumours.iter_mut().enumerate() {
+            tumour.id = first + offset as u64;
+        }
+        for tumour in &person.tumours {
+            block.tumours.push(TruthTumour::new(&person, tumour));
+        }
+        let mut rng =
+            population::person_rng(context.seed, index, Stream::Records);
+        block
+            .rows
+            .extend(feeds::draw_rows(&mut rng, &person, timeline));
     }
-    by_kind
+    block
 }

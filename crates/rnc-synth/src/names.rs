@@ -410,6 +410,13 @@ pub(crate) fn surnames() -> Vec<&'static str> {
     SURNAMES.split(',').map(str::trim).collect()
 }
 
+/// Returns the surname list, split once for the whole process.
+pub(crate) fn surname_list() -> &'static [&'static str] {
+    static LIST: std::sync::OnceLock<Vec<&'static str>> =
+        std::sync::OnceLock::new();
+    LIST.get_or_init(surnames)
+}
+
 /// Draws a surname with a weight falling with rank as `1/(rank + 5)^0.6`,
 /// so that MARTIN is about 16 times as frequent as a name at rank 500.
 pub(crate) fn draw_surname<R: Rng>(
@@ -426,8 +433,49 @@ pub(crate) fn draw_surname<R: Rng>(
     list[(value as usize).min(list.len() - 1)]
 }
 
+/// First birth year with its own first-name table; earlier years use it.
+const FIRST_TABLE_YEAR: i32 = 1900;
+/// Last birth year with its own first-name table; later years use it.
+const LAST_TABLE_YEAR: i32 = 2100;
+
+/// Cumulative first-name weights by sex and birth year, computed once so
+/// that a draw is a binary search rather than one `exp` per listed name.
+struct FirstNameTables {
+    /// `cumulative[sex][year - FIRST_TABLE_YEAR][rank]`.
+    cumulative: [Vec<Vec<f64>>; 2],
+}
+
+fn first_name_tables() -> &'static FirstNameTables {
+    static TABLES: std::sync::OnceLock<FirstNameTables> =
+        std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let build = |list: &[(&str, i32)]| -> Vec<Vec<f64>> {
+            (FIRST_TABLE_YEAR..=LAST_TABLE_YEAR)
+                .map(|birth_year| {
+                    let mut total = 0.0;
+                    list.iter()
+                        .enumerate()
+                        .map(|(rank, (_, peak))| {
+                            let distance = f64::from(birth_year - peak) / 12.0;
+                            total += (-0.5 * distance * distance).exp()
+                                / (rank as f64 + 10.0).sqrt()
+                                + 1e-4;
+                            total
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        FirstNameTables {
+            cumulative: [build(MEN_FIRST_NAMES), build(WOMEN_FIRST_NAMES)],
+        }
+    })
+}
+
 /// Draws a first name for `sex` (0 men, 1 women) born in `birth_year`,
-/// favouring the names popular around that year.
+/// favouring the names popular around that year. Each name weighs a
+/// normal curve (standard deviation 12 years) around its peak year,
+/// divided by the square root of its rank plus 10.
 pub(crate) fn draw_first_name<R: Rng>(
     rng: &mut R,
     sex: usize,
@@ -438,24 +486,12 @@ pub(crate) fn draw_first_name<R: Rng>(
     } else {
         WOMEN_FIRST_NAMES
     };
-    let weights: Vec<f64> = list
-        .iter()
-        .enumerate()
-        .map(|(rank, (_, peak))| {
-            let distance = f64::from(birth_year - peak) / 12.0;
-            (-0.5 * distance * distance).exp() / (rank as f64 + 10.0).sqrt()
-                + 1e-4
-        })
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let mut value = rng.random::<f64>() * total;
-    for (index, weight) in weights.iter().enumerate() {
-        if value < *weight {
-            return list[index].0;
-        }
-        value -= weight;
-    }
-    list[list.len() - 1].0
+    let year = birth_year.clamp(FIRST_TABLE_YEAR, LAST_TABLE_YEAR);
+    let cumulative = &first_name_tables().cumulative[sex.min(1)]
+        [(year - FIRST_TABLE_YEAR) as usize];
+    let value = rng.random::<f64>() * cumulative[cumulative.len() - 1];
+    let index = cumulative.partition_point(|&c| c <= value);
+    list[index.min(list.len() - 1)].0
 }
 
 /// Number of first names listed for `sex` (0 men, 1 women).

@@ -1,239 +1,389 @@
-//! Writing the feeds, the denominators and the truth files as CSV.
+//! Streaming CSV output: the feeds, the truth files and the denominators,
+//! written chunk by chunk as the persons are drawn.
 
 use std::fs;
-use std::path::Path;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-use rnc_model::SourceKind;
+use chrono::{Datelike, NaiveDate};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use crate::Error;
 use crate::demography::{self, AGE_BANDS, DEPARTEMENTS};
-use crate::feeds::{self, Row};
-use crate::population::{DeathCause, Person, Timeline};
+use crate::feeds::{Feed, Row};
+use crate::population::{Person, Timeline, Tumour, age_on, population_cell};
+use crate::screening::DetectionMode;
+use crate::sites::{SITE_GROUPS, Stage};
 
-fn create_writer(path: &Path) -> Result<csv::Writer<fs::File>, Error> {
-    let file = fs::File::create(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(csv::Writer::from_writer(file))
+/// Columns of `truth/tumours.csv`.
+pub(crate) const TUMOUR_COLUMNS: [&str; 13] = [
+    "tumour_id",
+    "person_id",
+    "sex",
+    "topography",
+    "morphology",
+    "behaviour",
+    "incidence_date",
+    "icd10",
+    "departement",
+    "site_group",
+    "stage",
+    "detection_mode",
+    "age",
+];
+
+/// Rows formatted per parallel task.
+const FORMAT_SLICE: usize = 8_192;
+
+/// A true tumour waiting for its global id.
+pub(crate) struct TruthTumour {
+    person_id: u64,
+    sex: usize,
+    topography: (u8, u8),
+    histology: u16,
+    incidence: NaiveDate,
+    icd10: String,
+    departement: &'static str,
+    group: usize,
+    stage: Stage,
+    detection: DetectionMode,
+    age: u32,
 }
 
-fn write_record<I, T>(
-    writer: &mut csv::Writer<fs::File>,
-    path: &Path,
-    record: I,
-) -> Result<(), Error>
-where
-    I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
-{
-    writer.write_record(record).map_err(|source| Error::Csv {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-fn finish(mut writer: csv::Writer<fs::File>, path: &Path) -> Result<(), Error> {
-    writer.flush().map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-fn file_name(kind: SourceKind) -> String {
-    format!("{}.csv", kind.name())
-}
-
-fn columns(kind: SourceKind) -> &'static [&'static str] {
-    match kind {
-        SourceKind::RegistryExtract => &feeds::REGISTRY_COLUMNS,
-        SourceKind::HospitalStay => &feeds::HOSPITAL_COLUMNS,
-        SourceKind::PathologyReport => &feeds::PATHOLOGY_COLUMNS,
-        SourceKind::DeathRecord => &feeds::DEATH_COLUMNS,
-    }
-}
-
-/// Writes one CSV file per feed, rows already shuffled and numbered.
-pub(crate) fn write_feeds(
-    out_dir: &Path,
-    by_kind: &[Vec<Row>],
-) -> Result<Vec<(SourceKind, u64)>, Error> {
-    fs::create_dir_all(out_dir).map_err(|source| Error::Io {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
-    let mut counts = Vec::new();
-    for (kind, rows) in SourceKind::ALL.into_iter().zip(by_kind) {
-        let path = out_dir.join(file_name(kind));
-        let mut writer = create_writer(&path)?;
-        write_record(&mut writer, &path, columns(kind))?;
-        for row in rows {
-            write_record(&mut writer, &path, &row.fields)?;
-        }
-        finish(writer, &path)?;
-        tracing::info!(file = %path.display(), rows = rows.len(), "feed written");
-        counts.push((kind, rows.len() as u64));
-    }
-    Ok(counts)
-}
-
-/// Writes `population.csv`: every year, sex, age band and département,
-/// zero counts included, so that a missing row never means zero.
-pub(crate) fn write_population(
-    out_dir: &Path,
-    counts: &[Vec<Vec<Vec<u64>>>],
-    timeline: &Timeline,
-) -> Result<u64, Error> {
-    let path = out_dir.join("population.csv");
-    let mut writer = create_writer(&path)?;
-    write_record(
-        &mut writer,
-        &path,
-        ["year", "sex", "age_band", "departement", "population"],
-    )?;
-    let mut rows = 0u64;
-    for (offset, year_counts) in counts.iter().enumerate() {
-        let year = (timeline.first_year + offset as i32).to_string();
-        for (sex, sex_counts) in year_counts.iter().enumerate() {
-            let label = if sex == 0 { "male" } else { "female" };
-            for (band, band_counts) in
-                sex_counts.iter().enumerate().take(AGE_BANDS)
-            {
-                let band_label = demography::age_band_label(band);
-                for (departement, count) in band_counts.iter().enumerate() {
-                    write_record(
-                        &mut writer,
-                        &path,
-                        [
-                            year.as_str(),
-                            label,
-                            band_label.as_str(),
-                            DEPARTEMENTS[departement].code,
-                            count.to_string().as_str(),
-                        ],
-                    )?;
-                    rows += 1;
-                }
-            }
+impl TruthTumour {
+    pub(crate) fn new(person: &Person, tumour: &Tumour) -> TruthTumour {
+        TruthTumour {
+            person_id: person.id,
+            sex: person.sex,
+            topography: tumour.codes.topography,
+            histology: tumour.codes.histology,
+            incidence: tumour.incidence,
+            icd10: tumour.codes.icd10.clone(),
+            departement: person.departement_code_on(tumour.incidence),
+            group: tumour.group,
+            stage: tumour.stage,
+            detection: tumour.detection,
+            age: age_on(person.birth, tumour.incidence),
         }
     }
-    finish(writer, &path)?;
-    tracing::info!(file = %path.display(), rows, "population written");
-    Ok(rows)
+}
+
+/// Output of one block of persons, before global numbering.
+#[derive(Default)]
+pub(crate) struct Block {
+    /// Lines of `truth/persons.csv`.
+    pub persons_csv: Vec<u8>,
+    /// Mid-year population counts, indexed by [`population_cell`].
+    pub population: Vec<u64>,
+    /// Feed rows; their tumour ids count from 0 within the block.
+    pub rows: Vec<Row>,
+    /// True tumours, in the order of their block ids.
+    pub tumours: Vec<TruthTumour>,
+}
+
+/// Appends the `truth/persons.csv` line of a person.
+pub(crate) fn push_person_line(buffer: &mut Vec<u8>, person: &Person) {
+    let _ = write!(
+        buffer,
+        "{},{},{},{},",
+        person.id,
+        person.sex + 1,
+        person.birth.year(),
+        person.last_departement_code()
+    );
+    if let Some(death) = person.death {
+        push_date(buffer, death);
+    }
+    buffer.push(b'\n');
+}
+
+fn push_date(buffer: &mut Vec<u8>, date: NaiveDate) {
+    let _ = write!(
+        buffer,
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        date.month(),
+        date.day()
+    );
 }
 
 fn tumour_label(id: u64) -> String {
     format!("T{id:07}")
 }
 
-/// Writes `truth/records.csv`, `truth/tumours.csv` and `truth/persons.csv`.
-pub(crate) fn write_truth(
-    out_dir: &Path,
-    persons: &[Person],
-    by_kind: &[Vec<Row>],
-) -> Result<(), Error> {
-    let truth = out_dir.join("truth");
-    fs::create_dir_all(&truth).map_err(|source| Error::Io {
-        path: truth.clone(),
-        source,
-    })?;
+/// One open output file.
+struct OutputFile {
+    path: PathBuf,
+    writer: BufWriter<fs::File>,
+}
 
-    let path = truth.join("records.csv");
-    let mut writer = create_writer(&path)?;
-    write_record(&mut writer, &path, ["record_id", "person_id", "tumour_id"])?;
-    for (kind, rows) in SourceKind::ALL.into_iter().zip(by_kind) {
-        for row in rows {
-            write_record(
-                &mut writer,
-                &path,
-                [
-                    format!("{}/{}", kind.name(), row.fields[0]),
-                    row.person_id.to_string(),
-                    row.tumour_id.map(tumour_label).unwrap_or_default(),
-                ],
-            )?;
-        }
+impl OutputFile {
+    fn create(path: PathBuf, header: &[&str]) -> Result<OutputFile, Error> {
+        let file = fs::File::create(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut output = OutputFile {
+            path,
+            writer: BufWriter::with_capacity(1 << 20, file),
+        };
+        let line = csv_lines(std::iter::once(header.iter()));
+        output.write(&line)?;
+        Ok(output)
     }
-    finish(writer, &path)?;
 
-    let path = truth.join("tumours.csv");
-    let mut writer = create_writer(&path)?;
-    write_record(
-        &mut writer,
-        &path,
-        [
-            "tumour_id",
-            "person_id",
-            "sex",
-            "topography",
-            "morphology",
-            "behaviour",
-            "incidence_date",
-            "icd10",
-            "departement",
-        ],
-    )?;
-    for person in persons {
-        for tumour in &person.tumours {
-            let (group, detail) = tumour.codes.topography;
-            write_record(
-                &mut writer,
-                &path,
-                [
-                    tumour_label(tumour.id),
-                    person.id.to_string(),
-                    (person.sex + 1).to_string(),
-                    format!("C{group:02}.{detail}"),
-                    format!("{:04}", tumour.codes.histology),
-                    "3".to_string(),
-                    tumour.incidence.format("%Y-%m-%d").to_string(),
-                    tumour.codes.icd10.clone(),
-                    person.departement_code().to_string(),
-                ],
-            )?;
-        }
-    }
-    finish(writer, &path)?;
-
-    let path = truth.join("persons.csv");
-    let mut writer = create_writer(&path)?;
-    write_record(
-        &mut writer,
-        &path,
-        [
-            "person_id",
-            "sex",
-            "birth_year",
-            "departement",
-            "death_date",
-        ],
-    )?;
-    for person in persons {
-        use chrono::Datelike;
-        write_record(
-            &mut writer,
-            &path,
-            [
-                person.id.to_string(),
-                (person.sex + 1).to_string(),
-                person.birth.year().to_string(),
-                person.departement_code().to_string(),
-                person
-                    .death
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-            ],
-        )?;
-    }
-    finish(writer, &path)?;
-
-    let cancer_deaths = persons
-        .iter()
-        .filter(|p| {
-            matches!(p.death_cause, Some(DeathCause::Tumour(_)))
-                && p.death.is_some()
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.writer.write_all(bytes).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
         })
-        .count();
-    tracing::info!(dir = %truth.display(), persons = persons.len(), cancer_deaths, "truth written");
-    Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), Error> {
+        self.writer.flush().map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// Formats records as CSV lines (quoting only where needed).
+fn csv_lines<I, R, T>(records: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for record in records {
+        writer
+            .write_record(record)
+            .expect("writing CSV to memory cannot fail");
+    }
+    writer
+        .into_inner()
+        .expect("flushing CSV to memory cannot fail")
+}
+
+/// The files being written and the running counts that number records and
+/// tumours across chunks.
+pub(crate) struct Output {
+    seed: u64,
+    feeds: Vec<OutputFile>,
+    records: OutputFile,
+    tumours: OutputFile,
+    persons: OutputFile,
+    /// Rows written per feed, in the order of [`Feed::ALL`].
+    pub rows_by_feed: Vec<u64>,
+    /// True tumours written.
+    pub tumour_count: u64,
+    /// Population counts summed over the chunks written.
+    pub population: Vec<u64>,
+}
+
+impl Output {
+    /// Creates `out_dir` and `out_dir/truth` and opens every file with its
+    /// header line.
+    pub(crate) fn create(
+        out_dir: &Path,
+        seed: u64,
+        timeline: &Timeline,
+    ) -> Result<Output, Error> {
+        let truth = out_dir.join("truth");
+        fs::create_dir_all(&truth).map_err(|source| Error::Io {
+            path: truth.clone(),
+            source,
+        })?;
+        let feeds = Feed::ALL
+            .iter()
+            .map(|feed| {
+                OutputFile::create(
+                    out_dir.join(format!("{}.csv", feed.name())),
+                    feed.columns(),
+                )
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Output {
+            seed,
+            feeds,
+            records: OutputFile::create(
+                truth.join("records.csv"),
+                &["record_id", "person_id", "tumour_id"],
+            )?,
+            tumours: OutputFile::create(
+                truth.join("tumours.csv"),
+                &TUMOUR_COLUMNS,
+            )?,
+            persons: OutputFile::create(
+                truth.join("persons.csv"),
+                &[
+                    "person_id",
+                    "sex",
+                    "birth_year",
+                    "departement",
+                    "death_date",
+                ],
+            )?,
+            rows_by_feed: vec![0; Feed::ALL.len()],
+            tumour_count: 0,
+            population: vec![
+                0;
+                timeline.years() as usize
+                    * 2
+                    * AGE_BANDS
+                    * DEPARTEMENTS.len()
+            ],
+        })
+    }
+
+    /// Writes the blocks of chunk number `chunk`, in block order: tumours
+    /// get their global ids, each feed's rows are shuffled with the
+    /// chunk's own stream (so that files are not sorted by person) and
+    /// numbered in file order.
+    pub(crate) fn write_chunk(
+        &mut self,
+        chunk: u64,
+        blocks: Vec<Block>,
+    ) -> Result<(), Error> {
+        let mut by_feed: Vec<Vec<Row>> =
+            Feed::ALL.iter().map(|_| Vec::new()).collect();
+        let mut tumour_lines = Vec::new();
+        for block in blocks {
+            let base = self.tumour_count;
+            for (local, tumour) in block.tumours.iter().enumerate() {
+                tumour_lines
+                    .push(tumour_fields(base + local as u64 + 1, tumour));
+            }
+            self.tumour_count += block.tumours.len() as u64;
+            for mut row in block.rows {
+                row.tumour_id = row.tumour_id.map(|local| base + local + 1);
+                by_feed[row.feed.index()].push(row);
+            }
+            self.persons.write(&block.persons_csv)?;
+            for (total, count) in
+                self.population.iter_mut().zip(&block.population)
+            {
+                *total += count;
+            }
+        }
+        self.tumours.write(&csv_lines(tumour_lines))?;
+
+        for (index, rows) in by_feed.iter_mut().enumerate() {
+            let feed = Feed::ALL[index];
+            let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+            rng.set_stream(u64::MAX - chunk * 8 - index as u64);
+            rows.shuffle(&mut rng);
+            let first = self.rows_by_feed[index];
+            let formatted: Vec<(Vec<u8>, Vec<u8>)> = rows
+                .par_chunks_mut(FORMAT_SLICE)
+                .enumerate()
+                .map(|(slice, rows)| {
+                    let start = first + (slice * FORMAT_SLICE) as u64;
+                    format_rows(feed, start, rows)
+                })
+                .collect();
+            for (feed_bytes, truth_bytes) in formatted {
+                self.feeds[index].write(&feed_bytes)?;
+                self.records.write(&truth_bytes)?;
+            }
+            self.rows_by_feed[index] += rows.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Flushes every file.
+    pub(crate) fn finish(self) -> Result<(), Error> {
+        for file in self.feeds {
+            file.finish()?;
+        }
+        self.records.finish()?;
+        self.tumours.finish()?;
+        self.persons.finish()
+    }
+}
+
+fn tumour_fields(id: u64, tumour: &TruthTumour) -> [String; 13] {
+    let (group, detail) = tumour.topography;
+    [
+        tumour_label(id),
+        tumour.person_id.to_string(),
+        (tumour.sex + 1).to_string(),
+        format!("C{group:02}.{detail}"),
+        format!("{:04}", tumour.histology),
+        "3".to_string(),
+        tumour.incidence.format("%Y-%m-%d").to_string(),
+        tumour.icd10.clone(),
+        tumour.departement.to_string(),
+        SITE_GROUPS[tumour.group].name.to_string(),
+        tumour.stage.label().to_string(),
+        tumour.detection.label().to_string(),
+        tumour.age.to_string(),
+    ]
+}
+
+/// Numbers rows from `start + 1` and formats them as feed lines and
+/// `truth/records.csv` lines.
+fn format_rows(feed: Feed, start: u64, rows: &mut [Row]) -> (Vec<u8>, Vec<u8>) {
+    let prefix = feed.id_prefix();
+    let mut truth = Vec::with_capacity(rows.len() * 40);
+    for (offset, row) in rows.iter_mut().enumerate() {
+        row.fields[0] = format!("{prefix}{:07}", start + offset as u64 + 1);
+        let _ = write!(
+            truth,
+            "{}/{},{},",
+            feed.name(),
+            row.fields[0],
+            row.person_id
+        );
+        if let Some(tumour) = row.tumour_id {
+            truth.extend_from_slice(tumour_label(tumour).as_bytes());
+        }
+        truth.push(b'\n');
+    }
+    let lines = csv_lines(rows.iter().map(|row| row.fields.iter()));
+    (lines, truth)
+}
+
+/// Writes `population.csv`: every year, sex, age band and département,
+/// zero counts included, so that a missing row never means zero.
+pub(crate) fn write_population(
+    out_dir: &Path,
+    counts: &[u64],
+    timeline: &Timeline,
+) -> Result<u64, Error> {
+    let path = out_dir.join("population.csv");
+    let mut file = OutputFile::create(
+        path.clone(),
+        &["year", "sex", "age_band", "departement", "population"],
+    )?;
+    let mut buffer = Vec::new();
+    let mut rows = 0u64;
+    for offset in 0..timeline.years() as usize {
+        let year = timeline.first_year + offset as i32;
+        for sex in 0..2 {
+            let label = if sex == 0 { "male" } else { "female" };
+            for band in 0..AGE_BANDS {
+                let band_label = demography::age_band_label(band);
+                for (index, departement) in DEPARTEMENTS.iter().enumerate() {
+                    let count =
+                        counts[population_cell(offset, sex, band, index)];
+                    let _ = writeln!(
+                        buffer,
+                        "{year},{label},{band_label},{},{count}",
+                        departement.code
+                    );
+                    rows += 1;
+                }
+            }
+        }
+    }
+    file.write(&buffer)?;
+    file.finish()?;
+    tracing::info!(file = %path.display(), rows, "population written");
+    Ok(rows)
 }

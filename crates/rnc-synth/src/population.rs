@@ -4,13 +4,13 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
 use crate::demography::{
     self, AGE_BANDS, BIRTH_RATE, DEPARTEMENTS, PYRAMID_THOUSANDS,
 };
 use crate::names;
-use crate::sites::{self, SITE_GROUPS, TumourCodes};
+use crate::screening::{self, DetectionMode, Programme, ScreeningTest};
+use crate::sites::{self, SITE_GROUPS, Stage, TumourCodes};
 
 /// Share of cancer patients who get a second primary tumour.
 pub(crate) const SECOND_PRIMARY_SHARE: f64 = 0.065;
@@ -22,23 +22,35 @@ const DCO_SHARE: f64 = 0.015;
 /// Share of women aged 25 or more who use a spouse's name.
 const MARRIED_NAME_SHARE: f64 = 0.6;
 
-/// Probability that a person starts a same-sex twin pair with the next
-/// person: about one pair per 1 000 persons.
-const TWIN_SHARE: f64 = 0.001;
+/// Probability that a person of even index and the next person are
+/// same-sex twins: one pair per 500 pairs, so about one pair per 1 000
+/// persons.
+const TWIN_PAIR_SHARE: f64 = 0.002;
 
 /// Purpose of a random stream, so that each step of one person draws from
-/// its own stream and output does not depend on thread scheduling.
+/// its own stream and output does not depend on thread scheduling or on
+/// which steps run for that person.
 #[derive(Clone, Copy)]
 pub(crate) enum Stream {
-    Identity = 0,
+    /// Twin draw, sex, birth date and residence.
+    Base = 0,
+    /// Screening tests, cancers, move and death.
     Life = 1,
     Records = 2,
+    /// Names, place of birth and NIR order number.
+    Names = 3,
+    /// Younger twin's first name.
+    Twin = 4,
 }
+
+/// Number of streams per person: person `i` owns streams `8 i` to
+/// `8 i + 7`.
+const STREAMS_PER_PERSON: u64 = 8;
 
 /// Creates the random stream of one person for one step.
 pub(crate) fn person_rng(seed: u64, index: u64, stream: Stream) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(index * 4 + stream as u64);
+    rng.set_stream(index * STREAMS_PER_PERSON + stream as u64);
     rng
 }
 
@@ -54,7 +66,8 @@ pub(crate) enum DeathCause {
 /// A true tumour of a synthetic person.
 #[derive(Debug, Clone)]
 pub(crate) struct Tumour {
-    /// Global id, numbered from 1 in person order once all lives are drawn.
+    /// Id within the block of persons being drawn, from 0; the writer
+    /// turns it into the global id.
     pub id: u64,
     /// Index in [`SITE_GROUPS`].
     pub group: usize,
@@ -64,18 +77,15 @@ pub(crate) struct Tumour {
     pub incidence: NaiveDate,
     /// Known only from the death certificate.
     pub death_certificate_only: bool,
+    /// Stage at diagnosis.
+    pub stage: Stage,
+    /// Detection mode with respect to organised screening.
+    pub detection: DetectionMode,
 }
 
-/// A synthetic person. Identifiers are made up; `Debug` is not derived so
-/// that they cannot reach a log.
-pub(crate) struct Person {
-    /// Id from 1.
-    pub id: u64,
-    /// 0 men, 1 women.
-    pub sex: usize,
-    pub birth: NaiveDate,
-    /// Index in [`DEPARTEMENTS`] of the residence.
-    pub departement: usize,
+/// Identifying data of a person, drawn only for persons who appear in a
+/// feed. `Debug` is not derived so that they cannot reach a log.
+pub(crate) struct Identity {
     pub birth_name: &'static str,
     pub usage_name: Option<&'static str>,
     pub first_name: &'static str,
@@ -84,31 +94,88 @@ pub(crate) struct Person {
     pub birth_place: String,
     /// NIR order number (1-999).
     pub order: u16,
+}
+
+/// A synthetic person. `Debug` is not derived so that identifiers cannot
+/// reach a log.
+pub(crate) struct Person {
+    /// Id from 1.
+    pub id: u64,
+    /// 0 men, 1 women.
+    pub sex: usize,
+    pub birth: NaiveDate,
+    /// Index in [`DEPARTEMENTS`] of the residence on entry (1 January of
+    /// the first year, or birth).
+    pub departement: usize,
+    /// Move to another département: the date and the new index.
+    pub moved: Option<(NaiveDate, usize)>,
     /// Death date when it falls on or before the end of the last year.
     pub death: Option<NaiveDate>,
     pub death_cause: Option<DeathCause>,
     pub tumours: Vec<Tumour>,
+    /// Screening tests within the simulated years.
+    pub screening: Vec<ScreeningTest>,
+    /// Names and NIR parts, when the person appears in a feed.
+    pub identity: Option<Identity>,
 }
 
 impl Person {
+    fn identity(&self) -> &Identity {
+        self.identity
+            .as_ref()
+            .expect("the identity is drawn for every person with records")
+    }
+
+    pub(crate) fn birth_name(&self) -> &'static str {
+        self.identity().birth_name
+    }
+
+    pub(crate) fn usage_name(&self) -> Option<&'static str> {
+        self.identity().usage_name
+    }
+
+    pub(crate) fn first_name(&self) -> &'static str {
+        self.identity().first_name
+    }
+
     /// Builds the person's NIR with its key (15 characters).
     pub(crate) fn nir(&self) -> String {
+        let identity = self.identity();
         let first_13 = format!(
             "{}{:02}{:02}{}{:03}",
             self.sex + 1,
             self.birth.year() % 100,
             self.birth.month(),
-            self.birth_place,
-            self.order
+            identity.birth_place,
+            identity.order
         );
         let key = rnc_model::nir::nir_key(&first_13)
             .expect("the NIR is built from digits and 2A/2B only");
         format!("{first_13}{key:02}")
     }
 
-    /// Residence département code.
-    pub(crate) fn departement_code(&self) -> &'static str {
-        DEPARTEMENTS[self.departement].code
+    /// Index in [`DEPARTEMENTS`] of the residence on `date`.
+    pub(crate) fn departement_on(&self, date: NaiveDate) -> usize {
+        match self.moved {
+            Some((when, to)) if date >= when => to,
+            _ => self.departement,
+        }
+    }
+
+    /// Residence département code on `date`.
+    pub(crate) fn departement_code_on(&self, date: NaiveDate) -> &'static str {
+        DEPARTEMENTS[self.departement_on(date)].code
+    }
+
+    /// Residence département code at the end of the period or at death,
+    /// as written in `truth/persons.csv`.
+    pub(crate) fn last_departement_code(&self) -> &'static str {
+        DEPARTEMENTS[self.moved.map_or(self.departement, |(_, to)| to)].code
+    }
+
+    /// Returns whether the person appears in at least one feed.
+    pub(crate) fn has_records(&self) -> bool {
+        !self.tumours.is_empty() || !self.screening.is_empty()
     }
 }
 
@@ -173,7 +240,7 @@ impl Timeline {
         }
     }
 
-    fn years(&self) -> u32 {
+    pub(crate) fn years(&self) -> u32 {
         (self.last_year - self.first_year + 1) as u32
     }
 }
@@ -198,50 +265,84 @@ fn add_years(date: NaiveDate, years: f64) -> NaiveDate {
     date + Duration::days(days)
 }
 
-/// Draws the identity of every person: sex, birth, residence, names and
-/// NIR parts. Persons `0..initial` form the population of 1 January of the
-/// first year; the others are born during the years.
-pub(crate) fn draw_persons(
+/// Draws person `index` (from 0) with the whole of its life over the
+/// years: sex, birth and residence, screening tests, cancers, move and
+/// death, and its identity when it appears in a feed. Persons
+/// `0..initial` form the population of 1 January of the first year; the
+/// others are born during the years.
+///
+/// The result depends only on `seed` and `index`, so persons can be drawn
+/// in any order and on any thread.
+pub(crate) fn draw_person(
     seed: u64,
-    persons: u64,
-    timeline: &Timeline,
-) -> Vec<Person> {
-    let initial = initial_population(persons, timeline.years());
-    let surnames = names::surnames();
-    let mut drawn: Vec<Person> = (0..persons)
-        .into_par_iter()
-        .map(|index| {
-            let mut rng = person_rng(seed, index, Stream::Identity);
-            draw_identity(
-                &mut rng,
-                index,
-                index >= initial,
-                initial,
-                timeline,
-                &surnames,
-            )
-        })
-        .collect();
-    make_twins(seed, &mut drawn, timeline.start);
-    drawn
-}
-
-/// Size of the population on 1 January of the first year, so that adding
-/// the births of the years gives `persons` in all.
-pub(crate) fn initial_population(persons: u64, years: u32) -> u64 {
-    let initial = persons as f64 / (1.0 + BIRTH_RATE * f64::from(years));
-    (initial.round() as u64).min(persons)
-}
-
-fn draw_identity<R: Rng>(
-    rng: &mut R,
     index: u64,
-    newborn: bool,
     initial: u64,
     timeline: &Timeline,
-    surnames: &[&'static str],
+    table: &IncidenceTable,
 ) -> Person {
-    let (sex, birth) = if newborn {
+    // Pairs of twins are persons 2k and 2k + 1; the younger copies the
+    // elder's sex, birth and residence.
+    let (twin_draw, mut sex, mut birth, mut departement) =
+        draw_base(seed, index, initial, timeline);
+    let twin = index % 2 == 1 && twin_draw < TWIN_PAIR_SHARE;
+    if twin {
+        (_, sex, birth, departement) =
+            draw_base(seed, index - 1, initial, timeline);
+    }
+
+    let mut person = Person {
+        id: index + 1,
+        sex,
+        birth,
+        departement,
+        moved: None,
+        death: None,
+        death_cause: None,
+        tumours: Vec::new(),
+        screening: Vec::new(),
+        identity: None,
+    };
+    let mut life_rng = person_rng(seed, index, Stream::Life);
+    let schedule =
+        screening::draw_schedule(&mut life_rng, sex, birth, timeline);
+    draw_life(&mut life_rng, &mut person, timeline, table, schedule);
+
+    // Names cost time and only persons with records need them.
+    if person.has_records() {
+        let mut identity = draw_names(
+            &mut person_rng(seed, index, Stream::Names),
+            &person,
+            timeline,
+        );
+        if twin {
+            let elder = draw_names(
+                &mut person_rng(seed, index - 1, Stream::Names),
+                &person,
+                timeline,
+            );
+            make_twin(
+                &mut person_rng(seed, index, Stream::Twin),
+                &mut identity,
+                &elder,
+                &person,
+            );
+        }
+        person.identity = Some(identity);
+    }
+    person
+}
+
+/// Draws the twin draw (uniform in 0-1), sex, birth date and residence
+/// (index in [`DEPARTEMENTS`]) of person `index`.
+fn draw_base(
+    seed: u64,
+    index: u64,
+    initial: u64,
+    timeline: &Timeline,
+) -> (f64, usize, NaiveDate, usize) {
+    let mut rng = person_rng(seed, index, Stream::Base);
+    let twin_draw: f64 = rng.random();
+    let (sex, birth) = if index >= initial {
         // Newborns are spread evenly over the years; 105 boys per 100
         // girls at birth (INSEE).
         let year = timeline.first_year
@@ -260,18 +361,42 @@ fn draw_identity<R: Rng>(
         let men: u32 = PYRAMID_THOUSANDS[0].iter().sum();
         let women: u32 = PYRAMID_THOUSANDS[1].iter().sum();
         let sex = usize::from(rng.random_range(0..men + women) >= men);
-        let age = demography::draw_age(rng, sex);
+        let age = demography::draw_age(&mut rng, sex);
 
         // Born within the year before the birthday that makes `age` on
         // 1 January of the first year.
         let anniversary = ymd(timeline.first_year - age as i32, 1, 1);
         (sex, anniversary - Duration::days(rng.random_range(0..365)))
     };
-    let departement = demography::draw_departement(rng);
-    let birth_place = draw_birth_place(rng, birth.year(), departement);
+    (
+        twin_draw,
+        sex,
+        birth,
+        demography::draw_departement(&mut rng),
+    )
+}
+
+/// Size of the population on 1 January of the first year, so that adding
+/// the births of the years gives `persons` in all.
+pub(crate) fn initial_population(persons: u64, years: u32) -> u64 {
+    let initial = persons as f64 / (1.0 + BIRTH_RATE * f64::from(years));
+    (initial.round() as u64).min(persons)
+}
+
+/// Draws the names and NIR parts of a person.
+fn draw_names<R: Rng>(
+    rng: &mut R,
+    person: &Person,
+    timeline: &Timeline,
+) -> Identity {
+    let surnames = names::surname_list();
+    let birth_place =
+        draw_birth_place(rng, person.birth.year(), person.departement);
     let birth_name = names::draw_surname(rng, surnames);
-    let first_name = names::draw_first_name(rng, sex, birth.year());
-    let adult_woman = sex == 1 && age_on(birth, timeline.start) >= 25;
+    let first_name =
+        names::draw_first_name(rng, person.sex, person.birth.year());
+    let adult_woman =
+        person.sex == 1 && age_on(person.birth, timeline.start) >= 25;
     let usage_name = if adult_woman && rng.random::<f64>() < MARRIED_NAME_SHARE
     {
         let mut spouse = names::draw_surname(rng, surnames);
@@ -282,19 +407,32 @@ fn draw_identity<R: Rng>(
     } else {
         None
     };
-    Person {
-        id: index + 1,
-        sex,
-        birth,
-        departement,
+    Identity {
         birth_name,
         usage_name,
         first_name,
         birth_place,
         order: rng.random_range(1..=999),
-        death: None,
-        death_cause: None,
-        tumours: Vec::new(),
+    }
+}
+
+/// Turns `identity` into that of the elder twin's sibling: same surname
+/// and place of birth, the next NIR order number, another first name.
+fn make_twin<R: Rng>(
+    rng: &mut R,
+    identity: &mut Identity,
+    elder: &Identity,
+    person: &Person,
+) {
+    identity.birth_name = elder.birth_name;
+    identity.birth_place = elder.birth_place.clone();
+    identity.order = elder.order % 999 + 1;
+    while identity.first_name == elder.first_name {
+        identity.first_name =
+            names::draw_first_name(rng, person.sex, person.birth.year());
+    }
+    if identity.usage_name == Some(identity.birth_name) {
+        identity.usage_name = None;
     }
 }
 
@@ -329,63 +467,54 @@ fn draw_birth_place<R: Rng>(
     }
 }
 
-/// Turns about one person in 1 000 into the same-sex twin of the person
-/// before: same birth date, surname, place of birth and residence, another
-/// first name and NIR order number.
-fn make_twins(seed: u64, persons: &mut [Person], start: NaiveDate) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(u64::MAX);
-    let mut pairs = 0;
-    let mut index = 1;
-    while index < persons.len() {
-        if rng.random::<f64>() >= TWIN_SHARE {
-            index += 1;
-            continue;
-        }
-        let (before, after) = persons.split_at_mut(index);
-        let elder = &before[index - 1];
-        let twin = &mut after[0];
-        twin.sex = elder.sex;
-        twin.birth = elder.birth;
-        twin.birth_name = elder.birth_name;
-        twin.birth_place = elder.birth_place.clone();
-        twin.departement = elder.departement;
-        twin.order = elder.order % 999 + 1;
-        twin.first_name =
-            names::draw_first_name(&mut rng, twin.sex, twin.birth.year());
-        while twin.first_name == elder.first_name {
-            twin.first_name =
-                names::draw_first_name(&mut rng, twin.sex, twin.birth.year());
-        }
-        if twin.sex == 0 || age_on(twin.birth, start) < 25 {
-            twin.usage_name = None;
-        }
-        pairs += 1;
-
-        // Skip the twin so that no person is in two pairs.
-        index += 2;
-    }
-    tracing::debug!(pairs, "twin pairs drawn");
-}
-
 /// Cancer hazard per person-year by sex, age band and site group.
 pub(crate) struct IncidenceTable {
     /// `rates[sex][band][group]`.
     rates: Vec<Vec<Vec<f64>>>,
     /// Sum over groups of `rates[sex][band]`.
     totals: Vec<Vec<f64>>,
+    /// Share of first tumours that get a second primary.
+    second: f64,
+    /// [`second_primary_shares`] by sex.
+    second_shares: Vec<Vec<Vec<f64>>>,
 }
 
 impl IncidenceTable {
     /// Calibrates the hazards so that a population shaped like the INSEE
-    /// pyramid gets the national counts of [`SITE_GROUPS`] in proportion,
-    /// counting second primaries in.
+    /// pyramid gets the national counts of [`SITE_GROUPS`], second
+    /// primaries included.
+    ///
+    /// Second primaries go to the other groups in proportion to their
+    /// counts, so small groups receive relatively more of them than large
+    /// ones. The first-cancer count of each group is therefore solved by a
+    /// fixed point: `first_g = count_g - s * sum_h first_h * share(g | h)`,
+    /// where `s` is the share of first tumours (DCO excluded) that get a
+    /// second primary.
     pub(crate) fn new() -> IncidenceTable {
+        let second = SECOND_PRIMARY_SHARE * (1.0 - DCO_SHARE);
         let mut rates = vec![vec![vec![0.0; SITE_GROUPS.len()]; AGE_BANDS]; 2];
-        for (group_index, group) in SITE_GROUPS.iter().enumerate() {
-            let by_age = sites::case_age_distribution(group);
-            for sex in 0..2 {
-                for (band, band_rates) in rates[sex].iter_mut().enumerate() {
+        let mut second_shares = Vec::new();
+        for (sex, sex_rates) in rates.iter_mut().enumerate() {
+            let shares = second_primary_shares(sex);
+            let counts: Vec<f64> = SITE_GROUPS
+                .iter()
+                .map(|g| f64::from(g.counts[sex]))
+                .collect();
+            let mut first: Vec<f64> =
+                counts.iter().map(|c| c / (1.0 + second)).collect();
+            for _ in 0..100 {
+                first = (0..counts.len())
+                    .map(|g| {
+                        let received: f64 = (0..counts.len())
+                            .map(|h| first[h] * shares[h][g])
+                            .sum();
+                        (counts[g] - second * received).max(0.0)
+                    })
+                    .collect();
+            }
+            for (group_index, group) in SITE_GROUPS.iter().enumerate() {
+                let by_age = sites::case_age_distribution(group);
+                for (band, band_rates) in sex_rates.iter_mut().enumerate() {
                     let from = band * 5;
                     let to = if band + 1 == AGE_BANDS {
                         by_age.len()
@@ -395,12 +524,11 @@ impl IncidenceTable {
                     let share: f64 = by_age[from..to].iter().sum();
                     let population =
                         f64::from(PYRAMID_THOUSANDS[sex][band]) * 1000.0;
-                    band_rates[group_index] = f64::from(group.counts[sex])
-                        * share
-                        / population
-                        / (1.0 + SECOND_PRIMARY_SHARE);
+                    band_rates[group_index] =
+                        first[group_index] * share / population;
                 }
             }
+            second_shares.push(shares);
         }
         let totals = rates
             .iter()
@@ -408,29 +536,70 @@ impl IncidenceTable {
                 bands.iter().map(|groups| groups.iter().sum()).collect()
             })
             .collect();
-        IncidenceTable { rates, totals }
+        IncidenceTable {
+            rates,
+            totals,
+            second,
+            second_shares,
+        }
+    }
+
+    /// Expected tumours of `group` per person-year, first cancers and
+    /// second primaries, assuming a second primary falls in the age band
+    /// of the first.
+    pub(crate) fn expected_rate(
+        &self,
+        sex: usize,
+        band: usize,
+        group: usize,
+    ) -> f64 {
+        let received: f64 = (0..SITE_GROUPS.len())
+            .map(|h| {
+                self.rates[sex][band][h] * self.second_shares[sex][h][group]
+            })
+            .sum();
+        self.rates[sex][band][group] + self.second * received
     }
 }
 
-/// Draws each person's life over the years: background death, first
-/// cancer, second primary, death from cancer.
-pub(crate) fn draw_lives(
-    seed: u64,
-    persons: &mut [Person],
-    timeline: &Timeline,
-) {
-    let table = IncidenceTable::new();
-    persons.par_iter_mut().for_each(|person| {
-        let mut rng = person_rng(seed, person.id - 1, Stream::Life);
-        draw_life(&mut rng, person, timeline, &table);
-    });
+/// `shares[h][g]`: probability that the second primary of a first tumour
+/// of group `h` is of group `g`, as [`draw_second_primary`] draws it
+/// (another group, weighted by its count, never two haematological
+/// groups).
+fn second_primary_shares(sex: usize) -> Vec<Vec<f64>> {
+    let allowed = |h: usize, g: usize| {
+        g != h
+            && SITE_GROUPS[g].counts[sex] > 0
+            && !(SITE_GROUPS[g].haematological && SITE_GROUPS[h].haematological)
+    };
+    (0..SITE_GROUPS.len())
+        .map(|h| {
+            let total: f64 = (0..SITE_GROUPS.len())
+                .filter(|g| allowed(h, *g))
+                .map(|g| f64::from(SITE_GROUPS[g].counts[sex]))
+                .sum();
+            (0..SITE_GROUPS.len())
+                .map(|g| {
+                    if allowed(h, g) {
+                        f64::from(SITE_GROUPS[g].counts[sex]) / total
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect()
 }
 
+/// Draws a person's life over the years: background death, first
+/// cancer and how screening found it, second primary, death from cancer,
+/// move, and the results of the screening tests.
 fn draw_life<R: Rng>(
     rng: &mut R,
     person: &mut Person,
     timeline: &Timeline,
     table: &IncidenceTable,
+    mut schedule: Vec<ScreeningTest>,
 ) {
     let entry = person.birth.max(timeline.start);
     let age_at_entry = (entry - person.birth).num_days() as f64 / 365.25;
@@ -438,9 +607,40 @@ fn draw_life<R: Rng>(
         entry,
         demography::draw_years_to_death(rng, person.sex, age_at_entry),
     );
-    let after_end = timeline.end + Duration::days(1);
+    draw_cancers(
+        rng,
+        person,
+        timeline,
+        table,
+        background_death,
+        &mut schedule,
+    );
+    draw_move(rng, person, timeline, entry);
 
-    let Some((group, incidence)) =
+    let cancers: Vec<(Programme, NaiveDate)> = person
+        .tumours
+        .iter()
+        .filter_map(|t| {
+            Programme::of_site_group(SITE_GROUPS[t.group].name)
+                .map(|p| (p, t.incidence))
+        })
+        .collect();
+    screening::settle_results(rng, &mut schedule, &cancers, person.death);
+    schedule.retain(|t| t.date >= timeline.start && t.date <= timeline.end);
+    person.screening = schedule;
+}
+
+/// Draws the cancers and the death of a person.
+fn draw_cancers<R: Rng>(
+    rng: &mut R,
+    person: &mut Person,
+    timeline: &Timeline,
+    table: &IncidenceTable,
+    background_death: NaiveDate,
+    schedule: &mut [ScreeningTest],
+) {
+    let after_end = timeline.end + Duration::days(1);
+    let Some((group, clinical)) =
         draw_first_cancer(rng, person, timeline, table, background_death)
     else {
         if background_death <= timeline.end {
@@ -454,22 +654,36 @@ fn draw_life<R: Rng>(
 
     if rng.random::<f64>() < DCO_SHARE {
         // Death certificate only: the incidence date is the date of death
-        // (ENCR rule), and nothing else records the tumour.
+        // (ENCR rule), and nothing else records the tumour. No test can
+        // have found it, so the floor of detection is the death itself.
+        let (detection, _, _) =
+            detect_tumour(rng, person, group, clinical, clinical, schedule);
         person.tumours.push(Tumour {
             id: 0,
             group,
             codes,
-            incidence,
+            incidence: clinical,
             death_certificate_only: true,
+            stage: Stage::Unknown,
+            detection,
         });
-        person.death = Some(incidence);
+        person.death = Some(clinical);
         person.death_cause = Some(DeathCause::Tumour(0));
         return;
     }
 
+    let (detection, test, incidence) =
+        detect_tumour(rng, person, group, clinical, timeline.start, schedule);
+    if let Some(test) = test {
+        schedule[test].tumour = Some(0);
+    }
+    let stage = draw_tumour_stage(rng, group, detection);
     let first_death = add_years(
         incidence,
-        sites::draw_years_to_cancer_death(rng, &SITE_GROUPS[group]),
+        sites::draw_years_with_survival(
+            rng,
+            sites::stage_survival(&SITE_GROUPS[group], stage),
+        ),
     );
     person.tumours.push(Tumour {
         id: 0,
@@ -477,6 +691,8 @@ fn draw_life<R: Rng>(
         codes,
         incidence,
         death_certificate_only: false,
+        stage,
+        detection,
     });
     let mut deaths = vec![(
         background_death,
@@ -487,13 +703,28 @@ fn draw_life<R: Rng>(
     if rng.random::<f64>() < SECOND_PRIMARY_SHARE {
         let limit = background_death.min(first_death).min(after_end);
         let span = (limit - incidence).num_days().max(1);
-        let second_incidence =
+        let second_clinical =
             incidence + Duration::days(rng.random_range(0..span));
         let (second_group, second_codes) =
             draw_second_primary(rng, person, group);
+        let (detection, test, second_incidence) = detect_tumour(
+            rng,
+            person,
+            second_group,
+            second_clinical,
+            incidence,
+            schedule,
+        );
+        if let Some(test) = test {
+            schedule[test].tumour = Some(1);
+        }
+        let stage = draw_tumour_stage(rng, second_group, detection);
         let second_death = add_years(
             second_incidence,
-            sites::draw_years_to_cancer_death(rng, &SITE_GROUPS[second_group]),
+            sites::draw_years_with_survival(
+                rng,
+                sites::stage_survival(&SITE_GROUPS[second_group], stage),
+            ),
         );
         person.tumours.push(Tumour {
             id: 0,
@@ -501,6 +732,8 @@ fn draw_life<R: Rng>(
             codes: second_codes,
             incidence: second_incidence,
             death_certificate_only: false,
+            stage,
+            detection,
         });
         deaths.push((second_death, DeathCause::Tumour(1)));
     }
@@ -513,6 +746,70 @@ fn draw_life<R: Rng>(
         person.death = Some(date);
         person.death_cause = Some(cause);
     }
+}
+
+/// Decides how a tumour of `group` with clinical date `clinical` is found:
+/// by [`screening::detect`] for a screened site, otherwise not eligible.
+fn detect_tumour<R: Rng>(
+    rng: &mut R,
+    person: &Person,
+    group: usize,
+    clinical: NaiveDate,
+    floor: NaiveDate,
+    schedule: &[ScreeningTest],
+) -> (DetectionMode, Option<usize>, NaiveDate) {
+    match Programme::of_site_group(SITE_GROUPS[group].name) {
+        Some(programme) => screening::detect(
+            rng,
+            schedule,
+            programme,
+            person.sex,
+            person.birth,
+            clinical,
+            floor,
+        ),
+        None => (DetectionMode::NotEligible, None, clinical),
+    }
+}
+
+/// Draws the stage; a screen-detected tumour is one stage earlier half of
+/// the time, the lead time that screening gains (estimate).
+fn draw_tumour_stage<R: Rng>(
+    rng: &mut R,
+    group: usize,
+    detection: DetectionMode,
+) -> Stage {
+    let stage = sites::draw_stage(rng, &SITE_GROUPS[group]);
+    if detection == DetectionMode::ScreenDetected && rng.random::<f64>() < 0.5 {
+        stage.earlier()
+    } else {
+        stage
+    }
+}
+
+/// Draws whether the person moves to another département while alive
+/// within the years, at [`demography::MOVE_SHARE`] a year.
+fn draw_move<R: Rng>(
+    rng: &mut R,
+    person: &mut Person,
+    timeline: &Timeline,
+    entry: NaiveDate,
+) {
+    let leave = person.death.unwrap_or(timeline.end).min(timeline.end);
+    let days = (leave - entry).num_days();
+    let draw: f64 = rng.random();
+    if days <= 0
+        || draw
+            >= 1.0 - (1.0 - demography::MOVE_SHARE).powf(days as f64 / 365.25)
+    {
+        return;
+    }
+    let date = entry + Duration::days(rng.random_range(1..=days));
+    let mut to = demography::draw_departement(rng);
+    while to == person.departement {
+        to = demography::draw_departement(rng);
+    }
+    person.moved = Some((date, to));
 }
 
 /// Draws year by year whether the person gets a first cancer, returning
@@ -585,40 +882,88 @@ fn draw_second_primary<R: Rng>(
     }
 }
 
-/// Mid-year population counts `[year][sex][band][département]`, counted
-/// from the persons alive on 1 July of each year.
+/// Mid-year population counts, indexed by [`population_cell`], of the
+/// persons alive on 1 July of each year at their residence of that day.
 pub(crate) fn count_population(
-    persons: &[Person],
+    person: &Person,
     timeline: &Timeline,
-) -> Vec<Vec<Vec<Vec<u64>>>> {
-    let years = timeline.years() as usize;
-    let mut counts =
-        vec![vec![vec![vec![0u64; DEPARTEMENTS.len()]; AGE_BANDS]; 2]; years];
-    for person in persons {
-        for (offset, year_counts) in counts.iter_mut().enumerate() {
-            let mid_year = ymd(timeline.first_year + offset as i32, 7, 1);
-            let alive = person.birth <= mid_year
-                && person.death.is_none_or(|d| d > mid_year);
-            if alive {
-                let band = demography::age_band(age_on(person.birth, mid_year));
-                year_counts[person.sex][band][person.departement] += 1;
-            }
+    counts: &mut [u64],
+) {
+    for offset in 0..timeline.years() as usize {
+        let mid_year = ymd(timeline.first_year + offset as i32, 7, 1);
+        let alive = person.birth <= mid_year
+            && person.death.is_none_or(|d| d > mid_year);
+        if alive {
+            let band = demography::age_band(age_on(person.birth, mid_year));
+            let departement = person.departement_on(mid_year);
+            counts[population_cell(offset, person.sex, band, departement)] += 1;
         }
     }
-    counts
+}
+
+/// Index of a (year offset, sex, age band, département) cell in the flat
+/// population counts.
+pub(crate) fn population_cell(
+    year: usize,
+    sex: usize,
+    band: usize,
+    departement: usize,
+) -> usize {
+    ((year * 2 + sex) * AGE_BANDS + band) * DEPARTEMENTS.len() + departement
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn draw(seed: u64, persons: u64, timeline: &Timeline) -> Vec<Person> {
+        let table = IncidenceTable::new();
+        let initial = initial_population(persons, timeline.years());
+        (0..persons)
+            .map(|index| draw_person(seed, index, initial, timeline, &table))
+            .collect()
+    }
+
     #[test]
     fn nir_is_valid() {
         let timeline = Timeline::new(2021, 2022);
-        let persons = draw_persons(11, 2_000, &timeline);
-        for person in &persons {
+        let persons = draw(11, 20_000, &timeline);
+        let mut checked = 0;
+        for person in persons.iter().filter(|p| p.has_records()) {
             let check = rnc_model::nir::check_nir(&person.nir());
             assert_eq!(check.status, rnc_model::NirStatus::Valid);
+            checked += 1;
+        }
+        assert!(checked > 1_000, "only {checked} persons with records");
+    }
+
+    #[test]
+    fn rates_give_published_counts() {
+        // BEH of 4 July 2023: 245 610 new cancers in men and 187 526 in
+        // women, prostate 59 885, breast 61 214. The hazards applied to the
+        // INSEE pyramid, second primaries included, must give every
+        // group's count (rounding only).
+        let table = IncidenceTable::new();
+        for (sex, published) in [(0, 245_610.0), (1, 187_526.0)] {
+            let mut total = 0.0;
+            for (group, site) in SITE_GROUPS.iter().enumerate() {
+                let mut count = 0.0;
+                for (band, thousands) in
+                    PYRAMID_THOUSANDS[sex].iter().enumerate()
+                {
+                    count += table.expected_rate(sex, band, group)
+                        * f64::from(*thousands)
+                        * 1000.0;
+                }
+                let expected = f64::from(site.counts[sex]);
+                assert!(
+                    (count - expected).abs() < 1.0,
+                    "sex {sex}, {}: {count} against {expected}",
+                    site.name
+                );
+                total += count;
+            }
+            assert!((total - published).abs() < 1.0, "sex {sex}: {total}");
         }
     }
 
@@ -632,24 +977,90 @@ mod tests {
     #[test]
     fn twins_share_birth_and_name() {
         let timeline = Timeline::new(2021, 2021);
-        let persons = draw_persons(4, 20_000, &timeline);
-        let twins = persons
-            .windows(2)
-            .filter(|pair| {
-                pair[0].birth == pair[1].birth
-                    && pair[0].birth_name == pair[1].birth_name
-                    && pair[0].birth_place == pair[1].birth_place
-                    && pair[0].sex == pair[1].sex
-            })
-            .count();
-        // About one pair per 1 000 persons: 20 expected, Poisson range.
-        assert!((5..=40).contains(&twins), "{twins} twin pairs");
-        for pair in persons.windows(2) {
-            if pair[0].birth == pair[1].birth
-                && pair[0].birth_place == pair[1].birth_place
-            {
-                assert_ne!(pair[0].nir(), pair[1].nir());
+        let table = IncidenceTable::new();
+        let persons = 200_000;
+        let initial = initial_population(persons, timeline.years());
+        let mut pairs = 0;
+        for index in (1..persons).step_by(2) {
+            let twin = person_rng(4, index, Stream::Base).random::<f64>()
+                < TWIN_PAIR_SHARE;
+            if !twin {
+                continue;
             }
+            pairs += 1;
+            let elder = draw_person_with_identity(
+                4,
+                index - 1,
+                initial,
+                &timeline,
+                &table,
+            );
+            let younger =
+                draw_person_with_identity(4, index, initial, &timeline, &table);
+            assert_eq!(elder.sex, younger.sex);
+            assert_eq!(elder.birth, younger.birth);
+            assert_eq!(elder.departement, younger.departement);
+            assert_eq!(elder.birth_name(), younger.birth_name());
+            assert_ne!(elder.first_name(), younger.first_name());
+            assert_ne!(elder.nir(), younger.nir());
+            assert_eq!(elder.nir()[..10], younger.nir()[..10]);
+        }
+        // One pair per 500 pairs: 200 expected, Poisson range.
+        assert!((150..=250).contains(&pairs), "{pairs} twin pairs");
+    }
+
+    /// Draws a person and gives it an identity even without records.
+    fn draw_person_with_identity(
+        seed: u64,
+        index: u64,
+        initial: u64,
+        timeline: &Timeline,
+        table: &IncidenceTable,
+    ) -> Person {
+        let mut person = draw_person(seed, index, initial, timeline, table);
+        if person.identity.is_none() {
+            let twin = index % 2 == 1
+                && person_rng(seed, index, Stream::Base).random::<f64>()
+                    < TWIN_PAIR_SHARE;
+            let mut identity = draw_names(
+                &mut person_rng(seed, index, Stream::Names),
+                &person,
+                timeline,
+            );
+            if twin {
+                let elder = draw_names(
+                    &mut person_rng(seed, index - 1, Stream::Names),
+                    &person,
+                    timeline,
+                );
+                make_twin(
+                    &mut person_rng(seed, index, Stream::Twin),
+                    &mut identity,
+                    &elder,
+                    &person,
+                );
+            }
+            person.identity = Some(identity);
+        }
+        person
+    }
+
+    #[test]
+    fn moves_change_residence() {
+        // About 3 % of persons move in a year (estimate of MOVE_SHARE).
+        let timeline = Timeline::new(2023, 2023);
+        let persons = draw(6, 20_000, &timeline);
+        let moved = persons.iter().filter(|p| p.moved.is_some()).count();
+        let share = moved as f64 / persons.len() as f64;
+        assert!((0.02..0.04).contains(&share), "move share {share}");
+        for person in persons.iter().filter(|p| p.moved.is_some()) {
+            let (date, to) = person.moved.unwrap();
+            assert_ne!(to, person.departement);
+            assert_eq!(person.departement_on(date), to);
+            assert_eq!(
+                person.departement_on(date - Duration::days(1)),
+                person.departement
+            );
         }
     }
 }

@@ -722,19 +722,147 @@ pub(crate) fn iarc_site_key(group: u8) -> u8 {
 
 /// Draws the years from diagnosis to death from the cancer, or infinity for
 /// a cured patient, from a Weibull law with shape 0.7 whose five-year
-/// survival equals the group's net survival.
+/// survival is `survival_5y` (the site's net survival, or a stage's from
+/// [`stage_survival`]).
 ///
 /// A shape below 1 gives a decreasing hazard: deaths cluster in the first
 /// year for poor-prognosis sites, as in French survival curves.
-pub(crate) fn draw_years_to_cancer_death<R: Rng>(
+pub(crate) fn draw_years_with_survival<R: Rng>(
     rng: &mut R,
-    group: &SiteGroup,
+    survival_5y: f64,
 ) -> f64 {
     const SHAPE: f64 = 0.7;
-    let cumulative_5y = -group.survival_5y.ln();
+    let cumulative_5y = -survival_5y.clamp(1e-6, 1.0 - 1e-9).ln();
     let scale = 5.0 / cumulative_5y.powf(1.0 / SHAPE);
     let exposure = -(1.0 - rng.random::<f64>()).ln();
     scale * exposure.powf(1.0 / SHAPE)
+}
+
+/// Stage at diagnosis, as a simplified TNM stage group (Ann Arbor for
+/// lymphomas). Tumours without a staging system (brain, leukaemia,
+/// myeloma) are `Unknown`.
+// Stage groups are written in Roman numerals, as in the TNM classification;
+// they are not acronyms.
+#[allow(clippy::upper_case_acronyms)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    I,
+    II,
+    III,
+    IV,
+    Unknown,
+}
+
+impl Stage {
+    /// All stages, in the order of [`stage_weights`].
+    pub(crate) const ALL: [Stage; 5] =
+        [Stage::I, Stage::II, Stage::III, Stage::IV, Stage::Unknown];
+
+    /// Label written in `truth/tumours.csv`.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Stage::I => "I",
+            Stage::II => "II",
+            Stage::III => "III",
+            Stage::IV => "IV",
+            Stage::Unknown => "unknown",
+        }
+    }
+
+    /// Multiplier of the site's cumulative cancer hazard, before the
+    /// rescaling of [`stage_survival`]: early stages die far less of their
+    /// cancer than metastatic ones (estimate, shaped on the ratios of
+    /// stage-specific net survival that European registries publish).
+    fn hazard_factor(self) -> f64 {
+        match self {
+            Stage::I => 0.15,
+            Stage::II => 0.45,
+            Stage::III => 1.3,
+            Stage::IV => 3.5,
+            Stage::Unknown => 1.2,
+        }
+    }
+
+    /// Returns the stage before this one, for a screen-detected tumour
+    /// (lead time).
+    pub(crate) fn earlier(self) -> Stage {
+        match self {
+            Stage::II => Stage::I,
+            Stage::III => Stage::II,
+            Stage::IV => Stage::III,
+            other => other,
+        }
+    }
+}
+
+/// Weights of stages I, II, III, IV and unknown at diagnosis by site group.
+///
+/// NOTE: rounded estimates in line with the stage distributions published
+/// by French and European population-based registries; they are not read
+/// from one table.
+pub(crate) fn stage_weights(group: &SiteGroup) -> [u32; 5] {
+    match group.name {
+        "prostate" => [45, 25, 12, 8, 10],
+        "lung" => [15, 7, 20, 48, 10],
+        "colorectum" => [17, 27, 28, 20, 8],
+        "breast" => [42, 35, 12, 6, 5],
+        "bladder" => [55, 15, 10, 10, 10],
+        "kidney" => [50, 10, 15, 15, 10],
+        "pancreas" => [8, 20, 15, 50, 7],
+        "liver" => [20, 15, 20, 30, 15],
+        "stomach" => [20, 15, 20, 35, 10],
+        "oesophagus" => [12, 20, 25, 33, 10],
+        "head and neck" => [15, 12, 20, 43, 10],
+        "melanoma" => [65, 15, 8, 4, 8],
+        "thyroid" => [70, 10, 8, 4, 8],
+        "corpus uteri" => [70, 8, 12, 5, 5],
+        "ovary" => [18, 7, 45, 22, 8],
+        "cervix uteri" => [40, 20, 20, 12, 8],
+        "testis" => [65, 15, 12, 3, 5],
+        "non-Hodgkin lymphoma" => [20, 15, 15, 40, 10],
+        "Hodgkin lymphoma" => [15, 40, 20, 20, 5],
+        "brain" | "leukaemia" | "myeloma" => [0, 0, 0, 0, 1],
+        _ => [15, 15, 20, 35, 15],
+    }
+}
+
+/// Draws the stage at diagnosis of a tumour of `group`.
+pub(crate) fn draw_stage<R: Rng>(rng: &mut R, group: &SiteGroup) -> Stage {
+    let weights = stage_weights(group);
+    let items: Vec<(Stage, u32)> =
+        Stage::ALL.iter().copied().zip(weights).collect();
+    pick(rng, &items)
+}
+
+/// Five-year net survival of a stage, `S^(c * factor)`, where `S` is the
+/// site's net survival and `c` is solved by bisection so that the stage
+/// mix of [`stage_weights`] averages back to `S`.
+pub(crate) fn stage_survival(group: &SiteGroup, stage: Stage) -> f64 {
+    let weights = stage_weights(group);
+    let total: f64 = weights.iter().map(|w| f64::from(*w)).sum();
+    let mixture = |scale: f64| -> f64 {
+        Stage::ALL
+            .iter()
+            .zip(weights)
+            .map(|(s, w)| {
+                f64::from(w) / total
+                    * group.survival_5y.powf(scale * s.hazard_factor())
+            })
+            .sum()
+    };
+    let (mut low, mut high) = (1e-3, 100.0);
+    for _ in 0..60 {
+        let middle = 0.5 * (low + high);
+        // The mixture falls as the scale grows, because S < 1.
+        if mixture(middle) > group.survival_5y {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    group
+        .survival_5y
+        .powf(0.5 * (low + high) * stage.hazard_factor())
 }
 
 /// Fraction of a group's cases at each age 0 to 104 (exact age `a` to
@@ -816,6 +944,29 @@ mod tests {
     }
 
     #[test]
+    fn stage_mix_averages_to_site_survival() {
+        // The stage survivals must average back to the published site
+        // survival (colorectum 63 %, Francim/HCL 2010-2015) and fall with
+        // stage.
+        let colorectum = &SITE_GROUPS[2];
+        let weights = stage_weights(colorectum);
+        let total: f64 = weights.iter().map(|w| f64::from(*w)).sum();
+        let mixture: f64 = Stage::ALL
+            .iter()
+            .zip(weights)
+            .map(|(s, w)| f64::from(w) / total * stage_survival(colorectum, *s))
+            .sum();
+        assert!((mixture - 0.63).abs() < 1e-6, "mixture {mixture}");
+        let by_stage: Vec<f64> = [Stage::I, Stage::II, Stage::III, Stage::IV]
+            .iter()
+            .map(|s| stage_survival(colorectum, *s))
+            .collect();
+        for pair in by_stage.windows(2) {
+            assert!(pair[0] > pair[1], "{by_stage:?}");
+        }
+    }
+
+    #[test]
     fn survival_law_matches_five_years() {
         // Net survival at 5 years, pancreas 11 % (Francim/HCL 2010-2015).
         let pancreas =
@@ -823,7 +974,9 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let n = 20_000;
         let alive = (0..n)
-            .filter(|_| draw_years_to_cancer_death(&mut rng, pancreas) > 5.0)
+            .filter(|_| {
+                draw_years_with_survival(&mut rng, pancreas.survival_5y) > 5.0
+            })
             .count();
         let share = alive as f64 / f64::from(n);
         assert!((share - 0.11).abs() < 0.01, "five-year survival {share}");

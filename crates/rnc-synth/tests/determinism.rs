@@ -5,11 +5,13 @@ use std::path::Path;
 
 use rnc_synth::{SynthConfig, write_synthetic};
 
-const FILES: [&str; 8] = [
+const FILES: [&str; 10] = [
     "registry_extract.csv",
     "hospital_stay.csv",
     "pathology_report.csv",
     "death_record.csv",
+    "long_term_illness.csv",
+    "screening.csv",
     "population.csv",
     "truth/records.csv",
     "truth/tumours.csv",
@@ -84,4 +86,32 @@ fn invalid_years_rejected() {
     assert!(error.to_string().contains("last_year"), "{error}");
     let empty = SynthConfig { persons: 0, ..bad };
     assert!(write_synthetic(&empty, dir.path()).is_err());
+}
+
+#[test]
+fn chunked_output_ignores_thread_count() {
+    // 270 000 persons span two chunks of 262 144, so the second chunk is
+    // drawn while the first is written. One thread and three threads must
+    // still write the same bytes.
+    let config = SynthConfig {
+        persons: 270_000,
+        seed: 5,
+        first_year: 2023,
+        last_year: 2023,
+    };
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (dir, threads) in dirs.iter().zip([1, 3]) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| write_synthetic(&config, dir.path()))
+            .unwrap();
+    }
+    for file in FILES {
+        assert!(
+            read(dirs[0].path(), file) == read(dirs[1].path(), file),
+            "{file} differs between one and three threads"
+        );
+    }
 }

@@ -47,7 +47,7 @@ fn table(file: &str) -> Table {
 #[test]
 fn headers_follow_sources_doc() {
     // Column lists of docs/sources.md, in the order of its tables.
-    let expected: [(&str, &[&str]); 8] = [
+    let expected: [(&str, &[&str]); 10] = [
         (
             "registry_extract.csv",
             &[
@@ -124,6 +124,35 @@ fn headers_follow_sources_doc() {
             ],
         ),
         (
+            "long_term_illness.csv",
+            &[
+                "ald_id",
+                "nir",
+                "sex",
+                "birth_date",
+                "departement",
+                "icd10",
+                "start_date",
+            ],
+        ),
+        (
+            "screening.csv",
+            &[
+                "screening_id",
+                "programme",
+                "test",
+                "nir",
+                "birth_name",
+                "usage_name",
+                "first_name",
+                "sex",
+                "birth_date",
+                "departement",
+                "test_date",
+                "result",
+            ],
+        ),
+        (
             "population.csv",
             &["year", "sex", "age_band", "departement", "population"],
         ),
@@ -143,6 +172,10 @@ fn headers_follow_sources_doc() {
                 "incidence_date",
                 "icd10",
                 "departement",
+                "site_group",
+                "stage",
+                "detection_mode",
+                "age",
             ],
         ),
         (
@@ -326,13 +359,23 @@ fn truth_matches_feeds() {
         records.values("record_id").into_iter().collect();
     assert_eq!(truth_ids.len(), records.rows.len(), "record ids are unique");
 
+    // Every feed, the long-term illness and screening ones included, has
+    // its records in the truth.
     let mut feed_ids = HashSet::new();
-    for (kind, count) in &summary.records_by_kind {
-        let rows = table(&format!("{}.csv", kind.name()));
-        assert_eq!(rows.rows.len() as u64, *count, "{kind}");
+    for (feed, count) in &summary.records_by_feed {
+        let rows = table(&format!("{}.csv", feed.name()));
+        assert_eq!(rows.rows.len() as u64, *count, "{}", feed.name());
         for row in &rows.rows {
-            feed_ids.insert(format!("{}/{}", kind.name(), row[0]));
+            feed_ids.insert(format!("{}/{}", feed.name(), row[0]));
         }
+    }
+    for (kind, count) in &summary.records_by_kind {
+        let feed = summary
+            .records_by_feed
+            .iter()
+            .find(|(feed, _)| feed.source_kind() == Some(*kind))
+            .unwrap();
+        assert_eq!(feed.1, *count, "{kind}");
     }
     for id in &truth_ids {
         assert!(
