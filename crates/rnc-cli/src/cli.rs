@@ -65,19 +65,39 @@ impl Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write synthetic national source feeds with a known truth.
-    #[command(after_help = "Example:\n  rnc synth --persons 200000 --seed 7 --out feeds\n\n\
+    #[command(
+        after_help = "Example:\n  rnc synth --persons 200000 --seed 7 --out feeds\n  \
+        rnc synth --scale france --years 1 --out france\n  \
+        rnc synth --check france\n\n\
         Writes registry_extract.csv, hospital_stay.csv, pathology_report.csv,\n\
-        death_record.csv, population.csv and truth/ under --out. The same\n\
-        seed writes byte-identical files.")]
+        death_record.csv, long_term_illness.csv, screening.csv, population.csv\n\
+        and truth/ under --out. The same seed writes byte-identical files.\n\
+        --check compares a written set with its targets (cases by sex, site and\n\
+        age band, stays per tumour, noise shares) and prints the deviations."
+    )]
     Synth(SynthArgs),
+
+    /// Provider-side step: replace the identifiers of a feed file by
+    /// keyed pseudonyms and Bloom encodings before sending it.
+    #[command(
+        after_help = "Example:\n  rnc pseudonymise --key provider.key --source hospital_stay \
+        stays_2023.csv stays_2023.pseudonymised.csv\n\n\
+        Run by the hospital, laboratory or registry that holds the file. The output keeps\n\
+        the feed's non-identifying columns and holds no NIR, name or birth date; its columns\n\
+        are described in docs/sources.md. --key is required (the provider key, mode 0600);\n\
+        --create-key makes it when absent. Exit code 1 when a NIR or birth date was invalid."
+    )]
+    Pseudonymise(PseudonymiseArgs),
 
     /// Validate, pseudonymise and stage source files; bad rows go to
     /// quarantine.
-    #[command(after_help = "Example:\n  rnc ingest --source hospital_stay feeds/hospital_stay.csv\n  \
+    #[command(
+        after_help = "Example:\n  rnc ingest --source hospital_stay feeds/hospital_stay.csv\n  \
         rnc ingest --population feeds/population.csv\n\n\
         Source kinds: registry_extract, hospital_stay, pathology_report, death_record.\n\
         Prints rows read, accepted and quarantined per file. Exit code 1 when\n\
-        any row was quarantined.")]
+        any row was quarantined."
+    )]
     Ingest(IngestArgs),
 
     /// Link staged records into persons (NIR agreement, then
@@ -87,12 +107,16 @@ pub enum Command {
 
     /// Group each person's records into tumours (IARC/IACR 2004) and run
     /// the quality checks.
-    #[command(after_help = "Example:\n  rnc consolidate\n\nExit code 1 when a check flags a tumour.")]
+    #[command(
+        after_help = "Example:\n  rnc consolidate\n\nExit code 1 when a check flags a tumour."
+    )]
     Consolidate,
 
     /// Freeze the linked and consolidated tables into an immutable,
     /// versioned release.
-    #[command(after_help = "Example:\n  rnc release\n  rnc release --verify R0001")]
+    #[command(
+        after_help = "Example:\n  rnc release\n  rnc release --verify R0001"
+    )]
     Release(ReleaseArgs),
 
     /// Incidence counts, crude and age-standardised rates with Fay-Feuer
@@ -105,10 +129,46 @@ pub enum Command {
     #[command(after_help = "Example:\n  rnc report --out report")]
     Report(StatsArgs),
 
+    /// Observed (Kaplan-Meier), relative (Ederer II) and net (Pohar-Perme)
+    /// survival by site group, with a life table CSV.
+    #[command(
+        after_help = "Example:\n  rnc survival --life-table france_2000_2024.csv \\\n    \
+        --closing-date 2024-12-31 --years 1,3,5 --out survival\n\n\
+        The life table has the columns sex (male, female), age, year and hazard\n\
+        (daily) or prob (annual probability of death); see docs/life-table.md.\n\
+        Writes survival.csv: Kaplan-Meier, Ederer II, Pohar-Perme and Pohar-Perme\n\
+        standardised with the ICSS 1 weights, by site group. Death-certificate-only\n\
+        tumours, partial dates and zero days of follow-up are left out and counted."
+    )]
+    Survival(SurvivalArgs),
+
+    /// Confirm a rare or query finding of the last consolidation, so that
+    /// the check passes on later runs while the tumour's codes stay the
+    /// same.
+    #[command(
+        after_help = "Example:\n  rnc confirm --tumour P00000042-T1 --rule site_histology \\\n            --reason \"primary confirmed by pathology review\"\n\n\
+        The confirmation is stored in <registry>/work/consolidate/confirmations.json,\n\
+        keyed by tumour, rule and the tumour's codes; it lapses when a code changes.\n\
+        Invalid findings cannot be confirmed. Never write identifiers in the reason."
+    )]
+    Confirm(ConfirmArgs),
+
+    /// Export a release in an exchange format: the ENCR-JRC call-for-data
+    /// incidence file.
+    #[command(
+        after_help = "Example:\n  rnc export --format encr-jrc --release R0001 --out encr_jrc.csv\n\n\
+        Writes one row per tumour with the 56 columns of the ENCR-JRC incidence file\n\
+        (default: <registry>/outputs/<release>/encr_jrc_incidence.csv). Birth dates\n\
+        are exported as unknown because the registry holds none in clear."
+    )]
+    Export(ExportArgs),
+
     /// Run SQL on a release with Apache DataFusion.
-    #[command(after_help = "Example:\n  rnc sql \"SELECT site_group, sex, COUNT(*) AS tumours \
+    #[command(
+        after_help = "Example:\n  rnc sql \"SELECT site_group, sex, COUNT(*) AS tumours \
         FROM tumours GROUP BY 1, 2 ORDER BY 3 DESC\"\n\n\
-        Tables: persons, tumours, source_records, link_pairs, quality_checks, population.")]
+        Tables: persons, tumours, source_records, link_pairs, quality_checks, population."
+    )]
     Sql(SqlArgs),
 
     /// Run the whole pipeline on a fresh synthetic population and compare
@@ -117,6 +177,33 @@ pub enum Command {
         Writes demo/feeds, demo/registry, demo/rnc.key and demo/report/report.html,\n\
         then prints linkage precision and recall and the tumour count against the truth.")]
     Demo(DemoArgs),
+
+    /// Deduplicate any CSV with a linkage model file (Fellegi-Sunter with
+    /// EM), writing each record's cluster id.
+    #[command(
+        after_help = "Example:\n  rnc dedupe febrl3.csv --id-column rec_id \
+        --model examples/febrl.toml --out clusters.csv --pairs pairs.csv\n\n\
+        The output has one row per input record: its id and cluster_id.\n\
+        Exit code 1 when a compared column is entirely empty."
+    )]
+    Dedupe(crate::dedupe::DedupeArgs),
+
+    /// Link two CSV files with a linkage model file, comparing only pairs
+    /// across the files.
+    #[command(
+        after_help = "Example:\n  rnc link-files febrl4a.csv febrl4b.csv --id-column rec_id \
+        --model examples/febrl.toml --out clusters.csv\n\n\
+        The output has one row per input record: source (a or b), id and cluster_id."
+    )]
+    LinkFiles(crate::dedupe::LinkFilesArgs),
+
+    /// List the pairs `rnc link` left for clerical review, or record a
+    /// decision that every later `rnc link` applies.
+    #[command(after_help = "Example:\n  rnc review --limit 10\n  \
+        rnc review --pair hospital_stay/12 pathology_report/7 --decision non-match\n\n\
+        The queue holds pairs with a match probability from 0.5 to 0.99 (or the\n\
+        link threshold if higher), with their comparison levels and no identifier.")]
+    Review(crate::review::ReviewArgs),
 }
 
 /// Arguments of `rnc synth`.
@@ -125,6 +212,10 @@ pub struct SynthArgs {
     /// Size of the synthetic population (all ages).
     #[arg(long, default_value_t = 200_000)]
     pub persons: u64,
+    /// Population scale instead of --persons: `france` is the INSEE
+    /// population of 1 January 2023 (67.8 million) plus the births.
+    #[arg(long, value_parser = ["france"], conflicts_with = "persons")]
+    pub scale: Option<String>,
     /// Random seed; the same seed gives byte-identical files.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -134,15 +225,23 @@ pub struct SynthArgs {
     /// Last calendar year of diagnoses.
     #[arg(long, default_value_t = 2023)]
     pub last_year: i32,
+    /// Number of years ending with --last-year, instead of --first-year.
+    #[arg(long, conflicts_with = "first_year")]
+    pub years: Option<u32>,
     /// Output directory.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "check")]
+    pub out: Option<PathBuf>,
+    /// Compare the data set in this directory with its targets instead of
+    /// writing one.
+    #[arg(long, conflicts_with = "out")]
+    pub check: Option<PathBuf>,
 }
 
 /// Arguments of `rnc ingest`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// Source kind of the files.
+    /// Source kind of the files: registry_extract, hospital_stay,
+    /// pathology_report or death_record.
     #[arg(long, required_unless_present = "population")]
     pub source: Option<String>,
     /// Files to ingest, each as its own batch.
@@ -183,6 +282,31 @@ pub struct ReleaseArgs {
     pub verify: Option<String>,
 }
 
+/// Arguments of `rnc survival`.
+#[derive(Debug, Args)]
+pub struct SurvivalArgs {
+    /// Release to use (default: the latest).
+    #[arg(long)]
+    pub release: Option<String>,
+    /// Life table CSV: sex, age, year and hazard (per day) or prob.
+    #[arg(long)]
+    pub life_table: PathBuf,
+    /// Closing date of follow-up (YYYY-MM-DD): persons not known to be dead
+    /// are censored on this date.
+    #[arg(long)]
+    pub closing_date: String,
+    /// Use the life table's last year for later years instead of stopping
+    /// when follow-up runs past it.
+    #[arg(long)]
+    pub carry_last_year: bool,
+    /// Times of the estimates, in years of 365.241 days.
+    #[arg(long, value_delimiter = ',', default_value = "1,3,5,10")]
+    pub years: Vec<f64>,
+    /// Output directory (default: `<registry>/outputs/<release>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
 /// Arguments of `rnc stats` and `rnc report`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -193,6 +317,35 @@ pub struct StatsArgs {
     #[arg(long)]
     pub population: Option<PathBuf>,
     /// Output directory (default: `<registry>/outputs/<release>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `rnc confirm`.
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// Tumour id, e.g. `P00000042-T1`.
+    #[arg(long)]
+    pub tumour: String,
+    /// Rule id of the finding, e.g. `site_histology`.
+    #[arg(long)]
+    pub rule: String,
+    /// Why the combination is right (no names, NIR or birth dates).
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// Arguments of `rnc export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Export format.
+    #[arg(long, value_parser = ["encr-jrc"])]
+    pub format: String,
+    /// Release to export (default: the latest).
+    #[arg(long)]
+    pub release: Option<String>,
+    /// Output file (default:
+    /// `<registry>/outputs/<release>/encr_jrc_incidence.csv`).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -208,6 +361,22 @@ pub struct SqlArgs {
     /// Print CSV instead of a text table.
     #[arg(long)]
     pub csv: bool,
+}
+
+/// Arguments of `rnc pseudonymise`.
+#[derive(Debug, Args)]
+pub struct PseudonymiseArgs {
+    /// Source kind of the file: registry_extract, hospital_stay,
+    /// pathology_report or death_record.
+    #[arg(long)]
+    pub source: String,
+    /// Create the provider key file given by --key when it does not exist.
+    #[arg(long)]
+    pub create_key: bool,
+    /// The feed file, in the format of docs/sources.md.
+    pub input: PathBuf,
+    /// The pre-pseudonymised file to write; must differ from the input.
+    pub output: PathBuf,
 }
 
 /// Arguments of `rnc demo`.

@@ -8,11 +8,14 @@ use anyhow::{Context, bail};
 use rnc_model::SourceKind;
 use rnc_store::Registry;
 
-use crate::cli::{Cli, Command, DemoArgs, IngestArgs, LinkArgs, ReleaseArgs, SqlArgs, StatsArgs, SynthArgs};
+use crate::cli::{
+    Cli, Command, DemoArgs, IngestArgs, LinkArgs, ReleaseArgs, SqlArgs,
+    StatsArgs, SynthArgs,
+};
 use crate::pipeline::{self, FileReport};
 use crate::{evaluate, progress};
 
-/// How a command that completed went.
+/// The result of a command that completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Nothing rejected or flagged.
@@ -30,47 +33,45 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let key_path = cli.global.key_path();
     match cli.command {
         Command::Synth(args) => synth(&args),
+        Command::Pseudonymise(args) => {
+            crate::pseudonymise::pseudonymise(cli.global.key.as_deref(), &args)
+        }
         Command::Ingest(args) => ingest(&registry_dir, &key_path, &args),
         Command::Link(args) => link(&registry_dir, &args),
         Command::Consolidate => consolidate(&registry_dir),
         Command::Release(args) => release(&registry_dir, &args),
         Command::Stats(args) => stats(&registry_dir, &args),
         Command::Report(args) => report(&registry_dir, &args),
+        Command::Survival(args) => {
+            crate::survival::survival(&registry_dir, &args)
+        }
+        Command::Confirm(args) => crate::confirm::confirm(&registry_dir, &args),
+        Command::Export(args) => crate::export::export(&registry_dir, &args),
         Command::Sql(args) => sql(&registry_dir, &args),
         Command::Demo(args) => demo(&args),
+        Command::Dedupe(args) => crate::dedupe::dedupe(&args),
+        Command::LinkFiles(args) => crate::dedupe::link_files(&args),
+        Command::Review(args) => crate::review::review(&registry_dir, &args),
     }
 }
 
 fn synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
-    let started = Instant::now();
-    let config = rnc_synth::SynthConfig {
-        persons: args.persons,
-        seed: args.seed,
-        first_year: args.first_year,
-        last_year: args.last_year,
-    };
-    let summary = rnc_synth::write_synthetic(&config, &args.out)?;
-    for (kind, rows) in &summary.records_by_kind {
-        println!("{:<18} {rows:>10} rows", kind.name());
-    }
-    let records: u64 = summary.records_by_kind.iter().map(|(_, n)| n).sum();
-    println!(
-        "synth: {} persons, {} tumours, {records} source records, {} population rows written to {} in {:.1} s",
-        summary.persons,
-        summary.tumours,
-        summary.population_rows,
-        args.out.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(Outcome::Clean)
+    crate::synth::synth(args)
 }
 
-fn ingest(registry_dir: &Path, key_path: &Path, args: &IngestArgs) -> anyhow::Result<Outcome> {
+fn ingest(
+    registry_dir: &Path,
+    key_path: &Path,
+    args: &IngestArgs,
+) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let registry = Registry::open_or_create(registry_dir)?;
     if let Some(population) = &args.population {
         let rows = pipeline::load_population(&registry, population)?;
-        println!("population: {rows} rows loaded from {}", population.display());
+        println!(
+            "population: {rows} rows loaded from {}",
+            population.display()
+        );
     }
     if args.files.is_empty() {
         if args.source.is_some() {
@@ -85,7 +86,13 @@ fn ingest(registry_dir: &Path, key_path: &Path, args: &IngestArgs) -> anyhow::Re
         .parse()
         .map_err(anyhow::Error::msg)?;
     let key = pipeline::load_key(registry_dir, key_path)?;
-    let reports = pipeline::ingest_files(&registry, &key, kind, &args.files, args.allow_duplicate)?;
+    let reports = pipeline::ingest_files(
+        &registry,
+        &key,
+        kind,
+        &args.files,
+        args.allow_duplicate,
+    )?;
     let outcome = print_ingest(&reports);
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();
     let accepted: u64 = reports.iter().map(|r| r.rows_accepted).sum();
@@ -115,6 +122,12 @@ fn print_ingest(reports: &[FileReport]) -> Outcome {
                 report.batch_id.as_deref().unwrap_or("-")
             ),
         }
+        if report.invalid_nirs > 0 {
+            println!(
+                "  {} accepted rows have an invalid NIR (bad layout or key): kept without NIR evidence for linkage",
+                report.invalid_nirs
+            );
+        }
         for problem in &report.problems {
             println!("  {problem}");
         }
@@ -133,7 +146,10 @@ fn print_ingest(reports: &[FileReport]) -> Outcome {
 
 fn link_config(args: &LinkArgs) -> anyhow::Result<rnc_link::LinkConfig> {
     if !(0.0..=1.0).contains(&args.threshold) {
-        bail!("--threshold must be a probability between 0 and 1, not {}", args.threshold);
+        bail!(
+            "--threshold must be a probability between 0 and 1, not {}",
+            args.threshold
+        );
     }
     Ok(rnc_link::LinkConfig {
         match_probability_threshold: args.threshold,
@@ -146,6 +162,7 @@ fn link_config(args: &LinkArgs) -> anyhow::Result<rnc_link::LinkConfig> {
 
 fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
+    let _lock = registry.lock()?;
     let report = pipeline::link(&registry, &link_config(args)?)?;
     print_link(&report);
     Ok(Outcome::Clean)
@@ -161,27 +178,48 @@ fn print_link(report: &pipeline::LinkReport) {
         s.nir_pairs,
         s.persons,
         s.em_iterations,
-        if s.em_converged { "converged" } else { "not converged" },
+        if s.em_converged {
+            "converged"
+        } else {
+            "not converged"
+        },
         report.seconds
+    );
+    println!(
+        "review: {} pairs waiting (`rnc review`), {} reviewers' decisions applied",
+        report.review_pairs, report.decisions_applied
     );
 }
 
 fn consolidate(registry_dir: &Path) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
+    let _lock = registry.lock()?;
     let report = pipeline::consolidate(&registry)?;
     print_consolidate(&report);
-    Ok(if report.checks.is_empty() { Outcome::Clean } else { Outcome::Flagged })
+    Ok(if report.checks.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Flagged
+    })
 }
 
 fn print_consolidate(report: &pipeline::ConsolidateReport) {
-    let checks: Vec<String> = report.checks.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let checks: Vec<String> = report
+        .checks
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
     println!(
         "consolidate: {} persons, {} tumours ({} death certificate only), {} records without tumour, checks: {} in {:.1} s",
         report.persons,
         report.tumours,
         report.dco_tumours,
         report.records_without_tumour,
-        if checks.is_empty() { "none".to_string() } else { checks.join(", ") },
+        if checks.is_empty() {
+            "none".to_string()
+        } else {
+            checks.join(", ")
+        },
         report.seconds
     );
 }
@@ -190,16 +228,32 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
     if let Some(id) = &args.verify {
         let entry = registry.release(id)?;
-        let changed = registry.verify_release(&entry)?;
-        if changed.is_empty() {
-            println!("release {id}: {} files match their recorded SHA-256", entry.tables.len());
+        let problems = registry.verify_release(&entry)?;
+        if problems.is_empty() {
+            println!(
+                "release {id}: {} files match their recorded SHA-256",
+                entry.tables.len()
+            );
             return Ok(Outcome::Clean);
         }
-        bail!("release {id}: files changed since release: {}", changed.join(", "));
+        bail!(
+            "release {id} failed verification ({}): restore its files from a backup, or run `rnc release` to make a new release",
+            problems.join(", ")
+        );
     }
     let entry = pipeline::release(&registry)?;
     for table in &entry.tables {
-        println!("{:<16} {:>10} rows  sha256 {}", table.name, table.rows, &table.sha256[..16]);
+        let rows = if table.file.ends_with(".parquet") {
+            table.rows.to_string()
+        } else {
+            "-".to_string()
+        };
+        println!(
+            "{:<16} {:>10} rows  sha256 {}",
+            table.name,
+            rows,
+            &table.sha256[..16]
+        );
     }
     println!(
         "release: {} created in {} ({} tables, inputs {})",
@@ -214,7 +268,12 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
 fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let registry = Registry::open(registry_dir)?;
-    let output = pipeline::compute_stats(&registry, args.release.as_deref(), args.population.as_deref(), args.out.as_deref())?;
+    let output = pipeline::compute_stats(
+        &registry,
+        args.release.as_deref(),
+        args.population.as_deref(),
+        args.out.as_deref(),
+    )?;
     print_stats(&output);
     println!(
         "stats: {} rows for release {} ({}-{}) written to {} in {:.1} s",
@@ -231,7 +290,12 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
 fn print_stats(output: &pipeline::StatsOutput) {
     println!(
         "{:<24} {:<7} {:>8} {:>9} {:>24} {:>24}",
-        "site group", "sex", "cases", "crude", "ASR world (95% CI)", "ASR Europe 2013 (95% CI)"
+        "site group",
+        "sex",
+        "cases",
+        "crude",
+        "ASR world (95% CI)",
+        "ASR Europe 2013 (95% CI)"
     );
     for row in &output.rows {
         println!(
@@ -240,10 +304,15 @@ fn print_stats(output: &pipeline::StatsOutput) {
             row.sex,
             row.cases,
             row.crude.value,
-            format!("{:.1} ({:.1}-{:.1})", row.asr_world.rate, row.asr_world.lower, row.asr_world.upper),
             format!(
                 "{:.1} ({:.1}-{:.1})",
-                row.asr_europe2013.rate, row.asr_europe2013.lower, row.asr_europe2013.upper
+                row.asr_world.rate, row.asr_world.lower, row.asr_world.upper
+            ),
+            format!(
+                "{:.1} ({:.1}-{:.1})",
+                row.asr_europe2013.rate,
+                row.asr_europe2013.lower,
+                row.asr_europe2013.upper
             ),
         );
     }
@@ -252,7 +321,12 @@ fn print_stats(output: &pipeline::StatsOutput) {
 fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let registry = Registry::open(registry_dir)?;
-    let output = pipeline::compute_stats(&registry, args.release.as_deref(), args.population.as_deref(), None)?;
+    let output = pipeline::compute_stats(
+        &registry,
+        args.release.as_deref(),
+        args.population.as_deref(),
+        None,
+    )?;
     let path = pipeline::write_report(&registry, &output, args.out.as_deref())?;
     println!(
         "report: {} written for release {} in {:.1} s",
@@ -266,7 +340,10 @@ fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
 fn sql(registry_dir: &Path, args: &SqlArgs) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
     let release = pipeline::choose_release(&registry, args.release.as_deref())?;
-    let batches = rnc_store::sql::run_sql(&registry.release_dir(&release.release_id), &args.query)?;
+    let batches = rnc_store::sql::run_sql(
+        &registry.release_dir(&release.release_id),
+        &args.query,
+    )?;
     let text = if args.csv {
         rnc_store::sql::format_csv(&batches)?
     } else {
@@ -301,13 +378,25 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     }
     let mut stages = Vec::new();
     let mut timed = |name: &'static str, clock: Instant, detail: String| {
-        stages.push(Stage { name, seconds: clock.elapsed().as_secs_f64(), detail });
+        stages.push(Stage {
+            name,
+            seconds: clock.elapsed().as_secs_f64(),
+            detail,
+        });
     };
 
     let clock = Instant::now();
-    let config = rnc_synth::SynthConfig { persons: args.persons, seed: args.seed, ..rnc_synth::SynthConfig::default() };
+    let config = rnc_synth::SynthConfig {
+        persons: args.persons,
+        seed: args.seed,
+        ..rnc_synth::SynthConfig::default()
+    };
     let synth = rnc_synth::write_synthetic(&config, &feeds)?;
-    timed("synth", clock, format!("{} persons, {} tumours", synth.persons, synth.tumours));
+    timed(
+        "synth",
+        clock,
+        format!("{} persons, {} tumours", synth.persons, synth.tumours),
+    );
 
     let clock = Instant::now();
     let registry = Registry::open_or_create(&registry_dir)?;
@@ -316,49 +405,82 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     let mut reports = Vec::new();
     for kind in SourceKind::ALL {
         let file: PathBuf = feeds.join(format!("{}.csv", kind.name()));
-        reports.extend(pipeline::ingest_files(&registry, &key, kind, &[file], false)?);
+        reports.extend(pipeline::ingest_files(
+            &registry,
+            &key,
+            kind,
+            &[file],
+            false,
+        )?);
     }
     print_ingest(&reports);
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();
     let quarantined: u64 = reports.iter().map(|r| r.rows_quarantined).sum();
-    timed("ingest", clock, format!("{read} rows, {quarantined} quarantined"));
+    timed(
+        "ingest",
+        clock,
+        format!("{read} rows, {quarantined} quarantined"),
+    );
 
     let clock = Instant::now();
+    let lock = registry.lock()?;
     let link = pipeline::link(&registry, &rnc_link::LinkConfig::default())?;
     print_link(&link);
     timed("link", clock, format!("{} persons", link.summary.persons));
 
     let clock = Instant::now();
     let consolidation = pipeline::consolidate(&registry)?;
+    drop(lock);
     print_consolidate(&consolidation);
-    timed("consolidate", clock, format!("{} tumours", consolidation.tumours));
+    timed(
+        "consolidate",
+        clock,
+        format!("{} tumours", consolidation.tumours),
+    );
 
     let clock = Instant::now();
     let release = pipeline::release(&registry)?;
     timed("release", clock, release.release_id.clone());
 
     let clock = Instant::now();
-    let stats = pipeline::compute_stats(&registry, None, None, Some(&stats_dir))?;
+    let stats =
+        pipeline::compute_stats(&registry, None, None, Some(&stats_dir))?;
     timed("stats", clock, format!("{} rows", stats.rows.len()));
 
     let clock = Instant::now();
-    let report_path = pipeline::write_report(&registry, &stats, Some(&report_dir))?;
+    let report_path =
+        pipeline::write_report(&registry, &stats, Some(&report_dir))?;
     timed("report", clock, report_path.display().to_string());
 
     let clock = Instant::now();
-    let evaluation = evaluate::evaluate(&registry.release_dir(&release.release_id), &feeds.join("truth"))?;
-    timed("evaluate", clock, format!("{} records", evaluation.records_compared));
+    let evaluation = evaluate::evaluate(
+        &registry.release_dir(&release.release_id),
+        &feeds.join("truth"),
+    )?;
+    timed(
+        "evaluate",
+        clock,
+        format!("{} records", evaluation.records_compared),
+    );
 
     println!();
     println!("{:<12} {:>9}  detail", "stage", "seconds");
     for stage in &stages {
-        println!("{:<12} {:>9.2}  {}", stage.name, stage.seconds, stage.detail);
+        println!(
+            "{:<12} {:>9.2}  {}",
+            stage.name, stage.seconds, stage.detail
+        );
     }
     println!();
     let scores = &evaluation.linkage;
     println!(
         "linkage against the truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4} ({} true pairs, {} predicted, {} correct)",
-        scores.precision, scores.recall, scores.f1, scores.true_pairs, scores.predicted_pairs, scores.correct_pairs
+        scores.precision,
+        scores.recall,
+        scores.f1,
+        scores.true_pairs,
+        scores.predicted_pairs,
+        scores.correct_pairs
     );
     println!(
         "tumours against the truth: {} found, {} true ({:+.2} %)",

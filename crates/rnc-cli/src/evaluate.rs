@@ -8,7 +8,7 @@ use arrow::array::AsArray;
 use rnc_link::evaluate::{PairwiseScores, pairwise_scores};
 use rnc_store::parquet_io::read_parquet;
 
-/// How a release compares with the synthetic truth.
+/// The comparison of a release with the synthetic truth.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     /// Pairwise linkage precision and recall over records present in both.
@@ -24,13 +24,17 @@ pub struct Evaluation {
 impl Evaluation {
     /// Relative difference of the tumour count from the truth, in percent.
     pub fn tumour_difference_percent(&self) -> f64 {
-        100.0 * (self.tumours as f64 - self.true_tumours as f64) / self.true_tumours.max(1) as f64
+        100.0 * (self.tumours as f64 - self.true_tumours as f64)
+            / self.true_tumours.max(1) as f64
     }
 }
 
 /// Compares the release in `release_dir` with `truth_dir`
 /// (`records.csv`, `tumours.csv`).
-pub fn evaluate(release_dir: &Path, truth_dir: &Path) -> anyhow::Result<Evaluation> {
+pub fn evaluate(
+    release_dir: &Path,
+    truth_dir: &Path,
+) -> anyhow::Result<Evaluation> {
     let truth_person = read_truth_persons(&truth_dir.join("records.csv"))?;
     let true_tumours = count_csv_rows(&truth_dir.join("tumours.csv"))?;
 
@@ -39,16 +43,27 @@ pub fn evaluate(release_dir: &Path, truth_dir: &Path) -> anyhow::Result<Evaluati
     let mut predicted_labels: HashMap<String, u32> = HashMap::new();
     let mut truth_labels: HashMap<String, u32> = HashMap::new();
     for batch in read_parquet(&release_dir.join("source_records.parquet"))? {
-        let records = batch.column_by_name("record_id").context("record_id column")?.as_string::<i32>();
-        let persons = batch.column_by_name("person_id").context("person_id column")?.as_string::<i32>();
+        let records = batch
+            .column_by_name("record_id")
+            .context("record_id column")?
+            .as_string::<i32>();
+        let persons = batch
+            .column_by_name("person_id")
+            .context("person_id column")?
+            .as_string::<i32>();
         for i in 0..batch.num_rows() {
             let Some(true_person) = truth_person.get(records.value(i)) else {
                 continue;
             };
             let next = predicted_labels.len() as u32;
-            predicted.push(*predicted_labels.entry(persons.value(i).to_string()).or_insert(next));
+            predicted.push(
+                *predicted_labels
+                    .entry(persons.value(i).to_string())
+                    .or_insert(next),
+            );
             let next = truth_labels.len() as u32;
-            truth.push(*truth_labels.entry(true_person.clone()).or_insert(next));
+            truth
+                .push(*truth_labels.entry(true_person.clone()).or_insert(next));
         }
     }
     let tumours = read_parquet(&release_dir.join("tumours.parquet"))?
@@ -64,10 +79,14 @@ pub fn evaluate(release_dir: &Path, truth_dir: &Path) -> anyhow::Result<Evaluati
 }
 
 fn read_truth_persons(path: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = csv::Reader::from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
     let headers = reader.headers()?.clone();
     let at = |name: &str| {
-        headers.iter().position(|h| h == name).with_context(|| format!("{} lacks column {name}", path.display()))
+        headers
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("{} lacks column {name}", path.display()))
     };
     let (record_at, person_at) = (at("record_id")?, at("person_id")?);
     let mut map = HashMap::new();
@@ -79,7 +98,8 @@ fn read_truth_persons(path: &Path) -> anyhow::Result<HashMap<String, String>> {
 }
 
 fn count_csv_rows(path: &Path) -> anyhow::Result<u64> {
-    let mut reader = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = csv::Reader::from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
     let mut count = 0;
     for row in reader.records() {
         row?;

@@ -4,9 +4,16 @@
 
 mod cli;
 mod commands;
+mod confirm;
+mod dedupe;
 mod evaluate;
+mod export;
 mod pipeline;
 mod progress;
+mod pseudonymise;
+mod review;
+mod survival;
+mod synth;
 
 use std::process::ExitCode;
 
@@ -44,22 +51,30 @@ fn init_logging(level: &Option<String>) {
     use tracing_subscriber::EnvFilter;
     let filter = match level {
         Some(level) => EnvFilter::new(level),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        None => EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new("warn")),
     };
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(progress::LogWriter::default)
         .with_target(false)
         .init();
 }
 
-/// The error and its causes, outermost first, joined by `: `.
+/// Joins the error and its causes, outermost first, with `: `.
 fn chain(error: &anyhow::Error) -> String {
-    error
-        .chain()
-        .map(|cause| cause.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
+    // Some library errors repeat their source in their own message; a cause
+    // already shown in full is not printed again.
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|shown| shown.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

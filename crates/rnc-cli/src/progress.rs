@@ -6,7 +6,9 @@ use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{
+    MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle,
+};
 
 static BARS: OnceLock<MultiProgress> = OnceLock::new();
 
@@ -26,7 +28,7 @@ pub fn hide() {
     bars().set_draw_target(ProgressDrawTarget::hidden());
 }
 
-/// A bar counting `total` items of a stage, with rate and time left.
+/// Adds a bar counting `total` items of a stage, with rate and time left.
 pub fn counter(stage: &str, total: u64) -> ProgressBar {
     let bar = bars().add(ProgressBar::new(total));
     bar.set_style(
@@ -40,7 +42,8 @@ pub fn counter(stage: &str, total: u64) -> ProgressBar {
     bar
 }
 
-/// A spinner for a stage whose amount of work is not known in advance.
+/// Adds a spinner for a stage whose amount of work is not known in
+/// advance.
 pub fn spinner(stage: &str) -> ProgressBar {
     let bar = bars().add(ProgressBar::new_spinner());
     bar.set_style(

@@ -10,13 +10,20 @@ use common::{arg, rnc_expect};
 
 /// Reads the number that follows `label` in `text`.
 fn number_after(text: &str, label: &str) -> f64 {
-    let start = text.find(label).unwrap_or_else(|| panic!("`{label}` not in output:\n{text}")) + label.len();
+    let start = text
+        .find(label)
+        .unwrap_or_else(|| panic!("`{label}` not in output:\n{text}"))
+        + label.len();
     let digits: String = text[start..]
         .trim_start()
         .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '+')
+        .take_while(|c| {
+            c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '+'
+        })
         .collect();
-    digits.parse().unwrap_or_else(|_| panic!("no number after `{label}` in:\n{text}"))
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after `{label}` in:\n{text}"))
 }
 
 #[test]
@@ -25,7 +32,10 @@ fn demo_meets_linkage_and_tumour_targets() {
     let out = dir.path().join("demo");
     // A smaller population than the default keeps the debug-build test
     // short; the thresholds are those the demo must meet at any size.
-    let output = rnc_expect(&["demo", "--out", arg(&out), "--persons", "60000", "--quiet"], 0);
+    let output = rnc_expect(
+        &["demo", "--out", arg(&out), "--persons", "60000", "--quiet"],
+        0,
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
 
     let precision = number_after(&stdout, "pairwise precision");
@@ -33,28 +43,43 @@ fn demo_meets_linkage_and_tumour_targets() {
     let difference = number_after(&stdout, "true (");
     assert!(precision >= 0.98, "precision {precision} < 0.98\n{stdout}");
     assert!(recall >= 0.95, "recall {recall} < 0.95\n{stdout}");
-    assert!(difference.abs() <= 2.0, "tumour count off by {difference} %\n{stdout}");
+    assert!(
+        difference.abs() <= 2.0,
+        "tumour count off by {difference} %\n{stdout}"
+    );
 
     let report = out.join("report").join("report.html");
-    let html = std::fs::read_to_string(&report).expect("the demo writes the report");
+    let html =
+        std::fs::read_to_string(&report).expect("the demo writes the report");
     assert!(html.contains("<svg"), "the report has no plot");
     assert!(out.join("stats").join("incidence.csv").exists());
     assert!(out.join("stats").join("incidence.parquet").exists());
-    assert!(stdout.lines().last().unwrap_or("").starts_with("demo: "), "no summary line:\n{stdout}");
+    assert!(
+        stdout.lines().last().unwrap_or("").starts_with("demo: "),
+        "no summary line:\n{stdout}"
+    );
 
-    read_back_with_pyarrow(&out.join("registry").join("releases").join("R0001"));
+    read_back_with_pyarrow(
+        &out.join("registry").join("releases").join("R0001"),
+    );
 }
 
 /// Opens `persons.parquet` and `tumours.parquet` with pyarrow and compares
 /// their row counts with the release manifest.
 fn read_back_with_pyarrow(release: &std::path::Path) {
-    let probe = Command::new("python3").args(["-c", "import pyarrow"]).output();
+    let probe = Command::new("python3")
+        .args(["-c", "import pyarrow"])
+        .output();
     if !matches!(probe, Ok(ref o) if o.status.success()) {
-        eprintln!("skipping the pyarrow read-back: python3 with pyarrow is not installed (.ci/run installs it)");
+        eprintln!(
+            "skipping the pyarrow read-back: python3 with pyarrow is not installed (.ci/run installs it)"
+        );
         return;
     }
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(release.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(release.join("manifest.json")).unwrap(),
+    )
+    .unwrap();
     for table in ["persons", "tumours"] {
         let expected = manifest["tables"]
             .as_array()
@@ -68,12 +93,25 @@ fn read_back_with_pyarrow(release: &std::path::Path) {
             "import pyarrow.parquet as pq; t = pq.read_table(r'{}'); print(t.num_rows); print(','.join(t.column_names))",
             release.join(format!("{table}.parquet")).display()
         );
-        let output = Command::new("python3").args(["-c", &script]).output().unwrap();
-        assert!(output.status.success(), "pyarrow failed on {table}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "pyarrow failed on {table}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let text = String::from_utf8_lossy(&output.stdout);
         let mut lines = text.lines();
         let rows: u64 = lines.next().unwrap().parse().unwrap();
-        assert_eq!(rows, expected, "{table}: pyarrow read {rows} rows, manifest says {expected}");
-        assert!(lines.next().unwrap().contains("person_id"), "{table} lacks person_id");
+        assert_eq!(
+            rows, expected,
+            "{table}: pyarrow read {rows} rows, manifest says {expected}"
+        );
+        assert!(
+            lines.next().unwrap().contains("person_id"),
+            "{table} lacks person_id"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! No clear name, NIR or birth date reaches the registry directory, the
-//! report or the logs: known identifiers are planted in every feed, in a
-//! row that is accepted and in one that is quarantined, the whole pipeline
+//! report or the logs. Known identifiers are planted in every feed, in a row
+//! that is accepted and in one that is quarantined. The whole pipeline then
 //! runs with the most verbose logging, and every file and every log line is
 //! searched for them.
 
@@ -17,13 +17,13 @@ const USAGE_NAME: &str = "ASDFGHJKLMARI";
 const FIRST_NAME: &str = "ZXCVBNMPRENOM";
 const BIRTH_DATES: [&str; 3] = ["1931-07-13", "13/07/1931", "19310713"];
 
-/// A valid NIR for a woman born in July 1931 in Corse-du-Sud.
+/// Builds a valid NIR for a woman born in July 1931 in Corse-du-Sud.
 fn planted_nir() -> String {
     let first = "231072A004123";
     format!("{first}{:02}", nir_key(first).unwrap())
 }
 
-/// The column that holds the record's own event date, per feed.
+/// Returns the column with the record's own event date, per feed.
 fn event_column(feed: &str) -> &'static str {
     match feed {
         "registry_extract" => "incidence_date",
@@ -39,10 +39,17 @@ fn event_column(feed: &str) -> &'static str {
 fn plant(file: &Path, feed: &str) {
     let mut reader = csv::Reader::from_path(file).unwrap();
     let headers = reader.headers().unwrap().clone();
-    let first: Vec<String> = reader.records().next().unwrap().unwrap().iter().map(str::to_string).collect();
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(std::fs::OpenOptions::new().append(true).open(file).unwrap());
+    let first: Vec<String> = reader
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(
+        std::fs::OpenOptions::new().append(true).open(file).unwrap(),
+    );
     for (n, event) in [(1, None), (2, Some("2021-02-30"))] {
         let row: Vec<String> = headers
             .iter()
@@ -55,7 +62,9 @@ fn plant(file: &Path, feed: &str) {
                 "first_name" => FIRST_NAME.to_string(),
                 "birth_date" => BIRTH_DATES[0].to_string(),
                 _ if i == 0 => format!("PLANTED{n}"),
-                c if c == event_column(feed) => event.map_or(value.clone(), str::to_string),
+                c if c == event_column(feed) => {
+                    event.map_or(value.clone(), str::to_string)
+                }
                 _ => value.clone(),
             })
             .collect();
@@ -69,7 +78,16 @@ fn needles() -> Vec<String> {
     let nir = planted_nir();
     let mut needles = vec![
         nir.clone(),
-        format!("{} {} {} {} {} {} {}", &nir[..1], &nir[1..3], &nir[3..5], &nir[5..7], &nir[7..10], &nir[10..13], &nir[13..]),
+        format!(
+            "{} {} {} {} {} {} {}",
+            &nir[..1],
+            &nir[1..3],
+            &nir[3..5],
+            &nir[5..7],
+            &nir[7..10],
+            &nir[10..13],
+            &nir[13..]
+        ),
         BIRTH_NAME.to_string(),
         USAGE_NAME.to_string(),
         FIRST_NAME.to_string(),
@@ -79,16 +97,21 @@ fn needles() -> Vec<String> {
     needles
 }
 
-/// The text of a file: every value of every column for Parquet (whose
-/// pages are compressed), the bytes as text otherwise.
+/// Reads the text of a file: every value of every column for Parquet,
+/// whose pages are compressed, and the bytes as text otherwise.
 fn text_of(path: &Path) -> String {
     if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
-        return String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        return String::from_utf8_lossy(&std::fs::read(path).unwrap())
+            .into_owned();
     }
     let mut text = String::new();
     for batch in rnc_store::parquet_io::read_parquet(path).unwrap() {
         for column in batch.columns() {
-            let formatter = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default()).unwrap();
+            let formatter = ArrayFormatter::try_new(
+                column.as_ref(),
+                &FormatOptions::default(),
+            )
+            .unwrap();
             for row in 0..batch.num_rows() {
                 text.push_str(&formatter.value(row).to_string());
                 text.push('\n');
@@ -105,14 +128,33 @@ fn planted_identifiers_never_stored_or_logged() {
     let registry = dir.path().join("registry");
     let key = dir.path().join("test.key");
     let report = dir.path().join("report");
-    rnc_expect(&["synth", "--persons", "8000", "--seed", "3", "--out", arg(&feeds)], 0);
+    rnc_expect(
+        &[
+            "synth",
+            "--persons",
+            "8000",
+            "--seed",
+            "3",
+            "--out",
+            arg(&feeds),
+        ],
+        0,
+    );
 
     let mut logs = String::new();
-    // Every rnc crate at trace level; the query engine's own debug output is
-    // left out because it holds no registry data and is very long.
+    // Every rnc crate logs at trace level. The query engine's own debug
+    // output is left out, because it carries no registry data and is long.
     let filter = "rnc=trace,rnc_cli=trace,rnc_ingest=trace,rnc_pseudonym=trace,rnc_link=trace,\
                   rnc_rules=trace,rnc_store=trace,rnc_stats=trace,rnc_report=trace,warn";
-    let common = ["--registry", arg(&registry), "--key", arg(&key), "--log-level", filter, "--quiet"];
+    let common = [
+        "--registry",
+        arg(&registry),
+        "--key",
+        arg(&key),
+        "--log-level",
+        filter,
+        "--quiet",
+    ];
     let mut run = |args: &[&str]| {
         let mut all: Vec<&str> = args.to_vec();
         all.extend_from_slice(&common);
@@ -128,12 +170,21 @@ fn planted_identifiers_never_stored_or_logged() {
     };
 
     run(&["ingest", "--population", arg(&feeds.join("population.csv"))]);
-    for feed in ["registry_extract", "hospital_stay", "pathology_report", "death_record"] {
+    for feed in [
+        "registry_extract",
+        "hospital_stay",
+        "pathology_report",
+        "death_record",
+    ] {
         let file = feeds.join(format!("{feed}.csv"));
         plant(&file, feed);
         let output = run(&["ingest", "--source", feed, arg(&file)]);
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert_eq!(output.status.code(), Some(1), "the planted bad row of {feed} was not quarantined:\n{stdout}");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "the planted bad row of {feed} was not quarantined:\n{stdout}"
+        );
         assert!(stdout.contains("line"), "{stdout}");
     }
     run(&["link"]);
@@ -141,19 +192,61 @@ fn planted_identifiers_never_stored_or_logged() {
     run(&["release"]);
     run(&["stats"]);
     run(&["report", "--out", arg(&report)]);
-    run(&["sql", "SELECT * FROM source_records WHERE record_id LIKE '%PLANTED%'"]);
+    run(&[
+        "sql",
+        "SELECT * FROM source_records WHERE record_id LIKE '%PLANTED%'",
+    ]);
+
+    // The release keeps no linkage token: birth-date pseudonyms next to
+    // clear event dates and ages would let an analyst narrow birth dates.
+    for column in [
+        "birth_year_pseudonym",
+        "birth_date_pseudonym",
+        "birth_name_bloom",
+        "age_at_event",
+    ] {
+        let query = format!("SELECT {column} FROM source_records");
+        let output =
+            rnc(&["sql", &query, "--registry", arg(&registry), "--quiet"]);
+        assert_eq!(output.status.code(), Some(2), "the release has {column}");
+    }
+
+    // SQL on a release is read-only.
+    let copy = dir.path().join("copy.csv");
+    let query = format!(
+        "COPY (SELECT * FROM tumours) TO '{}' STORED AS CSV",
+        arg(&copy)
+    );
+    let output = rnc(&["sql", &query, "--registry", arg(&registry), "--quiet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!copy.exists());
 
     // The planted rows did reach the registry, pseudonymised.
-    assert!(logs.contains("PLANTED1"), "the planted record is not in the release");
+    assert!(
+        logs.contains("PLANTED1"),
+        "the planted record is not in the release"
+    );
 
     let needles = needles();
-    for path in files_under(&registry).into_iter().chain(files_under(&report)) {
+    for path in files_under(&registry)
+        .into_iter()
+        .chain(files_under(&report))
+    {
         let text = text_of(&path);
         for needle in &needles {
-            assert!(!text.contains(needle.as_str()), "{} contains a planted identifier ({} characters)", path.display(), needle.len());
+            assert!(
+                !text.contains(needle.as_str()),
+                "{} contains a planted identifier ({} characters)",
+                path.display(),
+                needle.len()
+            );
         }
     }
     for needle in &needles {
-        assert!(!logs.contains(needle.as_str()), "output or logs contain a planted identifier ({} characters)", needle.len());
+        assert!(
+            !logs.contains(needle.as_str()),
+            "output or logs contain a planted identifier ({} characters)",
+            needle.len()
+        );
     }
 }

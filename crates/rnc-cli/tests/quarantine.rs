@@ -28,11 +28,24 @@ fn malformed_rows_are_quarantined() {
     let registry = dir.path().join("registry");
     let key = dir.path().join("k.key");
     let output = rnc_expect(
-        &["ingest", "--source", "pathology_report", arg(&file), "--registry", arg(&registry), "--key", arg(&key), "--quiet"],
+        &[
+            "ingest",
+            "--source",
+            "pathology_report",
+            arg(&file),
+            "--registry",
+            arg(&registry),
+            "--key",
+            arg(&key),
+            "--quiet",
+        ],
         1,
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("read 5, accepted 2, quarantined 3"), "{stdout}");
+    assert!(
+        stdout.contains("read 5, accepted 2, quarantined 3"),
+        "{stdout}"
+    );
     assert!(stdout.contains("line 3, field specimen_date"), "{stdout}");
     assert!(stdout.contains("line 4, field topography"), "{stdout}");
     assert!(stdout.contains("line 5"), "{stdout}");
@@ -43,7 +56,17 @@ fn malformed_rows_are_quarantined() {
 
     // The same file again is refused as a duplicate, so no row is doubled.
     let again = rnc_expect(
-        &["ingest", "--source", "pathology_report", arg(&file), "--registry", arg(&registry), "--key", arg(&key), "--quiet"],
+        &[
+            "ingest",
+            "--source",
+            "pathology_report",
+            arg(&file),
+            "--registry",
+            arg(&registry),
+            "--key",
+            arg(&key),
+            "--quiet",
+        ],
         0,
     );
     assert!(String::from_utf8_lossy(&again.stdout).contains("skipped"));
@@ -55,6 +78,51 @@ fn malformed_rows_are_quarantined() {
 }
 
 #[test]
+fn other_key_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.csv");
+    let second = dir.path().join("second.csv");
+    std::fs::write(&first, format!("{HEADER}\nP1,LAB01,,MARTIN,,JEANNE,2,1950-03-14,75,2021-05-03,2021-05-10,C50.4,8500,3,2\n")).unwrap();
+    std::fs::write(&second, format!("{HEADER}\nP2,LAB01,,MARTIN,,JEANNE,2,1950-03-14,75,2021-06-03,2021-06-10,C50.4,8500,3,2\n")).unwrap();
+    let registry = dir.path().join("registry");
+    let key = dir.path().join("right.key");
+    let other = dir.path().join("other.key");
+    let ingest = |file: &std::path::Path, key: &std::path::Path, code: i32| {
+        rnc_expect(
+            &[
+                "ingest",
+                "--source",
+                "pathology_report",
+                arg(file),
+                "--registry",
+                arg(&registry),
+                "--key",
+                arg(key),
+                "--quiet",
+            ],
+            code,
+        )
+    };
+    ingest(&first, &key, 0);
+
+    // A new key file would be created silently: rejected before that.
+    let output = ingest(&second, &other, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(
+        !other.exists(),
+        "a key was created for a registry that has one"
+    );
+
+    // An existing key that is not the registry's.
+    rnc_pseudonym::Key::load_or_create(&other).unwrap();
+    let output = ingest(&second, &other, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not the key of registry"), "{stderr}");
+    ingest(&second, &key, 0);
+}
+
+#[test]
 fn key_inside_registry_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pathology.csv");
@@ -62,17 +130,42 @@ fn key_inside_registry_is_refused() {
     let registry = dir.path().join("registry");
     let key = registry.join("inside.key");
     let output = rnc_expect(
-        &["ingest", "--source", "pathology_report", arg(&file), "--registry", arg(&registry), "--key", arg(&key)],
+        &[
+            "ingest",
+            "--source",
+            "pathology_report",
+            arg(&file),
+            "--registry",
+            arg(&registry),
+            "--key",
+            arg(&key),
+        ],
         2,
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("inside the registry directory"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("inside the registry directory")
+    );
 }
 
 #[test]
 fn every_subcommand_help_shows_an_example() {
-    for command in ["synth", "ingest", "link", "consolidate", "release", "stats", "report", "sql", "demo"] {
+    for command in [
+        "synth",
+        "ingest",
+        "link",
+        "consolidate",
+        "release",
+        "stats",
+        "report",
+        "sql",
+        "demo",
+    ] {
         let output = rnc_expect(&[command, "--help"], 0);
         let text = String::from_utf8_lossy(&output.stdout);
-        assert!(text.contains("Example:"), "rnc {command} --help has no example:\n{text}");
+        assert!(
+            text.contains("Example:"),
+            "rnc {command} --help has no example:\n{text}"
+        );
     }
 }

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder, UInt32Builder};
+use arrow::array::{
+    Array, ArrayRef, RecordBatch, StringArray, StringBuilder, UInt32Builder,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rayon::prelude::*;
-use rnc_model::tables::{source_record_schema, source_records_to_batch};
+use rnc_model::tables::{LINKAGE_COLUMNS, source_records_to_batch};
 use rnc_model::{NirStatus, Sex, SourceKind, SourceRecord, Tumour};
 use rnc_rules::{CheckResult, Severity};
 use rnc_store::{Registry, WorkStage};
@@ -41,6 +43,9 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     let started = Instant::now();
     let records = read_staged_records(registry)?;
     let person_of = read_person_map(registry)?;
+    // Findings a reviewer confirmed (`rnc confirm`) pass while the
+    // tumour's codes stay the same.
+    let confirmations = crate::confirm::read_confirmations(registry)?;
 
     // Group record indices by person; a record staged after the last
     // `rnc link` has no person yet and stops the run.
@@ -56,7 +61,8 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     let results: Vec<PersonResult> = by_person
         .par_iter()
         .map(|(person_id, indices)| {
-            let own: Vec<&SourceRecord> = indices.iter().map(|&i| &records[i]).collect();
+            let own: Vec<&SourceRecord> =
+                indices.iter().map(|&i| &records[i]).collect();
             let consolidation = rnc_rules::consolidate_person(person_id, &own);
             let mut checks = Vec::new();
             for tumour in &consolidation.tumours {
@@ -67,23 +73,38 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
                     .collect();
                 checks.extend(rnc_rules::check_tumour(tumour, &attached));
             }
+            let (checks, confirmed) = rnc_rules::apply_confirmations(
+                checks,
+                &consolidation.tumours,
+                &confirmations,
+            );
             bar.inc(1);
             PersonResult {
-                person: summarise_person(person_id, &own, consolidation.tumours.len()),
+                person: summarise_person(
+                    person_id,
+                    &own,
+                    consolidation.tumours.len(),
+                ),
                 tumours: consolidation.tumours,
                 record_tumour: consolidation.record_tumour,
                 checks,
+                confirmed,
             }
         })
         .collect();
     bar.finish_and_clear();
 
-    let mut report = ConsolidateReport { persons: results.len() as u64, ..Default::default() };
+    let mut report = ConsolidateReport {
+        persons: results.len() as u64,
+        ..Default::default()
+    };
     let mut tumours: Vec<Tumour> = Vec::new();
     let mut checks: Vec<CheckResult> = Vec::new();
     let mut persons = Vec::new();
     let mut tumour_of: HashMap<String, String> = HashMap::new();
+    let mut confirmed = 0;
     for result in results {
+        confirmed += result.confirmed;
         for (record_id, tumour_id) in result.record_tumour {
             if let Some(tumour_id) = tumour_id {
                 tumour_of.insert(record_id, tumour_id);
@@ -94,23 +115,54 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
         persons.push(result.person);
     }
     report.tumours = tumours.len() as u64;
-    report.dco_tumours = tumours.iter().filter(|t| t.death_certificate_only).count() as u64;
+    report.dco_tumours =
+        tumours.iter().filter(|t| t.death_certificate_only).count() as u64;
     report.records_without_tumour = (records.len() - tumour_of.len()) as u64;
     for check in &checks {
-        *report.checks.entry(severity_label(check.severity).to_string()).or_default() += 1;
+        *report
+            .checks
+            .entry(severity_label(check.severity).to_string())
+            .or_default() += 1;
     }
 
     let tumour_batch = rnc_rules::tumours_to_batch(&tumours)?;
-    registry.write_work_table(WorkStage::Consolidate, "tumours", rnc_rules::tumour_schema(), &[tumour_batch])?;
+    registry.write_work_table(
+        WorkStage::Consolidate,
+        "tumours",
+        rnc_rules::tumour_schema(),
+        &[tumour_batch],
+    )?;
     let check_batch = rnc_rules::checks_to_batch(&checks)?;
-    registry.write_work_table(WorkStage::Consolidate, "quality_checks", rnc_rules::check_schema(), &[check_batch])?;
+    registry.write_work_table(
+        WorkStage::Consolidate,
+        "quality_checks",
+        rnc_rules::check_schema(),
+        &[check_batch],
+    )?;
     let person_batch = persons_to_batch(&persons)?;
-    registry.write_work_table(WorkStage::Consolidate, "persons", persons_schema(), &[person_batch])?;
-    let source_batch = released_source_records(&records, &person_of, &tumour_of)?;
-    registry.write_work_table(WorkStage::Consolidate, "source_records", source_batch.schema(), &[source_batch])?;
+    registry.write_work_table(
+        WorkStage::Consolidate,
+        "persons",
+        persons_schema(),
+        &[person_batch],
+    )?;
+    let source_batch =
+        released_source_records(&records, &person_of, &tumour_of)?;
+    registry.write_work_table(
+        WorkStage::Consolidate,
+        "source_records",
+        source_batch.schema(),
+        &[source_batch],
+    )?;
 
     report.seconds = started.elapsed().as_secs_f64();
-    tracing::info!(persons = report.persons, tumours = report.tumours, checks = checks.len(), "consolidation finished");
+    tracing::info!(
+        persons = report.persons,
+        tumours = report.tumours,
+        checks = checks.len(),
+        confirmed,
+        "consolidation finished"
+    );
     Ok(report)
 }
 
@@ -119,6 +171,8 @@ struct PersonResult {
     tumours: Vec<Tumour>,
     record_tumour: Vec<(String, Option<String>)>,
     checks: Vec<CheckResult>,
+    /// Findings removed because a reviewer confirmed them.
+    confirmed: usize,
 }
 
 /// One row of the `persons` table. No identifier in clear: the NIR appears
@@ -134,14 +188,22 @@ struct PersonRow {
     sources: String,
 }
 
-fn summarise_person(person_id: &str, records: &[&SourceRecord], tumours: usize) -> PersonRow {
+fn summarise_person(
+    person_id: &str,
+    records: &[&SourceRecord],
+    tumours: usize,
+) -> PersonRow {
     // The most frequent stated sex; ties and no statement give unknown.
     let mut sexes: BTreeMap<Sex, u32> = BTreeMap::new();
-    for sex in records.iter().filter_map(|r| r.sex).filter(|s| *s != Sex::Unknown) {
+    for sex in records
+        .iter()
+        .filter_map(|r| r.sex)
+        .filter(|s| *s != Sex::Unknown)
+    {
         *sexes.entry(sex).or_default() += 1;
     }
     let mut ranked: Vec<(Sex, u32)> = sexes.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     let sex = match ranked.as_slice() {
         [] => Sex::Unknown,
         [(only, _)] => *only,
@@ -170,8 +232,11 @@ fn summarise_person(person_id: &str, records: &[&SourceRecord], tumours: usize) 
         .filter_map(|r| r.nir_status)
         .min()
         .unwrap_or(NirStatus::Missing);
-    let sources: BTreeSet<&str> =
-        records.iter().filter_map(|r| r.source_kind).map(|k| k.name()).collect();
+    let sources: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r.source_kind)
+        .map(|k| k.name())
+        .collect();
     PersonRow {
         person_id: person_id.to_string(),
         sex,
@@ -228,13 +293,23 @@ fn persons_to_batch(rows: &[PersonRow]) -> anyhow::Result<RecordBatch> {
     )?)
 }
 
-/// The staged records with their person and tumour ids appended.
+/// Builds the released source records: the staged records without their
+/// linkage columns, with the person and tumour ids appended.
 fn released_source_records(
     records: &[SourceRecord],
     person_of: &HashMap<String, String>,
     tumour_of: &HashMap<String, String>,
 ) -> anyhow::Result<RecordBatch> {
-    let base = source_records_to_batch(records)?;
+    let staged = source_records_to_batch(records)?;
+    let kept: Vec<usize> = staged
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !LINKAGE_COLUMNS.contains(&f.name().as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let base = staged.project(&kept)?;
     let persons: StringArray = records
         .iter()
         .map(|r| person_of.get(&r.record_id).map(String::as_str))
@@ -243,34 +318,53 @@ fn released_source_records(
         .iter()
         .map(|r| tumour_of.get(&r.record_id).map(String::as_str))
         .collect();
-    let mut fields: Vec<Field> =
-        source_record_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut fields: Vec<Field> = base
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
     fields.push(Field::new("person_id", DataType::Utf8, false));
     fields.push(Field::new("tumour_id", DataType::Utf8, true));
     let mut columns: Vec<ArrayRef> = base.columns().to_vec();
     debug_assert_eq!(persons.null_count(), 0);
     columns.push(Arc::new(persons));
     columns.push(Arc::new(tumours));
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
-fn read_person_map(registry: &Registry) -> anyhow::Result<HashMap<String, String>> {
+fn read_person_map(
+    registry: &Registry,
+) -> anyhow::Result<HashMap<String, String>> {
     let mut map = HashMap::new();
     for batch in registry.read_work_table(WorkStage::Link, "person_map")? {
         let column = |name: &str| -> anyhow::Result<StringArray> {
-            let array = batch.column_by_name(name).context("person_map lacks a column")?;
-            Ok(array.as_any().downcast_ref::<StringArray>().context("person_map column type")?.clone())
+            let array = batch
+                .column_by_name(name)
+                .context("person_map lacks a column")?;
+            Ok(array
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .context("person_map column type")?
+                .clone())
         };
         let records = column("record_id")?;
         let persons = column("person_id")?;
         for i in 0..batch.num_rows() {
-            map.insert(records.value(i).to_string(), persons.value(i).to_string());
+            map.insert(
+                records.value(i).to_string(),
+                persons.value(i).to_string(),
+            );
         }
     }
     Ok(map)
 }
 
-/// The label of a check severity, as in the `quality_checks` table.
+/// Returns the label of a check severity, as in the `quality_checks`
+/// table.
 pub fn severity_label(severity: Severity) -> &'static str {
     match severity {
         Severity::Invalid => "invalid",

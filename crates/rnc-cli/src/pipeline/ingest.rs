@@ -13,7 +13,7 @@ use rnc_store::{BatchEntry, Registry};
 
 use crate::progress;
 
-/// What happened to one ingested file.
+/// The outcome of ingesting one file.
 #[derive(Debug, Clone)]
 pub struct FileReport {
     /// The file as given.
@@ -30,6 +30,9 @@ pub struct FileReport {
     pub duplicate_of: Option<String>,
     /// The first quarantined rows, described by file, line, field and rule.
     pub problems: Vec<String>,
+    /// Accepted rows whose NIR is present but invalid (bad layout or key):
+    /// they are kept, but their NIR carries no linkage evidence.
+    pub invalid_nirs: u64,
 }
 
 /// Quarantined rows listed on stdout per file; the rest are in the
@@ -53,7 +56,14 @@ pub fn ingest_files(
     let mut reports = Vec::new();
     for file in files {
         bar.set_message(file.display().to_string());
-        reports.push(ingest_one(registry, key, &pseudonymiser, kind, file, allow_duplicate)?);
+        reports.push(ingest_one(
+            registry,
+            key,
+            &pseudonymiser,
+            kind,
+            file,
+            allow_duplicate,
+        )?);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -73,7 +83,7 @@ fn ingest_one(
     if !allow_duplicate
         && let Some(earlier) = registry.batch_with_input(&sha256)?
     {
-        tracing::warn!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
+        tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
         return Ok(FileReport {
             file: file.to_path_buf(),
             batch_id: None,
@@ -82,6 +92,7 @@ fn ingest_one(
             rows_quarantined: 0,
             duplicate_of: Some(earlier.batch_id),
             problems: Vec::new(),
+            invalid_nirs: 0,
         });
     }
 
@@ -102,6 +113,11 @@ fn ingest_one(
         .take(PROBLEMS_SHOWN)
         .map(|row| format!("{} [rule {}]", row.message, row.rule))
         .collect();
+    let invalid_nirs = outcome
+        .records
+        .iter()
+        .filter(|r| r.nir_status == Some(rnc_model::NirStatus::Invalid))
+        .count() as u64;
     let records = source_records_to_batch(&outcome.records)?;
     let quarantine = rnc_ingest::quarantine_to_batch(&outcome.quarantine)?;
     let entry = BatchEntry {
@@ -113,7 +129,8 @@ fn ingest_one(
         rows_accepted: accepted,
         rows_quarantined: quarantined,
         key_fingerprint: key.fingerprint(),
-        ingested_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ingested_at: chrono::Utc::now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     registry.stage_batch(
         entry,
@@ -137,6 +154,7 @@ fn ingest_one(
         rows_quarantined: quarantined,
         duplicate_of: None,
         problems,
+        invalid_nirs,
     })
 }
 
@@ -144,7 +162,10 @@ fn ingest_one(
 /// Returns the number of rows.
 pub fn load_population(registry: &Registry, csv: &Path) -> anyhow::Result<u64> {
     let batch = read_population_csv(csv)?;
-    let origin = csv.file_name().map_or_else(|| csv.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let origin = csv.file_name().map_or_else(
+        || csv.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     registry.set_population(&batch, &origin)?;
     Ok(batch.num_rows() as u64)
 }

@@ -18,6 +18,10 @@ pub struct LinkReport {
     pub summary: LinkSummary,
     /// Wall time in seconds.
     pub seconds: f64,
+    /// Pairs waiting in the review queue (`rnc review`).
+    pub review_pairs: usize,
+    /// Reviewers' decisions applied.
+    pub decisions_applied: usize,
 }
 
 /// Schema of the work table mapping each record to its person.
@@ -28,7 +32,7 @@ pub fn person_map_schema() -> SchemaRef {
     ]))
 }
 
-/// The person id of cluster `index`: `P` and eight digits. Clusters are
+/// Formats the person id of cluster `index`: `P` and eight digits. Clusters are
 /// numbered by their smallest record id, so the same records give the
 /// same ids.
 pub fn person_id(index: u32) -> String {
@@ -37,19 +41,32 @@ pub fn person_id(index: u32) -> String {
 
 /// Links every staged record and stores the person map, the scored pairs
 /// and the trained model under `work/link`.
-pub fn link(registry: &Registry, config: &LinkConfig) -> anyhow::Result<LinkReport> {
+pub fn link(
+    registry: &Registry,
+    config: &LinkConfig,
+) -> anyhow::Result<LinkReport> {
     let started = Instant::now();
     let bar = progress::spinner("link");
     bar.set_message("reading staged records");
     let records = read_staged_records(registry)?;
-    anyhow::ensure!(!records.is_empty(), "no staged record to link: run `rnc ingest` first");
+    anyhow::ensure!(
+        !records.is_empty(),
+        "no staged record to link: run `rnc ingest` first"
+    );
 
     bar.set_message(format!("linking {} records", records.len()));
-    let linkage = rnc_link::link(&records, config)?;
+    let decisions = crate::review::read_decisions(registry)?;
+    let linkage = rnc_link::link_with_decisions(&records, config, &decisions)?;
+    let (lower, upper) = crate::review::queue_thresholds(config);
+    let queue =
+        rnc_link::review_queue(&linkage, &records, lower, upper, &decisions)?;
+    crate::review::write_queue(registry, &queue)?;
 
     bar.set_message("writing");
-    let record_ids: Vec<&str> = records.iter().map(|r| r.record_id.as_str()).collect();
-    let person_ids: Vec<String> = linkage.person_of.iter().map(|&c| person_id(c)).collect();
+    let record_ids: Vec<&str> =
+        records.iter().map(|r| r.record_id.as_str()).collect();
+    let person_ids: Vec<String> =
+        linkage.person_of.iter().map(|&c| person_id(c)).collect();
     let map = RecordBatch::try_new(
         person_map_schema(),
         vec![
@@ -57,10 +74,25 @@ pub fn link(registry: &Registry, config: &LinkConfig) -> anyhow::Result<LinkRepo
             Arc::new(StringArray::from(person_ids)),
         ],
     )?;
-    registry.write_work_table(WorkStage::Link, "person_map", person_map_schema(), &[map])?;
-    let pairs = rnc_link::pairs_to_batch(&linkage.pairs, &records, &linkage.model)?;
-    registry.write_work_table(WorkStage::Link, "link_pairs", pairs.schema(), &[pairs])?;
-    registry.write_work_file(WorkStage::Link, "link_model.json", linkage.model.to_json().as_bytes())?;
+    registry.write_work_table(
+        WorkStage::Link,
+        "person_map",
+        person_map_schema(),
+        &[map],
+    )?;
+    let pairs =
+        rnc_link::pairs_to_batch(&linkage.pairs, &records, &linkage.model)?;
+    registry.write_work_table(
+        WorkStage::Link,
+        "link_pairs",
+        pairs.schema(),
+        &[pairs],
+    )?;
+    registry.write_work_file(
+        WorkStage::Link,
+        "link_model.json",
+        linkage.model.to_json().as_bytes(),
+    )?;
     registry.write_work_file(
         WorkStage::Link,
         "settings.json",
@@ -75,5 +107,10 @@ pub fn link(registry: &Registry, config: &LinkConfig) -> anyhow::Result<LinkRepo
         .as_bytes(),
     )?;
     bar.finish_and_clear();
-    Ok(LinkReport { summary: linkage.summary, seconds: started.elapsed().as_secs_f64() })
+    Ok(LinkReport {
+        summary: linkage.summary,
+        seconds: started.elapsed().as_secs_f64(),
+        review_pairs: queue.len(),
+        decisions_applied: decisions.len(),
+    })
 }

@@ -25,10 +25,13 @@ pub use stats::{StatsOutput, choose_release, compute_stats};
 
 /// Reads every staged record, sorted by record id so that later stages do
 /// not depend on ingestion order.
-fn read_staged_records(registry: &Registry) -> anyhow::Result<Vec<SourceRecord>> {
+fn read_staged_records(
+    registry: &Registry,
+) -> anyhow::Result<Vec<SourceRecord>> {
     let mut records = Vec::new();
     for batch in registry.read_staged_records()? {
-        records.extend(batch_to_source_records(&batch).context("staged records")?);
+        records
+            .extend(batch_to_source_records(&batch).context("staged records")?);
     }
     records.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     Ok(records)
@@ -50,15 +53,38 @@ pub fn load_key(
             registry_dir.display()
         );
     }
+    // Pseudonyms made with two keys never match, so a registry whose batches
+    // were loaded with one key must keep using it.
+    let known: std::collections::BTreeSet<String> =
+        Registry::open(registry_dir)
+            .and_then(|r| r.catalogue())
+            .map(|c| c.batches.into_iter().map(|b| b.key_fingerprint).collect())
+            .unwrap_or_default();
+    if !known.is_empty() && !key_path.exists() {
+        bail!(
+            "key file {} does not exist, but registry {} already holds batches pseudonymised with another key: pass --key with that key file",
+            key_path.display(),
+            registry_dir.display()
+        );
+    }
     let (key, created) = rnc_pseudonym::Key::load_or_create(key_path)
         .with_context(|| format!("key file {}", key_path.display()))?;
+    if !known.is_empty() && !known.contains(&key.fingerprint()) {
+        bail!(
+            "key file {} (fingerprint {}) is not the key of registry {} (fingerprint {}): pass --key with the registry's key, because pseudonyms made with different keys never match",
+            key_path.display(),
+            key.fingerprint(),
+            registry_dir.display(),
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
     if created {
         tracing::info!(path = %key_path.display(), fingerprint = %key.fingerprint(), "new pseudonymisation key created (mode 0600)");
     }
     Ok(key)
 }
 
-/// An absolute, lexically cleaned form of `path` that need not exist.
+/// Makes `path` absolute and lexically clean; it need not exist.
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     let joined = if path.is_absolute() {
         path.to_path_buf()

@@ -21,6 +21,7 @@ pub fn release(registry: &Registry) -> anyhow::Result<ReleaseEntry> {
         ("population", population),
         ("link_model", link.join("link_model.json")),
     ];
-    let settings = std::fs::read_to_string(link.join("settings.json")).unwrap_or_default();
+    let settings =
+        std::fs::read_to_string(link.join("settings.json")).unwrap_or_default();
     Ok(registry.create_release(&tables, &settings)?)
 }

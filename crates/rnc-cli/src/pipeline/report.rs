@@ -24,13 +24,23 @@ pub fn write_report(
 
     let catalogue = registry.catalogue()?;
     let read: u64 = catalogue.batches.iter().map(|b| b.rows_read).sum();
-    let quarantined: u64 = catalogue.batches.iter().map(|b| b.rows_quarantined).sum();
+    let quarantined: u64 =
+        catalogue.batches.iter().map(|b| b.rows_quarantined).sum();
     let summary = vec![
         ("Release".to_string(), release.release_id.clone()),
-        ("Period".to_string(), format!("{}-{}", stats.period.0, stats.period.1)),
+        (
+            "Period".to_string(),
+            format!("{}-{}", stats.period.0, stats.period.1),
+        ),
         ("Source rows read".to_string(), read.to_string()),
-        ("Source rows quarantined".to_string(), quarantined.to_string()),
-        ("Source records".to_string(), rows("source_records").to_string()),
+        (
+            "Source rows quarantined".to_string(),
+            quarantined.to_string(),
+        ),
+        (
+            "Source records".to_string(),
+            rows("source_records").to_string(),
+        ),
         ("Persons".to_string(), rows("persons").to_string()),
         ("Tumours".to_string(), rows("tumours").to_string()),
         (
@@ -53,7 +63,9 @@ pub fn write_report(
     .context("summarising linkage")?;
     let linkage = count_rows(&pairs)
         .into_iter()
-        .map(|(method, _, n)| (format!("Linked pairs ({method})"), n.to_string()))
+        .map(|(method, _, n)| {
+            (format!("Linked pairs ({method})"), n.to_string())
+        })
         .collect();
 
     let data = ReportData {
@@ -61,7 +73,7 @@ pub fn write_report(
         release_id: release.release_id.clone(),
         created: release.created_at.clone(),
         summary,
-        incidence: stats.rows.clone(),
+        incidence: labelled_rows(&stats.rows),
         population_label: stats.population_label.clone(),
         quality,
         linkage,
@@ -69,11 +81,48 @@ pub fn write_report(
     };
     let html = rnc_report::render_report(&data)?;
 
-    let out_dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| stats.out_dir.join("report"));
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let out_dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| stats.out_dir.join("report"));
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("creating {}", out_dir.display()))?;
     let path = out_dir.join("report.html");
-    std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, html)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
+}
+
+/// Orders incidence rows for reading (all sites first, then site groups by
+/// label, `other` last) and replaces site-group codes by their labels.
+fn labelled_rows(
+    rows: &[rnc_stats::IncidenceRow],
+) -> Vec<rnc_stats::IncidenceRow> {
+    let label = |code: &str| {
+        rnc_codes::site_groups()
+            .iter()
+            .find(|g| g.code == code)
+            .map_or_else(|| code.to_string(), |g| g.label.to_string())
+    };
+    let mut ordered: Vec<(bool, bool, String, rnc_stats::IncidenceRow)> = rows
+        .iter()
+        .map(|row| {
+            let is_total = row.site_group == rnc_stats::ALL_SITES;
+            let is_other = row.site_group == "other";
+            (!is_total, is_other, label(&row.site_group), row.clone())
+        })
+        .collect();
+    ordered.sort_by(|a, b| {
+        (a.0, a.1, &a.2, &a.3.sex).cmp(&(b.0, b.1, &b.2, &b.3.sex))
+    });
+    ordered
+        .into_iter()
+        .map(|(is_site, _, label, mut row)| {
+            if is_site {
+                row.site_group = label;
+            }
+            row
+        })
+        .collect()
 }
 
 /// Reads `(text, text-or-empty, count)` rows of a grouped count query whose
@@ -90,7 +139,11 @@ fn count_rows(batches: &[RecordBatch]) -> Vec<(String, String, u64)> {
             } else {
                 String::new()
             };
-            out.push((first.value(i).to_string(), second, counts.value(i) as u64));
+            out.push((
+                first.value(i).to_string(),
+                second,
+                counts.value(i) as u64,
+            ));
         }
     }
     out

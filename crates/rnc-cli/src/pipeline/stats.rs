@@ -31,16 +31,19 @@ pub struct StatsOutput {
 }
 
 /// Picks a release: the one named, else the latest.
-pub fn choose_release(registry: &Registry, release: Option<&str>) -> anyhow::Result<ReleaseEntry> {
-    Ok(match release {
-        Some(id) => registry.release(id)?,
-        None => registry.latest_release()?,
-    })
+pub fn choose_release(
+    registry: &Registry,
+    release: Option<&str>,
+) -> anyhow::Result<ReleaseEntry> {
+    // Every reader of a release checks its hashes first, so that no figure
+    // is computed on altered tables.
+    Ok(registry.verified_release(release)?)
 }
 
 /// Computes incidence counts, crude and age-standardised rates by site
 /// group and sex over the years of the population table, and writes them
-/// to `out_dir` as CSV and Parquet.
+/// to `out_dir` as CSV and Parquet, with the registry quality indicators
+/// in `quality_indicators.csv`.
 ///
 /// Counts malignant tumours (behaviour 3) by incidence year, as IARC does.
 pub fn compute_stats(
@@ -52,10 +55,15 @@ pub fn compute_stats(
     let release = choose_release(registry, release)?;
     let release_dir = registry.release_dir(&release.release_id);
     let (population, population_label) = match population_csv {
-        Some(csv) => (vec![read_population_csv(csv)?], csv.display().to_string()),
+        Some(csv) => {
+            (vec![read_population_csv(csv)?], csv.display().to_string())
+        }
         None => (
             read_parquet(&release_dir.join("population.parquet"))?,
-            format!("registry population table of release {}", release.release_id),
+            format!(
+                "registry population table of release {}",
+                release.release_id
+            ),
         ),
     };
     let (person_years, period) = person_years_by_sex_and_band(&population)?;
@@ -80,7 +88,9 @@ pub fn compute_stats(
     );
     let excluded = run_sql(&release_dir, &excluded_query)?
         .first()
-        .map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0) as u64);
+        .map_or(0, |b| {
+            b.column(0).as_primitive::<Int64Type>().value(0) as u64
+        });
 
     let mut cells = Vec::new();
     for batch in &counted {
@@ -100,27 +110,50 @@ pub fn compute_stats(
     }
     let rows = rnc_stats::incidence_table(&cells, &person_years)?;
 
-    let out_dir = out_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| registry.root().join("outputs").join(&release.release_id));
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    std::fs::write(out_dir.join("incidence.csv"), rnc_stats::incidence_to_csv(&rows))
-        .with_context(|| format!("writing {}", out_dir.display()))?;
+    let out_dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| {
+        registry.root().join("outputs").join(&release.release_id)
+    });
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("creating {}", out_dir.display()))?;
+    std::fs::write(
+        out_dir.join("incidence.csv"),
+        rnc_stats::incidence_to_csv(&rows),
+    )
+    .with_context(|| format!("writing {}", out_dir.display()))?;
     let batch = rnc_stats::incidence_to_batch(&rows)?;
-    write_parquet(&out_dir.join("incidence.parquet"), batch.schema(), &[batch])?;
-    Ok(StatsOutput { release, period, rows, excluded, population_label, out_dir })
+    write_parquet(
+        &out_dir.join("incidence.parquet"),
+        batch.schema(),
+        &[batch],
+    )?;
+    // Registry quality indicators (MV %, DCO %, M:I, PSU %, UM %,
+    // registration delay) by site group and period.
+    crate::export::write_quality_indicators(registry, &release, &out_dir)?;
+    Ok(StatsOutput {
+        release,
+        period,
+        rows,
+        excluded,
+        population_label,
+        out_dir,
+    })
 }
+
+/// Person-years by sex label and age-band index.
+type PersonYears = Vec<(String, usize, f64)>;
 
 /// Sums the population by sex and age band over its years, and returns
 /// those years' range.
 fn person_years_by_sex_and_band(
     population: &[RecordBatch],
-) -> anyhow::Result<(Vec<(String, usize, f64)>, (i32, i32))> {
+) -> anyhow::Result<(PersonYears, (i32, i32))> {
     let mut sums: BTreeMap<(String, usize), f64> = BTreeMap::new();
     let mut years = (i32::MAX, i32::MIN);
     for batch in population {
         let column = |name: &str| {
-            batch.column_by_name(name).with_context(|| format!("population table lacks column {name}"))
+            batch.column_by_name(name).with_context(|| {
+                format!("population table lacks column {name}")
+            })
         };
         let year = column("year")?.as_primitive::<Int32Type>();
         let sex = column("sex")?.as_string::<i32>();
@@ -130,12 +163,23 @@ fn person_years_by_sex_and_band(
             let index = AGE_BANDS
                 .iter()
                 .position(|b| *b == band.value(i))
-                .with_context(|| "population table has an unknown age band".to_string())?;
+                .with_context(|| {
+                    "population table has an unknown age band".to_string()
+                })?;
             years = (years.0.min(year.value(i)), years.1.max(year.value(i)));
             *sums.entry((sex.value(i).to_string(), index)).or_default() +=
-                if value.is_null(i) { 0.0 } else { value.value(i) };
+                if value.is_null(i) {
+                    0.0
+                } else {
+                    value.value(i)
+                };
         }
     }
     anyhow::ensure!(years.0 <= years.1, "the population table is empty");
-    Ok((sums.into_iter().map(|((sex, band), py)| (sex, band, py)).collect(), years))
+    Ok((
+        sums.into_iter()
+            .map(|((sex, band), py)| (sex, band, py))
+            .collect(),
+        years,
+    ))
 }

@@ -28,7 +28,7 @@ pub fn rnc_expect(args: &[&str], expected: i32) -> Output {
     output
 }
 
-/// Every file under `dir`, recursively.
+/// Lists every file under `dir`, recursively.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];

@@ -1,0 +1,305 @@
+//! `rnc dedupe` and `rnc link-files`: probabilistic linkage of any CSV
+//! under a model file, outside the registry.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use rnc_link::{FileLinkage, LinkMode, ModelSpec, RecordTable, TrainedModel};
+
+use crate::commands::Outcome;
+use crate::progress;
+
+/// Options shared by `rnc dedupe` and `rnc link-files`.
+#[derive(Debug, Args)]
+pub struct FileLinkOptions {
+    /// Column holding each record's id, unique within a file.
+    #[arg(long)]
+    pub id_column: String,
+    /// Linkage model file (TOML) declaring the comparisons and the
+    /// blocking rules; see examples/febrl.toml.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Output CSV: one row per input record with its cluster id.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write every scored candidate pair, with its match weight,
+    /// probability and comparison levels, to this CSV.
+    #[arg(long)]
+    pub pairs: Option<PathBuf>,
+    /// Write the trained parameters (JSON) to this file, to score new data
+    /// later with --trained-model.
+    #[arg(long)]
+    pub save_model: Option<PathBuf>,
+    /// Score with the parameters saved by --save-model instead of
+    /// training; the model file must be the one they were trained with.
+    #[arg(long)]
+    pub trained_model: Option<PathBuf>,
+    /// Match probability at or above which pairs are linked (default: the
+    /// model file's `settings.threshold`).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+}
+
+/// Arguments of `rnc dedupe`.
+#[derive(Debug, Args)]
+pub struct DedupeArgs {
+    /// CSV file with a header line.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub options: FileLinkOptions,
+}
+
+/// Arguments of `rnc link-files`.
+#[derive(Debug, Args)]
+pub struct LinkFilesArgs {
+    /// First CSV file (source `a`).
+    pub file_a: PathBuf,
+    /// Second CSV file (source `b`); only pairs across the two files are
+    /// compared.
+    pub file_b: PathBuf,
+    #[command(flatten)]
+    pub options: FileLinkOptions,
+}
+
+/// Runs `rnc dedupe`.
+pub fn dedupe(args: &DedupeArgs) -> anyhow::Result<Outcome> {
+    run(&[&args.file], &args.options, LinkMode::Dedupe)
+}
+
+/// Runs `rnc link-files`.
+pub fn link_files(args: &LinkFilesArgs) -> anyhow::Result<Outcome> {
+    run(
+        &[&args.file_a, &args.file_b],
+        &args.options,
+        LinkMode::LinkOnly,
+    )
+}
+
+const SOURCE_NAMES: [&str; 2] = ["a", "b"];
+
+fn run(
+    files: &[&PathBuf],
+    options: &FileLinkOptions,
+    mode: LinkMode,
+) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let (spec, trained) = load_model(options)?;
+    let bar = progress::spinner("link");
+    let mut table = RecordTable::new(&spec);
+    for (source, file) in files.iter().enumerate() {
+        bar.set_message(format!("reading {}", file.display()));
+        let rows = table.read_csv(file, &options.id_column, source as u8)?;
+        println!("{}: {rows} records read", file.display());
+    }
+
+    let estimates = rnc_link::estimate_comparisons(&table, &spec, mode)?;
+    let total: u64 = estimates.iter().map(|e| e.pairs).sum();
+    println!(
+        "blocking: about {total} comparisons before removing pairs found by several rules"
+    );
+    for estimate in &estimates {
+        println!(
+            "  {:<32} {:>12} pairs, {} records without a key",
+            estimate.rule, estimate.pairs, estimate.records_without_key
+        );
+    }
+
+    bar.set_message(format!("linking {} records", table.len()));
+    let linkage = rnc_link::link_table(
+        &table,
+        &spec,
+        mode,
+        trained.as_ref().map(|t| &t.model),
+    )?;
+    bar.set_message("writing");
+    write_clusters(&options.out, &table, &linkage, &options.id_column, mode)?;
+    if let Some(path) = &options.pairs {
+        write_pairs(path, &table, &linkage, mode)?;
+    }
+    if let Some(path) = &options.save_model {
+        let saved = TrainedModel {
+            spec: spec.clone(),
+            model: linkage.model.clone(),
+        };
+        std::fs::write(path, saved.to_json())
+            .with_context(|| format!("writing model {}", path.display()))?;
+    }
+    bar.finish_and_clear();
+    print_summary(&linkage, options, started);
+    Ok(if linkage.summary.disabled_comparisons.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Flagged
+    })
+}
+
+/// Reads the model file, applies --threshold and reads the saved
+/// parameters.
+fn load_model(
+    options: &FileLinkOptions,
+) -> anyhow::Result<(ModelSpec, Option<TrainedModel>)> {
+    let text = std::fs::read_to_string(&options.model).with_context(|| {
+        format!("reading model file {}", options.model.display())
+    })?;
+    let mut spec = ModelSpec::from_toml(&text)
+        .with_context(|| format!("model file {}", options.model.display()))?;
+    if let Some(threshold) = options.threshold {
+        spec.settings.threshold = threshold;
+        spec.validate()
+            .context("--threshold must be a probability in (0, 1]")?;
+    }
+    let trained = match &options.trained_model {
+        None => None,
+        Some(path) => {
+            let json = std::fs::read_to_string(path).with_context(|| {
+                format!("reading trained model {}", path.display())
+            })?;
+            let trained = TrainedModel::from_json(&json)
+                .with_context(|| format!("trained model {}", path.display()))?;
+            anyhow::ensure!(
+                trained.spec.comparisons == spec.comparisons,
+                "trained model {} was trained with other comparisons than {}: train again or pass its model file",
+                path.display(),
+                options.model.display()
+            );
+            Some(trained)
+        }
+    };
+    Ok((spec, trained))
+}
+
+fn write_clusters(
+    path: &Path,
+    table: &RecordTable,
+    linkage: &FileLinkage,
+    id_column: &str,
+    mode: LinkMode,
+) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_path(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    if mode == LinkMode::LinkOnly {
+        writer.write_record(["source", id_column, "cluster_id"])?;
+    } else {
+        writer.write_record([id_column, "cluster_id"])?;
+    }
+    for (row, id) in table.ids().iter().enumerate() {
+        let cluster = linkage.cluster_of[row].to_string();
+        if mode == LinkMode::LinkOnly {
+            let source = SOURCE_NAMES[usize::from(table.sources()[row])];
+            writer.write_record([source, id.as_str(), cluster.as_str()])?;
+        } else {
+            writer.write_record([id.as_str(), cluster.as_str()])?;
+        }
+    }
+    writer
+        .flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn write_pairs(
+    path: &Path,
+    table: &RecordTable,
+    linkage: &FileLinkage,
+    mode: LinkMode,
+) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_path(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    let mut header = vec!["id_left".to_string(), "id_right".to_string()];
+    if mode == LinkMode::LinkOnly {
+        header.extend(["source_left".to_string(), "source_right".to_string()]);
+    }
+    header
+        .extend(["match_weight".to_string(), "match_probability".to_string()]);
+    header.extend(
+        linkage
+            .model
+            .comparisons
+            .iter()
+            .map(|c| format!("gamma_{}", c.name)),
+    );
+    writer.write_record(&header)?;
+    let pairs = &linkage.pairs;
+    for i in 0..pairs.len() {
+        let (left, right) = (pairs.left[i] as usize, pairs.right[i] as usize);
+        let mut row =
+            vec![table.ids()[left].clone(), table.ids()[right].clone()];
+        if mode == LinkMode::LinkOnly {
+            row.push(
+                SOURCE_NAMES[usize::from(table.sources()[left])].to_string(),
+            );
+            row.push(
+                SOURCE_NAMES[usize::from(table.sources()[right])].to_string(),
+            );
+        }
+        row.push(format!("{:.6}", pairs.match_weight[i]));
+        row.push(format!("{:.9}", pairs.match_probability[i]));
+        row.extend(pairs.levels_of(i).iter().map(u8::to_string));
+        writer.write_record(&row)?;
+    }
+    writer
+        .flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn print_summary(
+    linkage: &FileLinkage,
+    options: &FileLinkOptions,
+    started: Instant,
+) {
+    let model = &linkage.model;
+    let s = &linkage.summary;
+    if s.reused_model {
+        println!(
+            "parameters from {} (no training)",
+            options
+                .trained_model
+                .as_deref()
+                .unwrap_or(Path::new(""))
+                .display()
+        );
+    } else {
+        for session in &model.sessions {
+            println!(
+                "EM session {}: {} pairs, {} iterations, {} (largest last change {:.2e}), estimated {}",
+                session.name,
+                session.pairs,
+                session.iterations,
+                if session.converged {
+                    "converged"
+                } else {
+                    "not converged"
+                },
+                session.max_parameter_change,
+                session.estimated.join(", ")
+            );
+        }
+    }
+    println!("lambda (prior match probability) {:.6e}", model.lambda);
+    for comparison in &model.comparisons {
+        let levels: Vec<String> = comparison
+            .levels
+            .iter()
+            .filter(|l| !l.is_null)
+            .map(|l| format!("{} {:+.2}", l.name, l.weight()))
+            .collect();
+        println!("  {}: {}", comparison.name, levels.join("; "));
+    }
+    for name in &s.disabled_comparisons {
+        println!(
+            "warning: comparison {name}: column is 100% missing, disabled for this run"
+        );
+    }
+    println!(
+        "link: {} records, {} candidate pairs scored, {} at or above the threshold, {} clusters written to {} in {:.1} s",
+        s.records,
+        s.candidate_pairs,
+        s.linked_pairs,
+        s.clusters,
+        options.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+}

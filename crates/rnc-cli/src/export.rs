@@ -1,0 +1,226 @@
+//! `rnc export --format encr-jrc`: the ENCR-JRC call-for-data incidence
+//! file of a release, and the release facts that file and the quality
+//! indicators of `rnc stats` share (deaths, follow-up, registration
+//! dates).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use arrow::array::AsArray;
+use chrono::NaiveDate;
+use rnc_codes::{Icd10, is_cancer_code};
+use rnc_model::tables::batch_to_source_records;
+use rnc_model::{PartialDate, SourceKind};
+use rnc_rules::{CancerDeath, EncrJrcFacts, Tumour};
+use rnc_store::parquet_io::read_parquet;
+use rnc_store::{Registry, ReleaseEntry};
+
+use crate::cli::ExportArgs;
+use crate::commands::Outcome;
+use crate::pipeline::choose_release;
+
+/// Source of the registration date of a tumour.
+///
+/// NOTE: no feed carries the date a registry registered a tumour, so the
+/// registration date is the ingestion time of the first batch that
+/// brought one of the tumour's records. Delays measured with it include
+/// the time the feeds took to reach the national registry.
+pub const REGISTRATION_DATE_SOURCE: &str = "batch_ingestion_time";
+
+/// Facts of a release about its persons, beyond the tumour table.
+#[derive(Debug, Default)]
+pub struct ReleaseFacts {
+    /// The release's tumours.
+    pub tumours: Vec<Tumour>,
+    /// Registration date of each tumour id (see
+    /// [`REGISTRATION_DATE_SOURCE`]).
+    pub registration_dates: HashMap<String, NaiveDate>,
+    /// Death records whose underlying cause is a cancer.
+    pub cancer_deaths: Vec<CancerDeath>,
+    /// Date of death and underlying cause of each person who died.
+    pub deaths: HashMap<String, (PartialDate, Option<String>)>,
+    /// Latest date of last contact of each person, from registry extracts.
+    pub last_contact: HashMap<String, PartialDate>,
+    /// Latest date of death in the death records: the date up to which
+    /// deaths are known.
+    pub death_records_end: Option<PartialDate>,
+}
+
+/// Reads the tumours, source records and batch times of a release.
+pub fn read_release_facts(
+    registry: &Registry,
+    release: &ReleaseEntry,
+) -> anyhow::Result<ReleaseFacts> {
+    let dir = registry.release_dir(&release.release_id);
+    let mut facts = ReleaseFacts::default();
+    for batch in read_parquet(&dir.join("tumours.parquet"))? {
+        facts.tumours.extend(rnc_rules::batch_to_tumours(&batch)?);
+    }
+
+    let catalogue = registry.catalogue()?;
+    let ingested: HashMap<&str, NaiveDate> = catalogue
+        .batches
+        .iter()
+        .filter_map(|b| {
+            let time = chrono::DateTime::parse_from_rfc3339(&b.ingested_at);
+            Some((b.batch_id.as_str(), time.ok()?.date_naive()))
+        })
+        .collect();
+
+    let mut record_registered: HashMap<String, NaiveDate> = HashMap::new();
+    for batch in read_parquet(&dir.join("source_records.parquet"))? {
+        let persons = batch
+            .column_by_name("person_id")
+            .context("source_records of the release lack person_id")?
+            .as_string::<i32>()
+            .clone();
+        let records = batch_to_source_records(&batch)
+            .context("reading source_records of the release")?;
+        for (row, record) in records.into_iter().enumerate() {
+            let person = persons.value(row).to_string();
+            if let Some(day) = ingested.get(record.batch_id.as_str()) {
+                record_registered.insert(record.record_id.clone(), *day);
+            }
+            if let Some(contact) = record.last_contact_date {
+                let latest = facts.last_contact.entry(person.clone());
+                let kept = latest.or_insert(contact);
+                *kept = (*kept).max(contact);
+            }
+            let death = match record.source_kind {
+                Some(SourceKind::DeathRecord) => record.event_date,
+                _ => record.death_date,
+            };
+            let Some(death) = death else { continue };
+            let cause = (record.source_kind == Some(SourceKind::DeathRecord))
+                .then(|| record.icd10.clone())
+                .flatten();
+            if record.source_kind == Some(SourceKind::DeathRecord) {
+                facts.death_records_end = Some(
+                    facts.death_records_end.map_or(death, |d| d.max(death)),
+                );
+                if let Some(code) =
+                    cause.as_deref().and_then(|c| c.parse::<Icd10>().ok())
+                    && is_cancer_code(&code)
+                {
+                    facts.cancer_deaths.push(CancerDeath {
+                        person_id: person.clone(),
+                        year: death.year(),
+                        underlying_cause: code,
+                    });
+                }
+            }
+            // A death record's date and cause outrank a death date noted
+            // on another record.
+            let entry =
+                facts.deaths.entry(person).or_insert((death, cause.clone()));
+            if cause.is_some() && (entry.1.is_none() || death < entry.0) {
+                *entry = (death, cause);
+            }
+        }
+    }
+
+    for tumour in &facts.tumours {
+        let first = tumour
+            .record_ids
+            .iter()
+            .filter_map(|id| record_registered.get(id))
+            .min();
+        if let Some(day) = first {
+            facts
+                .registration_dates
+                .insert(tumour.tumour_id.clone(), *day);
+        }
+    }
+    Ok(facts)
+}
+
+/// Writes the ENCR-JRC incidence file of a release.
+pub fn export(
+    registry_dir: &Path,
+    args: &ExportArgs,
+) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let registry = Registry::open(registry_dir)?;
+    let release = choose_release(&registry, args.release.as_deref())?;
+    let facts = read_release_facts(&registry, &release)?;
+    let confirmations = crate::confirm::read_confirmations(&registry)?;
+
+    let out: PathBuf = args.out.clone().unwrap_or_else(|| {
+        registry
+            .root()
+            .join("outputs")
+            .join(&release.release_id)
+            .join("encr_jrc_incidence.csv")
+    });
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut writer = csv::Writer::from_path(&out)
+        .with_context(|| format!("creating {}", out.display()))?;
+    writer.write_record(rnc_rules::ENCR_JRC_COLUMNS)?;
+    for tumour in &facts.tumours {
+        let death = facts.deaths.get(&tumour.person_id);
+        // NOTE: a person without a death record is taken as alive on the
+        // latest date the death records cover (passive follow-up), or on
+        // their last contact when that is later.
+        let alive_on = match (
+            facts.last_contact.get(&tumour.person_id),
+            facts.death_records_end,
+        ) {
+            (Some(contact), Some(end)) => Some((*contact).max(end)),
+            (contact, end) => contact.copied().or(end),
+        };
+        let codes = rnc_rules::confirmation_codes(tumour);
+        let checked = confirmations
+            .confirmations
+            .iter()
+            .any(|c| c.tumour_id == tumour.tumour_id && c.codes == codes);
+        let row_facts = EncrJrcFacts {
+            death_date: death.map(|(date, _)| *date),
+            underlying_cause: death.and_then(|(_, cause)| cause.as_deref()),
+            alive_on,
+            registration_date: facts
+                .registration_dates
+                .get(&tumour.tumour_id)
+                .copied(),
+            checked,
+        };
+        writer.write_record(rnc_rules::encr_jrc_record(tumour, &row_facts))?;
+    }
+    writer
+        .flush()
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "export: {} tumours of release {} written to {} (ENCR-JRC call-for-data layout, 56 columns) in {:.1} s",
+        facts.tumours.len(),
+        release.release_id,
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Outcome::Clean)
+}
+
+/// Computes the quality indicators of a release and writes them to
+/// `out_dir/quality_indicators.csv`; returns the number of rows.
+pub fn write_quality_indicators(
+    registry: &Registry,
+    release: &ReleaseEntry,
+    out_dir: &Path,
+) -> anyhow::Result<usize> {
+    let facts = read_release_facts(registry, release)?;
+    let rows = rnc_rules::quality_indicators(
+        &facts.tumours,
+        &facts.registration_dates,
+        &facts.cancer_deaths,
+    );
+    let path = out_dir.join("quality_indicators.csv");
+    std::fs::write(
+        &path,
+        rnc_rules::quality_indicators_to_csv(&rows, REGISTRATION_DATE_SOURCE),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(rows.len())
+}

@@ -1,0 +1,595 @@
+//! `rnc survival`: observed (Kaplan-Meier), relative (Ederer II) and net
+//! (Pohar-Perme) survival by site group on a release, with a user-supplied
+//! life table, and net survival standardised with the ICSS 1 weights.
+//!
+//! Each person counts once per site group, with the first malignant tumour
+//! of that group (and once in `all_sites`, with the first malignant tumour
+//! of all). Follow-up runs from the incidence date to death, or to the
+//! closing date for persons not known to be dead.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::Int32Type;
+use chrono::NaiveDate;
+use rnc_stats::{
+    CohortPatient, FollowUp, ICSS_AGE_GROUPS, IcssStandard, IntervalScale,
+    LifeTable, RelativeSurvivalMethod, SurvivalAt, SurvivalCurve, YEAR_DAYS,
+    YearExtrapolation, age_standardised_survival, icss_age_group, kaplan_meier,
+    relative_survival,
+};
+use rnc_store::Registry;
+use rnc_store::sql::run_sql;
+
+use crate::cli::SurvivalArgs;
+use crate::commands::Outcome;
+use crate::pipeline::choose_release;
+
+/// Site group of the rows over all sites.
+const ALL_SITES: &str = "all_sites";
+
+/// Confidence level of every interval.
+const CONFIDENCE: f64 = 0.95;
+
+/// Settings of `rnc survival`: release, life table, follow-up and output.
+#[derive(Debug, Clone)]
+pub struct SurvivalRequest {
+    /// Release to use, else the latest.
+    pub release: Option<String>,
+    /// Life table CSV.
+    pub life_table: PathBuf,
+    /// Follow-up of persons not known to be dead ends on this date.
+    pub closing_date: NaiveDate,
+    /// Use the life table's last year for later years.
+    pub carry_last_year: bool,
+    /// Times of the estimates, in years of 365.241 days.
+    pub years: Vec<f64>,
+    /// Output folder, else `<registry>/outputs/<release>`.
+    pub out: Option<PathBuf>,
+}
+
+/// Counts of what `rnc survival` used and left out.
+#[derive(Debug, Clone, Default)]
+pub struct SurvivalSummary {
+    /// The release used.
+    pub release_id: String,
+    /// The file written.
+    pub csv: PathBuf,
+    /// Site groups with a curve (all sites included).
+    pub site_groups: usize,
+    /// Persons in the all-sites cohort.
+    pub patients: u64,
+    /// Tumours left out, by reason.
+    pub excluded: BTreeMap<&'static str, u64>,
+}
+
+/// One tumour's row from the release, as needed for survival.
+struct TumourRow {
+    person_id: String,
+    site_group: String,
+    sex: String,
+    age: Option<i32>,
+    incidence_date: String,
+    death_certificate_only: bool,
+    death_date: Option<String>,
+}
+
+/// Runs `rnc survival`: computes the curves, writes `survival.csv` and
+/// prints the exclusions and a one-line summary.
+pub fn survival(
+    registry_dir: &Path,
+    args: &SurvivalArgs,
+) -> anyhow::Result<Outcome> {
+    let started = std::time::Instant::now();
+    let registry = Registry::open(registry_dir)?;
+    let closing_date =
+        NaiveDate::parse_from_str(&args.closing_date, "%Y-%m-%d")
+            .with_context(|| {
+                format!(
+                    "--closing-date {:?} is not a date (expected YYYY-MM-DD)",
+                    args.closing_date
+                )
+            })?;
+    let request = SurvivalRequest {
+        release: args.release.clone(),
+        life_table: args.life_table.clone(),
+        closing_date,
+        carry_last_year: args.carry_last_year,
+        years: args.years.clone(),
+        out: args.out.clone(),
+    };
+    let summary = compute_survival(&registry, &request)?;
+    for (reason, count) in &summary.excluded {
+        println!("excluded: {count} tumours ({reason})");
+    }
+    println!(
+        "survival: {} site groups, {} persons over all sites, release {}, written to {} in {:.1} s",
+        summary.site_groups,
+        summary.patients,
+        summary.release_id,
+        summary.csv.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Outcome::Clean)
+}
+
+/// Computes survival by site group and writes `survival.csv`.
+///
+/// # Errors
+///
+/// A missing release or life table, an invalid life table, or a life table
+/// that ends before follow-up (unless `carry_last_year`).
+pub fn compute_survival(
+    registry: &Registry,
+    request: &SurvivalRequest,
+) -> anyhow::Result<SurvivalSummary> {
+    let release = choose_release(registry, request.release.as_deref())?;
+    let release_dir = registry.release_dir(&release.release_id);
+    let file = std::fs::File::open(&request.life_table).with_context(|| {
+        format!("opening life table {}", request.life_table.display())
+    })?;
+    let mut table =
+        LifeTable::from_csv(file, &request.life_table.display().to_string())?;
+    if request.carry_last_year {
+        table =
+            table.with_extrapolation(YearExtrapolation::CarryLastYearForward);
+    }
+
+    let rows = read_tumours(&release_dir)?;
+    let mut summary = SurvivalSummary {
+        release_id: release.release_id.clone(),
+        ..SurvivalSummary::default()
+    };
+    let cohorts = build_cohorts(
+        &rows,
+        &table,
+        request.closing_date,
+        &mut summary.excluded,
+    );
+    summary.patients = cohorts.get(ALL_SITES).map_or(0, |c| c.len() as u64);
+
+    let mut csv = String::from(
+        "site_group,method,years,patients,at_risk,survival,lower,upper,status\n",
+    );
+    for (site_group, patients) in &cohorts {
+        write_site_group(
+            &mut csv,
+            site_group,
+            patients,
+            &table,
+            &request.years,
+        )
+        .with_context(|| format!("site group {site_group}"))?;
+    }
+    summary.site_groups = cohorts.len();
+
+    let out_dir = request.out.clone().unwrap_or_else(|| {
+        registry.root().join("outputs").join(&release.release_id)
+    });
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("creating {}", out_dir.display()))?;
+    summary.csv = out_dir.join("survival.csv");
+    std::fs::write(&summary.csv, csv)
+        .with_context(|| format!("writing {}", summary.csv.display()))?;
+    Ok(summary)
+}
+
+/// Reads every malignant tumour with its person's death date, in person
+/// and incidence order.
+fn read_tumours(release_dir: &Path) -> anyhow::Result<Vec<TumourRow>> {
+    let query = "SELECT t.person_id, t.site_group, t.sex, \
+                CAST(t.age_at_incidence AS INT) AS age, t.incidence_date, \
+                t.death_certificate_only, p.death_date \
+         FROM tumours t JOIN persons p ON t.person_id = p.person_id \
+         WHERE t.behaviour = 3 \
+         ORDER BY t.person_id, t.incidence_date, t.tumour_id";
+    let batches = run_sql(release_dir, query)
+        .context("reading tumours and death dates")?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let persons = batch.column(0).as_string::<i32>();
+        let sites = batch.column(1).as_string::<i32>();
+        let sexes = batch.column(2).as_string::<i32>();
+        let ages = batch.column(3).as_primitive::<Int32Type>();
+        let incidence = batch.column(4).as_string::<i32>();
+        let dco = batch.column(5).as_boolean();
+        let deaths = batch.column(6).as_string::<i32>();
+        for i in 0..batch.num_rows() {
+            rows.push(TumourRow {
+                person_id: persons.value(i).to_owned(),
+                site_group: sites.value(i).to_owned(),
+                sex: sexes.value(i).to_owned(),
+                age: (!ages.is_null(i)).then(|| ages.value(i)),
+                incidence_date: incidence.value(i).to_owned(),
+                death_certificate_only: dco.value(i),
+                death_date: (!deaths.is_null(i))
+                    .then(|| deaths.value(i).to_owned()),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Builds one cohort per site group, plus all sites, counting each
+/// exclusion by reason.
+fn build_cohorts(
+    rows: &[TumourRow],
+    table: &LifeTable,
+    closing_date: NaiveDate,
+    excluded: &mut BTreeMap<&'static str, u64>,
+) -> BTreeMap<String, Vec<CohortPatient>> {
+    let mut cohorts: BTreeMap<String, Vec<CohortPatient>> = BTreeMap::new();
+    let mut seen: std::collections::HashSet<(String, String)> =
+        Default::default();
+    for row in rows {
+        let first_of_site =
+            seen.insert((row.person_id.clone(), row.site_group.clone()));
+        let first_of_person =
+            seen.insert((row.person_id.clone(), ALL_SITES.to_owned()));
+        if !first_of_site && !first_of_person {
+            continue;
+        }
+        match cohort_patient(row, table, closing_date) {
+            Ok(patient) => {
+                if first_of_site {
+                    cohorts
+                        .entry(row.site_group.clone())
+                        .or_default()
+                        .push(patient);
+                }
+                if first_of_person {
+                    cohorts
+                        .entry(ALL_SITES.to_owned())
+                        .or_default()
+                        .push(patient);
+                }
+            }
+            Err(reason) => *excluded.entry(reason).or_default() += 1,
+        }
+    }
+    cohorts
+}
+
+/// Converts a tumour to a patient, or returns why it is left out.
+fn cohort_patient(
+    row: &TumourRow,
+    table: &LifeTable,
+    closing_date: NaiveDate,
+) -> Result<CohortPatient, &'static str> {
+    if row.death_certificate_only {
+        return Err("death certificate only");
+    }
+    let incidence = full_date(&row.incidence_date)
+        .ok_or("incidence date not a full date")?;
+    if incidence > closing_date {
+        return Err("diagnosed after the closing date");
+    }
+    let age = row.age.ok_or("age unknown")?;
+    let sex = table
+        .sex_index(&row.sex)
+        .map_err(|_| "sex not in the life table")?;
+    let (exit, died) = match &row.death_date {
+        Some(text) => {
+            let death = full_date(text).ok_or("death date not a full date")?;
+            if death > closing_date {
+                (closing_date, false)
+            } else {
+                (death, true)
+            }
+        }
+        None => (closing_date, false),
+    };
+    let days = exit.signed_duration_since(incidence).num_days();
+    if days < 0 {
+        return Err("death before incidence");
+    }
+    if days == 0 {
+        return Err("zero days of follow-up");
+    }
+    Ok(CohortPatient {
+        follow_up: FollowUp {
+            days: days as u32,
+            died,
+        },
+        sex,
+        // DEVIATION: relsurv takes the exact age in days. A release stores
+        // age in completed years (no birth date), so each patient is put in
+        // the middle of that year of age.
+        age_days: (f64::from(age) + 0.5) * YEAR_DAYS,
+        diagnosis_date: incidence,
+    })
+}
+
+fn full_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// Appends the rows of one site group: Kaplan-Meier (log-log limits),
+/// Ederer II and Pohar-Perme (log limits, relsurv's default) at each time.
+fn write_site_group(
+    csv: &mut String,
+    site_group: &str,
+    patients: &[CohortPatient],
+    table: &LifeTable,
+    years: &[f64],
+) -> anyhow::Result<()> {
+    let follow_ups: Vec<FollowUp> =
+        patients.iter().map(|p| p.follow_up).collect();
+    let curves: [(&str, SurvivalCurve); 3] = [
+        (
+            "kaplan_meier",
+            kaplan_meier(&follow_ups, CONFIDENCE, IntervalScale::LogLog)?,
+        ),
+        (
+            "ederer_ii",
+            relative_survival(
+                patients,
+                table,
+                RelativeSurvivalMethod::EdererII,
+                CONFIDENCE,
+                IntervalScale::Log,
+            )?,
+        ),
+        (
+            "pohar_perme",
+            relative_survival(
+                patients,
+                table,
+                RelativeSurvivalMethod::PoharPerme,
+                CONFIDENCE,
+                IntervalScale::Log,
+            )?,
+        ),
+    ];
+    for (method, curve) in &curves {
+        for &time in years {
+            let (at_risk, survival, lower, upper, status) =
+                match curve.at(time * YEAR_DAYS) {
+                    SurvivalAt::Estimate {
+                        survival,
+                        lower,
+                        upper,
+                        at_risk,
+                        ..
+                    } => (
+                        at_risk.to_string(),
+                        number(Some(survival)),
+                        number(lower),
+                        number(upper),
+                        "estimate",
+                    ),
+                    SurvivalAt::ReachedZero { .. } => (
+                        "0".to_owned(),
+                        "0".to_owned(),
+                        String::new(),
+                        String::new(),
+                        "reached_zero",
+                    ),
+                    SurvivalAt::BeyondFollowUp { .. } => (
+                        "0".to_owned(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        "beyond_follow_up",
+                    ),
+                };
+            writeln!(
+                csv,
+                "{},{method},{time},{},{at_risk},{survival},{lower},{upper},{status}",
+                quote(site_group),
+                patients.len()
+            )?;
+        }
+    }
+    write_icss_rows(csv, site_group, patients, table, years)
+}
+
+/// Appends the Pohar-Perme net survival standardised with the ICSS 1
+/// weights (most sites). Patients under 15 are outside the ICSS age groups
+/// and left out of these rows only. A time at which an age group has no
+/// patient or no follow-up gets an empty estimate with that reason.
+fn write_icss_rows(
+    csv: &mut String,
+    site_group: &str,
+    patients: &[CohortPatient],
+    table: &LifeTable,
+    years: &[f64],
+) -> anyhow::Result<()> {
+    let mut groups: [Vec<CohortPatient>; 5] = Default::default();
+    for patient in patients {
+        let age_years = (patient.age_days / YEAR_DAYS).floor() as u32;
+        if let Some(group) = icss_age_group(age_years) {
+            groups[group].push(*patient);
+        }
+    }
+    let included: usize = groups.iter().map(Vec::len).sum();
+    let mut curves = Vec::with_capacity(5);
+    for group in &groups {
+        if group.is_empty() {
+            curves.push(None);
+            continue;
+        }
+        curves.push(Some(relative_survival(
+            group,
+            table,
+            RelativeSurvivalMethod::PoharPerme,
+            CONFIDENCE,
+            IntervalScale::Log,
+        )?));
+    }
+
+    for &time in years {
+        let mut at_time = [SurvivalAt::BeyondFollowUp { last_day: 0 }; 5];
+        for (slot, curve) in at_time.iter_mut().zip(&curves) {
+            if let Some(curve) = curve {
+                *slot = curve.at(time * YEAR_DAYS);
+            }
+        }
+        let empty = groups.iter().position(Vec::is_empty);
+        let standardised = match empty {
+            Some(group) => Err(format!(
+                "age group {} has no patient",
+                ICSS_AGE_GROUPS[group]
+            )),
+            None => age_standardised_survival(
+                IcssStandard::Icss1,
+                &at_time,
+                CONFIDENCE,
+            )
+            .map_err(|error| error.to_string()),
+        };
+        let (survival, lower, upper, status) = match standardised {
+            Ok(value) => (
+                number(Some(value.survival)),
+                number(Some(value.lower)),
+                number(Some(value.upper)),
+                "estimate".to_owned(),
+            ),
+            Err(error) => (
+                String::new(),
+                String::new(),
+                String::new(),
+                quote(&format!("not_estimable: {error}")),
+            ),
+        };
+        writeln!(
+            csv,
+            "{},pohar_perme_icss1,{time},{included},,{survival},{lower},{upper},{status}",
+            quote(site_group)
+        )?;
+    }
+    Ok(())
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.6}"))
+}
+
+/// Quotes a CSV field when it contains a comma, a quote or a line break.
+fn quote(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = "sex,age,year,hazard\n\
+        male,0,2015,0.0001\nfemale,0,2015,0.0001\n";
+
+    fn row(incidence: &str, death: Option<&str>) -> TumourRow {
+        TumourRow {
+            person_id: "P00000001".into(),
+            site_group: "colon".into(),
+            sex: "male".into(),
+            age: Some(70),
+            incidence_date: incidence.into(),
+            death_certificate_only: false,
+            death_date: death.map(str::to_owned),
+        }
+    }
+
+    fn closing() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()
+    }
+
+    #[test]
+    fn follow_up_ends_at_death_or_closing() {
+        let table = LifeTable::from_csv(TABLE.as_bytes(), "table.csv").unwrap();
+        let died = cohort_patient(
+            &row("2019-01-01", Some("2019-01-31")),
+            &table,
+            closing(),
+        )
+        .unwrap();
+        assert_eq!(
+            died.follow_up,
+            FollowUp {
+                days: 30,
+                died: true
+            }
+        );
+        let alive = cohort_patient(&row("2020-12-01", None), &table, closing())
+            .unwrap();
+        assert_eq!(
+            alive.follow_up,
+            FollowUp {
+                days: 30,
+                died: false
+            }
+        );
+        // A death after the closing date is not yet known at closing.
+        let later = cohort_patient(
+            &row("2020-12-01", Some("2021-02-01")),
+            &table,
+            closing(),
+        )
+        .unwrap();
+        assert_eq!(
+            later.follow_up,
+            FollowUp {
+                days: 30,
+                died: false
+            }
+        );
+        assert_eq!(alive.age_days, 70.5 * YEAR_DAYS);
+    }
+
+    #[test]
+    fn exclusions_give_reasons() {
+        let table = LifeTable::from_csv(TABLE.as_bytes(), "table.csv").unwrap();
+        let reason = |row: TumourRow| {
+            cohort_patient(&row, &table, closing()).unwrap_err()
+        };
+        let mut dco = row("2019-01-01", Some("2019-01-01"));
+        dco.death_certificate_only = true;
+        assert_eq!(reason(dco), "death certificate only");
+        assert_eq!(
+            reason(row("2019-01", None)),
+            "incidence date not a full date"
+        );
+        assert_eq!(
+            reason(row("2019-01-01", Some("2019-01-01"))),
+            "zero days of follow-up"
+        );
+        assert_eq!(
+            reason(row("2019-01-10", Some("2019-01-01"))),
+            "death before incidence"
+        );
+        assert_eq!(
+            reason(row("2021-01-10", None)),
+            "diagnosed after the closing date"
+        );
+        let mut unknown = row("2019-01-01", None);
+        unknown.sex = "unknown".into();
+        assert_eq!(reason(unknown), "sex not in the life table");
+    }
+
+    #[test]
+    fn one_tumour_per_person_and_site() {
+        // Two colon tumours and one lung tumour of one person: the first
+        // colon tumour counts for colon and all sites, the lung tumour for
+        // lung only.
+        let table = LifeTable::from_csv(TABLE.as_bytes(), "table.csv").unwrap();
+        let mut lung = row("2019-06-01", None);
+        lung.site_group = "lung".into();
+        let rows = [row("2019-01-01", None), row("2019-03-01", None), lung];
+        let mut excluded = BTreeMap::new();
+        let cohorts = build_cohorts(&rows, &table, closing(), &mut excluded);
+        assert_eq!(cohorts["colon"].len(), 1);
+        assert_eq!(cohorts["lung"].len(), 1);
+        assert_eq!(cohorts[ALL_SITES].len(), 1);
+        assert_eq!(
+            cohorts[ALL_SITES][0].diagnosis_date,
+            NaiveDate::from_ymd_opt(2019, 1, 1).unwrap()
+        );
+        assert!(excluded.is_empty());
+    }
+}

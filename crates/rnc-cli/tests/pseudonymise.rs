@@ -1,0 +1,144 @@
+//! `rnc pseudonymise`: the provider-side step on a small pathology feed
+//! with planted identifiers.
+
+mod common;
+
+use common::rnc_expect;
+
+const FEED: &str = "\
+report_id,laboratory,nir,birth_name,usage_name,first_name,sex,birth_date,departement,specimen_date,report_date,topography,morphology,behaviour,grade
+P1,ACP3305,253072B07300470,Villeneuve,Roux,Héloïse,2,1953-07-14,2B,2021-01-27,2021-02-09,C50.4,8500,3,2
+P2,ACP3305,2 55 08 14 168 025 38,Kerdraon,,Gwenaëlle,2,1955-08-01,29,2021-03-02,,C18.7,8140,3,
+";
+
+/// Identifiers planted in the feed, in the spellings a search would use.
+const PLANTED: [&str; 10] = [
+    "253072B07300470",
+    "255081416802538",
+    "Villeneuve",
+    "VILLENEUVE",
+    "Kerdraon",
+    "KERDRAON",
+    "Héloïse",
+    "Gwenaëlle",
+    "1953-07-14",
+    "1955-08-01",
+];
+
+#[test]
+fn output_and_logs_hold_no_identifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pathology.csv");
+    let output = dir.path().join("pathology.pseudonymised.csv");
+    let key = dir.path().join("provider.key");
+    std::fs::write(&input, FEED).unwrap();
+    let args = [
+        "--log-level",
+        "debug",
+        "pseudonymise",
+        "--key",
+        key.to_str().unwrap(),
+        "--create-key",
+        "--source",
+        "pathology_report",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+    ];
+
+    let run = rnc_expect(&args, 0);
+
+    let written = std::fs::read_to_string(&output).unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(written.lines().count(), 3);
+    assert!(stdout.contains("2 rows pseudonymised"), "{stdout}");
+    for planted in PLANTED {
+        assert!(!written.contains(planted), "{planted} in the output file");
+        assert!(!stdout.contains(planted), "{planted} in stdout");
+        assert!(!stderr.contains(planted), "{planted} in the log");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn same_key_gives_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pathology.csv");
+    let key = dir.path().join("provider.key");
+    std::fs::write(&input, FEED).unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let output = dir.path().join(name);
+        let mut args = vec!["pseudonymise", "--key", key.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend([
+            "--source",
+            "pathology_report",
+            input.to_str().unwrap(),
+            output.to_str().unwrap(),
+        ]);
+        rnc_expect(&args, 0);
+        std::fs::read_to_string(output).unwrap()
+    };
+
+    let first = run("first.csv", &["--create-key"]);
+    let second = run("second.csv", &[]);
+
+    assert_eq!(first, second);
+}
+
+#[test]
+fn missing_key_option_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pathology.csv");
+    std::fs::write(&input, FEED).unwrap();
+    let output = dir.path().join("out.csv");
+    let args = [
+        "pseudonymise",
+        "--source",
+        "pathology_report",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+    ];
+
+    let run = rnc_expect(&args, 2);
+
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("needs --key FILE"), "{stderr}");
+    assert!(!output.exists());
+}
+
+#[test]
+fn invalid_nir_exits_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pathology.csv");
+    let output = dir.path().join("out.csv");
+    let key = dir.path().join("provider.key");
+    // Wrong key digits, from python-stdnum's doctests.
+    let feed = FEED.replace("253072B07300470", "295109912611199");
+    std::fs::write(&input, feed).unwrap();
+    let args = [
+        "pseudonymise",
+        "--key",
+        key.to_str().unwrap(),
+        "--create-key",
+        "--source",
+        "pathology_report",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+    ];
+
+    let run = rnc_expect(&args, 1);
+
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("invalid 1"), "{stdout}");
+    assert!(
+        !std::fs::read_to_string(&output)
+            .unwrap()
+            .contains("295109912611199")
+    );
+}
