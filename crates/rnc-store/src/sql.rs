@@ -85,7 +85,13 @@ pub fn run_sql(
             }
             Err(error) => return Err(error.into()),
         };
-        Ok(frame.collect().await?)
+        // A query with no row still shows its columns.
+        let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
+        let mut batches = frame.collect().await?;
+        if batches.is_empty() {
+            batches.push(RecordBatch::new_empty(schema));
+        }
+        Ok(batches)
     })
 }
 
@@ -150,6 +156,15 @@ mod tests {
         .unwrap();
         let csv = format_csv(&result).unwrap();
         assert_eq!(csv, "site_group,n\nbreast,8\nlung,4\n");
+    }
+
+    #[test]
+    fn empty_result_keeps_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let result =
+            run_sql(dir.path(), "SELECT 1 AS tumours WHERE 1 = 0").unwrap();
+        let table = format_table(&result).unwrap();
+        assert!(table.contains("tumours"), "{table}");
     }
 
     #[test]
