@@ -46,7 +46,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             crate::survival::survival(&registry_dir, &args)
         }
         Command::Confirm(args) => crate::confirm::confirm(&registry_dir, &args),
-        Command::Export(args) => crate::export::export(&registry_dir, &args),
+        Command::Export(args) => {
+            crate::export::export(&registry_dir, &key_path, &args)
+        }
         Command::Sql(args) => sql(&registry_dir, &args),
         Command::Demo(args) => demo(&args),
         Command::Dedupe(args) => crate::dedupe::dedupe(&args),
@@ -189,6 +191,12 @@ fn print_link(report: &pipeline::LinkReport) {
         "review: {} pairs waiting (`rnc review`), {} reviewers' decisions applied",
         report.review_pairs, report.decisions_applied
     );
+    if report.non_matches_still_joined > 0 {
+        println!(
+            "review: {} non-match decisions still have both records in one person through other links; review those persons' other pairs",
+            report.non_matches_still_joined
+        );
+    }
 }
 
 fn consolidate(registry_dir: &Path) -> anyhow::Result<Outcome> {
@@ -268,6 +276,9 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
 fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let registry = Registry::open(registry_dir)?;
+    if let Some(out) = &args.out {
+        pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
+    }
     let output = pipeline::compute_stats(
         &registry,
         args.release.as_deref(),
@@ -321,6 +332,9 @@ fn print_stats(output: &pipeline::StatsOutput) {
 fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let registry = Registry::open(registry_dir)?;
+    if let Some(out) = &args.out {
+        pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
+    }
     let output = pipeline::compute_stats(
         &registry,
         args.release.as_deref(),

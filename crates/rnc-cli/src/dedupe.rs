@@ -85,6 +85,23 @@ fn run(
     mode: LinkMode,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    let mut outputs: Vec<&Path> = vec![options.out.as_path()];
+    outputs.extend(options.pairs.as_deref());
+    outputs.extend(options.save_model.as_deref());
+    for (index, output) in outputs.iter().enumerate() {
+        let mut others: Vec<&Path> =
+            files.iter().map(|f| f.as_path()).collect();
+        others.extend(
+            outputs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != index)
+                .map(|(_, o)| *o),
+        );
+        others.push(options.model.as_path());
+        others.extend(options.trained_model.as_deref());
+        crate::pipeline::check_output_path(output, None, None, &others)?;
+    }
     let (spec, trained) = load_model(options)?;
     let bar = progress::spinner("link");
     let mut table = RecordTable::new(&spec);

@@ -139,6 +139,7 @@ pub fn read_release_facts(
 /// Writes the ENCR-JRC incidence file of a release.
 pub fn export(
     registry_dir: &Path,
+    key_path: &Path,
     args: &ExportArgs,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
@@ -154,6 +155,12 @@ pub fn export(
             .join(&release.release_id)
             .join("encr_jrc_incidence.csv")
     });
+    crate::pipeline::check_output_path(
+        &out,
+        Some(registry_dir),
+        Some(key_path),
+        &[],
+    )?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating {}", dir.display()))?;

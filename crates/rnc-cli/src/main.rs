@@ -30,6 +30,13 @@ const EXIT_FLAGGED: u8 = 1;
 const EXIT_FAILED: u8 = 2;
 
 fn main() -> ExitCode {
+    // A closed pipe (`rnc … | head`) ends the process quietly, as for other
+    // command-line tools, instead of making `println!` panic.
+    // SAFETY: called first in main, before any thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     init_logging(&cli.global.log_level);
     match commands::run(cli) {

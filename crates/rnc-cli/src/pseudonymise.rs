@@ -45,10 +45,16 @@ pub fn pseudonymise(
         key
     } else {
         Key::load(key_path).with_context(|| {
-            format!(
-                "cannot use the provider key {} (add --create-key to make a new one)",
-                key_path.display()
-            )
+            // A new key is the fix only when there is none: a new provider
+            // key would stop this provider's pseudonyms matching the others'.
+            if key_path.exists() {
+                format!("cannot use the provider key {}", key_path.display())
+            } else {
+                format!(
+                    "cannot use the provider key {} (if this provider has no key yet, add --create-key to make one)",
+                    key_path.display()
+                )
+            }
         })?
     };
 

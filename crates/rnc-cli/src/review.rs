@@ -131,6 +131,41 @@ pub fn review(
                 DecisionArg::Match => Decision::Match,
                 DecisionArg::NonMatch => Decision::NonMatch,
             };
+
+            // A decision on a record the registry does not hold would be
+            // applied to nothing, most likely after a typing error.
+            let staged: std::collections::HashSet<String> = registry
+                .read_staged_records()?
+                .iter()
+                .flat_map(|batch| {
+                    let ids = batch.column_by_name("record_id").and_then(|c| {
+                        c.as_any()
+                            .downcast_ref::<arrow::array::StringArray>()
+                            .cloned()
+                    });
+                    ids.into_iter().flat_map(|a| {
+                        a.iter()
+                            .flatten()
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for id in [left, right] {
+                if !staged.contains(id.as_str()) {
+                    bail!(
+                        "record {id} is not in the registry: give record ids as listed by `rnc review` (kind/source id)"
+                    );
+                }
+            }
+            if let Some(earlier) = decisions.iter().find(|d| {
+                d.record_id_left == *left && d.record_id_right == *right
+            }) {
+                println!(
+                    "review: replacing the decision of {} on this pair ({:?})",
+                    earlier.decided_at, earlier.decision
+                );
+            }
             decisions.retain(|d| {
                 !(d.record_id_left == *left && d.record_id_right == *right)
             });

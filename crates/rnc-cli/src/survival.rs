@@ -93,6 +93,26 @@ pub fn survival(
                     args.closing_date
                 )
             })?;
+    if let Some(bad) = args.years.iter().find(|y| !(y.is_finite() && **y > 0.0))
+    {
+        anyhow::bail!(
+            "--years {bad} is not a positive number of years (e.g. --years 1,3,5,10)"
+        );
+    }
+    let today = chrono::Utc::now().date_naive();
+    if closing_date > today {
+        anyhow::bail!(
+            "--closing-date {closing_date} is in the future: follow-up can only be closed on or before today ({today})"
+        );
+    }
+    if let Some(out) = &args.out {
+        crate::pipeline::check_output_path(
+            out,
+            Some(registry_dir),
+            None,
+            &[&args.life_table],
+        )?;
+    }
     let request = SurvivalRequest {
         release: args.release.clone(),
         life_table: args.life_table.clone(),
@@ -113,6 +133,11 @@ pub fn survival(
         summary.csv.display(),
         started.elapsed().as_secs_f64()
     );
+    if summary.patients == 0 {
+        anyhow::bail!(
+            "no patient left for survival (see the exclusions above): check that the life table's sex labels are male and female and that --closing-date follows the diagnoses"
+        );
+    }
     Ok(Outcome::Clean)
 }
 

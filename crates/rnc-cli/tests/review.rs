@@ -77,4 +77,24 @@ fn review_decision_persists_across_links() {
         "a decided pair must leave the queue:\n{listed}"
     );
     assert!(listed.contains("1 decisions recorded"), "{listed}");
+
+    // A second decision on the same pair says it replaces the first.
+    let replaced = run(
+        &["review", "--pair", left, right, "--decision", "match"],
+        &[0],
+    );
+    assert!(replaced.contains("replacing the decision"), "{replaced}");
+
+    // A record the registry does not hold is rejected.
+    run(
+        &[
+            "review",
+            "--pair",
+            left,
+            "hospital_stay/NOSUCH",
+            "--decision",
+            "match",
+        ],
+        &[2],
+    );
 }

@@ -64,7 +64,8 @@ pub fn confirmation_codes(tumour: &Tumour) -> String {
 /// [`crate::ErrorKind::NotConfirmable`] when the finding is Invalid (an
 /// impossible code must be corrected, not confirmed) or belongs to another
 /// tumour, and [`crate::ErrorKind::InvalidReason`] when the reason is
-/// empty or contains a run of more than 12 digits, which may be a NIR.
+/// empty, spans several lines, or contains a run of more than 12 digits
+/// (spaces and dots allowed, which may be a NIR) or a full date.
 pub fn confirm_finding(
     tumour: &Tumour,
     finding: &CheckResult,
@@ -87,14 +88,19 @@ pub fn confirm_finding(
     if reason.is_empty() {
         return Err(Error::invalid_reason("the reason is empty"));
     }
-    let longest_digit_run = reason
-        .split(|c: char| !c.is_ascii_digit())
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    if longest_digit_run > MAX_DIGIT_RUN {
+    if reason.chars().any(char::is_control) {
+        return Err(Error::invalid_reason(
+            "the reason contains a line break or control character: write it on one line",
+        ));
+    }
+    if longest_digit_run(reason) > MAX_DIGIT_RUN {
         return Err(Error::invalid_reason(
             "the reason contains a long number that may be a NIR: describe the evidence without identifiers",
+        ));
+    }
+    if contains_full_date(reason) {
+        return Err(Error::invalid_reason(
+            "the reason contains a full date, which may be a birth date: describe the evidence without dates",
         ));
     }
     Ok(Confirmation {
@@ -104,6 +110,40 @@ pub fn confirm_finding(
         reason: reason.to_string(),
         confirmed_at: confirmed_at.to_string(),
     })
+}
+
+/// Counts the longest run of digits, reading through the spaces, dots and
+/// hyphens a NIR is usually written with (`2 50 03 75 123 456 78`).
+fn longest_digit_run(text: &str) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run += 1;
+            longest = longest.max(run);
+        } else if !matches!(c, ' ' | '.' | '-') {
+            run = 0;
+        }
+    }
+    longest
+}
+
+/// Whether `text` holds a full date such as `12/03/1950`, `12.03.1950` or
+/// `1950-03-12`: three numbers joined by `/`, `.` or `-`, one of four digits.
+// NOTE: names cannot be recognised reliably; reviewers are told in the
+// command's help not to write them.
+fn contains_full_date(text: &str) -> bool {
+    text.split(|c: char| !(c.is_ascii_digit() || matches!(c, '/' | '.' | '-')))
+        .any(|token| {
+            let parts: Vec<&str> = token
+                .split(['/', '.', '-'])
+                .filter(|p| !p.is_empty())
+                .collect();
+            parts.len() == 3
+                && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+                && parts.iter().any(|p| p.len() == 4)
+                && parts.iter().filter(|p| p.len() <= 2).count() == 2
+        })
 }
 
 impl ConfirmationFile {

@@ -114,6 +114,30 @@ fn reason_with_nir_is_rejected() {
 }
 
 #[test]
+fn reason_with_spaced_nir_or_date_is_rejected() {
+    let tumour = flagged();
+    let findings = check_tumour(&tumour, &[]);
+    for reason in [
+        "NIR 2 50 03 75 123 456 78",
+        "born 12/03/1950",
+        "born 1950-03-12",
+        "seen 12.03.1950",
+        "two\nlines",
+    ] {
+        let result = confirm_finding(&tumour, &findings[0], reason, "t");
+        assert!(result.is_err(), "accepted: {reason}");
+    }
+    for reason in [
+        "pathology review 2021, slide 12",
+        "confirmed by MDT on C18.7 8140/3",
+        "stage 3 of 4",
+    ] {
+        let result = confirm_finding(&tumour, &findings[0], reason, "t");
+        assert!(result.is_ok(), "rejected: {reason}");
+    }
+}
+
+#[test]
 fn newer_confirmation_replaces_older() {
     let tumour = flagged();
     let findings = check_tumour(&tumour, &[]);

@@ -483,6 +483,17 @@ fn check_stays(
         return Ok(None);
     }
 
+    // Stays are counted in the feed itself, through the truth's record-to-
+    // tumour map, so that a truncated or damaged feed shows as a deviation.
+    let mut in_feed: HashSet<String> = HashSet::new();
+    let mut feed =
+        Table::open(dir.join(format!("{}.csv", Feed::HospitalStay.name())))?;
+    let stay_at = feed.column("stay_id")?;
+    feed.for_each(|row| {
+        in_feed.insert(row[stay_at].to_string());
+        Ok(())
+    })?;
+
     let mut stays: HashMap<&str, u64> =
         followed.keys().map(|id| (*id, 0)).collect();
     let mut records = Table::open(dir.join("truth").join("records.csv"))?;
@@ -490,7 +501,8 @@ fn check_stays(
         (records.column("record_id")?, records.column("tumour_id")?);
     let prefix = format!("{}/", Feed::HospitalStay.name());
     records.for_each(|row| {
-        if row[record_at].starts_with(&prefix)
+        if let Some(stay) = row[record_at].strip_prefix(&prefix)
+            && in_feed.contains(stay)
             && let Some(count) = stays.get_mut(&row[tumour_at])
         {
             *count += 1;

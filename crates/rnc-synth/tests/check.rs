@@ -230,3 +230,24 @@ fn missing_file_is_an_error() {
     let error = check_data_set(empty.path()).unwrap_err();
     assert!(error.to_string().contains("population.csv"), "{error}");
 }
+
+#[test]
+fn truncated_feed_is_caught() {
+    // Only the feed loses rows; the truth still lists them, as when a file
+    // is cut short in transfer.
+    let damaged = tempfile::tempdir().unwrap();
+    let original = data_set();
+    copy_without_half_the_stays(&original.path, damaged.path());
+    std::fs::copy(
+        original.path.join("truth/records.csv"),
+        damaged.path().join("truth/records.csv"),
+    )
+    .unwrap();
+    let report = check_data_set(damaged.path()).unwrap();
+    let stays = report.stays.unwrap();
+    assert!(
+        stays.z() < -MAX_Z,
+        "half the feed lost but z is {:.2}",
+        stays.z()
+    );
+}

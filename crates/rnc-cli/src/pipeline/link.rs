@@ -22,6 +22,9 @@ pub struct LinkReport {
     pub review_pairs: usize,
     /// Reviewers' decisions applied.
     pub decisions_applied: usize,
+    /// Non-match decisions whose two records still end in one person,
+    /// joined through other links; those persons need review.
+    pub non_matches_still_joined: usize,
 }
 
 /// Schema of the work table mapping each record to its person.
@@ -57,6 +60,35 @@ pub fn link(
     bar.set_message(format!("linking {} records", records.len()));
     let decisions = crate::review::read_decisions(registry)?;
     let linkage = rnc_link::link_with_decisions(&records, config, &decisions)?;
+
+    // A non-match decision removes the direct link only; the two records
+    // can still meet through others, which the reviewer must be told.
+    let index: std::collections::HashMap<&str, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.record_id.as_str(), i))
+        .collect();
+    let non_matches_still_joined = decisions
+        .iter()
+        .filter(|d| d.decision == rnc_link::Decision::NonMatch)
+        .filter(|d| {
+            match (
+                index.get(d.record_id_left.as_str()),
+                index.get(d.record_id_right.as_str()),
+            ) {
+                (Some(&l), Some(&r)) => {
+                    linkage.person_of[l] == linkage.person_of[r]
+                }
+                _ => false,
+            }
+        })
+        .count();
+    if non_matches_still_joined > 0 {
+        tracing::warn!(
+            non_matches_still_joined,
+            "non-match decisions whose records are still in one person through other links"
+        );
+    }
     let (lower, upper) = crate::review::queue_thresholds(config);
     let queue =
         rnc_link::review_queue(&linkage, &records, lower, upper, &decisions)?;
@@ -112,5 +144,6 @@ pub fn link(
         seconds: started.elapsed().as_secs_f64(),
         review_pairs: queue.len(),
         decisions_applied: decisions.len(),
+        non_matches_still_joined,
     })
 }

@@ -84,6 +84,50 @@ pub fn load_key(
     Ok(key)
 }
 
+/// Rejects an output path that would overwrite something rnc must keep:
+/// the key, a file of the registry other than under its `outputs/`
+/// folder (catalogue, staged batches, releases), or one of the command's
+/// inputs or other outputs. Write protection does not stop root, so this
+/// check is the guard.
+pub fn check_output_path(
+    out: &Path,
+    registry_dir: Option<&Path>,
+    key_path: Option<&Path>,
+    others: &[&Path],
+) -> anyhow::Result<()> {
+    let target = absolute(out)?;
+    if let Some(key) = key_path
+        && absolute(key)? == target
+    {
+        bail!(
+            "output {} is the key file: choose another output path",
+            out.display()
+        );
+    }
+    if let Some(registry) = registry_dir {
+        let registry = absolute(registry)?;
+        if target.starts_with(&registry)
+            && !target.starts_with(registry.join("outputs"))
+        {
+            bail!(
+                "output {} is inside the registry directory {}: choose a path outside it, or under its outputs/ folder",
+                out.display(),
+                registry.display()
+            );
+        }
+    }
+    for other in others {
+        if absolute(other)? == target {
+            bail!(
+                "output {} is also {}: choose another output path",
+                out.display(),
+                "an input or another output of this command"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Makes `path` absolute and lexically clean; it need not exist.
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     let joined = if path.is_absolute() {
