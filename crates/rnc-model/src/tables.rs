@@ -92,6 +92,26 @@ pub fn source_record_schema() -> SchemaRef {
     ]))
 }
 
+/// Removes the [`LINKAGE_COLUMNS`] from a source-record batch, as a
+/// release stores it.
+///
+/// # Errors
+///
+/// Only if Arrow rejects the projection, which would be a bug.
+pub fn without_linkage_columns(
+    batch: &RecordBatch,
+) -> Result<RecordBatch, ArrowError> {
+    let kept: Vec<usize> = batch
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !LINKAGE_COLUMNS.contains(&f.name().as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    batch.project(&kept)
+}
+
 /// Converts source records to one record batch with
 /// [`source_record_schema`].
 ///
@@ -415,15 +435,10 @@ mod tests {
     #[test]
     fn linkage_columns_may_be_absent() {
         let batch = source_records_to_batch(&[sample()]).unwrap();
-        let kept: Vec<usize> = batch
-            .schema()
-            .fields()
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| !LINKAGE_COLUMNS.contains(&f.name().as_str()))
-            .map(|(i, _)| i)
-            .collect();
-        let released = batch.project(&kept).unwrap();
+        let released = without_linkage_columns(&batch).unwrap();
+        for column in LINKAGE_COLUMNS {
+            assert!(released.column_by_name(column).is_none(), "{column} kept");
+        }
         let back = batch_to_source_records(&released).unwrap();
         assert_eq!(back[0].record_id, "pathology_report/P1");
         assert_eq!(back[0].nir_pseudonym, None);

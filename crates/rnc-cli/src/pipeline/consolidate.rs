@@ -11,7 +11,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rayon::prelude::*;
-use rnc_model::tables::{LINKAGE_COLUMNS, source_records_to_batch};
+use rnc_model::tables::{source_records_to_batch, without_linkage_columns};
 use rnc_model::{NirStatus, Sex, SourceKind, SourceRecord, Tumour};
 use rnc_rules::{CheckResult, Severity};
 use rnc_store::{Registry, WorkStage};
@@ -300,16 +300,7 @@ fn released_source_records(
     person_of: &HashMap<String, String>,
     tumour_of: &HashMap<String, String>,
 ) -> anyhow::Result<RecordBatch> {
-    let staged = source_records_to_batch(records)?;
-    let kept: Vec<usize> = staged
-        .schema()
-        .fields()
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| !LINKAGE_COLUMNS.contains(&f.name().as_str()))
-        .map(|(i, _)| i)
-        .collect();
-    let base = staged.project(&kept)?;
+    let base = without_linkage_columns(&source_records_to_batch(records)?)?;
     let persons: StringArray = records
         .iter()
         .map(|r| person_of.get(&r.record_id).map(String::as_str))
