@@ -3,7 +3,7 @@
 //!
 //! These types check the structure of a code (its form and range). Whether
 //! a well-formed code is listed in the published code tables is checked by
-//! `rnc-codes`, which holds those tables.
+//! `rnc-codes`, which contains those tables.
 
 use std::fmt;
 use std::str::FromStr;

@@ -3,7 +3,7 @@
 //! Sources write an unknown part as `99` (`1960-99-99`, `15/99/1960`,
 //! `19609999`) and a wholly unknown date as `99999999` or an empty field.
 //! An unknown part stays unknown here: it is never filled with a made-up
-//! value, except by [`PartialDate::midpoint`], which says so in its name.
+//! value, except by [`PartialDate::midpoint`], as its name shows.
 
 use std::cmp::Ordering;
 use std::fmt;

@@ -126,7 +126,7 @@ impl NirStatus {
 
 /// One source row after validation and pseudonymisation.
 ///
-/// No field holds a clear identifier. NIR, names and the birth date are
+/// No field contains a clear identifier. NIR, names and the birth date are
 /// present only as keyed pseudonyms (lowercase hex HMAC-SHA-256) and, for
 /// names, as keyed Bloom-filter encodings that allow approximate
 /// comparison. The age at the record's event is kept in completed years

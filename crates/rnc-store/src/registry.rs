@@ -50,7 +50,7 @@ pub struct RegistryLock {
 impl Drop for RegistryLock {
     fn drop(&mut self) {
         // Nothing useful can be done if removal fails; the next writer's
-        // error message says how to remove a stale lock.
+        // error message explains how to remove a stale lock.
         let _ = fs::remove_file(&self.path);
     }
 }
@@ -81,7 +81,7 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when `root` holds no catalogue.
+    /// [`Error::Invalid`] when `root` has no catalogue.
     pub fn open(root: &Path) -> Result<Registry, Error> {
         let registry = Registry {
             root: root.to_path_buf(),
@@ -105,7 +105,7 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when another process holds it.
+    /// [`Error::Invalid`] when another process has taken it.
     pub fn lock(&self) -> Result<RegistryLock, Error> {
         let path = self.root.join(LOCK);
         match fs::OpenOptions::new()
