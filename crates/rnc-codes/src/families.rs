@@ -14,10 +14,12 @@
 //! Appendix 1 sorts 71 families into three groups: group 1 (families with
 //! no site profile), group 2 (a family is expected only at the listed
 //! sites) and group 3 (a family is unexpected at the listed sites).
-//! NOTE: this module implements every family of groups 2 and 3 except
-//! family 19 (haemato-lymphoid types expected in C42), whose site list the
-//! replica does not state. A histology listed in two families (8153 in
-//! families 10 and 45) belongs to the first, as in the replica.
+//! This module implements every family of groups 2 and 3. NOTE: the
+//! replica lists the histologies of family 19 (leukaemias and myeloma)
+//! but flags them outside C42 with a placeholder message, so the C42-only
+//! profile used here is that condition, not a checked Appendix 1 line. A
+//! histology listed in two families (8153 in families 10 and 45) belongs
+//! to the first, as in the replica.
 
 use rnc_model::{Behaviour, Sex, Topography};
 
@@ -153,6 +155,49 @@ const FAMILIES: &[Family] = &[
             (9340, 9342),
         ],
         &[40, 41],
+        &[],
+    ),
+    // Family 19: leukaemias, myeloma and the other haemato-lymphoid
+    // types that arise in the blood, bone marrow or spleen, expected in
+    // C42 only.
+    only(
+        19,
+        &[
+            (9689, 9689),
+            (9732, 9733),
+            (9742, 9742),
+            (9761, 9761),
+            (9765, 9765),
+            (9800, 9801),
+            (9805, 9806),
+            (9808, 9809),
+            (9811, 9812),
+            (9814, 9818),
+            (9820, 9820),
+            (9823, 9823),
+            (9826, 9827),
+            (9831, 9837),
+            (9840, 9840),
+            (9860, 9861),
+            (9863, 9863),
+            (9865, 9867),
+            (9869, 9876),
+            (9891, 9891),
+            (9895, 9898),
+            (9910, 9911),
+            (9920, 9920),
+            (9931, 9931),
+            (9940, 9940),
+            (9945, 9946),
+            (9948, 9948),
+            (9950, 9950),
+            (9960, 9967),
+            (9980, 9980),
+            (9982, 9987),
+            (9989, 9989),
+            (9991, 9992),
+        ],
+        &[42],
         &[],
     ),
     only(23, &[(8905, 8905)], &[51, 52], &[(57, 8), (57, 9)]),
@@ -783,8 +828,11 @@ pub fn sex_of_histology(histology: u16) -> Option<Sex> {
 /// family.
 ///
 /// NOTE: ICD-O-3 lists each histology with its own behaviours, but no
-/// machine-readable list of those pairs with a known licence was found, so
-/// this applies rules that hold for whole ranges of ICD-O-3: in situ (/2)
+/// machine-readable list of those pairs with a known licence was found.
+/// The WHO ICD-O-3.2 list is under WHO copyright. The US public-domain
+/// SEER Site/Histology Validation List is published only as PDF and Excel
+/// files at seer.cancer.gov, which a build cannot fetch. So this applies
+/// rules that hold for whole ranges of ICD-O-3: in situ (/2)
 /// exists only for epithelial tumours (8010-8576), melanocytic tumours
 /// (8720-8790) and intratubular germ cell neoplasia (9064); no
 /// haemato-lymphoid histology (9590-9993) is benign (/0); and Kaposi
@@ -903,6 +951,21 @@ mod tests {
         assert_eq!(site_outside_family_profile(site("C26.0"), 8213), None);
         assert_eq!(site_outside_family_profile(site("C62.9"), 9080), None);
         assert_eq!(site_outside_family_profile(site("C18.7"), 9080), Some(60));
+    }
+
+    // Expected values: IARC TR42 Appendix 1, group 2, family 19 as the
+    // IARC CHECK replica lists it. Acute myeloid leukaemia 9861, chronic
+    // lymphocytic leukaemia 9823 and plasma cell myeloma 9732 belong to
+    // C42 (haematopoietic system), not to a lymph node or the lung.
+    #[test]
+    fn leukaemia_family_only_in_c42() {
+        assert_eq!(histology_family(9861), Some(19));
+        assert_eq!(site_outside_family_profile(site("C42.1"), 9861), None);
+        assert_eq!(site_outside_family_profile(site("C42.0"), 9823), None);
+        assert_eq!(site_outside_family_profile(site("C77.3"), 9823), Some(19));
+        assert_eq!(site_outside_family_profile(site("C34.1"), 9732), Some(19));
+        // Nodal lymphomas (9680) are in no family with a site profile.
+        assert_eq!(site_outside_family_profile(site("C77.3"), 9680), None);
     }
 
     // Expected values: IARC TR42 Appendix 1, group 3: family 65 (8004,
