@@ -439,7 +439,7 @@ pub(crate) fn latest(date: &PartialDate) -> NaiveDate {
         .expect("dates after 1800 have a predecessor")
 }
 
-fn single_digit(text: &str) -> Option<u8> {
+pub(crate) fn single_digit(text: &str) -> Option<u8> {
     match text.as_bytes() {
         [digit @ b'0'..=b'9'] => Some(digit - b'0'),
         _ => None,
@@ -447,7 +447,7 @@ fn single_digit(text: &str) -> Option<u8> {
 }
 
 /// A code value as shown in a message, cut to [`MAX_ECHO`] characters.
-fn echo(text: &str) -> String {
+pub(crate) fn echo(text: &str) -> String {
     if text.chars().count() <= MAX_ECHO {
         return text.to_string();
     }

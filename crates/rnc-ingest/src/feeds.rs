@@ -56,6 +56,16 @@ const REGISTRY_EXTRACT: &[Column] = &[
     required("basis_of_diagnosis"),
     optional("death_date"),
     optional("last_contact_date"),
+    optional("registration_date"),
+    // Laterality and stage (ENCR-JRC items 23, 30-37 and 46), read by
+    // the `staging` module.
+    optional("laterality"),
+    optional("tnm_t"),
+    optional("tnm_n"),
+    optional("tnm_m"),
+    optional("tnm_stage_group"),
+    optional("tnm_edition"),
+    optional("summary_stage"),
 ];
 
 const HOSPITAL_STAY: &[Column] = &[
@@ -89,6 +99,15 @@ const PATHOLOGY_REPORT: &[Column] = &[
     required("morphology"),
     required("behaviour"),
     optional("grade"),
+    // Laterality and stage (ENCR-JRC items 23, 30-37 and 46), read by
+    // the `staging` module.
+    optional("laterality"),
+    optional("tnm_t"),
+    optional("tnm_n"),
+    optional("tnm_m"),
+    optional("tnm_stage_group"),
+    optional("tnm_edition"),
+    optional("summary_stage"),
 ];
 
 const DEATH_RECORD: &[Column] = &[

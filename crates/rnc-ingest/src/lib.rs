@@ -50,6 +50,7 @@ mod feeds;
 mod quarantine;
 mod records;
 mod source;
+mod staging;
 
 pub use error::{Error, ErrorKind};
 pub use quarantine::{QuarantinedRow, quarantine_schema, quarantine_to_batch};

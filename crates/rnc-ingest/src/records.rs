@@ -1,11 +1,12 @@
 //! Turns a checked row of each feed into a [`SourceRecord`] and the clear
 //! identity that is pseudonymised into it.
 
-use rnc_model::{BasisOfDiagnosis, SourceKind, SourceRecord};
+use rnc_model::{BasisOfDiagnosis, SourceKind, SourceRecord, TnmBasis};
 use rnc_pseudonym::ClearIdentity;
 
 use crate::checks::Row;
 use crate::feeds::id_column;
+use crate::staging::read_staging;
 
 /// Reads every field of a row. Problems are left in `row.problems`; the
 /// record is meaningful only when there are none.
@@ -77,9 +78,11 @@ fn registry_extract(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.event_date = row.event_date("incidence_date");
     record.death_date = row.date("death_date", false);
     record.last_contact_date = row.date("last_contact_date", false);
+    record.registration_date = row.date("registration_date", false);
     record.topography = row.topography();
     record.morphology = row.morphology();
     record.basis_of_diagnosis = row.basis_of_diagnosis();
+    (record.laterality, record.stage) = read_staging(row, TnmBasis::Clinical);
 
     let incidence = ("incidence_date", record.event_date);
     row.order(incidence, ("death_date", record.death_date), "date_order");
@@ -91,6 +94,11 @@ fn registry_extract(row: &mut Row<'_>, record: &mut SourceRecord) {
     row.order(
         ("last_contact_date", record.last_contact_date),
         ("death_date", record.death_date),
+        "date_order",
+    );
+    row.order(
+        incidence,
+        ("registration_date", record.registration_date),
         "date_order",
     );
 }
@@ -116,8 +124,11 @@ fn pathology_report(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.establishment = row.required("laboratory").map(str::to_string);
     record.event_date = row.event_date("specimen_date");
     let report = row.date("report_date", false);
+    record.registration_date = report;
     record.topography = row.topography();
     record.morphology = row.morphology();
+    (record.laterality, record.stage) =
+        read_staging(row, TnmBasis::Pathological);
     // A pathology report gives the histology of the specimen. It is coded
     // as histology of the primary (ENCR code 7) until the registry learns
     // that the specimen was a metastasis.

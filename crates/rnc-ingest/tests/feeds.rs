@@ -115,6 +115,8 @@ fn clean_pathology_report() {
     );
     assert_eq!(p1.icd10, None);
     assert_eq!(p1.morphology.unwrap().to_string(), "8500/32");
+    // The report date is the laboratory's own registration date.
+    assert_eq!(p1.registration_date, date("2021-03-01"));
 }
 
 #[test]

@@ -49,6 +49,20 @@ pub enum CodeError {
         "basis of diagnosis is not an ENCR code (expected 0, 1, 2, 4, 5, 6, 7, 8 or 9)"
     )]
     InvalidBasisOfDiagnosis,
+    /// Laterality follows the ENCR-JRC codes 0-4 and 9.
+    #[error("laterality is not an ENCR-JRC code (expected 0, 1, 2, 3, 4 or 9)")]
+    InvalidLaterality,
+    /// Summary extent of disease follows the ENCR-JRC codes 1-5 and 9.
+    #[error(
+        "summary stage is not an ENCR-JRC extent-of-disease code (expected 1 to 5 or 9)"
+    )]
+    InvalidSummaryStage,
+    /// A TNM item (named) that does not have the UICC form, e.g. `T2a`,
+    /// `pN1`, `M0`, stage `IIIB`, edition 5 to 8.
+    #[error(
+        "TNM {0} does not have the UICC TNM form (e.g. T2a, pN1, M0, stage IIIB, edition 5 to 8)"
+    )]
+    InvalidTnm(&'static str),
 }
 
 /// Sex of a person, coded as in the ENCR-JRC call for data (1, 2, 9).

@@ -29,6 +29,7 @@ mod date;
 pub mod nir;
 mod position;
 mod record;
+mod staging;
 pub mod tables;
 mod tumour;
 
@@ -38,4 +39,5 @@ pub use codes::{
 pub use date::{DateError, PartialDate};
 pub use position::Position;
 pub use record::{NirStatus, SourceKind, SourceRecord};
+pub use staging::{Laterality, Stage, SummaryStage, Tnm, TnmBasis};
 pub use tumour::Tumour;

@@ -5,7 +5,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BasisOfDiagnosis, Morphology, PartialDate, Sex, Topography};
+use crate::{
+    BasisOfDiagnosis, Laterality, Morphology, PartialDate, Sex, Stage,
+    Topography,
+};
 
 /// The kind of source a feed comes from.
 #[derive(
@@ -201,4 +204,13 @@ pub struct SourceRecord {
     pub basis_of_diagnosis: Option<BasisOfDiagnosis>,
     /// Establishment (FINESS) or laboratory that sent the record.
     pub establishment: Option<String>,
+    /// Date the source registered or reported the record: the report
+    /// date of a pathology report, the registration date of a registry
+    /// extract. `None` when the source does not state it.
+    pub registration_date: Option<PartialDate>,
+    /// Laterality of a tumour of a paired organ, when the source codes
+    /// it.
+    pub laterality: Option<Laterality>,
+    /// Stage at diagnosis, when the source states one.
+    pub stage: Option<Stage>,
 }

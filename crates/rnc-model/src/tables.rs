@@ -19,6 +19,13 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
+mod staging_columns;
+
+pub use staging_columns::{
+    STAGING_COLUMNS, Staging, read_staging_columns, staging_arrays,
+    staging_fields,
+};
+
 use crate::{
     BasisOfDiagnosis, Behaviour, Morphology, NirStatus, PartialDate, Sex,
     SourceKind, SourceRecord, Topography,
@@ -55,7 +62,7 @@ pub const LINKAGE_COLUMNS: [&str; 14] = [
 pub fn source_record_schema() -> SchemaRef {
     use DataType::{Binary, Int32, UInt8, UInt16, UInt64, Utf8};
     let text = |name: &str, nullable: bool| Field::new(name, Utf8, nullable);
-    Arc::new(Schema::new(vec![
+    let mut fields = vec![
         text("record_id", false),
         text("batch_id", false),
         text("source_kind", false),
@@ -89,7 +96,10 @@ pub fn source_record_schema() -> SchemaRef {
         text("icd10_other", true),
         Field::new("basis_of_diagnosis", UInt8, true),
         text("establishment", true),
-    ]))
+        text("registration_date", true),
+    ];
+    fields.extend(staging_fields());
+    Arc::new(Schema::new(fields))
 }
 
 /// Removes the [`LINKAGE_COLUMNS`] from a source-record batch, as a
@@ -153,7 +163,7 @@ pub fn source_records_to_batch(
         ages.append_option(r.age_at_event);
     }
     let iso = |d: &Option<PartialDate>| d.map(|d| d.to_iso());
-    let columns: Vec<ArrayRef> = vec![
+    let mut columns: Vec<ArrayRef> = vec![
         texts(&|r| Some(r.record_id.clone())),
         texts(&|r| Some(r.batch_id.clone())),
         texts(&|r| Some(r.source_kind.map_or("", |k| k.name()).to_string())),
@@ -200,7 +210,11 @@ pub fn source_records_to_batch(
         }),
         small(&|r| r.basis_of_diagnosis.map(|b| b.code())),
         texts(&|r| r.establishment.clone()),
+        texts(&|r| iso(&r.registration_date)),
     ];
+    columns.extend(staging_arrays(
+        records.iter().map(|r| (r.laterality, r.stage.as_ref())),
+    ));
     RecordBatch::try_new(source_record_schema(), columns)
 }
 
@@ -251,6 +265,9 @@ pub fn batch_to_source_records(
     let icd10_other = c.text("icd10_other")?;
     let basis = c.get::<UInt8Array>("basis_of_diagnosis")?;
     let establishment = c.text("establishment")?;
+    // Absent from tables written before the column existed.
+    let registration = c.optional::<StringArray>("registration_date")?;
+    let mut staging = read_staging_columns(batch)?.into_iter();
 
     let opt_text = |a: &StringArray, i: usize| {
         a.is_valid(i).then(|| a.value(i).to_string())
@@ -273,6 +290,7 @@ pub fn batch_to_source_records(
 
     let mut records = Vec::with_capacity(batch.num_rows());
     for i in 0..batch.num_rows() {
+        let (laterality, stage) = staging.next().unwrap_or_default();
         let source_kind = kind
             .value(i)
             .parse::<SourceKind>()
@@ -346,6 +364,12 @@ pub fn batch_to_source_records(
                 .unwrap_or_default(),
             basis_of_diagnosis: basis_value,
             establishment: opt_text(establishment, i),
+            registration_date: match registration {
+                Some(column) => date(column, "registration_date", i)?,
+                None => None,
+            },
+            laterality,
+            stage,
         });
     }
     Ok(records)
@@ -409,6 +433,22 @@ mod tests {
             icd10: Some("C50.4".into()),
             icd10_other: vec!["C77.3".into(), "Z51.1".into()],
             basis_of_diagnosis: Some(BasisOfDiagnosis::HistologyOfPrimary),
+            registration_date: Some(
+                PartialDate::parse_iso("2021-03-10").unwrap(),
+            ),
+            laterality: Some(crate::Laterality::Left),
+            stage: Some(crate::Stage {
+                tnm: crate::Tnm::parse(
+                    crate::TnmBasis::Pathological,
+                    Some("pT2"),
+                    Some("pN1a"),
+                    None,
+                    Some("IIB"),
+                    Some(8),
+                )
+                .ok(),
+                summary: Some(crate::SummaryStage::Regional),
+            }),
             ..SourceRecord::default()
         }
     }

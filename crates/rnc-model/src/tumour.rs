@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BasisOfDiagnosis, Morphology, PartialDate, Sex, SourceKind, Topography,
+    BasisOfDiagnosis, Laterality, Morphology, PartialDate, Sex, SourceKind,
+    Stage, Topography,
 };
 
 /// One primary tumour as the registry counts it, after the IARC/IACR 2004
@@ -44,4 +45,8 @@ pub struct Tumour {
     pub record_ids: Vec<String>,
     /// Kinds of source that describe the tumour, sorted, without repeats.
     pub sources: Vec<SourceKind>,
+    /// Laterality, combined over the records that state one.
+    pub laterality: Option<Laterality>,
+    /// Stage at diagnosis, from the best record that states one.
+    pub stage: Option<Stage>,
 }

@@ -103,7 +103,8 @@ const CLINICALLY_ACCEPTABLE: &[(u16, u16)] = &[
 /// Rule ids: `code_validity`, `date_order`, `sex_site`, `sex_histology`,
 /// `age_site`, `age_histology`, `site_histology`, `behaviour_site`,
 /// `behaviour_histology`, `basis_histology` and `grade_histology`.
-/// Laterality and stage are not checked because no feed carries them.
+/// NOTE: laterality and stage are not checked, because the laterality/site
+/// edit needs a list of paired organs that this crate does not hold.
 ///
 /// `records` are the tumour's source records (or all of the person's);
 /// they give the dates of death and of last contact.

@@ -10,8 +10,8 @@ use rnc_codes::{
     multiple_primary_site, site_group, unspecified_part,
 };
 use rnc_model::{
-    BasisOfDiagnosis, Behaviour, Morphology, PartialDate, Sex, SourceKind,
-    SourceRecord, Topography, Tumour,
+    BasisOfDiagnosis, Behaviour, Laterality, Morphology, PartialDate, Sex,
+    SourceKind, SourceRecord, Stage, TnmBasis, Topography, Tumour,
 };
 
 use crate::candidate::Candidate;
@@ -361,7 +361,37 @@ fn build_tumour(
         departement,
         record_ids,
         sources: sources.into_iter().collect(),
+        laterality: Laterality::combine(
+            members.iter().filter_map(|m| m.record.laterality),
+        ),
+        stage: best_stage(members),
     })
+}
+
+/// Chooses the tumour's stage among its records. The record highest in
+/// the ENCR incidence-date hierarchy (registry, pathology, hospital,
+/// death) wins, then a pathological TNM over a clinical one (UICC TNM 8
+/// general rules). Last comes the earliest record, because stage is
+/// recorded at diagnosis.
+fn best_stage(members: &[Candidate<'_>]) -> Option<Stage> {
+    members
+        .iter()
+        .filter_map(|m| Some((m, m.record.stage.as_ref()?)))
+        .filter(|(_, stage)| !stage.is_empty())
+        .max_by_key(|(m, stage)| {
+            let pathological = stage
+                .tnm
+                .as_ref()
+                .is_some_and(|tnm| tnm.basis == TnmBasis::Pathological);
+            (
+                m.date_priority(),
+                pathological,
+                Reverse(m.date.is_none()),
+                Reverse(m.date),
+                Reverse(m.record.record_id.as_str()),
+            )
+        })
+        .map(|(_, stage)| stage.clone())
 }
 
 /// Finds the member whose date is the incidence date, by the ENCR

@@ -6,8 +6,10 @@
 //! Columns 1-22 are core. The registry stores no birth date in clear, so
 //! day, month and year of birth are always unknown (99/99/9999) and the
 //! age at incidence (column 11), core in that case, carries the
-//! information. No feed carries laterality, stage, TNM, treatment or
-//! autopsy findings, so those columns hold their "unknown" values.
+//! information. Laterality (23), TNM (30-37) and summary extent of
+//! disease (46) come from the tumour when its records state them. No
+//! feed carries treatment, the other stage systems or autopsy findings,
+//! so those columns hold their "unknown" values.
 
 use chrono::NaiveDate;
 use rnc_model::{PartialDate, Sex, Tumour};
@@ -205,9 +207,46 @@ pub fn encr_jrc_record(tumour: &Tumour, facts: &EncrJrcFacts) -> Vec<String> {
     tail[3] = registration_year;
     tail[4] = cause;
     tail[5] = edition;
+    if let Some(laterality) = tumour.laterality {
+        tail[0] = laterality.code().to_string();
+    }
+    if let Some(stage) = &tumour.stage {
+        fill_stage(&mut tail, stage);
+    }
     fields.extend(tail);
     debug_assert_eq!(fields.len(), ENCR_JRC_COLUMNS.len());
     fields
+}
+
+/// Writes the TNM (columns 30-37) and extent of disease (46) of a stage
+/// into the tail of a row, which starts at column 23.
+///
+/// NOTE: the layout does not show whether a category is written with its
+/// letter (`T2a`) or without (`2a`). This writes it with the letter.
+fn fill_stage(tail: &mut [String], stage: &rnc_model::Stage) {
+    let at = |column: usize| column - 23;
+    if let Some(tnm) = &stage.tnm {
+        let first = match tnm.basis {
+            rnc_model::TnmBasis::Pathological => 30,
+            rnc_model::TnmBasis::Clinical => 33,
+        };
+        for (offset, category) in
+            [&tnm.t, &tnm.n, &tnm.m].into_iter().enumerate()
+        {
+            if let Some(category) = category {
+                tail[at(first + offset)] = category.clone();
+            }
+        }
+        if let Some(group) = &tnm.stage_group {
+            tail[at(36)] = group.clone();
+        }
+        if let Some(edition) = tnm.edition {
+            tail[at(37)] = edition.to_string();
+        }
+    }
+    if let Some(summary) = stage.summary {
+        tail[at(46)] = summary.code().to_string();
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +272,8 @@ mod tests {
             departement: Some("14".into()),
             record_ids: vec!["pathology_report/A".into()],
             sources: vec![SourceKind::PathologyReport],
+            laterality: None,
+            stage: None,
         }
     }
 
@@ -316,5 +357,34 @@ mod tests {
         assert_eq!(column(&fields, "1_Flag"), "1");
         assert_eq!(column(&fields, "12_BoD"), "0");
         assert_eq!(column(&fields, "22_Survival"), "0");
+    }
+
+    // Expected values: ENCR-JRC layout, items 23 (laterality), 30-32 (pT,
+    // pN, pM), 36 (stage group), 37 (TNM edition) and 46 (EoD).
+    #[test]
+    fn laterality_and_stage_columns() {
+        let mut staged = tumour();
+        staged.laterality = Some(rnc_model::Laterality::Bilateral);
+        staged.stage = Some(rnc_model::Stage {
+            tnm: rnc_model::Tnm::parse(
+                rnc_model::TnmBasis::Pathological,
+                Some("pT2"),
+                Some("pN1a"),
+                None,
+                Some("IIB"),
+                Some(8),
+            )
+            .ok(),
+            summary: Some(rnc_model::SummaryStage::Regional),
+        });
+        let fields = encr_jrc_record(&staged, &EncrJrcFacts::default());
+        assert_eq!(column(&fields, "23_Laterality"), "4");
+        assert_eq!(column(&fields, "30_pT"), "T2");
+        assert_eq!(column(&fields, "31_pN"), "N1a");
+        assert_eq!(column(&fields, "32_pM"), "9");
+        assert_eq!(column(&fields, "33_cT"), "9");
+        assert_eq!(column(&fields, "36_Stage"), "IIB");
+        assert_eq!(column(&fields, "37_TNM_edition"), "8");
+        assert_eq!(column(&fields, "46_EoD"), "2");
     }
 }

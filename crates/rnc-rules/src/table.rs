@@ -13,7 +13,9 @@ use arrow_array::{
     UInt16Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use rnc_model::tables::CODE_LIST_SEPARATOR;
+use rnc_model::tables::{
+    CODE_LIST_SEPARATOR, read_staging_columns, staging_arrays, staging_fields,
+};
 use rnc_model::{
     BasisOfDiagnosis, Behaviour, Morphology, PartialDate, Sex, SourceKind,
     Tumour,
@@ -25,7 +27,7 @@ use crate::{CheckResult, Error, Severity};
 pub fn tumour_schema() -> SchemaRef {
     use DataType::{Boolean, Int32, UInt8, UInt16, Utf8};
     let text = |name: &str, nullable: bool| Field::new(name, Utf8, nullable);
-    Arc::new(Schema::new(vec![
+    let mut fields = vec![
         text("tumour_id", false),
         text("person_id", false),
         text("sex", false),
@@ -43,7 +45,9 @@ pub fn tumour_schema() -> SchemaRef {
         text("departement", true),
         text("record_ids", false),
         text("sources", false),
-    ]))
+    ];
+    fields.extend(staging_fields());
+    Arc::new(Schema::new(fields))
 }
 
 /// Converts tumours to one record batch with [`tumour_schema`].
@@ -76,7 +80,7 @@ pub fn tumours_to_batch(tumours: &[Tumour]) -> Result<RecordBatch, Error> {
         dco.append_value(t.death_certificate_only);
     }
     let separator = CODE_LIST_SEPARATOR.to_string();
-    let columns: Vec<ArrayRef> = vec![
+    let mut columns: Vec<ArrayRef> = vec![
         texts(&|t| Some(t.tumour_id.clone())),
         texts(&|t| Some(t.person_id.clone())),
         texts(&|t| Some(t.sex.label().to_string())),
@@ -98,6 +102,9 @@ pub fn tumours_to_batch(tumours: &[Tumour]) -> Result<RecordBatch, Error> {
             Some(names.join(&separator))
         }),
     ];
+    columns.extend(staging_arrays(
+        tumours.iter().map(|t| (t.laterality, t.stage.as_ref())),
+    ));
     RecordBatch::try_new(tumour_schema(), columns)
         .map_err(|e| Error::arrow("tumour", e))
 }
@@ -167,6 +174,9 @@ pub fn batch_to_tumours(batch: &RecordBatch) -> Result<Vec<Tumour>, Error> {
     let departement = read.text("departement")?;
     let record_ids = read.text("record_ids")?;
     let sources = read.text("sources")?;
+    let mut staging = read_staging_columns(batch)
+        .map_err(|_| Error::table_read("tumours", "laterality", None, "laterality or stage column of another type or with a value rnc does not write"))?
+        .into_iter();
 
     let mut tumours = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
@@ -174,6 +184,7 @@ pub fn batch_to_tumours(batch: &RecordBatch) -> Result<Vec<Tumour>, Error> {
             (!column.is_null(row)).then(|| column.value(row).to_string())
         };
         let bad = |column: &'static str| read.bad_value(column, row);
+        let (laterality, stage) = staging.next().unwrap_or_default();
         let histology = Morphology::parse_histology(morphology.value(row))
             .map_err(|_| bad("morphology"))?;
         let behaviour = Behaviour::from_code(behaviour.value(row))
@@ -210,6 +221,8 @@ pub fn batch_to_tumours(batch: &RecordBatch) -> Result<Vec<Tumour>, Error> {
             departement: value(departement),
             record_ids: list(value(record_ids)),
             sources,
+            laterality,
+            stage,
         });
     }
     Ok(tumours)

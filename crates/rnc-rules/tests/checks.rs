@@ -30,6 +30,8 @@ fn clean() -> Tumour {
         departement: Some("14".into()),
         record_ids: vec!["pathology_report/A".into()],
         sources: vec![SourceKind::PathologyReport],
+        laterality: None,
+        stage: None,
     }
 }
 

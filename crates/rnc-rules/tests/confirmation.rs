@@ -32,6 +32,8 @@ fn flagged() -> Tumour {
         departement: Some("75".into()),
         record_ids: vec!["pathology_report/R1".into()],
         sources: vec![SourceKind::PathologyReport],
+        laterality: None,
+        stage: None,
     }
 }
 

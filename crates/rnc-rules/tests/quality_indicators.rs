@@ -42,6 +42,8 @@ fn tumour(
         departement: None,
         record_ids: vec![],
         sources: vec![],
+        laterality: None,
+        stage: None,
     }
 }
 
