@@ -27,6 +27,7 @@
 mod error;
 mod html;
 mod plot;
+mod quality;
 
 use std::fmt::Write;
 
@@ -34,6 +35,10 @@ use rnc_stats::{ALL_SITES, IncidenceRow};
 
 pub use error::{Error, ErrorKind};
 pub use plot::age_specific_svg;
+pub use quality::{
+    CheckFinding, IndicatorLine, check_report_csv, check_totals,
+    render_check_report,
+};
 
 /// Small-cell threshold of French registry publications: counts below 11
 /// are not shown.
@@ -67,6 +72,12 @@ pub struct ReportData {
     pub quality: Vec<(String, String, u64)>,
     /// Linkage summary lines (label, value), shown as given.
     pub linkage: Vec<(String, String)>,
+    /// Registry quality indicators by site group and period, shown in
+    /// this order.
+    pub indicators: Vec<IndicatorLine>,
+    /// Where the registration dates of the median delay come from, shown
+    /// under the indicator table.
+    pub registration_date_note: String,
     /// Counts from 1 to this value - 1 are shown as "< threshold" and their
     /// rates suppressed; 0 or 1 suppresses nothing.
     pub small_cell_threshold: u64,
@@ -83,6 +94,8 @@ impl Default for ReportData {
             population_label: String::new(),
             quality: Vec::new(),
             linkage: Vec::new(),
+            indicators: Vec::new(),
+            registration_date_note: String::new(),
             small_cell_threshold: DEFAULT_SMALL_CELL_THRESHOLD,
         }
     }
@@ -124,6 +137,14 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
 
     out.push_str("<h2>Quality checks</h2>\n");
     html::write_quality(&mut out, data);
+
+    out.push_str("<h2>Quality indicators</h2>\n");
+    quality::write_indicators(
+        &mut out,
+        &data.indicators,
+        &data.registration_date_note,
+        data.small_cell_threshold,
+    );
 
     out.push_str("<h2>Record linkage</h2>\n");
     html::write_pairs(&mut out, &data.linkage, "No linkage summary was given.");
