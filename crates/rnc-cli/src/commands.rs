@@ -502,6 +502,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         evaluation.true_tumours,
         evaluation.tumour_difference_percent()
     );
+    print_site_groups(&evaluation.by_site_group);
     println!("report: {}", report_path.display());
     println!(
         "demo: {} persons, {read} source rows ({quarantined} quarantined), {} linked persons, {} tumours, release {} in {:.1} s",
@@ -512,4 +513,29 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         started.elapsed().as_secs_f64()
     );
     Ok(Outcome::Clean)
+}
+
+/// Prints the malignant tumours by site group against the truth, with
+/// rnc's own linkage, largest groups first.
+fn print_site_groups(rows: &[(String, u64, u64)]) {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    println!(
+        "malignant tumours by site group against the truth (rnc linkage):"
+    );
+    println!(
+        "{:<26} {:>8} {:>8} {:>9}",
+        "site group", "found", "true", "diff %"
+    );
+    for (group, found, truth) in rows {
+        let difference = if truth == 0 {
+            "n/a".to_string()
+        } else {
+            format!(
+                "{:+.2}",
+                100.0 * (found as f64 - truth as f64) / truth as f64
+            )
+        };
+        println!("{group:<26} {found:>8} {truth:>8} {difference:>9}");
+    }
 }

@@ -1,6 +1,6 @@
 //! Comparison of a release with the truth written by `rnc synth`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::Context;
@@ -19,6 +19,9 @@ pub struct Evaluation {
     pub tumours: u64,
     /// Tumours in the truth.
     pub true_tumours: u64,
+    /// Malignant tumours (behaviour 3) by site group of the French
+    /// national estimates: (site group code, found in the release, true).
+    pub by_site_group: Vec<(String, u64, u64)>,
 }
 
 impl Evaluation {
@@ -37,6 +40,10 @@ pub fn evaluate(
 ) -> anyhow::Result<Evaluation> {
     let truth_person = read_truth_persons(&truth_dir.join("records.csv"))?;
     let true_tumours = count_csv_rows(&truth_dir.join("tumours.csv"))?;
+    let mut by_site_group: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for site_group in read_truth_site_groups(&truth_dir.join("tumours.csv"))? {
+        by_site_group.entry(site_group).or_default().1 += 1;
+    }
 
     let mut predicted = Vec::new();
     let mut truth = Vec::new();
@@ -66,16 +73,48 @@ pub fn evaluate(
                 .push(*truth_labels.entry(true_person.clone()).or_insert(next));
         }
     }
-    let tumours = read_parquet(&release_dir.join("tumours.parquet"))?
-        .iter()
-        .map(|b| b.num_rows() as u64)
-        .sum();
+    let tumour_batches = read_parquet(&release_dir.join("tumours.parquet"))?;
+    let tumours = tumour_batches.iter().map(|b| b.num_rows() as u64).sum();
+    for batch in &tumour_batches {
+        // The generator draws malignant tumours only, so in situ and
+        // uncertain bladder tumours, which ENCR counts, are left out.
+        for tumour in rnc_rules::batch_to_tumours(batch)? {
+            if tumour.morphology.behaviour().code() == 3 {
+                by_site_group.entry(tumour.site_group).or_default().0 += 1;
+            }
+        }
+    }
     Ok(Evaluation {
         linkage: pairwise_scores(&predicted, &truth),
         records_compared: predicted.len() as u64,
         tumours,
         true_tumours,
+        by_site_group: by_site_group
+            .into_iter()
+            .map(|(group, (found, truth))| (group, found, truth))
+            .collect(),
     })
+}
+
+/// Reads the site group of each true tumour from its ICD-10 code.
+fn read_truth_site_groups(path: &Path) -> anyhow::Result<Vec<String>> {
+    let mut reader = csv::Reader::from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let icd10_at = headers
+        .iter()
+        .position(|h| h == "icd10")
+        .with_context(|| format!("{} lacks column icd10", path.display()))?;
+    let mut groups = Vec::new();
+    for row in reader.records() {
+        let row = row?;
+        let code: rnc_codes::Icd10 =
+            row[icd10_at].parse().with_context(|| {
+                format!("{}: invalid ICD-10 code", path.display())
+            })?;
+        groups.push(rnc_codes::site_group(&code).code.to_string());
+    }
+    Ok(groups)
 }
 
 fn read_truth_persons(path: &Path) -> anyhow::Result<HashMap<String, String>> {

@@ -23,11 +23,14 @@ use crate::pipeline::choose_release;
 
 /// Source of the registration date of a tumour.
 ///
-/// NOTE: no feed carries the date a registry registered a tumour, so the
-/// registration date is the ingestion time of the first batch that
-/// brought one of the tumour's records. Delays measured with it include
-/// the time the feeds took to reach the national registry.
-pub const REGISTRATION_DATE_SOURCE: &str = "batch_ingestion_time";
+/// The registration date is the earliest date one of the tumour's records
+/// states for its own registration (a registry extract's
+/// `registration_date`, a pathology report's `report_date`). A tumour
+/// none of whose records states one takes the ingestion time of the
+/// first batch that brought one of its records, which includes the time
+/// the feeds took to reach the national registry.
+pub const REGISTRATION_DATE_SOURCE: &str =
+    "record_registration_date_else_batch_ingestion_time";
 
 /// Facts of a release about its persons, beyond the tumour table.
 #[derive(Debug, Default)]
@@ -37,6 +40,9 @@ pub struct ReleaseFacts {
     /// Registration date of each tumour id (see
     /// [`REGISTRATION_DATE_SOURCE`]).
     pub registration_dates: HashMap<String, NaiveDate>,
+    /// Tumours whose registration date a record states, and tumours
+    /// whose date is a batch ingestion time.
+    pub registration_date_counts: (u64, u64),
     /// Death records whose underlying cause is a cancer.
     pub cancer_deaths: Vec<CancerDeath>,
     /// Date of death and underlying cause of each person who died.
@@ -70,6 +76,7 @@ pub fn read_release_facts(
         .collect();
 
     let mut record_registered: HashMap<String, NaiveDate> = HashMap::new();
+    let mut record_stated: HashMap<String, NaiveDate> = HashMap::new();
     for batch in read_parquet(&dir.join("source_records.parquet"))? {
         let persons = batch
             .column_by_name("person_id")
@@ -82,6 +89,12 @@ pub fn read_release_facts(
             let person = persons.value(row).to_string();
             if let Some(day) = ingested.get(record.batch_id.as_str()) {
                 record_registered.insert(record.record_id.clone(), *day);
+            }
+            if let Some(stated) = record.registration_date {
+                // A partial date counts from its midpoint, as incidence
+                // dates do in the delay.
+                record_stated
+                    .insert(record.record_id.clone(), stated.midpoint());
             }
             if let Some(contact) = record.last_contact_date {
                 let latest = facts.last_contact.entry(person.clone());
@@ -122,15 +135,30 @@ pub fn read_release_facts(
     }
 
     for tumour in &facts.tumours {
-        let first = tumour
-            .record_ids
-            .iter()
-            .filter_map(|id| record_registered.get(id))
-            .min();
+        let earliest = |dates: &HashMap<String, NaiveDate>| {
+            tumour
+                .record_ids
+                .iter()
+                .filter_map(|id| dates.get(id))
+                .min()
+                .copied()
+        };
+        let (stated, ingestion) = &mut facts.registration_date_counts;
+        let first = match earliest(&record_stated) {
+            Some(day) => {
+                *stated += 1;
+                Some(day)
+            }
+            None => {
+                let day = earliest(&record_registered);
+                *ingestion += u64::from(day.is_some());
+                day
+            }
+        };
         if let Some(day) = first {
             facts
                 .registration_dates
-                .insert(tumour.tumour_id.clone(), *day);
+                .insert(tumour.tumour_id.clone(), day);
         }
     }
     Ok(facts)

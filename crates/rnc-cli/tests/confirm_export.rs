@@ -189,7 +189,10 @@ fn confirm_export_and_indicators() {
     let fields: Vec<&str> = all_sites[0].split(',').collect();
     let microscopically_verified: f64 = fields[3].parse().unwrap();
     assert!((0.0..=100.0).contains(&microscopically_verified));
-    assert_eq!(fields[10], "batch_ingestion_time");
+    assert_eq!(
+        fields[10],
+        "record_registration_date_else_batch_ingestion_time"
+    );
 
     // The ENCR-JRC file has the 56 columns and one row per tumour.
     let export = dir.path().join("encr_jrc.csv");

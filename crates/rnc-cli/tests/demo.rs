@@ -52,6 +52,26 @@ fn demo_meets_linkage_and_tumour_targets() {
     let html =
         std::fs::read_to_string(&report).expect("the demo writes the report");
     assert!(html.contains("<svg"), "the report has no plot");
+    assert!(
+        html.contains("<h2>Quality indicators</h2>\n<table>"),
+        "the report has no indicator table"
+    );
+    assert!(
+        html.contains("Median delay: days from the incidence date"),
+        "the report does not say where registration dates come from"
+    );
+    let release_dir = out.join("registry").join("releases").join("R0001");
+    let checks = std::fs::read_to_string(release_dir.join("check_report.csv"))
+        .expect("the release contains the check report");
+    assert_eq!(
+        checks.lines().next(),
+        Some("tumour_id,rule_id,severity,message")
+    );
+    assert!(release_dir.join("check_report.html").exists());
+    assert!(
+        stdout.contains("malignant tumours by site group against the truth"),
+        "no site-group comparison:\n{stdout}"
+    );
     assert!(out.join("stats").join("incidence.csv").exists());
     assert!(out.join("stats").join("incidence.parquet").exists());
     assert!(

@@ -84,19 +84,18 @@ pub fn check_report_csv(findings: &[CheckFinding]) -> String {
     String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
 }
 
-/// Renders the check report of a release as one self-contained HTML page:
-/// totals by rule and severity, then every finding by tumour.
+/// Renders a check report as one self-contained HTML page titled
+/// `title`: totals by rule and severity, then every finding by tumour.
 ///
 /// The page lists pseudonymous tumour ids and codes only, and no counts
 /// are suppressed, because it is meant for the registry's reviewers and
 /// not for publication.
 pub fn render_check_report(
-    release_id: &str,
+    title: &str,
     created: &str,
     findings: &[CheckFinding],
 ) -> String {
     let mut out = String::new();
-    let title = format!("Quality checks of release {release_id}");
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -106,7 +105,7 @@ pub fn render_check_report(
         html::STYLE,
         html::escape(created),
         findings.len(),
-        title = html::escape(&title),
+        title = html::escape(title),
     );
 
     out.push_str("<h2>Totals by rule</h2>\n");
@@ -251,7 +250,7 @@ mod tests {
     #[test]
     fn html_escapes_and_totals() {
         let html = render_check_report(
-            "r1",
+            "Checks <r1>",
             "2026-01-01",
             &[finding("P1-T1", "sex_site", "invalid")],
         );
@@ -259,8 +258,9 @@ mod tests {
             "<td>sex_site</td><td>invalid</td><td class=\"number\">1</td>"
         ));
         assert!(html.contains("&lt;sex&gt;"));
+        assert!(html.contains("<h1>Checks &lt;r1&gt;</h1>"));
         assert!(!html.contains("<sex>"));
-        let empty = render_check_report("r1", "2026-01-01", &[]);
+        let empty = render_check_report("Checks", "2026-01-01", &[]);
         assert!(empty.contains("Every tumour passed every check."));
     }
 

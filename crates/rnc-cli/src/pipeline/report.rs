@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
-use rnc_report::ReportData;
+use rnc_report::{IndicatorLine, ReportData};
 use rnc_store::Registry;
 use rnc_store::sql::run_sql;
 
@@ -68,6 +68,9 @@ pub fn write_report(
         })
         .collect();
 
+    let (indicators, registration_date_note) =
+        indicator_lines(registry, release)?;
+
     let data = ReportData {
         title: "National cancer registry: incidence".to_string(),
         release_id: release.release_id.clone(),
@@ -77,6 +80,8 @@ pub fn write_report(
         population_label: stats.population_label.clone(),
         quality,
         linkage,
+        indicators,
+        registration_date_note,
         ..ReportData::default()
     };
     let html = rnc_report::render_report(&data)?;
@@ -89,7 +94,58 @@ pub fn write_report(
     let path = out_dir.join("report.html");
     std::fs::write(&path, html)
         .with_context(|| format!("writing {}", path.display()))?;
+
     Ok(path)
+}
+
+/// Computes the registry quality indicators of the release for the report,
+/// with site-group labels, and the note saying where the registration
+/// dates of the median delay come from.
+fn indicator_lines(
+    registry: &Registry,
+    release: &rnc_store::ReleaseEntry,
+) -> anyhow::Result<(Vec<IndicatorLine>, String)> {
+    let facts = crate::export::read_release_facts(registry, release)?;
+    let rows = rnc_rules::quality_indicators(
+        &facts.tumours,
+        &facts.registration_dates,
+        &facts.cancer_deaths,
+    );
+    let label = |code: &str| {
+        rnc_codes::site_groups()
+            .iter()
+            .find(|g| g.code == code)
+            .map_or_else(|| code.to_string(), |g| g.label.to_string())
+    };
+    let lines = rows
+        .iter()
+        .map(|row| IndicatorLine {
+            site_group: if row.site_group == rnc_rules::ALL_SITES_BUT_SKIN {
+                "All sites but skin (C44)".to_string()
+            } else {
+                label(&row.site_group)
+            },
+            period: row.period.clone(),
+            tumours: row.tumours,
+            microscopically_verified_percent: row
+                .microscopically_verified_percent,
+            death_certificate_only_percent: row.death_certificate_only_percent,
+            mortality_incidence_ratio: row.mortality_incidence_ratio,
+            unknown_primary_percent: row.unknown_primary_percent,
+            unspecified_morphology_percent: row.unspecified_morphology_percent,
+            median_registration_delay_days: row.median_registration_delay_days,
+        })
+        .collect();
+    let (stated, ingestion) = facts.registration_date_counts;
+    let note = format!(
+        "Median delay: days from the incidence date to the registration \
+         date. For {stated} tumours that is the earliest registration or \
+         report date their own records state. For {ingestion} tumours \
+         without one it is the ingestion date of the first batch that \
+         brought one of their records, which adds the time the feeds took \
+         to reach the national registry."
+    );
+    Ok((lines, note))
 }
 
 /// Orders incidence rows for reading (all sites first, then site groups by
