@@ -108,6 +108,11 @@ pub enum ErrorKind {
     )]
     UnknownStandardPopulation(String),
 
+    /// A cell given to [`crate::suppress_counts`] that does not fit the
+    /// cube.
+    #[error("small-cell suppression: {0}")]
+    InvalidSuppressionInput(String),
+
     /// An age band index past the last of the 18 five-year bands.
     #[error(
         "age band index {index} is out of range (expected 0 to 17, 0-4 to 85+)"

@@ -59,6 +59,7 @@ mod person_time;
 mod prevalence;
 mod rates;
 mod standard;
+mod suppression;
 mod survival;
 mod table;
 mod trend;
@@ -81,6 +82,11 @@ pub use rates::{
     cumulative_risk_0_74, truncated_rate_35_64,
 };
 pub use standard::{AGE_BANDS, StandardPopulation, age_band_index};
+pub use suppression::{
+    CellStatus, DEFAULT_SMALL_CELL_THRESHOLD, DEFAULT_UNRELIABLE_RATE_CASES,
+    SuppressedCell, SuppressedTable, TOTAL, rate_is_unreliable,
+    suppress_counts,
+};
 pub use survival::{
     FollowUp, IntervalScale, SurvivalAt, SurvivalCurve, SurvivalStep,
     YEAR_DAYS, follow_up_days, kaplan_meier,

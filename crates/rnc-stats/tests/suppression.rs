@@ -1,0 +1,211 @@
+//! Small-cell suppression attacked the way a reader of the published
+//! tables would: by subtracting published counts along every margin,
+//! repeating with each count recovered, until nothing more comes out.
+//!
+//! The rule under test is the French registries' publication rule: counts
+//! from 1 to 10 are hidden (threshold 11), and enough further counts are
+//! hidden that none of them can be computed back.
+
+use std::collections::BTreeMap;
+
+use rnc_stats::{CellStatus, SuppressedTable, TOTAL, suppress_counts};
+
+/// Recovers hidden counts by difference: in any relation `margin = Σ
+/// parts` with one unknown left, the unknown is the difference of the
+/// known ones. Repeats until a pass recovers nothing, and returns the
+/// recovered counts by cell index.
+fn recover_by_difference(table: &SuppressedTable) -> BTreeMap<usize, f64> {
+    let mut known: Vec<Option<f64>> = table
+        .cells
+        .iter()
+        .map(|cell| (!cell.status.is_suppressed()).then_some(cell.count))
+        .collect();
+    let mut recovered = BTreeMap::new();
+    let relations = table.relations();
+    loop {
+        let mut progress = false;
+        for (margin, parts) in &relations {
+            let unknown: Vec<usize> = std::iter::once(*margin)
+                .chain(parts.iter().copied())
+                .filter(|&c| known[c].is_none())
+                .collect();
+            if unknown.len() != 1 {
+                continue;
+            }
+            let parts_sum: f64 = parts.iter().filter_map(|&p| known[p]).sum();
+            let value = if unknown[0] == *margin {
+                parts_sum
+            } else {
+                known[*margin].unwrap() - parts_sum
+            };
+            known[unknown[0]] = Some(value);
+            recovered.insert(unknown[0], value);
+            progress = true;
+        }
+        if !progress {
+            return recovered;
+        }
+    }
+}
+
+/// Recovers hidden counts from two relations at once: a margin whose
+/// parts are margins of a second dimension gives a second equation over
+/// the same unknowns, and the difference of the two sums of hidden
+/// parts pins a cell when the sets differ by exactly one cell.
+fn recover_by_paired_difference(
+    table: &SuppressedTable,
+) -> BTreeMap<usize, f64> {
+    let hidden = |c: usize| table.cells[c].status.is_suppressed();
+    let known_sum = |cells: &[usize]| -> f64 {
+        cells
+            .iter()
+            .filter(|&&c| !hidden(c))
+            .map(|&c| table.cells[c].count)
+            .sum()
+    };
+    let relations = table.relations();
+    let mut recovered = BTreeMap::new();
+    for (margin_a, parts_a) in &relations {
+        for (margin_b, parts_b) in &relations {
+            if hidden(*margin_a) || hidden(*margin_b) {
+                continue;
+            }
+            let unknown_a: Vec<usize> =
+                parts_a.iter().copied().filter(|&c| hidden(c)).collect();
+            let unknown_b: Vec<usize> =
+                parts_b.iter().copied().filter(|&c| hidden(c)).collect();
+            let extra: Vec<usize> = unknown_a
+                .iter()
+                .copied()
+                .filter(|c| !unknown_b.contains(c))
+                .collect();
+            let all_b_in_a = unknown_b.iter().all(|c| unknown_a.contains(c));
+            if extra.len() == 1 && all_b_in_a {
+                let hidden_a =
+                    table.cells[*margin_a].count - known_sum(parts_a);
+                let hidden_b =
+                    table.cells[*margin_b].count - known_sum(parts_b);
+                recovered.insert(extra[0], hidden_a - hidden_b);
+            }
+        }
+    }
+    recovered
+}
+
+fn key(levels: &[&str]) -> Vec<String> {
+    levels.iter().map(|&l| l.to_owned()).collect()
+}
+
+/// A registry-like cube: 6 site groups, 2 sexes, 18 age bands, with the
+/// counts of a steep age gradient so that young bands hold small counts.
+/// The counts come from a fixed formula, not from a random generator, so
+/// the test is the same on every run.
+fn registry_cube() -> Vec<(Vec<String>, f64)> {
+    let sites = ["colon", "lung", "breast", "prostate", "melanoma", "brain"];
+    let mut cells = Vec::new();
+    for (s, site) in sites.iter().enumerate() {
+        for sex in ["female", "male"] {
+            for band in 0..18_u32 {
+                let structural_zero = (*site == "prostate" && sex == "female")
+                    || (*site == "breast" && sex == "male" && band < 6);
+                let base = f64::from(band * band) * (s as f64 + 1.0) / 7.0;
+                let wobble = f64::from((band * 7 + s as u32 * 3) % 5);
+                let count = if structural_zero {
+                    0.0
+                } else {
+                    (base + wobble).floor()
+                };
+                cells.push((key(&[site, sex, &band.to_string()]), count));
+            }
+        }
+    }
+    cells
+}
+
+/// The registry cube with the French publication rule (threshold 11).
+fn registry_table() -> SuppressedTable {
+    suppress_counts(&["site_group", "sex", "age_band"], &registry_cube(), 11)
+        .unwrap()
+}
+
+#[test]
+fn registry_cube_resists_difference_attack() {
+    let table = registry_table();
+    let counts = table.status_counts();
+    assert!(counts[&CellStatus::PrimarySuppressed] > 20, "{counts:?}");
+    assert!(counts[&CellStatus::SecondarySuppressed] > 0, "{counts:?}");
+
+    let recovered = recover_by_difference(&table);
+    let leaked: Vec<&Vec<String>> =
+        recovered.keys().map(|&c| &table.cells[c].key).collect();
+    assert!(leaked.is_empty(), "recovered by difference: {leaked:?}");
+
+    let paired = recover_by_paired_difference(&table);
+    let leaked: Vec<&Vec<String>> =
+        paired.keys().map(|&c| &table.cells[c].key).collect();
+    assert!(leaked.is_empty(), "recovered from two margins: {leaked:?}");
+}
+
+#[test]
+fn attack_succeeds_without_secondary_suppression() {
+    // The attack itself must work: with only the primary counts hidden, it
+    // recovers each one exactly. Threshold 11 on a 2 x 2 table with a 4.
+    let cells = vec![
+        (key(&["colon", "female"]), 4.0),
+        (key(&["colon", "male"]), 25.0),
+        (key(&["lung", "female"]), 31.0),
+        (key(&["lung", "male"]), 52.0),
+    ];
+    let mut table = suppress_counts(&["site", "sex"], &cells, 11).unwrap();
+    for cell in &mut table.cells {
+        if cell.status == CellStatus::SecondarySuppressed {
+            cell.status = CellStatus::Published;
+        }
+    }
+    let recovered = recover_by_difference(&table);
+    let small = table
+        .cells
+        .iter()
+        .position(|cell| cell.key == key(&["colon", "female"]))
+        .unwrap();
+    assert_eq!(recovered.get(&small), Some(&4.0));
+}
+
+#[test]
+fn margins_by_sex_and_by_age_are_consistent() {
+    // The totals by sex and the totals by age band are margins of the same
+    // cube, so publishing them together is safe.
+    let table = registry_table();
+    let by_sex: f64 = ["female", "male"]
+        .iter()
+        .map(|sex| table.cell(&[TOTAL, sex, TOTAL]).unwrap().count)
+        .sum();
+    let by_age: f64 = (0..18)
+        .map(|band| {
+            table
+                .cell(&[TOTAL, TOTAL, &band.to_string()])
+                .unwrap()
+                .count
+        })
+        .sum();
+    let total = table.cell(&[TOTAL, TOTAL, TOTAL]).unwrap().count;
+    assert_eq!(by_sex, total);
+    assert_eq!(by_age, total);
+    let interior: f64 = registry_cube().iter().map(|(_, n)| n).sum();
+    assert_eq!(total, interior);
+}
+
+#[test]
+fn no_published_count_below_threshold() {
+    let table = registry_table();
+    for cell in &table.cells {
+        if !cell.status.is_suppressed() {
+            assert!(
+                cell.count == 0.0 || cell.count >= 11.0,
+                "{:?} published with count {}",
+                cell.key,
+                cell.count
+            );
+        }
+    }
+}
