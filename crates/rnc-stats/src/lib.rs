@@ -51,10 +51,12 @@
 #![deny(missing_docs)]
 
 mod error;
+mod geography;
 mod icss;
 mod indirect;
 mod life_table;
 mod net_survival;
+mod period;
 mod person_time;
 mod prevalence;
 mod rates;
@@ -65,6 +67,7 @@ mod table;
 mod trend;
 
 pub use error::{Error, ErrorKind};
+pub use geography::{REGIONS, region_name, region_of_departement};
 pub use icss::{
     ICSS_AGE_GROUPS, IcssStandard, StandardisedSurvival,
     age_standardised_survival, icss_age_group,
@@ -74,6 +77,7 @@ pub use life_table::{LifeTable, YearExtrapolation, epoch_day};
 pub use net_survival::{
     CohortPatient, RelativeSurvivalMethod, relative_survival,
 };
+pub use period::{AnalysisWindow, DelayedFollowUp, kaplan_meier_delayed};
 pub use person_time::{AgeSplit, split_by_age};
 pub use prevalence::{Prevalence, PrevalencePerson, count_prevalence};
 pub use rates::{
