@@ -12,8 +12,9 @@
 //!   by the published counts through the additive relations between a
 //!   margin and its parts. A count is determined when the unit vector of
 //!   its cell lies in the row space of the relations restricted to the
-//!   suppressed cells (checked by Gaussian elimination), which covers
-//!   subtraction along one row or column and every combination of them.
+//!   unknown cells (suppressed counts and unpublished margins). Gaussian
+//!   elimination checks this, so it covers subtraction along one row or
+//!   column and every combination of such subtractions.
 //!
 //! Publishing every table of a release from the cells of one
 //! [`SuppressedTable`] keeps the tables consistent, so that a count hidden
@@ -40,7 +41,7 @@ pub const DEFAULT_UNRELIABLE_RATE_CASES: u64 = 20;
 /// integers and fractions.
 const ELIMINATION_TOLERANCE: f64 = 1e-9;
 
-/// Why a count is or is not shown.
+/// Publication status of a count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CellStatus {
     /// Shown.
@@ -50,21 +51,35 @@ pub enum CellStatus {
     /// Hidden so that a primary suppressed count cannot be recovered from
     /// the margins.
     SecondarySuppressed,
+    /// A margin that no published table shows (see
+    /// [`suppress_counts_with_unpublished`]): unknown to a reader, but not
+    /// a suppression.
+    Unpublished,
 }
 
 impl CellStatus {
-    /// Tells whether the count is hidden.
+    /// Tells whether the count is hidden by the primary or the secondary
+    /// rule.
     pub fn is_suppressed(self) -> bool {
-        self != CellStatus::Published
+        matches!(
+            self,
+            CellStatus::PrimarySuppressed | CellStatus::SecondarySuppressed
+        )
     }
 
-    /// Returns the name written in published files: `published`,
-    /// `primary` or `secondary`.
+    /// Tells whether a reader sees the count.
+    pub fn is_published(self) -> bool {
+        self == CellStatus::Published
+    }
+
+    /// Returns the name written in files: `published`, `primary`,
+    /// `secondary` or `unpublished`.
     pub fn label(self) -> &'static str {
         match self {
             CellStatus::Published => "published",
             CellStatus::PrimarySuppressed => "primary",
             CellStatus::SecondarySuppressed => "secondary",
+            CellStatus::Unpublished => "unpublished",
         }
     }
 }
@@ -122,7 +137,7 @@ impl SuppressedTable {
     /// or not in the table.
     pub fn published(&self, key: &[&str]) -> Option<f64> {
         self.cell(key)
-            .filter(|cell| !cell.status.is_suppressed())
+            .filter(|cell| cell.status.is_published())
             .map(|cell| cell.count)
     }
 
@@ -161,7 +176,8 @@ pub fn rate_is_unreliable(cases: f64, min_cases: u64) -> bool {
 /// no one. Counts from 1 to `threshold - 1` are suppressed,
 /// then the complements: each time a suppressed count is still
 /// determined, the smallest non-zero published count of a relation that
-/// contains it is suppressed too, an interior cell before a margin. A zero
+/// contains it is suppressed too (an interior cell before a margin on
+/// ties), which keeps the total hidden small. A zero
 /// is chosen only when no non-zero count is left, because a reader can
 /// often tell that a cell is structurally 0 (prostate in women). A
 /// threshold of 0 or 1 suppresses nothing.
@@ -176,11 +192,45 @@ pub fn suppress_counts(
     interior: &[(Vec<String>, f64)],
     threshold: u64,
 ) -> Result<SuppressedTable, Error> {
+    suppress_counts_with_unpublished(dimensions, interior, threshold, &[])
+}
+
+/// Suppresses as [`suppress_counts`] does, for a release that does not
+/// publish the totals over the dimensions named in `unpublished`.
+///
+/// A reader does not know those margins, so they are unknowns of the
+/// relations like the suppressed counts, which leaves more counts
+/// published than when every margin is assumed known. Their cells are
+/// marked [`CellStatus::Unpublished`] and are never chosen as complements.
+///
+/// # Errors
+///
+/// As [`suppress_counts`], and [`ErrorKind::InvalidSuppressionInput`] for
+/// a name in `unpublished` that is not a dimension.
+pub fn suppress_counts_with_unpublished(
+    dimensions: &[&str],
+    interior: &[(Vec<String>, f64)],
+    threshold: u64,
+    unpublished: &[&str],
+) -> Result<SuppressedTable, Error> {
+    let mut hidden_margins = Vec::new();
+    for name in unpublished {
+        let position =
+            dimensions.iter().position(|d| d == name).ok_or_else(|| {
+                ErrorKind::InvalidSuppressionInput(format!(
+                    "unpublished margin {name:?} is not a dimension (expected one of {})",
+                    dimensions.join(", ")
+                ))
+            })?;
+        hidden_margins.push(position);
+    }
     let (levels, sums) = collect_interior(dimensions, interior)?;
     let mut table = build_cube(dimensions, &levels, &sums, threshold);
 
     for cell in &mut table.cells {
-        if cell.count > 0.0 && cell.count < threshold as f64 {
+        if hidden_margins.iter().any(|&d| cell.key[d] == TOTAL) {
+            cell.status = CellStatus::Unpublished;
+        } else if cell.count > 0.0 && cell.count < threshold as f64 {
             cell.status = CellStatus::PrimarySuppressed;
         }
     }
@@ -346,11 +396,16 @@ fn cartesian_product(values: &[Vec<String>]) -> Vec<Vec<String>> {
 /// counts still determined by combinations of relations.
 fn add_complements(table: &mut SuppressedTable) {
     loop {
+        // A relation whose only unknown is a suppressed count gives it
+        // away. One whose only unknown is an unpublished margin does not
+        // matter, because that margin is no secret.
         while let Some(relation) = table.relations.iter().position(|r| {
-            r.cells()
-                .filter(|&c| table.cells[c].status.is_suppressed())
-                .count()
-                == 1
+            let mut unknown =
+                r.cells().filter(|&c| !table.cells[c].status.is_published());
+            match (unknown.next(), unknown.next()) {
+                (Some(cell), None) => table.cells[cell].status.is_suppressed(),
+                _ => false,
+            }
         }) {
             let candidates: Vec<usize> =
                 table.relations[relation].cells().collect();
@@ -412,8 +467,8 @@ fn suppress_best(
             let (a, b) = (&table.cells[a], &table.cells[b]);
             (a.count == 0.0)
                 .cmp(&(b.count == 0.0))
-                .then(margins(a).cmp(&margins(b)))
                 .then(a.count.total_cmp(&b.count))
+                .then(margins(a).cmp(&margins(b)))
                 .then(a.key.cmp(&b.key))
         });
     if let Some(cell) = best {
@@ -431,7 +486,7 @@ fn suppress_best(
 /// pivot column whose row has no other non-zero coefficient.
 fn determined_cells(table: &SuppressedTable) -> Vec<usize> {
     let unknowns: Vec<usize> = (0..table.cells.len())
-        .filter(|&c| table.cells[c].status.is_suppressed())
+        .filter(|&c| !table.cells[c].status.is_published())
         .collect();
     let column: BTreeMap<usize, usize> =
         unknowns.iter().enumerate().map(|(j, &c)| (c, j)).collect();
@@ -463,6 +518,7 @@ fn determined_cells(table: &SuppressedTable) -> Vec<usize> {
                 == 1
         })
         .map(|(_, j)| unknowns[j])
+        .filter(|&c| table.cells[c].status.is_suppressed())
         .collect()
 }
 

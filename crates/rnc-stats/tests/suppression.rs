@@ -18,7 +18,7 @@ fn recover_by_difference(table: &SuppressedTable) -> BTreeMap<usize, f64> {
     let mut known: Vec<Option<f64>> = table
         .cells
         .iter()
-        .map(|cell| (!cell.status.is_suppressed()).then_some(cell.count))
+        .map(|cell| cell.status.is_published().then_some(cell.count))
         .collect();
     let mut recovered = BTreeMap::new();
     let relations = table.relations();
@@ -43,19 +43,20 @@ fn recover_by_difference(table: &SuppressedTable) -> BTreeMap<usize, f64> {
             progress = true;
         }
         if !progress {
+            // An unpublished margin computed along the way is no leak.
+            recovered.retain(|&c, _| table.cells[c].status.is_suppressed());
             return recovered;
         }
     }
 }
 
-/// Recovers hidden counts from two relations at once: a margin whose
-/// parts are margins of a second dimension gives a second equation over
-/// the same unknowns, and the difference of the two sums of hidden
-/// parts pins a cell when the sets differ by exactly one cell.
+/// Recovers hidden counts from two relations at once. When the hidden
+/// parts of one relation are those of another plus one cell, the
+/// difference of their two sums of hidden parts is that cell.
 fn recover_by_paired_difference(
     table: &SuppressedTable,
 ) -> BTreeMap<usize, f64> {
-    let hidden = |c: usize| table.cells[c].status.is_suppressed();
+    let hidden = |c: usize| !table.cells[c].status.is_published();
     let known_sum = |cells: &[usize]| -> f64 {
         cells
             .iter()
@@ -80,7 +81,10 @@ fn recover_by_paired_difference(
                 .filter(|c| !unknown_b.contains(c))
                 .collect();
             let all_b_in_a = unknown_b.iter().all(|c| unknown_a.contains(c));
-            if extra.len() == 1 && all_b_in_a {
+            if extra.len() == 1
+                && all_b_in_a
+                && table.cells[extra[0]].status.is_suppressed()
+            {
                 let hidden_a =
                     table.cells[*margin_a].count - known_sum(parts_a);
                 let hidden_b =
@@ -96,7 +100,7 @@ fn key(levels: &[&str]) -> Vec<String> {
     levels.iter().map(|&l| l.to_owned()).collect()
 }
 
-/// A registry-like cube: 6 site groups, 2 sexes, 18 age bands, with the
+/// Builds a registry-like cube: 6 site groups, 2 sexes, 18 age bands, with the
 /// counts of a steep age gradient so that young bands hold small counts.
 /// The counts come from a fixed formula, not from a random generator, so
 /// the test is the same on every run.
@@ -122,7 +126,8 @@ fn registry_cube() -> Vec<(Vec<String>, f64)> {
     cells
 }
 
-/// The registry cube with the French publication rule (threshold 11).
+/// Suppresses the registry cube with the French publication rule
+/// (threshold 11).
 fn registry_table() -> SuppressedTable {
     suppress_counts(&["site_group", "sex", "age_band"], &registry_cube(), 11)
         .unwrap()
@@ -199,7 +204,7 @@ fn margins_by_sex_and_by_age_are_consistent() {
 fn no_published_count_below_threshold() {
     let table = registry_table();
     for cell in &table.cells {
-        if !cell.status.is_suppressed() {
+        if cell.status.is_published() {
             assert!(
                 cell.count == 0.0 || cell.count >= 11.0,
                 "{:?} published with count {}",
@@ -208,4 +213,31 @@ fn no_published_count_below_threshold() {
             );
         }
     }
+}
+
+#[test]
+fn unpublished_margin_resists_attack_and_hides_less() {
+    // A report that shows no both-sexes total: the reader does not know
+    // the sex margins, so fewer complements are needed, and the attack
+    // still recovers nothing.
+    let table = rnc_stats::suppress_counts_with_unpublished(
+        &["site_group", "sex", "age_band"],
+        &registry_cube(),
+        11,
+        &["sex"],
+    )
+    .unwrap();
+    assert!(recover_by_difference(&table).is_empty());
+    assert!(recover_by_paired_difference(&table).is_empty());
+
+    let secondary = |table: &SuppressedTable| {
+        table.status_counts()[&CellStatus::SecondarySuppressed]
+    };
+    assert!(
+        secondary(&table) < secondary(&registry_table()),
+        "{} vs {}",
+        secondary(&table),
+        secondary(&registry_table())
+    );
+    assert_eq!(table.published(&[TOTAL, TOTAL, TOTAL]), None);
 }
