@@ -5,7 +5,7 @@ use std::fmt::Write;
 use rnc_stats::{ALL_SITES, CellStatus, IncidenceRow, rate_is_unreliable};
 
 use crate::ReportData;
-use crate::publication::IncidenceSuppression;
+use rnc_stats::IncidenceSuppression;
 
 /// Style sheet inlined in the report, so that it needs no external file.
 pub(crate) const STYLE: &str = "\

@@ -28,13 +28,12 @@ mod curves;
 mod error;
 mod html;
 mod plot;
-mod publication;
 
 use std::fmt::Write;
 
 use rnc_stats::{ALL_SITES, IncidenceRow};
 
-use crate::publication::IncidenceSuppression;
+use rnc_stats::IncidenceSuppression;
 
 pub use curves::{SurvivalSeries, TrendSeries, survival_svg, trend_svg};
 pub use error::{Error, ErrorKind};
@@ -133,7 +132,8 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
     html::write_pairs(&mut out, &data.summary, "No summary was given.");
 
     let suppression =
-        IncidenceSuppression::new(&data.incidence, data.small_cell_threshold)?;
+        IncidenceSuppression::new(&data.incidence, data.small_cell_threshold)
+            .map_err(ErrorKind::Suppression)?;
     out.push_str("<h2>Incidence</h2>\n");
     html::write_incidence(&mut out, data, &suppression);
 

@@ -59,6 +59,7 @@ mod net_survival;
 mod period;
 mod person_time;
 mod prevalence;
+mod publication;
 mod rates;
 mod standard;
 mod suppression;
@@ -80,6 +81,7 @@ pub use net_survival::{
 pub use period::{AnalysisWindow, DelayedFollowUp, kaplan_meier_delayed};
 pub use person_time::{AgeSplit, split_by_age};
 pub use prevalence::{Prevalence, PrevalencePerson, count_prevalence};
+pub use publication::{IncidenceSuppression, published_incidence_csv};
 pub use rates::{
     Estimate, IntervalMethod, StandardisedRate, age_specific_rates,
     age_standardised_rate, crude_rate, cumulative_rate_0_74,

@@ -241,3 +241,78 @@ fn unpublished_margin_resists_attack_and_hides_less() {
     );
     assert_eq!(table.published(&[TOTAL, TOTAL, TOTAL]), None);
 }
+
+/// Incidence of two site groups, and 4 female kidney cases, on 10 000
+/// person-years per band and sex (synthetic).
+fn incidence_rows() -> Vec<rnc_stats::IncidenceRow> {
+    let mut cells = Vec::new();
+    for band in 10..16 {
+        for (site, sex, cases) in [
+            ("liver", "male", 12.0),
+            ("liver", "female", 5.0),
+            ("lung", "male", 30.0),
+            ("lung", "female", 14.0),
+        ] {
+            cells.push(rnc_stats::Cell {
+                site_group: site.to_owned(),
+                sex: sex.to_owned(),
+                age_band: band,
+                cases,
+                person_years: 0.0,
+            });
+        }
+    }
+    cells.push(rnc_stats::Cell {
+        site_group: "kidney".to_owned(),
+        sex: "female".to_owned(),
+        age_band: 14,
+        cases: 4.0,
+        person_years: 0.0,
+    });
+    let population: Vec<(String, usize, f64)> = ["male", "female"]
+        .iter()
+        .flat_map(|sex| (0..18).map(move |band| (sex.to_string(), band, 1e4)))
+        .collect();
+    rnc_stats::incidence_table(&cells, &population).unwrap()
+}
+
+#[test]
+fn published_csv_resists_difference_by_sex() {
+    let csv =
+        rnc_stats::published_incidence_csv(&incidence_rows(), 11, 20).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (site, sex, status, cases) = (
+        column("site_group"),
+        column("sex"),
+        column("status"),
+        column("cases"),
+    );
+    let mut by_sex: BTreeMap<String, (Option<f64>, f64, usize)> =
+        BTreeMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let count: Option<f64> = record[cases].parse().ok();
+        assert_eq!(count.is_some(), &record[status] == "published");
+        if let Some(count) = count {
+            assert!(count == 0.0 || count >= 11.0, "{record:?}");
+        }
+        let entry = by_sex.entry(record[sex].to_owned()).or_default();
+        if &record[site] == "all_sites" {
+            entry.0 = count;
+        } else {
+            match count {
+                Some(count) => entry.1 += count,
+                None => entry.2 += 1,
+            }
+        }
+    }
+    // One hidden site group under a shown all-sites total would be the
+    // total minus the shown ones.
+    for (sex, (total, _, hidden)) in &by_sex {
+        assert!(total.is_none() || *hidden != 1, "{sex}: {by_sex:?}");
+    }
+    assert!(csv.contains(",secondary,"), "{csv}");
+    assert!(csv.contains("kidney,female,primary,"), "{csv}");
+}
