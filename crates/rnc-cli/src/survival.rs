@@ -319,6 +319,7 @@ fn cohort_patient(
             days: days as u32,
             died,
         },
+        entry_days: 0,
         sex,
         // DEVIATION: relsurv takes the exact age in days. A release stores
         // age in completed years (no birth date), so each patient is put in

@@ -61,4 +61,8 @@ pub enum ErrorKind {
         /// The message of plotters.
         message: String,
     },
+
+    /// Small-cell suppression rejected the incidence rows.
+    #[error("suppressing small counts of the incidence table failed: {0}")]
+    Suppression(rnc_stats::Error),
 }

@@ -2,9 +2,10 @@
 
 use std::fmt::Write;
 
-use rnc_stats::{ALL_SITES, IncidenceRow};
+use rnc_stats::{ALL_SITES, CellStatus, IncidenceRow, rate_is_unreliable};
 
 use crate::ReportData;
+use rnc_stats::IncidenceSuppression;
 
 /// Style sheet inlined in the report, so that it needs no external file.
 pub(crate) const STYLE: &str = "\
@@ -75,8 +76,13 @@ pub(crate) fn write_pairs(
 }
 
 /// Writes the incidence table, with counts below the threshold shown as
-/// "< threshold" and the rates of those rows suppressed.
-pub(crate) fn write_incidence(out: &mut String, data: &ReportData) {
+/// "< threshold", secondary suppressed counts as "suppressed", no rates
+/// for either, and a dagger on rates based on few cases.
+pub(crate) fn write_incidence(
+    out: &mut String,
+    data: &ReportData,
+    suppression: &IncidenceSuppression,
+) {
     if data.incidence.is_empty() {
         out.push_str("<p>No incidence rows in this release.</p>\n");
         return;
@@ -88,37 +94,59 @@ pub(crate) fn write_incidence(out: &mut String, data: &ReportData) {
          </tr></thead>\n<tbody>\n",
     );
     for row in &data.incidence {
-        write_incidence_row(out, row, data.small_cell_threshold);
+        let status = suppression.row_status(row);
+        let unreliable =
+            rate_is_unreliable(row.cases, data.unreliable_rate_cases);
+        write_incidence_row(
+            out,
+            row,
+            data.small_cell_threshold,
+            status,
+            unreliable,
+        );
     }
     let _ = writeln!(
         out,
         "</tbody>\n<caption>Rates per 100&#160;000 person-years; population: {}. \
-         ASR: age-standardised rate.</caption>\n</table>",
-        escape(&data.population_label)
+         ASR: age-standardised rate. &#8224;: rate based on fewer than {} cases, \
+         unreliable.</caption>\n</table>",
+        escape(&data.population_label),
+        data.unreliable_rate_cases
     );
 }
 
-fn write_incidence_row(out: &mut String, row: &IncidenceRow, threshold: u64) {
+fn write_incidence_row(
+    out: &mut String,
+    row: &IncidenceRow,
+    threshold: u64,
+    status: CellStatus,
+    unreliable: bool,
+) {
     let _ = write!(
         out,
         "<tr><td>{}</td><td>{}</td>",
         escape(site_group_label(&row.site_group)),
         escape(&row.sex)
     );
-    if is_small(row.cases, threshold) {
+    if !status.is_published() {
+        let count = if status == CellStatus::PrimarySuppressed {
+            suppressed_count(threshold)
+        } else {
+            "suppressed".to_owned()
+        };
         let _ = writeln!(
             out,
-            "<td class=\"suppressed\">{}</td>{}</tr>",
-            suppressed_count(threshold),
+            "<td class=\"suppressed\">{count}</td>{}</tr>",
             "<td class=\"suppressed\">suppressed</td>".repeat(4)
         );
         return;
     }
+    let mark = if unreliable { "&#8224;" } else { "" };
     let _ = writeln!(
         out,
-        "<td class=\"number\">{:.0}</td><td class=\"number\">{:.1}</td>\
-         <td class=\"number\">{:.1} ({:.1}-{:.1})</td>\
-         <td class=\"number\">{:.1} ({:.1}-{:.1})</td>\
+        "<td class=\"number\">{:.0}</td><td class=\"number\">{:.1}{mark}</td>\
+         <td class=\"number\">{:.1} ({:.1}-{:.1}){mark}</td>\
+         <td class=\"number\">{:.1} ({:.1}-{:.1}){mark}</td>\
          <td class=\"number\">{:.2}</td></tr>",
         row.cases,
         row.crude.value,
@@ -159,8 +187,13 @@ pub(crate) fn write_quality(out: &mut String, data: &ReportData) {
     out.push_str("</tbody>\n</table>\n");
 }
 
-/// Writes the methods paragraph and the small-cell note.
-pub(crate) fn write_methods(out: &mut String, threshold: u64) {
+/// Writes the methods paragraph and the small-cell note, with the numbers
+/// of counts hidden by the primary and the secondary rule.
+pub(crate) fn write_methods(
+    out: &mut String,
+    threshold: u64,
+    suppressed: (usize, usize),
+) {
     out.push_str(
         "<p>Rates are per 100&#160;000 person-years. Age-standardised rates are \
          computed by the direct method with the Segi (1960) world standard population, \
@@ -181,12 +214,20 @@ pub(crate) fn write_methods(out: &mut String, threshold: u64) {
     let _ = writeln!(
         out,
         "<p>Small cells: to protect confidentiality, counts from 1 to {} are shown as \
-         &#8220;{}&#8221; and the rates of those rows are suppressed. Rows below this \
-         threshold are left out of the plots, and so is every age band with 1 to {} \
-         cases. Secondary suppression (hiding a cell that could be recovered from \
-         the all-sites total) is not applied.</p>",
+         &#8220;{}&#8221; and the rates of those rows are suppressed. Secondary \
+         suppression hides further counts, shown as &#8220;suppressed&#8221;, so \
+         that no hidden count can be recovered by difference from the totals of \
+         this report (by site group and sex, over all sites, and by age band). \
+         Suppressed rows and age bands are left out of the plots, and so are survival \
+         curves of fewer than {} patients and trend points on fewer than {} \
+         cases. In the incidence cube of this report (site group, sex and age \
+         band, with its totals), {} counts are hidden by the first rule and {} by \
+         secondary suppression.</p>",
         threshold.saturating_sub(1),
         suppressed_count(threshold),
-        threshold.saturating_sub(1)
+        threshold,
+        threshold,
+        suppressed.0,
+        suppressed.1
     );
 }

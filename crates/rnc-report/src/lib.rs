@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+mod curves;
 mod error;
 mod html;
 mod plot;
@@ -33,6 +34,9 @@ use std::fmt::Write;
 
 use rnc_stats::{ALL_SITES, IncidenceRow};
 
+use rnc_stats::IncidenceSuppression;
+
+pub use curves::{SurvivalSeries, TrendSeries, survival_svg, trend_svg};
 pub use error::{Error, ErrorKind};
 pub use plot::age_specific_svg;
 pub use quality::{
@@ -79,8 +83,16 @@ pub struct ReportData {
     /// under the indicator table.
     pub registration_date_note: String,
     /// Counts from 1 to this value - 1 are shown as "< threshold" and their
-    /// rates suppressed; 0 or 1 suppresses nothing.
+    /// rates suppressed, with secondary suppression of the counts that
+    /// would give them back; 0 or 1 suppresses nothing.
     pub small_cell_threshold: u64,
+    /// Rates on fewer cases than this are marked as unreliable.
+    pub unreliable_rate_cases: u64,
+    /// Survival curves, drawn in the survival section. A curve of fewer
+    /// patients than the small-cell threshold is left out.
+    pub survival: Vec<SurvivalSeries>,
+    /// Incidence trends, drawn in the trends section.
+    pub trends: Vec<TrendSeries>,
 }
 
 impl Default for ReportData {
@@ -97,6 +109,9 @@ impl Default for ReportData {
             indicators: Vec::new(),
             registration_date_note: String::new(),
             small_cell_threshold: DEFAULT_SMALL_CELL_THRESHOLD,
+            unreliable_rate_cases: rnc_stats::DEFAULT_UNRELIABLE_RATE_CASES,
+            survival: Vec::new(),
+            trends: Vec::new(),
         }
     }
 }
@@ -129,11 +144,20 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
     out.push_str("<h2>Summary</h2>\n");
     html::write_pairs(&mut out, &data.summary, "No summary was given.");
 
+    let suppression =
+        IncidenceSuppression::new(&data.incidence, data.small_cell_threshold)
+            .map_err(ErrorKind::Suppression)?;
     out.push_str("<h2>Incidence</h2>\n");
-    html::write_incidence(&mut out, data);
+    html::write_incidence(&mut out, data, &suppression);
 
     out.push_str("<h2>Age-specific incidence</h2>\n");
-    write_plots(&mut out, data)?;
+    write_plots(&mut out, data, &suppression)?;
+
+    out.push_str("<h2>Survival</h2>\n");
+    curves::write_survival_section(&mut out, data)?;
+
+    out.push_str("<h2>Trends</h2>\n");
+    curves::write_trend_section(&mut out, data)?;
 
     out.push_str("<h2>Quality checks</h2>\n");
     html::write_quality(&mut out, data);
@@ -150,7 +174,11 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
     html::write_pairs(&mut out, &data.linkage, "No linkage summary was given.");
 
     out.push_str("<h2>Methods</h2>\n");
-    html::write_methods(&mut out, data.small_cell_threshold);
+    html::write_methods(
+        &mut out,
+        data.small_cell_threshold,
+        suppression.suppressed_counts(),
+    );
     out.push_str("</body>\n</html>\n");
 
     tracing::info!(
@@ -162,21 +190,22 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
 }
 
 /// Writes one figure for all sites by sex and one per major site group.
-fn write_plots(out: &mut String, data: &ReportData) -> Result<(), Error> {
-    let threshold = data.small_cell_threshold;
-    // A band whose case count is small is left out of the curve, because
+fn write_plots(
+    out: &mut String,
+    data: &ReportData,
+    suppression: &IncidenceSuppression,
+) -> Result<(), Error> {
+    // A band whose count is suppressed is left out of the curve, because
     // its rate times the population would give the count back.
     let masked: Vec<IncidenceRow> = data
         .incidence
         .iter()
-        .filter(|row| !html::is_small(row.cases, threshold))
+        .filter(|row| suppression.row_status(row).is_published())
         .map(|row| {
             let mut row = row.clone();
-            for (rate, cases) in
-                row.age_specific.iter_mut().zip(&row.age_specific_cases)
-            {
-                if html::is_small(*cases, threshold) {
-                    *rate = None;
+            for band in 0..row.age_specific.len() {
+                if !suppression.band_published(&row, band) {
+                    row.age_specific[band] = None;
                 }
             }
             row

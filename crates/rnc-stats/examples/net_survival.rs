@@ -94,6 +94,7 @@ fn read_cohort(
                 days: record[time].parse()?,
                 died: &record[status] == "1",
             },
+            entry_days: 0,
             sex: table.sex_index(&record[sex])?,
             age_days: record[age_days].parse()?,
             diagnosis_date: NaiveDate::parse_from_str(

@@ -108,6 +108,34 @@ pub enum ErrorKind {
     )]
     UnknownStandardPopulation(String),
 
+    /// A cell given to [`crate::suppress_counts`] that does not fit the
+    /// cube.
+    #[error("small-cell suppression: {0}")]
+    InvalidSuppressionInput(String),
+
+    /// A cohort or period window that contains no day.
+    #[error(
+        "{0} is empty: the end must come after the start (the last year not before the first)"
+    )]
+    InvalidWindow(String),
+
+    /// A département code outside the INSEE code list.
+    #[error(
+        "département {0:?} is unknown (expected an INSEE code: 01 to 95, 2A, 2B, 971 to 974 or 976)"
+    )]
+    UnknownDepartement(String),
+
+    /// A standard population CSV that cannot be read.
+    #[error("{source_name}: line {line}: {message}")]
+    InvalidStandardPopulation {
+        /// Name of the CSV, as given by the caller.
+        source_name: String,
+        /// Line of the CSV, from 1 (the header).
+        line: u64,
+        /// The problem and the expected value.
+        message: String,
+    },
+
     /// An age band index past the last of the 18 five-year bands.
     #[error(
         "age band index {index} is out of range (expected 0 to 17, 0-4 to 85+)"
@@ -158,10 +186,10 @@ pub enum ErrorKind {
         days: i64,
     },
 
-    /// A patient leaves follow-up on the day of diagnosis, where relative
-    /// and net survival are undefined.
+    /// A patient leaves follow-up on the day of diagnosis, or on or before
+    /// the day of entry, so that the patient is never at risk.
     #[error(
-        "patient {index}: zero days of follow-up; exclude patients diagnosed on the day they died or left (as for death-certificate-only cases) before computing relative or net survival"
+        "patient {index}: zero days at risk (exit on the day of diagnosis or of entry); exclude patients diagnosed on the day they died or left (as for death-certificate-only cases), and patients whose exit is not after their entry"
     )]
     ZeroFollowUp {
         /// Position of the patient in the input, from 0.

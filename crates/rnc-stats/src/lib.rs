@@ -51,19 +51,24 @@
 #![deny(missing_docs)]
 
 mod error;
+mod geography;
 mod icss;
 mod indirect;
 mod life_table;
 mod net_survival;
+mod period;
 mod person_time;
 mod prevalence;
+mod publication;
 mod rates;
 mod standard;
+mod suppression;
 mod survival;
 mod table;
 mod trend;
 
 pub use error::{Error, ErrorKind};
+pub use geography::{REGIONS, region_name, region_of_departement};
 pub use icss::{
     ICSS_AGE_GROUPS, IcssStandard, StandardisedSurvival,
     age_standardised_survival, icss_age_group,
@@ -73,14 +78,21 @@ pub use life_table::{LifeTable, YearExtrapolation, epoch_day};
 pub use net_survival::{
     CohortPatient, RelativeSurvivalMethod, relative_survival,
 };
+pub use period::{AnalysisWindow, DelayedFollowUp, kaplan_meier_delayed};
 pub use person_time::{AgeSplit, split_by_age};
 pub use prevalence::{Prevalence, PrevalencePerson, count_prevalence};
+pub use publication::{IncidenceSuppression, published_incidence_csv};
 pub use rates::{
     Estimate, IntervalMethod, StandardisedRate, age_specific_rates,
     age_standardised_rate, crude_rate, cumulative_rate_0_74,
     cumulative_risk_0_74, truncated_rate_35_64,
 };
 pub use standard::{AGE_BANDS, StandardPopulation, age_band_index};
+pub use suppression::{
+    CellStatus, DEFAULT_SMALL_CELL_THRESHOLD, DEFAULT_UNRELIABLE_RATE_CASES,
+    SuppressedCell, SuppressedTable, TOTAL, rate_is_unreliable,
+    suppress_counts, suppress_counts_with_unpublished,
+};
 pub use survival::{
     FollowUp, IntervalScale, SurvivalAt, SurvivalCurve, SurvivalStep,
     YEAR_DAYS, follow_up_days, kaplan_meier,

@@ -46,6 +46,12 @@ pub enum RelativeSurvivalMethod {
 pub struct CohortPatient {
     /// Follow-up from diagnosis, in whole days; 0 days is rejected.
     pub follow_up: FollowUp,
+    /// Days from diagnosis to entry into the risk set: 0 in a cohort
+    /// analysis, later in a period analysis (delayed entry, see
+    /// [`crate::AnalysisWindow`]). Expected survival still runs from
+    /// diagnosis, so the Pohar-Perme weight 1/S_P,i(t) is that of the
+    /// whole time since diagnosis.
+    pub entry_days: u32,
     /// Index of the patient's sex in the life table, from
     /// [`LifeTable::sex_index`].
     pub sex: usize,
@@ -84,6 +90,8 @@ struct DailySums {
     deaths: Vec<u64>,
     /// Per exit day: exits (deaths and censorings).
     exits: Vec<u64>,
+    /// Per entry day: patients entering the risk set.
+    entries: Vec<u64>,
 }
 
 impl DailySums {
@@ -94,6 +102,7 @@ impl DailySums {
             deaths_weighted_squared: vec![0.0; days + 1],
             deaths: vec![0; days + 1],
             exits: vec![0; days + 1],
+            entries: vec![0; days + 1],
         }
     }
 
@@ -118,6 +127,7 @@ impl DailySums {
         for (sums, more) in [
             (&mut self.deaths, &other.deaths),
             (&mut self.exits, &other.exits),
+            (&mut self.entries, &other.entries),
         ] {
             sums.iter_mut().zip(more).for_each(|(x, y)| *x += y);
         }
@@ -131,6 +141,7 @@ impl DailySums {
         let year_cuts = table.year_cuts();
         let diagnosis_day = epoch_day(patient.diagnosis_date) as f64;
         let exit = patient.follow_up.days as usize;
+        let entry = patient.entry_days as usize;
         let mut age = 0;
         let mut year = 0;
         // 1 / S_P,i, updated by the daily factor exp(λ).
@@ -162,19 +173,23 @@ impl DailySums {
 
             let hazard = table.hazard_at(table.offset(patient.sex, year), age);
             let growth = hazard.exp();
-            for sums in &mut self.days[day..end] {
+            // Days before entry only advance the expected survival.
+            for (d, sums) in (day..end).zip(&mut self.days[day..end]) {
                 let inverse_end = inverse_survival * growth;
-                sums.hazard_weighted_start += hazard * inverse_survival;
-                sums.weight_start += inverse_survival;
-                sums.hazard_weighted_end += hazard * inverse_end;
-                sums.weight_end += inverse_end;
-                sums.hazard += hazard;
+                if d >= entry {
+                    sums.hazard_weighted_start += hazard * inverse_survival;
+                    sums.weight_start += inverse_survival;
+                    sums.hazard_weighted_end += hazard * inverse_end;
+                    sums.weight_end += inverse_end;
+                    sums.hazard += hazard;
+                }
                 inverse_survival = inverse_end;
             }
             day = end;
         }
 
         self.exits[exit] += 1;
+        self.entries[entry] += 1;
         if patient.follow_up.died {
             self.deaths[exit] += 1;
             self.deaths_weighted[exit] += inverse_survival;
@@ -207,7 +222,7 @@ fn first_day_reaching(cut: f64, origin: f64) -> usize {
 /// # Errors
 ///
 /// [`ErrorKind::EmptyCohort`], [`ErrorKind::ZeroFollowUp`] for a patient
-/// with 0 days, [`ErrorKind::UnknownSex`] for a sex index outside the
+/// whose exit is not after entry, [`ErrorKind::UnknownSex`] for a sex index outside the
 /// table, [`ErrorKind::LifeTableTooShort`] when follow-up leaves the table's
 /// years, [`ErrorKind::InvalidValue`] for a negative or non-finite age, and
 /// [`ErrorKind::InvalidConfidence`].
@@ -237,8 +252,7 @@ pub fn relative_survival(
             },
         )
         .reduce(|| DailySums::new(last_day), DailySums::merge);
-    let steps =
-        combine_intervals(&sums, patients.len() as u64, method, z, scale);
+    let steps = combine_intervals(&sums, method, z, scale);
     tracing::debug!(
         patients = patients.len(),
         steps = steps.len(),
@@ -257,13 +271,14 @@ pub fn relative_survival(
 /// Turns the daily sums into one step per distinct exit day.
 fn combine_intervals(
     sums: &DailySums,
-    patients: u64,
     method: RelativeSurvivalMethod,
     z: f64,
     scale: IntervalScale,
 ) -> Vec<SurvivalStep> {
     let mut steps = Vec::new();
-    let mut at_risk = patients;
+    // At risk on an exit day t: entry < t <= exit.
+    let mut at_risk = 0;
+    let mut entered_before = 0;
     let mut survival = 1.0;
     let mut variance = 0.0;
     let mut interval_start = 0;
@@ -271,6 +286,8 @@ fn combine_intervals(
         if sums.exits[exit_day] == 0 {
             continue;
         }
+        at_risk += sums.entries[entered_before..exit_day].iter().sum::<u64>();
+        entered_before = exit_day;
         let days = interval_start..exit_day;
         let deaths = sums.deaths[exit_day];
         let n = at_risk as f64;
@@ -343,7 +360,7 @@ fn check_cohort(
     let mut first_day = i64::MAX;
     let mut last_day = i64::MIN;
     for (index, patient) in patients.iter().enumerate() {
-        if patient.follow_up.days == 0 {
+        if patient.follow_up.days <= patient.entry_days {
             return Err(ErrorKind::ZeroFollowUp { index }.into());
         }
         if patient.sex >= table.sexes().len() {
@@ -381,6 +398,7 @@ mod tests {
     fn patient(days: u32, died: bool) -> CohortPatient {
         CohortPatient {
             follow_up: FollowUp { days, died },
+            entry_days: 0,
             sex: 0,
             age_days: 20_000.0,
             diagnosis_date: NaiveDate::from_ymd_opt(2001, 5, 1).unwrap(),
@@ -426,6 +444,63 @@ mod tests {
             let expected = (1.0_f64 / 16.0 + 1.0 / 4.0).sqrt();
             assert!((curve.steps[1].std_err - expected).abs() < 1e-15);
         }
+    }
+
+    #[test]
+    fn delayed_entry_zero_mortality_gives_kaplan_meier() {
+        // With no population mortality and delayed entries, both
+        // estimators reduce to the product-limit estimate over the risk
+        // sets entry < t <= exit, which kaplan_meier_delayed computes.
+        let table = LifeTable::from_csv(ZERO_HAZARD.as_bytes(), "zero.csv")
+            .unwrap()
+            .with_extrapolation(crate::YearExtrapolation::CarryLastYearForward);
+
+        let mut patients = vec![
+            patient(10, true),
+            patient(30, true),
+            patient(40, false),
+            patient(50, true),
+            patient(60, false),
+        ];
+        patients[1].entry_days = 15;
+        patients[3].entry_days = 35;
+        let delayed: Vec<crate::DelayedFollowUp> = patients
+            .iter()
+            .map(|p| crate::DelayedFollowUp {
+                entry_days: p.entry_days,
+                follow_up: p.follow_up,
+            })
+            .collect();
+        let observed =
+            crate::kaplan_meier_delayed(&delayed, 0.95, IntervalScale::Log)
+                .unwrap();
+
+        for method in [
+            RelativeSurvivalMethod::EdererII,
+            RelativeSurvivalMethod::PoharPerme,
+        ] {
+            let curve = relative_survival(
+                &patients,
+                &table,
+                method,
+                0.95,
+                IntervalScale::Log,
+            )
+            .unwrap();
+            assert_eq!(curve.steps.len(), observed.steps.len());
+            for (net, km) in curve.steps.iter().zip(&observed.steps) {
+                assert_eq!(net.day, km.day, "{method:?}");
+                assert_eq!(
+                    net.at_risk, km.at_risk,
+                    "{method:?} day {}",
+                    km.day
+                );
+                assert!((net.survival - km.survival).abs() < 1e-15);
+            }
+        }
+        // Day 10: A, C and E are at risk, because B enters after day 15
+        // and D after day 35.
+        assert_eq!(observed.steps[0].at_risk, 3);
     }
 
     #[test]

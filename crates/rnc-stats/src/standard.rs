@@ -116,6 +116,83 @@ impl StandardPopulation {
     }
 }
 
+impl StandardPopulation {
+    /// Reads a custom standard from CSV with the columns `age_group` (a
+    /// label) and `weight` (on any scale), one row per age group in the
+    /// order of the rates it will weight. Other columns are ignored.
+    /// `source_name` names the CSV in errors and becomes the standard's
+    /// name.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidStandardPopulation`] for a missing column, a
+    /// weight that is not a finite number >= 0, no row, or weights that
+    /// sum to 0.
+    pub fn from_csv<R: std::io::Read>(
+        reader: R,
+        source_name: &str,
+    ) -> Result<StandardPopulation, Error> {
+        let invalid = |line: u64, message: String| -> Error {
+            ErrorKind::InvalidStandardPopulation {
+                source_name: source_name.to_owned(),
+                line,
+                message,
+            }
+            .into()
+        };
+        let mut csv = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let headers = csv
+            .headers()
+            .map_err(|error| invalid(1, error.to_string()))?
+            .clone();
+        let column = |name: &str| {
+            headers.iter().position(|h| h == name).ok_or_else(|| {
+                invalid(
+                    1,
+                    format!(
+                        "column {name} is missing (expected age_group and weight)"
+                    ),
+                )
+            })
+        };
+        let weight_column = column("weight")?;
+        column("age_group")?;
+
+        let mut weights = Vec::new();
+        for (row, record) in csv.records().enumerate() {
+            let line = row as u64 + 2;
+            let record =
+                record.map_err(|error| invalid(line, error.to_string()))?;
+            let text = record.get(weight_column).unwrap_or("");
+            match text.parse::<f64>() {
+                Ok(weight) if weight.is_finite() && weight >= 0.0 => {
+                    weights.push(weight)
+                }
+                _ => {
+                    return Err(invalid(
+                        line,
+                        format!(
+                            "weight {text:?} is invalid (expected a finite number >= 0)"
+                        ),
+                    ));
+                }
+            }
+        }
+        if weights.iter().sum::<f64>() <= 0.0 {
+            return Err(invalid(
+                1,
+                "no positive weight (expected one row per age group)".into(),
+            ));
+        }
+        Ok(StandardPopulation::Custom {
+            name: source_name.to_owned(),
+            weights,
+        })
+    }
+}
+
 /// Returns the label of age group `index` among `count` groups: the
 /// five-year band label when there are 18 groups, `group 3 of 6` otherwise.
 pub(crate) fn age_group_label(index: usize, count: usize) -> String {
@@ -153,6 +230,36 @@ mod tests {
             assert_eq!(total, 100_000.0, "{}", standard.name());
             assert_eq!(standard.weights().len(), 18, "{}", standard.name());
         }
+    }
+
+    #[test]
+    fn custom_standard_from_csv() {
+        // The Nordic standard of popEpi `stdpop18`, 5 900 ... 1 900 per
+        // 100 000, here only its first three groups.
+        let text = "age_group,weight\n0-4,5900\n5-9,6600\n10-14, 6200\n";
+        let standard =
+            StandardPopulation::from_csv(text.as_bytes(), "nordic.csv")
+                .unwrap();
+        assert_eq!(standard.weights(), vec![5900.0, 6600.0, 6200.0]);
+        assert_eq!(standard.name(), "nordic.csv");
+    }
+
+    #[test]
+    fn custom_standard_errors_name_line() {
+        let negative = "age_group,weight\n0-4,10\n5-9,-1\n";
+        let error =
+            StandardPopulation::from_csv(negative.as_bytes(), "bad.csv")
+                .unwrap_err();
+        assert!(error.to_string().starts_with("bad.csv: line 3"), "{error}");
+        let missing = "age,weight\n0-4,10\n";
+        let error = StandardPopulation::from_csv(missing.as_bytes(), "bad.csv")
+            .unwrap_err();
+        assert!(error.to_string().contains("age_group"), "{error}");
+        let empty = "age_group,weight\n";
+        assert!(
+            StandardPopulation::from_csv(empty.as_bytes(), "empty.csv")
+                .is_err()
+        );
     }
 
     #[test]

@@ -207,12 +207,33 @@ pub fn kaplan_meier(
 
     let mut sorted = follow_ups.to_vec();
     sorted.sort_unstable_by_key(|follow_up| follow_up.days);
+    let patients = sorted.len();
+    let steps = product_limit(&sorted, z, scale, |_, left| patients - left);
+    Ok(SurvivalCurve {
+        steps,
+        patients: follow_ups.len() as u64,
+        confidence,
+        scale,
+    })
+}
 
+/// Builds one product-limit step per distinct exit day of `sorted` (in
+/// day order), with Greenwood standard errors. `at_risk(day, left)`
+/// returns the size of the risk set on `day`, given the number of
+/// patients who left on earlier days.
+pub(crate) fn product_limit(
+    sorted: &[FollowUp],
+    z: f64,
+    scale: IntervalScale,
+    mut at_risk: impl FnMut(u32, usize) -> usize,
+) -> Vec<SurvivalStep> {
     let mut steps = Vec::new();
-    let mut at_risk = sorted.len() as u64;
+    let mut left = 0;
     let mut survival = 1.0;
     let mut greenwood = 0.0;
     for day_group in sorted.chunk_by(|a, b| a.days == b.days) {
+        let day = day_group[0].days;
+        let at_risk = at_risk(day, left) as u64;
         let deaths = day_group.iter().filter(|f| f.died).count() as u64;
         let censored = day_group.len() as u64 - deaths;
         if deaths > 0 {
@@ -223,7 +244,7 @@ pub fn kaplan_meier(
         let std_err = greenwood.sqrt();
         let (lower, upper) = interval(survival, std_err, z, scale, true);
         steps.push(SurvivalStep {
-            day: day_group[0].days,
+            day,
             at_risk,
             deaths,
             censored,
@@ -232,14 +253,9 @@ pub fn kaplan_meier(
             lower,
             upper,
         });
-        at_risk -= day_group.len() as u64;
+        left += day_group.len();
     }
-    Ok(SurvivalCurve {
-        steps,
-        patients: follow_ups.len() as u64,
-        confidence,
-        scale,
-    })
+    steps
 }
 
 /// Returns the confidence limits of a survival `survival` whose log has

@@ -269,7 +269,7 @@ pub fn age_band_column(band: usize) -> String {
 
 /// Names of the rate columns that follow `site_group`, `sex`, `cases` and
 /// `person_years`, before the age-specific rates.
-const RATE_COLUMNS: [&str; 10] = [
+pub(crate) const RATE_COLUMNS: [&str; 10] = [
     "crude_rate",
     "crude_lower",
     "crude_upper",
@@ -303,7 +303,7 @@ pub fn incidence_schema() -> SchemaRef {
 }
 
 /// Returns the values of the rate columns of a row, in schema order.
-fn rate_values(row: &IncidenceRow) -> [f64; 10] {
+pub(crate) fn rate_values(row: &IncidenceRow) -> [f64; 10] {
     [
         row.crude.value,
         row.crude.lower,
@@ -397,7 +397,8 @@ pub fn incidence_to_csv(rows: &[IncidenceRow]) -> String {
     out
 }
 
-fn quote_csv(text: &str) -> String {
+/// Quotes a CSV field as RFC 4180 requires.
+pub(crate) fn quote_csv(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -214,6 +214,21 @@ pub fn joinpoint_regression(
 }
 
 impl JoinpointFit {
+    /// Returns the fitted rate at `year`: the exponential of the fitted
+    /// segmented line on the log scale, for drawing the trend. Outside the
+    /// years fitted the end segments are extended.
+    pub fn fitted_rate(&self, year: f64) -> f64 {
+        let centre = self.years.iter().sum::<f64>() / self.years.len() as f64;
+        let mut log_rate =
+            self.coefficients[0] + self.coefficients[1] * (year - centre);
+        for (delta, joinpoint) in
+            self.coefficients[2..].iter().zip(&self.joinpoints)
+        {
+            log_rate += delta * (year - joinpoint).max(0.0);
+        }
+        log_rate.exp()
+    }
+
     /// Computes the average annual percent change from `from` to `to`
     /// (years inside the fitted range): AAPC = 100 (exp(Σ l_s b_s / Σ l_s)
     /// − 1), with l_s the length of segment s inside the period (Clegg et

@@ -44,6 +44,7 @@ fn read_cohort(folder: &Path, table: &LifeTable) -> Vec<CohortPatient> {
                     days: record[time].parse().unwrap(),
                     died: &record[status] == "1",
                 },
+                entry_days: 0,
                 sex: table.sex_index(&record[sex]).unwrap(),
                 age_days: record[age_days].parse().unwrap(),
                 diagnosis_date: NaiveDate::parse_from_str(

@@ -133,3 +133,27 @@ fn joinpoint_keeps_straight_line() {
     assert_close(fit.segments[0].trend.slope, eapc.slope, 1e-12, "slope");
     assert_close(fit.segments[0].trend.std_err, eapc.std_err, 1e-12, "SE");
 }
+
+#[test]
+fn fitted_rate_follows_noise_free_series() {
+    // Without the ±1 % noise, the generator above is exactly the
+    // two-segment model, so the fitted rates are the generated ones.
+    let years: Vec<f64> = (1990..=2012).map(f64::from).collect();
+    let rate = |year: f64| {
+        let log_rate = if year <= 2000.0 {
+            1.05_f64.ln() * (year - 1990.0)
+        } else {
+            1.05_f64.ln() * 10.0 + 0.97_f64.ln() * (year - 2000.0)
+        };
+        50.0 * log_rate.exp()
+    };
+    let rates: Vec<f64> = years.iter().map(|&year| rate(year)).collect();
+    let fit =
+        joinpoint_regression(&years, &rates, &JoinpointOptions::default())
+            .unwrap();
+    assert_eq!(fit.joinpoints, vec![2000.0]);
+    for &year in &[1990.0, 1995.5, 2000.0, 2006.0, 2012.0] {
+        let expected = rate(year);
+        assert_close(fit.fitted_rate(year), expected, 1e-9 * expected, "fit");
+    }
+}
