@@ -189,14 +189,21 @@ struct Prepared<'a> {
     /// Records of source 0 come first; this many of them.
     first_source: usize,
     comparators: Vec<FieldComparator<'a>>,
+    /// Codes of each comparison ([`FieldComparator::codes_of`]), one row
+    /// of `comparators.len()` code pairs per canonical index, so that
+    /// comparing two records reads two contiguous rows instead of one
+    /// cache line per column.
+    codes: Vec<[u32; 2]>,
     mode: LinkMode,
 }
 
 impl Prepared<'_> {
     fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
-        let (x, y) = (self.order[a as usize], self.order[b as usize]);
-        for (slot, comparator) in out.iter_mut().zip(&self.comparators) {
-            *slot = comparator.level(x, y);
+        let width = self.comparators.len();
+        let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
+        let row_b = &self.codes[b as usize * width..(b as usize + 1) * width];
+        for (c, slot) in out.iter_mut().enumerate() {
+            *slot = self.comparators[c].level_of_codes(row_a[c], row_b[c]);
         }
     }
 
@@ -244,16 +251,40 @@ fn prepare<'a>(
             FieldComparator::new(
                 c,
                 &table.columns[table.column_index(&c.column)],
+                c.swap_column
+                    .as_ref()
+                    .map(|other| &table.columns[table.column_index(other)]),
             )
         })
-        .collect();
+        .collect::<Vec<FieldComparator>>();
+    let codes = canonical_codes(&order, &comparators);
     Ok(Prepared {
         table,
         order,
         first_source,
         comparators,
+        codes,
         mode,
     })
+}
+
+fn canonical_codes(
+    order: &[usize],
+    comparators: &[FieldComparator],
+) -> Vec<[u32; 2]> {
+    let width = comparators.len();
+    let mut codes = vec![[MISSING; 2]; order.len() * width];
+    if width == 0 {
+        return codes;
+    }
+    codes.par_chunks_mut(width).zip(order.par_iter()).for_each(
+        |(out, &row)| {
+            for (slot, comparator) in out.iter_mut().zip(comparators) {
+                *slot = comparator.codes_of(row);
+            }
+        },
+    );
+    codes
 }
 
 /// Counts the candidate pairs of each blocking rule without comparing
@@ -501,6 +532,7 @@ pub fn score_pairs(
     let mut prepared = prepare(table, spec, LinkMode::Dedupe)?;
     // Identity order: the pairs are already table rows.
     prepared.order = (0..table.len()).collect();
+    prepared.codes = canonical_codes(&prepared.order, &prepared.comparators);
     for &(a, b) in pairs {
         if a == b || a as usize >= table.len() || b as usize >= table.len() {
             return Err(ErrorKind::InvalidRecords {
@@ -654,9 +686,14 @@ fn estimate_u(
                 let size = SAMPLES_PER_STREAM
                     .min(wanted - stream * SAMPLES_PER_STREAM)
                     as usize;
-                let mut pairs = Vec::with_capacity(size);
+                let mut counts: Vec<Vec<u64>> = model
+                    .comparisons
+                    .iter()
+                    .map(|c| vec![0; c.levels.len()])
+                    .collect();
+                let mut vector = vec![0u8; width];
                 for _ in 0..size {
-                    let pair = match prepared.mode {
+                    let (a, b) = match prepared.mode {
                         LinkMode::Dedupe => {
                             let i = rng.random_range(0..n);
                             let mut j = rng.random_range(0..n - 1);
@@ -670,15 +707,12 @@ fn estimate_u(
                             rng.random_range(first..n) as u32,
                         ),
                     };
-                    pairs.push(pair);
+                    prepared.levels(a, b, &mut vector);
+                    for (c, &level) in vector.iter().enumerate() {
+                        counts[c][usize::from(level)] += 1;
+                    }
                 }
-                let mut levels = vec![0u8; size * width];
-                for (out, &(a, b)) in
-                    levels.chunks_mut(width.max(1)).zip(&pairs)
-                {
-                    prepared.levels(a, b, out);
-                }
-                count_levels(model, &levels, width)
+                counts
             })
             .collect();
         per_stream.into_iter().fold(

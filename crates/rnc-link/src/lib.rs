@@ -69,6 +69,7 @@ mod linkage;
 mod model;
 mod records;
 mod review;
+mod similarity;
 mod spec;
 mod table;
 mod training;
@@ -98,7 +99,7 @@ pub use review::{
     ComparisonDetail, Decision, ReviewDecision, ReviewItem, review_queue,
 };
 pub use spec::{
-    BlockingSpec, ComparisonKind, ComparisonSpec, ModelSpec, Normalisation,
-    SpecSettings,
+    BlockingSpec, BloomEncoding, ComparisonKind, ComparisonSpec, ModelSpec,
+    Normalisation, SpecSettings,
 };
 pub use table::{pair_schema, pairs_to_batch};
