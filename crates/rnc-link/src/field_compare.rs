@@ -75,6 +75,11 @@ impl<'a> FieldComparator<'a> {
         }
     }
 
+    /// Level "different", the last level.
+    pub(crate) fn different_level(&self) -> u8 {
+        self.different
+    }
+
     /// Codes of record `row` (a table row): its value and its swap
     /// column's value, [`MISSING`] when absent.
     pub(crate) fn codes_of(&self, row: usize) -> [u32; 2] {

@@ -38,6 +38,22 @@ pub struct ModelSpec {
     pub comparisons: Vec<ComparisonSpec>,
     /// Blocking rules for prediction and for training.
     pub blocking: BlockingSpec,
+    /// Constraints on the clusters built from the linked pairs.
+    #[serde(default)]
+    pub clustering: ClusteringSpec,
+}
+
+/// Constraints on clustering, checked while linked pairs are joined by
+/// decreasing match weight.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusteringSpec {
+    /// Lists of comparison names. Two records for which every comparison
+    /// of one list is at its level "different" never end in one cluster:
+    /// a linked pair that would join their clusters is skipped, so a
+    /// chain through a third record cannot merge, say, twins with
+    /// different NIRs and first names.
+    pub cannot_link: Vec<Vec<String>>,
 }
 
 /// Thresholds and training settings of a model file.
@@ -357,6 +373,23 @@ impl ModelSpec {
                  [[\"surname\"]]"
                     .to_string(),
             );
+        }
+        for list in &self.clustering.cannot_link {
+            if list.is_empty() {
+                return invalid(
+                    "a clustering.cannot_link list is empty (name the \
+                     comparisons that must all disagree)"
+                        .to_string(),
+                );
+            }
+            if let Some(unknown) =
+                list.iter().find(|name| !names.contains(&name.as_str()))
+            {
+                return invalid(format!(
+                    "clustering.cannot_link names {unknown}, which is not a \
+                     comparison (use a comparison's name)"
+                ));
+            }
         }
         let rules = self.blocking.rules.iter().chain(&self.blocking.training);
         for rule in rules {
