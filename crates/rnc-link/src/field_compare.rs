@@ -1,7 +1,11 @@
 //! Comparison levels of two clear values under a model file's comparison.
 
+use base64::Engine;
+use tracing::warn;
+
+use crate::dice::BloomArena;
 use crate::records::{Column, MISSING};
-use crate::spec::{ComparisonKind, ComparisonSpec, DateLayout};
+use crate::spec::{BloomEncoding, ComparisonKind, ComparisonSpec, DateLayout};
 
 /// Level 0: either side missing.
 pub(crate) const LEVEL_NULL: u8 = 0;
@@ -12,7 +16,20 @@ pub(crate) const LEVEL_EXACT: u8 = 1;
 pub(crate) struct FieldComparator<'a> {
     pub spec: &'a ComparisonSpec,
     pub column: &'a Column,
+    /// The column of `spec.swap_column`.
+    pub swap_column: Option<&'a Column>,
+    /// For each code of the swap column, the code of the same value in
+    /// this comparison's column, or [`MISSING`] when it has no such value.
+    swap_codes: Vec<u32>,
     layout: Option<DateLayout>,
+    /// Year, month and day of each distinct value of a date column, by
+    /// code, parsed once so that comparing two dates is integer tests.
+    dates: Vec<Option<[u32; 3]>>,
+    /// Bloom filters of the column's values for a Dice comparison, `None`
+    /// for the other kinds.
+    blooms: Option<BloomArena>,
+    /// Index in `blooms` of each code, [`MISSING`] for an invalid value.
+    bloom_of_code: Vec<u32>,
     /// Level of "different", the last level.
     different: u8,
 }
@@ -21,40 +38,132 @@ impl<'a> FieldComparator<'a> {
     pub(crate) fn new(
         spec: &'a ComparisonSpec,
         column: &'a Column,
+        swap_column: Option<&'a Column>,
     ) -> FieldComparator<'a> {
+        let layout = spec.date_layout();
+        let dates = match (spec.kind, layout) {
+            (ComparisonKind::Date, Some(layout)) => column
+                .values
+                .iter()
+                .map(|value| date_fields(value, layout))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let swap_codes = swap_column.map_or_else(Vec::new, |other| {
+            other
+                .values
+                .iter()
+                .map(|value| column.code_of(value).unwrap_or(MISSING))
+                .collect()
+        });
+        let (blooms, bloom_of_code) = if spec.kind == ComparisonKind::Dice {
+            let (arena, index) = decode_blooms(column, spec.bloom_encoding);
+            (Some(arena), index)
+        } else {
+            (None, Vec::new())
+        };
         FieldComparator {
             spec,
             column,
-            layout: spec.date_layout(),
+            swap_column,
+            swap_codes,
+            layout,
+            dates,
+            blooms,
+            bloom_of_code,
             different: (spec.levels_count() - 1) as u8,
         }
     }
 
+    /// Level "different", the last level.
+    pub(crate) fn different_level(&self) -> u8 {
+        self.different
+    }
+
+    /// Codes of record `row` (a table row): its value and its swap
+    /// column's value, [`MISSING`] when absent.
+    pub(crate) fn codes_of(&self, row: usize) -> [u32; 2] {
+        let swap = self.swap_column.map_or(MISSING, |c| c.codes[row]);
+        [self.column.codes[row], swap]
+    }
+
     /// Level of records `a` and `b` (table rows). Symmetric in `a`, `b`.
+    #[cfg(test)]
     pub(crate) fn level(&self, a: usize, b: usize) -> u8 {
-        let (code_a, code_b) = (self.column.codes[a], self.column.codes[b]);
+        self.level_of_codes(self.codes_of(a), self.codes_of(b))
+    }
+
+    /// Level of two records given by [`FieldComparator::codes_of`].
+    /// Symmetric.
+    pub(crate) fn level_of_codes(&self, a: [u32; 2], b: [u32; 2]) -> u8 {
+        let (code_a, code_b) = (a[0], b[0]);
         if code_a == MISSING || code_b == MISSING {
             return LEVEL_NULL;
         }
         if code_a == code_b {
             return LEVEL_EXACT;
         }
+        if !self.swap_codes.is_empty() && self.is_swapped(a, b) {
+            return LEVEL_EXACT + 1;
+        }
+        if !self.dates.is_empty() {
+            let fields = |code: u32| self.dates[code as usize];
+            return match (fields(code_a), fields(code_b)) {
+                (Some(x), Some(y)) => date_level_of_fields(x, y),
+                _ => self.different,
+            };
+        }
+        if let Some(blooms) = &self.blooms {
+            let (x, y) = (
+                self.bloom_of_code[code_a as usize],
+                self.bloom_of_code[code_b as usize],
+            );
+            if x == MISSING || y == MISSING {
+                return LEVEL_NULL;
+            }
+            return self.band_of_similarity(blooms.dice(x, y));
+        }
         let x = &self.column.values[code_a as usize];
         let y = &self.column.values[code_b as usize];
         self.level_of_values(x, y)
     }
 
+    /// Tests whether one record's value equals the other's swap-column
+    /// value.
+    fn is_swapped(&self, a: [u32; 2], b: [u32; 2]) -> bool {
+        let own_of_swap = |code: u32| {
+            if code == MISSING {
+                MISSING
+            } else {
+                self.swap_codes[code as usize]
+            }
+        };
+        let (swap_a, swap_b) = (own_of_swap(a[1]), own_of_swap(b[1]));
+        (swap_b != MISSING && swap_b == a[0])
+            || (swap_a != MISSING && swap_a == b[0])
+    }
+
+    /// Level of a similarity under decreasing thresholds.
+    fn band_of_similarity(&self, similarity: f64) -> u8 {
+        let first = self.spec.first_band_level();
+        self.spec
+            .thresholds
+            .iter()
+            .position(|&t| similarity >= t)
+            .map_or(self.different, |p| first + p as u8)
+    }
+
     /// Level of two different, present values.
     pub(crate) fn level_of_values(&self, x: &str, y: &str) -> u8 {
         let thresholds = &self.spec.thresholds;
+        let first = self.spec.first_band_level();
         let band = |position: Option<usize>| {
-            position.map_or(self.different, |p| 2 + p as u8)
+            position.map_or(self.different, |p| first + p as u8)
         };
         match self.spec.kind {
             ComparisonKind::Exact => self.different,
             ComparisonKind::JaroWinkler => {
-                let similarity = strsim::jaro_winkler(x, y);
-                band(thresholds.iter().position(|&t| similarity >= t))
+                self.band_of_similarity(crate::similarity::jaro_winkler(x, y))
             }
             ComparisonKind::Levenshtein => {
                 let distance = strsim::levenshtein(x, y) as f64;
@@ -68,8 +177,65 @@ impl<'a> FieldComparator<'a> {
                 let layout = self.layout.expect("checked by ModelSpec");
                 date_level(x, y, layout).unwrap_or(self.different)
             }
+            ComparisonKind::Dice => {
+                let encoding = self.spec.bloom_encoding;
+                match (decode_bloom(x, encoding), decode_bloom(y, encoding)) {
+                    (Some(x), Some(y)) => self.band_of_similarity(
+                        crate::dice::dice_coefficient(&x, &y),
+                    ),
+                    _ => LEVEL_NULL,
+                }
+            }
         }
     }
+}
+
+/// Bytes of a Bloom filter written in `encoding`; `None` when the text is
+/// not valid in it.
+fn decode_bloom(value: &str, encoding: BloomEncoding) -> Option<Vec<u8>> {
+    match encoding {
+        BloomEncoding::Hex => hex::decode(value).ok(),
+        BloomEncoding::Base64 => {
+            base64::engine::general_purpose::STANDARD.decode(value).ok()
+        }
+    }
+}
+
+/// Decodes every distinct value of a Bloom-filter column once. Invalid
+/// values are counted in one warning and compared as missing, because a
+/// filter that cannot be read carries no evidence.
+fn decode_blooms(
+    column: &Column,
+    encoding: BloomEncoding,
+) -> (BloomArena, Vec<u32>) {
+    let decoded: Vec<Option<Vec<u8>>> = column
+        .values
+        .iter()
+        .map(|value| decode_bloom(value, encoding))
+        .collect();
+    let longest = decoded.iter().flatten().map(Vec::len).max().unwrap_or(0);
+    let mut arena = BloomArena::new(longest);
+    let mut invalid = 0usize;
+    let index = decoded
+        .iter()
+        .map(|bytes| match bytes {
+            Some(bytes) => arena.push(bytes),
+            None => {
+                invalid += 1;
+                MISSING
+            }
+        })
+        .collect();
+    if invalid > 0 {
+        warn!(
+            column = %column.name,
+            invalid_values = invalid,
+            encoding = ?encoding,
+            "Bloom filters that are not valid in the column's encoding are \
+             compared as missing"
+        );
+    }
+    (arena, index)
 }
 
 /// Year, month and day of a date written in `layout`, as numbers. The
@@ -112,21 +278,28 @@ fn date_fields(value: &str, layout: DateLayout) -> Option<[u32; 3]> {
 /// off by one, 4 one field different, 5 different. `None` when a value
 /// does not follow the layout, which the caller scores as different.
 fn date_level(x: &str, y: &str, layout: DateLayout) -> Option<u8> {
-    let [year_a, month_a, day_a] = date_fields(x, layout)?;
-    let [year_b, month_b, day_b] = date_fields(y, layout)?;
+    Some(date_level_of_fields(
+        date_fields(x, layout)?,
+        date_fields(y, layout)?,
+    ))
+}
+
+fn date_level_of_fields(a: [u32; 3], b: [u32; 3]) -> u8 {
+    let [year_a, month_a, day_a] = a;
+    let [year_b, month_b, day_b] = b;
     if (year_a, month_a, day_a) == (year_b, month_b, day_b) {
-        return Some(LEVEL_EXACT);
+        return LEVEL_EXACT;
     }
     if year_a == year_b && month_a == day_b && day_a == month_b {
-        return Some(2);
+        return 2;
     }
     if month_a == month_b && day_a == day_b && year_a.abs_diff(year_b) == 1 {
-        return Some(3);
+        return 3;
     }
     let equal = usize::from(year_a == year_b)
         + usize::from(month_a == month_b)
         + usize::from(day_a == day_b);
-    Some(if equal == 2 { 4 } else { 5 })
+    if equal == 2 { 4 } else { 5 }
 }
 
 #[cfg(test)]
@@ -143,12 +316,14 @@ mod tests {
             date_format: Some("YYYY-MM-DD".to_string()),
             term_frequency: false,
             normalise: Normalisation::Nfc,
+            swap_column: None,
+            bloom_encoding: BloomEncoding::Hex,
         }
     }
 
     fn level(spec: &ComparisonSpec, x: &str, y: &str) -> u8 {
         let column = crate::records::tests_support::column(&[x, y]);
-        let comparator = FieldComparator::new(spec, &column);
+        let comparator = FieldComparator::new(spec, &column, None);
         let forward = comparator.level(0, 1);
         assert_eq!(forward, comparator.level(1, 0), "must be symmetric");
         forward
@@ -222,5 +397,52 @@ mod tests {
         let mut day_first = spec(ComparisonKind::Date, &[]);
         day_first.date_format = Some("DD/MM/YYYY".to_string());
         assert_eq!(level(&day_first, "04/03/1970", "04/03/1969"), 3);
+    }
+
+    // A first name swapped with the surname: record a is (JEAN, MARTIN),
+    // record b (MARTIN, JEAN). The swap level sits after exact, so the
+    // Jaro-Winkler bands move down by one.
+    #[test]
+    fn swap_column_level() {
+        let mut first = spec(ComparisonKind::JaroWinkler, &[0.92, 0.88, 0.7]);
+        first.swap_column = Some("surname".to_string());
+        assert_eq!(first.levels_count(), 7);
+        assert_eq!(first.level_names()[2], "swapped with surname");
+        let names = crate::records::tests_support::column(&[
+            "JEAN", "MARTIN", "JEANNE", "PAUL", "",
+        ]);
+        let surnames = crate::records::tests_support::column(&[
+            "MARTIN", "JEAN", "DUPONT", "JEAN", "JEAN",
+        ]);
+        let comparator = FieldComparator::new(&first, &names, Some(&surnames));
+        assert_eq!(comparator.level(0, 1), 2);
+        assert_eq!(comparator.level(1, 0), 2);
+        // JEAN / JEANNE: Jaro-Winkler 0.933333, the first band (level 3).
+        assert_eq!(comparator.level(0, 2), 3);
+        // PAUL's surname is JEAN, which is record 0's first name.
+        assert_eq!(comparator.level(0, 3), 2);
+        // A missing first name stays in the null level.
+        assert_eq!(comparator.level(0, 4), LEVEL_NULL);
+        assert_eq!(comparator.level(2, 3), 6);
+    }
+
+    // Dice by hand from 2|A∧B| / (|A| + |B|): ff00 and ff00 agree exactly;
+    // ff00 and fe00 share 7 of 8 + 7 bits, 14 / 15 = 0.933; ff00 and 00ff
+    // share none. The same filters in base64 give the same levels.
+    #[test]
+    fn dice_levels_hex_and_base64() {
+        let dice = spec(ComparisonKind::Dice, &[0.9, 0.6]);
+        assert_eq!(dice.level_names()[2], "Dice >= 0.9");
+        assert_eq!(level(&dice, "ff00", "ff00"), LEVEL_EXACT);
+        assert_eq!(level(&dice, "ff00", "FE00"), 2);
+        // f000 and ff00: 2·4 / (4 + 8) = 0.667.
+        assert_eq!(level(&dice, "f000", "ff00"), 3);
+        assert_eq!(level(&dice, "ff00", "00ff"), 4);
+        assert_eq!(level(&dice, "ff00", "not hex"), LEVEL_NULL);
+        let mut base64 = spec(ComparisonKind::Dice, &[0.9, 0.6]);
+        base64.bloom_encoding = BloomEncoding::Base64;
+        // "/wA=" is ff00 and "/gA=" is fe00.
+        assert_eq!(level(&base64, "/wA=", "/gA="), 2);
+        assert_eq!(level(&base64, "/wA=", "AP8="), 4);
     }
 }

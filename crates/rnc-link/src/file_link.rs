@@ -19,6 +19,7 @@ use crate::cluster::UnionFind;
 use crate::em::{EmSettings, posterior, train_em};
 use crate::error::ErrorKind;
 use crate::field_compare::{FieldComparator, LEVEL_EXACT};
+use crate::file_cluster::{CannotLink, cluster_linked_pairs};
 use crate::model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MIN_PROBABILITY,
     TrainingSession, clamp_probability, probability_from_weight,
@@ -158,6 +159,9 @@ pub struct FileLinkSummary {
     pub candidate_pairs: u64,
     /// Pairs at or above the threshold.
     pub linked_pairs: u64,
+    /// Linked pairs left out of the clusters because they would join two
+    /// records that `clustering.cannot_link` keeps apart.
+    pub cannot_link_skipped_pairs: u64,
     /// Clusters, singletons included.
     pub clusters: u64,
     /// Comparisons whose column has no value in the input: every pair is
@@ -189,14 +193,21 @@ struct Prepared<'a> {
     /// Records of source 0 come first; this many of them.
     first_source: usize,
     comparators: Vec<FieldComparator<'a>>,
+    /// Codes of each comparison ([`FieldComparator::codes_of`]), one row
+    /// of `comparators.len()` code pairs per canonical index, so that
+    /// comparing two records reads two contiguous rows instead of one
+    /// cache line per column.
+    codes: Vec<[u32; 2]>,
     mode: LinkMode,
 }
 
 impl Prepared<'_> {
     fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
-        let (x, y) = (self.order[a as usize], self.order[b as usize]);
-        for (slot, comparator) in out.iter_mut().zip(&self.comparators) {
-            *slot = comparator.level(x, y);
+        let width = self.comparators.len();
+        let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
+        let row_b = &self.codes[b as usize * width..(b as usize + 1) * width];
+        for (c, slot) in out.iter_mut().enumerate() {
+            *slot = self.comparators[c].level_of_codes(row_a[c], row_b[c]);
         }
     }
 
@@ -244,16 +255,40 @@ fn prepare<'a>(
             FieldComparator::new(
                 c,
                 &table.columns[table.column_index(&c.column)],
+                c.swap_column
+                    .as_ref()
+                    .map(|other| &table.columns[table.column_index(other)]),
             )
         })
-        .collect();
+        .collect::<Vec<FieldComparator>>();
+    let codes = canonical_codes(&order, &comparators);
     Ok(Prepared {
         table,
         order,
         first_source,
         comparators,
+        codes,
         mode,
     })
+}
+
+fn canonical_codes(
+    order: &[usize],
+    comparators: &[FieldComparator],
+) -> Vec<[u32; 2]> {
+    let width = comparators.len();
+    let mut codes = vec![[MISSING; 2]; order.len() * width];
+    if width == 0 {
+        return codes;
+    }
+    codes.par_chunks_mut(width).zip(order.par_iter()).for_each(
+        |(out, &row)| {
+            for (slot, comparator) in out.iter_mut().zip(comparators) {
+                *slot = comparator.codes_of(row);
+            }
+        },
+    );
+    codes
 }
 
 /// Counts the candidate pairs of each blocking rule without comparing
@@ -446,13 +481,26 @@ pub fn link_table(
     };
     let pairs = score(&prepared, spec, &model, candidates, levels);
     let threshold = spec.settings.threshold;
-    let mut sets = UnionFind::new(table.len());
-    let mut linked_pairs = 0u64;
-    for i in 0..pairs.len() {
-        if pairs.match_probability[i] >= threshold {
-            sets.union(pairs.left[i], pairs.right[i]);
-            linked_pairs += 1;
-        }
+    let linked: Vec<(u32, u32, f64)> = (0..pairs.len())
+        .filter(|&i| pairs.match_probability[i] >= threshold)
+        .map(|i| (pairs.left[i], pairs.right[i], pairs.match_weight[i]))
+        .collect();
+    let linked_pairs = linked.len() as u64;
+    let cannot_link =
+        CannotLink::new(&spec.clustering.cannot_link, &prepared.comparators);
+    let (mut sets, skipped_pairs) = cluster_linked_pairs(
+        table.len(),
+        &linked,
+        &cannot_link,
+        &prepared.comparators,
+        &prepared.codes,
+    );
+    if skipped_pairs > 0 {
+        info!(
+            skipped_pairs,
+            "linked pairs skipped because they would join records that \
+             clustering.cannot_link keeps apart"
+        );
     }
     let cluster_of = number_clusters(&mut sets, &prepared.order);
     let pairs = to_table_rows(pairs, &prepared.order);
@@ -461,6 +509,7 @@ pub fn link_table(
         rules,
         candidate_pairs: pairs.len() as u64,
         linked_pairs,
+        cannot_link_skipped_pairs: skipped_pairs,
         clusters: cluster_of.iter().max().map_or(0, |&c| u64::from(c) + 1),
         disabled_comparisons: disabled,
         reused_model: trained.is_some(),
@@ -501,6 +550,7 @@ pub fn score_pairs(
     let mut prepared = prepare(table, spec, LinkMode::Dedupe)?;
     // Identity order: the pairs are already table rows.
     prepared.order = (0..table.len()).collect();
+    prepared.codes = canonical_codes(&prepared.order, &prepared.comparators);
     for &(a, b) in pairs {
         if a == b || a as usize >= table.len() || b as usize >= table.len() {
             return Err(ErrorKind::InvalidRecords {
@@ -654,9 +704,14 @@ fn estimate_u(
                 let size = SAMPLES_PER_STREAM
                     .min(wanted - stream * SAMPLES_PER_STREAM)
                     as usize;
-                let mut pairs = Vec::with_capacity(size);
+                let mut counts: Vec<Vec<u64>> = model
+                    .comparisons
+                    .iter()
+                    .map(|c| vec![0; c.levels.len()])
+                    .collect();
+                let mut vector = vec![0u8; width];
                 for _ in 0..size {
-                    let pair = match prepared.mode {
+                    let (a, b) = match prepared.mode {
                         LinkMode::Dedupe => {
                             let i = rng.random_range(0..n);
                             let mut j = rng.random_range(0..n - 1);
@@ -670,15 +725,12 @@ fn estimate_u(
                             rng.random_range(first..n) as u32,
                         ),
                     };
-                    pairs.push(pair);
+                    prepared.levels(a, b, &mut vector);
+                    for (c, &level) in vector.iter().enumerate() {
+                        counts[c][usize::from(level)] += 1;
+                    }
                 }
-                let mut levels = vec![0u8; size * width];
-                for (out, &(a, b)) in
-                    levels.chunks_mut(width.max(1)).zip(&pairs)
-                {
-                    prepared.levels(a, b, out);
-                }
-                count_levels(model, &levels, width)
+                counts
             })
             .collect();
         per_stream.into_iter().fold(
@@ -1017,4 +1069,160 @@ fn number_clusters(sets: &mut UnionFind, order: &[usize]) -> Vec<u32> {
         cluster_of[row] = number_of_root[root];
     }
     cluster_of
+}
+
+/// Learned and true parameters of one comparison level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterCheck {
+    /// Comparison name.
+    pub comparison: String,
+    /// Level name.
+    pub level: String,
+    /// m of the model.
+    pub learned_m: f64,
+    /// Share of the level among true matching pairs with both values.
+    pub true_m: f64,
+    /// u of the model.
+    pub learned_u: f64,
+    /// Share of the level among sampled non-matching pairs with both
+    /// values.
+    pub true_u: f64,
+}
+
+/// Compares the m and u of `model` with their values under the truth:
+/// true m from every pair of records of one true entity, true u from
+/// `spec.settings.u_sample_pairs` random pairs (seed `spec.settings.seed`
+/// plus one) of records of different entities. The null level is left
+/// out, as it carries no evidence. `truth` holds the entity of each
+/// table row.
+///
+/// NOTE: true m enumerates every pair of an entity, so one entity of
+/// many thousand records would make this slow; it is meant for synthetic
+/// data with known entities.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidRecords`] when `truth` and the table differ in
+/// length, [`ErrorKind::InvalidModel`] when `model` does not fit `spec`.
+pub fn compare_parameters_with_truth(
+    table: &RecordTable,
+    spec: &ModelSpec,
+    model: &FellegiSunterModel,
+    truth: &[u32],
+) -> Result<Vec<ParameterCheck>, Error> {
+    check_fits(spec, model)?;
+    if truth.len() != table.len() {
+        return Err(ErrorKind::InvalidRecords {
+            reason: format!(
+                "{} true entities for {} records (give one per record)",
+                truth.len(),
+                table.len()
+            ),
+        }
+        .into());
+    }
+    let mut prepared = prepare(table, spec, LinkMode::Dedupe)?;
+    prepared.order = (0..table.len()).collect();
+    prepared.codes = canonical_codes(&prepared.order, &prepared.comparators);
+    let width = prepared.comparators.len();
+
+    let mut rows_of: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (row, &entity) in truth.iter().enumerate() {
+        rows_of.entry(entity).or_default().push(row as u32);
+    }
+    let mut entities: Vec<Vec<u32>> = rows_of.into_values().collect();
+    entities.sort_unstable();
+    let match_counts = entities
+        .par_iter()
+        .map(|rows| {
+            let mut counts = zero_counts(model);
+            let mut vector = vec![0u8; width];
+            for (i, &a) in rows.iter().enumerate() {
+                for &b in &rows[i + 1..] {
+                    prepared.levels(a, b, &mut vector);
+                    add_vector(&mut counts, &vector);
+                }
+            }
+            counts
+        })
+        .reduce(|| zero_counts(model), add_counts);
+
+    let n = table.len();
+    let wanted = spec.settings.u_sample_pairs;
+    let streams = if n < 2 {
+        0
+    } else {
+        wanted.div_ceil(SAMPLES_PER_STREAM)
+    };
+    let seed = spec.settings.seed.wrapping_add(1);
+    let non_match_counts = (0..streams)
+        .into_par_iter()
+        .map(|stream| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(stream);
+            let size =
+                SAMPLES_PER_STREAM.min(wanted - stream * SAMPLES_PER_STREAM);
+            let mut counts = zero_counts(model);
+            let mut vector = vec![0u8; width];
+            for _ in 0..size {
+                let a = rng.random_range(0..n);
+                let b = rng.random_range(0..n);
+                if truth[a] == truth[b] {
+                    continue;
+                }
+                prepared.levels(a as u32, b as u32, &mut vector);
+                add_vector(&mut counts, &vector);
+            }
+            counts
+        })
+        .reduce(|| zero_counts(model), add_counts);
+
+    let share = |counts: &[u64], level: usize| {
+        let observed: u64 = counts[1..].iter().sum();
+        if observed == 0 {
+            f64::NAN
+        } else {
+            counts[level] as f64 / observed as f64
+        }
+    };
+    let mut checks = Vec::new();
+    for (c, comparison) in model.comparisons.iter().enumerate() {
+        for (l, level) in comparison.levels.iter().enumerate() {
+            if level.is_null {
+                continue;
+            }
+            checks.push(ParameterCheck {
+                comparison: comparison.name.clone(),
+                level: level.name.clone(),
+                learned_m: level.m,
+                true_m: share(&match_counts[c], l),
+                learned_u: level.u,
+                true_u: share(&non_match_counts[c], l),
+            });
+        }
+    }
+    Ok(checks)
+}
+
+fn zero_counts(model: &FellegiSunterModel) -> Vec<Vec<u64>> {
+    model
+        .comparisons
+        .iter()
+        .map(|c| vec![0; c.levels.len()])
+        .collect()
+}
+
+fn add_vector(counts: &mut [Vec<u64>], vector: &[u8]) {
+    for (c, &level) in vector.iter().enumerate() {
+        counts[c][usize::from(level)] += 1;
+    }
+}
+
+fn add_counts(mut a: Vec<Vec<u64>>, b: Vec<Vec<u64>>) -> Vec<Vec<u64>> {
+    for (x, y) in a.iter_mut().zip(b) {
+        for (p, q) in x.iter_mut().zip(y) {
+            *p += q;
+        }
+    }
+    a
 }

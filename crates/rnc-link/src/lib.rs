@@ -64,11 +64,13 @@ mod em;
 mod error;
 pub mod evaluate;
 mod field_compare;
+mod file_cluster;
 mod file_link;
 mod linkage;
 mod model;
 mod records;
 mod review;
+mod similarity;
 mod spec;
 mod table;
 mod training;
@@ -82,8 +84,9 @@ pub use dice::dice_coefficient;
 pub use em::{EmOutcome, EmSettings, train_em};
 pub use error::{Error, ErrorKind};
 pub use file_link::{
-    FileLinkSummary, FileLinkage, LinkMode, RuleEstimate, ScoredPairs,
-    TrainedModel, estimate_comparisons, link_table, score_pairs,
+    FileLinkSummary, FileLinkage, LinkMode, ParameterCheck, RuleEstimate,
+    ScoredPairs, TrainedModel, compare_parameters_with_truth,
+    estimate_comparisons, link_table, score_pairs,
 };
 pub use linkage::{
     LinkConfig, LinkSummary, Linkage, PairMethod, ScoredPair, link,
@@ -98,7 +101,7 @@ pub use review::{
     ComparisonDetail, Decision, ReviewDecision, ReviewItem, review_queue,
 };
 pub use spec::{
-    BlockingSpec, ComparisonKind, ComparisonSpec, ModelSpec, Normalisation,
-    SpecSettings,
+    BlockingSpec, BloomEncoding, ClusteringSpec, ComparisonKind,
+    ComparisonSpec, ModelSpec, Normalisation, SpecSettings,
 };
 pub use table::{pair_schema, pairs_to_batch};

@@ -1,6 +1,7 @@
 //! Records of any CSV, held column by column with interned values so that
 //! exact agreement and blocking are integer tests.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -30,19 +31,28 @@ pub(crate) struct Column {
 
 impl Column {
     fn push(&mut self, raw: &str) {
-        let value = standardise(raw, self.normalisation);
+        let value = standardise_cow(raw, self.normalisation);
         if value.is_empty() {
             self.codes.push(MISSING);
             return;
         }
-        let next = self.values.len() as u32;
-        let code = *self.index.entry(value.clone()).or_insert(next);
-        if code == next {
-            self.values.push(value);
-            self.counts.push(0);
-        }
+        let code = match self.index.get(value.as_ref()) {
+            Some(&code) => code,
+            None => {
+                let code = self.values.len() as u32;
+                self.index.insert(value.to_string(), code);
+                self.values.push(value.into_owned());
+                self.counts.push(0);
+                code
+            }
+        };
         self.counts[code as usize] += 1;
         self.codes.push(code);
+    }
+
+    /// Code of a standardised value, if the column holds it.
+    pub(crate) fn code_of(&self, value: &str) -> Option<u32> {
+        self.index.get(value).copied()
     }
 
     /// Records with a value.
@@ -54,6 +64,29 @@ impl Column {
 /// Standardises a value: NFC and trimmed, then for [`Normalisation::Fold`]
 /// without accents, upper-cased and with letters and digits only.
 pub fn standardise(raw: &str, normalisation: Normalisation) -> String {
+    standardise_cow(raw, normalisation).into_owned()
+}
+
+/// [`standardise`] without allocation for the common values that are
+/// already standard: ASCII (which NFC leaves unchanged) and, for
+/// [`Normalisation::Fold`], only upper-case letters and digits.
+fn standardise_cow(raw: &str, normalisation: Normalisation) -> Cow<'_, str> {
+    let trimmed = raw.trim();
+    if trimmed.is_ascii() {
+        let standard = match normalisation {
+            Normalisation::Nfc => true,
+            Normalisation::Fold => trimmed
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+        };
+        if standard {
+            return Cow::Borrowed(trimmed);
+        }
+    }
+    Cow::Owned(standardise_slow(raw, normalisation))
+}
+
+fn standardise_slow(raw: &str, normalisation: Normalisation) -> String {
     let nfc: String = raw.trim().nfc().collect();
     match normalisation {
         Normalisation::Nfc => nfc,

@@ -38,6 +38,22 @@ pub struct ModelSpec {
     pub comparisons: Vec<ComparisonSpec>,
     /// Blocking rules for prediction and for training.
     pub blocking: BlockingSpec,
+    /// Constraints on the clusters built from the linked pairs.
+    #[serde(default)]
+    pub clustering: ClusteringSpec,
+}
+
+/// Constraints on clustering, checked while linked pairs are joined by
+/// decreasing match weight.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusteringSpec {
+    /// Lists of comparison names. Two records for which every comparison
+    /// of one list is at its level "different" never end in one cluster:
+    /// a linked pair that would join their clusters is skipped, so a
+    /// chain through a third record cannot merge, say, twins with
+    /// different NIRs and first names.
+    pub cannot_link: Vec<Vec<String>>,
 }
 
 /// Thresholds and training settings of a model file.
@@ -109,6 +125,24 @@ pub enum ComparisonKind {
     /// Levels: exact, day and month transposed, year off by one (day and
     /// month equal), one of year, month and day different, different.
     Date,
+    /// Levels: exact, then one level per Dice coefficient threshold
+    /// (highest first), then different, on Bloom filters written in hex
+    /// or base64 (see [`ComparisonSpec::bloom_encoding`]). Dice is
+    /// 2|A∧B| / (|A| + |B|) (Schnell, Bachteler & Reiher 2009).
+    Dice,
+}
+
+/// How a Bloom-filter column writes its bits.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum BloomEncoding {
+    /// Two hexadecimal digits per byte, either case.
+    #[default]
+    Hex,
+    /// Standard base64 (RFC 4648) with padding, as clkhash writes CLKs.
+    Base64,
 }
 
 /// One comparison of a model file.
@@ -139,6 +173,16 @@ pub struct ComparisonSpec {
     /// Standardisation of the column's values.
     #[serde(default)]
     pub normalise: Normalisation,
+    /// Another column whose values may be swapped with this one's, such
+    /// as surname for first name or usage name for birth name. A pair in
+    /// which one record's value equals the other's value of this column
+    /// gets the level "swapped with COLUMN", after exact, so that swaps
+    /// do not inflate m of "different".
+    #[serde(default)]
+    pub swap_column: Option<String>,
+    /// Encoding of the Bloom filters of a `dice` comparison.
+    #[serde(default)]
+    pub bloom_encoding: BloomEncoding,
 }
 
 impl ComparisonSpec {
@@ -151,6 +195,9 @@ impl ComparisonSpec {
     pub fn level_names(&self) -> Vec<String> {
         let mut names = vec!["either side missing".to_string()];
         names.push("exact".to_string());
+        if let Some(other) = &self.swap_column {
+            names.push(format!("swapped with {other}"));
+        }
         match self.kind {
             ComparisonKind::Exact => {}
             ComparisonKind::JaroWinkler => names.extend(
@@ -168,6 +215,8 @@ impl ComparisonSpec {
                     .iter()
                     .map(|t| format!("Damerau-Levenshtein <= {t}")),
             ),
+            ComparisonKind::Dice => names
+                .extend(self.thresholds.iter().map(|t| format!("Dice >= {t}"))),
             ComparisonKind::Date => names.extend(
                 [
                     "day and month transposed",
@@ -251,6 +300,13 @@ impl ModelSpec {
                 columns.push((comparison.column.clone(), comparison.normalise));
             }
         }
+        for comparison in &self.comparisons {
+            if let Some(other) = &comparison.swap_column
+                && !columns.iter().any(|(name, _)| name == other)
+            {
+                columns.push((other.clone(), comparison.normalise));
+            }
+        }
         for rule in self.blocking.rules.iter().chain(&self.blocking.training) {
             for column in rule {
                 if !columns.iter().any(|(name, _)| name == column) {
@@ -318,6 +374,23 @@ impl ModelSpec {
                     .to_string(),
             );
         }
+        for list in &self.clustering.cannot_link {
+            if list.is_empty() {
+                return invalid(
+                    "a clustering.cannot_link list is empty (name the \
+                     comparisons that must all disagree)"
+                        .to_string(),
+                );
+            }
+            if let Some(unknown) =
+                list.iter().find(|name| !names.contains(&name.as_str()))
+            {
+                return invalid(format!(
+                    "clustering.cannot_link names {unknown}, which is not a \
+                     comparison (use a comparison's name)"
+                ));
+            }
+        }
         let rules = self.blocking.rules.iter().chain(&self.blocking.training);
         for rule in rules {
             if rule.is_empty() {
@@ -348,20 +421,46 @@ impl ModelSpec {
                  settings (use the same)",
             );
         }
+        let swap_normalisation = c.swap_column.as_ref().and_then(|other| {
+            self.comparisons
+                .iter()
+                .find(|x| &x.column == other)
+                .map(|x| x.normalise)
+        });
+        if swap_normalisation.is_some_and(|n| n != c.normalise) {
+            return invalid(
+                "the `swap_column` is compared with another `normalise` \
+                 setting (use the same, so that swapped values compare equal)",
+            );
+        }
         let t = &c.thresholds;
         match c.kind {
             ComparisonKind::Exact | ComparisonKind::Date if !t.is_empty() => {
                 invalid("`thresholds` applies only to similarity kinds")
             }
-            ComparisonKind::JaroWinkler
+            ComparisonKind::JaroWinkler | ComparisonKind::Dice
                 if t.is_empty()
                     || t.iter().any(|&x| !(x > 0.0 && x < 1.0))
                     || t.windows(2).any(|w| w[0] <= w[1]) =>
             {
                 invalid(
-                    "Jaro-Winkler thresholds must be decreasing values \
-                     strictly between 0 and 1, e.g. [0.92, 0.88, 0.7]",
+                    "Jaro-Winkler and Dice thresholds must be decreasing \
+                     values strictly between 0 and 1, e.g. [0.92, 0.88, 0.7]",
                 )
+            }
+            _ if c.swap_column.as_deref() == Some(c.column.as_str()) => {
+                invalid("`swap_column` must name another column")
+            }
+            _ if c.swap_column.is_some()
+                && !matches!(
+                    c.kind,
+                    ComparisonKind::Exact
+                        | ComparisonKind::JaroWinkler
+                        | ComparisonKind::Levenshtein
+                        | ComparisonKind::DamerauLevenshtein
+                ) =>
+            {
+                invalid("`swap_column` applies only to string kinds")
             }
             ComparisonKind::Levenshtein
             | ComparisonKind::DamerauLevenshtein
@@ -387,11 +486,18 @@ impl ModelSpec {
 impl ComparisonSpec {
     /// Number of levels, the null level included.
     pub(crate) fn levels_count(&self) -> usize {
-        match self.kind {
+        let swap = usize::from(self.swap_column.is_some());
+        swap + match self.kind {
             ComparisonKind::Exact => 3,
             ComparisonKind::Date => 6,
             _ => 3 + self.thresholds.len(),
         }
+    }
+
+    /// Level of the first similarity band: after exact and, when the
+    /// comparison has a swap column, after "swapped".
+    pub(crate) fn first_band_level(&self) -> u8 {
+        2 + u8::from(self.swap_column.is_some())
     }
 }
 

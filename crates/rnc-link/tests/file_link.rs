@@ -410,3 +410,196 @@ fn duplicate_record_id_is_rejected() {
     assert!(error.to_string().contains("appears twice"), "{error}");
     records.push("H1", 1, |_| None).unwrap();
 }
+
+const TWIN_HEADER: [&str; 5] =
+    ["record_id", "nir", "first_name", "surname", "dob"];
+const TWINS: [&[&str]; 4] = [
+    &["T1", "N1", "JEAN", "MARTIN", "1970-01-01"],
+    &["T2", "N1", "JEAN", "MARTIN", "1970-01-01"],
+    &["T3", "N2", "PAUL", "MARTIN", "1970-01-01"],
+    &["T4", "", "PAUL", "MARTIN", "1970-01-01"],
+];
+
+fn twin_model(cannot_link: bool) -> ModelSpec {
+    let mut text = String::from(
+        r#"
+[settings]
+threshold = 0.5
+
+[[comparison]]
+column = "nir"
+kind = "exact"
+
+[[comparison]]
+column = "first_name"
+kind = "jaro_winkler"
+thresholds = [0.9]
+
+[[comparison]]
+column = "surname"
+kind = "exact"
+
+[[comparison]]
+column = "dob"
+kind = "date"
+
+[blocking]
+rules = [["surname", "dob"]]
+"#,
+    );
+    if cannot_link {
+        text.push_str(
+            "\n[clustering]\ncannot_link = [[\"nir\", \"first_name\"]]\n",
+        );
+    }
+    ModelSpec::from_toml(&text).unwrap()
+}
+
+/// Parameters chosen by hand so that every pair of the twin table scores
+/// above 0.5: agreement on surname and birth date outweighs disagreement
+/// on the NIR and the first name.
+fn twin_parameters(spec: &ModelSpec) -> rnc_link::FellegiSunterModel {
+    use rnc_link::{Comparison, ComparisonLevel, FellegiSunterModel};
+    let comparisons = spec
+        .comparisons
+        .iter()
+        .map(|c| {
+            let names = c.level_names();
+            let last = names.len() - 1;
+            let levels = names
+                .iter()
+                .enumerate()
+                .map(|(l, name)| match l {
+                    0 => ComparisonLevel::null(name),
+                    1 => ComparisonLevel::new(name, 0.9, 0.001),
+                    l if l == last => ComparisonLevel::new(name, 0.05, 0.9),
+                    _ => ComparisonLevel::new(name, 0.01, 0.01),
+                })
+                .collect();
+            Comparison {
+                name: c.comparison_name().to_string(),
+                levels,
+            }
+        })
+        .collect();
+    FellegiSunterModel::new(comparisons, 0.01)
+}
+
+// Hand enumeration: T1-T2 (NIR and first name equal) join first, then
+// T3-T4 (first name equal, NIR missing on T4). Every other pair would
+// join {T1, T2} with {T3, T4}, which contains T1-T3, a pair that differs on
+// both the NIR and the first name, so all four are skipped.
+#[test]
+fn cannot_link_keeps_twins_apart() {
+    let plain = twin_model(false);
+    let records = table(&plain, &TWIN_HEADER, &TWINS);
+    let model = twin_parameters(&plain);
+    let chained =
+        link_table(&records, &plain, LinkMode::Dedupe, Some(&model)).unwrap();
+    assert_eq!(chained.summary.linked_pairs, 6);
+    assert_eq!(chained.cluster_of, [0, 0, 0, 0]);
+
+    let guarded_spec = twin_model(true);
+    let guarded =
+        link_table(&records, &guarded_spec, LinkMode::Dedupe, Some(&model))
+            .unwrap();
+    assert_eq!(guarded.summary.linked_pairs, 6);
+    assert_eq!(guarded.summary.cannot_link_skipped_pairs, 4);
+    assert_eq!(guarded.cluster_of, [0, 0, 1, 1]);
+}
+
+#[test]
+fn cannot_link_rejects_unknown_comparison() {
+    let text = r#"
+[[comparison]]
+column = "nir"
+kind = "exact"
+
+[blocking]
+rules = [["nir"]]
+
+[clustering]
+cannot_link = [["nir", "first_name"]]
+"#;
+    let error = ModelSpec::from_toml(text).unwrap_err();
+    assert!(error.to_string().contains("first_name"), "{error}");
+}
+
+// True m and u by hand on the twin table, with truth {T1, T2} {T3, T4}.
+// Matching pairs T1-T2 and T3-T4: first name exact in both, so true m of
+// exact is 1. The NIR has both values only in T1-T2 (exact), so true m of
+// NIR exact is 1. Non-matching pairs: the first name always differs
+// (JEAN / PAUL, Jaro-Winkler 0), so true u of "different" is 1.
+#[test]
+fn parameters_compared_with_truth() {
+    let spec = twin_model(false);
+    let records = table(&spec, &TWIN_HEADER, &TWINS);
+    let model = twin_parameters(&spec);
+    let checks = rnc_link::compare_parameters_with_truth(
+        &records,
+        &spec,
+        &model,
+        &[0, 0, 1, 1],
+    )
+    .unwrap();
+    let find = |comparison: &str, level: &str| {
+        checks
+            .iter()
+            .find(|c| c.comparison == comparison && c.level == level)
+            .unwrap()
+    };
+    assert_eq!(find("first_name", "exact").true_m, 1.0);
+    assert_eq!(find("first_name", "different").true_m, 0.0);
+    assert_eq!(find("first_name", "different").true_u, 1.0);
+    assert_eq!(find("nir", "exact").true_m, 1.0);
+    assert_eq!(find("nir", "exact").learned_m, 0.9);
+    assert_eq!(find("surname", "exact").true_u, 1.0);
+    let wrong_length = rnc_link::compare_parameters_with_truth(
+        &records,
+        &spec,
+        &model,
+        &[0, 0, 1],
+    );
+    assert!(wrong_length.is_err());
+}
+
+// Dice levels by hand from 2|A∧B| / (|A| + |B|) on base64 filters:
+// "/wA=" (ff00) and "/gA=" (fe00) give 14 / 15 = 0.933, "/wA=" and "AP8="
+// (00ff) give 0.
+#[test]
+fn dice_comparison_from_model_file() {
+    let spec = ModelSpec::from_toml(
+        r#"
+[[comparison]]
+column = "name_bloom"
+kind = "dice"
+thresholds = [0.9, 0.6]
+bloom_encoding = "base64"
+
+[[comparison]]
+column = "dob"
+kind = "exact"
+
+[blocking]
+rules = [["dob"]]
+"#,
+    )
+    .unwrap();
+    let header = ["record_id", "name_bloom", "dob"];
+    let rows: [&[&str]; 3] = [
+        &["B1", "/wA=", "1970"],
+        &["B2", "/gA=", "1970"],
+        &["B3", "AP8=", "1970"],
+    ];
+    let records = table(&spec, &header, &rows);
+    let scored = score_pairs(
+        &records,
+        &spec,
+        &twin_parameters(&spec),
+        &[(0, 1), (0, 2), (1, 2)],
+    )
+    .unwrap();
+    assert_eq!(scored.levels_of(0)[0], 2, "Dice >= 0.9");
+    assert_eq!(scored.levels_of(1)[0], 4, "different");
+    assert_eq!(scored.levels_of(2)[0], 4, "different");
+}
