@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use rnc_model::{Position, SourceKind};
 
+use crate::read::TextEncoding;
+
 /// An error that stopped the ingestion of a file.
 #[derive(Debug)]
 pub struct Error(Box<ErrorKind>);
@@ -29,8 +31,8 @@ pub enum ErrorKind {
     /// The file is not valid UTF-8.
     #[error(
         "{file}: line {line}: invalid UTF-8 at byte offset {offset} \
-         (expected a UTF-8 file; convert it, for example with \
-         `iconv -f WINDOWS-1252 -t UTF-8`)"
+         (expected a UTF-8 file; declare its encoding, for example with \
+         `--encoding windows-1252`, or convert it to UTF-8)"
     )]
     NotUtf8 {
         /// The source file name.
@@ -40,6 +42,70 @@ pub enum ErrorKind {
         /// Offset of the first invalid byte from the start of the file,
         /// from 0, counting a byte-order mark if there is one.
         offset: u64,
+    },
+    /// A byte of the file is not text in the declared encoding.
+    #[error(
+        "{file}: line {line}: byte 0x{byte:02X} at byte offset {offset} is \
+         not text in {encoding} (expected a file in the declared encoding; \
+         check the --encoding option)"
+    )]
+    InvalidEncoding {
+        /// The source file name.
+        file: String,
+        /// Line of the byte, from 1.
+        line: u64,
+        /// Offset of the byte from the start of the file, from 0.
+        offset: u64,
+        /// The encoding the file was declared in.
+        encoding: TextEncoding,
+        /// The rejected byte.
+        byte: u8,
+    },
+    /// The file starts with a UTF-8 byte-order mark but another encoding
+    /// was declared.
+    #[error(
+        "{file}: line 1: the file starts with a UTF-8 byte-order mark but \
+         {declared} was declared (remove the --encoding option, or the \
+         byte-order mark)"
+    )]
+    EncodingConflict {
+        /// The source file name.
+        file: String,
+        /// The declared encoding.
+        declared: TextEncoding,
+    },
+    /// The file is in a form that rnc does not read.
+    #[error("{file}: unsupported input: {what}")]
+    Unsupported {
+        /// The source file name.
+        file: String,
+        /// The form found, and what to deliver instead.
+        what: String,
+    },
+    /// The file is not a readable Parquet file.
+    #[error("{file}: failed to read the Parquet file: {source}")]
+    Parquet {
+        /// The source file name.
+        file: String,
+        /// The Parquet reader's error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// A JSON document of the file is not valid JSON, so the rest of the
+    /// file cannot be read.
+    #[error(
+        "{file}: line {line}, column {column}: invalid JSON: {reason} \
+         (expected FHIR R4 JSON Bundles)"
+    )]
+    Json {
+        /// The source file name.
+        file: String,
+        /// Line of the fault, from 1.
+        line: u64,
+        /// Column of the fault, from 1.
+        column: u64,
+        /// The JSON parser's description, which names no value.
+        reason: String,
     },
     /// The file has no header line.
     #[error(
@@ -56,7 +122,8 @@ pub enum ErrorKind {
     #[error(
         "{file}: line 1: required column {column} is missing from the \
          header (a {kind} feed needs {expected}; add the column, or check \
-         that the file is comma-separated and of the right feed)"
+         that the delimiter (detected or given by --delimiter) and the feed \
+         are right)"
     )]
     MissingColumn {
         /// The source file name.
@@ -79,7 +146,7 @@ pub enum ErrorKind {
         /// The repeated column.
         column: String,
     },
-    /// The CSV reader failed after the UTF-8 check passed; a bug in rnc.
+    /// The CSV reader failed after the text was decoded; a bug in rnc.
     #[error(
         "{file}: line {line}: internal error while reading CSV: {source} \
          (please report this as a bug in rnc)"
@@ -112,8 +179,11 @@ impl Error {
     pub fn position(&self) -> Option<Position> {
         let (file, line) = match &*self.0 {
             ErrorKind::NotUtf8 { file, line, .. }
+            | ErrorKind::InvalidEncoding { file, line, .. }
+            | ErrorKind::Json { file, line, .. }
             | ErrorKind::Csv { file, line, .. } => (file, *line),
-            ErrorKind::MissingColumn { file, .. }
+            ErrorKind::EncodingConflict { file, .. }
+            | ErrorKind::MissingColumn { file, .. }
             | ErrorKind::DuplicateColumn { file, .. } => (file, 1),
             _ => return None,
         };

@@ -1,13 +1,20 @@
 //! Reads the source feeds, checks every row, pseudonymises the accepted
 //! ones and quarantines the rest, so that no row is lost.
 //!
-//! [`ingest_file`] reads one CSV file of a feed (`registry_extract`,
+//! [`ingest_file`] reads one file of a feed (`registry_extract`,
 //! `hospital_stay`, `pathology_report` or `death_record`) and returns a
 //! [`FileOutcome`]: the accepted rows as pseudonymised
 //! [`SourceRecord`]s and the rejected ones as [`QuarantinedRow`]s, each
 //! naming its file, line, field and the rule it broke. Every row read is in
 //! exactly one of the two lists. A file-wide problem (unreadable file,
-//! missing header column, invalid UTF-8) is an [`Error`] instead.
+//! missing header column, bytes not in the file's encoding) is an
+//! [`Error`] instead.
+//!
+//! [`open_rows`] is the reading layer under it. It detects CSV text in
+//! UTF-8, Windows-1252 or ISO-8859-1 with a comma, semicolon or tab, gzip
+//! and zstd compression, Parquet, and FHIR R4 JSON pathology reports. It
+//! yields the header and then the rows one at a time. [`ingest_file_with`]
+//! takes [`ReadOptions`] to declare the encoding or the delimiter.
 //!
 //! Clear identifiers (NIR, names, birth date) exist only while a row is
 //! checked and pseudonymised. They never appear in a record, a message, a
@@ -48,13 +55,18 @@ mod checks;
 mod error;
 mod feeds;
 mod quarantine;
+mod read;
 mod records;
 mod source;
 mod staging;
 
 pub use error::{Error, ErrorKind};
 pub use quarantine::{QuarantinedRow, quarantine_schema, quarantine_to_batch};
-pub use source::ingest_file;
+pub use read::{
+    Compression, Format, ReadOptions, ReadRow, RowDefect, RowReader,
+    TextEncoding, open_rows, parse_delimiter,
+};
+pub use source::{ingest_file, ingest_file_with};
 
 use rnc_model::SourceRecord;
 

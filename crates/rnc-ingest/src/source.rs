@@ -1,5 +1,5 @@
-//! Reading one source file: decoding, header, rows, and the split into
-//! accepted and quarantined rows.
+//! Checking one source file: header, rows, and the split into accepted
+//! and quarantined rows. The `read` module opens the file in its form.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -13,12 +13,30 @@ use rnc_pseudonym::Pseudonymiser;
 
 use crate::checks::{Header, Row, safe_fields};
 use crate::feeds::{columns, id_column};
+use crate::read::{ReadOptions, ReadRow, RowReader, file_name, open_rows};
 use crate::records::build;
 use crate::{Error, ErrorKind, FileOutcome, QuarantinedRow};
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Reads, checks and pseudonymises one file of a feed, with the default
+/// [`ReadOptions`]: UTF-8 unless a byte-order mark shows otherwise, and the
+/// delimiter detected. See [`ingest_file_with`].
+///
+/// # Errors
+///
+/// As [`ingest_file_with`].
+pub fn ingest_file(
+    kind: SourceKind,
+    path: &Path,
+    pseudonymiser: &Pseudonymiser,
+    batch_id: &str,
+) -> Result<FileOutcome, Error> {
+    let options = ReadOptions::default();
+    ingest_file_with(kind, path, pseudonymiser, batch_id, &options)
+}
 
-/// Reads, checks and pseudonymises one CSV file of a feed.
+/// Reads, checks and pseudonymises one file of a feed: CSV text (plain,
+/// gzip or zstd), Parquet, or FHIR R4 JSON for pathology reports, as
+/// detected by [`open_rows`].
 ///
 /// Columns are matched by name in any order; columns the feed does not
 /// define are ignored and logged once. Each row ends up in exactly one of
@@ -28,56 +46,35 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// `duplicate_id`, and the earlier row is kept. Rows are checked in
 /// parallel, and both lists keep file order.
 ///
-/// The whole file is read into memory first, so that the UTF-8 check can
-/// report the byte offset of a bad byte before any row is used.
+/// The rows are read as a stream but kept in memory until every row is
+/// checked, so that no record is returned before the whole file has
+/// decoded: a decoding error fails the file.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Io`] when the file cannot be read, [`ErrorKind::NotUtf8`]
-/// with the offset of the first invalid byte, [`ErrorKind::EmptyFile`],
-/// [`ErrorKind::MissingColumn`] naming the first required column absent
-/// from the header, and [`ErrorKind::DuplicateColumn`].
-pub fn ingest_file(
+/// The errors of [`open_rows`], [`ErrorKind::NotUtf8`] and
+/// [`ErrorKind::InvalidEncoding`] with the offset of the first bad byte,
+/// [`ErrorKind::EmptyFile`], [`ErrorKind::MissingColumn`] naming the first
+/// required column absent from the header, and
+/// [`ErrorKind::DuplicateColumn`].
+pub fn ingest_file_with(
     kind: SourceKind,
     path: &Path,
     pseudonymiser: &Pseudonymiser,
     batch_id: &str,
+    options: &ReadOptions,
 ) -> Result<FileOutcome, Error> {
     let started = Instant::now();
-    let file = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
+    let file = file_name(path);
     let span = tracing::info_span!("ingest", file = %file, kind = %kind);
     let _entered = span.enter();
     tracing::info!(batch_id, "reading source file");
 
-    let bytes = std::fs::read(path).map_err(|source| ErrorKind::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let text = decode(&bytes, &file)?;
-
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header_fields = reader
-        .headers()
-        .map_err(|source| csv_error(&file, 1, source))?
-        .clone();
+    let mut reader = open_rows(path, kind, options)?;
+    tracing::info!(format = ?reader.format(), "opened source file");
+    let header_fields = reader.header().clone();
     let header = read_header(kind, &header_fields, &file)?;
-
-    let mut lines = LineCounter::new(text.as_bytes());
-    let rows = read_rows(
-        kind,
-        &mut reader,
-        &header,
-        header_fields.len(),
-        &file,
-        &mut lines,
-    )?;
+    let rows = read_rows(kind, &mut reader, &header, header_fields.len())?;
 
     let context = Context {
         kind,
@@ -114,25 +111,6 @@ pub fn ingest_file(
         quarantine,
         rows_read,
         source_file: file,
-    })
-}
-
-/// Strips a UTF-8 byte-order mark and checks that the rest is UTF-8.
-fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, Error> {
-    let start = if bytes.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
-    };
-    std::str::from_utf8(&bytes[start..]).map_err(|error| {
-        let offset = start + error.valid_up_to();
-        let newlines = bytes[..offset].iter().filter(|b| **b == b'\n').count();
-        ErrorKind::NotUtf8 {
-            file: file.to_string(),
-            line: newlines as u64 + 1,
-            offset: offset as u64,
-        }
-        .into()
     })
 }
 
@@ -199,9 +177,7 @@ fn read_header(
 
 /// A data row as read, before any check.
 struct RawRow {
-    fields: StringRecord,
-    line: u64,
-    record: u64,
+    read: ReadRow,
     /// The row's id already appeared on an earlier row.
     duplicate: bool,
 }
@@ -211,78 +187,29 @@ struct RawRow {
 /// on the rows before.
 fn read_rows(
     kind: SourceKind,
-    reader: &mut csv::Reader<&[u8]>,
+    reader: &mut RowReader,
     header: &Header,
     header_len: usize,
-    file: &str,
-    lines: &mut LineCounter<'_>,
 ) -> Result<Vec<RawRow>, Error> {
     let id_index = header
         .position(id_column(kind))
         .expect("the id column is required, so the header check found it");
     let mut ids = HashSet::new();
     let mut rows = Vec::new();
-    for (record, result) in reader.records().enumerate() {
-        let fields = result.map_err(|source| {
-            let line = source.position().map_or(0, |p| p.line());
-            csv_error(file, line, source)
-        })?;
-        let byte = fields.position().map_or(0, |p| p.byte());
-        let line = lines.line_at(byte as usize);
+    for read in reader {
+        let read = read?;
         // A row with the wrong number of fields may have its id in another
         // column, so it neither claims nor repeats an id.
-        let duplicate = fields.len() == header_len
+        let fields = &read.fields;
+        let duplicate = read.defect.is_none()
+            && fields.len() == header_len
             && fields
                 .get(id_index)
                 .filter(|id| !id.is_empty())
                 .is_some_and(|id| !ids.insert(id.to_string()));
-        rows.push(RawRow {
-            fields,
-            line,
-            record: record as u64,
-            duplicate,
-        });
+        rows.push(RawRow { read, duplicate });
     }
     Ok(rows)
-}
-
-/// Finds the line where a record starts from its byte offset.
-///
-/// The csv crate's own line numbers (csv 1.4) run one line short after a
-/// CRLF line end, because it reports a record as starting at the `\n` that
-/// ends the previous one. Counting `\n` bytes up to the record's first
-/// byte gives the line an editor shows for both line-end styles.
-struct LineCounter<'a> {
-    text: &'a [u8],
-    cursor: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a [u8]) -> LineCounter<'a> {
-        LineCounter {
-            text,
-            cursor: 0,
-            line: 1,
-        }
-    }
-
-    /// Returns the line of the record starting at `byte`. Offsets must not
-    /// decrease from one call to the next.
-    fn line_at(&mut self, byte: usize) -> u64 {
-        let mut start = byte.min(self.text.len());
-        while start < self.text.len()
-            && matches!(self.text[start], b'\r' | b'\n')
-        {
-            start += 1;
-        }
-        if start > self.cursor {
-            let skipped = &self.text[self.cursor..start];
-            self.line += skipped.iter().filter(|b| **b == b'\n').count() as u64;
-            self.cursor = start;
-        }
-        self.line
-    }
 }
 
 /// File-wide settings shared by every row check.
@@ -302,17 +229,29 @@ fn check_row(
     context: &Context<'_>,
     raw: &RawRow,
 ) -> Result<SourceRecord, Box<QuarantinedRow>> {
-    if raw.fields.len() != context.header_len {
+    let read = &raw.read;
+    if let Some(defect) = &read.defect {
+        return Err(Box::new(quarantined(
+            context,
+            read,
+            &defect.field,
+            defect.rule,
+            &defect.detail,
+            format!("{}:{}", defect.field, defect.rule),
+            safe_fields(&read.fields, context.header),
+        )));
+    }
+    if read.fields.len() != context.header_len {
         let detail = format!(
             "row has {} fields but the header has {} (expected one field per \
              header column; check for an unquoted comma or a missing \
              separator)",
-            raw.fields.len(),
+            read.fields.len(),
             context.header_len
         );
         return Err(Box::new(quarantined(
             context,
-            raw,
+            read,
             "-",
             "column_count",
             &detail,
@@ -321,7 +260,7 @@ fn check_row(
         )));
     }
 
-    let mut row = Row::new(&raw.fields, context.header, context.today);
+    let mut row = Row::new(&read.fields, context.header, context.today);
     if raw.duplicate {
         let id_column = id_column(context.kind);
         let detail = format!(
@@ -336,7 +275,7 @@ fn check_row(
     if row.problems.is_empty() {
         record.batch_id = context.batch_id.to_string();
         record.source_file = context.file.to_string();
-        record.source_line = raw.line;
+        record.source_line = read.line;
         context.pseudonymiser.apply(&identity, &mut record);
         identity.wipe();
         return Ok(record);
@@ -351,18 +290,18 @@ fn check_row(
     let first = &row.problems[0];
     Err(Box::new(quarantined(
         context,
-        raw,
+        read,
         &first.field,
         first.rule,
         &first.detail,
         problems.join("; "),
-        safe_fields(&raw.fields, context.header),
+        safe_fields(&read.fields, context.header),
     )))
 }
 
 fn quarantined(
     context: &Context<'_>,
-    raw: &RawRow,
+    raw: &ReadRow,
     field: &str,
     rule: &str,
     detail: &str,
@@ -378,10 +317,16 @@ fn quarantined(
         record: raw.record,
         field: field.to_string(),
         rule: rule.to_string(),
-        message: format!(
-            "{}: line {}, field {field}: {detail}",
-            context.file, raw.line
-        ),
+        message: match raw.entry {
+            None => format!(
+                "{}: line {}, field {field}: {detail}",
+                context.file, raw.line
+            ),
+            Some(entry) => format!(
+                "{}: line {}, entry {entry}, field {field}: {detail}",
+                context.file, raw.line
+            ),
+        },
         problems,
         safe_fields,
     }
@@ -409,13 +354,4 @@ fn log_summary(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "finished reading source file"
     );
-}
-
-fn csv_error(file: &str, line: u64, source: csv::Error) -> Error {
-    ErrorKind::Csv {
-        file: file.to_string(),
-        line,
-        source,
-    }
-    .into()
 }

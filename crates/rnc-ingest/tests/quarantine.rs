@@ -5,7 +5,8 @@ mod common;
 
 use common::{REGISTRY_HEADER, fixture, ingest, pseudonymiser};
 use rnc_ingest::{
-    ErrorKind, ingest_file, quarantine_schema, quarantine_to_batch,
+    ErrorKind, ReadOptions, ingest_file, ingest_file_with, quarantine_schema,
+    quarantine_to_batch,
 };
 use rnc_model::SourceKind;
 
@@ -258,13 +259,24 @@ fn missing_required_column_is_an_error() {
 }
 
 #[test]
-fn semicolon_file_fails_header_check() {
+fn semicolon_file_read_as_comma_fails_header() {
+    // A semicolon file read with a declared comma delimiter has one
+    // column, so the header check must fail rather than load one column.
     let content = "certificate_id;birth_name;first_name;sex;birth_date;departement;death_date;underlying_cause\n";
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
+    let options = ReadOptions {
+        delimiter: Some(b','),
+        ..ReadOptions::default()
+    };
 
-    let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+    let error = ingest_file_with(
+        SourceKind::DeathRecord,
+        &path,
+        &pseudonymiser(),
+        "b",
+        &options,
+    )
+    .unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::MissingColumn { .. }));
 }

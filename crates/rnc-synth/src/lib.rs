@@ -37,6 +37,7 @@
 pub mod check;
 mod demography;
 mod feeds;
+pub mod fhir;
 mod names;
 mod output;
 mod pathway;

@@ -1,0 +1,797 @@
+//! FHIR R4 JSON pathology reports: Bundles of type `collection` or
+//! `transaction`, one after another in a `.json` file or one per line in
+//! an `.ndjson` file. Each `DiagnosticReport` of a Bundle becomes one row
+//! of the `pathology_report` feed. The profile read, element by element,
+//! is in `docs/sources.md`.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::BufRead;
+
+use serde_json::Value;
+
+use rnc_model::SourceKind;
+
+use super::{Compression, Format, ReadRow, RowDefect, RowReader};
+use crate::feeds::columns;
+use crate::{Error, ErrorKind};
+
+/// OID of the French national health identifier when it is the NIR
+/// (INS-NIR), as the `system` of `Patient.identifier`.
+pub(crate) const INS_NIR_SYSTEM: &str = "urn:oid:1.2.250.1.213.1.4.8";
+/// The ICD-O-3 code system (HL7 terminology), for topography, morphology
+/// with behaviour, and grade.
+pub(crate) const ICD_O_3_SYSTEM: &str =
+    "http://terminology.hl7.org/CodeSystem/icd-o-3";
+/// The mCODE extension on a Condition giving histology and behaviour.
+pub(crate) const HISTOLOGY_EXTENSION: &str = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior";
+/// LOINC 33732-9 "Histology grade [Identifier] in Cancer specimen", the
+/// code of the mCODE histologic grade Observation.
+pub(crate) const GRADE_LOINC: &str = "33732-9";
+pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
+
+/// Returns the columns of the rows, those of the `pathology_report` feed.
+fn column_names() -> impl Iterator<Item = &'static str> {
+    columns(SourceKind::PathologyReport).iter().map(|c| c.name)
+}
+
+pub(super) fn open(
+    input: Box<dyn BufRead + Send>,
+    file: &str,
+    compression: Compression,
+    ndjson: bool,
+) -> RowReader {
+    let bundles = if ndjson {
+        Bundles::Lines { input, line: 0 }
+    } else {
+        Bundles::Documents {
+            stream: serde_json::Deserializer::from_reader(input)
+                .into_iter::<Value>(),
+            number: 0,
+        }
+    };
+    let rows = FhirRows {
+        bundles,
+        file: file.to_string(),
+        pending: VecDeque::new(),
+        record: 0,
+        done: false,
+    };
+    RowReader {
+        header: column_names().collect(),
+        format: Format::Fhir {
+            compression,
+            ndjson,
+        },
+        rows: Box::new(rows),
+    }
+}
+
+type Documents = serde_json::StreamDeserializer<
+    'static,
+    serde_json::de::IoRead<Box<dyn BufRead + Send>>,
+    Value,
+>;
+
+/// The source of the Bundles.
+enum Bundles {
+    /// Whole JSON documents one after another; a syntax error ends the
+    /// file, because the next document cannot be found.
+    Documents { stream: Documents, number: u64 },
+    /// One Bundle per line; a line that is not JSON is one bad row.
+    Lines {
+        input: Box<dyn BufRead + Send>,
+        line: u64,
+    },
+}
+
+/// A Bundle as parsed, or why it could not be, with its line.
+enum Parsed {
+    Bundle(Value, u64),
+    NotJson(String, u64),
+}
+
+impl Bundles {
+    fn next(&mut self, file: &str) -> Option<Result<Parsed, Error>> {
+        match self {
+            Bundles::Documents { stream, number } => {
+                let value = stream.next()?;
+                *number += 1;
+                Some(match value {
+                    Ok(value) => Ok(Parsed::Bundle(value, *number)),
+                    Err(error) => Err(json_error(file, &error)),
+                })
+            }
+            Bundles::Lines { input, line } => loop {
+                let mut bytes = Vec::new();
+                match input.read_until(b'\n', &mut bytes) {
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                    Err(source) => {
+                        return Some(Err(ErrorKind::Io {
+                            path: file.into(),
+                            source,
+                        }
+                        .into()));
+                    }
+                }
+                *line += 1;
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                return Some(Ok(match serde_json::from_slice(&bytes) {
+                    Ok(value) => Parsed::Bundle(value, *line),
+                    Err(error) => Parsed::NotJson(describe(&error), *line),
+                }));
+            },
+        }
+    }
+}
+
+/// Describes a JSON syntax error by its kind and column. serde_json's
+/// syntax messages (serde_json 1.0) name the expected token, never the
+/// text found.
+fn describe(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let reason = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(reason, _)| reason);
+    format!("{reason} at column {}", error.column())
+}
+
+fn json_error(file: &str, error: &serde_json::Error) -> Error {
+    let message = error.to_string();
+    let reason = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(reason, _)| reason);
+    ErrorKind::Json {
+        file: file.to_string(),
+        line: error.line() as u64,
+        column: error.column() as u64,
+        reason: reason.to_string(),
+    }
+    .into()
+}
+
+struct FhirRows {
+    bundles: Bundles,
+    file: String,
+    pending: VecDeque<ReadRow>,
+    record: u64,
+    done: bool,
+}
+
+impl Iterator for FhirRows {
+    type Item = Result<ReadRow, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.pending.is_empty() && !self.done {
+            match self.bundles.next(&self.file) {
+                None => self.done = true,
+                Some(Err(error)) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+                Some(Ok(Parsed::NotJson(reason, line))) => {
+                    let defect = RowDefect {
+                        field: "Bundle".to_string(),
+                        rule: "fhir_json",
+                        detail: format!(
+                            "line is not valid JSON: {reason} (expected one \
+                             FHIR R4 Bundle per line)"
+                        ),
+                    };
+                    self.pending.push_back(defect_row(line, None, defect));
+                }
+                Some(Ok(Parsed::Bundle(value, line))) => {
+                    self.pending.extend(bundle_rows(&value, line));
+                }
+            }
+        }
+        let mut row = self.pending.pop_front()?;
+        row.record = self.record;
+        self.record += 1;
+        Some(Ok(row))
+    }
+}
+
+fn defect_row(line: u64, entry: Option<u64>, defect: RowDefect) -> ReadRow {
+    ReadRow {
+        fields: column_names().map(|_| "").collect(),
+        line,
+        record: 0,
+        entry,
+        defect: Some(defect),
+    }
+}
+
+/// A fault in the structure of a resource.
+struct Fault {
+    /// `ResourceType.element`, such as `Patient.birthDate`.
+    field: String,
+    detail: String,
+}
+
+impl Fault {
+    fn new(field: String, detail: String) -> Fault {
+        Fault { field, detail }
+    }
+}
+
+/// One resource of a Bundle with its entry position.
+#[derive(Clone, Copy)]
+struct Resource<'a> {
+    value: &'a Value,
+    entry: usize,
+    kind: &'a str,
+}
+
+impl<'a> Resource<'a> {
+    /// Returns the string element `name`, or `None` when it is absent.
+    fn string(&self, name: &str) -> Result<Option<&'a str>, Fault> {
+        match self.value.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(other) => Err(self.wrong_type(name, other, "a string")),
+        }
+    }
+
+    /// Returns the array element `name`, empty when it is absent.
+    fn array(&self, name: &str) -> Result<&'a [Value], Fault> {
+        match self.value.get(name) {
+            None | Some(Value::Null) => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(other) => Err(self.wrong_type(name, other, "an array")),
+        }
+    }
+
+    /// Returns the object element `name`, if present.
+    fn object(&self, name: &str) -> Result<Option<&'a Value>, Fault> {
+        match self.value.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value @ Value::Object(_)) => Ok(Some(value)),
+            Some(other) => Err(self.wrong_type(name, other, "an object")),
+        }
+    }
+
+    /// Wraps a nested element, to read it with the same checks.
+    fn nested(&self, value: &'a Value) -> Resource<'a> {
+        Resource { value, ..*self }
+    }
+
+    fn wrong_type(&self, name: &str, found: &Value, expected: &str) -> Fault {
+        self.fault(
+            name,
+            format!("is {} (expected {expected})", json_type(found)),
+        )
+    }
+
+    fn fault(&self, name: &str, problem: String) -> Fault {
+        Fault::new(
+            format!("{}.{name}", self.kind),
+            format!(
+                "Bundle.entry[{}] ({}): {name} {problem}",
+                self.entry, self.kind
+            ),
+        )
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The resources of a Bundle, found by reference.
+struct Index<'a> {
+    resources: Vec<Resource<'a>>,
+    /// `fullUrl` and `Type/id` of each resource, to its position in
+    /// `resources`.
+    by_reference: HashMap<String, usize>,
+}
+
+impl<'a> Index<'a> {
+    /// Returns the resource a `Reference.reference` points to, when it is
+    /// in the Bundle and of type `kind`.
+    fn resolve(&self, reference: &str, kind: &str) -> Option<Resource<'a>> {
+        let found = self.by_reference.get(reference).or_else(|| {
+            // An absolute URL ends in `Type/id`.
+            let mut parts = reference.rsplitn(3, '/');
+            let id = parts.next()?;
+            let type_name = parts.next()?;
+            self.by_reference.get(&format!("{type_name}/{id}"))
+        })?;
+        let resource = self.resources[*found];
+        (resource.kind == kind).then_some(resource)
+    }
+
+    /// Returns whether `reference` points to `resource`.
+    fn points_to(&self, reference: &str, resource: &Resource<'_>) -> bool {
+        self.resolve(reference, resource.kind)
+            .is_some_and(|found| found.entry == resource.entry)
+    }
+}
+
+/// Turns one Bundle into rows: one per `DiagnosticReport`, and one per
+/// entry that is not a resource at all.
+fn bundle_rows(bundle: &Value, line: u64) -> Vec<ReadRow> {
+    let bundle_defect = |detail: String| {
+        vec![defect_row(
+            line,
+            None,
+            RowDefect {
+                field: "Bundle".to_string(),
+                rule: "fhir_structure",
+                detail,
+            },
+        )]
+    };
+    if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return bundle_defect(
+            "the JSON object is not a FHIR Bundle (expected \
+             \"resourceType\": \"Bundle\")"
+                .to_string(),
+        );
+    }
+    match bundle.get("type").and_then(Value::as_str) {
+        Some("collection" | "transaction") => {}
+        _ => {
+            return bundle_defect(
+                "Bundle.type is missing or unsupported (expected collection \
+                 or transaction)"
+                    .to_string(),
+            );
+        }
+    }
+    let entries = match bundle.get("entry") {
+        None => return Vec::new(),
+        Some(Value::Array(entries)) => entries,
+        Some(other) => {
+            return bundle_defect(format!(
+                "Bundle.entry is {} (expected an array)",
+                json_type(other)
+            ));
+        }
+    };
+
+    let mut rows = Vec::new();
+    let mut index = Index {
+        resources: Vec::new(),
+        by_reference: HashMap::new(),
+    };
+    for (position, entry) in entries.iter().enumerate() {
+        let resource = entry.get("resource");
+        let kind = resource
+            .and_then(|r| r.get("resourceType"))
+            .and_then(Value::as_str);
+        let (Some(value @ Value::Object(_)), Some(kind)) = (resource, kind)
+        else {
+            rows.push(defect_row(
+                line,
+                Some(position as u64),
+                RowDefect {
+                    field: "Bundle.entry".to_string(),
+                    rule: "fhir_structure",
+                    detail: format!(
+                        "Bundle.entry[{position}] has no resource with a \
+                         resourceType (expected an object with \"resource\": \
+                         {{\"resourceType\": ...}})"
+                    ),
+                },
+            ));
+            continue;
+        };
+        let slot = index.resources.len();
+        index.resources.push(Resource {
+            value,
+            entry: position,
+            kind,
+        });
+        if let Some(url) = entry.get("fullUrl").and_then(Value::as_str) {
+            index.by_reference.insert(url.to_string(), slot);
+        }
+        if let Some(id) = value.get("id").and_then(Value::as_str) {
+            index.by_reference.insert(format!("{kind}/{id}"), slot);
+        }
+    }
+
+    for report in index
+        .resources
+        .iter()
+        .filter(|r| r.kind == "DiagnosticReport")
+    {
+        let entry = Some(report.entry as u64);
+        let row = match report_fields(&index, report) {
+            Ok(fields) => ReadRow {
+                fields: fields.iter().collect(),
+                line,
+                record: 0,
+                entry,
+                defect: None,
+            },
+            Err((fault, rule)) => defect_row(
+                line,
+                entry,
+                RowDefect {
+                    field: fault.field,
+                    rule,
+                    detail: fault.detail,
+                },
+            ),
+        };
+        rows.push(row);
+    }
+    rows.sort_by_key(|row| row.entry);
+    rows
+}
+
+type Fields = Vec<String>;
+
+/// Reads the columns of one report from its resources, or the first
+/// structural fault with its rule.
+fn report_fields(
+    index: &Index<'_>,
+    report: &Resource<'_>,
+) -> Result<Fields, (Fault, &'static str)> {
+    let structure = |fault| (fault, "fhir_structure");
+    let mut fields: Fields = column_names().map(|_| String::new()).collect();
+    let mut set = |column: &str, value: Option<&str>| {
+        let position = column_names()
+            .position(|c| c == column)
+            .expect("a column of the pathology_report feed");
+        fields[position] = value.unwrap_or("").trim().to_string();
+    };
+
+    let id = match first_identifier(report, None).map_err(structure)? {
+        Some(value) => Some(value),
+        None => report.string("id").map_err(structure)?,
+    };
+    set("report_id", id);
+    set(
+        "report_date",
+        report.string("issued").map_err(structure)?.map(date_part),
+    );
+    set("laboratory", laboratory(index, report).map_err(structure)?);
+
+    let patient = referenced(index, report, "subject", "Patient")?;
+    let nir =
+        first_identifier(&patient, Some(INS_NIR_SYSTEM)).map_err(structure)?;
+    set("nir", nir);
+    let names = names(&patient).map_err(structure)?;
+    set("birth_name", names.birth);
+    set("usage_name", names.usage);
+    set("first_name", names.first);
+    let sex = patient
+        .string("gender")
+        .map_err(structure)?
+        .map(|g| match g {
+            "male" => "1",
+            "female" => "2",
+            "other" | "unknown" => "9",
+            other => other,
+        });
+    set("sex", sex);
+    let birth = patient.string("birthDate").map_err(structure)?;
+    set("birth_date", birth.map(fhir_date).as_deref());
+    set("departement", departement(&patient).map_err(structure)?);
+
+    let specimens = report.array("specimen").map_err(structure)?;
+    if !specimens.is_empty() {
+        let specimen = referenced_at(
+            index,
+            report,
+            "specimen",
+            &specimens[0],
+            "Specimen",
+        )?;
+        let collected =
+            match specimen.object("collection").map_err(structure)? {
+                Some(collection) => specimen
+                    .nested(collection)
+                    .string("collectedDateTime")
+                    .map_err(structure)?,
+                None => None,
+            };
+        set("specimen_date", collected.map(fhir_date).as_deref());
+    }
+
+    if let Some(condition) = condition_of(index, report).map_err(structure)? {
+        set("topography", body_site(&condition).map_err(structure)?);
+        if let Some(code) = histology(&condition).map_err(structure)? {
+            match code.split_once('/') {
+                Some((histology, behaviour)) => {
+                    set("morphology", Some(histology));
+                    set("behaviour", Some(behaviour));
+                }
+                None => set("morphology", Some(code)),
+            }
+        }
+    }
+    set("grade", grade(index, report).map_err(structure)?);
+    Ok(fields)
+}
+
+/// Resolves the single `Reference` element `name` of `resource`.
+fn referenced<'a>(
+    index: &Index<'a>,
+    resource: &Resource<'a>,
+    name: &str,
+    kind: &str,
+) -> Result<Resource<'a>, (Fault, &'static str)> {
+    let structure = |fault| (fault, "fhir_structure");
+    let Some(reference) = resource.object(name).map_err(structure)? else {
+        return Err((
+            resource.fault(
+                name,
+                format!("is missing (expected a reference to a {kind})"),
+            ),
+            "fhir_reference",
+        ));
+    };
+    referenced_at(index, resource, name, reference, kind)
+}
+
+fn referenced_at<'a>(
+    index: &Index<'a>,
+    resource: &Resource<'a>,
+    name: &str,
+    reference: &Value,
+    kind: &str,
+) -> Result<Resource<'a>, (Fault, &'static str)> {
+    let target = resource
+        .nested(reference)
+        .string("reference")
+        .map_err(|fault| (fault, "fhir_structure"))?;
+    target
+        .and_then(|target| index.resolve(target, kind))
+        .ok_or_else(|| {
+            (
+                resource.fault(
+                    name,
+                    format!(
+                        "does not resolve to a {kind} of the Bundle (expected \
+                         a reference to the fullUrl or {kind}/id of an entry)"
+                    ),
+                ),
+                "fhir_reference",
+            )
+        })
+}
+
+/// Returns the first `identifier.value`, of the given system when one is
+/// named.
+fn first_identifier<'a>(
+    resource: &Resource<'a>,
+    system: Option<&str>,
+) -> Result<Option<&'a str>, Fault> {
+    for identifier in resource.array("identifier")? {
+        let identifier = resource.nested(identifier);
+        if (system.is_none() || identifier.string("system")? == system)
+            && let Some(value) = identifier.string("value")?
+        {
+            return Ok(Some(value));
+        }
+    }
+    Ok(None)
+}
+
+/// Returns the laboratory: the first identifier of the Organization that
+/// `DiagnosticReport.performer[0]` references, or the identifier of the
+/// reference itself.
+fn laboratory<'a>(
+    index: &Index<'a>,
+    report: &Resource<'a>,
+) -> Result<Option<&'a str>, Fault> {
+    let performers = report.array("performer")?;
+    let Some(performer) = performers.first() else {
+        return Ok(None);
+    };
+    let performer = report.nested(performer);
+    if let Some(target) = performer.string("reference")?
+        && let Some(organisation) = index.resolve(target, "Organization")
+    {
+        return first_identifier(&organisation, None);
+    }
+    match performer.object("identifier")? {
+        Some(identifier) => performer.nested(identifier).string("value"),
+        None => Ok(None),
+    }
+}
+
+struct Names<'a> {
+    birth: Option<&'a str>,
+    usage: Option<&'a str>,
+    first: Option<&'a str>,
+}
+
+/// Reads the names: `HumanName` with use `official` is the birth name and
+/// gives the first name, `usual` the usage name. A name without use counts
+/// as official when no official name is given.
+fn names<'a>(patient: &Resource<'a>) -> Result<Names<'a>, Fault> {
+    let mut official = None;
+    let mut unnamed = None;
+    let mut usage = None;
+    for name in patient.array("name")? {
+        let name = patient.nested(name);
+        match name.string("use")? {
+            Some("official") => official = official.or(Some(name)),
+            Some("usual") => usage = usage.or(Some(name)),
+            None => unnamed = unnamed.or(Some(name)),
+            Some(_) => {}
+        }
+    }
+    let birth = official.or(unnamed);
+    let first = match birth {
+        Some(name) => name
+            .array("given")?
+            .first()
+            .map(|given| match given {
+                Value::String(text) => Ok(text.as_str()),
+                other => Err(name.wrong_type("given", other, "strings")),
+            })
+            .transpose()?,
+        None => None,
+    };
+    Ok(Names {
+        birth: birth
+            .map(|name| name.string("family"))
+            .transpose()?
+            .flatten(),
+        usage: usage
+            .map(|name| name.string("family"))
+            .transpose()?
+            .flatten(),
+        first,
+    })
+}
+
+/// Returns the INSEE département of residence in `Patient.address[0].district`.
+fn departement<'a>(patient: &Resource<'a>) -> Result<Option<&'a str>, Fault> {
+    match patient.array("address")?.first() {
+        Some(address) => patient.nested(address).string("district"),
+        None => Ok(None),
+    }
+}
+
+/// Finds the Condition of a report: the one whose `evidence.detail` references
+/// it, or else the only Condition of the Bundle.
+fn condition_of<'a>(
+    index: &Index<'a>,
+    report: &Resource<'a>,
+) -> Result<Option<Resource<'a>>, Fault> {
+    let conditions: Vec<Resource<'a>> = index
+        .resources
+        .iter()
+        .copied()
+        .filter(|r| r.kind == "Condition")
+        .collect();
+    for condition in &conditions {
+        for evidence in condition.array("evidence")? {
+            let evidence = condition.nested(evidence);
+            for detail in evidence.array("detail")? {
+                let target = condition.nested(detail).string("reference")?;
+                if target.is_some_and(|t| index.points_to(t, report)) {
+                    return Ok(Some(*condition));
+                }
+            }
+        }
+    }
+    Ok(if conditions.len() == 1 {
+        Some(conditions[0])
+    } else {
+        None
+    })
+}
+
+/// Returns the first coding of `system` in a CodeableConcept.
+fn coding<'a>(
+    resource: &Resource<'a>,
+    concept: &'a Value,
+    system: &str,
+) -> Result<Option<&'a str>, Fault> {
+    let concept = resource.nested(concept);
+    for coding in concept.array("coding")? {
+        let coding = resource.nested(coding);
+        if coding.string("system")? == Some(system) {
+            return coding.string("code");
+        }
+    }
+    Ok(None)
+}
+
+/// Returns the ICD-O-3 topography in `Condition.bodySite`.
+fn body_site<'a>(condition: &Resource<'a>) -> Result<Option<&'a str>, Fault> {
+    for site in condition.array("bodySite")? {
+        if let Some(code) = coding(condition, site, ICD_O_3_SYSTEM)? {
+            return Ok(Some(code));
+        }
+    }
+    Ok(None)
+}
+
+/// Returns the ICD-O-3 morphology with behaviour, such as `8140/3`, in the mCODE
+/// histology-morphology-behavior extension.
+fn histology<'a>(condition: &Resource<'a>) -> Result<Option<&'a str>, Fault> {
+    for extension in condition.array("extension")? {
+        let extension = condition.nested(extension);
+        if extension.string("url")? != Some(HISTOLOGY_EXTENSION) {
+            continue;
+        }
+        if let Some(concept) = extension.object("valueCodeableConcept")? {
+            return coding(condition, concept, ICD_O_3_SYSTEM);
+        }
+    }
+    Ok(None)
+}
+
+/// Returns the ICD-O-3 grade of the histologic grade Observation (LOINC 33732-9)
+/// among `DiagnosticReport.result`.
+fn grade<'a>(
+    index: &Index<'a>,
+    report: &Resource<'a>,
+) -> Result<Option<&'a str>, Fault> {
+    for result in report.array("result")? {
+        let Some(target) = report.nested(result).string("reference")? else {
+            continue;
+        };
+        let Some(observation) = index.resolve(target, "Observation") else {
+            continue;
+        };
+        let Some(code) = observation.object("code")? else {
+            continue;
+        };
+        if coding(&observation, code, LOINC_SYSTEM)? != Some(GRADE_LOINC) {
+            continue;
+        }
+        if let Some(value) = observation.object("valueCodeableConcept")? {
+            return coding(&observation, value, ICD_O_3_SYSTEM);
+        }
+    }
+    Ok(None)
+}
+
+/// Converts a FHIR `date` or `dateTime` to the feed's date text: the date
+/// part, with `99` for a month or day that the partial forms `YYYY` and
+/// `YYYY-MM` leave out. Text of another shape is passed on unchanged, for
+/// the date check to reject.
+pub(crate) fn fhir_date(text: &str) -> String {
+    let date = date_part(text);
+    let bytes = date.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes[range].iter().all(u8::is_ascii_digit)
+    };
+    match bytes.len() {
+        4 if digits(0..4) => format!("{date}-99-99"),
+        7 if digits(0..4) && bytes[4] == b'-' && digits(5..7) => {
+            format!("{date}-99")
+        }
+        _ => date.to_string(),
+    }
+}
+
+/// Returns the date part of a FHIR `dateTime` or `instant`, before `T`.
+fn date_part(text: &str) -> &str {
+    text.split_once('T').map_or(text, |(date, _)| date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_fhir_dates() {
+        // FHIR R4 `date`: YYYY, YYYY-MM or YYYY-MM-DD; `dateTime` adds a
+        // time after T.
+        assert_eq!(fhir_date("1961"), "1961-99-99");
+        assert_eq!(fhir_date("1961-04"), "1961-04-99");
+        assert_eq!(fhir_date("1961-04-02"), "1961-04-02");
+        assert_eq!(fhir_date("2021-06-01T10:30:00+02:00"), "2021-06-01");
+        assert_eq!(fhir_date("19610402"), "19610402");
+        assert_eq!(fhir_date("196x"), "196x");
+    }
+}

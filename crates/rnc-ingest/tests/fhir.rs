@@ -1,0 +1,219 @@
+//! FHIR R4 pathology reports: the profile's elements become the
+//! pathology_report columns, and a malformed resource is quarantined with
+//! its Bundle entry instead of failing the file. Expected values are read
+//! by hand from the fixtures, following the profile in docs/sources.md.
+
+mod common;
+
+use common::{fixture, pseudonymiser};
+use rnc_ingest::{ErrorKind, ReadOptions, ingest_file, open_rows};
+use rnc_model::SourceKind;
+
+/// One hand-written transaction Bundle with two reports sharing a
+/// patient, referenced by `urn:uuid` full URLs. Report R2's Condition is
+/// found through `evidence.detail`; R2 has no grade Observation.
+const BUNDLE: &str = r#"{
+  "resourceType": "Bundle",
+  "type": "transaction",
+  "entry": [
+    {"fullUrl": "urn:uuid:pat-1", "resource": {
+      "resourceType": "Patient",
+      "identifier": [
+        {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "255081416802538"}
+      ],
+      "name": [
+        {"use": "usual", "family": "Dupré"},
+        {"use": "official", "family": "Lefèvre", "given": ["Jeanne", "Marie"]}
+      ],
+      "gender": "female",
+      "birthDate": "1955-08",
+      "address": [{"district": "14"}]
+    }},
+    {"fullUrl": "urn:uuid:lab-1", "resource": {
+      "resourceType": "Organization",
+      "identifier": [{"value": "ACP1401"}]
+    }},
+    {"fullUrl": "urn:uuid:spec-1", "resource": {
+      "resourceType": "Specimen",
+      "collection": {"collectedDateTime": "2021-03-04T09:15:00+01:00"}
+    }},
+    {"fullUrl": "urn:uuid:rep-1", "resource": {
+      "resourceType": "DiagnosticReport",
+      "identifier": [{"value": "R1"}],
+      "status": "final",
+      "subject": {"reference": "urn:uuid:pat-1"},
+      "performer": [{"reference": "urn:uuid:lab-1"}],
+      "issued": "2021-03-10T16:00:00Z",
+      "specimen": [{"reference": "urn:uuid:spec-1"}],
+      "result": [{"reference": "urn:uuid:grade-1"}]
+    }},
+    {"fullUrl": "urn:uuid:grade-1", "resource": {
+      "resourceType": "Observation",
+      "code": {"coding": [{"system": "http://loinc.org", "code": "33732-9"}]},
+      "valueCodeableConcept": {"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "2"}
+      ]}
+    }},
+    {"fullUrl": "urn:uuid:cond-1", "resource": {
+      "resourceType": "Condition",
+      "extension": [{
+        "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+        "valueCodeableConcept": {"coding": [
+          {"system": "http://snomed.info/sct", "code": "82711006"},
+          {"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "8500/3"}
+        ]}
+      }],
+      "bodySite": [{"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "C50.4"}
+      ]}],
+      "evidence": [{"detail": [{"reference": "urn:uuid:rep-1"}]}]
+    }},
+    {"fullUrl": "urn:uuid:spec-2", "resource": {
+      "resourceType": "Specimen",
+      "collection": {"collectedDateTime": "2021-04"}
+    }},
+    {"fullUrl": "urn:uuid:rep-2", "resource": {
+      "resourceType": "DiagnosticReport",
+      "id": "R2",
+      "subject": {"reference": "urn:uuid:pat-1"},
+      "performer": [{"identifier": {"value": "ACP1402"}}],
+      "specimen": [{"reference": "urn:uuid:spec-2"}]
+    }},
+    {"fullUrl": "urn:uuid:cond-2", "resource": {
+      "resourceType": "Condition",
+      "extension": [{
+        "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+        "valueCodeableConcept": {"coding": [
+          {"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "8500/2"}
+        ]}
+      }],
+      "bodySite": [{"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "C50.9"}
+      ]}],
+      "evidence": [{"detail": [{"reference": "DiagnosticReport/R2"}]}]
+    }}
+  ]
+}"#;
+
+#[test]
+fn bundle_elements_become_columns() {
+    let (_dir, path) = fixture("acp.json", BUNDLE.as_bytes());
+    let kind = SourceKind::PathologyReport;
+
+    let reader = open_rows(&path, kind, &ReadOptions::default()).unwrap();
+    let rows: Vec<_> = reader.map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let first: Vec<&str> = rows[0].fields.iter().collect();
+    assert_eq!(
+        first,
+        [
+            "R1",
+            "ACP1401",
+            "255081416802538",
+            "Lefèvre",
+            "Dupré",
+            "Jeanne",
+            "2",
+            "1955-08-99",
+            "14",
+            "2021-03-04",
+            "2021-03-10",
+            "C50.4",
+            "8500",
+            "3",
+            "2",
+        ]
+    );
+    assert_eq!(rows[0].line, 1);
+    assert_eq!(rows[0].entry, Some(3));
+    let second: Vec<&str> = rows[1].fields.iter().collect();
+    assert_eq!(&second[..2], ["R2", "ACP1402"]);
+    assert_eq!(&second[9..], ["2021-04-99", "", "C50.9", "8500", "2", ""]);
+    assert_eq!(rows[1].entry, Some(7));
+
+    let outcome = ingest_file(kind, &path, &pseudonymiser(), "b").unwrap();
+    assert_eq!(outcome.records.len(), 2);
+    assert_eq!(outcome.records[0].record_id, "pathology_report/R1");
+    assert_eq!(
+        outcome.records[0].nir_status,
+        Some(rnc_model::NirStatus::Valid)
+    );
+}
+
+#[test]
+fn malformed_resources_are_quarantined() {
+    // Line 1: a Patient whose birthDate is a number. Line 2: not JSON.
+    // Line 3: an entry without a resource, and a report whose subject
+    // does not resolve. Line 4: a Bundle of type searchset.
+    let patient_bad = r#"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"Patient/p","resource":{"resourceType":"Patient","birthDate":19550812,"gender":"female"}},{"resource":{"resourceType":"DiagnosticReport","id":"R1","subject":{"reference":"Patient/p"}}}]}"#;
+    let not_json = r#"{"resourceType":"Bundle","type":"collection","entry":["#;
+    let unresolved = r#"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"x"},{"resource":{"resourceType":"DiagnosticReport","id":"R3","subject":{"reference":"Patient/absent"}}}]}"#;
+    let searchset =
+        r#"{"resourceType":"Bundle","type":"searchset","entry":[]}"#;
+    let content =
+        format!("{patient_bad}\n{not_json}\n{unresolved}\n{searchset}\n");
+    let (_dir, path) = fixture("acp.ndjson", content.as_bytes());
+
+    let outcome =
+        ingest_file(SourceKind::PathologyReport, &path, &pseudonymiser(), "b")
+            .unwrap();
+
+    assert_eq!(outcome.rows_read, 5);
+    assert!(outcome.records.is_empty());
+    let found: Vec<(u64, &str, &str)> = outcome
+        .quarantine
+        .iter()
+        .map(|q| (q.line, q.field.as_str(), q.rule.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (1, "Patient.birthDate", "fhir_structure"),
+            (2, "Bundle", "fhir_json"),
+            (3, "Bundle.entry", "fhir_structure"),
+            (3, "DiagnosticReport.subject", "fhir_reference"),
+            (4, "Bundle", "fhir_structure"),
+        ]
+    );
+    assert_eq!(
+        outcome.quarantine[0].message,
+        "acp.ndjson: line 1, entry 1, field Patient.birthDate: \
+         Bundle.entry[0] (Patient): birthDate is a number (expected a string)"
+    );
+    // The birth date never reaches a message.
+    for row in &outcome.quarantine {
+        assert!(!row.message.contains("19550812"), "{}", row.message);
+        assert!(!row.safe_fields.contains("19550812"), "{}", row.safe_fields);
+    }
+}
+
+#[test]
+fn invalid_json_document_is_an_error() {
+    let (_dir, path) = fixture(
+        "acp.json",
+        b"{\"resourceType\": \"Bundle\",\n  \"type\" \"collection\"}",
+    );
+
+    let error =
+        ingest_file(SourceKind::PathologyReport, &path, &pseudonymiser(), "b")
+            .unwrap_err();
+
+    match error.kind() {
+        ErrorKind::Json { line, .. } => assert_eq!(*line, 2),
+        other => panic!("expected Json, got {other:?}"),
+    }
+}
+
+#[test]
+fn fhir_for_other_feed_is_unsupported() {
+    let (_dir, path) = fixture("deces.json", BUNDLE.as_bytes());
+
+    let error =
+        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
+            .unwrap_err();
+
+    assert!(
+        matches!(error.kind(), ErrorKind::Unsupported { .. }),
+        "{error}"
+    );
+}
