@@ -2,12 +2,15 @@
 //! ones and quarantines the rest, so that no row is lost.
 //!
 //! [`ingest_file`] reads one CSV file of a feed (`registry_extract`,
-//! `hospital_stay`, `pathology_report` or `death_record`) and returns a
+//! `hospital_stay`, `pathology_report`, `death_record`,
+//! `long_term_illness`, `screening` or `treatment`) and returns a
 //! [`FileOutcome`]: the accepted rows as pseudonymised
 //! [`SourceRecord`]s and the rejected ones as [`QuarantinedRow`]s, each
 //! naming its file, line, field and the rule it broke. Every row read is in
 //! exactly one of the two lists. A file-wide problem (unreadable file,
 //! missing header column, invalid UTF-8) is an [`Error`] instead.
+//! [`ingest_file_with_mapping`] reads a file with the user's own column
+//! names and value forms, declared in a [`Mapping`] file.
 //!
 //! Clear identifiers (NIR, names, birth date) exist only while a row is
 //! checked and pseudonymised. They never appear in a record, a message, a
@@ -45,15 +48,18 @@
 #![deny(missing_docs)]
 
 mod checks;
+mod encr_jrc;
 mod error;
 mod feeds;
+mod mapping;
 mod quarantine;
 mod records;
 mod source;
 
 pub use error::{Error, ErrorKind};
+pub use mapping::{DateFormat, DiagnosisCodeSystem, Mapping};
 pub use quarantine::{QuarantinedRow, quarantine_schema, quarantine_to_batch};
-pub use source::ingest_file;
+pub use source::{ingest_file, ingest_file_with_mapping};
 
 use rnc_model::SourceRecord;
 

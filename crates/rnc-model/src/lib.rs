@@ -26,6 +26,7 @@
 
 mod codes;
 mod date;
+mod event;
 pub mod nir;
 mod position;
 mod record;
@@ -36,6 +37,10 @@ pub use codes::{
     BasisOfDiagnosis, Behaviour, CodeError, Morphology, Sex, Topography,
 };
 pub use date::{DateError, PartialDate};
+pub use event::{
+    Laterality, ScreeningProgramme, ScreeningResult, ScreeningTest,
+    TreatmentType,
+};
 pub use position::Position;
 pub use record::{NirStatus, SourceKind, SourceRecord};
 pub use tumour::Tumour;
