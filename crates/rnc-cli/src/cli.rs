@@ -93,8 +93,12 @@ pub enum Command {
     /// quarantine.
     #[command(
         after_help = "Example:\n  rnc ingest --source hospital_stay feeds/hospital_stay.csv\n  \
+        rnc ingest --source pathology_report --mapping examples/mapping_pathology_report.toml export.csv\n  \
         rnc ingest --population feeds/population.csv\n\n\
-        Source kinds: registry_extract, hospital_stay, pathology_report, death_record.\n\
+        Source kinds: registry_extract, hospital_stay, pathology_report, death_record,\n\
+        long_term_illness, screening, treatment. A registry_extract file in the ENCR-JRC\n\
+        call-for-data layout is recognised by its header. Feeds and mapping files are\n\
+        described in docs/sources.md.\n\
         Prints rows read, accepted and quarantined per file. Exit code 1 when\n\
         any row was quarantined."
     )]
@@ -241,9 +245,14 @@ pub struct SynthArgs {
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// Source kind of the files: registry_extract, hospital_stay,
-    /// pathology_report or death_record.
+    /// pathology_report, death_record, long_term_illness, screening or
+    /// treatment.
     #[arg(long, required_unless_present = "population")]
     pub source: Option<String>,
+    /// A mapping file (TOML) that gives the files' own column names, date
+    /// format, topography code system and sex codes.
+    #[arg(long, requires = "source")]
+    pub mapping: Option<PathBuf>,
     /// Files to ingest, each as its own batch.
     pub files: Vec<PathBuf>,
     /// A population CSV (year,sex,age_band,departement,population) to use

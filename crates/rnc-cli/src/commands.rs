@@ -87,11 +87,17 @@ fn ingest(
         .context("--source KIND is required with files")?
         .parse()
         .map_err(anyhow::Error::msg)?;
+    let mapping = args
+        .mapping
+        .as_deref()
+        .map(|path| rnc_ingest::Mapping::read(kind, path))
+        .transpose()?;
     let key = pipeline::load_key(registry_dir, key_path)?;
     let reports = pipeline::ingest_files(
         &registry,
         &key,
         kind,
+        mapping.as_ref(),
         &args.files,
         args.allow_duplicate,
     )?;
@@ -417,12 +423,14 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     pipeline::load_population(&registry, &feeds.join("population.csv"))?;
     let key = pipeline::load_key(&registry_dir, &key_path)?;
     let mut reports = Vec::new();
-    for kind in SourceKind::ALL {
+    let kinds = rnc_synth::Feed::ALL.iter().filter_map(|f| f.source_kind());
+    for kind in kinds {
         let file: PathBuf = feeds.join(format!("{}.csv", kind.name()));
         reports.extend(pipeline::ingest_files(
             &registry,
             &key,
             kind,
+            None,
             &[file],
             false,
         )?);

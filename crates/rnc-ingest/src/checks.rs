@@ -7,12 +7,14 @@
 
 use chrono::NaiveDate;
 use csv::StringRecord;
+use rnc_codes::{Icd10, icd10_to_site};
 use rnc_model::{
     BasisOfDiagnosis, Behaviour, CodeError, DateError, Morphology, PartialDate,
     Sex, Topography,
 };
 
 use crate::feeds::is_identifying;
+use crate::mapping::{Conventions, DiagnosisCodeSystem};
 
 /// One broken rule in one field.
 #[derive(Debug, Clone)]
@@ -54,8 +56,11 @@ impl Header {
 pub(crate) struct Row<'a> {
     fields: &'a StringRecord,
     header: &'a Header,
+    conventions: &'a Conventions,
     today: NaiveDate,
     pub problems: Vec<Problem>,
+    /// Every date read so far with its column, for the date-order checks.
+    pub dates: Vec<(&'static str, PartialDate)>,
 }
 
 /// Maximum length of a code echoed in a message: a longer value is more likely a
@@ -66,13 +71,16 @@ impl<'a> Row<'a> {
     pub fn new(
         fields: &'a StringRecord,
         header: &'a Header,
+        conventions: &'a Conventions,
         today: NaiveDate,
     ) -> Row<'a> {
         Row {
             fields,
             header,
+            conventions,
             today,
             problems: Vec::new(),
+            dates: Vec::new(),
         }
     }
 
@@ -140,17 +148,32 @@ impl<'a> Row<'a> {
     /// Reads the record's own event date: required, and a wholly unknown
     /// date (`99999999`) is rejected like an empty one, because a record
     /// without even a year cannot be placed in time.
-    pub fn event_date(&mut self, column: &str) -> Option<PartialDate> {
+    pub fn event_date(&mut self, column: &'static str) -> Option<PartialDate> {
         let text = self.required(column)?;
-        if matches!(PartialDate::parse(text), Ok(None)) {
-            self.problem(
-                column,
-                "required",
-                "date is wholly unknown (expected at least the year, with 99 for an unknown day or month)",
-            );
+        if matches!(self.parse_date(text), Ok(None)) {
+            self.unknown_event_date(column);
             return None;
         }
         self.date(column, true)
+    }
+
+    /// Records that the record's own event date is wholly unknown.
+    pub fn unknown_event_date(&mut self, column: &str) {
+        self.problem(
+            column,
+            "unknown_date",
+            "date is wholly unknown (expected at least the year, with 99 \
+             for an unknown day or month)",
+        );
+    }
+
+    /// Parses a date in the mapping's format, or in the feed
+    /// specification's forms when the mapping sets none.
+    fn parse_date(&self, text: &str) -> Result<Option<PartialDate>, DateError> {
+        match &self.conventions.date_format {
+            Some(format) => format.parse_date(text),
+            None => PartialDate::parse(text),
+        }
     }
 
     /// A date. An empty field is missing; `99999999` is a date written as
@@ -159,7 +182,7 @@ impl<'a> Row<'a> {
     /// date can help identify a person.
     pub fn date(
         &mut self,
-        column: &str,
+        column: &'static str,
         required: bool,
     ) -> Option<PartialDate> {
         let text = if required {
@@ -167,7 +190,18 @@ impl<'a> Row<'a> {
         } else {
             self.optional(column)?
         };
-        match PartialDate::parse(text) {
+        let parsed = self.parse_date(text);
+        self.check_date(column, parsed)
+    }
+
+    /// Checks a parsed date: a future date and a date that does not exist
+    /// are problems, and an accepted date is kept for the order checks.
+    pub fn check_date(
+        &mut self,
+        column: &'static str,
+        parsed: Result<Option<PartialDate>, DateError>,
+    ) -> Option<PartialDate> {
+        match parsed {
             Ok(Some(date)) => {
                 if earliest(&date) > self.today {
                     self.problem(
@@ -177,6 +211,7 @@ impl<'a> Row<'a> {
                     );
                     return None;
                 }
+                self.dates.push((column, date));
                 Some(date)
             }
             Ok(None) => None,
@@ -190,12 +225,18 @@ impl<'a> Row<'a> {
                 None
             }
             Err(error) => {
+                let expected = match &self.conventions.date_format {
+                    Some(format) => format!("the mapping's form {format}"),
+                    None => "YYYY-MM-DD, DD/MM/YYYY, YYYYMMDD, YYYY-MM, \
+                             YYYYMM or YYYY"
+                        .to_string(),
+                };
                 self.problem(
                     column,
                     "date_format",
                     format!(
-                        "{error} (expected YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD, \
-                         with 99 for an unknown day or month)"
+                        "{error} (expected {expected}, with 99 for an unknown \
+                         day or month)"
                     ),
                 );
                 None
@@ -205,6 +246,26 @@ impl<'a> Row<'a> {
 
     pub fn sex(&mut self) -> Option<Sex> {
         let text = self.required("sex")?;
+        let values = &self.conventions.sex_values;
+        if !values.is_empty() {
+            let found = values.iter().find(|(code, _)| code == text);
+            if let Some((_, sex)) = found {
+                return Some(*sex);
+            }
+            let codes: Vec<&str> =
+                values.iter().map(|(code, _)| code.as_str()).collect();
+            self.problem(
+                "sex",
+                "sex_code",
+                format!(
+                    "code {} is not a sex code of the mapping (expected one \
+                     of {}; add it under [sex_values] if it is valid)",
+                    echo(text),
+                    codes.join(", ")
+                ),
+            );
+            return None;
+        }
         match Sex::parse_code(text) {
             Ok(sex) => Some(sex),
             Err(_) => {
@@ -248,6 +309,10 @@ impl<'a> Row<'a> {
 
     pub fn topography(&mut self) -> Option<Topography> {
         let text = self.required("topography")?;
+        if self.conventions.topography_code_system == DiagnosisCodeSystem::Icd10
+        {
+            return self.topography_from_icd10(text);
+        }
         match text.parse::<Topography>() {
             Ok(topography) => Some(topography),
             Err(error) => {
@@ -269,6 +334,30 @@ impl<'a> Row<'a> {
                 None
             }
         }
+    }
+
+    /// Reads a topography column that the mapping declares as ICD-10 and
+    /// converts it to the ICD-O-3 site, with the same table as the
+    /// consolidation of hospital stays.
+    fn topography_from_icd10(&mut self, text: &str) -> Option<Topography> {
+        let Some(code) = normalise_icd10(text) else {
+            self.icd10_problem("topography", text);
+            return None;
+        };
+        let site = code.parse::<Icd10>().ok().and_then(|c| icd10_to_site(&c));
+        if site.is_none() {
+            self.problem(
+                "topography",
+                "topography_code",
+                format!(
+                    "ICD-10 code {} names no primary site (expected a primary \
+                     or in situ neoplasm, C00-C76, C80-C96 or D00-D09; code \
+                     the primary site of a metastasis)",
+                    echo(text)
+                ),
+            );
+        }
+        site.map(|s| s.topography)
     }
 
     /// The morphology with its behaviour and grade columns.
@@ -380,6 +469,66 @@ impl<'a> Row<'a> {
         codes
     }
 
+    /// Reads an ICD-10 code in a column that may be empty.
+    pub fn optional_icd10(&mut self, column: &str) -> Option<String> {
+        let text = self.optional(column)?;
+        let code = normalise_icd10(text);
+        if code.is_none() {
+            self.icd10_problem(column, text);
+        }
+        code
+    }
+
+    /// Reads a CCAM act code (Classification commune des actes
+    /// médicaux): four letters and three digits, such as `QEFA003`.
+    pub fn ccam(&mut self, column: &str) -> Option<String> {
+        let text = self.optional(column)?;
+        let code = text.to_ascii_uppercase();
+        let bytes = code.as_bytes();
+        let valid = bytes.len() == 7
+            && bytes[..4].iter().all(u8::is_ascii_uppercase)
+            && bytes[4..].iter().all(u8::is_ascii_digit);
+        if valid {
+            return Some(code);
+        }
+        self.problem(
+            column,
+            "ccam_code",
+            format!(
+                "code {} is not a CCAM act (expected four letters and three                  digits, such as QEFA003)",
+                echo(text)
+            ),
+        );
+        None
+    }
+
+    /// Reads a drug code: a UCD code of 7 or 13 digits, or an ATC code at
+    /// the chemical-substance level (a main-group letter, two digits, two
+    /// letters and two digits, such as `L01XC03`).
+    pub fn drug_code(&mut self, column: &str) -> Option<String> {
+        let text = self.optional(column)?;
+        let code = text.to_ascii_uppercase();
+        if is_ucd(&code) || is_atc(&code) {
+            return Some(code);
+        }
+        self.problem(
+            column,
+            "drug_code",
+            format!(
+                "code {} is not a UCD or ATC code (expected 7 or 13 digits                  for UCD, or an ATC substance code such as L01XC03)",
+                echo(text)
+            ),
+        );
+        None
+    }
+
+    /// Whether a problem was already found in one of `columns`.
+    pub fn has_problem_in(&self, columns: &[&str]) -> bool {
+        self.problems
+            .iter()
+            .any(|p| columns.contains(&p.field.as_str()))
+    }
+
     fn icd10_problem(&mut self, column: &str, text: &str) {
         self.problem(
             column,
@@ -414,6 +563,31 @@ impl<'a> Row<'a> {
     }
 }
 
+/// Reads a required coded value that must be one of `labels`, matched
+/// by `from_label`.
+pub(crate) fn coded<T: Copy>(
+    row: &mut Row<'_>,
+    column: &str,
+    rule: &'static str,
+    from_label: fn(&str) -> Option<T>,
+    labels: &[&str],
+) -> Option<T> {
+    let text = row.required(column)?;
+    let value = from_label(text);
+    if value.is_none() {
+        row.problem(
+            column,
+            rule,
+            format!(
+                "value {} is not a {column} code (expected one of {})",
+                echo(text),
+                labels.join(", ")
+            ),
+        );
+    }
+    value
+}
+
 /// The first day a partial date can stand for.
 pub(crate) fn earliest(date: &PartialDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(
@@ -437,6 +611,24 @@ pub(crate) fn latest(date: &PartialDate) -> NaiveDate {
         .expect("the first of a month is a real date");
     next.pred_opt()
         .expect("dates after 1800 have a predecessor")
+}
+
+/// Whether `code` has the form of a UCD code: 7 digits (UCD7) or 13
+/// digits (UCD13).
+fn is_ucd(code: &str) -> bool {
+    matches!(code.len(), 7 | 13) && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `code` has the form of a level-5 ATC code, with one of the 14
+/// anatomical main groups of the WHO ATC index.
+fn is_atc(code: &str) -> bool {
+    const MAIN_GROUPS: &[u8] = b"ABCDGHJLMNPRSV";
+    let b = code.as_bytes();
+    b.len() == 7
+        && MAIN_GROUPS.contains(&b[0])
+        && b[1..3].iter().all(u8::is_ascii_digit)
+        && b[3..5].iter().all(u8::is_ascii_uppercase)
+        && b[5..7].iter().all(u8::is_ascii_digit)
 }
 
 pub(crate) fn single_digit(text: &str) -> Option<u8> {
@@ -568,6 +760,19 @@ mod tests {
             latest(&december),
             NaiveDate::from_ymd_opt(2023, 12, 31).unwrap()
         );
+    }
+
+    #[test]
+    fn drug_code_forms() {
+        // ATC substance codes are a main-group letter, two digits, two
+        // letters and two digits. UCD codes are 7 or 13 digits.
+        assert!(is_atc("L01XC03"));
+        assert!(is_atc("L01BC02"));
+        assert!(!is_atc("L01XC3"));
+        assert!(!is_atc("E01XC03"));
+        assert!(is_ucd("9261406"));
+        assert!(is_ucd("3400892614063"));
+        assert!(!is_ucd("34008926140"));
     }
 
     #[test]

@@ -146,6 +146,14 @@ pub enum ErrorKind {
         /// The repeated column.
         column: String,
     },
+    /// A mapping file is invalid; nothing was read with it.
+    #[error("{file}: invalid mapping: {problem}")]
+    InvalidMapping {
+        /// The mapping file name.
+        file: String,
+        /// What is wrong and what to change.
+        problem: String,
+    },
     /// The CSV reader failed after the text was decoded; a bug in rnc.
     #[error(
         "{file}: line {line}: internal error while reading CSV: {source} \

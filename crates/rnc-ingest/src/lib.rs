@@ -2,7 +2,8 @@
 //! ones and quarantines the rest, so that no row is lost.
 //!
 //! [`ingest_file`] reads one file of a feed (`registry_extract`,
-//! `hospital_stay`, `pathology_report` or `death_record`) and returns a
+//! `hospital_stay`, `pathology_report`, `death_record`,
+//! `long_term_illness`, `screening` or `treatment`) and returns a
 //! [`FileOutcome`]: the accepted rows as pseudonymised
 //! [`SourceRecord`]s and the rejected ones as [`QuarantinedRow`]s, each
 //! naming its file, line, field and the rule it broke. Every row read is in
@@ -15,6 +16,9 @@
 //! and zstd compression, Parquet, and FHIR R4 JSON pathology reports. It
 //! yields the header and then the rows one at a time. [`ingest_file_with`]
 //! takes [`ReadOptions`] to declare the encoding or the delimiter.
+//! [`ingest_file_with_mapping`] reads a file with the user's own column
+//! names and value forms, declared in a [`Mapping`] file, and
+//! [`ingest_file_as`] takes both.
 //!
 //! Clear identifiers (NIR, names, birth date) exist only while a row is
 //! checked and pseudonymised. They never appear in a record, a message, a
@@ -52,8 +56,10 @@
 #![deny(missing_docs)]
 
 mod checks;
+mod encr_jrc;
 mod error;
 mod feeds;
+mod mapping;
 mod quarantine;
 mod read;
 mod records;
@@ -61,12 +67,15 @@ mod source;
 mod staging;
 
 pub use error::{Error, ErrorKind};
+pub use mapping::{DateFormat, DiagnosisCodeSystem, Mapping};
 pub use quarantine::{QuarantinedRow, quarantine_schema, quarantine_to_batch};
 pub use read::{
     Compression, Format, ReadOptions, ReadRow, RowDefect, RowReader,
     TextEncoding, open_rows, parse_delimiter,
 };
-pub use source::{ingest_file, ingest_file_with};
+pub use source::{
+    ingest_file, ingest_file_as, ingest_file_with, ingest_file_with_mapping,
+};
 
 use rnc_model::SourceRecord;
 

@@ -12,10 +12,16 @@ use rnc_model::{SourceKind, SourceRecord};
 use rnc_pseudonym::Pseudonymiser;
 
 use crate::checks::{Header, Row, safe_fields};
-use crate::feeds::{columns, id_column};
+use crate::encr_jrc;
+use crate::feeds::id_column;
+use crate::mapping::{Layout, Mapping};
 use crate::read::{ReadOptions, ReadRow, RowReader, file_name, open_rows};
 use crate::records::build;
 use crate::{Error, ErrorKind, FileOutcome, QuarantinedRow};
+
+/// The mapping of a file read with the feed's own column names.
+static DEFAULT_MAPPING: std::sync::LazyLock<Mapping> =
+    std::sync::LazyLock::new(Mapping::default);
 
 /// Reads, checks and pseudonymises one file of a feed, with the default
 /// [`ReadOptions`]: UTF-8 unless a byte-order mark shows otherwise, and the
@@ -64,6 +70,43 @@ pub fn ingest_file_with(
     batch_id: &str,
     options: &ReadOptions,
 ) -> Result<FileOutcome, Error> {
+    ingest_file_as(kind, path, None, options, pseudonymiser, batch_id)
+}
+
+/// Reads a file as [`ingest_file`] does, with the column names and value
+/// forms of a [`Mapping`] when one is given.
+///
+/// Without a mapping, a `registry_extract` file whose header is that of
+/// the ENCR-JRC call-for-data layout is read in that layout.
+///
+/// # Errors
+///
+/// As [`ingest_file`]; a missing column is named as the mapping names it.
+pub fn ingest_file_with_mapping(
+    kind: SourceKind,
+    path: &Path,
+    mapping: Option<&Mapping>,
+    pseudonymiser: &Pseudonymiser,
+    batch_id: &str,
+) -> Result<FileOutcome, Error> {
+    let options = ReadOptions::default();
+    ingest_file_as(kind, path, mapping, &options, pseudonymiser, batch_id)
+}
+
+/// Reads a file with both a [`Mapping`] (or the feed's own column names,
+/// or the ENCR-JRC layout when its header shows it) and [`ReadOptions`].
+///
+/// # Errors
+///
+/// As [`ingest_file_with`] and [`ingest_file_with_mapping`].
+pub fn ingest_file_as(
+    kind: SourceKind,
+    path: &Path,
+    mapping: Option<&Mapping>,
+    options: &ReadOptions,
+    pseudonymiser: &Pseudonymiser,
+    batch_id: &str,
+) -> Result<FileOutcome, Error> {
     let started = Instant::now();
     let file = file_name(path);
     let span = tracing::info_span!("ingest", file = %file, kind = %kind);
@@ -73,7 +116,19 @@ pub fn ingest_file_with(
     let mut reader = open_rows(path, kind, options)?;
     tracing::info!(format = ?reader.format(), "opened source file");
     let header_fields = reader.header().clone();
-    let header = read_header(kind, &header_fields, &file)?;
+    let encr_jrc;
+    let mapping = match mapping {
+        Some(mapping) => mapping,
+        None if kind == SourceKind::RegistryExtract
+            && Mapping::is_encr_jrc_header(header_fields.iter()) =>
+        {
+            tracing::info!("reading the ENCR-JRC call-for-data layout");
+            encr_jrc = Mapping::encr_jrc();
+            &encr_jrc
+        }
+        None => &DEFAULT_MAPPING,
+    };
+    let header = read_header(kind, mapping, &header_fields, &file)?;
     let rows = read_rows(kind, &mut reader, &header, header_fields.len())?;
 
     let context = Context {
@@ -82,6 +137,7 @@ pub fn ingest_file_with(
         batch_id,
         header: &header,
         header_len: header_fields.len(),
+        mapping,
         pseudonymiser,
         today: chrono::Utc::now().date_naive(),
     };
@@ -117,6 +173,7 @@ pub fn ingest_file_with(
 /// Matches the header names to the feed's columns.
 fn read_header(
     kind: SourceKind,
+    mapping: &Mapping,
     names: &StringRecord,
     file: &str,
 ) -> Result<Header, Error> {
@@ -139,21 +196,22 @@ fn read_header(
         }
     }
 
-    let spec = columns(kind);
+    let spec = mapping.fields(kind);
     let mut positions = Vec::with_capacity(spec.len());
-    for column in spec {
-        match names.iter().position(|name| name == column.name) {
+    for column in &spec {
+        let wanted = mapping.column_name(column.name);
+        match names.iter().position(|name| name == wanted) {
             Some(index) => positions.push((column.name, index)),
             None if column.required => {
                 let expected: Vec<&str> = spec
                     .iter()
                     .filter(|c| c.required)
-                    .map(|c| c.name)
+                    .map(|c| mapping.column_name(c.name))
                     .collect();
                 return Err(ErrorKind::MissingColumn {
                     file: file.to_string(),
                     kind,
-                    column: column.name.to_string(),
+                    column: wanted.to_string(),
                     expected: expected.join(", "),
                 }
                 .into());
@@ -164,7 +222,9 @@ fn read_header(
 
     let extra: Vec<&str> = names
         .iter()
-        .filter(|name| !spec.iter().any(|c| c.name == *name))
+        .filter(|name| {
+            !spec.iter().any(|c| mapping.column_name(c.name) == *name)
+        })
         .collect();
     if !extra.is_empty() {
         tracing::warn!(
@@ -219,6 +279,7 @@ struct Context<'a> {
     batch_id: &'a str,
     header: &'a Header,
     header_len: usize,
+    mapping: &'a Mapping,
     pseudonymiser: &'a Pseudonymiser,
     today: NaiveDate,
 }
@@ -260,7 +321,12 @@ fn check_row(
         )));
     }
 
-    let mut row = Row::new(&read.fields, context.header, context.today);
+    let mut row = Row::new(
+        &read.fields,
+        context.header,
+        &context.mapping.conventions,
+        context.today,
+    );
     if raw.duplicate {
         let id_column = id_column(context.kind);
         let detail = format!(
@@ -270,7 +336,10 @@ fn check_row(
         );
         row.problem(id_column, "duplicate_id", detail);
     }
-    let (mut record, mut identity) = build(context.kind, &mut row);
+    let (mut record, mut identity) = match context.mapping.layout {
+        Layout::Feed => build(context.kind, &mut row),
+        Layout::EncrJrc => encr_jrc::build(&mut row),
+    };
 
     if row.problems.is_empty() {
         record.batch_id = context.batch_id.to_string();

@@ -394,7 +394,7 @@ fn wholly_unknown_event_date_is_rejected() {
 
     assert_eq!(outcome.quarantine.len(), 1);
     assert_eq!(outcome.quarantine[0].field, "specimen_date");
-    assert_eq!(outcome.quarantine[0].rule, "required");
+    assert_eq!(outcome.quarantine[0].rule, "unknown_date");
     assert_eq!(outcome.records.len(), 1);
     assert_eq!(outcome.records[0].age_at_event, None);
 }

@@ -80,8 +80,8 @@ impl PartialDate {
     }
 
     /// Parses a source date: `YYYY-MM-DD`, `DD/MM/YYYY` or `YYYYMMDD`,
-    /// with `99` for an unknown day or month. The ISO form may also drop
-    /// unknown parts (`YYYY-MM`, `YYYY`).
+    /// with `99` for an unknown day or month. The ISO and compact forms may
+    /// also drop unknown parts (`YYYY-MM`, `YYYYMM`, `YYYY`).
     ///
     /// Returns `Ok(None)` for an empty field and for `99999999`, the
     /// registry mark of a wholly unknown date.
@@ -107,6 +107,9 @@ impl PartialDate {
             (text, None, None)
         } else if text.len() == 8 {
             (&text[..4], Some(&text[4..6]), Some(&text[6..]))
+        } else if text.len() == 6 {
+            // YYYYMM: a year and month, the day unknown.
+            (&text[..4], Some(&text[4..]), None)
         } else {
             return Err(DateError::UnreadableForm);
         };

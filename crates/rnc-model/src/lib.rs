@@ -26,6 +26,7 @@
 
 mod codes;
 mod date;
+mod event;
 pub mod nir;
 mod position;
 mod record;
@@ -37,6 +38,9 @@ pub use codes::{
     BasisOfDiagnosis, Behaviour, CodeError, Morphology, Sex, Topography,
 };
 pub use date::{DateError, PartialDate};
+pub use event::{
+    ScreeningProgramme, ScreeningResult, ScreeningTest, TreatmentType,
+};
 pub use position::Position;
 pub use record::{NirStatus, SourceKind, SourceRecord};
 pub use staging::{Laterality, Stage, SummaryStage, Tnm, TnmBasis};

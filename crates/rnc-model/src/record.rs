@@ -6,8 +6,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BasisOfDiagnosis, Laterality, Morphology, PartialDate, Sex, Stage,
-    Topography,
+    BasisOfDiagnosis, Laterality, Morphology, PartialDate, ScreeningProgramme,
+    ScreeningResult, ScreeningTest, Sex, Stage, Topography, TreatmentType,
 };
 
 /// The kind of source a feed comes from.
@@ -33,15 +33,25 @@ pub enum SourceKind {
     PathologyReport,
     /// A death record (CépiDc) with the ICD-10 underlying cause.
     DeathRecord,
+    /// A long-term illness declaration for a malignant tumour (ALD 30,
+    /// Assurance Maladie), coded in ICD-10.
+    LongTermIllness,
+    /// A test of an organised screening programme and its result.
+    Screening,
+    /// A surgery, chemotherapy or radiotherapy act.
+    Treatment,
 }
 
 impl SourceKind {
     /// Every kind, in the order feeds are listed.
-    pub const ALL: [SourceKind; 4] = [
+    pub const ALL: [SourceKind; 7] = [
         SourceKind::RegistryExtract,
         SourceKind::HospitalStay,
         SourceKind::PathologyReport,
         SourceKind::DeathRecord,
+        SourceKind::LongTermIllness,
+        SourceKind::Screening,
+        SourceKind::Treatment,
     ];
 
     /// The name used on the command line, in tables and in record ids.
@@ -51,7 +61,36 @@ impl SourceKind {
             SourceKind::HospitalStay => "hospital_stay",
             SourceKind::PathologyReport => "pathology_report",
             SourceKind::DeathRecord => "death_record",
+            SourceKind::LongTermIllness => "long_term_illness",
+            SourceKind::Screening => "screening",
+            SourceKind::Treatment => "treatment",
         }
+    }
+
+    /// Returns the feed column of the record's own dated event, on which
+    /// the age at event is counted.
+    pub fn event_column(self) -> &'static str {
+        match self {
+            SourceKind::RegistryExtract => "incidence_date",
+            SourceKind::HospitalStay => "admission_date",
+            SourceKind::PathologyReport => "specimen_date",
+            SourceKind::DeathRecord => "death_date",
+            SourceKind::LongTermIllness | SourceKind::Treatment => "start_date",
+            SourceKind::Screening => "test_date",
+        }
+    }
+
+    /// Whether a record of this kind describes a tumour by itself. A
+    /// long-term illness declaration, a screening test or a treatment act
+    /// is evidence about a person's tumour, but never creates one. Such a
+    /// record links to the person and may join the person's only tumour.
+    pub fn describes_tumour(self) -> bool {
+        !matches!(
+            self,
+            SourceKind::LongTermIllness
+                | SourceKind::Screening
+                | SourceKind::Treatment
+        )
     }
 }
 
@@ -182,7 +221,8 @@ pub struct SourceRecord {
     pub departement: Option<String>,
     /// The record's own dated event: incidence date for a registry
     /// extract, admission for a hospital stay, specimen for a pathology
-    /// report, death for a death record.
+    /// report, death for a death record, start of the exemption for a
+    /// long-term illness, test for a screening, start of a treatment.
     pub event_date: Option<PartialDate>,
     /// Age in completed years at the event date.
     pub age_at_event: Option<u16>,
@@ -213,4 +253,19 @@ pub struct SourceRecord {
     pub laterality: Option<Laterality>,
     /// Stage at diagnosis, when the source states one.
     pub stage: Option<Stage>,
+    /// Screening programme of a screening test.
+    pub screening_programme: Option<ScreeningProgramme>,
+    /// Test of a screening record.
+    pub screening_test: Option<ScreeningTest>,
+    /// Result of a screening test.
+    pub screening_result: Option<ScreeningResult>,
+    /// Kind of a treatment act.
+    pub treatment: Option<TreatmentType>,
+    /// CCAM procedure code of a treatment act, such as `QEFA003`.
+    pub procedure_code: Option<String>,
+    /// Drug of a systemic treatment: a UCD code (7 or 13 digits) or an
+    /// ATC code (such as `L01XC03`).
+    pub drug_code: Option<String>,
+    /// Last day of a treatment that spans several days.
+    pub end_date: Option<PartialDate>,
 }

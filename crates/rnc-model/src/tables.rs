@@ -27,8 +27,9 @@ pub use staging_columns::{
 };
 
 use crate::{
-    BasisOfDiagnosis, Behaviour, Morphology, NirStatus, PartialDate, Sex,
-    SourceKind, SourceRecord, Topography,
+    BasisOfDiagnosis, Behaviour, Morphology, NirStatus,
+    PartialDate, ScreeningProgramme, ScreeningResult, ScreeningTest, Sex,
+    SourceKind, SourceRecord, Topography, TreatmentType,
 };
 
 /// Separator of the codes in the `icd10_other` column.
@@ -97,6 +98,13 @@ pub fn source_record_schema() -> SchemaRef {
         Field::new("basis_of_diagnosis", UInt8, true),
         text("establishment", true),
         text("registration_date", true),
+        text("screening_programme", true),
+        text("screening_test", true),
+        text("screening_result", true),
+        text("treatment", true),
+        text("procedure_code", true),
+        text("drug_code", true),
+        text("end_date", true),
     ];
     fields.extend(staging_fields());
     Arc::new(Schema::new(fields))
@@ -163,6 +171,7 @@ pub fn source_records_to_batch(
         ages.append_option(r.age_at_event);
     }
     let iso = |d: &Option<PartialDate>| d.map(|d| d.to_iso());
+    let label = |l: Option<&str>| l.map(str::to_string);
     let mut columns: Vec<ArrayRef> = vec![
         texts(&|r| Some(r.record_id.clone())),
         texts(&|r| Some(r.batch_id.clone())),
@@ -211,6 +220,13 @@ pub fn source_records_to_batch(
         small(&|r| r.basis_of_diagnosis.map(|b| b.code())),
         texts(&|r| r.establishment.clone()),
         texts(&|r| iso(&r.registration_date)),
+        texts(&|r| label(r.screening_programme.map(|p| p.label()))),
+        texts(&|r| label(r.screening_test.map(|t| t.label()))),
+        texts(&|r| label(r.screening_result.map(|x| x.label()))),
+        texts(&|r| label(r.treatment.map(|t| t.label()))),
+        texts(&|r| r.procedure_code.clone()),
+        texts(&|r| r.drug_code.clone()),
+        texts(&|r| iso(&r.end_date)),
     ];
     columns.extend(staging_arrays(
         records.iter().map(|r| (r.laterality, r.stage.as_ref())),
@@ -268,6 +284,7 @@ pub fn batch_to_source_records(
     // Absent from tables written before the column existed.
     let registration = c.optional::<StringArray>("registration_date")?;
     let mut staging = read_staging_columns(batch)?.into_iter();
+    let events = EventColumns::read(&c)?;
 
     let opt_text = |a: &StringArray, i: usize| {
         a.is_valid(i).then(|| a.value(i).to_string())
@@ -370,9 +387,92 @@ pub fn batch_to_source_records(
             },
             laterality,
             stage,
+            ..SourceRecord::default()
         });
+        events.fill(i, records.last_mut().expect("a record was pushed"))?;
     }
     Ok(records)
+}
+
+/// The columns of the event facts (screening and treatment). Each may be absent, because tables staged before these
+/// kinds existed do not have them; an absent column reads as empty.
+struct EventColumns<'a> {
+    programme: Option<&'a StringArray>,
+    test: Option<&'a StringArray>,
+    result: Option<&'a StringArray>,
+    treatment: Option<&'a StringArray>,
+    procedure_code: Option<&'a StringArray>,
+    drug_code: Option<&'a StringArray>,
+    end_date: Option<&'a StringArray>,
+}
+
+impl<'a> EventColumns<'a> {
+    fn read(c: &Columns<'a>) -> Result<EventColumns<'a>, ArrowError> {
+        Ok(EventColumns {
+            programme: c.optional::<StringArray>("screening_programme")?,
+            test: c.optional::<StringArray>("screening_test")?,
+            result: c.optional::<StringArray>("screening_result")?,
+            treatment: c.optional::<StringArray>("treatment")?,
+            procedure_code: c.optional::<StringArray>("procedure_code")?,
+            drug_code: c.optional::<StringArray>("drug_code")?,
+            end_date: c.optional::<StringArray>("end_date")?,
+        })
+    }
+
+    /// Sets the event fields of `record` from row `i`.
+    fn fill(
+        &self,
+        i: usize,
+        record: &mut SourceRecord,
+    ) -> Result<(), ArrowError> {
+        let text = |a: Option<&StringArray>| {
+            a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_string()))
+        };
+        let bad = |column: &str| {
+            ArrowError::ParseError(format!(
+                "column {column}, row {i}: value is not one rnc writes"
+            ))
+        };
+        fn coded<T>(
+            value: Option<String>,
+            parse: fn(&str) -> Option<T>,
+            error: ArrowError,
+        ) -> Result<Option<T>, ArrowError> {
+            match value {
+                None => Ok(None),
+                Some(text) => parse(&text).map(Some).ok_or(error),
+            }
+        }
+        record.screening_programme = coded(
+            text(self.programme),
+            ScreeningProgramme::from_label,
+            bad("screening_programme"),
+        )?;
+        record.screening_test = coded(
+            text(self.test),
+            ScreeningTest::from_label,
+            bad("screening_test"),
+        )?;
+        record.screening_result = coded(
+            text(self.result),
+            ScreeningResult::from_label,
+            bad("screening_result"),
+        )?;
+        record.treatment = coded(
+            text(self.treatment),
+            TreatmentType::from_label,
+            bad("treatment"),
+        )?;
+        record.procedure_code = text(self.procedure_code);
+        record.drug_code = text(self.drug_code);
+        record.end_date = match text(self.end_date) {
+            None => None,
+            Some(value) => PartialDate::parse(&value).map_err(|e| {
+                ArrowError::ParseError(format!("column end_date, row {i}: {e}"))
+            })?,
+        };
+        Ok(())
+    }
 }
 
 /// Typed column look-up with errors that name the column.
@@ -451,6 +551,64 @@ mod tests {
             }),
             ..SourceRecord::default()
         }
+    }
+
+    #[test]
+    fn event_fields_round_trip() {
+        let records = vec![
+            SourceRecord {
+                record_id: "screening/K1".into(),
+                source_kind: Some(SourceKind::Screening),
+                screening_programme: Some(ScreeningProgramme::Colorectal),
+                screening_test: Some(ScreeningTest::Fit),
+                screening_result: Some(ScreeningResult::Positive),
+                ..SourceRecord::default()
+            },
+            SourceRecord {
+                record_id: "treatment/T1".into(),
+                source_kind: Some(SourceKind::Treatment),
+                treatment: Some(TreatmentType::Chemotherapy),
+                drug_code: Some("L01XC03".into()),
+                end_date: Some(PartialDate::parse_iso("2022-05").unwrap()),
+                ..SourceRecord::default()
+            },
+        ];
+        let batch = source_records_to_batch(&records).unwrap();
+        let back = batch_to_source_records(&batch).unwrap();
+        assert_eq!(back[0].screening_test, records[0].screening_test);
+        assert_eq!(back[0].screening_result, records[0].screening_result);
+        assert_eq!(back[1].treatment, records[1].treatment);
+        assert_eq!(back[1].drug_code, records[1].drug_code);
+        assert_eq!(back[1].end_date, records[1].end_date);
+    }
+
+    #[test]
+    fn event_columns_may_be_absent() {
+        let batch = source_records_to_batch(&[sample()]).unwrap();
+        // Tables staged before the staging and event columns existed.
+        let later = [
+            "screening_programme",
+            "screening_test",
+            "screening_result",
+            "treatment",
+            "procedure_code",
+            "drug_code",
+            "end_date",
+        ];
+        let old: Vec<usize> = (0..batch.num_columns())
+            .filter(|i| {
+                let name = batch.schema().field(*i).name().clone();
+                !STAGING_COLUMNS.contains(&name.as_str())
+                    && !later.contains(&name.as_str())
+            })
+            .collect();
+        let back =
+            batch_to_source_records(&batch.project(&old).unwrap()).unwrap();
+        assert_eq!(back[0].laterality, None);
+        assert_eq!(back[0].stage, None);
+        assert_eq!(back[0].treatment, None);
+        assert_eq!(back[0].end_date, None);
+        assert_eq!(back[0].record_id, sample().record_id);
     }
 
     #[test]

@@ -96,17 +96,30 @@ fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
             "underlying_cause",
             "associated_causes",
         ],
-    }
-}
-
-/// Returns the column of the record's own dated event, for the age at
-/// event.
-fn event_column(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::RegistryExtract => "incidence_date",
-        SourceKind::HospitalStay => "admission_date",
-        SourceKind::PathologyReport => "specimen_date",
-        SourceKind::DeathRecord => "death_date",
+        SourceKind::LongTermIllness => {
+            &["ald_id", "sex", "departement", "icd10", "start_date"]
+        }
+        SourceKind::Screening => &[
+            "screening_id",
+            "programme",
+            "test",
+            "sex",
+            "departement",
+            "test_date",
+            "result",
+        ],
+        SourceKind::Treatment => &[
+            "treatment_id",
+            "finess",
+            "sex",
+            "departement",
+            "treatment",
+            "start_date",
+            "end_date",
+            "procedure_code",
+            "drug_code",
+            "icd10",
+        ],
     }
 }
 
@@ -345,7 +358,7 @@ impl Columns {
             birth_date: position("birth_date")
                 .ok_or_else(|| missing("birth_date"))?,
             sex: position("sex"),
-            event: position(event_column(kind)),
+            event: position(kind.event_column()),
         })
     }
 }

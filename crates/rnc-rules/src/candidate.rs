@@ -27,7 +27,9 @@ const NEOPLASM_NOS: u16 = 8000;
 impl<'a> Candidate<'a> {
     /// Builds the candidate of a record, or `None` when the record
     /// describes no primary tumour (a non-cancer or secondary ICD-10 code,
-    /// or no code at all).
+    /// or no code at all) or is of a kind that never describes a tumour by
+    /// itself ([`SourceKind::describes_tumour`]: long-term illness,
+    /// screening, treatment).
     pub fn from_record(record: &'a SourceRecord) -> Option<Candidate<'a>> {
         let kind = record.source_kind?;
         let (topography, morphology) = match kind {
@@ -36,9 +38,15 @@ impl<'a> Candidate<'a> {
             }
             SourceKind::HospitalStay => hospital_site(record)?,
             SourceKind::DeathRecord => death_site(record)?,
+            SourceKind::LongTermIllness
+            | SourceKind::Screening
+            | SourceKind::Treatment => return None,
         };
         let basis = match kind {
-            SourceKind::DeathRecord => None,
+            SourceKind::DeathRecord
+            | SourceKind::LongTermIllness
+            | SourceKind::Screening
+            | SourceKind::Treatment => None,
             SourceKind::PathologyReport => {
                 Some(record.basis_of_diagnosis.unwrap_or(
                     if morphology.behaviour() == Behaviour::Metastatic {
@@ -92,7 +100,11 @@ impl<'a> Candidate<'a> {
             SourceKind::RegistryExtract => 3,
             SourceKind::PathologyReport => 2,
             SourceKind::HospitalStay => 1,
-            SourceKind::DeathRecord => 0,
+            // The last three kinds never become candidates.
+            SourceKind::DeathRecord
+            | SourceKind::LongTermIllness
+            | SourceKind::Screening
+            | SourceKind::Treatment => 0,
         }
     }
 
@@ -105,7 +117,10 @@ impl<'a> Candidate<'a> {
             SourceKind::RegistryExtract => 4,
             SourceKind::PathologyReport => 3,
             SourceKind::HospitalStay => 2,
-            SourceKind::DeathRecord => 0,
+            SourceKind::DeathRecord
+            | SourceKind::LongTermIllness
+            | SourceKind::Screening
+            | SourceKind::Treatment => 0,
         }
     }
 }

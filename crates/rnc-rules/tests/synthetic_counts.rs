@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use rnc_codes::{Icd10, site_group};
-use rnc_model::{SourceKind, SourceRecord};
+use rnc_model::SourceRecord;
 use rnc_pseudonym::{Key, Pseudonymiser};
 use rnc_rules::consolidate_person;
-use rnc_synth::{SynthConfig, write_synthetic};
+use rnc_synth::{Feed, SynthConfig, write_synthetic};
 
 /// Persons in the synthetic population: enough for about a dozen site
 /// groups with 100 or more tumours, small enough for a debug build.
@@ -54,7 +54,8 @@ fn true_counts(truth: &Path) -> BTreeMap<String, u64> {
 fn ingest_all(feeds: &Path) -> Vec<SourceRecord> {
     let pseudonymiser = Pseudonymiser::new(&Key::from_bytes([7; 32]));
     let mut records = Vec::new();
-    for kind in SourceKind::ALL {
+    let kinds = Feed::ALL.iter().filter_map(|f| f.source_kind());
+    for kind in kinds {
         let path = feeds.join(format!("{}.csv", kind.name()));
         let outcome =
             rnc_ingest::ingest_file(kind, &path, &pseudonymiser, "B1")

@@ -64,22 +64,23 @@ impl Feed {
     /// Name of the feed, which is also its file stem and the prefix of its
     /// record ids in `truth/records.csv`.
     pub fn name(self) -> &'static str {
-        match self.source_kind() {
-            Some(kind) => kind.name(),
-            None if self == Feed::LongTermIllness => "long_term_illness",
-            None => "screening",
-        }
+        self.kind().name()
     }
 
-    /// Returns the source kind ingestion reads this feed as, if it reads
-    /// it.
+    /// Returns the source kind ingestion reads this feed as. Every feed
+    /// has one, since ingestion reads long-term illness and screening too.
     pub fn source_kind(self) -> Option<SourceKind> {
+        Some(self.kind())
+    }
+
+    fn kind(self) -> SourceKind {
         match self {
-            Feed::RegistryExtract => Some(SourceKind::RegistryExtract),
-            Feed::HospitalStay => Some(SourceKind::HospitalStay),
-            Feed::PathologyReport => Some(SourceKind::PathologyReport),
-            Feed::DeathRecord => Some(SourceKind::DeathRecord),
-            Feed::LongTermIllness | Feed::Screening => None,
+            Feed::RegistryExtract => SourceKind::RegistryExtract,
+            Feed::HospitalStay => SourceKind::HospitalStay,
+            Feed::PathologyReport => SourceKind::PathologyReport,
+            Feed::DeathRecord => SourceKind::DeathRecord,
+            Feed::LongTermIllness => SourceKind::LongTermIllness,
+            Feed::Screening => SourceKind::Screening,
         }
     }
 

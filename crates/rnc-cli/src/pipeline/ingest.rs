@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
+use rnc_ingest::Mapping;
 use rnc_model::SourceKind;
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_pseudonym::{Key, Pseudonymiser};
@@ -39,7 +40,8 @@ pub struct FileReport {
 /// batch's quarantine table.
 const PROBLEMS_SHOWN: usize = 10;
 
-/// Validates, pseudonymises and stages each file as its own batch.
+/// Validates, pseudonymises and stages each file as its own batch, read
+/// with `mapping` when one is given.
 ///
 /// A file whose bytes were already ingested is skipped unless
 /// `allow_duplicate` is set, because loading it twice would double its
@@ -48,6 +50,7 @@ pub fn ingest_files(
     registry: &Registry,
     key: &Key,
     kind: SourceKind,
+    mapping: Option<&Mapping>,
     files: &[PathBuf],
     allow_duplicate: bool,
 ) -> anyhow::Result<Vec<FileReport>> {
@@ -61,6 +64,7 @@ pub fn ingest_files(
             key,
             &pseudonymiser,
             kind,
+            mapping,
             file,
             allow_duplicate,
         )?);
@@ -75,6 +79,7 @@ fn ingest_one(
     key: &Key,
     pseudonymiser: &Pseudonymiser,
     kind: SourceKind,
+    mapping: Option<&Mapping>,
     file: &Path,
     allow_duplicate: bool,
 ) -> anyhow::Result<FileReport> {
@@ -97,8 +102,14 @@ fn ingest_one(
     }
 
     let batch_id = registry.next_batch_id()?;
-    let outcome = rnc_ingest::ingest_file(kind, file, pseudonymiser, &batch_id)
-        .with_context(|| format!("ingesting {}", file.display()))?;
+    let outcome = rnc_ingest::ingest_file_with_mapping(
+        kind,
+        file,
+        mapping,
+        pseudonymiser,
+        &batch_id,
+    )
+    .with_context(|| format!("ingesting {}", file.display()))?;
     let accepted = outcome.records.len() as u64;
     let quarantined = outcome.quarantine.len() as u64;
     anyhow::ensure!(
