@@ -6,7 +6,8 @@
 //! death records coded in ICD-10), groups them into primary tumours with
 //! the IARC/IACR 2004 multiple-primary rules, and gives each [`Tumour`]
 //! its incidence date (ENCR hierarchy with the three-month rule), basis of
-//! diagnosis, topography, morphology, ICD-10 code and site group.
+//! diagnosis, topography, morphology, ICD-10 code and site group, and the
+//! laterality and stage its records state.
 //! [`check_tumour`] runs the IARC/IACR consistency checks and returns the
 //! failed ones as [`CheckResult`]s; a reviewer's [`Confirmation`] of a
 //! rare or query finding removes it on later runs while the tumour's codes
