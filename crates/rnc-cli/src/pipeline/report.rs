@@ -77,6 +77,7 @@ pub fn write_report(
         population_label: stats.population_label.clone(),
         quality,
         linkage,
+        small_cell_threshold: stats.small_cell_threshold,
         ..ReportData::default()
     };
     let html = rnc_report::render_report(&data)?;
