@@ -126,7 +126,14 @@ pub enum Command {
     /// Incidence counts, crude and age-standardised rates with Fay-Feuer
     /// intervals, as CSV and Parquet.
     #[command(after_help = "Example:\n  rnc stats --out stats\n  \
-        rnc stats --population my_population.csv --release R0001 --out stats")]
+        rnc stats --population my_population.csv --release R0001 --out stats\n\n\
+        incidence.csv and incidence.parquet are internal analyst outputs with every\n\
+        count. incidence_published.csv is for publication: counts below\n\
+        --small-cell-threshold and the counts that would give them back by\n\
+        difference are suppressed, and rates on fewer than 20 cases are flagged.\n\n\
+        On any aggregate CSV instead of a release (an analyst output, not suppressed):\n  \
+        rnc stats --input counts.csv --by sex,year --region-from departement \\\n    \
+        --standard europe2013 --format json --out rates.json")]
     Stats(StatsArgs),
 
     /// Write the HTML report (tables and SVG plots) of a release.
@@ -140,6 +147,8 @@ pub enum Command {
         --closing-date 2024-12-31 --years 1,3,5 --out survival\n\n\
         The life table has the columns sex (male, female), age, year and hazard\n\
         (daily) or prob (annual probability of death); see docs/life-table.md.\n\
+        --period-start and --period-end make it a period analysis (delayed entry);\n\
+        --diagnosis-years a cohort analysis of those years of diagnosis.\n\
         Writes survival.csv: Kaplan-Meier, Ederer II, Pohar-Perme and Pohar-Perme\n\
         standardised with the ICSS 1 weights, by site group. Death-certificate-only\n\
         tumours, partial dates and zero days of follow-up are left out and counted."
@@ -311,6 +320,18 @@ pub struct SurvivalArgs {
     /// Times of the estimates, in years of 365.241 days.
     #[arg(long, value_delimiter = ',', default_value = "1,3,5,10")]
     pub years: Vec<f64>,
+    /// Period analysis: use only follow-up from this date (YYYY-MM-DD),
+    /// with delayed entry for patients diagnosed earlier. Needs
+    /// --period-end.
+    #[arg(long, requires = "period_end", conflicts_with = "diagnosis_years")]
+    pub period_start: Option<String>,
+    /// Last day (YYYY-MM-DD, included) of the period analysis.
+    #[arg(long, requires = "period_start")]
+    pub period_end: Option<String>,
+    /// Cohort analysis: only patients diagnosed in these years, such as
+    /// 2010-2014 (default: every patient).
+    #[arg(long)]
+    pub diagnosis_years: Option<String>,
     /// Output directory (default: `<registry>/outputs/<release>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -325,9 +346,52 @@ pub struct StatsArgs {
     /// Population CSV to use instead of the registry's population table.
     #[arg(long)]
     pub population: Option<PathBuf>,
+    /// Published outputs hide counts from 1 to this value - 1, with
+    /// secondary suppression; 0 or 1 hides nothing.
+    #[arg(long, default_value_t = rnc_stats::DEFAULT_SMALL_CELL_THRESHOLD)]
+    pub small_cell_threshold: u64,
+    /// Aggregate CSV to analyse instead of a release: one row per stratum
+    /// and age group with cases and person-years (`rnc stats` only).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Output format of `--input` results.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: OutputFormat,
+    /// Standard population of `--input`: world, europe1976, europe2013 or
+    /// a CSV with the columns age_group and weight.
+    #[arg(long, default_value = "world")]
+    pub standard: String,
+    /// Column of `--input` with the age group (18 bands 0-4 ... 85+, or
+    /// the groups of a CSV standard in its order).
+    #[arg(long, default_value = "age_group")]
+    pub age_group_column: String,
+    /// Column of `--input` with the number of cases (or deaths).
+    #[arg(long, default_value = "cases")]
+    pub cases_column: String,
+    /// Column of `--input` with the person-years.
+    #[arg(long, default_value = "person_years")]
+    pub person_years_column: String,
+    /// Columns of `--input` that define the strata, such as sex,year.
+    #[arg(long, value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// Column of `--input` with INSEE département codes, from which a
+    /// region stratum is derived.
+    #[arg(long)]
+    pub region_from: Option<String>,
     /// Output directory (default: `<registry>/outputs/<release>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// Output format of `rnc stats --input`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// A JSON array of objects, one per stratum.
+    Json,
+    /// Apache Parquet.
+    Parquet,
 }
 
 /// Arguments of `rnc confirm`.

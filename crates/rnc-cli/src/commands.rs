@@ -280,6 +280,9 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
 }
 
 fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
+    if let Some(input) = &args.input {
+        return crate::stats_file::stats_on_file(input, args);
+    }
     let started = Instant::now();
     let registry = Registry::open(registry_dir)?;
     if let Some(out) = &args.out {
@@ -290,6 +293,7 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         args.release.as_deref(),
         args.population.as_deref(),
         args.out.as_deref(),
+        args.small_cell_threshold,
     )?;
     print_stats(&output);
     println!(
@@ -336,6 +340,9 @@ fn print_stats(output: &pipeline::StatsOutput) {
 }
 
 fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
+    if args.input.is_some() {
+        bail!("--input works with rnc stats only; rnc report reads a release");
+    }
     let started = Instant::now();
     let registry = Registry::open(registry_dir)?;
     if let Some(out) = &args.out {
@@ -346,6 +353,7 @@ fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         args.release.as_deref(),
         args.population.as_deref(),
         None,
+        args.small_cell_threshold,
     )?;
     let path = pipeline::write_report(&registry, &output, args.out.as_deref())?;
     println!(
@@ -465,8 +473,13 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     timed("release", clock, release.release_id.clone());
 
     let clock = Instant::now();
-    let stats =
-        pipeline::compute_stats(&registry, None, None, Some(&stats_dir))?;
+    let stats = pipeline::compute_stats(
+        &registry,
+        None,
+        None,
+        Some(&stats_dir),
+        rnc_stats::DEFAULT_SMALL_CELL_THRESHOLD,
+    )?;
     timed("stats", clock, format!("{} rows", stats.rows.len()));
 
     let clock = Instant::now();

@@ -16,10 +16,10 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::Int32Type;
 use chrono::NaiveDate;
 use rnc_stats::{
-    CohortPatient, FollowUp, ICSS_AGE_GROUPS, IcssStandard, IntervalScale,
-    LifeTable, RelativeSurvivalMethod, SurvivalAt, SurvivalCurve, YEAR_DAYS,
-    YearExtrapolation, age_standardised_survival, icss_age_group, kaplan_meier,
-    relative_survival,
+    AnalysisWindow, CohortPatient, DelayedFollowUp, FollowUp, ICSS_AGE_GROUPS,
+    IcssStandard, IntervalScale, LifeTable, RelativeSurvivalMethod, SurvivalAt,
+    SurvivalCurve, YEAR_DAYS, YearExtrapolation, age_standardised_survival,
+    icss_age_group, kaplan_meier_delayed, relative_survival,
 };
 use rnc_store::Registry;
 use rnc_store::sql::run_sql;
@@ -49,6 +49,8 @@ pub struct SurvivalRequest {
     pub years: Vec<f64>,
     /// Output folder, else `<registry>/outputs/<release>`.
     pub out: Option<PathBuf>,
+    /// Cohort or period window, else every patient from diagnosis.
+    pub window: Option<AnalysisWindow>,
 }
 
 /// Counts of what `rnc survival` used and left out.
@@ -120,13 +122,17 @@ pub fn survival(
         carry_last_year: args.carry_last_year,
         years: args.years.clone(),
         out: args.out.clone(),
+        window: parse_window(args)?,
     };
     let summary = compute_survival(&registry, &request)?;
     for (reason, count) in &summary.excluded {
         println!("excluded: {count} tumours ({reason})");
     }
+    let window = request
+        .window
+        .map_or_else(|| "all follow-up".to_owned(), |w| w.label());
     println!(
-        "survival: {} site groups, {} persons over all sites, release {}, written to {} in {:.1} s",
+        "survival: {} site groups, {} persons over all sites, release {}, {window}, written to {} in {:.1} s",
         summary.site_groups,
         summary.patients,
         summary.release_id,
@@ -172,6 +178,7 @@ pub fn compute_survival(
         &rows,
         &table,
         request.closing_date,
+        request.window.as_ref(),
         &mut summary.excluded,
     );
     summary.patients = cohorts.get(ALL_SITES).map_or(0, |c| c.len() as u64);
@@ -244,6 +251,7 @@ fn build_cohorts(
     rows: &[TumourRow],
     table: &LifeTable,
     closing_date: NaiveDate,
+    window: Option<&AnalysisWindow>,
     excluded: &mut BTreeMap<&'static str, u64>,
 ) -> BTreeMap<String, Vec<CohortPatient>> {
     let mut cohorts: BTreeMap<String, Vec<CohortPatient>> = BTreeMap::new();
@@ -257,7 +265,7 @@ fn build_cohorts(
         if !first_of_site && !first_of_person {
             continue;
         }
-        match cohort_patient(row, table, closing_date) {
+        match cohort_patient(row, table, closing_date, window) {
             Ok(patient) => {
                 if first_of_site {
                     cohorts
@@ -283,6 +291,7 @@ fn cohort_patient(
     row: &TumourRow,
     table: &LifeTable,
     closing_date: NaiveDate,
+    window: Option<&AnalysisWindow>,
 ) -> Result<CohortPatient, &'static str> {
     if row.death_certificate_only {
         return Err("death certificate only");
@@ -314,12 +323,22 @@ fn cohort_patient(
     if days == 0 {
         return Err("zero days of follow-up");
     }
-    Ok(CohortPatient {
-        follow_up: FollowUp {
-            days: days as u32,
-            died,
+    let delayed = match window {
+        None => DelayedFollowUp {
+            entry_days: 0,
+            follow_up: FollowUp {
+                days: days as u32,
+                died,
+            },
         },
-        entry_days: 0,
+        Some(window) => window
+            .follow_up(incidence, exit, died)
+            .map_err(|_| "follow-up outside the analysis window")?
+            .ok_or("follow-up outside the analysis window")?,
+    };
+    Ok(CohortPatient {
+        follow_up: delayed.follow_up,
+        entry_days: delayed.entry_days,
         sex,
         // DEVIATION: relsurv takes the exact age in days. A release stores
         // age in completed years (no birth date), so each patient is put in
@@ -327,6 +346,44 @@ fn cohort_patient(
         age_days: (f64::from(age) + 0.5) * YEAR_DAYS,
         diagnosis_date: incidence,
     })
+}
+
+/// Reads the cohort or period window of the survival flags.
+fn parse_window(args: &SurvivalArgs) -> anyhow::Result<Option<AnalysisWindow>> {
+    let date = |flag: &str, text: &str| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| {
+            format!("{flag} {text:?} is not a date (expected YYYY-MM-DD)")
+        })
+    };
+    if let (Some(start), Some(end)) = (&args.period_start, &args.period_end) {
+        let start = date("--period-start", start)?;
+        let last = date("--period-end", end)?;
+        anyhow::ensure!(
+            last >= start,
+            "--period-end {last} is before --period-start {start}; give the last day of the period"
+        );
+        let end = last.succ_opt().context("--period-end is out of range")?;
+        return Ok(Some(AnalysisWindow::Period { start, end }));
+    }
+    let Some(years) = &args.diagnosis_years else {
+        return Ok(None);
+    };
+    let invalid = || {
+        anyhow::anyhow!(
+            "--diagnosis-years {years:?} is invalid (expected FIRST-LAST, such as 2010-2014)"
+        )
+    };
+    let (first, last) = years.split_once('-').ok_or_else(invalid)?;
+    let first: i32 = first.trim().parse().map_err(|_| invalid())?;
+    let last: i32 = last.trim().parse().map_err(|_| invalid())?;
+    anyhow::ensure!(
+        first <= last,
+        "--diagnosis-years {years:?}: the last year is before the first"
+    );
+    Ok(Some(AnalysisWindow::Cohort {
+        first_year: first,
+        last_year: last,
+    }))
 }
 
 fn full_date(text: &str) -> Option<NaiveDate> {
@@ -342,12 +399,21 @@ fn write_site_group(
     table: &LifeTable,
     years: &[f64],
 ) -> anyhow::Result<()> {
-    let follow_ups: Vec<FollowUp> =
-        patients.iter().map(|p| p.follow_up).collect();
+    let follow_ups: Vec<DelayedFollowUp> = patients
+        .iter()
+        .map(|p| DelayedFollowUp {
+            entry_days: p.entry_days,
+            follow_up: p.follow_up,
+        })
+        .collect();
     let curves: [(&str, SurvivalCurve); 3] = [
         (
             "kaplan_meier",
-            kaplan_meier(&follow_ups, CONFIDENCE, IntervalScale::LogLog)?,
+            kaplan_meier_delayed(
+                &follow_ups,
+                CONFIDENCE,
+                IntervalScale::LogLog,
+            )?,
         ),
         (
             "ederer_ii",
@@ -533,6 +599,7 @@ mod tests {
             &row("2019-01-01", Some("2019-01-31")),
             &table,
             closing(),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -542,8 +609,9 @@ mod tests {
                 died: true
             }
         );
-        let alive = cohort_patient(&row("2020-12-01", None), &table, closing())
-            .unwrap();
+        let alive =
+            cohort_patient(&row("2020-12-01", None), &table, closing(), None)
+                .unwrap();
         assert_eq!(
             alive.follow_up,
             FollowUp {
@@ -556,6 +624,7 @@ mod tests {
             &row("2020-12-01", Some("2021-02-01")),
             &table,
             closing(),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -572,7 +641,7 @@ mod tests {
     fn exclusions_give_reasons() {
         let table = LifeTable::from_csv(TABLE.as_bytes(), "table.csv").unwrap();
         let reason = |row: TumourRow| {
-            cohort_patient(&row, &table, closing()).unwrap_err()
+            cohort_patient(&row, &table, closing(), None).unwrap_err()
         };
         let mut dco = row("2019-01-01", Some("2019-01-01"));
         dco.death_certificate_only = true;
@@ -599,6 +668,34 @@ mod tests {
     }
 
     #[test]
+    fn period_window_delays_entry() {
+        // Diagnosed 2019-01-01, alive at closing; the period opens on
+        // 2020-01-01, 365 days later, and runs to the closing date.
+        let table = LifeTable::from_csv(TABLE.as_bytes(), "table.csv").unwrap();
+        let window = AnalysisWindow::Period {
+            start: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap(),
+        };
+        let patient = cohort_patient(
+            &row("2019-01-01", None),
+            &table,
+            closing(),
+            Some(&window),
+        )
+        .unwrap();
+        assert_eq!(patient.entry_days, 365);
+        assert_eq!(patient.follow_up.days, 730);
+        let before = cohort_patient(
+            &row("2018-01-01", Some("2019-06-01")),
+            &table,
+            closing(),
+            Some(&window),
+        )
+        .unwrap_err();
+        assert_eq!(before, "follow-up outside the analysis window");
+    }
+
+    #[test]
     fn one_tumour_per_person_and_site() {
         // Two colon tumours and one lung tumour of one person: the first
         // colon tumour counts for colon and all sites, the lung tumour for
@@ -608,7 +705,8 @@ mod tests {
         lung.site_group = "lung".into();
         let rows = [row("2019-01-01", None), row("2019-03-01", None), lung];
         let mut excluded = BTreeMap::new();
-        let cohorts = build_cohorts(&rows, &table, closing(), &mut excluded);
+        let cohorts =
+            build_cohorts(&rows, &table, closing(), None, &mut excluded);
         assert_eq!(cohorts["colon"].len(), 1);
         assert_eq!(cohorts["lung"].len(), 1);
         assert_eq!(cohorts[ALL_SITES].len(), 1);

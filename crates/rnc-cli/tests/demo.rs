@@ -73,6 +73,11 @@ fn demo_meets_linkage_and_tumour_targets() {
         "no site-group comparison:\n{stdout}"
     );
     assert!(out.join("stats").join("incidence.csv").exists());
+    let published = std::fs::read_to_string(
+        out.join("stats").join("incidence_published.csv"),
+    )
+    .unwrap();
+    assert!(published.starts_with("site_group,sex,status,unreliable,cases,"));
     assert!(out.join("stats").join("incidence.parquet").exists());
     assert!(
         stdout.lines().last().unwrap_or("").starts_with("demo: "),

@@ -177,6 +177,27 @@ pub enum ErrorKind {
         inner: Box<Error>,
     },
 
+    /// A failure while computing the rates of one stratum of an
+    /// aggregate file.
+    #[error("stratum {stratum}: {inner}")]
+    InStratum {
+        /// Values of the stratum columns, joined by commas.
+        stratum: String,
+        /// The underlying error.
+        inner: Box<Error>,
+    },
+
+    /// An aggregate CSV that cannot be read.
+    #[error("{source_name}: line {line}: {message}")]
+    InvalidAggregate {
+        /// Name of the CSV, as given by the caller.
+        source_name: String,
+        /// Line of the CSV, from 1 (the header).
+        line: u64,
+        /// The problem and the expected value.
+        message: String,
+    },
+
     /// A follow-up ends before the diagnosis it starts from.
     #[error(
         "follow-up ends {days} days before diagnosis; check the order of the diagnosis and exit dates"

@@ -17,9 +17,18 @@
 //! [`SurvivalCurve`]s, read at any time with [`SurvivalCurve::at`]; the
 //! ICSS weights standardise them by age ([`age_standardised_survival`]).
 //!
+//! Cohort and period analysis: [`AnalysisWindow`] gives each patient's
+//! follow-up inside a window of diagnosis years or of calendar time, with
+//! delayed entry ([`kaplan_meier_delayed`], [`CohortPatient::entry_days`]).
+//!
 //! Trends and prevalence: the EAPC ([`annual_percent_change`]), joinpoint
 //! trends with APC per segment and AAPC ([`joinpoint_regression`]), and
 //! partial and complete prevalence by counting ([`count_prevalence`]).
+//!
+//! Publication: [`suppress_counts`] hides small counts of a table and
+//! every margin with secondary suppression, [`IncidenceSuppression`] and
+//! [`published_incidence_csv`] apply it to the incidence table, and
+//! [`region_of_departement`] maps INSEE département codes to regions.
 //!
 //! The crate does no file I/O: readers such as [`LifeTable::from_csv`] take
 //! any [`std::io::Read`].
@@ -50,6 +59,7 @@
 
 #![deny(missing_docs)]
 
+mod aggregate;
 mod error;
 mod geography;
 mod icss;
@@ -67,6 +77,7 @@ mod survival;
 mod table;
 mod trend;
 
+pub use aggregate::{AggregateColumns, StratumRates, rates_from_aggregate_csv};
 pub use error::{Error, ErrorKind};
 pub use geography::{REGIONS, region_name, region_of_departement};
 pub use icss::{

@@ -51,6 +51,11 @@ pub struct CohortPatient {
     /// [`crate::AnalysisWindow`]). Expected survival still runs from
     /// diagnosis, so the Pohar-Perme weight 1/S_P,i(t) is that of the
     /// whole time since diagnosis.
+    ///
+    /// NOTE: relsurv 2.2-9 `rs.surv` ignores the start time of
+    /// `Surv(start, stop, event)`, so delayed entry here is checked only
+    /// against [`crate::kaplan_meier_delayed`] with zero expected
+    /// mortality, not against an R estimate.
     pub entry_days: u32,
     /// Index of the patient's sex in the life table, from
     /// [`LifeTable::sex_index`].

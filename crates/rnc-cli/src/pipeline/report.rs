@@ -82,6 +82,7 @@ pub fn write_report(
         linkage,
         indicators,
         registration_date_note,
+        small_cell_threshold: stats.small_cell_threshold,
         ..ReportData::default()
     };
     let html = rnc_report::render_report(&data)?;

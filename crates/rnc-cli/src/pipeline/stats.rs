@@ -26,8 +26,11 @@ pub struct StatsOutput {
     pub excluded: u64,
     /// Label of the population used.
     pub population_label: String,
-    /// Folder with `incidence.csv` and `incidence.parquet`.
+    /// Folder with `incidence.csv` and `incidence.parquet` (internal) and
+    /// `incidence_published.csv`.
     pub out_dir: PathBuf,
+    /// Small-cell threshold of the published outputs.
+    pub small_cell_threshold: u64,
 }
 
 /// Picks a release: the one named, else the latest.
@@ -45,12 +48,18 @@ pub fn choose_release(
 /// to `out_dir` as CSV and Parquet, with the registry quality indicators
 /// in `quality_indicators.csv`.
 ///
+/// `incidence.csv` and `incidence.parquet` are internal analyst outputs
+/// with every count. `incidence_published.csv` suppresses counts below
+/// `small_cell_threshold` and their complements, and flags rates on few
+/// cases.
+///
 /// Counts malignant tumours (behaviour 3) by incidence year, as IARC does.
 pub fn compute_stats(
     registry: &Registry,
     release: Option<&str>,
     population_csv: Option<&Path>,
     out_dir: Option<&Path>,
+    small_cell_threshold: u64,
 ) -> anyhow::Result<StatsOutput> {
     let release = choose_release(registry, release)?;
     let release_dir = registry.release_dir(&release.release_id);
@@ -120,6 +129,13 @@ pub fn compute_stats(
         rnc_stats::incidence_to_csv(&rows),
     )
     .with_context(|| format!("writing {}", out_dir.display()))?;
+    let published = rnc_stats::published_incidence_csv(
+        &rows,
+        small_cell_threshold,
+        rnc_stats::DEFAULT_UNRELIABLE_RATE_CASES,
+    )?;
+    std::fs::write(out_dir.join("incidence_published.csv"), published)
+        .with_context(|| format!("writing {}", out_dir.display()))?;
     let batch = rnc_stats::incidence_to_batch(&rows)?;
     write_parquet(
         &out_dir.join("incidence.parquet"),
@@ -136,6 +152,7 @@ pub fn compute_stats(
         excluded,
         population_label,
         out_dir,
+        small_cell_threshold,
     })
 }
 

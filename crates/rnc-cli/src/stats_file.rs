@@ -1,0 +1,178 @@
+//! `rnc stats --input FILE`: rates by stratum from an aggregate CSV that
+//! a user brings, with its columns named by flags, so that the figures
+//! can be compared with R on the same file.
+//!
+//! The output is an analyst output: counts are not suppressed, and the
+//! summary line states it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use rnc_stats::{
+    AggregateColumns, StandardPopulation, StratumRates,
+    rates_from_aggregate_csv,
+};
+
+use crate::cli::{OutputFormat, StatsArgs};
+use crate::commands::Outcome;
+
+/// Confidence level of every interval.
+const CONFIDENCE: f64 = 0.95;
+
+/// Runs `rnc stats --input`: reads the file, computes the rates and writes
+/// them to `--out` in `--format`.
+pub fn stats_on_file(
+    input: &Path,
+    args: &StatsArgs,
+) -> anyhow::Result<Outcome> {
+    let started = std::time::Instant::now();
+    let out = args.out.as_deref().context(
+        "--out is missing: with --input, give the output file (e.g. --out rates.csv)",
+    )?;
+    crate::pipeline::check_output_path(out, None, None, &[input])?;
+    let standard = read_standard(&args.standard)?;
+    let columns = AggregateColumns {
+        age_group: args.age_group_column.clone(),
+        cases: args.cases_column.clone(),
+        person_years: args.person_years_column.clone(),
+        by: args.by.clone(),
+        region_from: args.region_from.clone(),
+    };
+    let file = std::fs::File::open(input)
+        .with_context(|| format!("opening {}", input.display()))?;
+    let rows = rates_from_aggregate_csv(
+        file,
+        &input.display().to_string(),
+        &columns,
+        &standard,
+        CONFIDENCE,
+    )?;
+
+    let mut names = columns.by.clone();
+    if columns.region_from.is_some() {
+        names.push("region".to_owned());
+    }
+    let batch = to_batch(&names, &rows)?;
+    match args.format {
+        OutputFormat::Csv => {
+            let file = std::fs::File::create(out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            let mut writer = arrow::csv::Writer::new(file);
+            writer
+                .write(&batch)
+                .with_context(|| format!("writing {}", out.display()))?;
+        }
+        OutputFormat::Json => {
+            let text = serde_json::to_string_pretty(&to_json(&names, &rows))?;
+            std::fs::write(out, text + "\n")
+                .with_context(|| format!("writing {}", out.display()))?;
+        }
+        OutputFormat::Parquet => {
+            rnc_store::parquet_io::write_parquet(
+                out,
+                batch.schema(),
+                &[batch],
+            )?;
+        }
+    }
+    println!(
+        "stats: {} strata from {}, standard {}, written to {} (analyst output: counts not suppressed) in {:.1} s",
+        rows.len(),
+        input.display(),
+        standard.label(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Outcome::Clean)
+}
+
+/// Reads `--standard`: a built-in name, else a CSV path.
+fn read_standard(text: &str) -> anyhow::Result<StandardPopulation> {
+    if let Ok(standard) = StandardPopulation::parse(text) {
+        return Ok(standard);
+    }
+    let file = std::fs::File::open(text).with_context(|| {
+        format!(
+            "--standard {text:?} is neither world, europe1976, europe2013 nor a readable CSV file"
+        )
+    })?;
+    Ok(StandardPopulation::from_csv(file, text)?)
+}
+
+/// Numeric output columns, per 100 000 except the counts, person-years
+/// and the cumulative risk (percent).
+const NUMERIC_COLUMNS: [&str; 12] = [
+    "cases",
+    "person_years",
+    "crude_rate",
+    "crude_lower",
+    "crude_upper",
+    "asr",
+    "asr_lower",
+    "asr_upper_fay_feuer",
+    "asr_upper_tiwari",
+    "asr_standard_error",
+    "truncated_35_64",
+    "cumulative_risk_0_74",
+];
+
+/// Returns the values of [`NUMERIC_COLUMNS`] for one stratum.
+fn numeric_values(row: &StratumRates) -> [Option<f64>; 12] {
+    let fay_feuer = &row.standardised_fay_feuer;
+    [
+        Some(row.cases),
+        Some(row.person_years),
+        Some(row.crude.value),
+        Some(row.crude.lower),
+        Some(row.crude.upper),
+        Some(fay_feuer.rate),
+        Some(fay_feuer.lower),
+        Some(fay_feuer.upper),
+        Some(row.standardised_tiwari.upper),
+        Some(fay_feuer.standard_error()),
+        row.truncated_35_64.map(|rate| rate.rate),
+        row.cumulative_risk_0_74,
+    ]
+}
+
+fn to_batch(
+    names: &[String],
+    rows: &[StratumRates],
+) -> anyhow::Result<RecordBatch> {
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        fields.push(Field::new(name, DataType::Utf8, false));
+        arrays.push(Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|row| row.stratum[index].as_str()),
+        )));
+    }
+    for (index, name) in NUMERIC_COLUMNS.iter().enumerate() {
+        fields.push(Field::new(*name, DataType::Float64, true));
+        let values: Float64Array =
+            rows.iter().map(|row| numeric_values(row)[index]).collect();
+        arrays.push(Arc::new(values));
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+}
+
+fn to_json(names: &[String], rows: &[StratumRates]) -> serde_json::Value {
+    let objects = rows
+        .iter()
+        .map(|row| {
+            let mut object = serde_json::Map::new();
+            for (name, value) in names.iter().zip(&row.stratum) {
+                object.insert(name.clone(), value.clone().into());
+            }
+            for (name, value) in NUMERIC_COLUMNS.iter().zip(numeric_values(row))
+            {
+                object.insert((*name).to_owned(), value.into());
+            }
+            serde_json::Value::Object(object)
+        })
+        .collect();
+    serde_json::Value::Array(objects)
+}
