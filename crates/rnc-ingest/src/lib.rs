@@ -47,15 +47,29 @@
 mod checks;
 mod error;
 mod feeds;
+mod pseudonymised;
 mod quarantine;
 mod records;
 mod source;
 
 pub use error::{Error, ErrorKind};
 pub use quarantine::{QuarantinedRow, quarantine_schema, quarantine_to_batch};
-pub use source::ingest_file;
+pub use source::{ingest_file, ingest_file_keyed};
 
 use rnc_model::SourceRecord;
+use rnc_pseudonym::Pseudonymiser;
+
+/// The keys one file is ingested with.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestKeys<'a> {
+    /// The registry key, applied to every record: alone on a clear row
+    /// when `provider` is `None`, on top of the provider key otherwise.
+    pub registry: &'a Pseudonymiser,
+    /// The provider key, with which clear rows are pseudonymised before
+    /// the registry key is applied, so that they match the rows of
+    /// pre-pseudonymised files made with the same provider key.
+    pub provider: Option<&'a Pseudonymiser>,
+}
 
 /// Result of reading one source file.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,4 +83,9 @@ pub struct FileOutcome {
     pub rows_read: u64,
     /// File name, without directory.
     pub source_file: String,
+    /// Fingerprint of the provider key under the registry key: the one
+    /// named in a pre-pseudonymised file, or that of
+    /// [`IngestKeys::provider`] for a clear file. `None` when the records
+    /// carry the registry key alone.
+    pub provider_key: Option<String>,
 }

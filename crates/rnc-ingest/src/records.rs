@@ -13,14 +13,7 @@ pub(crate) fn build(
     kind: SourceKind,
     row: &mut Row<'_>,
 ) -> (SourceRecord, ClearIdentity) {
-    let mut record = SourceRecord {
-        source_kind: Some(kind),
-        ..SourceRecord::default()
-    };
-    if let Some(id) = row.required(id_column(kind)) {
-        record.record_id = format!("{}/{id}", kind.name());
-    }
-
+    let mut record = new_record(kind, row);
     let names_required = kind != SourceKind::HospitalStay;
     let identity = ClearIdentity {
         nir: row.optional("nir").map(str::to_string),
@@ -35,15 +28,7 @@ pub(crate) fn build(
         first_name: row.name("first_name", false),
         birth_date: row.date("birth_date", true),
     };
-    record.sex = row.sex();
-    record.departement = row.departement(kind != SourceKind::PathologyReport);
-
-    match kind {
-        SourceKind::RegistryExtract => registry_extract(row, &mut record),
-        SourceKind::HospitalStay => hospital_stay(row, &mut record),
-        SourceKind::PathologyReport => pathology_report(row, &mut record),
-        SourceKind::DeathRecord => death_record(row, &mut record),
-    }
+    read_event_fields(kind, row, &mut record);
 
     let birth = ("birth_date", identity.birth_date);
     let event = (event_column(kind), record.event_date);
@@ -60,6 +45,35 @@ pub(crate) fn build(
         record.age_at_event = birth.age_at(&event);
     }
     (record, identity)
+}
+
+/// Starts a record of `kind` with its id read from the feed's id column.
+pub(crate) fn new_record(kind: SourceKind, row: &mut Row<'_>) -> SourceRecord {
+    let mut record = SourceRecord {
+        source_kind: Some(kind),
+        ..SourceRecord::default()
+    };
+    if let Some(id) = row.required(id_column(kind)) {
+        record.record_id = format!("{}/{id}", kind.name());
+    }
+    record
+}
+
+/// Reads the fields that identify no one: sex, département, the event and
+/// its codes, with the date-order checks among them.
+pub(crate) fn read_event_fields(
+    kind: SourceKind,
+    row: &mut Row<'_>,
+    record: &mut SourceRecord,
+) {
+    record.sex = row.sex();
+    record.departement = row.departement(kind != SourceKind::PathologyReport);
+    match kind {
+        SourceKind::RegistryExtract => registry_extract(row, record),
+        SourceKind::HospitalStay => hospital_stay(row, record),
+        SourceKind::PathologyReport => pathology_report(row, record),
+        SourceKind::DeathRecord => death_record(row, record),
+    }
 }
 
 /// Returns the column of the record's own dated event.

@@ -12,13 +12,41 @@ use rnc_model::{SourceKind, SourceRecord};
 use rnc_pseudonym::Pseudonymiser;
 
 use crate::checks::{Header, Row, safe_fields};
-use crate::feeds::{columns, id_column};
+use crate::feeds::{Column, columns, id_column};
+use crate::pseudonymised::{self, PROVIDER_KEY_COLUMN, is_pseudonymised};
 use crate::records::build;
-use crate::{Error, ErrorKind, FileOutcome, QuarantinedRow};
+use crate::{Error, ErrorKind, FileOutcome, IngestKeys, QuarantinedRow};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Reads, checks and pseudonymises one CSV file of a feed with the
+/// registry's key only: as [`ingest_file_keyed`] without a provider key.
+///
+/// # Errors
+///
+/// As [`ingest_file_keyed`].
+pub fn ingest_file(
+    kind: SourceKind,
+    path: &Path,
+    pseudonymiser: &Pseudonymiser,
+    batch_id: &str,
+) -> Result<FileOutcome, Error> {
+    let keys = IngestKeys {
+        registry: pseudonymiser,
+        provider: None,
+    };
+    ingest_file_keyed(kind, path, keys, batch_id)
+}
+
 /// Reads, checks and pseudonymises one CSV file of a feed.
+///
+/// The file contains either clear identifiers or, when its header has a
+/// `provider_key` column, the output of the provider step `rnc
+/// pseudonymise`. A clear row is pseudonymised with the provider key and
+/// then re-keyed with the registry key when `keys.provider` is set, and
+/// with the registry key alone otherwise. A pre-pseudonymised row is
+/// re-keyed with the registry key; every row must name the provider key
+/// of the first row.
 ///
 /// Columns are matched by name in any order; columns the feed does not
 /// define are ignored and logged once. Each row ends up in exactly one of
@@ -37,10 +65,10 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// with the offset of the first invalid byte, [`ErrorKind::EmptyFile`],
 /// [`ErrorKind::MissingColumn`] naming the first required column absent
 /// from the header, and [`ErrorKind::DuplicateColumn`].
-pub fn ingest_file(
+pub fn ingest_file_keyed(
     kind: SourceKind,
     path: &Path,
-    pseudonymiser: &Pseudonymiser,
+    keys: IngestKeys<'_>,
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
     let started = Instant::now();
@@ -67,7 +95,13 @@ pub fn ingest_file(
         .headers()
         .map_err(|source| csv_error(&file, 1, source))?
         .clone();
-    let header = read_header(kind, &header_fields, &file)?;
+    let pseudonymised = is_pseudonymised(&header_fields);
+    let spec = if pseudonymised {
+        pseudonymised::columns(kind)
+    } else {
+        columns(kind).to_vec()
+    };
+    let header = read_header(kind, &spec, &header_fields, &file)?;
 
     let mut lines = LineCounter::new(text.as_bytes());
     let rows = read_rows(
@@ -79,13 +113,31 @@ pub fn ingest_file(
         &mut lines,
     )?;
 
+    let provider_key = if pseudonymised {
+        let column = header
+            .position(PROVIDER_KEY_COLUMN)
+            .expect("the provider key column is required");
+        rows.first()
+            .and_then(|row| row.fields.get(column))
+            .map(str::to_string)
+    } else {
+        keys.provider.map(|p| p.key_fingerprint().to_string())
+    };
+    if let Some(key) = &provider_key {
+        tracing::info!(
+            provider_key = %key,
+            pseudonymised,
+            "records carry the provider key under the registry key"
+        );
+    }
     let context = Context {
         kind,
         file: &file,
         batch_id,
         header: &header,
         header_len: header_fields.len(),
-        pseudonymiser,
+        keys,
+        provider_key: pseudonymised.then(|| provider_key.clone()).flatten(),
         today: chrono::Utc::now().date_naive(),
     };
     let outcomes: Vec<Result<SourceRecord, Box<QuarantinedRow>>> = rows
@@ -114,6 +166,7 @@ pub fn ingest_file(
         quarantine,
         rows_read,
         source_file: file,
+        provider_key,
     })
 }
 
@@ -139,6 +192,7 @@ fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, Error> {
 /// Matches the header names to the feed's columns.
 fn read_header(
     kind: SourceKind,
+    spec: &[Column],
     names: &StringRecord,
     file: &str,
 ) -> Result<Header, Error> {
@@ -161,7 +215,6 @@ fn read_header(
         }
     }
 
-    let spec = columns(kind);
     let mut positions = Vec::with_capacity(spec.len());
     for column in spec {
         match names.iter().position(|name| name == column.name) {
@@ -292,7 +345,10 @@ struct Context<'a> {
     batch_id: &'a str,
     header: &'a Header,
     header_len: usize,
-    pseudonymiser: &'a Pseudonymiser,
+    keys: IngestKeys<'a>,
+    /// The provider key named on the first row of a pre-pseudonymised
+    /// file; `None` for a clear file.
+    provider_key: Option<String>,
     today: NaiveDate,
 }
 
@@ -331,18 +387,23 @@ fn check_row(
         );
         row.problem(id_column, "duplicate_id", detail);
     }
-    let (mut record, mut identity) = build(context.kind, &mut row);
+    let mut record = match &context.provider_key {
+        Some(provider_key) => pseudonymised::build(
+            context.kind,
+            &mut row,
+            provider_key,
+            context.keys.registry,
+        ),
+        None => build_clear(context, &mut row),
+    };
 
     if row.problems.is_empty() {
         record.batch_id = context.batch_id.to_string();
         record.source_file = context.file.to_string();
         record.source_line = raw.line;
-        context.pseudonymiser.apply(&identity, &mut record);
-        identity.wipe();
         return Ok(record);
     }
 
-    identity.wipe();
     let problems: Vec<String> = row
         .problems
         .iter()
@@ -358,6 +419,28 @@ fn check_row(
         problems.join("; "),
         safe_fields(&raw.fields, context.header),
     )))
+}
+
+/// Builds and pseudonymises the record of a clear row, in one layer or
+/// two as [`ingest_file_keyed`] describes. The clear identity is wiped
+/// before returning.
+fn build_clear(context: &Context<'_>, row: &mut Row<'_>) -> SourceRecord {
+    let (mut record, mut identity) = build(context.kind, row);
+    if row.problems.is_empty() {
+        match context.keys.provider {
+            Some(provider) => {
+                provider.apply(&identity, &mut record);
+                context
+                    .keys
+                    .registry
+                    .rekey_record(&mut record)
+                    .expect("Pseudonymiser::apply writes well-formed pseudonyms and filters");
+            }
+            None => context.keys.registry.apply(&identity, &mut record),
+        }
+    }
+    identity.wipe();
+    record
 }
 
 fn quarantined(
