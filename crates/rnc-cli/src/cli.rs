@@ -272,6 +272,12 @@ pub struct IngestArgs {
     /// ingested.
     #[arg(long)]
     pub allow_duplicate: bool,
+    /// Provider key file (the key of `rnc pseudonymise`). Clear files are
+    /// then pseudonymised with it before the registry key (--key) is
+    /// applied, so that they link with the providers' pre-pseudonymised
+    /// files. Files with a provider_key column need only --key.
+    #[arg(long)]
+    pub provider_key: Option<PathBuf>,
 }
 
 /// Arguments of `rnc link`.

@@ -93,9 +93,18 @@ fn ingest(
         .map(|path| rnc_ingest::Mapping::read(kind, path))
         .transpose()?;
     let key = pipeline::load_key(registry_dir, key_path)?;
+    let provider_key = args
+        .provider_key
+        .as_deref()
+        .map(|path| {
+            rnc_pseudonym::Key::load(path).with_context(|| {
+                format!("cannot use the provider key {}", path.display())
+            })
+        })
+        .transpose()?;
     let reports = pipeline::ingest_files(
         &registry,
-        &key,
+        (&key, provider_key.as_ref()),
         kind,
         mapping.as_ref(),
         &args.files,
@@ -436,7 +445,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         let file: PathBuf = feeds.join(format!("{}.csv", kind.name()));
         reports.extend(pipeline::ingest_files(
             &registry,
-            &key,
+            (&key, None),
             kind,
             None,
             &[file],

@@ -200,7 +200,7 @@ fn planted_identifiers_never_stored_or_logged() {
     // The release keeps no linkage token: birth-date pseudonyms next to
     // clear event dates and ages would let an analyst narrow birth dates.
     for column in [
-        "birth_year_pseudonym",
+        "birth_year_month_pseudonym",
         "birth_date_pseudonym",
         "birth_name_bloom",
         "age_at_event",

@@ -60,6 +60,7 @@ mod encr_jrc;
 mod error;
 mod feeds;
 mod mapping;
+mod pseudonymised;
 mod quarantine;
 mod read;
 mod records;
@@ -74,10 +75,24 @@ pub use read::{
     TextEncoding, open_rows, parse_delimiter,
 };
 pub use source::{
-    ingest_file, ingest_file_as, ingest_file_with, ingest_file_with_mapping,
+    ingest_file, ingest_file_as, ingest_file_keyed, ingest_file_with,
+    ingest_file_with_mapping,
 };
 
 use rnc_model::SourceRecord;
+use rnc_pseudonym::Pseudonymiser;
+
+/// The keys one file is ingested with.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestKeys<'a> {
+    /// The registry key, applied to every record: alone on a clear row
+    /// when `provider` is `None`, on top of the provider key otherwise.
+    pub registry: &'a Pseudonymiser,
+    /// The provider key, with which clear rows are pseudonymised before
+    /// the registry key is applied, so that they match the rows of
+    /// pre-pseudonymised files made with the same provider key.
+    pub provider: Option<&'a Pseudonymiser>,
+}
 
 /// Result of reading one source file.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,4 +106,9 @@ pub struct FileOutcome {
     pub rows_read: u64,
     /// File name, without directory.
     pub source_file: String,
+    /// Fingerprint of the provider key under the registry key: the one
+    /// named in a pre-pseudonymised file, or that of
+    /// [`IngestKeys::provider`] for a clear file. `None` when the records
+    /// carry the registry key alone.
+    pub provider_key: Option<String>,
 }

@@ -17,6 +17,19 @@ pub(crate) fn build(
     kind: SourceKind,
     row: &mut Row<'_>,
 ) -> (SourceRecord, ClearIdentity) {
+    let mut record = new_record(kind, row);
+    let identity = identity(kind, row);
+    read_event_fields(kind, row, &mut record);
+
+    if let (Some(birth), Some(event)) = (identity.birth_date, record.event_date)
+    {
+        record.age_at_event = birth.age_at(&event);
+    }
+    (record, identity)
+}
+
+/// Starts a record of `kind` with its id read from the feed's id column.
+pub(crate) fn new_record(kind: SourceKind, row: &mut Row<'_>) -> SourceRecord {
     let mut record = SourceRecord {
         source_kind: Some(kind),
         ..SourceRecord::default()
@@ -24,31 +37,32 @@ pub(crate) fn build(
     if let Some(id) = row.required(id_column(kind)) {
         record.record_id = format!("{}/{id}", kind.name());
     }
+    record
+}
 
-    let identity = identity(kind, row);
+/// Reads the fields that identify no one: sex, département, the event and
+/// its codes, with the date-order checks among them.
+pub(crate) fn read_event_fields(
+    kind: SourceKind,
+    row: &mut Row<'_>,
+    record: &mut SourceRecord,
+) {
     record.sex = row.sex();
     let departement = column(kind, "departement");
     record.departement = match departement {
         Some(spec) => row.departement(spec.required),
         None => None,
     };
-
     match kind {
-        SourceKind::RegistryExtract => registry_extract(row, &mut record),
-        SourceKind::HospitalStay => hospital_stay(row, &mut record),
-        SourceKind::PathologyReport => pathology_report(row, &mut record),
-        SourceKind::DeathRecord => death_record(row, &mut record),
-        SourceKind::LongTermIllness => long_term_illness(row, &mut record),
-        SourceKind::Screening => screening(row, &mut record),
-        SourceKind::Treatment => treatment(row, &mut record),
+        SourceKind::RegistryExtract => registry_extract(row, record),
+        SourceKind::HospitalStay => hospital_stay(row, record),
+        SourceKind::PathologyReport => pathology_report(row, record),
+        SourceKind::DeathRecord => death_record(row, record),
+        SourceKind::LongTermIllness => long_term_illness(row, record),
+        SourceKind::Screening => screening(row, record),
+        SourceKind::Treatment => treatment(row, record),
     }
-
     check_date_order(kind, row);
-    if let (Some(birth), Some(event)) = (identity.birth_date, record.event_date)
-    {
-        record.age_at_event = birth.age_at(&event);
-    }
-    (record, identity)
 }
 
 /// Reads the identifying fields the feed defines; a name is required
@@ -72,7 +86,7 @@ pub(crate) fn identity(kind: SourceKind, row: &mut Row<'_>) -> ClearIdentity {
 /// Checks that the birth date is on or before every other date of the
 /// row, and each ordered pair of the feed's dates (`feeds::date_order`).
 /// Partial dates count as out of order only when every day they may
-/// stand for is.
+/// stand for is. A pre-pseudonymised row has no birth date to check.
 pub(crate) fn check_date_order(kind: SourceKind, row: &mut Row<'_>) {
     let dates = row.dates.clone();
     let find = |name: &str| {

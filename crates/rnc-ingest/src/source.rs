@@ -13,11 +13,12 @@ use rnc_pseudonym::Pseudonymiser;
 
 use crate::checks::{Header, Row, safe_fields};
 use crate::encr_jrc;
-use crate::feeds::id_column;
+use crate::feeds::{Column, id_column};
 use crate::mapping::{Layout, Mapping};
+use crate::pseudonymised::{self, PROVIDER_KEY_COLUMN, is_pseudonymised};
 use crate::read::{ReadOptions, ReadRow, RowReader, file_name, open_rows};
 use crate::records::build;
-use crate::{Error, ErrorKind, FileOutcome, QuarantinedRow};
+use crate::{Error, ErrorKind, FileOutcome, IngestKeys, QuarantinedRow};
 
 /// The mapping of a file read with the feed's own column names.
 static DEFAULT_MAPPING: std::sync::LazyLock<Mapping> =
@@ -38,6 +39,30 @@ pub fn ingest_file(
 ) -> Result<FileOutcome, Error> {
     let options = ReadOptions::default();
     ingest_file_with(kind, path, pseudonymiser, batch_id, &options)
+}
+
+/// Reads, checks and pseudonymises one file of a feed with the given
+/// keys, in the form [`open_rows`] detects.
+///
+/// The file contains either clear identifiers or, when its header has a
+/// `provider_key` column, the output of the provider step `rnc
+/// pseudonymise`. A clear row is pseudonymised with the provider key and
+/// then re-keyed with the registry key when `keys.provider` is set, and
+/// with the registry key alone otherwise. A pre-pseudonymised row is
+/// re-keyed with the registry key; every row must name the provider key
+/// of the first row.
+///
+/// # Errors
+///
+/// As [`ingest_file_as`].
+pub fn ingest_file_keyed(
+    kind: SourceKind,
+    path: &Path,
+    keys: IngestKeys<'_>,
+    batch_id: &str,
+) -> Result<FileOutcome, Error> {
+    let options = ReadOptions::default();
+    ingest_file_as(kind, path, None, &options, keys, batch_id)
 }
 
 /// Reads, checks and pseudonymises one file of a feed: CSV text (plain,
@@ -70,7 +95,11 @@ pub fn ingest_file_with(
     batch_id: &str,
     options: &ReadOptions,
 ) -> Result<FileOutcome, Error> {
-    ingest_file_as(kind, path, None, options, pseudonymiser, batch_id)
+    let keys = IngestKeys {
+        registry: pseudonymiser,
+        provider: None,
+    };
+    ingest_file_as(kind, path, None, options, keys, batch_id)
 }
 
 /// Reads a file as [`ingest_file`] does, with the column names and value
@@ -90,11 +119,17 @@ pub fn ingest_file_with_mapping(
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
     let options = ReadOptions::default();
-    ingest_file_as(kind, path, mapping, &options, pseudonymiser, batch_id)
+    let keys = IngestKeys {
+        registry: pseudonymiser,
+        provider: None,
+    };
+    ingest_file_as(kind, path, mapping, &options, keys, batch_id)
 }
 
-/// Reads a file with both a [`Mapping`] (or the feed's own column names,
-/// or the ENCR-JRC layout when its header shows it) and [`ReadOptions`].
+/// Reads a file with a [`Mapping`] (or the feed's own column names, or
+/// the ENCR-JRC layout when its header shows it), [`ReadOptions`] and
+/// [`IngestKeys`]. A mapping does not apply to a pre-pseudonymised file,
+/// whose columns are those the provider step writes.
 ///
 /// # Errors
 ///
@@ -104,7 +139,7 @@ pub fn ingest_file_as(
     path: &Path,
     mapping: Option<&Mapping>,
     options: &ReadOptions,
-    pseudonymiser: &Pseudonymiser,
+    keys: IngestKeys<'_>,
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
     let started = Instant::now();
@@ -116,8 +151,10 @@ pub fn ingest_file_as(
     let mut reader = open_rows(path, kind, options)?;
     tracing::info!(format = ?reader.format(), "opened source file");
     let header_fields = reader.header().clone();
+    let pseudonymised = is_pseudonymised(&header_fields);
     let encr_jrc;
     let mapping = match mapping {
+        _ if pseudonymised => &DEFAULT_MAPPING,
         Some(mapping) => mapping,
         None if kind == SourceKind::RegistryExtract
             && Mapping::is_encr_jrc_header(header_fields.iter()) =>
@@ -128,8 +165,31 @@ pub fn ingest_file_as(
         }
         None => &DEFAULT_MAPPING,
     };
-    let header = read_header(kind, mapping, &header_fields, &file)?;
+    let spec = if pseudonymised {
+        pseudonymised::columns(kind)
+    } else {
+        mapping.fields(kind)
+    };
+    let header = read_header(kind, mapping, &spec, &header_fields, &file)?;
     let rows = read_rows(kind, &mut reader, &header, header_fields.len())?;
+
+    let provider_key = if pseudonymised {
+        let column = header
+            .position(PROVIDER_KEY_COLUMN)
+            .expect("the provider key column is required");
+        rows.first()
+            .and_then(|row| row.read.fields.get(column))
+            .map(str::to_string)
+    } else {
+        keys.provider.map(|p| p.key_fingerprint().to_string())
+    };
+    if let Some(key) = &provider_key {
+        tracing::info!(
+            provider_key = %key,
+            pseudonymised,
+            "records carry the provider key under the registry key"
+        );
+    }
 
     let context = Context {
         kind,
@@ -138,7 +198,8 @@ pub fn ingest_file_as(
         header: &header,
         header_len: header_fields.len(),
         mapping,
-        pseudonymiser,
+        keys,
+        provider_key: pseudonymised.then(|| provider_key.clone()).flatten(),
         today: chrono::Utc::now().date_naive(),
     };
     let outcomes: Vec<Result<SourceRecord, Box<QuarantinedRow>>> = rows
@@ -167,6 +228,7 @@ pub fn ingest_file_as(
         quarantine,
         rows_read,
         source_file: file,
+        provider_key,
     })
 }
 
@@ -174,6 +236,7 @@ pub fn ingest_file_as(
 fn read_header(
     kind: SourceKind,
     mapping: &Mapping,
+    spec: &[Column],
     names: &StringRecord,
     file: &str,
 ) -> Result<Header, Error> {
@@ -196,9 +259,8 @@ fn read_header(
         }
     }
 
-    let spec = mapping.fields(kind);
     let mut positions = Vec::with_capacity(spec.len());
-    for column in &spec {
+    for column in spec {
         let wanted = mapping.column_name(column.name);
         match names.iter().position(|name| name == wanted) {
             Some(index) => positions.push((column.name, index)),
@@ -280,7 +342,10 @@ struct Context<'a> {
     header: &'a Header,
     header_len: usize,
     mapping: &'a Mapping,
-    pseudonymiser: &'a Pseudonymiser,
+    keys: IngestKeys<'a>,
+    /// The provider key named on the first row of a pre-pseudonymised
+    /// file; `None` for a clear file.
+    provider_key: Option<String>,
     today: NaiveDate,
 }
 
@@ -336,21 +401,23 @@ fn check_row(
         );
         row.problem(id_column, "duplicate_id", detail);
     }
-    let (mut record, mut identity) = match context.mapping.layout {
-        Layout::Feed => build(context.kind, &mut row),
-        Layout::EncrJrc => encr_jrc::build(&mut row),
+    let mut record = match &context.provider_key {
+        Some(provider_key) => pseudonymised::build(
+            context.kind,
+            &mut row,
+            provider_key,
+            context.keys.registry,
+        ),
+        None => build_clear(context, &mut row),
     };
 
     if row.problems.is_empty() {
         record.batch_id = context.batch_id.to_string();
         record.source_file = context.file.to_string();
         record.source_line = read.line;
-        context.pseudonymiser.apply(&identity, &mut record);
-        identity.wipe();
         return Ok(record);
     }
 
-    identity.wipe();
     let problems: Vec<String> = row
         .problems
         .iter()
@@ -366,6 +433,30 @@ fn check_row(
         problems.join("; "),
         safe_fields(&read.fields, context.header),
     )))
+}
+
+/// Builds and pseudonymises the record of a clear row, in one layer or
+/// two as [`ingest_file_keyed`] describes. The clear identity is wiped
+/// before returning.
+fn build_clear(context: &Context<'_>, row: &mut Row<'_>) -> SourceRecord {
+    let (mut record, mut identity) = match context.mapping.layout {
+        Layout::Feed => build(context.kind, row),
+        Layout::EncrJrc => encr_jrc::build(row),
+    };
+    if row.problems.is_empty() {
+        match context.keys.provider {
+            Some(provider) => {
+                provider.apply(&identity, &mut record);
+                context.keys.registry.rekey_record(&mut record).expect(
+                    "Pseudonymiser::apply writes well-formed pseudonyms and \
+                     filters",
+                );
+            }
+            None => context.keys.registry.apply(&identity, &mut record),
+        }
+    }
+    identity.wipe();
+    record
 }
 
 fn quarantined(

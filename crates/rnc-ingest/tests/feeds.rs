@@ -61,7 +61,8 @@ fn clean_registry_extract() {
     assert_eq!(t2.morphology.unwrap().grade(), None);
     assert_eq!(t2.death_date, date("2022-05-01"));
     assert_eq!(t2.birth_date_pseudonym, None);
-    assert!(t2.birth_year_pseudonym.is_some());
+    // A year alone gets no pseudonym: the age would reveal it.
+    assert_eq!(t2.birth_year_month_pseudonym, None);
     assert!(t2.usage_name_pseudonym.is_some());
     // Birth month unknown: the age in 2020 is 71 or 72.
     assert_eq!(t2.age_at_event, None);
@@ -186,8 +187,9 @@ fn unknown_day_stays_partial() {
     // Born April 1961, diagnosed May 2021: the birthday has passed, 60.
     assert_eq!(record.age_at_event, Some(60));
     assert_eq!(record.birth_date_pseudonym, None);
-    assert!(record.birth_month_pseudonym.is_some());
-    assert_eq!(record.birth_day_pseudonym, None);
+    assert!(record.birth_year_month_pseudonym.is_some());
+    assert_eq!(record.birth_year_day_pseudonym, None);
+    assert_eq!(record.birth_month_day_pseudonym, None);
 }
 
 #[test]

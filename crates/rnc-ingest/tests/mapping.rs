@@ -49,7 +49,7 @@ fn example_mapping_reads_its_export() {
     assert_eq!(cr2.sex, Some(Sex::Male));
     assert_eq!(cr2.topography.unwrap().to_string(), "C18.7");
     assert!(cr2.birth_date_pseudonym.is_none());
-    assert!(cr2.birth_month_pseudonym.is_some());
+    assert!(cr2.birth_year_month_pseudonym.is_some());
 
     // Line 4: the date is not in the mapping's form, and C78.7 is a
     // secondary neoplasm. Line 5: sex M is not one of the mapping's codes.

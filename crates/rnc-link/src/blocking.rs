@@ -58,11 +58,16 @@ const RULES: [BlockingRule; 6] = [
             }
         },
     },
+    // A date with one part wrong still shares one masked form, so this
+    // rule finds the pairs whose first name and birth date both differ.
     BlockingRule {
-        name: "surname+birth_year",
+        name: "surname+birth_date_parts",
         keys: |r, keys| {
-            if let Some(year) = r.year {
-                keys.extend(surnames(r).map(|s| join(s, year)));
+            for surname in surnames(r) {
+                let parts = [r.year_month, r.year_day, r.month_day];
+                keys.extend(
+                    parts.into_iter().flatten().map(|p| join(surname, p)),
+                );
             }
         },
     },

@@ -302,9 +302,9 @@ mod tests {
         Encoded {
             nir,
             date: Some(date),
-            year: Some(date),
-            month: Some(date),
-            day: Some(date),
+            year_month: Some(date),
+            year_day: Some(date),
+            month_day: Some(date),
             ..Default::default()
         }
     }

@@ -120,12 +120,14 @@ pub(crate) fn untrained_comparisons() -> Vec<Comparison> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Encoded {
     pub nir: Option<u32>,
+    /// The NIR, birth date and sex pseudonym.
+    pub triplet: Option<u32>,
     pub sex: Option<u8>,
     pub date: Option<u32>,
     pub swapped: Option<u32>,
-    pub year: Option<u32>,
-    pub month: Option<u32>,
-    pub day: Option<u32>,
+    pub year_month: Option<u32>,
+    pub year_day: Option<u32>,
+    pub month_day: Option<u32>,
     pub birth_name: Option<u32>,
     pub usage_name: Option<u32>,
     pub first_name: Option<u32>,
@@ -187,9 +189,8 @@ pub(crate) fn encode_records(
     let mut blooms = BloomArena::new(filter_bytes);
     let mut nirs = Interner::default();
     let mut dates = Interner::default();
-    let mut years = Interner::default();
-    let mut months = Interner::default();
-    let mut days = Interner::default();
+    let mut triplets = Interner::default();
+    let mut date_parts = Interner::default();
     let mut surnames = Interner::default();
     let mut first_names = Interner::default();
     let mut departements = Interner::default();
@@ -216,6 +217,10 @@ pub(crate) fn encode_records(
         let nir_counts = matches!(r.nir_status, Some(NirStatus::Valid) | None);
         encoded.push(Encoded {
             nir: nirs.id(r.nir_pseudonym.as_ref().filter(|_| nir_counts)),
+            triplet: triplets.id(r
+                .nir_birth_date_sex_pseudonym
+                .as_ref()
+                .filter(|_| nir_counts)),
             sex: match r.sex {
                 Some(Sex::Male) => Some(1),
                 Some(Sex::Female) => Some(2),
@@ -223,9 +228,9 @@ pub(crate) fn encode_records(
             },
             date: dates.id(r.birth_date_pseudonym.as_ref()),
             swapped: dates.id(r.birth_date_swapped_pseudonym.as_ref()),
-            year: years.id(r.birth_year_pseudonym.as_ref()),
-            month: months.id(r.birth_month_pseudonym.as_ref()),
-            day: days.id(r.birth_day_pseudonym.as_ref()),
+            year_month: date_parts.id(r.birth_year_month_pseudonym.as_ref()),
+            year_day: date_parts.id(r.birth_year_day_pseudonym.as_ref()),
+            month_day: date_parts.id(r.birth_month_day_pseudonym.as_ref()),
             birth_name: surnames.id(r.birth_name_pseudonym.as_ref()),
             usage_name: surnames.id(r.usage_name_pseudonym.as_ref()),
             first_name: first_names.id(r.first_name_pseudonym.as_ref()),
@@ -245,7 +250,7 @@ pub(crate) fn encode_records(
 /// on which record comes first.
 pub(crate) fn compare(a: &Encoded, b: &Encoded, blooms: &BloomArena) -> Levels {
     let mut levels = [NULL; COMPARISON_COUNT];
-    levels[NIR] = compare_exact(a.nir, b.nir);
+    levels[NIR] = compare_nirs(a, b);
     levels[BIRTH_DATE] = compare_birth_dates(a, b);
     levels[BIRTH_NAME] = compare_names(
         &[
@@ -277,6 +282,22 @@ pub(crate) fn compare(a: &Encoded, b: &Encoded, blooms: &BloomArena) -> Levels {
     levels
 }
 
+/// Compares the NIRs. When both records carry the pseudonym of the NIR,
+/// birth date and sex together, the NIRs agree only if it agrees too: a
+/// source that gives the insured person's NIR (French hospital data)
+/// gives a child the NIR of a parent, and the triplet distinguishes
+/// them.
+fn compare_nirs(a: &Encoded, b: &Encoded) -> u8 {
+    let level = compare_exact(a.nir, b.nir);
+    if level == EXACT
+        && let (Some(x), Some(y)) = (a.triplet, b.triplet)
+        && x != y
+    {
+        return BINARY_DIFFERENT;
+    }
+    level
+}
+
 fn compare_exact(a: Option<u32>, b: Option<u32>) -> u8 {
     match (a, b) {
         (Some(x), Some(y)) if x == y => EXACT,
@@ -297,11 +318,12 @@ pub(crate) fn compare_birth_dates(a: &Encoded, b: &Encoded) -> u8 {
     if Some(date_a) == b.swapped || a.swapped == Some(date_b) {
         return DATE_TRANSPOSED;
     }
+    // Two dates that differ in one part agree with that part masked.
     let same = |x: Option<u32>, y: Option<u32>| x.is_some() && x == y;
-    let parts_equal = usize::from(same(a.year, b.year))
-        + usize::from(same(a.month, b.month))
-        + usize::from(same(a.day, b.day));
-    if parts_equal >= 2 {
+    if same(a.year_month, b.year_month)
+        || same(a.year_day, b.year_day)
+        || same(a.month_day, b.month_day)
+    {
         DATE_ONE_PART_OFF
     } else {
         DATE_DIFFERENT
@@ -385,35 +407,70 @@ mod tests {
         forward
     }
 
+    /// Sets the date pseudonyms as `Pseudonymiser::apply` lays them out,
+    /// with the clear text standing for each keyed value.
+    fn set_date(record: &mut SourceRecord, year: u32, month: u32, day: u32) {
+        record.birth_date_pseudonym =
+            text(&format!("{year:04}-{month:02}-{day:02}"));
+        record.birth_date_swapped_pseudonym = (day <= 12 && day != month)
+            .then(|| format!("{year:04}-{day:02}-{month:02}"));
+        record.birth_year_month_pseudonym =
+            text(&format!("{year:04}-{month:02}-**"));
+        record.birth_year_day_pseudonym =
+            text(&format!("{year:04}-**-{day:02}"));
+        record.birth_month_day_pseudonym =
+            text(&format!("****-{month:02}-{day:02}"));
+    }
+
     // Levels follow the definitions in the module documentation.
     #[test]
     fn birth_date_levels() {
         let mut a = record("a");
-        a.birth_date_pseudonym = text("d:1970-03-04");
-        a.birth_date_swapped_pseudonym = text("d:1970-04-03");
-        a.birth_year_pseudonym = text("y:1970");
-        a.birth_month_pseudonym = text("m:03");
-        a.birth_day_pseudonym = text("d:04");
+        set_date(&mut a, 1970, 3, 4);
         let mut transposed = record("b");
-        transposed.birth_date_pseudonym = text("d:1970-04-03");
-        transposed.birth_date_swapped_pseudonym = text("d:1970-03-04");
-        transposed.birth_year_pseudonym = text("y:1970");
-        transposed.birth_month_pseudonym = text("m:04");
-        transposed.birth_day_pseudonym = text("d:03");
+        set_date(&mut transposed, 1970, 4, 3);
         assert_eq!(encode_pair(a.clone(), transposed)[BIRTH_DATE], 2);
-        let mut year_off = a.clone();
-        year_off.birth_date_pseudonym = text("d:1971-03-04");
-        year_off.birth_date_swapped_pseudonym = text("d:1971-04-03");
-        year_off.birth_year_pseudonym = text("y:1971");
-        assert_eq!(encode_pair(a.clone(), year_off)[BIRTH_DATE], 3);
+        let cases = [
+            ((1971, 3, 4), "year off by one"),
+            ((1970, 5, 4), "month off"),
+            ((1970, 3, 14), "day off"),
+        ];
+        for ((year, month, day), case) in cases {
+            let mut other = record("o");
+            set_date(&mut other, year, month, day);
+            assert_eq!(
+                encode_pair(a.clone(), other)[BIRTH_DATE],
+                DATE_ONE_PART_OFF,
+                "{case}"
+            );
+        }
         let mut other = record("c");
-        other.birth_date_pseudonym = text("d:1980-12-25");
-        other.birth_year_pseudonym = text("y:1980");
-        other.birth_month_pseudonym = text("m:12");
-        other.birth_day_pseudonym = text("d:25");
+        set_date(&mut other, 1980, 12, 25);
         assert_eq!(encode_pair(a.clone(), other)[BIRTH_DATE], 4);
+        let mut two_off = record("e");
+        set_date(&mut two_off, 1971, 3, 5);
+        assert_eq!(encode_pair(a.clone(), two_off)[BIRTH_DATE], 4);
         assert_eq!(encode_pair(a.clone(), a.clone())[BIRTH_DATE], 1);
         assert_eq!(encode_pair(a, record("d"))[BIRTH_DATE], NULL);
+    }
+
+    #[test]
+    fn triplet_separates_parent_and_child() {
+        // Same insured NIR, other birth date: a parent and a child.
+        let mut parent = record("a");
+        parent.nir_pseudonym = text("n:1");
+        parent.nir_birth_date_sex_pseudonym = text("t:1");
+        let mut child = record("b");
+        child.nir_pseudonym = text("n:1");
+        child.nir_birth_date_sex_pseudonym = text("t:2");
+        assert_eq!(encode_pair(parent.clone(), child)[NIR], BINARY_DIFFERENT);
+        let mut own = record("c");
+        own.nir_pseudonym = text("n:1");
+        assert_eq!(encode_pair(parent.clone(), own)[NIR], EXACT);
+        let mut same = record("d");
+        same.nir_pseudonym = text("n:1");
+        same.nir_birth_date_sex_pseudonym = text("t:1");
+        assert_eq!(encode_pair(parent, same)[NIR], EXACT);
     }
 
     #[test]

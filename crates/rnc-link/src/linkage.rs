@@ -13,7 +13,8 @@ use crate::Error;
 use crate::blocking::block;
 use crate::cluster::{Edge, cluster};
 use crate::compare::{
-    EXACT, Levels, NIR, SEX, compare, encode_records, untrained_comparisons,
+    EXACT, FIRST_NAME, FIRST_NAME_UNRELATED, Levels, NIR, SEX, compare,
+    encode_records, untrained_comparisons,
 };
 use crate::error::ErrorKind;
 use crate::model::FellegiSunterModel;
@@ -38,7 +39,11 @@ pub struct LinkConfig {
     /// Seed of the ChaCha8 generator that draws the u sample.
     pub seed: u64,
     /// Link pairs with the same valid NIR and the same sex whatever their
-    /// score. Default true.
+    /// score, unless their first names are unrelated. Default true.
+    ///
+    /// A source that gives the insured person's NIR gives same-sex twins
+    /// one NIR, so a NIR match with unrelated first names is scored and
+    /// guarded like any other pair.
     pub deterministic_nir: bool,
 }
 
@@ -246,7 +251,8 @@ pub fn link_with_decisions(
             let (weight, probability) = model.score(vector);
             let nir_agreement = config.deterministic_nir
                 && vector[NIR] == EXACT
-                && vector[SEX] == EXACT;
+                && vector[SEX] == EXACT
+                && vector[FIRST_NAME] != FIRST_NAME_UNRELATED;
             (weight, probability, nir_agreement)
         })
         .collect();

@@ -254,9 +254,12 @@ fn date_fields(record: &mut SourceRecord, year: u32, month: u32, day: u32) {
         pseudonym("date", &format!("{year}-{month:02}-{day:02}"));
     record.birth_date_swapped_pseudonym =
         (day <= 12).then(|| format!("h:date:{year}-{day:02}-{month:02}"));
-    record.birth_year_pseudonym = pseudonym("year", &year.to_string());
-    record.birth_month_pseudonym = pseudonym("month", &month.to_string());
-    record.birth_day_pseudonym = pseudonym("day", &day.to_string());
+    record.birth_year_month_pseudonym =
+        pseudonym("date", &format!("{year}-{month:02}-**"));
+    record.birth_year_day_pseudonym =
+        pseudonym("date", &format!("{year}-**-{day:02}"));
+    record.birth_month_day_pseudonym =
+        pseudonym("date", &format!("****-{month:02}-{day:02}"));
 }
 
 /// Makes one record of a person with the errors of real feeds. The NIR

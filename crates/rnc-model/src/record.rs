@@ -190,6 +190,12 @@ pub struct SourceRecord {
     pub nir_status: Option<NirStatus>,
     /// Keyed pseudonym of the NIR, set only when the NIR is valid.
     pub nir_pseudonym: Option<String>,
+    /// Keyed pseudonym of the NIR, the complete birth date and the sex
+    /// together, as the FOIN triplet of French hospital data: set only
+    /// when all three are known. Where a source gives the insured
+    /// person's NIR, it distinguishes a parent from a child sharing that NIR;
+    /// same-sex twins still share it.
+    pub nir_birth_date_sex_pseudonym: Option<String>,
     /// Sex.
     pub sex: Option<Sex>,
     /// Keyed pseudonym of the complete birth date.
@@ -197,13 +203,18 @@ pub struct SourceRecord {
     /// Keyed pseudonym of the birth date with day and month swapped, set
     /// when both are 12 or less, so that a transposed date still matches.
     pub birth_date_swapped_pseudonym: Option<String>,
-    /// Keyed pseudonyms of the birth year, month and day taken one by one,
-    /// so that a date wrong in one part can be recognised.
-    pub birth_year_pseudonym: Option<String>,
-    /// See [`SourceRecord::birth_year_pseudonym`].
-    pub birth_month_pseudonym: Option<String>,
-    /// See [`SourceRecord::birth_year_pseudonym`].
-    pub birth_day_pseudonym: Option<String>,
+    /// Keyed pseudonym of the birth date with its day left out, set when
+    /// the year and month are known. With the two next fields, two dates
+    /// that agree on two of their three parts share one pseudonym. No
+    /// part is pseudonymised alone, because a year, month or day has so
+    /// few values that the age at the event would reveal it.
+    pub birth_year_month_pseudonym: Option<String>,
+    /// Keyed pseudonym of the birth date with its month left out; see
+    /// [`SourceRecord::birth_year_month_pseudonym`].
+    pub birth_year_day_pseudonym: Option<String>,
+    /// Keyed pseudonym of the birth date with its year left out; see
+    /// [`SourceRecord::birth_year_month_pseudonym`].
+    pub birth_month_day_pseudonym: Option<String>,
     /// Keyed pseudonym of the normalised birth surname.
     pub birth_name_pseudonym: Option<String>,
     /// Keyed pseudonym of the normalised usage (married) name.

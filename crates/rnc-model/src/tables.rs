@@ -42,13 +42,14 @@ pub const CODE_LIST_SEPARATOR: char = '|';
 /// the staged tables of the linkage environment.
 /// [`batch_to_source_records`] reads a batch without them as if they were
 /// empty.
-pub const LINKAGE_COLUMNS: [&str; 14] = [
+pub const LINKAGE_COLUMNS: [&str; 15] = [
     "nir_pseudonym",
+    "nir_birth_date_sex_pseudonym",
     "birth_date_pseudonym",
     "birth_date_swapped_pseudonym",
-    "birth_year_pseudonym",
-    "birth_month_pseudonym",
-    "birth_day_pseudonym",
+    "birth_year_month_pseudonym",
+    "birth_year_day_pseudonym",
+    "birth_month_day_pseudonym",
     "birth_name_pseudonym",
     "usage_name_pseudonym",
     "first_name_pseudonym",
@@ -71,12 +72,13 @@ pub fn source_record_schema() -> SchemaRef {
         Field::new("source_line", UInt64, false),
         text("nir_status", false),
         text("nir_pseudonym", true),
+        text("nir_birth_date_sex_pseudonym", true),
         text("sex", false),
         text("birth_date_pseudonym", true),
         text("birth_date_swapped_pseudonym", true),
-        text("birth_year_pseudonym", true),
-        text("birth_month_pseudonym", true),
-        text("birth_day_pseudonym", true),
+        text("birth_year_month_pseudonym", true),
+        text("birth_year_day_pseudonym", true),
+        text("birth_month_day_pseudonym", true),
         text("birth_name_pseudonym", true),
         text("usage_name_pseudonym", true),
         text("first_name_pseudonym", true),
@@ -187,12 +189,13 @@ pub fn source_records_to_batch(
             )
         }),
         texts(&|r| r.nir_pseudonym.clone()),
+        texts(&|r| r.nir_birth_date_sex_pseudonym.clone()),
         texts(&|r| Some(r.sex.unwrap_or(Sex::Unknown).label().to_string())),
         texts(&|r| r.birth_date_pseudonym.clone()),
         texts(&|r| r.birth_date_swapped_pseudonym.clone()),
-        texts(&|r| r.birth_year_pseudonym.clone()),
-        texts(&|r| r.birth_month_pseudonym.clone()),
-        texts(&|r| r.birth_day_pseudonym.clone()),
+        texts(&|r| r.birth_year_month_pseudonym.clone()),
+        texts(&|r| r.birth_year_day_pseudonym.clone()),
+        texts(&|r| r.birth_month_day_pseudonym.clone()),
         texts(&|r| r.birth_name_pseudonym.clone()),
         texts(&|r| r.usage_name_pseudonym.clone()),
         texts(&|r| r.first_name_pseudonym.clone()),
@@ -254,13 +257,14 @@ pub fn batch_to_source_records(
     let line = c.get::<UInt64Array>("source_line")?;
     let nir_status = c.text("nir_status")?;
     let nir = c.optional::<StringArray>("nir_pseudonym")?;
+    let triplet = c.optional::<StringArray>("nir_birth_date_sex_pseudonym")?;
     let sex = c.text("sex")?;
     let bd = c.optional::<StringArray>("birth_date_pseudonym")?;
     let bd_swapped =
         c.optional::<StringArray>("birth_date_swapped_pseudonym")?;
-    let by = c.optional::<StringArray>("birth_year_pseudonym")?;
-    let bm = c.optional::<StringArray>("birth_month_pseudonym")?;
-    let bday = c.optional::<StringArray>("birth_day_pseudonym")?;
+    let by = c.optional::<StringArray>("birth_year_month_pseudonym")?;
+    let bm = c.optional::<StringArray>("birth_year_day_pseudonym")?;
+    let bday = c.optional::<StringArray>("birth_month_day_pseudonym")?;
     let birth_name = c.optional::<StringArray>("birth_name_pseudonym")?;
     let usage_name = c.optional::<StringArray>("usage_name_pseudonym")?;
     let first_name = c.optional::<StringArray>("first_name_pseudonym")?;
@@ -354,12 +358,13 @@ pub fn batch_to_source_records(
             source_line: line.value(i),
             nir_status: NirStatus::from_label(nir_status.value(i)),
             nir_pseudonym: token(nir, i),
+            nir_birth_date_sex_pseudonym: token(triplet, i),
             sex: Sex::from_label(sex.value(i)),
             birth_date_pseudonym: token(bd, i),
             birth_date_swapped_pseudonym: token(bd_swapped, i),
-            birth_year_pseudonym: token(by, i),
-            birth_month_pseudonym: token(bm, i),
-            birth_day_pseudonym: token(bday, i),
+            birth_year_month_pseudonym: token(by, i),
+            birth_year_day_pseudonym: token(bm, i),
+            birth_month_day_pseudonym: token(bday, i),
             birth_name_pseudonym: token(birth_name, i),
             usage_name_pseudonym: token(usage_name, i),
             first_name_pseudonym: token(first_name, i),

@@ -21,7 +21,7 @@ use rnc_model::{PartialDate, Sex};
 use rnc_pseudonym::attack::{FrequencyAttack, frequency_alignment_attack};
 use rnc_pseudonym::{
     ClkEncoder, ClkIdentity, ClkSettings, Domain, Key, Pseudonymiser,
-    normalise_name,
+    name_salt, normalise_name,
 };
 
 /// The clear identifiers of one person's first record.
@@ -65,7 +65,7 @@ fn run(dir: &Path) -> Result<(), String> {
         dir.display()
     );
     println!(
-        "{:<48} {:>9} {:>9} {:>11} {:>8}",
+        "{:<72} {:>9} {:>9} {:>11} {:>8}",
         "encoding", "distinct", "aligned", "persons", "share"
     );
 
@@ -90,6 +90,8 @@ fn run(dir: &Path) -> Result<(), String> {
         "first-name Bloom filter (field-level, no salt)",
         &frequency_alignment_attack(&filters, &first_names, 2),
     );
+
+    salted_field_attacks(&pseudonymiser, &persons);
 
     let tuples: Vec<String> = persons
         .iter()
@@ -141,6 +143,69 @@ fn run(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A name field: its label, its domain and how to read it.
+type NameField = (&'static str, Domain, fn(&Identity) -> &str);
+
+/// Attacks the field-level name pseudonyms and filters, which the linker
+/// compares, unsalted and salted with the birth year as the ingest salts
+/// them. The attacker is given either the frequencies of the names alone,
+/// as a published list of names gives them, or the exact frequencies of
+/// the (name, birth year) tuples of the data set itself, as a published
+/// list of first names by birth year would give them.
+fn salted_field_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
+    let fields: [NameField; 2] = [
+        ("surname", Domain::Name, |p| &p.surname),
+        ("first-name", Domain::FirstName, |p| &p.first_name),
+    ];
+    for (field, domain, name_of) in fields {
+        let names: Vec<&str> = persons.iter().map(name_of).collect();
+        let salts: Vec<String> = persons
+            .iter()
+            .map(|p| name_salt(p.birth_date.as_ref()))
+            .collect();
+        let tuples: Vec<String> = names
+            .iter()
+            .zip(&salts)
+            .map(|(name, salt)| format!("{name}|{salt}"))
+            .collect();
+        let unsalted: Vec<String> = names
+            .iter()
+            .map(|name| pseudonymiser.pseudonym(domain, name))
+            .collect();
+        report(
+            &format!("{field} exact pseudonym, no salt"),
+            &frequency_alignment_attack(&unsalted, &names, 2),
+        );
+        let pseudonyms: Vec<String> = names
+            .iter()
+            .zip(&salts)
+            .map(|(name, salt)| {
+                pseudonymiser.pseudonym_salted(domain, name, salt)
+            })
+            .collect();
+        let filters: Vec<Vec<u8>> = names
+            .iter()
+            .zip(&salts)
+            .map(|(name, salt)| pseudonymiser.bloom_salted(domain, name, salt))
+            .collect();
+        for (label, values) in [
+            ("names", &names),
+            ("(name, year)", &tuples.iter().map(String::as_str).collect()),
+        ] {
+            report(
+                &format!(
+                    "{field} exact pseudonym, salted (default), vs {label}"
+                ),
+                &frequency_alignment_attack(&pseudonyms, values, 2),
+            );
+            report(
+                &format!("{field} Bloom filter, salted (default), vs {label}"),
+                &frequency_alignment_attack(&filters, values, 2),
+            );
+        }
+    }
+}
+
 fn encode(encoder: &ClkEncoder, person: &Identity) -> Vec<u8> {
     encoder.encode(&ClkIdentity {
         surname: Some(&person.surname),
@@ -152,7 +217,7 @@ fn encode(encoder: &ClkEncoder, person: &Identity) -> Vec<u8> {
 
 fn report(label: &str, attack: &FrequencyAttack) {
     println!(
-        "{label:<48} {:>9} {:>9} {:>11} {:>7.3}%",
+        "{label:<72} {:>9} {:>9} {:>11} {:>7.3}%",
         attack.distinct_encodings,
         attack.aligned,
         attack.records_reidentified,

@@ -114,6 +114,37 @@ pub(crate) fn encode(
     filter
 }
 
+/// Encodes the padded bigrams of `name` as [`encode`] does, with each
+/// bigram hashed after `salt` and a 0x1F separator, so that one name
+/// under two salts gives unrelated filters. The cache is not used,
+/// because it would grow with every salt.
+pub(crate) fn encode_salted(
+    keyed: &HmacSha256,
+    salt: &str,
+    name: &str,
+) -> Vec<u8> {
+    let mut salted = keyed.clone();
+    salted.update(salt.as_bytes());
+    salted.update(&[0x1F]);
+
+    let mut filter = vec![0u8; BLOOM_BYTES];
+    let mut padded: Vec<char> = Vec::with_capacity(name.len() + 2);
+    padded.push(' ');
+    padded.extend(name.chars());
+    padded.push(' ');
+
+    let mut bigram = [0u8; 8];
+    for pair in padded.windows(2) {
+        let first = pair[0].encode_utf8(&mut bigram[..4]).len();
+        let second = pair[1].encode_utf8(&mut bigram[first..]).len();
+        for position in positions(&salted, &bigram[..first + second]) {
+            let position = usize::from(position);
+            filter[position / 8] |= 0x80 >> (position % 8);
+        }
+    }
+    filter
+}
+
 /// Computes the [`BLOOM_HASHES`] bit positions of one bigram: consecutive
 /// 10-bit big-endian slices of its HMAC.
 fn positions(keyed: &HmacSha256, bigram: &[u8]) -> [u16; BLOOM_HASHES] {

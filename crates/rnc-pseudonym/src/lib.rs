@@ -62,5 +62,5 @@ pub use clk::{ClkEncoder, ClkIdentity, ClkSettings};
 pub use error::{Error, ErrorKind};
 pub use key::{KEY_BYTES, Key};
 pub use normalise::normalise_name;
-pub use pseudonymiser::{ClearIdentity, Domain, Pseudonymiser};
+pub use pseudonymiser::{ClearIdentity, Domain, Pseudonymiser, name_salt};
 pub use rekey::{RotationMap, rotate, rotate_bloom};

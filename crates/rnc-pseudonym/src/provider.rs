@@ -19,16 +19,17 @@ use crate::{
 };
 
 /// Columns appended by the provider step, in output order.
-pub const PROVIDER_COLUMNS: [&str; 17] = [
+pub const PROVIDER_COLUMNS: [&str; 18] = [
     "provider_key",
     "nir_status",
     "nir_pseudonym",
+    "nir_birth_date_sex_pseudonym",
     "birth_date_status",
     "birth_date_pseudonym",
     "birth_date_swapped_pseudonym",
-    "birth_year_pseudonym",
-    "birth_month_pseudonym",
-    "birth_day_pseudonym",
+    "birth_year_month_pseudonym",
+    "birth_year_day_pseudonym",
+    "birth_month_day_pseudonym",
     "age_at_event",
     "birth_name_pseudonym",
     "birth_name_bloom",
@@ -398,10 +399,12 @@ fn pseudonymise_row(
         first_name: text(columns.first_name).map(str::to_string),
         birth_date,
     };
-    let mut record = SourceRecord::default();
-    pseudonymiser.apply(&identity, &mut record);
-
     let sex = text(columns.sex).and_then(|code| Sex::parse_code(code).ok());
+    let mut record = SourceRecord {
+        sex,
+        ..SourceRecord::default()
+    };
+    pseudonymiser.apply(&identity, &mut record);
     let encoded = clk.encode(&ClkIdentity {
         surname: identity.birth_name.as_deref(),
         first_name: identity.first_name.as_deref(),
@@ -444,12 +447,13 @@ fn pseudonymise_row(
             .map(|status| status.label().to_string())
             .unwrap_or_default(),
         optional(record.nir_pseudonym),
+        optional(record.nir_birth_date_sex_pseudonym),
         birth_date_status.to_string(),
         optional(record.birth_date_pseudonym),
         optional(record.birth_date_swapped_pseudonym),
-        optional(record.birth_year_pseudonym),
-        optional(record.birth_month_pseudonym),
-        optional(record.birth_day_pseudonym),
+        optional(record.birth_year_month_pseudonym),
+        optional(record.birth_year_day_pseudonym),
+        optional(record.birth_month_day_pseudonym),
         age.map(|years| years.to_string()).unwrap_or_default(),
         optional(record.birth_name_pseudonym),
         bloom(record.birth_name_bloom),

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use hmac::{Hmac, Mac};
 use rnc_model::nir::check_nir;
-use rnc_model::{NirStatus, PartialDate, SourceRecord};
+use rnc_model::{NirStatus, PartialDate, Sex, SourceRecord};
 use sha2::Sha256;
 use zeroize::Zeroize;
 
@@ -24,15 +24,13 @@ pub enum Domain {
     Nir,
     /// A complete birth date, `YYYY-MM-DD`.
     BirthDate,
-    /// A birth year, `YYYY`.
-    BirthYear,
-    /// A birth month, two digits. Shares its sub-key with
-    /// [`Domain::BirthDay`], so that a date written day-first in one
-    /// source and month-first in another still agrees part by part: the
-    /// month `05` of one record equals the day `05` of the other.
-    BirthMonth,
-    /// A birth day of the month, two digits; see [`Domain::BirthMonth`].
-    BirthDay,
+    /// A birth date with one of its parts masked: `YYYY-MM-**`,
+    /// `YYYY-**-DD` or `****-MM-DD`. Two dates that differ in one part
+    /// share one of these.
+    BirthDateParts,
+    /// The FOIN-style triplet `NIR|YYYY-MM-DD|sex`, with the normalised
+    /// NIR and the sex code 1 or 2.
+    NirBirthDateSex,
     /// A surname, birth or usage. Both share one sub-key because a married
     /// name is often written in the birth-name column, and the two must
     /// then still match.
@@ -41,7 +39,7 @@ pub enum Domain {
     FirstName,
 }
 
-/// Number of distinct sub-keys: the day and the month share one.
+/// Number of distinct sub-keys, one per domain.
 pub(crate) const SUB_KEYS: usize = 6;
 
 impl Domain {
@@ -50,9 +48,8 @@ impl Domain {
         match self {
             Domain::Nir => "nir",
             Domain::BirthDate => "birth_date",
-            Domain::BirthYear => "birth_year",
-            Domain::BirthMonth => "birth_month",
-            Domain::BirthDay => "birth_day",
+            Domain::BirthDateParts => "birth_date_parts",
+            Domain::NirBirthDateSex => "nir_birth_date_sex",
             Domain::Name => "name",
             Domain::FirstName => "first_name",
         }
@@ -63,8 +60,8 @@ impl Domain {
         match self {
             Domain::Nir => (0, "nir"),
             Domain::BirthDate => (1, "birth_date"),
-            Domain::BirthYear => (2, "birth_year"),
-            Domain::BirthMonth | Domain::BirthDay => (3, "birth_day_month"),
+            Domain::BirthDateParts => (2, "birth_date_parts"),
+            Domain::NirBirthDateSex => (3, "nir_birth_date_sex"),
             Domain::Name => (4, "name"),
             Domain::FirstName => (5, "first_name"),
         }
@@ -73,8 +70,8 @@ impl Domain {
     pub(crate) const ALL_SUB_KEYS: [Domain; SUB_KEYS] = [
         Domain::Nir,
         Domain::BirthDate,
-        Domain::BirthYear,
-        Domain::BirthMonth,
+        Domain::BirthDateParts,
+        Domain::NirBirthDateSex,
         Domain::Name,
         Domain::FirstName,
     ];
@@ -131,15 +128,8 @@ impl Pseudonymiser {
     /// agree. The caller normalises the text first ([`normalise_name`],
     /// [`check_nir`]).
     pub fn pseudonym(&self, domain: Domain, normalised: &str) -> String {
-        let mut mac = self.exact[domain.sub_key().0].clone();
-        if matches!(domain, Domain::Name | Domain::FirstName) {
-            let mut compact = exact_form(normalised);
-            mac.update(compact.as_bytes());
-            compact.zeroize();
-        } else {
-            mac.update(normalised.as_bytes());
-        }
-        hex::encode(mac.finalize().into_bytes())
+        let mac = self.exact[domain.sub_key().0].clone();
+        finish_pseudonym(mac, domain, normalised)
     }
 
     /// Returns the keyed Bloom filter of a normalised name's padded
@@ -154,35 +144,83 @@ impl Pseudonymiser {
         )
     }
 
+    /// Returns the keyed pseudonym of `normalised` as
+    /// [`Pseudonymiser::pseudonym`] does, with `salt` and a 0x1F separator
+    /// hashed first, so that equal text under different salts gives
+    /// unrelated pseudonyms.
+    pub fn pseudonym_salted(
+        &self,
+        domain: Domain,
+        normalised: &str,
+        salt: &str,
+    ) -> String {
+        let mut mac = self.exact[domain.sub_key().0].clone();
+        mac.update(salt.as_bytes());
+        mac.update(&[0x1F]);
+        finish_pseudonym(mac, domain, normalised)
+    }
+
+    /// Returns the keyed Bloom filter of a normalised name's padded
+    /// bigrams with every bigram hashed together with `salt`, so that
+    /// equal names under different salts give unrelated filters.
+    ///
+    /// [`Pseudonymiser::apply`] salts the name pseudonyms and filters with
+    /// [`name_salt`], the birth year. A frequency attack then works on the
+    /// counts of (name, birth year), most of them 1 or 2, rather than on
+    /// those of the name. The cost is that two records of one person whose
+    /// birth years differ get unrelated name pseudonyms and filters.
+    pub fn bloom_salted(
+        &self,
+        domain: Domain,
+        normalised_name: &str,
+        salt: &str,
+    ) -> Vec<u8> {
+        let keyed = &self.bloom[domain.sub_key().0];
+        bloom::encode_salted(keyed, salt, normalised_name)
+    }
+
     /// The fingerprint of the key, as [`Key::fingerprint`] gives it.
     pub fn key_fingerprint(&self) -> &str {
         &self.fingerprint
     }
 
     /// Fills the identifying fields of `record` from `identity`: the NIR
-    /// status and pseudonym, the birth-date pseudonyms, and the name
-    /// pseudonyms and Bloom filters.
+    /// status and pseudonym, the birth-date pseudonyms, the pseudonym of
+    /// the NIR, birth date and sex together, and the name pseudonyms and
+    /// Bloom filters.
     ///
     /// Every field it owns is overwritten, with `None` where the identity
     /// lacks the value. A NIR is pseudonymised only when it is valid or
     /// provisional; an invalid NIR sets the status and nothing else. A
-    /// name that is empty after normalisation counts as missing.
+    /// name that is empty after normalisation counts as missing. The sex
+    /// is read from `record.sex`, which the caller sets first.
     pub fn apply(&self, identity: &ClearIdentity, record: &mut SourceRecord) {
         self.apply_nir(identity.nir.as_deref(), record);
         self.apply_birth_date(identity.birth_date.as_ref(), record);
+        self.apply_triplet(identity, record);
 
-        let (pseudonym, bloom) =
-            self.encode_name(Domain::Name, identity.birth_name.as_deref());
+        let salt = name_salt(identity.birth_date.as_ref());
+        let (pseudonym, bloom) = self.encode_name(
+            Domain::Name,
+            identity.birth_name.as_deref(),
+            &salt,
+        );
         record.birth_name_pseudonym = pseudonym;
         record.birth_name_bloom = bloom;
 
-        let (pseudonym, bloom) =
-            self.encode_name(Domain::Name, identity.usage_name.as_deref());
+        let (pseudonym, bloom) = self.encode_name(
+            Domain::Name,
+            identity.usage_name.as_deref(),
+            &salt,
+        );
         record.usage_name_pseudonym = pseudonym;
         record.usage_name_bloom = bloom;
 
-        let (pseudonym, bloom) =
-            self.encode_name(Domain::FirstName, identity.first_name.as_deref());
+        let (pseudonym, bloom) = self.encode_name(
+            Domain::FirstName,
+            identity.first_name.as_deref(),
+            &salt,
+        );
         record.first_name_pseudonym = pseudonym;
         record.first_name_bloom = bloom;
     }
@@ -207,6 +245,37 @@ impl Pseudonymiser {
         };
     }
 
+    /// Sets the pseudonym of the NIR, birth date and sex together when
+    /// the NIR is valid or provisional, the date complete and the sex
+    /// male or female.
+    fn apply_triplet(
+        &self,
+        identity: &ClearIdentity,
+        record: &mut SourceRecord,
+    ) {
+        record.nir_birth_date_sex_pseudonym = None;
+        let sex = match record.sex {
+            Some(Sex::Male) => '1',
+            Some(Sex::Female) => '2',
+            _ => return,
+        };
+        let Some(date) = identity.birth_date.and_then(|d| d.complete()) else {
+            return;
+        };
+        let mut check = check_nir(identity.nir.as_deref().unwrap_or(""));
+        let usable =
+            matches!(check.status, NirStatus::Valid | NirStatus::Provisional);
+        if let Some(mut normalised) = check.normalised.take() {
+            if usable {
+                let mut text = format!("{normalised}|{date}|{sex}");
+                record.nir_birth_date_sex_pseudonym =
+                    Some(self.pseudonym(Domain::NirBirthDateSex, &text));
+                text.zeroize();
+            }
+            normalised.zeroize();
+        }
+    }
+
     fn apply_birth_date(
         &self,
         birth_date: Option<&PartialDate>,
@@ -214,24 +283,27 @@ impl Pseudonymiser {
     ) {
         record.birth_date_pseudonym = None;
         record.birth_date_swapped_pseudonym = None;
-        record.birth_year_pseudonym = None;
-        record.birth_month_pseudonym = None;
-        record.birth_day_pseudonym = None;
+        record.birth_year_month_pseudonym = None;
+        record.birth_year_day_pseudonym = None;
+        record.birth_month_day_pseudonym = None;
         let Some(date) = birth_date else {
             return;
         };
 
         let year = date.year();
-        record.birth_year_pseudonym =
-            Some(self.pseudonym(Domain::BirthYear, &format!("{year:04}")));
+        let parts =
+            |text: String| Some(self.pseudonym(Domain::BirthDateParts, &text));
         if let Some(month) = date.month() {
-            record.birth_month_pseudonym = Some(
-                self.pseudonym(Domain::BirthMonth, &format!("{month:02}")),
-            );
+            record.birth_year_month_pseudonym =
+                parts(format!("{year:04}-{month:02}-**"));
         }
         if let Some(day) = date.day() {
-            record.birth_day_pseudonym =
-                Some(self.pseudonym(Domain::BirthDay, &format!("{day:02}")));
+            record.birth_year_day_pseudonym =
+                parts(format!("{year:04}-**-{day:02}"));
+        }
+        if let (Some(month), Some(day)) = (date.month(), date.day()) {
+            record.birth_month_day_pseudonym =
+                parts(format!("****-{month:02}-{day:02}"));
         }
 
         if let (Some(month), Some(day)) = (date.month(), date.day()) {
@@ -252,6 +324,7 @@ impl Pseudonymiser {
         &self,
         domain: Domain,
         name: Option<&str>,
+        salt: &str,
     ) -> (Option<String>, Option<Vec<u8>>) {
         let Some(name) = name else {
             return (None, None);
@@ -260,8 +333,8 @@ impl Pseudonymiser {
         if normalised.is_empty() {
             return (None, None);
         }
-        let pseudonym = self.pseudonym(domain, &normalised);
-        let bloom = self.bloom(domain, &normalised);
+        let pseudonym = self.pseudonym_salted(domain, &normalised, salt);
+        let bloom = self.bloom_salted(domain, &normalised, salt);
         normalised.zeroize();
         (Some(pseudonym), Some(bloom))
     }
@@ -273,6 +346,37 @@ impl fmt::Debug for Pseudonymiser {
             .field("key_fingerprint", &self.fingerprint)
             .finish_non_exhaustive()
     }
+}
+
+/// Hashes the text of a pseudonym into `mac` and returns the hexadecimal
+/// digest. Names are hashed without their spaces.
+fn finish_pseudonym(
+    mut mac: HmacSha256,
+    domain: Domain,
+    normalised: &str,
+) -> String {
+    if matches!(domain, Domain::Name | Domain::FirstName) {
+        let mut compact = exact_form(normalised);
+        mac.update(compact.as_bytes());
+        compact.zeroize();
+    } else {
+        mac.update(normalised.as_bytes());
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Returns the salt of a record's name pseudonyms and Bloom filters: the
+/// birth year as four digits, or an empty text when the birth date is
+/// missing, so that such a record compares only with records also
+/// missing it.
+///
+/// The sex was tried as a second salt and left out, because first names
+/// already follow the sex and a record of unknown sex would then lose its
+/// name evidence.
+pub fn name_salt(birth_date: Option<&PartialDate>) -> String {
+    birth_date
+        .map(|date| format!("{:04}", date.year()))
+        .unwrap_or_default()
 }
 
 /// Derives the sub-key HMAC-SHA-256(key, label) and returns an HMAC keyed

@@ -251,14 +251,24 @@ where
 /// Lists the pseudonym fields of a record with their domains.
 fn pseudonym_fields(
     record: &mut SourceRecord,
-) -> [(Domain, &mut Option<String>); 9] {
+) -> [(Domain, &mut Option<String>); 10] {
     [
         (Domain::Nir, &mut record.nir_pseudonym),
         (Domain::BirthDate, &mut record.birth_date_pseudonym),
         (Domain::BirthDate, &mut record.birth_date_swapped_pseudonym),
-        (Domain::BirthYear, &mut record.birth_year_pseudonym),
-        (Domain::BirthMonth, &mut record.birth_month_pseudonym),
-        (Domain::BirthDay, &mut record.birth_day_pseudonym),
+        (
+            Domain::BirthDateParts,
+            &mut record.birth_year_month_pseudonym,
+        ),
+        (Domain::BirthDateParts, &mut record.birth_year_day_pseudonym),
+        (
+            Domain::BirthDateParts,
+            &mut record.birth_month_day_pseudonym,
+        ),
+        (
+            Domain::NirBirthDateSex,
+            &mut record.nir_birth_date_sex_pseudonym,
+        ),
         (Domain::Name, &mut record.birth_name_pseudonym),
         (Domain::Name, &mut record.usage_name_pseudonym),
         (Domain::FirstName, &mut record.first_name_pseudonym),

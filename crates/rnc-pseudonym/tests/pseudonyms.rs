@@ -1,10 +1,10 @@
 //! Pseudonyms, Bloom filters and their placement in source records.
 
 use proptest::prelude::*;
-use rnc_model::{NirStatus, PartialDate, SourceRecord};
+use rnc_model::{NirStatus, PartialDate, Sex, SourceRecord};
 use rnc_pseudonym::{
     BLOOM_BYTES, ClearIdentity, Domain, Key, Pseudonymiser, dice_coefficient,
-    normalise_name,
+    name_salt, normalise_name,
 };
 
 fn pseudonymiser(seed: u8) -> Pseudonymiser {
@@ -84,12 +84,8 @@ fn domains_separate_equal_text() {
         p.pseudonym(Domain::FirstName, "MARIE")
     );
     assert_ne!(
-        p.pseudonym(Domain::BirthYear, "1961"),
-        p.pseudonym(Domain::Nir, "1961")
-    );
-    assert_eq!(
-        p.pseudonym(Domain::BirthDay, "05"),
-        p.pseudonym(Domain::BirthMonth, "05")
+        p.pseudonym(Domain::BirthDateParts, "1961-04-05"),
+        p.pseudonym(Domain::BirthDate, "1961-04-05")
     );
 }
 
@@ -161,9 +157,65 @@ fn complete_birth_date_pseudonyms() {
         transposed.birth_date_swapped_pseudonym,
         record.birth_date_pseudonym
     );
-    assert_eq!(record.birth_year_pseudonym, transposed.birth_year_pseudonym);
-    assert_eq!(record.birth_day_pseudonym, transposed.birth_month_pseudonym);
-    assert_eq!(record.birth_month_pseudonym, transposed.birth_day_pseudonym);
+    assert!(record.birth_year_month_pseudonym.is_some());
+    assert!(record.birth_year_day_pseudonym.is_some());
+    assert!(record.birth_month_day_pseudonym.is_some());
+}
+
+#[test]
+fn one_part_off_shares_masked_date() {
+    let record = with_birth_date("1961-04-05");
+    let year_off = with_birth_date("1962-04-05");
+    let month_off = with_birth_date("1961-09-05");
+    let day_off = with_birth_date("1961-04-15");
+    let two_off = with_birth_date("1962-09-05");
+
+    assert_eq!(
+        record.birth_month_day_pseudonym,
+        year_off.birth_month_day_pseudonym
+    );
+    assert_ne!(
+        record.birth_year_month_pseudonym,
+        year_off.birth_year_month_pseudonym
+    );
+    assert_eq!(
+        record.birth_year_day_pseudonym,
+        month_off.birth_year_day_pseudonym
+    );
+    assert_eq!(
+        record.birth_year_month_pseudonym,
+        day_off.birth_year_month_pseudonym
+    );
+    for masked in [
+        |r: &SourceRecord| r.birth_year_month_pseudonym.clone(),
+        |r: &SourceRecord| r.birth_year_day_pseudonym.clone(),
+        |r: &SourceRecord| r.birth_month_day_pseudonym.clone(),
+    ] {
+        assert_ne!(masked(&record), masked(&two_off));
+    }
+}
+
+#[test]
+fn no_pseudonym_of_one_date_part() {
+    // A year, month or day alone has at most a few hundred values, which
+    // the age at the event next to it would reveal.
+    let record = with_birth_date("1961-04-05");
+    let p = pseudonymiser(1);
+    let alone = ["1961", "04", "05", "1961-**-**", "****-04-**", "****-**-05"];
+    for text in alone {
+        for domain in [Domain::BirthDate, Domain::BirthDateParts] {
+            let pseudonym = Some(p.pseudonym(domain, text));
+            for stored in [
+                &record.birth_date_pseudonym,
+                &record.birth_date_swapped_pseudonym,
+                &record.birth_year_month_pseudonym,
+                &record.birth_year_day_pseudonym,
+                &record.birth_month_day_pseudonym,
+            ] {
+                assert_ne!(stored, &pseudonym, "{text}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -191,20 +243,15 @@ fn partial_birth_date_keeps_known_parts() {
 
     assert_eq!(month_known.birth_date_pseudonym, None);
     assert_eq!(month_known.birth_date_swapped_pseudonym, None);
-    assert_eq!(month_known.birth_day_pseudonym, None);
+    assert_eq!(month_known.birth_month_day_pseudonym, None);
+    assert_eq!(month_known.birth_year_day_pseudonym, None);
     assert_eq!(
-        month_known.birth_month_pseudonym,
-        complete.birth_month_pseudonym
+        month_known.birth_year_month_pseudonym,
+        complete.birth_year_month_pseudonym
     );
-    assert_eq!(
-        month_known.birth_year_pseudonym,
-        complete.birth_year_pseudonym
-    );
-    assert_eq!(year_known.birth_month_pseudonym, None);
-    assert_eq!(
-        year_known.birth_year_pseudonym,
-        complete.birth_year_pseudonym
-    );
+    assert_eq!(year_known.birth_year_month_pseudonym, None);
+    assert_eq!(year_known.birth_year_day_pseudonym, None);
+    assert_eq!(year_known.birth_month_day_pseudonym, None);
 }
 
 #[test]
@@ -375,4 +422,92 @@ fn wipe_removes_every_value() {
     assert_eq!(identity.usage_name, None);
     assert_eq!(identity.first_name, None);
     assert_eq!(identity.birth_date, None);
+}
+
+/// Returns the NIR, birth date and sex pseudonym of a record whose sex
+/// is set.
+fn triplet(nir: &str, birth_date: &str, sex: Option<Sex>) -> Option<String> {
+    let mut record = SourceRecord {
+        sex,
+        ..SourceRecord::default()
+    };
+    pseudonymiser(1).apply(
+        &ClearIdentity {
+            nir: Some(nir.to_string()),
+            birth_date: PartialDate::parse_iso(birth_date).ok(),
+            ..Default::default()
+        },
+        &mut record,
+    );
+    record.nir_birth_date_sex_pseudonym
+}
+
+// FOIN hashes the insured person's NIR with the beneficiary's birth date
+// and sex, so same-sex twins of one insured person share the pseudonym.
+// The NIR is a published python-stdnum example.
+#[test]
+fn triplet_shared_by_same_sex_twins() {
+    let nir = "2 95 10 99 126 111 93";
+    let twin = triplet(nir, "2010-06-01", Some(Sex::Male));
+
+    assert!(twin.is_some());
+    assert_eq!(
+        twin,
+        triplet("295109912611193", "2010-06-01", Some(Sex::Male))
+    );
+    assert_ne!(twin, triplet(nir, "2010-06-01", Some(Sex::Female)));
+    assert_ne!(twin, triplet(nir, "1995-10-01", Some(Sex::Male)));
+    assert_ne!(twin, with_nir(nir).nir_pseudonym);
+}
+
+#[test]
+fn triplet_needs_all_three_parts() {
+    let nir = "2 95 10 99 126 111 93";
+
+    assert_eq!(triplet(nir, "2010-06-01", None), None);
+    assert_eq!(triplet(nir, "2010-06-01", Some(Sex::Unknown)), None);
+    assert_eq!(triplet(nir, "2010-06-99", Some(Sex::Male)), None);
+    assert_eq!(
+        triplet("295109912611199", "2010-06-01", Some(Sex::Male)),
+        None
+    );
+}
+
+fn with_name_and_birth(name: &str, birth_date: &str) -> SourceRecord {
+    apply(&ClearIdentity {
+        birth_name: Some(name.to_string()),
+        first_name: Some(name.to_string()),
+        birth_date: PartialDate::parse_iso(birth_date).ok(),
+        ..Default::default()
+    })
+}
+
+// Salting with the birth year spreads one name over as many values as
+// there are birth years, against frequency attacks.
+#[test]
+fn names_salted_with_birth_year() {
+    let a = with_name_and_birth("Martin", "1961-04-05");
+    let same_year = with_name_and_birth("MARTIN", "1961-11-30");
+    let other_year = with_name_and_birth("Martin", "1962-04-05");
+
+    assert_eq!(a.birth_name_pseudonym, same_year.birth_name_pseudonym);
+    assert_eq!(a.birth_name_bloom, same_year.birth_name_bloom);
+    assert_eq!(a.first_name_bloom, same_year.first_name_bloom);
+    assert_ne!(a.birth_name_pseudonym, other_year.birth_name_pseudonym);
+    assert_ne!(a.first_name_pseudonym, other_year.first_name_pseudonym);
+    assert_ne!(a.birth_name_bloom, other_year.birth_name_bloom);
+    let p = pseudonymiser(1);
+    assert_eq!(
+        a.birth_name_pseudonym,
+        Some(p.pseudonym_salted(Domain::Name, "MARTIN", "1961"))
+    );
+    assert_ne!(
+        a.birth_name_pseudonym,
+        Some(p.pseudonym(Domain::Name, "MARTIN"))
+    );
+    assert_eq!(
+        name_salt(PartialDate::parse_iso("1961-99-99").ok().as_ref()),
+        "1961"
+    );
+    assert_eq!(name_salt(None), "");
 }

@@ -42,9 +42,13 @@ fn inner_table(record: &SourceRecord) -> Vec<(Domain, String)> {
     push(Domain::Nir, &record.nir_pseudonym);
     push(Domain::BirthDate, &record.birth_date_pseudonym);
     push(Domain::BirthDate, &record.birth_date_swapped_pseudonym);
-    push(Domain::BirthYear, &record.birth_year_pseudonym);
-    push(Domain::BirthMonth, &record.birth_month_pseudonym);
-    push(Domain::BirthDay, &record.birth_day_pseudonym);
+    push(Domain::BirthDateParts, &record.birth_year_month_pseudonym);
+    push(Domain::BirthDateParts, &record.birth_year_day_pseudonym);
+    push(Domain::BirthDateParts, &record.birth_month_day_pseudonym);
+    push(
+        Domain::NirBirthDateSex,
+        &record.nir_birth_date_sex_pseudonym,
+    );
     push(Domain::Name, &record.birth_name_pseudonym);
     push(Domain::FirstName, &record.first_name_pseudonym);
     table

@@ -34,6 +34,12 @@ pub struct BatchEntry {
     pub rows_quarantined: u64,
     /// Fingerprint of the pseudonymisation key used (not the key).
     pub key_fingerprint: String,
+    /// Fingerprint of the provider key under the registry key, when the
+    /// records carry two layers of pseudonyms; `None` when they carry the
+    /// registry key alone. Absent from catalogues written before it
+    /// existed, whose batches all have one layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_key_fingerprint: Option<String>,
     /// UTC time of ingestion, RFC 3339.
     pub ingested_at: String,
 }

@@ -622,6 +622,7 @@ mod tests {
             rows_accepted: 2,
             rows_quarantined: 0,
             key_fingerprint: "f".into(),
+            provider_key_fingerprint: None,
             ingested_at: "2026-01-01T00:00:00Z".into(),
         }
     }

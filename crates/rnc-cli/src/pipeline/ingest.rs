@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use rnc_ingest::Mapping;
 use rnc_model::SourceKind;
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
@@ -43,18 +43,27 @@ const PROBLEMS_SHOWN: usize = 10;
 /// Validates, pseudonymises and stages each file as its own batch, read
 /// with `mapping` when one is given.
 ///
-/// A file whose bytes were already ingested is skipped unless
-/// `allow_duplicate` is set, because loading it twice would double its
-/// records.
+/// `keys` are the registry key and, optionally, the provider key that
+/// clear files are pseudonymised with first. A file whose bytes were
+/// already ingested is skipped unless `allow_duplicate` is set, because
+/// loading it twice would double its records. A file is rejected before
+/// it is staged when its records would carry other pseudonym layers than
+/// the registry's earlier batches, because they would then never match.
 pub fn ingest_files(
     registry: &Registry,
-    key: &Key,
+    keys: (&Key, Option<&Key>),
     kind: SourceKind,
     mapping: Option<&Mapping>,
     files: &[PathBuf],
     allow_duplicate: bool,
 ) -> anyhow::Result<Vec<FileReport>> {
+    let (key, provider_key) = keys;
     let pseudonymiser = Pseudonymiser::new(key);
+    let provider = provider_key.map(Pseudonymiser::new);
+    let keys = rnc_ingest::IngestKeys {
+        registry: &pseudonymiser,
+        provider: provider.as_ref(),
+    };
     let bar = progress::counter("ingest", files.len() as u64);
     let mut reports = Vec::new();
     for file in files {
@@ -62,7 +71,7 @@ pub fn ingest_files(
         reports.push(ingest_one(
             registry,
             key,
-            &pseudonymiser,
+            keys,
             kind,
             mapping,
             file,
@@ -77,7 +86,7 @@ pub fn ingest_files(
 fn ingest_one(
     registry: &Registry,
     key: &Key,
-    pseudonymiser: &Pseudonymiser,
+    keys: rnc_ingest::IngestKeys<'_>,
     kind: SourceKind,
     mapping: Option<&Mapping>,
     file: &Path,
@@ -102,14 +111,16 @@ fn ingest_one(
     }
 
     let batch_id = registry.next_batch_id()?;
-    let outcome = rnc_ingest::ingest_file_with_mapping(
+    let outcome = rnc_ingest::ingest_file_as(
         kind,
         file,
         mapping,
-        pseudonymiser,
+        &rnc_ingest::ReadOptions::default(),
+        keys,
         &batch_id,
     )
     .with_context(|| format!("ingesting {}", file.display()))?;
+    check_layers(registry, file, keys, outcome.provider_key.as_deref())?;
     let accepted = outcome.records.len() as u64;
     let quarantined = outcome.quarantine.len() as u64;
     anyhow::ensure!(
@@ -140,6 +151,7 @@ fn ingest_one(
         rows_accepted: accepted,
         rows_quarantined: quarantined,
         key_fingerprint: key.fingerprint(),
+        provider_key_fingerprint: outcome.provider_key.clone(),
         ingested_at: chrono::Utc::now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
@@ -167,6 +179,46 @@ fn ingest_one(
         problems,
         invalid_nirs,
     })
+}
+
+/// Checks that the records of `file` carry the same pseudonym layers as
+/// every batch already staged. `provider_key` is the fingerprint of their
+/// provider key, `None` for the registry key alone. A pre-pseudonymised
+/// file must also have been made with the `--provider-key` given.
+fn check_layers(
+    registry: &Registry,
+    file: &Path,
+    keys: rnc_ingest::IngestKeys<'_>,
+    provider_key: Option<&str>,
+) -> anyhow::Result<()> {
+    let given = keys.provider.map(Pseudonymiser::key_fingerprint);
+    if let (Some(given), Some(found)) = (given, provider_key)
+        && given != found
+    {
+        bail!(
+            "{} was pseudonymised with provider key {found}, not the --provider-key {given}: ask the provider which key it used, or pass the provider key it shares with the others",
+            file.display()
+        );
+    }
+    let catalogue = registry.catalogue()?;
+    let Some(earlier) = catalogue.batches.iter().find(|batch| {
+        batch.provider_key_fingerprint.as_deref() != provider_key
+    }) else {
+        return Ok(());
+    };
+    let describe = |fingerprint: Option<&str>| match fingerprint {
+        Some(fingerprint) => {
+            format!("provider key {fingerprint} under the registry key")
+        }
+        None => "the registry key alone".to_string(),
+    };
+    bail!(
+        "{} would be pseudonymised with {}, but batch {} was pseudonymised with {}; pseudonyms of different layers never match: ingest clear files with --provider-key and the providers' shared key, and pre-pseudonymised files made with that same key",
+        file.display(),
+        describe(provider_key),
+        earlier.batch_id,
+        describe(earlier.provider_key_fingerprint.as_deref())
+    )
 }
 
 /// Reads a population CSV and stores it as the registry's denominators.

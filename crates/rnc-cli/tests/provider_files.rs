@@ -1,0 +1,253 @@
+//! Ingest of providers' pre-pseudonymised files: a feed pseudonymised by
+//! its provider with `rnc pseudonymise` and the other feeds sent in clear
+//! must give the registry the same records, and so the same persons, as
+//! the same feeds all sent in clear.
+//!
+//! The feeds come from `rnc synth`, whose generator and truth are
+//! independent of the pseudonymisation under test.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{arg, rnc, rnc_expect};
+use rnc_model::SourceRecord;
+use rnc_model::tables::batch_to_source_records;
+use rnc_store::{Registry, WorkStage};
+
+const CLEAR_FEEDS: [&str; 3] =
+    ["registry_extract", "hospital_stay", "death_record"];
+
+fn ingest(
+    dir: &Path,
+    registry: &Path,
+    kind: &str,
+    file: &Path,
+    provider: bool,
+) {
+    let registry_key = dir.join("registry.key");
+    let provider_key = dir.join("provider.key");
+    let mut args = vec![
+        "ingest",
+        "--registry",
+        arg(registry),
+        "--key",
+        arg(&registry_key),
+        "--quiet",
+        "--source",
+        kind,
+        arg(file),
+    ];
+    if provider {
+        args.extend(["--provider-key", arg(&provider_key)]);
+    }
+    let output = rnc(&args);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "rnc {args:?} failed\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The staged records by record id, without the fields that name the
+/// batch and file they came from.
+fn staged(registry: &Path) -> BTreeMap<String, SourceRecord> {
+    let registry = Registry::open(registry).unwrap();
+    let mut records = BTreeMap::new();
+    for batch in registry.read_staged_records().unwrap() {
+        for mut record in batch_to_source_records(&batch).unwrap() {
+            record.batch_id.clear();
+            record.source_file.clear();
+            records.insert(record.record_id.clone(), record);
+        }
+    }
+    records
+}
+
+/// The person of each record after `rnc link`.
+fn persons(registry: &Path) -> BTreeMap<String, String> {
+    use arrow::array::{Array, StringArray};
+
+    let registry = Registry::open(registry).unwrap();
+    let mut persons = BTreeMap::new();
+    for batch in registry
+        .read_work_table(WorkStage::Link, "person_map")
+        .unwrap()
+    {
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let (records, people) = (column("record_id"), column("person_id"));
+        for i in 0..records.len() {
+            persons.insert(
+                records.value(i).to_string(),
+                people.value(i).to_string(),
+            );
+        }
+    }
+    persons
+}
+
+/// Runs `rnc pseudonymise`, which exits 1 when some NIR of the synthetic
+/// feed is invalid on purpose.
+fn pseudonymise(key: &Path, input: &Path, output: &Path) {
+    let args = [
+        "pseudonymise",
+        "--key",
+        arg(key),
+        "--create-key",
+        "--source",
+        "pathology_report",
+        arg(input),
+        arg(output),
+    ];
+    let run = rnc(&args);
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "rnc {args:?} failed\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+fn link(dir: &Path, registry: &Path) {
+    let key = dir.join("registry.key");
+    let output = rnc(&[
+        "link",
+        "--registry",
+        arg(registry),
+        "--key",
+        arg(&key),
+        "--quiet",
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "rnc link failed\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn provider_file_links_like_clear_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = dir.path().join("feeds");
+    rnc_expect(
+        &[
+            "synth",
+            "--persons",
+            "20000",
+            "--seed",
+            "5",
+            "--out",
+            arg(&feeds),
+            "--quiet",
+        ],
+        0,
+    );
+    let pathology = feeds.join("pathology_report.csv");
+    let pseudonymised = dir.path().join("pathology_report.pseudonymised.csv");
+    let provider_key = dir.path().join("provider.key");
+    pseudonymise(&provider_key, &pathology, &pseudonymised);
+
+    // Every feed in clear, pseudonymised in two layers by the ingest.
+    let all_clear = dir.path().join("all_clear");
+    // The pathology feed from its provider, the others in clear.
+    let mixed = dir.path().join("mixed");
+    for feed in CLEAR_FEEDS {
+        let file = feeds.join(format!("{feed}.csv"));
+        ingest(dir.path(), &all_clear, feed, &file, true);
+        ingest(dir.path(), &mixed, feed, &file, true);
+    }
+    ingest(dir.path(), &all_clear, "pathology_report", &pathology, true);
+    ingest(
+        dir.path(),
+        &mixed,
+        "pathology_report",
+        &pseudonymised,
+        false,
+    );
+
+    let clear_records = staged(&all_clear);
+    let mixed_records = staged(&mixed);
+    let pathology_records = clear_records
+        .keys()
+        .filter(|id| id.starts_with("pathology_report/"))
+        .count();
+    assert!(
+        pathology_records > 50,
+        "{pathology_records} pathology records"
+    );
+    assert_eq!(
+        clear_records.keys().collect::<Vec<_>>(),
+        mixed_records.keys().collect::<Vec<_>>()
+    );
+    for (id, record) in &clear_records {
+        assert_eq!(Some(record), mixed_records.get(id), "record {id}");
+    }
+
+    link(dir.path(), &all_clear);
+    link(dir.path(), &mixed);
+    assert_eq!(persons(&all_clear), persons(&mixed));
+}
+
+#[test]
+fn layers_never_mix_in_one_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = dir.path().join("feeds");
+    rnc_expect(
+        &[
+            "synth",
+            "--persons",
+            "2000",
+            "--seed",
+            "6",
+            "--out",
+            arg(&feeds),
+            "--quiet",
+        ],
+        0,
+    );
+    let pseudonymised = dir.path().join("pathology.pseudonymised.csv");
+    pseudonymise(
+        &dir.path().join("provider.key"),
+        &feeds.join("pathology_report.csv"),
+        &pseudonymised,
+    );
+    let registry = dir.path().join("registry");
+    // A clear file without --provider-key carries the registry key alone.
+    ingest(
+        dir.path(),
+        &registry,
+        "registry_extract",
+        &feeds.join("registry_extract.csv"),
+        false,
+    );
+
+    let output = rnc(&[
+        "ingest",
+        "--registry",
+        arg(&registry),
+        "--key",
+        arg(&dir.path().join("registry.key")),
+        "--quiet",
+        "--source",
+        "pathology_report",
+        arg(&pseudonymised),
+    ]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("never match"), "{stderr}");
+    let batches = Registry::open(&registry)
+        .unwrap()
+        .catalogue()
+        .unwrap()
+        .batches;
+    assert_eq!(batches.len(), 1);
+}

@@ -1,0 +1,126 @@
+//! Ingest of pre-pseudonymised files, the output of the provider step
+//! (`rnc_pseudonym::provider::pseudonymise_feed`), against the same rows
+//! ingested in clear in two layers.
+
+mod common;
+
+use common::fixture;
+use rnc_ingest::{FileOutcome, IngestKeys, ingest_file_keyed};
+use rnc_model::SourceKind;
+use rnc_pseudonym::provider::pseudonymise_feed;
+use rnc_pseudonym::{ClkEncoder, ClkSettings, Key, Pseudonymiser};
+
+// Invented rows; the NIRs are published python-stdnum examples.
+const DEATHS: &str = "\
+certificate_id,nir,birth_name,usage_name,first_name,sex,birth_date,departement,death_date,underlying_cause
+D1,253072B07300470,Villeneuve,Roux,Héloïse,2,1953-07-14,2B,2021-06-01,C509
+D2,,Kerdraon,,Gwenaëlle,2,1955-08-99,29,2021-06-02,C187
+D3,2 55 08 14 168 025 38,Le Gall,,Anne-Marie,2,1955-08-01,29,2021-06-03,C349
+";
+
+fn provider() -> Pseudonymiser {
+    Pseudonymiser::new(&Key::from_bytes([3; 32]))
+}
+
+fn registry() -> Pseudonymiser {
+    Pseudonymiser::new(&Key::from_bytes([4; 32]))
+}
+
+/// The provider step's output for `clear`.
+fn pseudonymised(clear: &str) -> String {
+    let clk =
+        ClkEncoder::new(&Key::from_bytes([3; 32]), ClkSettings::default())
+            .unwrap();
+    let mut output = Vec::new();
+    pseudonymise_feed(
+        SourceKind::DeathRecord,
+        "deaths.csv",
+        clear.as_bytes(),
+        &mut output,
+        &provider(),
+        &clk,
+    )
+    .unwrap();
+    String::from_utf8(output).unwrap()
+}
+
+fn ingest(content: &str, with_provider: bool) -> FileOutcome {
+    let (_dir, path) = fixture("deaths.csv", content.as_bytes());
+    let (registry, provider) = (registry(), provider());
+    let keys = IngestKeys {
+        registry: &registry,
+        provider: with_provider.then_some(&provider),
+    };
+    ingest_file_keyed(SourceKind::DeathRecord, &path, keys, "batch-1").unwrap()
+}
+
+#[test]
+fn provider_file_equals_clear_in_two_layers() {
+    let clear = ingest(DEATHS, true);
+    let provided = ingest(&pseudonymised(DEATHS), false);
+
+    assert!(clear.quarantine.is_empty(), "{:?}", clear.quarantine);
+    assert!(provided.quarantine.is_empty(), "{:?}", provided.quarantine);
+    assert_eq!(clear.records.len(), 3);
+    assert_eq!(clear.records, provided.records);
+    assert_eq!(
+        clear.provider_key,
+        Some(provider().key_fingerprint().into())
+    );
+    assert_eq!(provided.provider_key, clear.provider_key);
+    assert!(clear.records[0].nir_birth_date_sex_pseudonym.is_some());
+    assert!(clear.records[0].first_name_bloom.is_some());
+}
+
+#[test]
+fn registry_key_alone_differs() {
+    let one_layer = ingest(DEATHS, false);
+    let two_layers = ingest(DEATHS, true);
+
+    assert_eq!(one_layer.provider_key, None);
+    assert_ne!(
+        one_layer.records[0].nir_pseudonym,
+        two_layers.records[0].nir_pseudonym
+    );
+    assert_ne!(
+        one_layer.records[0].birth_name_bloom,
+        two_layers.records[0].birth_name_bloom
+    );
+}
+
+#[test]
+fn other_provider_key_is_quarantined() {
+    let file = pseudonymised(DEATHS);
+    let fingerprint = provider().key_fingerprint().to_string();
+    let mut lines: Vec<String> = file.lines().map(str::to_string).collect();
+    lines[2] = lines[2].replacen(&fingerprint, "000000000000", 1);
+
+    let outcome = ingest(&(lines.join("\n") + "\n"), false);
+
+    assert_eq!(outcome.records.len(), 2);
+    assert_eq!(outcome.quarantine.len(), 1);
+    assert_eq!(outcome.quarantine[0].line, 3);
+    assert_eq!(outcome.quarantine[0].rule, "provider_key_mismatch");
+}
+
+#[test]
+fn malformed_bloom_is_quarantined() {
+    let file = pseudonymised(DEATHS);
+    let header: Vec<&str> = file.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|c| *c == "first_name_bloom")
+        .unwrap();
+    let mut lines: Vec<String> = file.lines().map(str::to_string).collect();
+    let mut fields: Vec<String> =
+        lines[1].split(',').map(str::to_string).collect();
+    fields[column] = "abcd".into();
+    lines[1] = fields.join(",");
+
+    let outcome = ingest(&(lines.join("\n") + "\n"), false);
+
+    assert_eq!(outcome.quarantine.len(), 1);
+    assert_eq!(outcome.quarantine[0].field, "first_name_bloom");
+    assert_eq!(outcome.quarantine[0].rule, "invalid_bloom");
+    assert!(!outcome.quarantine[0].message.contains("abcd"));
+}
