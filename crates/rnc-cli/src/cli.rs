@@ -93,10 +93,15 @@ pub enum Command {
     /// quarantine.
     #[command(
         after_help = "Example:\n  rnc ingest --source hospital_stay feeds/hospital_stay.csv\n  \
+        rnc ingest --source pathology_report --encoding windows-1252 --delimiter semicolon acp.csv\n  \
+        rnc ingest --source pathology_report acp.csv.gz acp.parquet acp.json acp.ndjson\n  \
         rnc ingest --population feeds/population.csv\n\n\
         Source kinds: registry_extract, hospital_stay, pathology_report, death_record.\n\
-        Prints rows read, accepted and quarantined per file. Exit code 1 when\n\
-        any row was quarantined."
+        Forms are detected from the first bytes: CSV text (UTF-8 by default, a UTF-8\n\
+        byte-order mark is skipped; comma, semicolon or tab found from the header line),\n\
+        gzip or zstd around CSV or FHIR, Parquet, and FHIR R4 JSON Bundles (.json, or one\n\
+        per line in .ndjson) for pathology_report. Prints rows read, accepted and\n\
+        quarantined per file. Exit code 1 when any row was quarantined."
     )]
     Ingest(IngestArgs),
 
@@ -254,6 +259,18 @@ pub struct IngestArgs {
     /// ingested.
     #[arg(long)]
     pub allow_duplicate: bool,
+    /// Encoding of CSV text files: utf-8, windows-1252 or latin-1. A file
+    /// that is not in it stops with its byte offset and line.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(
+        |label: &str| label.parse::<rnc_ingest::TextEncoding>()
+    ))]
+    pub encoding: Option<rnc_ingest::TextEncoding>,
+    /// Field delimiter of CSV text files: comma, semicolon or tab.
+    /// Without it, the delimiter found most often in the header line.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(
+        rnc_ingest::parse_delimiter
+    ))]
+    pub delimiter: Option<u8>,
 }
 
 /// Arguments of `rnc link`.

@@ -88,12 +88,17 @@ fn ingest(
         .parse()
         .map_err(anyhow::Error::msg)?;
     let key = pipeline::load_key(registry_dir, key_path)?;
+    let read_options = rnc_ingest::ReadOptions {
+        encoding: args.encoding,
+        delimiter: args.delimiter,
+    };
     let reports = pipeline::ingest_files(
         &registry,
         &key,
         kind,
         &args.files,
         args.allow_duplicate,
+        &read_options,
     )?;
     let outcome = print_ingest(&reports);
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();
@@ -418,13 +423,18 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     let key = pipeline::load_key(&registry_dir, &key_path)?;
     let mut reports = Vec::new();
     for kind in SourceKind::ALL {
-        let file: PathBuf = feeds.join(format!("{}.csv", kind.name()));
+        let mut files: Vec<PathBuf> =
+            vec![feeds.join(format!("{}.csv", kind.name()))];
+        if kind == SourceKind::PathologyReport {
+            files.extend(fhir_deliveries(&feeds)?);
+        }
         reports.extend(pipeline::ingest_files(
             &registry,
             &key,
             kind,
-            &[file],
+            &files,
             false,
+            &rnc_ingest::ReadOptions::default(),
         )?);
     }
     print_ingest(&reports);
@@ -512,4 +522,23 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         started.elapsed().as_secs_f64()
     );
     Ok(Outcome::Clean)
+}
+
+/// Lists the FHIR pathology deliveries that `rnc synth` wrote in `feeds`,
+/// in name order.
+fn fhir_deliveries(feeds: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(feeds)
+        .with_context(|| format!("listing {}", feeds.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with(rnc_synth::fhir::DELIVERY_PREFIX)
+            && name.ends_with(".json")
+        {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }

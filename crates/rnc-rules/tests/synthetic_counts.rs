@@ -8,7 +8,7 @@
 //! the total.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rnc_codes::{Icd10, site_group};
 use rnc_model::{SourceKind, SourceRecord};
@@ -54,8 +54,19 @@ fn true_counts(truth: &Path) -> BTreeMap<String, u64> {
 fn ingest_all(feeds: &Path) -> Vec<SourceRecord> {
     let pseudonymiser = Pseudonymiser::new(&Key::from_bytes([7; 32]));
     let mut records = Vec::new();
-    for kind in SourceKind::ALL {
-        let path = feeds.join(format!("{}.csv", kind.name()));
+    let mut files: Vec<(SourceKind, PathBuf)> = SourceKind::ALL
+        .iter()
+        .map(|kind| (*kind, feeds.join(format!("{}.csv", kind.name()))))
+        .collect();
+    // Laboratories that deliver FHIR write their reports apart.
+    for entry in std::fs::read_dir(feeds).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with(rnc_synth::fhir::DELIVERY_PREFIX) {
+            files.push((SourceKind::PathologyReport, path));
+        }
+    }
+    for (kind, path) in files {
         let outcome =
             rnc_ingest::ingest_file(kind, &path, &pseudonymiser, "B1")
                 .unwrap_or_else(|e| panic!("ingesting {kind}: {e}"));

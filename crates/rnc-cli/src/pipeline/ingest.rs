@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
+use rnc_ingest::ReadOptions;
 use rnc_model::SourceKind;
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_pseudonym::{Key, Pseudonymiser};
@@ -43,13 +44,14 @@ const PROBLEMS_SHOWN: usize = 10;
 ///
 /// A file whose bytes were already ingested is skipped unless
 /// `allow_duplicate` is set, because loading it twice would double its
-/// records.
+/// records. `read` declares the encoding or delimiter of CSV text.
 pub fn ingest_files(
     registry: &Registry,
     key: &Key,
     kind: SourceKind,
     files: &[PathBuf],
     allow_duplicate: bool,
+    read: &ReadOptions,
 ) -> anyhow::Result<Vec<FileReport>> {
     let pseudonymiser = Pseudonymiser::new(key);
     let bar = progress::counter("ingest", files.len() as u64);
@@ -63,6 +65,7 @@ pub fn ingest_files(
             kind,
             file,
             allow_duplicate,
+            read,
         )?);
         bar.inc(1);
     }
@@ -77,6 +80,7 @@ fn ingest_one(
     kind: SourceKind,
     file: &Path,
     allow_duplicate: bool,
+    read: &ReadOptions,
 ) -> anyhow::Result<FileReport> {
     let started = Instant::now();
     let sha256 = file_sha256(file)?;
@@ -97,8 +101,14 @@ fn ingest_one(
     }
 
     let batch_id = registry.next_batch_id()?;
-    let outcome = rnc_ingest::ingest_file(kind, file, pseudonymiser, &batch_id)
-        .with_context(|| format!("ingesting {}", file.display()))?;
+    let outcome = rnc_ingest::ingest_file_with(
+        kind,
+        file,
+        pseudonymiser,
+        &batch_id,
+        read,
+    )
+    .with_context(|| format!("ingesting {}", file.display()))?;
     let accepted = outcome.records.len() as u64;
     let quarantined = outcome.quarantine.len() as u64;
     anyhow::ensure!(
