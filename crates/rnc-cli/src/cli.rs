@@ -94,11 +94,16 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  rnc ingest --source hospital_stay feeds/hospital_stay.csv\n  \
         rnc ingest --source pathology_report --mapping examples/mapping_pathology_report.toml export.csv\n  \
+        rnc ingest --source pathology_report --encoding windows-1252 --delimiter semicolon acp.csv\n  \
+        rnc ingest --source pathology_report acp.csv.gz acp.parquet acp.json acp.ndjson\n  \
         rnc ingest --population feeds/population.csv\n\n\
         Source kinds: registry_extract, hospital_stay, pathology_report, death_record,\n\
         long_term_illness, screening, treatment. A registry_extract file in the ENCR-JRC\n\
-        call-for-data layout is recognised by its header. Feeds and mapping files are\n\
-        described in docs/sources.md.\n\
+        call-for-data layout is recognised by its header. Forms are detected from the\n\
+        first bytes: CSV text (UTF-8 by default, a UTF-8 byte-order mark is skipped;\n\
+        comma, semicolon or tab found from the header line), gzip or zstd around CSV or\n\
+        FHIR, Parquet, and FHIR R4 JSON Bundles (.json, or one per line in .ndjson) for\n\
+        pathology_report. Feeds and mapping files are described in docs/sources.md.\n\
         Prints rows read, accepted and quarantined per file. Exit code 1 when\n\
         any row was quarantined."
     )]
@@ -278,6 +283,18 @@ pub struct IngestArgs {
     /// files. Files with a provider_key column need only --key.
     #[arg(long)]
     pub provider_key: Option<PathBuf>,
+    /// Encoding of CSV text files: utf-8, windows-1252 or latin-1. A file
+    /// that is not in it stops with its byte offset and line.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(
+        |label: &str| label.parse::<rnc_ingest::TextEncoding>()
+    ))]
+    pub encoding: Option<rnc_ingest::TextEncoding>,
+    /// Field delimiter of CSV text files: comma, semicolon or tab.
+    /// Without it, the delimiter found most often in the header line.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(
+        rnc_ingest::parse_delimiter
+    ))]
+    pub delimiter: Option<u8>,
 }
 
 /// Arguments of `rnc link`.

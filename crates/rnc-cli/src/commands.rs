@@ -102,6 +102,10 @@ fn ingest(
             })
         })
         .transpose()?;
+    let read_options = rnc_ingest::ReadOptions {
+        encoding: args.encoding,
+        delimiter: args.delimiter,
+    };
     let reports = pipeline::ingest_files(
         &registry,
         (&key, provider_key.as_ref()),
@@ -109,6 +113,7 @@ fn ingest(
         mapping.as_ref(),
         &args.files,
         args.allow_duplicate,
+        &read_options,
     )?;
     let outcome = print_ingest(&reports);
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();
@@ -442,14 +447,19 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     let mut reports = Vec::new();
     let kinds = rnc_synth::Feed::ALL.iter().filter_map(|f| f.source_kind());
     for kind in kinds {
-        let file: PathBuf = feeds.join(format!("{}.csv", kind.name()));
+        let mut files: Vec<PathBuf> =
+            vec![feeds.join(format!("{}.csv", kind.name()))];
+        if kind == SourceKind::PathologyReport {
+            files.extend(fhir_deliveries(&feeds)?);
+        }
         reports.extend(pipeline::ingest_files(
             &registry,
             (&key, None),
             kind,
             None,
-            &[file],
+            &files,
             false,
+            &rnc_ingest::ReadOptions::default(),
         )?);
     }
     print_ingest(&reports);
@@ -568,4 +578,23 @@ fn print_site_groups(rows: &[(String, u64, u64)]) {
         };
         println!("{group:<26} {found:>8} {truth:>8} {difference:>9}");
     }
+}
+
+/// Lists the FHIR pathology deliveries that `rnc synth` wrote in `feeds`,
+/// in name order.
+fn fhir_deliveries(feeds: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(feeds)
+        .with_context(|| format!("listing {}", feeds.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with(rnc_synth::fhir::DELIVERY_PREFIX)
+            && name.ends_with(".json")
+        {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }

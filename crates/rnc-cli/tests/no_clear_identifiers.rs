@@ -187,6 +187,23 @@ fn planted_identifiers_never_stored_or_logged() {
         );
         assert!(stdout.contains("line"), "{stdout}");
     }
+    // The reports of laboratories that deliver FHIR.
+    let mut deliveries: Vec<String> = std::fs::read_dir(&feeds)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(rnc_synth::fhir::DELIVERY_PREFIX)
+        })
+        .map(|path| path.to_str().unwrap().to_string())
+        .collect();
+    deliveries.sort();
+    assert!(!deliveries.is_empty(), "no FHIR delivery written");
+    let mut args = vec!["ingest", "--source", "pathology_report"];
+    args.extend(deliveries.iter().map(String::as_str));
+    run(&args);
     run(&["link"]);
     run(&["consolidate"]);
     run(&["release"]);

@@ -8,10 +8,10 @@
 //! the total.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rnc_codes::{Icd10, site_group};
-use rnc_model::SourceRecord;
+use rnc_model::{SourceKind, SourceRecord};
 use rnc_pseudonym::{Key, Pseudonymiser};
 use rnc_rules::consolidate_person;
 use rnc_synth::{Feed, SynthConfig, write_synthetic};
@@ -54,9 +54,20 @@ fn true_counts(truth: &Path) -> BTreeMap<String, u64> {
 fn ingest_all(feeds: &Path) -> Vec<SourceRecord> {
     let pseudonymiser = Pseudonymiser::new(&Key::from_bytes([7; 32]));
     let mut records = Vec::new();
-    let kinds = Feed::ALL.iter().filter_map(|f| f.source_kind());
-    for kind in kinds {
-        let path = feeds.join(format!("{}.csv", kind.name()));
+    let mut files: Vec<(SourceKind, PathBuf)> = Feed::ALL
+        .iter()
+        .filter_map(|f| f.source_kind())
+        .map(|kind| (kind, feeds.join(format!("{}.csv", kind.name()))))
+        .collect();
+    // Laboratories that deliver FHIR write their reports apart.
+    for entry in std::fs::read_dir(feeds).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with(rnc_synth::fhir::DELIVERY_PREFIX) {
+            files.push((SourceKind::PathologyReport, path));
+        }
+    }
+    for (kind, path) in files {
         let outcome =
             rnc_ingest::ingest_file(kind, &path, &pseudonymiser, "B1")
                 .unwrap_or_else(|e| panic!("ingesting {kind}: {e}"));

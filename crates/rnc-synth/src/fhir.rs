@@ -19,6 +19,31 @@ pub const ICD_O_3_SYSTEM: &str =
 /// The mCODE extension giving histology and behaviour on a Condition.
 pub const HISTOLOGY_EXTENSION: &str = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior";
 
+/// Share of laboratories, in percent, that deliver their reports as FHIR
+/// rather than in `pathology_report.csv`.
+pub const FHIR_LABORATORY_PERCENT: u64 = 40;
+
+/// Returns whether `laboratory` delivers FHIR: the FNV-1a 64-bit hash of
+/// its code modulo 100 is below [`FHIR_LABORATORY_PERCENT`]. A hash keeps
+/// the choice the same for a laboratory across chunks and seeds.
+pub fn delivers_fhir(laboratory: &str) -> bool {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in laboratory.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash % 100 < FHIR_LABORATORY_PERCENT
+}
+
+/// Returns the name of the FHIR delivery of chunk `chunk` of persons: one
+/// Bundle with the chunk's reports from laboratories that deliver FHIR.
+pub fn delivery_file_name(chunk: u64) -> String {
+    format!("{DELIVERY_PREFIX}{chunk:04}.json")
+}
+
+/// Start of the names of the FHIR deliveries written by the generator.
+pub const DELIVERY_PREFIX: &str = "pathology_report_fhir_";
+
 /// One pathology report as the text fields of `pathology_report.csv`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PathologyReport<'a> {
@@ -225,7 +250,7 @@ fn report_entries(report: &PathologyReport<'_>) -> Vec<Value> {
             "code": {"coding": [{
                 "system": "http://loinc.org",
                 "code": "33732-9",
-                "display": "Histology grade [Identifier] in Cancer specimen"
+                "display": "Histology grade Ca spec"
             }]},
             "subject": {"reference": format!("Patient/{patient}")},
             "valueCodeableConcept": {"coding": [
@@ -308,6 +333,18 @@ mod tests {
         assert_eq!(fhir_date("99999999"), None);
         assert_eq!(fhir_date(""), None);
         assert_eq!(fhir_date("30/02/1941").as_deref(), Some("1941-02-30"));
+    }
+
+    #[test]
+    fn fhir_laboratory_share() {
+        // Laboratory codes as the generator writes them: ACP, the
+        // département and a two-digit number.
+        let codes: Vec<String> = (1..=95)
+            .flat_map(|dep| (1..=9).map(move |n| format!("ACP{dep:02}{n:02}")))
+            .collect();
+        let fhir = codes.iter().filter(|c| delivers_fhir(c)).count();
+        let share = fhir as f64 / codes.len() as f64;
+        assert!((0.35..0.45).contains(&share), "share {share}");
     }
 
     #[test]

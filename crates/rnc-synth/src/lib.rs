@@ -215,6 +215,11 @@ const BLOCK: u64 = 4_096;
 /// shuffled and record ids are numbered in file order, so that files are
 /// not sorted by person.
 ///
+/// Pathology reports of about 40 % of the laboratories (see
+/// [`fhir::delivers_fhir`]) are written instead as one FHIR R4 Bundle per
+/// chunk, `pathology_report_fhir_NNNN.json`. Their record ids follow the
+/// same numbering, so `truth/records.csv` lists every report.
+///
 /// # Errors
 ///
 /// [`Error::InvalidConfig`] for a setting out of range, [`Error::Io`] when

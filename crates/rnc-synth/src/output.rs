@@ -11,12 +11,12 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::Error;
 use crate::demography::{self, AGE_BANDS, DEPARTEMENTS};
 use crate::feeds::{Feed, Row};
 use crate::population::{Person, Timeline, Tumour, age_on, population_cell};
 use crate::screening::DetectionMode;
 use crate::sites::{SITE_GROUPS, Stage};
+use crate::{Error, fhir};
 
 /// Columns of `truth/tumours.csv`.
 pub(crate) const TUMOUR_COLUMNS: [&str; 13] = [
@@ -174,6 +174,7 @@ where
 /// tumours across chunks.
 pub(crate) struct Output {
     seed: u64,
+    out_dir: PathBuf,
     feeds: Vec<OutputFile>,
     records: OutputFile,
     tumours: OutputFile,
@@ -210,6 +211,7 @@ impl Output {
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(Output {
             seed,
+            out_dir: out_dir.to_path_buf(),
             feeds,
             records: OutputFile::create(
                 truth.join("records.csv"),
@@ -279,7 +281,7 @@ impl Output {
             rng.set_stream(u64::MAX - chunk * 8 - index as u64);
             rows.shuffle(&mut rng);
             let first = self.rows_by_feed[index];
-            let formatted: Vec<(Vec<u8>, Vec<u8>)> = rows
+            let formatted: Vec<FormattedRows> = rows
                 .par_chunks_mut(FORMAT_SLICE)
                 .enumerate()
                 .map(|(slice, rows)| {
@@ -287,9 +289,20 @@ impl Output {
                     format_rows(feed, start, rows)
                 })
                 .collect();
-            for (feed_bytes, truth_bytes) in formatted {
+            let mut fhir_rows = Vec::new();
+            for (feed_bytes, truth_bytes, fhir) in formatted {
                 self.feeds[index].write(&feed_bytes)?;
                 self.records.write(&truth_bytes)?;
+                fhir_rows.extend(fhir);
+            }
+            if !fhir_rows.is_empty() {
+                let path = self.out_dir.join(fhir::delivery_file_name(chunk));
+                let reports: Vec<fhir::PathologyReport<'_>> = fhir_rows
+                    .iter()
+                    .map(|fields| fhir::PathologyReport::from_fields(fields))
+                    .collect();
+                fs::write(&path, fhir::pathology_bundle(&reports))
+                    .map_err(|source| Error::Io { path, source })?;
             }
             self.rows_by_feed[index] += rows.len() as u64;
         }
@@ -326,9 +339,14 @@ fn tumour_fields(id: u64, tumour: &TruthTumour) -> [String; 13] {
     ]
 }
 
+/// Feed lines, `truth/records.csv` lines and the fields of the reports
+/// delivered as FHIR, of one slice of rows.
+type FormattedRows = (Vec<u8>, Vec<u8>, Vec<Vec<String>>);
+
 /// Numbers rows from `start + 1` and formats them as feed lines and
-/// `truth/records.csv` lines.
-fn format_rows(feed: Feed, start: u64, rows: &mut [Row]) -> (Vec<u8>, Vec<u8>) {
+/// `truth/records.csv` lines. Pathology reports of laboratories that
+/// deliver FHIR are returned apart instead of as feed lines.
+fn format_rows(feed: Feed, start: u64, rows: &mut [Row]) -> FormattedRows {
     let prefix = feed.id_prefix();
     let mut truth = Vec::with_capacity(rows.len() * 40);
     for (offset, row) in rows.iter_mut().enumerate() {
@@ -345,8 +363,20 @@ fn format_rows(feed: Feed, start: u64, rows: &mut [Row]) -> (Vec<u8>, Vec<u8>) {
         }
         truth.push(b'\n');
     }
-    let lines = csv_lines(rows.iter().map(|row| row.fields.iter()));
-    (lines, truth)
+    let is_fhir = |row: &Row| {
+        feed == Feed::PathologyReport && fhir::delivers_fhir(&row.fields[1])
+    };
+    let lines = csv_lines(
+        rows.iter()
+            .filter(|row| !is_fhir(row))
+            .map(|row| row.fields.iter()),
+    );
+    let fhir_rows = rows
+        .iter()
+        .filter(|row| is_fhir(row))
+        .map(|row| row.fields.clone())
+        .collect();
+    (lines, truth, fhir_rows)
 }
 
 /// Writes `population.csv`: every year, sex, age band and département,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use rnc_ingest::Mapping;
+use rnc_ingest::{Mapping, ReadOptions};
 use rnc_model::SourceKind;
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_pseudonym::{Key, Pseudonymiser};
@@ -49,6 +49,7 @@ const PROBLEMS_SHOWN: usize = 10;
 /// loading it twice would double its records. A file is rejected before
 /// it is staged when its records would carry other pseudonym layers than
 /// the registry's earlier batches, because they would then never match.
+/// `read` declares the encoding or delimiter of CSV text.
 pub fn ingest_files(
     registry: &Registry,
     keys: (&Key, Option<&Key>),
@@ -56,6 +57,7 @@ pub fn ingest_files(
     mapping: Option<&Mapping>,
     files: &[PathBuf],
     allow_duplicate: bool,
+    read: &ReadOptions,
 ) -> anyhow::Result<Vec<FileReport>> {
     let (key, provider_key) = keys;
     let pseudonymiser = Pseudonymiser::new(key);
@@ -76,6 +78,7 @@ pub fn ingest_files(
             mapping,
             file,
             allow_duplicate,
+            read,
         )?);
         bar.inc(1);
     }
@@ -91,6 +94,7 @@ fn ingest_one(
     mapping: Option<&Mapping>,
     file: &Path,
     allow_duplicate: bool,
+    read: &ReadOptions,
 ) -> anyhow::Result<FileReport> {
     let started = Instant::now();
     let sha256 = file_sha256(file)?;
@@ -112,12 +116,7 @@ fn ingest_one(
 
     let batch_id = registry.next_batch_id()?;
     let outcome = rnc_ingest::ingest_file_as(
-        kind,
-        file,
-        mapping,
-        &rnc_ingest::ReadOptions::default(),
-        keys,
-        &batch_id,
+        kind, file, mapping, read, keys, &batch_id,
     )
     .with_context(|| format!("ingesting {}", file.display()))?;
     check_layers(registry, file, keys, outcome.provider_key.as_deref())?;

@@ -3,6 +3,11 @@
 //! an `.ndjson` file. Each `DiagnosticReport` of a Bundle becomes one row
 //! of the `pathology_report` feed. The profile read, element by element,
 //! is in `docs/sources.md`.
+//!
+//! NOTE: each Bundle is parsed whole into a `serde_json::Value`, because
+//! its references may point to any entry. Files stream Bundle by Bundle,
+//! so memory grows with the largest Bundle, not with the file. A large
+//! delivery should therefore come as NDJSON or as several Bundles.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
@@ -24,8 +29,8 @@ pub(crate) const ICD_O_3_SYSTEM: &str =
     "http://terminology.hl7.org/CodeSystem/icd-o-3";
 /// The mCODE extension on a Condition giving histology and behaviour.
 pub(crate) const HISTOLOGY_EXTENSION: &str = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior";
-/// LOINC 33732-9 "Histology grade [Identifier] in Cancer specimen", the
-/// code of the mCODE histologic grade Observation.
+/// LOINC 33732-9 ("Histology grade Ca spec"), the code of the mCODE
+/// histologic grade Observation.
 pub(crate) const GRADE_LOINC: &str = "33732-9";
 pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
 
