@@ -400,9 +400,12 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     };
 
     let clock = Instant::now();
+    // NOTE: the plain preset (UTF-8, comma, ISO dates, one file per feed)
+    // until ingestion reads the native Windows-1252 semicolon files.
     let config = rnc_synth::SynthConfig {
         persons: args.persons,
         seed: args.seed,
+        formats: rnc_synth::FeedFormats::plain(),
         ..rnc_synth::SynthConfig::default()
     };
     let synth = rnc_synth::write_synthetic(&config, &feeds)?;
