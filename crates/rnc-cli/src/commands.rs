@@ -406,22 +406,8 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     // without the duplicate, late, other-person NIR, name swap and coding
     // noise, which put the consolidated tumour count 4 % off the truth
     // until ingestion and consolidation handle them.
-    let mut noise = rnc_synth::NoiseConfig::default();
-    for feed in rnc_synth::Feed::ALL {
-        for kind in [
-            NoiseKind::NirOtherPerson,
-            NoiseKind::NameSwap,
-            NoiseKind::DuplicateSameFile,
-            NoiseKind::DuplicateLaterFile,
-            NoiseKind::Late,
-            NoiseKind::UnspecifiedMorphology,
-        ] {
-            noise.feed_mut(feed).set(kind, 0.0);
-        }
-    }
-    noise
-        .feed_mut(rnc_synth::Feed::DeathRecord)
-        .set(NoiseKind::ThreeCharacterIcd10, 0.0);
+    let noise = rnc_synth::NoiseConfig::default()
+        .without(&NoiseKind::BEYOND_IDENTIFIERS);
     let config = rnc_synth::SynthConfig {
         persons: args.persons,
         seed: args.seed,

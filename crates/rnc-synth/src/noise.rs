@@ -82,6 +82,18 @@ impl NoiseKind {
         NoiseKind::ThreeCharacterIcd10,
     ];
 
+    /// Noise beyond the identifier errors: another person's NIR, name
+    /// swap, duplicate and late submissions, and coding differences.
+    pub const BEYOND_IDENTIFIERS: [NoiseKind; 7] = [
+        NoiseKind::NirOtherPerson,
+        NoiseKind::NameSwap,
+        NoiseKind::DuplicateSameFile,
+        NoiseKind::DuplicateLaterFile,
+        NoiseKind::Late,
+        NoiseKind::UnspecifiedMorphology,
+        NoiseKind::ThreeCharacterIcd10,
+    ];
+
     /// Name in the TOML settings and in `truth/records.csv`.
     pub fn name(self) -> &'static str {
         match self {
@@ -250,6 +262,16 @@ impl NoiseConfig {
                 })
                 .collect(),
         }
+    }
+
+    /// Returns these settings with `kinds` set to 0 in every feed.
+    pub fn without(mut self, kinds: &[NoiseKind]) -> NoiseConfig {
+        for feed in &mut self.feeds {
+            for kind in kinds {
+                feed.set(*kind, 0.0);
+            }
+        }
+        self
     }
 
     /// Noise of `feed`.
