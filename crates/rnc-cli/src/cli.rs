@@ -253,6 +253,27 @@ pub struct SynthArgs {
     /// writing one.
     #[arg(long, conflicts_with = "out")]
     pub check: Option<PathBuf>,
+    /// Noise settings: a TOML file with one table per feed
+    /// (`[hospital_stay]`) and noise shares from 0 to 1, e.g.
+    /// `nir_missing = 0.05`; what it leaves out keeps its default.
+    #[arg(long, value_name = "FILE")]
+    pub noise: Option<PathBuf>,
+    /// File conventions: `native` writes each source as it sends its files
+    /// (hospital stays in Windows-1252 with semicolons and dd/mm/yyyy
+    /// dates), one file per feed and year; `plain` writes every feed as
+    /// UTF-8 CSV with ISO dates, one file per feed.
+    #[arg(long, value_parser = ["native", "plain"], default_value = "native")]
+    pub feed_format: String,
+    /// Tests in the screening feed: `registry-areas` keeps those of
+    /// residents of départements with a general registry, `national`
+    /// keeps every test (about 7 million more records a year at national
+    /// scale).
+    #[arg(
+        long,
+        value_parser = ["registry-areas", "national"],
+        default_value = "registry-areas"
+    )]
+    pub screening_scope: String,
 }
 
 /// Arguments of `rnc ingest`.

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use rnc_synth::check::{CaseDeviation, CheckReport, check_data_set};
+use rnc_synth::{FeedFormats, NoiseConfig, ScreeningScope};
 
 use crate::cli::SynthArgs;
 use crate::commands::Outcome;
@@ -29,7 +30,7 @@ pub fn synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
         Some(years) => args.last_year - years as i32 + 1,
         None => args.first_year,
     };
-    let config = match args.scale.as_deref() {
+    let mut config = match args.scale.as_deref() {
         Some("france") => rnc_synth::SynthConfig::france(
             args.seed,
             first_year,
@@ -43,8 +44,24 @@ pub fn synth(args: &SynthArgs) -> anyhow::Result<Outcome> {
             seed: args.seed,
             first_year,
             last_year: args.last_year,
+            ..rnc_synth::SynthConfig::default()
         },
     };
+    config.formats = match args.feed_format.as_str() {
+        "plain" => FeedFormats::plain(),
+        _ => FeedFormats::native(),
+    };
+    config.screening_scope = match args.screening_scope.as_str() {
+        "national" => ScreeningScope::National,
+        _ => ScreeningScope::RegistryAreas,
+    };
+    if let Some(path) = &args.noise {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("reading the noise settings {}", path.display())
+        })?;
+        config.noise = NoiseConfig::from_toml(&text)
+            .with_context(|| format!("in {}", path.display()))?;
+    }
     let summary =
         rnc_synth::write_synthetic(&config, out).with_context(|| {
             format!("writing the synthetic data set to {}", out.display())

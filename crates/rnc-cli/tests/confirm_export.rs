@@ -81,6 +81,8 @@ fn confirm_export_and_indicators() {
     rnc_expect(
         &[
             "synth",
+            "--feed-format",
+            "plain",
             "--persons",
             "20000",
             "--seed",

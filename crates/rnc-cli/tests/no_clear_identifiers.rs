@@ -131,6 +131,8 @@ fn planted_identifiers_never_stored_or_logged() {
     rnc_expect(
         &[
             "synth",
+            "--feed-format",
+            "plain",
             "--persons",
             "8000",
             "--seed",

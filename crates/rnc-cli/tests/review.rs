@@ -30,6 +30,8 @@ fn review_decision_persists_across_links() {
     run(
         &[
             "synth",
+            "--feed-format",
+            "plain",
             "--persons",
             "20000",
             "--seed",

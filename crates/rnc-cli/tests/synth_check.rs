@@ -69,3 +69,59 @@ fn synth_check_of_missing_folder_fails() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("population.csv"), "{stderr}");
 }
+
+#[test]
+fn synth_noise_file_sets_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("noise.toml");
+    std::fs::write(&settings, "[hospital_stay]\nnir_missing = 0.25\n").unwrap();
+    let out = dir.path().join("set");
+    rnc_expect(
+        &[
+            "synth",
+            "--persons",
+            "5000",
+            "--years",
+            "1",
+            "--noise",
+            arg(&settings),
+            "--out",
+            arg(&out),
+        ],
+        0,
+    );
+    let written =
+        std::fs::read_to_string(out.join("truth/noise.toml")).unwrap();
+    let stays = written.split("[hospital_stay]").nth(1).unwrap();
+    assert!(stays.contains("nir_missing = 0.25"), "{written}");
+
+    // The check compares the stays' NIR share with the file's 25 %.
+    let checked = rnc(&["synth", "--check", arg(&out)]);
+    let report = String::from_utf8_lossy(&checked.stdout);
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("hospital_stay") && l.contains("nir missing"))
+        .unwrap_or_else(|| panic!("no stays NIR line in:\n{report}"));
+    assert!(line.contains("25.00%"), "{line}");
+}
+
+#[test]
+fn synth_invalid_noise_file_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("noise.toml");
+    std::fs::write(&settings, "[hospital_stay]\nlate = 2\n").unwrap();
+    let output = rnc_expect(
+        &[
+            "synth",
+            "--persons",
+            "100",
+            "--noise",
+            arg(&settings),
+            "--out",
+            arg(&dir.path().join("set")),
+        ],
+        2,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("late = 2 is not a share"), "{stderr}");
+}

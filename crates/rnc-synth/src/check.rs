@@ -16,7 +16,13 @@
 //! use rnc_synth::{SynthConfig, check::check_data_set, write_synthetic};
 //!
 //! let dir = tempfile::tempdir().unwrap();
-//! let config = SynthConfig { persons: 5_000, seed: 3, first_year: 2023, last_year: 2023 };
+//! let config = SynthConfig {
+//!     persons: 5_000,
+//!     seed: 3,
+//!     first_year: 2023,
+//!     last_year: 2023,
+//!     ..SynthConfig::default()
+//! };
 //! write_synthetic(&config, dir.path()).unwrap();
 //! let report = check_data_set(dir.path()).unwrap();
 //! assert!(report.total_cases.observed > 0);
@@ -29,10 +35,8 @@ use chrono::NaiveDate;
 
 use crate::Error;
 use crate::demography::{AGE_BANDS, age_band, age_band_label};
-use crate::feeds::{
-    FIRST_NAME_MISSING_SHARE, Feed, NIR_TYPO_SHARE, UNKNOWN_BIRTH_DAY_SHARE,
-    nir_missing_share,
-};
+use crate::feeds::Feed;
+use crate::noise::{NoiseConfig, NoiseKind};
 use crate::pathway;
 use crate::population::IncidenceTable;
 use crate::sites::{SITE_GROUPS, Stage};
@@ -187,6 +191,59 @@ impl Table {
         })
     }
 
+    /// Opens a feed file, whatever its delimiter (comma or semicolon, read
+    /// from the header line) and its encoding (fields are read as bytes).
+    fn open_feed(path: PathBuf) -> Result<Table, Error> {
+        let first_line = first_line(&path)?;
+        let delimiter =
+            if first_line.contains(&b';') && !first_line.contains(&b',') {
+                b';'
+            } else {
+                b','
+            };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_path(&path)
+            .map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+        let header = reader
+            .byte_headers()
+            .map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        Ok(Table {
+            path,
+            reader,
+            header,
+        })
+    }
+
+    /// Calls `visit` on every row, read as bytes.
+    fn for_each_bytes<F>(&mut self, mut visit: F) -> Result<(), Error>
+    where
+        F: FnMut(&csv::ByteRecord),
+    {
+        let mut record = csv::ByteRecord::new();
+        loop {
+            let more = self.reader.read_byte_record(&mut record).map_err(
+                |source| Error::Read {
+                    path: self.path.clone(),
+                    source,
+                },
+            )?;
+            if !more {
+                return Ok(());
+            }
+            visit(&record);
+        }
+    }
+
     fn column(&self, name: &str) -> Result<usize, Error> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             Error::InvalidDataSet {
@@ -221,6 +278,61 @@ impl Table {
             })?;
         }
     }
+}
+
+/// First line of a file, without its line end.
+fn first_line(path: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::BufRead;
+    let io_error = |source: std::io::Error| Error::Read {
+        path: path.to_path_buf(),
+        source: csv::Error::from(source),
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(file)
+        .read_until(b'\n', &mut line)
+        .map_err(io_error)?;
+    Ok(line)
+}
+
+/// Files of `feed` in `dir`: `{feed}.csv`, or `{feed}_{year}.csv` for
+/// each year, in name order.
+fn feed_files(dir: &Path, feed: Feed) -> Result<Vec<PathBuf>, Error> {
+    let single = dir.join(format!("{}.csv", feed.name()));
+    if single.exists() {
+        return Ok(vec![single]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
+        path: dir.to_path_buf(),
+        source: csv::Error::from(source),
+    })?;
+    let prefix = format!("{}_", feed.name());
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_prefix(&prefix))
+                .and_then(|rest| rest.strip_suffix(".csv"))
+                .is_some_and(|year| {
+                    year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())
+                })
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::InvalidDataSet {
+            path: single,
+            problem: format!(
+                "no file of feed {} (expected {}.csv or {}_YEAR.csv)",
+                feed.name(),
+                feed.name(),
+                feed.name()
+            ),
+        });
+    }
+    Ok(files)
 }
 
 fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
@@ -486,21 +598,28 @@ fn check_stays(
     // Stays are counted in the feed itself, through the truth's record-to-
     // tumour map, so that a truncated or damaged feed shows as a deviation.
     let mut in_feed: HashSet<String> = HashSet::new();
-    let mut feed =
-        Table::open(dir.join(format!("{}.csv", Feed::HospitalStay.name())))?;
-    let stay_at = feed.column("stay_id")?;
-    feed.for_each(|row| {
-        in_feed.insert(row[stay_at].to_string());
-        Ok(())
-    })?;
+    for path in feed_files(dir, Feed::HospitalStay)? {
+        let mut feed = Table::open_feed(path)?;
+        let stay_at = feed.column("stay_id")?;
+        feed.for_each_bytes(|row| {
+            in_feed.insert(String::from_utf8_lossy(&row[stay_at]).into_owned());
+        })?;
+    }
 
     let mut stays: HashMap<&str, u64> =
         followed.keys().map(|id| (*id, 0)).collect();
     let mut records = Table::open(dir.join("truth").join("records.csv"))?;
-    let (record_at, tumour_at) =
-        (records.column("record_id")?, records.column("tumour_id")?);
+    let (record_at, tumour_at, noise_at) = (
+        records.column("record_id")?,
+        records.column("tumour_id")?,
+        records.column("noise")?,
+    );
     let prefix = format!("{}/", Feed::HospitalStay.name());
     records.for_each(|row| {
+        // A record sent twice is one stay.
+        if row[noise_at].contains("duplicate") {
+            return Ok(());
+        }
         if let Some(stay) = row[record_at].strip_prefix(&prefix)
             && in_feed.contains(stay)
             && let Some(count) = stays.get_mut(&row[tumour_at])
@@ -538,69 +657,176 @@ fn check_stays(
     }))
 }
 
-/// NIR missing, NIR invalid, birth day unknown and first name missing
-/// shares of every feed.
+/// Kinds of noise compared through `truth/records.csv`, whose shares
+/// are per record of the feed (per record with a NIR for
+/// [`NoiseKind::NirOtherPerson`]). Left out: the kinds the feed files
+/// show (NIR missing or with a bad key, birth day unknown, first name
+/// missing), and those whose share applies to a subset the check cannot
+/// count (usage name as birth name, day and month swap, three-character
+/// ICD-10 codes).
+const TRUTH_KINDS: [NoiseKind; 8] = [
+    NoiseKind::NirOtherPerson,
+    NoiseKind::NameTypo,
+    NoiseKind::NameSwap,
+    NoiseKind::DepartementMissing,
+    NoiseKind::Late,
+    NoiseKind::DuplicateSameFile,
+    NoiseKind::DuplicateLaterFile,
+    NoiseKind::UnspecifiedMorphology,
+];
+
+/// Reads the noise settings the set was written with.
+fn read_noise_settings(dir: &Path) -> Result<NoiseConfig, Error> {
+    let path = dir.join("truth").join("noise.toml");
+    let text =
+        std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source: csv::Error::from(source),
+        })?;
+    NoiseConfig::from_toml(&text).map_err(|error| Error::InvalidDataSet {
+        path,
+        problem: error.to_string(),
+    })
+}
+
+/// Noise shares of every feed: NIR missing, NIR invalid, birth day
+/// unknown and first name missing counted in the feed files, the other
+/// kinds of [`TRUTH_KINDS`] in `truth/records.csv`.
 fn check_noise(dir: &Path) -> Result<Vec<NoiseDeviation>, Error> {
+    let settings = read_noise_settings(dir)?;
+    let truth = count_truth_noise(dir)?;
     let mut deviations = Vec::new();
     for feed in Feed::ALL {
-        let mut table = Table::open(dir.join(format!("{}.csv", feed.name())))?;
-        let nir_at = table.column("nir")?;
-        let birth_at = table.column("birth_date")?;
-        let first_name_at = table.column("first_name").ok();
+        let shares = settings.feed(feed);
         let (mut rows, mut missing, mut written, mut invalid) = (0u64, 0, 0, 0);
         let (mut unknown_day, mut no_first_name) = (0u64, 0u64);
-        table.for_each(|row| {
-            rows += 1;
-            let nir = &row[nir_at];
-            if nir.is_empty() {
-                missing += 1;
-            } else {
-                written += 1;
-                if rnc_model::nir::check_nir(nir).status
-                    != rnc_model::NirStatus::Valid
-                {
-                    invalid += 1;
+        let mut has_first_name = false;
+        for path in feed_files(dir, feed)? {
+            let mut table = Table::open_feed(path)?;
+            let nir_at = table.column("nir")?;
+            let birth_at = table.column("birth_date")?;
+            let first_name_at = table.column("first_name").ok();
+            has_first_name = first_name_at.is_some();
+            table.for_each_bytes(|row| {
+                rows += 1;
+                let nir = String::from_utf8_lossy(&row[nir_at]);
+                if nir.is_empty() {
+                    missing += 1;
+                } else {
+                    written += 1;
+                    if rnc_model::nir::check_nir(&nir).status
+                        == rnc_model::NirStatus::Invalid
+                    {
+                        invalid += 1;
+                    }
                 }
-            }
-            if row[birth_at].ends_with("-99") {
-                unknown_day += 1;
-            }
-            if first_name_at.is_some_and(|at| row[at].is_empty()) {
-                no_first_name += 1;
-            }
-            Ok(())
-        })?;
+                let birth = &row[birth_at];
+                if birth.ends_with(b"-99") || birth.starts_with(b"99/") {
+                    unknown_day += 1;
+                }
+                if first_name_at.is_some_and(|at| row[at].is_empty()) {
+                    no_first_name += 1;
+                }
+            })?;
+        }
         let name = feed.name();
-        deviations.push(NoiseDeviation {
-            feed: name,
-            measure: "nir missing",
-            records: rows,
-            noisy: missing,
-            expected_share: nir_missing_share(feed),
-        });
-        deviations.push(NoiseDeviation {
-            feed: name,
-            measure: "nir invalid (of written)",
-            records: written,
-            noisy: invalid,
-            expected_share: NIR_TYPO_SHARE,
-        });
-        deviations.push(NoiseDeviation {
-            feed: name,
-            measure: "birth day unknown",
-            records: rows,
-            noisy: unknown_day,
-            expected_share: UNKNOWN_BIRTH_DAY_SHARE,
-        });
-        if first_name_at.is_some() {
+        let mut push = |measure, records, noisy, kind: NoiseKind| {
             deviations.push(NoiseDeviation {
                 feed: name,
-                measure: "first name missing",
-                records: rows,
-                noisy: no_first_name,
-                expected_share: FIRST_NAME_MISSING_SHARE,
+                measure,
+                records,
+                noisy,
+                expected_share: shares.share(kind),
             });
+        };
+        push("nir missing", rows, missing, NoiseKind::NirMissing);
+        push(
+            "nir invalid (of written)",
+            written,
+            invalid,
+            NoiseKind::NirBadKey,
+        );
+        push(
+            "birth day unknown",
+            rows,
+            unknown_day,
+            NoiseKind::BirthDayUnknown,
+        );
+        if has_first_name {
+            push(
+                "first name missing",
+                rows,
+                no_first_name,
+                NoiseKind::FirstNameMissing,
+            );
+        }
+        let counts = &truth[feed.index()];
+        for kind in TRUTH_KINDS {
+            if !kind.applies_to(feed) {
+                continue;
+            }
+            let records = if kind == NoiseKind::NirOtherPerson {
+                counts.records - counts.by_kind[NoiseKind::NirMissing.index()]
+            } else {
+                counts.records
+            };
+            push(kind.name(), records, counts.by_kind[kind.index()], kind);
         }
     }
     Ok(deviations)
+}
+
+/// Records of one feed in `truth/records.csv` (duplicate copies left out)
+/// and how many got each kind of noise, indexed like [`NoiseKind::ALL`];
+/// a duplicate kind counts the copies.
+struct TruthNoiseCounts {
+    records: u64,
+    by_kind: [u64; NoiseKind::ALL.len()],
+}
+
+fn count_truth_noise(dir: &Path) -> Result<Vec<TruthNoiseCounts>, Error> {
+    let mut counts: Vec<TruthNoiseCounts> = Feed::ALL
+        .iter()
+        .map(|_| TruthNoiseCounts {
+            records: 0,
+            by_kind: [0; NoiseKind::ALL.len()],
+        })
+        .collect();
+    let mut table = Table::open(dir.join("truth").join("records.csv"))?;
+    let (record_at, noise_at) =
+        (table.column("record_id")?, table.column("noise")?);
+    table.for_each(|row| {
+        let feed_name = row[record_at].split('/').next().unwrap_or_default();
+        let feed = Feed::ALL
+            .iter()
+            .position(|f| f.name() == feed_name)
+            .ok_or_else(|| {
+                format!("record id {:?} names no feed", &row[record_at])
+            })?;
+        let labels: Vec<&str> =
+            row[noise_at].split('|').filter(|l| !l.is_empty()).collect();
+        let copy = labels.iter().any(|l| {
+            *l == NoiseKind::DuplicateSameFile.name()
+                || *l == NoiseKind::DuplicateLaterFile.name()
+        });
+        let counts = &mut counts[feed];
+        if !copy {
+            counts.records += 1;
+        }
+        for label in labels {
+            let kind = NoiseKind::ALL
+                .iter()
+                .position(|k| k.name() == label)
+                .ok_or_else(|| format!("noise {label:?} is unknown"))?;
+            let is_duplicate_kind = kind
+                == NoiseKind::DuplicateSameFile.index()
+                || kind == NoiseKind::DuplicateLaterFile.index();
+            // A copy repeats its original's noise, which is counted once.
+            if !copy || is_duplicate_kind {
+                counts.by_kind[kind] += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(counts)
 }

@@ -1,18 +1,8 @@
 //! Source records drawn from the true tumours, with the identifier noise of
 //! real feeds.
 //!
-//! Noise rates are per record, chosen to resemble what French registries
-//! report for their sources (estimates, not measured figures):
-//!
-//! | noise | rate |
-//! |---|---|
-//! | NIR missing | hospital stay 3 %, pathology report 40 %, registry extract 15 %, death record 5 %, long-term illness 0.5 %, screening 10 % |
-//! | NIR with one wrong digit (key then invalid) | 1 % of written NIRs |
-//! | usage name written as birth name, usage name empty | 30 % of the records of women with a usage name |
-//! | one typo in the birth or first name | 3 % |
-//! | first name missing | 1 % |
-//! | birth day and month swapped (when the swap is a real date) | 1 % |
-//! | birth day unknown (`99`) | 0.5 % |
+//! Which noise each record may carry, and how often, is set per feed by
+//! [`crate::NoiseConfig`]; the truth records the noise each record got.
 //!
 //! Letter case and accents follow the source: registries write names in
 //! title case with accents, pathology laboratories in upper or title case
@@ -26,9 +16,11 @@ use rnc_model::SourceKind;
 
 use crate::demography::{self, DEPARTEMENTS};
 use crate::names;
+use crate::noise::{Applied, FeedNoise, NoiseConfig, NoiseKind};
 use crate::pathway;
 use crate::population::{DeathCause, Person, Timeline, Tumour};
-use crate::sites::SITE_GROUPS;
+use crate::sites::{SITE_GROUPS, Stage};
+use crate::{ScreeningScope, SynthConfig};
 
 /// A file written by [`crate::write_synthetic`] that a source would send:
 /// the four feeds ingestion reads, then the long-term illness and
@@ -116,30 +108,13 @@ impl Feed {
         }
     }
 
-    fn nir_missing_share(self) -> f64 {
-        match self {
-            Feed::HospitalStay => 0.03,
-            Feed::PathologyReport => 0.40,
-            Feed::RegistryExtract => 0.15,
-            Feed::DeathRecord => 0.05,
-            Feed::LongTermIllness => 0.005,
-            Feed::Screening => 0.10,
-        }
+    /// Position of the `departement` column.
+    fn departement_column(self) -> usize {
+        self.columns()
+            .iter()
+            .position(|c| *c == "departement")
+            .expect("every feed has a departement column")
     }
-}
-
-/// Share of written NIRs that carry a one-digit typo.
-pub(crate) const NIR_TYPO_SHARE: f64 = 0.01;
-
-/// Share of birth dates written with an unknown day (`99`).
-pub(crate) const UNKNOWN_BIRTH_DAY_SHARE: f64 = 0.005;
-
-/// Share of records with the first name missing, in feeds that carry it.
-pub(crate) const FIRST_NAME_MISSING_SHARE: f64 = 0.01;
-
-/// Expected share of records of `feed` whose NIR is empty.
-pub(crate) fn nir_missing_share(feed: Feed) -> f64 {
-    feed.nir_missing_share()
 }
 
 /// One drawn row of a feed. The first field is the record id, filled in
@@ -149,10 +124,68 @@ pub(crate) struct Row {
     pub fields: Vec<String>,
     pub person_id: u64,
     pub tumour_id: Option<u64>,
+    /// Calendar year of the file that carries the row: the year of its
+    /// reference date, or the next one for a late record.
+    pub period: i32,
+    /// Noise the row got, duplicate submissions included.
+    pub noise: Applied,
+}
+
+/// A feed row before its file-level noise.
+pub(crate) struct Draft {
+    pub feed: Feed,
+    pub fields: Vec<String>,
+    pub tumour_id: Option<u64>,
+    /// Calendar year of the record's reference date.
+    pub year: i32,
+    /// Noise applied so far.
+    pub noise: Applied,
+}
+
+/// Finishes a row: blanks the département, makes it late and marks it
+/// for a duplicate submission, with the feed's shares.
+pub(crate) fn finish_row<R: Rng>(
+    rng: &mut R,
+    draft: Draft,
+    person: &Person,
+    settings: &NoiseConfig,
+) -> Row {
+    let Draft {
+        feed,
+        mut fields,
+        tumour_id,
+        year,
+        mut noise,
+    } = draft;
+    let shares = settings.feed(feed);
+    if rng.random::<f64>() < shares.share(NoiseKind::DepartementMissing) {
+        fields[feed.departement_column()].clear();
+        noise.add(NoiseKind::DepartementMissing);
+    }
+    let mut period = year;
+    if rng.random::<f64>() < shares.share(NoiseKind::Late) {
+        period += 1;
+        noise.add(NoiseKind::Late);
+    }
+    let draw: f64 = rng.random();
+    let same_file = shares.share(NoiseKind::DuplicateSameFile);
+    if draw < same_file {
+        noise.add(NoiseKind::DuplicateSameFile);
+    } else if draw < same_file + shares.share(NoiseKind::DuplicateLaterFile) {
+        noise.add(NoiseKind::DuplicateLaterFile);
+    }
+    Row {
+        feed,
+        fields,
+        person_id: person.id,
+        tumour_id,
+        period,
+        noise,
+    }
 }
 
 /// Columns of `registry_extract.csv`.
-pub(crate) const REGISTRY_COLUMNS: [&str; 17] = [
+pub(crate) const REGISTRY_COLUMNS: [&str; 18] = [
     "tumour_ref",
     "registry",
     "nir",
@@ -170,6 +203,10 @@ pub(crate) const REGISTRY_COLUMNS: [&str; 17] = [
     "basis_of_diagnosis",
     "death_date",
     "last_contact_date",
+    // The simplified stage (I to IV) in the registry extract's TNM stage
+    // group column, which ingestion reads; lymphomas carry their Ann Arbor
+    // stage there, as the registry's simplified stage does.
+    "tnm_stage_group",
 ];
 
 /// Columns of `hospital_stay.csv`.
@@ -251,6 +288,8 @@ pub(crate) const SCREENING_COLUMNS: [&str; 12] = [
 
 /// Identifying fields of one record, as the source writes them.
 pub(crate) struct Identity {
+    /// Noise applied to the identity.
+    pub noise: Applied,
     pub nir: String,
     pub birth_name: String,
     pub usage_name: String,
@@ -262,38 +301,71 @@ pub(crate) fn date(value: NaiveDate) -> String {
     value.format("%Y-%m-%d").to_string()
 }
 
-/// Writes the identity of `person` as feed `kind` would, with noise.
+/// Writes the identity of `person` as feed `kind` would, with the noise
+/// of `settings`.
 pub(crate) fn render_identity<R: Rng>(
     rng: &mut R,
     person: &Person,
     kind: Feed,
+    settings: &NoiseConfig,
 ) -> Identity {
-    let nir = if rng.random::<f64>() < kind.nir_missing_share() {
+    let shares = settings.feed(kind);
+    let mut noise = Applied::default();
+    let nir = if rng.random::<f64>() < shares.share(NoiseKind::NirMissing) {
+        noise.add(NoiseKind::NirMissing);
         String::new()
-    } else if rng.random::<f64>() < NIR_TYPO_SHARE {
-        mistype_nir(rng, &person.nir())
     } else {
-        person.nir()
+        let draw: f64 = rng.random();
+        let bad_key = shares.share(NoiseKind::NirBadKey);
+        if draw < bad_key {
+            noise.add(NoiseKind::NirBadKey);
+            mistype_nir(rng, &person.nir())
+        } else if draw < bad_key + shares.share(NoiseKind::NirOtherPerson) {
+            noise.add(NoiseKind::NirOtherPerson);
+            other_person_nir(rng, &person.nir())
+        } else {
+            person.nir()
+        }
     };
+    if kind == Feed::LongTermIllness {
+        let birth_date =
+            render_birth_date(rng, person.birth, shares, &mut noise);
+        return Identity {
+            noise,
+            nir,
+            birth_name: String::new(),
+            usage_name: String::new(),
+            first_name: String::new(),
+            birth_date,
+        };
+    }
 
     // The classic error: the usage (married) name written as the birth
     // name, with no usage name.
+    let usage_as_birth = shares.share(NoiseKind::UsageNameAsBirthName);
     let (mut birth_name, usage_name) = match person.usage_name() {
-        Some(usage) if rng.random::<f64>() < 0.3 => {
+        Some(usage) if rng.random::<f64>() < usage_as_birth => {
+            noise.add(NoiseKind::UsageNameAsBirthName);
             (usage.to_string(), String::new())
         }
         Some(usage) => (person.birth_name().to_string(), usage.to_string()),
         None => (person.birth_name().to_string(), String::new()),
     };
     let mut first_name = person.first_name().to_string();
-    if rng.random::<f64>() < 0.03 {
+    if rng.random::<f64>() < shares.share(NoiseKind::NameTypo) {
+        noise.add(NoiseKind::NameTypo);
         if rng.random::<f64>() < 0.7 {
             birth_name = names::add_typo(rng, &birth_name);
         } else {
             first_name = names::add_typo(rng, &first_name);
         }
     }
-    if rng.random::<f64>() < FIRST_NAME_MISSING_SHARE {
+    if rng.random::<f64>() < shares.share(NoiseKind::NameSwap) {
+        noise.add(NoiseKind::NameSwap);
+        std::mem::swap(&mut birth_name, &mut first_name);
+    }
+    if rng.random::<f64>() < shares.share(NoiseKind::FirstNameMissing) {
+        noise.add(NoiseKind::FirstNameMissing);
         first_name.clear();
     }
 
@@ -314,12 +386,33 @@ pub(crate) fn render_identity<R: Rng>(
             text.to_string()
         }
     };
+    let birth_date = render_birth_date(rng, person.birth, shares, &mut noise);
     Identity {
+        noise,
         nir,
         birth_name: style(&birth_name),
         usage_name: style(&usage_name),
         first_name: style(&first_name),
-        birth_date: render_birth_date(rng, person.birth),
+        birth_date,
+    }
+}
+
+/// Builds the valid NIR of another person born in the same month and
+/// département: a relative or a homonym whose number was picked by
+/// mistake. The commune and order number change and the key is
+/// recomputed, so only linkage on the other fields can reject it.
+fn other_person_nir<R: Rng>(rng: &mut R, nir: &str) -> String {
+    loop {
+        let mut first_13 = nir[..7].to_string();
+        for _ in 7..13 {
+            first_13.push(char::from(b'0' + rng.random_range(0..10u8)));
+        }
+        if first_13 == nir[..13] || first_13[10..13] == *"000" {
+            continue;
+        }
+        let key = rnc_model::nir::nir_key(&first_13)
+            .expect("digits after a valid NIR prefix");
+        return format!("{first_13}{key:02}");
     }
 }
 
@@ -339,17 +432,25 @@ fn mistype_nir<R: Rng>(rng: &mut R, nir: &str) -> String {
     String::from_utf8(bytes).expect("ASCII digits")
 }
 
-fn render_birth_date<R: Rng>(rng: &mut R, birth: NaiveDate) -> String {
+fn render_birth_date<R: Rng>(
+    rng: &mut R,
+    birth: NaiveDate,
+    shares: &FeedNoise,
+    noise: &mut Applied,
+) -> String {
     let draw: f64 = rng.random();
-    if draw < 0.01 {
+    let swap = shares.share(NoiseKind::DayMonthSwap);
+    if draw < swap {
         let swapped =
             NaiveDate::from_ymd_opt(birth.year(), birth.day(), birth.month());
         if let Some(swapped) = swapped
             && swapped != birth
         {
+            noise.add(NoiseKind::DayMonthSwap);
             return date(swapped);
         }
-    } else if draw < 0.01 + UNKNOWN_BIRTH_DAY_SHARE {
+    } else if draw < swap + shares.share(NoiseKind::BirthDayUnknown) {
+        noise.add(NoiseKind::BirthDayUnknown);
         return format!("{:04}-{:02}-99", birth.year(), birth.month());
     }
     date(birth)
@@ -389,40 +490,95 @@ pub(crate) fn care_departement<R: Rng>(
 
 /// Draws every source record of a person: per tumour its pathology
 /// reports, hospital stays, registry row and long-term illness
-/// declaration, then its death certificate and its screening tests.
+/// declaration, then its death certificate and its screening tests
+/// (those within the screening feed's scope).
 pub(crate) fn draw_rows<R: Rng>(
     rng: &mut R,
     person: &Person,
     timeline: &Timeline,
+    config: &SynthConfig,
 ) -> Vec<Row> {
+    let noise = &config.noise;
     let mut rows = Vec::new();
 
     // Records stop at death and at the end of the last year.
     let limit = person.death.unwrap_or(timeline.end).min(timeline.end);
     for tumour in person.tumours.iter().filter(|t| !t.death_certificate_only) {
-        let reports = draw_pathology(rng, person, tumour, limit, timeline.end);
+        let reports =
+            draw_pathology(rng, person, tumour, limit, timeline.end, noise);
         let histology = !reports.is_empty();
         rows.extend(reports);
-        rows.extend(pathway::draw_stays(rng, person, tumour, limit, histology));
+        rows.extend(pathway::draw_stays(
+            rng, person, tumour, limit, histology, noise,
+        ));
         let departement = person.departement_code_on(tumour.incidence);
         if let Some(registry) = demography::registry_of(departement) {
             rows.push(registry_row(
-                rng, person, tumour, registry, histology, timeline,
+                rng, person, tumour, registry, histology, timeline, noise,
             ));
         }
-        if let Some(row) = long_term_illness_row(rng, person, tumour, limit) {
+        if let Some(row) =
+            long_term_illness_row(rng, person, tumour, limit, noise)
+        {
             rows.push(row);
         }
     }
     if let Some(death) = person.death
         && !person.tumours.is_empty()
     {
-        rows.push(death_row(rng, person, death));
+        rows.push(death_row(rng, person, death, noise));
     }
     for test in &person.screening {
-        rows.push(screening_row(rng, person, test));
+        let code = person.departement_code_on(test.date);
+        let in_scope = match config.screening_scope {
+            ScreeningScope::National => true,
+            ScreeningScope::RegistryAreas => {
+                demography::registry_of(code).is_some()
+            }
+        };
+        if in_scope {
+            rows.push(screening_row(rng, person, test, noise));
+        }
     }
     rows
+}
+
+/// Writes the ICD-O-3 morphology of a tumour for a record, as an
+/// unspecified code with the feed's [`NoiseKind::UnspecifiedMorphology`]
+/// share: 8010 (carcinoma, NOS) for a carcinoma (8010-8589), 8000
+/// (neoplasm, malignant) otherwise.
+fn morphology_code<R: Rng>(
+    rng: &mut R,
+    histology: u16,
+    shares: &FeedNoise,
+    noise: &mut Applied,
+) -> String {
+    if rng.random::<f64>() < shares.share(NoiseKind::UnspecifiedMorphology) {
+        noise.add(NoiseKind::UnspecifiedMorphology);
+        let code = if (8010..=8589).contains(&histology) {
+            8010
+        } else {
+            8000
+        };
+        return format!("{code:04}");
+    }
+    format!("{histology:04}")
+}
+
+/// Writes an ICD-10 code, cut to its three-character category with the
+/// feed's [`NoiseKind::ThreeCharacterIcd10`] share when it has more.
+fn icd10_code<R: Rng>(
+    rng: &mut R,
+    code: &str,
+    shares: &FeedNoise,
+    noise: &mut Applied,
+) -> String {
+    let share = shares.share(NoiseKind::ThreeCharacterIcd10);
+    if code.len() > 3 && rng.random::<f64>() < share {
+        noise.add(NoiseKind::ThreeCharacterIcd10);
+        return code[..3].to_string();
+    }
+    code.to_string()
 }
 
 /// Pathology reports: none for about 8 % of tumours (clinical diagnoses),
@@ -435,7 +591,9 @@ fn draw_pathology<R: Rng>(
     tumour: &Tumour,
     limit: NaiveDate,
     end: NaiveDate,
+    settings: &NoiseConfig,
 ) -> Vec<Row> {
+    let shares = settings.feed(Feed::PathologyReport);
     let draw: f64 = rng.random();
     let count = if draw < 0.08 {
         0
@@ -456,18 +614,14 @@ fn draw_pathology<R: Rng>(
         }
         let report =
             (specimen + Duration::days(rng.random_range(2..=15))).min(end);
-        let identity = render_identity(rng, person, Feed::PathologyReport);
+        let mut identity =
+            render_identity(rng, person, Feed::PathologyReport, settings);
         let place = care_departement(rng, person, specimen);
         let laboratory = format!(
             "ACP{}{:02}",
             DEPARTEMENTS[place].code,
             rng.random_range(1..=establishment_count(place) + 1)
         );
-        let departement = if rng.random::<f64>() < 0.85 {
-            person.departement_code_on(specimen).to_string()
-        } else {
-            String::new()
-        };
         let (group, mut detail) = tumour.codes.topography;
 
         // About 10 % of reports code a solid tumour's site as NOS: the
@@ -484,35 +638,49 @@ fn draw_pathology<R: Rng>(
         } else {
             tumour.codes.grade
         };
-        rows.push(Row {
-            feed: Feed::PathologyReport,
-            fields: vec![
-                String::new(),
-                laboratory,
-                identity.nir,
-                identity.birth_name,
-                identity.usage_name,
-                identity.first_name,
-                (person.sex + 1).to_string(),
-                identity.birth_date,
-                departement,
-                date(specimen),
-                date(report),
-                format!("C{group:02}.{detail}"),
-                format!("{:04}", tumour.codes.histology),
-                "3".to_string(),
-                grade.map(|g| g.to_string()).unwrap_or_default(),
-            ],
-            person_id: person.id,
-            tumour_id: Some(tumour.id),
-        });
+        let morphology = morphology_code(
+            rng,
+            tumour.codes.histology,
+            shares,
+            &mut identity.noise,
+        );
+        let fields = vec![
+            String::new(),
+            laboratory,
+            identity.nir,
+            identity.birth_name,
+            identity.usage_name,
+            identity.first_name,
+            (person.sex + 1).to_string(),
+            identity.birth_date,
+            person.departement_code_on(specimen).to_string(),
+            date(specimen),
+            date(report),
+            format!("C{group:02}.{detail}"),
+            morphology,
+            "3".to_string(),
+            grade.map(|g| g.to_string()).unwrap_or_default(),
+        ];
+        rows.push(finish_row(
+            rng,
+            Draft {
+                feed: Feed::PathologyReport,
+                fields,
+                tumour_id: Some(tumour.id),
+                year: report.year(),
+                noise: identity.noise,
+            },
+            person,
+            settings,
+        ));
     }
     rows
 }
 
 /// Builds the regional registry's row for a tumour, with basis of diagnosis 7
 /// (histology of the primary) when a pathology report exists, otherwise 2
-/// (clinical investigation) or 1 (clinical only).
+/// (clinical investigation) or 1 (clinical only). The stage column is
+/// empty when the stage is unknown.
 fn registry_row<R: Rng>(
     rng: &mut R,
     person: &Person,
@@ -520,8 +688,11 @@ fn registry_row<R: Rng>(
     registry: &str,
     histology: bool,
     timeline: &Timeline,
+    settings: &NoiseConfig,
 ) -> Row {
-    let identity = render_identity(rng, person, Feed::RegistryExtract);
+    let shares = settings.feed(Feed::RegistryExtract);
+    let mut identity =
+        render_identity(rng, person, Feed::RegistryExtract, settings);
     let basis = if histology {
         7
     } else if rng.random::<f64>() < 0.7 {
@@ -535,34 +706,52 @@ fn registry_row<R: Rng>(
             .max(tumour.incidence),
     };
     let (group, detail) = tumour.codes.topography;
-    Row {
-        feed: Feed::RegistryExtract,
-        fields: vec![
-            String::new(),
-            registry.to_string(),
-            identity.nir,
-            identity.birth_name,
-            identity.usage_name,
-            identity.first_name,
-            (person.sex + 1).to_string(),
-            identity.birth_date,
-            person.departement_code_on(tumour.incidence).to_string(),
-            date(tumour.incidence),
-            format!("C{group:02}.{detail}"),
-            format!("{:04}", tumour.codes.histology),
-            "3".to_string(),
-            tumour
-                .codes
-                .grade
-                .map(|g| g.to_string())
-                .unwrap_or_default(),
-            basis.to_string(),
-            person.death.map(date).unwrap_or_default(),
-            date(last_contact),
-        ],
-        person_id: person.id,
-        tumour_id: Some(tumour.id),
-    }
+    let morphology = morphology_code(
+        rng,
+        tumour.codes.histology,
+        shares,
+        &mut identity.noise,
+    );
+    let stage = match tumour.stage {
+        Stage::Unknown => String::new(),
+        known => known.label().to_string(),
+    };
+    let fields = vec![
+        String::new(),
+        registry.to_string(),
+        identity.nir,
+        identity.birth_name,
+        identity.usage_name,
+        identity.first_name,
+        (person.sex + 1).to_string(),
+        identity.birth_date,
+        person.departement_code_on(tumour.incidence).to_string(),
+        date(tumour.incidence),
+        format!("C{group:02}.{detail}"),
+        morphology,
+        "3".to_string(),
+        tumour
+            .codes
+            .grade
+            .map(|g| g.to_string())
+            .unwrap_or_default(),
+        basis.to_string(),
+        person.death.map(date).unwrap_or_default(),
+        date(last_contact),
+        stage,
+    ];
+    finish_row(
+        rng,
+        Draft {
+            feed: Feed::RegistryExtract,
+            fields,
+            tumour_id: Some(tumour.id),
+            year: tumour.incidence.year(),
+            noise: identity.noise,
+        },
+        person,
+        settings,
+    )
 }
 
 /// Share of tumours with an ALD 30 declaration (estimate). Nearly every
@@ -572,14 +761,14 @@ pub(crate) const LONG_TERM_ILLNESS_SHARE: f64 = 0.9;
 
 /// Builds the ALD 30 (long-term illness, malignant tumour) declaration of a
 /// tumour: 90 % of tumours, starting two to twelve weeks after diagnosis,
-/// coded in ICD-10 by the treating doctor, with three characters only in a
-/// fifth of declarations (estimate). None when the start falls after death
-/// or the end of the period.
+/// coded in ICD-10 by the treating doctor. None when the start falls after
+/// death or the end of the period.
 fn long_term_illness_row<R: Rng>(
     rng: &mut R,
     person: &Person,
     tumour: &Tumour,
     limit: NaiveDate,
+    settings: &NoiseConfig,
 ) -> Option<Row> {
     if rng.random::<f64>() >= LONG_TERM_ILLNESS_SHARE {
         return None;
@@ -588,27 +777,32 @@ fn long_term_illness_row<R: Rng>(
     if start > limit {
         return None;
     }
-    let code = &tumour.codes.icd10;
-    let icd10 = if rng.random::<f64>() < 0.2 {
-        code[..3].to_string()
-    } else {
-        code.clone()
-    };
-    let identity = render_identity(rng, person, Feed::LongTermIllness);
-    Some(Row {
-        feed: Feed::LongTermIllness,
-        fields: vec![
-            String::new(),
-            identity.nir,
-            (person.sex + 1).to_string(),
-            identity.birth_date,
-            person.departement_code_on(start).to_string(),
-            icd10,
-            date(start),
-        ],
-        person_id: person.id,
-        tumour_id: Some(tumour.id),
-    })
+    let shares = settings.feed(Feed::LongTermIllness);
+    let mut identity =
+        render_identity(rng, person, Feed::LongTermIllness, settings);
+    let icd10 =
+        icd10_code(rng, &tumour.codes.icd10, shares, &mut identity.noise);
+    let fields = vec![
+        String::new(),
+        identity.nir,
+        (person.sex + 1).to_string(),
+        identity.birth_date,
+        person.departement_code_on(start).to_string(),
+        icd10,
+        date(start),
+    ];
+    Some(finish_row(
+        rng,
+        Draft {
+            feed: Feed::LongTermIllness,
+            fields,
+            tumour_id: Some(tumour.id),
+            year: start.year(),
+            noise: identity.noise,
+        },
+        person,
+        settings,
+    ))
 }
 
 /// Builds the row of one screening test; the test that found a cancer
@@ -617,34 +811,49 @@ fn screening_row<R: Rng>(
     rng: &mut R,
     person: &Person,
     test: &crate::screening::ScreeningTest,
+    settings: &NoiseConfig,
 ) -> Row {
-    let identity = render_identity(rng, person, Feed::Screening);
-    Row {
-        feed: Feed::Screening,
-        fields: vec![
-            String::new(),
-            test.programme.name().to_string(),
-            test.test.to_string(),
-            identity.nir,
-            identity.birth_name,
-            identity.usage_name,
-            identity.first_name,
-            (person.sex + 1).to_string(),
-            identity.birth_date,
-            person.departement_code_on(test.date).to_string(),
-            date(test.date),
-            test.result.label().to_string(),
-        ],
-        person_id: person.id,
-        tumour_id: test.tumour.map(|index| person.tumours[index].id),
-    }
+    let identity = render_identity(rng, person, Feed::Screening, settings);
+    let fields = vec![
+        String::new(),
+        test.programme.name().to_string(),
+        test.test.to_string(),
+        identity.nir,
+        identity.birth_name,
+        identity.usage_name,
+        identity.first_name,
+        (person.sex + 1).to_string(),
+        identity.birth_date,
+        person.departement_code_on(test.date).to_string(),
+        date(test.date),
+        test.result.label().to_string(),
+    ];
+    finish_row(
+        rng,
+        Draft {
+            feed: Feed::Screening,
+            fields,
+            tumour_id: test.tumour.map(|index| person.tumours[index].id),
+            year: test.date.year(),
+            noise: identity.noise,
+        },
+        person,
+        settings,
+    )
 }
 
 /// Builds the death certificate of a cancer patient. A cancer death names
 /// the tumour as underlying cause. A death from another cause mentions the
 /// cancer among the associated causes in about 60 % of certificates.
-fn death_row<R: Rng>(rng: &mut R, person: &Person, death: NaiveDate) -> Row {
-    let identity = render_identity(rng, person, Feed::DeathRecord);
+fn death_row<R: Rng>(
+    rng: &mut R,
+    person: &Person,
+    death: NaiveDate,
+    settings: &NoiseConfig,
+) -> Row {
+    let shares = settings.feed(Feed::DeathRecord);
+    let mut identity =
+        render_identity(rng, person, Feed::DeathRecord, settings);
     let (underlying, tumour_id, mut associated) = match person.death_cause {
         Some(DeathCause::Tumour(index)) => {
             let tumour = &person.tumours[index];
@@ -655,7 +864,13 @@ fn death_row<R: Rng>(rng: &mut R, person: &Person, death: NaiveDate) -> Row {
                     secondary[rng.random_range(0..secondary.len())].to_string(),
                 );
             }
-            (tumour.codes.icd10.clone(), Some(tumour.id), associated)
+            let code = icd10_code(
+                rng,
+                &tumour.codes.icd10,
+                shares,
+                &mut identity.noise,
+            );
+            (code, Some(tumour.id), associated)
         }
         Some(DeathCause::Other(code)) => {
             let mentioned: Vec<String> = person
@@ -671,24 +886,31 @@ fn death_row<R: Rng>(rng: &mut R, person: &Person, death: NaiveDate) -> Row {
     if rng.random::<f64>() < 0.2 {
         associated.push("I10".to_string());
     }
-    Row {
-        feed: Feed::DeathRecord,
-        fields: vec![
-            String::new(),
-            identity.nir,
-            identity.birth_name,
-            identity.usage_name,
-            identity.first_name,
-            (person.sex + 1).to_string(),
-            identity.birth_date,
-            person.departement_code_on(death).to_string(),
-            date(death),
-            underlying,
-            associated.join("|"),
-        ],
-        person_id: person.id,
-        tumour_id,
-    }
+    let fields = vec![
+        String::new(),
+        identity.nir,
+        identity.birth_name,
+        identity.usage_name,
+        identity.first_name,
+        (person.sex + 1).to_string(),
+        identity.birth_date,
+        person.departement_code_on(death).to_string(),
+        date(death),
+        underlying,
+        associated.join("|"),
+    ];
+    finish_row(
+        rng,
+        Draft {
+            feed: Feed::DeathRecord,
+            fields,
+            tumour_id,
+            year: death.year(),
+            noise: identity.noise,
+        },
+        person,
+        settings,
+    )
 }
 
 #[cfg(test)]
@@ -715,11 +937,30 @@ mod tests {
     }
 
     #[test]
+    fn other_person_nir_is_valid_and_different() {
+        // Same sex, birth year, month and département (first 7
+        // characters), a valid key, another number.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for first_13 in ["2550814168025", "153072A007300", "2951099350123"] {
+            let key = rnc_model::nir::nir_key(first_13).unwrap();
+            let nir = format!("{first_13}{key:02}");
+            for _ in 0..100 {
+                let other = other_person_nir(&mut rng, &nir);
+                assert_eq!(check_nir(&other).status, NirStatus::Valid);
+                assert_eq!(other[..7], nir[..7]);
+                assert_ne!(other, nir);
+            }
+        }
+    }
+
+    #[test]
     fn swapped_birth_dates_are_real() {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let birth = NaiveDate::from_ymd_opt(1950, 3, 25).unwrap();
         for _ in 0..2_000 {
-            let text = render_birth_date(&mut rng, birth);
+            let shares = FeedNoise::default_for(Feed::HospitalStay);
+            let mut noise = Applied::default();
+            let text = render_birth_date(&mut rng, birth, &shares, &mut noise);
             let parsed = rnc_model::PartialDate::parse_iso(&text).unwrap();
             assert_eq!(parsed.year(), 1950);
         }

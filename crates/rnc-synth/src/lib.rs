@@ -8,8 +8,9 @@
 //! pathway, and die of cancer or of other causes. The function writes the
 //! four source feeds ingestion reads (regional registry extracts, hospital
 //! stays, pathology reports, death records) and two more (long-term
-//! illness declarations, screening tests), all with the identifier noise
-//! of real feeds, as described in `docs/sources.md`. It also writes the
+//! illness declarations, screening tests), all with the noise of real
+//! feeds ([`NoiseConfig`]) and in their sources' file conventions
+//! ([`FeedFormats`]), as described in `docs/sources.md`. It also writes the
 //! denominators (`population.csv`) and, under `truth/`, the true person
 //! and tumour of every record, so that linkage and consolidation can be
 //! scored; [`check::check_data_set`] compares such a set with its targets.
@@ -26,10 +27,17 @@
 //! use rnc_synth::{SynthConfig, write_synthetic};
 //!
 //! let dir = tempfile::tempdir().unwrap();
-//! let config = SynthConfig { persons: 2_000, seed: 7, first_year: 2022, last_year: 2022 };
+//! let config = SynthConfig {
+//!     persons: 2_000,
+//!     seed: 7,
+//!     first_year: 2022,
+//!     last_year: 2022,
+//!     ..SynthConfig::default()
+//! };
 //! let summary = write_synthetic(&config, dir.path()).unwrap();
 //! assert_eq!(summary.persons, 2_000);
 //! assert!(dir.path().join("truth/tumours.csv").exists());
+//! assert!(dir.path().join("hospital_stay_2022.csv").exists());
 //! ```
 
 #![deny(missing_docs)]
@@ -38,7 +46,9 @@ pub mod check;
 mod demography;
 mod feeds;
 pub mod fhir;
+mod format;
 mod names;
+mod noise;
 mod output;
 mod pathway;
 mod population;
@@ -51,11 +61,28 @@ use std::time::Instant;
 use rnc_model::SourceKind;
 
 pub use crate::feeds::Feed;
+pub use crate::format::{DateStyle, Encoding, FeedFormat, FeedFormats};
+pub use crate::noise::{FeedNoise, NoiseConfig, NoiseConfigError, NoiseKind};
 use crate::output::{Block, Output, TruthTumour};
 use crate::population::{IncidenceTable, Stream, Timeline};
 
+/// Which tests of the organised screening programmes the screening feed
+/// holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScreeningScope {
+    /// Tests of residents of the départements covered by a general
+    /// registry, where the programmes' interval cancers are found by
+    /// linking the screening records with the registry.
+    RegistryAreas,
+    /// Every test of the programmes, nationwide: about 2.6 million
+    /// mammographies and 3.1 million faecal tests a year, plus the
+    /// cervical tests.
+    National,
+}
+
 /// Settings of one synthetic data set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SynthConfig {
     /// Number of persons: the population on 1 January of the first year
     /// plus those born during the years.
@@ -66,16 +93,26 @@ pub struct SynthConfig {
     pub first_year: i32,
     /// Last calendar year simulated (inclusive).
     pub last_year: i32,
+    /// File conventions of the feeds.
+    pub formats: FeedFormats,
+    /// Noise shares of each feed.
+    pub noise: NoiseConfig,
+    /// Tests the screening feed holds.
+    pub screening_scope: ScreeningScope,
 }
 
 impl Default for SynthConfig {
-    /// 200 000 persons, seed 1, years 2019 to 2023.
+    /// 200 000 persons, seed 1, years 2019 to 2023, native file
+    /// conventions, default noise, screening in the registry areas.
     fn default() -> SynthConfig {
         SynthConfig {
             persons: 200_000,
             seed: 1,
             first_year: 2019,
             last_year: 2023,
+            formats: FeedFormats::default(),
+            noise: NoiseConfig::default(),
+            screening_scope: ScreeningScope::RegistryAreas,
         }
     }
 }
@@ -96,6 +133,7 @@ impl SynthConfig {
             seed,
             first_year,
             last_year,
+            ..SynthConfig::default()
         }
     }
 }
@@ -107,10 +145,12 @@ pub struct SynthSummary {
     pub persons: u64,
     /// True tumours (rows of `truth/tumours.csv`).
     pub tumours: u64,
-    /// Rows written to each feed ingestion reads, in the order of
-    /// [`SourceKind::ALL`].
+    /// Lines written to each feed ingestion reads, in the order of
+    /// [`SourceKind::ALL`], over all its files; a record sent twice counts
+    /// twice.
     pub records_by_kind: Vec<(SourceKind, u64)>,
-    /// Rows written to every feed, in the order of [`Feed::ALL`].
+    /// Lines written to every feed, in the order of [`Feed::ALL`], over
+    /// all its files; a record sent twice counts twice.
     pub records_by_feed: Vec<(Feed, u64)>,
     /// Rows of `population.csv`.
     pub population_rows: u64,
@@ -206,11 +246,14 @@ const BLOCK: u64 = 4_096;
 /// Draws a synthetic population with its cancers and writes the feeds, the
 /// denominators and the truth files into `out_dir` (created if missing).
 ///
-/// Files written: `registry_extract.csv`, `hospital_stay.csv`,
-/// `pathology_report.csv`, `death_record.csv`, `long_term_illness.csv`,
-/// `screening.csv`, `population.csv`, `truth/records.csv`,
-/// `truth/tumours.csv` and `truth/persons.csv`, with the columns of
-/// `docs/sources.md`. Persons are drawn in chunks of 262 144 and written
+/// Files written: the six feeds (`registry_extract`, `hospital_stay`,
+/// `pathology_report`, `death_record`, `long_term_illness`, `screening`),
+/// each as one file per year (`hospital_stay_2023.csv`) or one file
+/// (`hospital_stay.csv`) as [`FeedFormats::files_per_period`] says, then
+/// `population.csv`, `truth/records.csv`, `truth/tumours.csv`,
+/// `truth/persons.csv` and `truth/noise.toml`, with the columns of
+/// `docs/sources.md`. With files per year, records sent late or again
+/// in the next period go to a file of the year after the last one. Persons are drawn in chunks of 262 144 and written
 /// while the next chunk is drawn. Within a chunk, each feed's rows are
 /// shuffled and record ids are numbered in file order, so that files are
 /// not sorted by person.
@@ -238,6 +281,7 @@ pub fn write_synthetic(
     let _entered = span.enter();
     let timeline = Timeline::new(config.first_year, config.last_year);
     let context = Context {
+        config: config.clone(),
         seed: config.seed,
         initial: population::initial_population(
             config.persons,
@@ -246,7 +290,7 @@ pub fn write_synthetic(
         timeline,
         table: IncidenceTable::new(),
     };
-    let mut output = Output::create(out_dir, config.seed, &context.timeline)?;
+    let mut output = Output::create(out_dir, config, &context.timeline)?;
 
     // Chunk k is written while chunk k + 1 is drawn.
     let mut pending: Option<(u64, Vec<Block>)> = None;
@@ -277,7 +321,7 @@ pub fn write_synthetic(
     let records_by_feed: Vec<(Feed, u64)> = Feed::ALL
         .iter()
         .copied()
-        .zip(output.rows_by_feed.iter().copied())
+        .zip(output.lines_by_feed.iter().copied())
         .collect();
     let records_by_kind = records_by_feed
         .iter()
@@ -303,6 +347,7 @@ pub fn write_synthetic(
 
 /// Settings and tables shared by every block of persons.
 struct Context {
+    config: SynthConfig,
     seed: u64,
     initial: u64,
     timeline: Timeline,
@@ -354,9 +399,12 @@ fn draw_block(context: &Context, from: u64, to: u64) -> Block {
         }
         let mut rng =
             population::person_rng(context.seed, index, Stream::Records);
-        block
-            .rows
-            .extend(feeds::draw_rows(&mut rng, &person, timeline));
+        block.rows.extend(feeds::draw_rows(
+            &mut rng,
+            &person,
+            timeline,
+            &context.config,
+        ));
     }
     block
 }

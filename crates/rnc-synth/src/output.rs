@@ -13,10 +13,12 @@ use rayon::prelude::*;
 
 use crate::demography::{self, AGE_BANDS, DEPARTEMENTS};
 use crate::feeds::{Feed, Row};
+use crate::format::FeedFormat;
+use crate::noise::NoiseKind;
 use crate::population::{Person, Timeline, Tumour, age_on, population_cell};
 use crate::screening::DetectionMode;
 use crate::sites::{SITE_GROUPS, Stage};
-use crate::{Error, fhir};
+use crate::{Error, SynthConfig, fhir};
 
 /// Columns of `truth/tumours.csv`.
 pub(crate) const TUMOUR_COLUMNS: [&str; 13] = [
@@ -34,6 +36,20 @@ pub(crate) const TUMOUR_COLUMNS: [&str; 13] = [
     "detection_mode",
     "age",
 ];
+
+/// Columns of `truth/records.csv`: one row per line of a feed file, so a
+/// record sent twice has two rows with the same record id.
+pub(crate) const TRUTH_RECORD_COLUMNS: [&str; 5] =
+    ["record_id", "person_id", "tumour_id", "file", "noise"];
+
+/// File name of a feed for a period (`hospital_stay_2023.csv`), or of its
+/// single file (`hospital_stay.csv`).
+pub(crate) fn feed_file_name(feed: Feed, period: Option<i32>) -> String {
+    match period {
+        Some(year) => format!("{}_{year}.csv", feed.name()),
+        None => format!("{}.csv", feed.name()),
+    }
+}
 
 /// Rows formatted per parallel task.
 const FORMAT_SLICE: usize = 8_192;
@@ -122,6 +138,15 @@ struct OutputFile {
 
 impl OutputFile {
     fn create(path: PathBuf, header: &[&str]) -> Result<OutputFile, Error> {
+        OutputFile::create_in(path, header, &FeedFormat::PLAIN)
+    }
+
+    /// Creates a file and writes its header line in `format`.
+    fn create_in(
+        path: PathBuf,
+        header: &[&str],
+        format: &FeedFormat,
+    ) -> Result<OutputFile, Error> {
         let file = fs::File::create(&path).map_err(|source| Error::Io {
             path: path.clone(),
             source,
@@ -130,7 +155,7 @@ impl OutputFile {
             path,
             writer: BufWriter::with_capacity(1 << 20, file),
         };
-        let line = csv_lines(std::iter::once(header.iter()));
+        let line = csv_lines(std::iter::once(header.iter()), format.delimiter);
         output.write(&line)?;
         Ok(output)
     }
@@ -150,8 +175,9 @@ impl OutputFile {
     }
 }
 
-/// Formats records as CSV lines (quoting only where needed).
-fn csv_lines<I, R, T>(records: I) -> Vec<u8>
+/// Formats records as CSV lines with `delimiter` (quoting only where
+/// needed).
+fn csv_lines<I, R, T>(records: I, delimiter: u8) -> Vec<u8>
 where
     I: IntoIterator<Item = R>,
     R: IntoIterator<Item = T>,
@@ -159,6 +185,7 @@ where
 {
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .from_writer(Vec::new());
     for record in records {
         writer
@@ -175,12 +202,21 @@ where
 pub(crate) struct Output {
     seed: u64,
     out_dir: PathBuf,
-    feeds: Vec<OutputFile>,
+    /// Format of each feed, in the order of [`Feed::ALL`].
+    formats: Vec<FeedFormat>,
+    /// Calendar year of each feed's first file, when each year has its
+    /// own file.
+    first_period: Option<i32>,
+    /// Files of each feed, one per period from the first year to the
+    /// year after the last, or a single one.
+    feeds: Vec<Vec<OutputFile>>,
     records: OutputFile,
     tumours: OutputFile,
     persons: OutputFile,
-    /// Rows written per feed, in the order of [`Feed::ALL`].
+    /// Distinct records written per feed, in the order of [`Feed::ALL`].
     pub rows_by_feed: Vec<u64>,
+    /// Lines written per feed, duplicate submissions included.
+    pub lines_by_feed: Vec<u64>,
     /// True tumours written.
     pub tumour_count: u64,
     /// Population counts summed over the chunks written.
@@ -188,11 +224,11 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// Creates `out_dir` and `out_dir/truth` and opens every file with its
-    /// header line.
+    /// Creates `out_dir` and `out_dir/truth`, opens every file with its
+    /// header line and writes `truth/noise.toml`.
     pub(crate) fn create(
         out_dir: &Path,
-        seed: u64,
+        config: &SynthConfig,
         timeline: &Timeline,
     ) -> Result<Output, Error> {
         let truth = out_dir.join("truth");
@@ -200,22 +236,44 @@ impl Output {
             path: truth.clone(),
             source,
         })?;
-        let feeds = Feed::ALL
-            .iter()
-            .map(|feed| {
-                OutputFile::create(
-                    out_dir.join(format!("{}.csv", feed.name())),
-                    feed.columns(),
-                )
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
+        let noise_path = truth.join("noise.toml");
+        fs::write(&noise_path, config.noise.to_toml()).map_err(|source| {
+            Error::Io {
+                path: noise_path.clone(),
+                source,
+            }
+        })?;
+        let periods: Vec<Option<i32>> = if config.formats.files_per_period {
+            (timeline.first_year..=timeline.last_year + 1)
+                .map(Some)
+                .collect()
+        } else {
+            vec![None]
+        };
+        let mut feeds = Vec::new();
+        for feed in Feed::ALL {
+            let format = config.formats.of(feed);
+            let files = periods
+                .iter()
+                .map(|period| {
+                    OutputFile::create_in(
+                        out_dir.join(feed_file_name(feed, *period)),
+                        feed.columns(),
+                        &format,
+                    )
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            feeds.push(files);
+        }
         Ok(Output {
-            seed,
+            seed: config.seed,
             out_dir: out_dir.to_path_buf(),
+            formats: Feed::ALL.iter().map(|f| config.formats.of(*f)).collect(),
+            first_period: periods[0],
             feeds,
             records: OutputFile::create(
                 truth.join("records.csv"),
-                &["record_id", "person_id", "tumour_id"],
+                &TRUTH_RECORD_COLUMNS,
             )?,
             tumours: OutputFile::create(
                 truth.join("tumours.csv"),
@@ -232,6 +290,7 @@ impl Output {
                 ],
             )?,
             rows_by_feed: vec![0; Feed::ALL.len()],
+            lines_by_feed: vec![0; Feed::ALL.len()],
             tumour_count: 0,
             population: vec![
                 0;
@@ -273,7 +332,7 @@ impl Output {
                 *total += count;
             }
         }
-        self.tumours.write(&csv_lines(tumour_lines))?;
+        self.tumours.write(&csv_lines(tumour_lines, b','))?;
 
         for (index, rows) in by_feed.iter_mut().enumerate() {
             let feed = Feed::ALL[index];
@@ -281,18 +340,28 @@ impl Output {
             rng.set_stream(u64::MAX - chunk * 8 - index as u64);
             rows.shuffle(&mut rng);
             let first = self.rows_by_feed[index];
+            let layout = Layout {
+                feed,
+                format: self.formats[index],
+                first_period: self.first_period,
+                files: self.feeds[index].len(),
+                chunk,
+            };
             let formatted: Vec<FormattedRows> = rows
                 .par_chunks_mut(FORMAT_SLICE)
                 .enumerate()
                 .map(|(slice, rows)| {
                     let start = first + (slice * FORMAT_SLICE) as u64;
-                    format_rows(feed, start, rows)
+                    format_rows(&layout, start, rows)
                 })
                 .collect();
             let mut fhir_rows = Vec::new();
-            for (feed_bytes, truth_bytes, fhir) in formatted {
-                self.feeds[index].write(&feed_bytes)?;
+            for (by_file, truth_bytes, lines, fhir) in formatted {
+                for (file, bytes) in self.feeds[index].iter_mut().zip(by_file) {
+                    file.write(&bytes)?;
+                }
                 self.records.write(&truth_bytes)?;
+                self.lines_by_feed[index] += lines;
                 fhir_rows.extend(fhir);
             }
             if !fhir_rows.is_empty() {
@@ -311,7 +380,7 @@ impl Output {
 
     /// Flushes every file.
     pub(crate) fn finish(self) -> Result<(), Error> {
-        for file in self.feeds {
+        for file in self.feeds.into_iter().flatten() {
             file.finish()?;
         }
         self.records.finish()?;
@@ -339,44 +408,128 @@ fn tumour_fields(id: u64, tumour: &TruthTumour) -> [String; 13] {
     ]
 }
 
-/// Feed lines, `truth/records.csv` lines and the fields of the reports
-/// delivered as FHIR, of one slice of rows.
-type FormattedRows = (Vec<u8>, Vec<u8>, Vec<Vec<String>>);
+/// Where and how one feed's rows are written.
+struct Layout {
+    feed: Feed,
+    format: FeedFormat,
+    /// Year of the first file, or `None` for a single file.
+    first_period: Option<i32>,
+    /// Number of files.
+    files: usize,
+    /// The chunk being written, which names its FHIR delivery.
+    chunk: u64,
+}
 
-/// Numbers rows from `start + 1` and formats them as feed lines and
-/// `truth/records.csv` lines. Pathology reports of laboratories that
-/// deliver FHIR are returned apart instead of as feed lines.
-fn format_rows(feed: Feed, start: u64, rows: &mut [Row]) -> FormattedRows {
-    let prefix = feed.id_prefix();
-    let mut truth = Vec::with_capacity(rows.len() * 40);
-    for (offset, row) in rows.iter_mut().enumerate() {
-        row.fields[0] = format!("{prefix}{:07}", start + offset as u64 + 1);
-        let _ = write!(
-            truth,
-            "{}/{},{},",
-            feed.name(),
-            row.fields[0],
-            row.person_id
-        );
-        if let Some(tumour) = row.tumour_id {
-            truth.extend_from_slice(tumour_label(tumour).as_bytes());
+impl Layout {
+    /// Index of the file of `period`; a record of a period beyond the
+    /// files (a late record of the year after the last) goes to the last.
+    fn file_index(&self, period: i32) -> usize {
+        match self.first_period {
+            Some(first) => {
+                ((period - first).max(0) as usize).min(self.files - 1)
+            }
+            None => 0,
         }
-        truth.push(b'\n');
     }
+
+    fn file_name(&self, index: usize) -> String {
+        feed_file_name(self.feed, self.first_period.map(|f| f + index as i32))
+    }
+}
+
+/// The bytes of each feed file, the `truth/records.csv` bytes, the feed
+/// lines written and the fields of the reports delivered as FHIR, of one
+/// slice of rows.
+type FormattedRows = (Vec<Vec<u8>>, Vec<u8>, u64, Vec<Vec<String>>);
+
+/// Numbers rows from `start + 1` and formats them as feed lines, per
+/// file, and `truth/records.csv` lines. A row marked as a duplicate
+/// submission is written twice, in its own file or in the next period's.
+/// Pathology reports of laboratories that deliver FHIR are returned apart,
+/// with ISO dates, instead of as feed lines; their duplicates too.
+fn format_rows(layout: &Layout, start: u64, rows: &mut [Row]) -> FormattedRows {
+    let feed = layout.feed;
+    let prefix = feed.id_prefix();
+    let dates: Vec<usize> = feed
+        .columns()
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| name.ends_with("_date"))
+        .map(|(at, _)| at)
+        .collect();
+    let mut by_file: Vec<Vec<&Row>> = vec![Vec::new(); layout.files];
+    let mut truth = Vec::with_capacity(rows.len() * 60);
     let is_fhir = |row: &Row| {
         feed == Feed::PathologyReport && fhir::delivers_fhir(&row.fields[1])
     };
-    let lines = csv_lines(
-        rows.iter()
-            .filter(|row| !is_fhir(row))
-            .map(|row| row.fields.iter()),
-    );
-    let fhir_rows = rows
-        .iter()
-        .filter(|row| is_fhir(row))
-        .map(|row| row.fields.clone())
+    for (offset, row) in rows.iter_mut().enumerate() {
+        row.fields[0] = format!("{prefix}{:07}", start + offset as u64 + 1);
+        // FHIR dates are ISO whatever the CSV feed's date style.
+        if is_fhir(row) {
+            continue;
+        }
+        for at in &dates {
+            if let std::borrow::Cow::Owned(text) =
+                layout.format.date_field(&row.fields[*at])
+            {
+                row.fields[*at] = text;
+            }
+        }
+    }
+
+    let mut lines = 0u64;
+    let mut fhir_rows = Vec::new();
+    for row in rows.iter() {
+        let fhir = is_fhir(row);
+        let own = layout.file_index(row.period);
+        let mut copies = vec![(own, None)];
+        if row.noise.contains(NoiseKind::DuplicateSameFile) {
+            copies.push((own, Some(NoiseKind::DuplicateSameFile)));
+        } else if row.noise.contains(NoiseKind::DuplicateLaterFile) {
+            let later = layout.file_index(row.period + 1);
+            copies.push((later, Some(NoiseKind::DuplicateLaterFile)));
+        }
+        for (file, duplicate) in copies {
+            let file_name = if fhir {
+                fhir_rows.push(row.fields.clone());
+                fhir::delivery_file_name(layout.chunk)
+            } else {
+                by_file[file].push(row);
+                layout.file_name(file)
+            };
+            lines += 1;
+            let mut noise = row.noise;
+            noise.remove(NoiseKind::DuplicateSameFile);
+            noise.remove(NoiseKind::DuplicateLaterFile);
+            if let Some(kind) = duplicate {
+                noise.add(kind);
+            }
+            let _ = write!(
+                truth,
+                "{}/{},{},",
+                feed.name(),
+                row.fields[0],
+                row.person_id
+            );
+            if let Some(tumour) = row.tumour_id {
+                truth.extend_from_slice(tumour_label(tumour).as_bytes());
+            }
+            let _ = writeln!(truth, ",{file_name},{}", noise.label());
+        }
+    }
+    let files = by_file
+        .into_iter()
+        .map(|rows| {
+            let utf8 = csv_lines(
+                rows.iter().map(|row| row.fields.iter()),
+                layout.format.delimiter,
+            );
+            let text =
+                String::from_utf8(utf8).expect("fields are built as UTF-8");
+            layout.format.encode(&text).into_owned()
+        })
         .collect();
-    (lines, truth, fhir_rows)
+    (files, truth, lines, fhir_rows)
 }
 
 /// Writes `population.csv`: every year, sex, age band and département,

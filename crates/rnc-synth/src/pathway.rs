@@ -14,6 +14,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::Rng;
 
 use crate::feeds::{self, Feed, Row};
+use crate::noise::NoiseConfig;
 use crate::population::{DeathCause, Person, Tumour};
 use crate::sites::{SITE_GROUPS, SiteGroup, Stage};
 
@@ -153,6 +154,7 @@ pub(crate) fn draw_stays<R: Rng>(
     tumour: &Tumour,
     limit: NaiveDate,
     histology: bool,
+    settings: &NoiseConfig,
 ) -> Vec<Row> {
     let group = &SITE_GROUPS[tumour.group];
     let code = tumour.codes.icd10.clone();
@@ -287,7 +289,7 @@ pub(crate) fn draw_stays<R: Rng>(
 
     stays.retain(|s| s.admission <= limit);
     stays.sort_by_key(|s| s.admission);
-    render_stays(rng, person, tumour, stays, limit)
+    render_stays(rng, person, tumour, stays, limit, settings)
 }
 
 /// Writes the stays as rows. The establishment of each kind of care is
@@ -299,6 +301,7 @@ fn render_stays<R: Rng>(
     tumour: &Tumour,
     stays: Vec<Stay>,
     limit: NaiveDate,
+    settings: &NoiseConfig,
 ) -> Vec<Row> {
     let establishments: Vec<String> = (0..3)
         .map(|_| {
@@ -320,26 +323,34 @@ fn render_stays<R: Rng>(
         let discharge = (stay.admission + Duration::days(stay.length))
             .min(limit)
             .max(stay.admission);
-        let identity = feeds::render_identity(rng, person, Feed::HospitalStay);
-        rows.push(Row {
-            feed: Feed::HospitalStay,
-            fields: vec![
-                String::new(),
-                establishments[stay.establishment].clone(),
-                identity.nir,
-                identity.birth_name,
-                identity.first_name,
-                (person.sex + 1).to_string(),
-                identity.birth_date,
-                person.departement_code_on(stay.admission).to_string(),
-                feeds::date(stay.admission),
-                feeds::date(discharge),
-                stay.main,
-                stay.associated.join("|"),
-            ],
-            person_id: person.id,
-            tumour_id: Some(tumour.id),
-        });
+        let identity =
+            feeds::render_identity(rng, person, Feed::HospitalStay, settings);
+        let fields = vec![
+            String::new(),
+            establishments[stay.establishment].clone(),
+            identity.nir,
+            identity.birth_name,
+            identity.first_name,
+            (person.sex + 1).to_string(),
+            identity.birth_date,
+            person.departement_code_on(stay.admission).to_string(),
+            feeds::date(stay.admission),
+            feeds::date(discharge),
+            stay.main,
+            stay.associated.join("|"),
+        ];
+        rows.push(feeds::finish_row(
+            rng,
+            feeds::Draft {
+                feed: Feed::HospitalStay,
+                fields,
+                tumour_id: Some(tumour.id),
+                year: stay.admission.year(),
+                noise: identity.noise,
+            },
+            person,
+            settings,
+        ));
     }
     rows
 }

@@ -94,6 +94,10 @@ pub(crate) struct Identity {
     pub birth_place: String,
     /// NIR order number (1-999).
     pub order: u16,
+    /// The NIR is a provisional number (first digit 7 for men, 8 for
+    /// women), given while the civil status of a person born abroad is
+    /// checked.
+    pub provisional: bool,
 }
 
 /// A synthetic person. `Debug` is not derived so that identifiers cannot
@@ -141,9 +145,14 @@ impl Person {
     /// Builds the person's NIR with its key (15 characters).
     pub(crate) fn nir(&self) -> String {
         let identity = self.identity();
+        let sex_digit = if identity.provisional {
+            self.sex + 7
+        } else {
+            self.sex + 1
+        };
         let first_13 = format!(
             "{}{:02}{:02}{}{:03}",
-            self.sex + 1,
+            sex_digit,
             self.birth.year() % 100,
             self.birth.month(),
             identity.birth_place,
@@ -407,14 +416,23 @@ fn draw_names<R: Rng>(
     } else {
         None
     };
+    let order = rng.random_range(1..=999);
+    let provisional = birth_place.starts_with("99")
+        && rng.random::<f64>() < PROVISIONAL_NIR_SHARE;
     Identity {
         birth_name,
         usage_name,
         first_name,
         birth_place,
-        order: rng.random_range(1..=999),
+        order,
+        provisional,
     }
 }
+
+/// Share of persons born abroad whose NIR is still a provisional number
+/// (estimate: most are registered within months of arrival, and the
+/// synthetic population is mostly long settled).
+const PROVISIONAL_NIR_SHARE: f64 = 0.05;
 
 /// Turns `identity` into that of the elder twin's sibling: same surname
 /// and place of birth, the next NIR order number, another first name.
@@ -426,6 +444,7 @@ fn make_twin<R: Rng>(
 ) {
     identity.birth_name = elder.birth_name;
     identity.birth_place = elder.birth_place.clone();
+    identity.provisional = elder.provisional;
     identity.order = elder.order % 999 + 1;
     while identity.first_name == elder.first_name {
         identity.first_name =
@@ -997,13 +1016,35 @@ mod tests {
     fn nir_is_valid() {
         let timeline = Timeline::new(2021, 2022);
         let persons = draw(11, 20_000, &timeline);
-        let mut checked = 0;
+        let (mut checked, mut abroad, mut provisional) = (0, 0, 0);
         for person in persons.iter().filter(|p| p.has_records()) {
-            let check = rnc_model::nir::check_nir(&person.nir());
-            assert_eq!(check.status, rnc_model::NirStatus::Valid);
+            // NIR layout (INSEE): sex 1 or 2, 7 or 8 when provisional,
+            // then the last two digits of the birth year and the month.
+            let nir = person.nir();
+            let status = rnc_model::nir::check_nir(&nir).status;
+            let sex = nir.as_bytes()[0] - b'0';
+            if status == rnc_model::NirStatus::Provisional {
+                assert_eq!(usize::from(sex), person.sex + 7);
+                assert_eq!(&nir[5..7], "99", "provisional, born abroad");
+                provisional += 1;
+            } else {
+                assert_eq!(status, rnc_model::NirStatus::Valid);
+                assert_eq!(usize::from(sex), person.sex + 1);
+            }
+            let year = format!("{:02}", person.birth.year() % 100);
+            assert_eq!(nir[1..3], year);
+            assert_eq!(nir[3..5], format!("{:02}", person.birth.month()));
+            if &nir[5..7] == "99" {
+                abroad += 1;
+            }
             checked += 1;
         }
         assert!(checked > 1_000, "only {checked} persons with records");
+
+        // 10 % born abroad, 5 % of them with a provisional number.
+        let share = f64::from(abroad) / f64::from(checked);
+        assert!((0.07..0.13).contains(&share), "born abroad {share}");
+        assert!(provisional > 0, "no provisional NIR");
     }
 
     #[test]

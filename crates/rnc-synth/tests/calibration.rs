@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use common::{median, read_table};
-use rnc_synth::{SynthConfig, SynthSummary, write_synthetic};
+use rnc_synth::{FeedFormats, SynthConfig, SynthSummary, write_synthetic};
 
 const PERSONS: u64 = 300_000;
 
@@ -34,6 +34,8 @@ fn data_set() -> &'static DataSet {
             seed: 2023,
             first_year: 2023,
             last_year: 2023,
+            formats: FeedFormats::plain(),
+            ..SynthConfig::default()
         };
         let summary = write_synthetic(&config, dir.path()).unwrap();
         DataSet {

@@ -5,18 +5,25 @@ use std::path::Path;
 
 use rnc_synth::{SynthConfig, write_synthetic};
 
-const FILES: [&str; 10] = [
-    "registry_extract.csv",
-    "hospital_stay.csv",
-    "pathology_report.csv",
-    "death_record.csv",
-    "long_term_illness.csv",
-    "screening.csv",
-    "population.csv",
-    "truth/records.csv",
-    "truth/tumours.csv",
-    "truth/persons.csv",
-];
+/// Every file of a data set, as paths relative to `dir`, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for sub in ["", "truth"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let name = path.file_name().unwrap().to_string_lossy();
+                found.push(if sub.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{sub}/{name}")
+                });
+            }
+        }
+    }
+    found.sort();
+    found
+}
 
 fn config(seed: u64) -> SynthConfig {
     SynthConfig {
@@ -24,6 +31,7 @@ fn config(seed: u64) -> SynthConfig {
         seed,
         first_year: 2021,
         last_year: 2023,
+        ..SynthConfig::default()
     }
 }
 
@@ -47,7 +55,14 @@ fn same_seed_same_bytes() {
         .install(|| write_synthetic(&config(3), second.path()))
         .unwrap();
     assert_eq!(summary, again);
-    for file in FILES {
+    let written = files(first.path());
+    assert_eq!(written, files(second.path()));
+
+    // Native layout: one file per feed and year, 2021 to 2023, plus the
+    // late records in 2024.
+    assert!(written.contains(&"hospital_stay_2024.csv".to_string()));
+    assert!(written.contains(&"truth/noise.toml".to_string()));
+    for file in &written {
         assert!(
             read(first.path(), file) == read(second.path(), file),
             "{file} differs between two runs with the same seed"
@@ -62,7 +77,7 @@ fn other_seed_other_bytes() {
     write_synthetic(&config(3), first.path()).unwrap();
     write_synthetic(&config(4), second.path()).unwrap();
     for file in [
-        "hospital_stay.csv",
+        "hospital_stay_2022.csv",
         "truth/persons.csv",
         "truth/tumours.csv",
     ] {
@@ -81,6 +96,7 @@ fn invalid_years_rejected() {
         seed: 1,
         first_year: 2023,
         last_year: 2020,
+        ..SynthConfig::default()
     };
     let error = write_synthetic(&bad, dir.path()).unwrap_err();
     assert!(error.to_string().contains("last_year"), "{error}");
@@ -98,6 +114,7 @@ fn chunked_output_ignores_thread_count() {
         seed: 5,
         first_year: 2023,
         last_year: 2023,
+        ..SynthConfig::default()
     };
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     for (dir, threads) in dirs.iter().zip([1, 3]) {
@@ -108,7 +125,9 @@ fn chunked_output_ignores_thread_count() {
         pool.install(|| write_synthetic(&config, dir.path()))
             .unwrap();
     }
-    for file in FILES {
+    let written = files(dirs[0].path());
+    assert_eq!(written, files(dirs[1].path()));
+    for file in &written {
         assert!(
             read(dirs[0].path(), file) == read(dirs[1].path(), file),
             "{file} differs between one and three threads"
