@@ -1,6 +1,7 @@
 //! `rnc dedupe` and `rnc link-files`: probabilistic linkage of any CSV
 //! under a model file, outside the registry.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -40,6 +41,12 @@ pub struct FileLinkOptions {
     /// model file's `settings.threshold`).
     #[arg(long)]
     pub threshold: Option<f64>,
+    /// Column holding each record's true entity (synthetic data): after
+    /// linking, print pairwise precision, recall and F1 of the clusters,
+    /// and per comparison level the learned m and u beside their true
+    /// values. The column is not used for linking.
+    #[arg(long, value_name = "COLUMN")]
+    pub truth_column: Option<String>,
 }
 
 /// Arguments of `rnc dedupe`.
@@ -145,6 +152,11 @@ fn run(
     }
     bar.finish_and_clear();
     print_summary(&linkage, options, started);
+    if let Some(column) = &options.truth_column {
+        print_truth_evaluation(
+            &table, &spec, &linkage, files, options, column,
+        )?;
+    }
     Ok(if linkage.summary.disabled_comparisons.is_empty() {
         Outcome::Clean
     } else {
@@ -319,4 +331,81 @@ fn print_summary(
         options.out.display(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Reads the true entity of every record from `column` of the input files
+/// and prints the pairwise scores of the clusters and the learned against
+/// the true m and u.
+fn print_truth_evaluation(
+    table: &RecordTable,
+    spec: &ModelSpec,
+    linkage: &FileLinkage,
+    files: &[&PathBuf],
+    options: &FileLinkOptions,
+    column: &str,
+) -> anyhow::Result<()> {
+    let mut entity_of: HashMap<(u8, String), String> = HashMap::new();
+    for (source, file) in files.iter().enumerate() {
+        let mut reader = csv::Reader::from_path(file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let headers = reader.headers()?.clone();
+        let find = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+                .with_context(|| {
+                    format!("{}: column {name} not found", file.display())
+                })
+        };
+        let (id_position, truth_position) =
+            (find(&options.id_column)?, find(column)?);
+        for row in reader.records() {
+            let row = row?;
+            let id = row.get(id_position).unwrap_or("").trim().to_string();
+            let entity = row.get(truth_position).unwrap_or("").to_string();
+            entity_of.insert((source as u8, id), entity);
+        }
+    }
+    let mut number_of: HashMap<&str, u32> = HashMap::new();
+    let mut truth = Vec::with_capacity(table.len());
+    for (id, &source) in table.ids().iter().zip(table.sources()) {
+        let entity = entity_of
+            .get(&(source, id.clone()))
+            .with_context(|| format!("record {id} has no {column} value"))?;
+        let next = number_of.len() as u32;
+        truth.push(*number_of.entry(entity.as_str()).or_insert(next));
+    }
+    let scores =
+        rnc_link::evaluate::pairwise_scores(&linkage.cluster_of, &truth);
+    println!(
+        "truth ({column}): {} true pairs, {} predicted, {} correct; precision {:.6}, recall {:.6}, F1 {:.6}",
+        scores.true_pairs,
+        scores.predicted_pairs,
+        scores.correct_pairs,
+        scores.precision,
+        scores.recall,
+        scores.f1
+    );
+    let checks = rnc_link::compare_parameters_with_truth(
+        table,
+        spec,
+        &linkage.model,
+        &truth,
+    )?;
+    println!(
+        "  {:<12} {:<36} {:>9} {:>9} {:>11} {:>11}",
+        "comparison", "level", "m", "true m", "u", "true u"
+    );
+    for check in checks {
+        println!(
+            "  {:<12} {:<36} {:>9.5} {:>9.5} {:>11.4e} {:>11.4e}",
+            check.comparison,
+            check.level,
+            check.learned_m,
+            check.true_m,
+            check.learned_u,
+            check.true_u
+        );
+    }
+    Ok(())
 }
