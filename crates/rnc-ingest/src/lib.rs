@@ -8,6 +8,8 @@
 //! naming its file, line, field and the rule it broke. Every row read is in
 //! exactly one of the two lists. A file-wide problem (unreadable file,
 //! missing header column, invalid UTF-8) is an [`Error`] instead.
+//! [`ingest_file_chunked`] does the same in bounded memory, handing the
+//! rows on in [`Chunk`]s of [`CHUNK_ROWS`] rows.
 //!
 //! Clear identifiers (NIR, names, birth date) exist only while a row is
 //! checked and pseudonymised. They never appear in a record, a message, a
@@ -45,6 +47,7 @@
 #![deny(missing_docs)]
 
 mod checks;
+mod decode;
 mod error;
 mod feeds;
 mod quarantine;
@@ -53,7 +56,9 @@ mod source;
 
 pub use error::{Error, ErrorKind};
 pub use quarantine::{QuarantinedRow, quarantine_schema, quarantine_to_batch};
-pub use source::ingest_file;
+pub use source::{
+    CHUNK_ROWS, Chunk, FileSummary, ingest_file, ingest_file_chunked,
+};
 
 use rnc_model::SourceRecord;
 
