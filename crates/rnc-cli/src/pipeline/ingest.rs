@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use rnc_model::SourceKind;
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
+use rnc_model::{NirStatus, SourceKind};
 use rnc_pseudonym::{Key, Pseudonymiser};
 use rnc_store::parquet_io::file_sha256;
 use rnc_store::population::read_population_csv;
-use rnc_store::{BatchEntry, Registry};
+use rnc_store::{BatchEntry, BatchStart, Registry};
 
 use crate::progress;
 
@@ -39,7 +39,10 @@ pub struct FileReport {
 /// batch's quarantine table.
 const PROBLEMS_SHOWN: usize = 10;
 
-/// Validates, pseudonymises and stages each file as its own batch.
+/// Validates, pseudonymises and stages each file as its own batch,
+/// streaming its rows to the batch's Parquet files in chunks so that
+/// memory does not grow with the file. A batch enters the catalogue only
+/// once all its rows are written and flushed to disk.
 ///
 /// A file whose bytes were already ingested is skipped unless
 /// `allow_duplicate` is set, because loading it twice would double its
@@ -52,10 +55,8 @@ pub fn ingest_files(
     allow_duplicate: bool,
 ) -> anyhow::Result<Vec<FileReport>> {
     let pseudonymiser = Pseudonymiser::new(key);
-    let bar = progress::counter("ingest", files.len() as u64);
     let mut reports = Vec::new();
     for file in files {
-        bar.set_message(file.display().to_string());
         reports.push(ingest_one(
             registry,
             key,
@@ -64,9 +65,7 @@ pub fn ingest_files(
             file,
             allow_duplicate,
         )?);
-        bar.inc(1);
     }
-    bar.finish_and_clear();
     Ok(reports)
 }
 
@@ -80,78 +79,95 @@ fn ingest_one(
 ) -> anyhow::Result<FileReport> {
     let started = Instant::now();
     let sha256 = file_sha256(file)?;
-    if !allow_duplicate
-        && let Some(earlier) = registry.batch_with_input(&sha256)?
-    {
-        tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
-        return Ok(FileReport {
-            file: file.to_path_buf(),
-            batch_id: None,
-            rows_read: 0,
-            rows_accepted: 0,
-            rows_quarantined: 0,
-            duplicate_of: Some(earlier.batch_id),
-            problems: Vec::new(),
-            invalid_nirs: 0,
-        });
-    }
+    let start = registry.begin_batch(
+        &sha256,
+        allow_duplicate,
+        source_record_schema(),
+        rnc_ingest::quarantine_schema(),
+    )?;
+    let mut writer = match start {
+        BatchStart::New(writer) => writer,
+        BatchStart::Duplicate(earlier) => {
+            tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
+            return Ok(FileReport {
+                file: file.to_path_buf(),
+                batch_id: None,
+                rows_read: 0,
+                rows_accepted: 0,
+                rows_quarantined: 0,
+                duplicate_of: Some(earlier.batch_id),
+                problems: Vec::new(),
+                invalid_nirs: 0,
+            });
+        }
+    };
+    let batch_id = writer.batch_id().to_string();
 
-    let batch_id = registry.next_batch_id()?;
-    let outcome = rnc_ingest::ingest_file(kind, file, pseudonymiser, &batch_id)
-        .with_context(|| format!("ingesting {}", file.display()))?;
-    let accepted = outcome.records.len() as u64;
-    let quarantined = outcome.quarantine.len() as u64;
-    anyhow::ensure!(
-        outcome.rows_read == accepted + quarantined,
-        "internal error: {} rows read but {accepted} accepted and {quarantined} quarantined; please report this bug",
-        outcome.rows_read
-    );
+    let size = std::fs::metadata(file).map_or(0, |m| m.len());
+    let bar = progress::bytes("ingest", size);
+    bar.set_message(file.display().to_string());
+    let mut problems = Vec::new();
+    let mut invalid_nirs = 0;
+    let summary = rnc_ingest::ingest_file_chunked(
+        kind,
+        file,
+        pseudonymiser,
+        &batch_id,
+        |chunk| -> anyhow::Result<()> {
+            let room = PROBLEMS_SHOWN.saturating_sub(problems.len());
+            problems.extend(
+                chunk
+                    .quarantine
+                    .iter()
+                    .take(room)
+                    .map(|row| format!("{} [rule {}]", row.message, row.rule)),
+            );
+            invalid_nirs += chunk
+                .records
+                .iter()
+                .filter(|r| r.nir_status == Some(NirStatus::Invalid))
+                .count() as u64;
+            writer.write_records(&source_records_to_batch(&chunk.records)?)?;
+            if !chunk.quarantine.is_empty() {
+                let rows = rnc_ingest::quarantine_to_batch(&chunk.quarantine)?;
+                writer.write_quarantine(&rows)?;
+            }
+            bar.set_position(chunk.offset);
+            Ok(())
+        },
+    )
+    .with_context(|| format!("ingesting {}", file.display()))?;
+    bar.finish_and_clear();
 
-    let problems = outcome
-        .quarantine
-        .iter()
-        .take(PROBLEMS_SHOWN)
-        .map(|row| format!("{} [rule {}]", row.message, row.rule))
-        .collect();
-    let invalid_nirs = outcome
-        .records
-        .iter()
-        .filter(|r| r.nir_status == Some(rnc_model::NirStatus::Invalid))
-        .count() as u64;
-    let records = source_records_to_batch(&outcome.records)?;
-    let quarantine = rnc_ingest::quarantine_to_batch(&outcome.quarantine)?;
     let entry = BatchEntry {
         batch_id: batch_id.clone(),
         source_kind: kind.name().to_string(),
-        source_file: outcome.source_file.clone(),
+        source_file: summary.source_file.clone(),
         input_sha256: sha256,
-        rows_read: outcome.rows_read,
-        rows_accepted: accepted,
-        rows_quarantined: quarantined,
+        rows_read: summary.rows_read,
+        rows_accepted: summary.rows_accepted,
+        rows_quarantined: summary.rows_quarantined,
         key_fingerprint: key.fingerprint(),
         ingested_at: chrono::Utc::now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        files: Vec::new(),
     };
-    registry.stage_batch(
-        entry,
-        (source_record_schema(), &[records]),
-        (rnc_ingest::quarantine_schema(), &[quarantine]),
-    )?;
+    writer.commit(entry)?;
     tracing::info!(
         file = %file.display(),
         batch = %batch_id,
-        read = outcome.rows_read,
-        accepted,
-        quarantined,
+        read = summary.rows_read,
+        accepted = summary.rows_accepted,
+        quarantined = summary.rows_quarantined,
         seconds = started.elapsed().as_secs_f64(),
         "file ingested"
     );
     Ok(FileReport {
         file: file.to_path_buf(),
         batch_id: Some(batch_id),
-        rows_read: outcome.rows_read,
-        rows_accepted: accepted,
-        rows_quarantined: quarantined,
+        rows_read: summary.rows_read,
+        rows_accepted: summary.rows_accepted,
+        rows_quarantined: summary.rows_quarantined,
         duplicate_of: None,
         problems,
         invalid_nirs,
