@@ -31,7 +31,7 @@ const PARTIAL_SUFFIX: &str = ".partial";
 #[derive(Debug)]
 pub enum BatchStart {
     /// A new batch to write.
-    New(BatchWriter),
+    New(Box<BatchWriter>),
     /// A batch with the same input SHA-256 is already registered.
     Duplicate(BatchEntry),
 }
@@ -95,14 +95,14 @@ impl Registry {
             quarantine_schema,
         )?;
         tracing::debug!(batch = %batch_id, "batch started");
-        Ok(BatchStart::New(BatchWriter {
+        Ok(BatchStart::New(Box::new(BatchWriter {
             registry: self.clone(),
             batch_id,
             partial,
             records: Some(records),
             quarantine: Some(quarantine),
             _lock: lock,
-        }))
+        })))
     }
 
     /// Removes what interrupted batches left: `staged/` entries that the
