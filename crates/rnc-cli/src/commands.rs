@@ -69,6 +69,7 @@ fn ingest(
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let registry = Registry::open_or_create(registry_dir)?;
+    remove_orphans(&registry)?;
     if let Some(population) = &args.population {
         let rows = pipeline::load_population(&registry, population)?;
         println!(
@@ -120,12 +121,26 @@ fn ingest(
     let read: u64 = reports.iter().map(|r| r.rows_read).sum();
     let accepted: u64 = reports.iter().map(|r| r.rows_accepted).sum();
     let quarantined: u64 = reports.iter().map(|r| r.rows_quarantined).sum();
+    let skipped = reports.iter().filter(|r| r.batch_id.is_none()).count();
+    let seconds = started.elapsed().as_secs_f64();
     println!(
-        "ingest: {} files, {read} rows read, {accepted} accepted, {quarantined} quarantined in {:.1} s",
+        "ingest: {} files ({skipped} skipped as already ingested), {read} rows read, {accepted} accepted, {quarantined} quarantined in {seconds:.1} s ({:.0} rows/s)",
         reports.len(),
-        started.elapsed().as_secs_f64()
+        read as f64 / seconds.max(1e-9)
     );
     Ok(outcome)
+}
+
+/// Removes what an interrupted ingestion left in the registry, and says
+/// so on stderr.
+fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
+    for path in registry.remove_orphans()? {
+        eprintln!(
+            "rnc: removed {path} from registry {}: an interrupted ingestion left it, and its batch was never registered",
+            registry.root().display()
+        );
+    }
+    Ok(())
 }
 
 fn print_ingest(reports: &[FileReport]) -> Outcome {
@@ -452,6 +467,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
 
     let clock = Instant::now();
     let registry = Registry::open_or_create(&registry_dir)?;
+    remove_orphans(&registry)?;
     pipeline::load_population(&registry, &feeds.join("population.csv"))?;
     let key = pipeline::load_key(&registry_dir, &key_path)?;
     let mut reports = Vec::new();

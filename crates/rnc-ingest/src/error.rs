@@ -168,6 +168,15 @@ pub enum ErrorKind {
         #[source]
         source: csv::Error,
     },
+    /// The caller's sink failed to store a chunk of checked rows.
+    #[error("{file}: failed to store the checked rows: {source}")]
+    Output {
+        /// The source file name.
+        file: String,
+        /// The sink's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Building an Arrow batch of quarantined rows failed; a bug in rnc.
     #[error(
         "internal error while building the quarantine table: {0} (please \

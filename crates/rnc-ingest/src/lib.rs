@@ -19,6 +19,8 @@
 //! [`ingest_file_with_mapping`] reads a file with the user's own column
 //! names and value forms, declared in a [`Mapping`] file, and
 //! [`ingest_file_as`] takes both.
+//! [`ingest_file_chunked`] does the same in bounded memory, handing the
+//! rows on in [`Chunk`]s of [`CHUNK_ROWS`] rows.
 //!
 //! Clear identifiers (NIR, names, birth date) exist only while a row is
 //! checked and pseudonymised. They never appear in a record, a message, a
@@ -75,7 +77,8 @@ pub use read::{
     TextEncoding, open_rows, parse_delimiter,
 };
 pub use source::{
-    ingest_file, ingest_file_as, ingest_file_keyed, ingest_file_with,
+    CHUNK_ROWS, Chunk, FileSummary, ingest_file, ingest_file_as,
+    ingest_file_chunked, ingest_file_keyed, ingest_file_with,
     ingest_file_with_mapping,
 };
 

@@ -20,6 +20,38 @@ use crate::read::{ReadOptions, ReadRow, RowReader, file_name, open_rows};
 use crate::records::build;
 use crate::{Error, ErrorKind, FileOutcome, IngestKeys, QuarantinedRow};
 
+/// Rows read, checked and handed on together by [`ingest_file_chunked`].
+/// Memory use grows with this number, not with the file's length.
+pub const CHUNK_ROWS: usize = 64 * 1024;
+
+/// Checked rows of one chunk of a file, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    /// Accepted rows, pseudonymised.
+    pub records: Vec<SourceRecord>,
+    /// Rejected rows.
+    pub quarantine: Vec<QuarantinedRow>,
+    /// Data rows read from the start of the file to the end of this
+    /// chunk.
+    pub rows_read: u64,
+}
+
+/// Counts of one file read by [`ingest_file_chunked`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    /// Data rows read, the header excluded. Always `rows_accepted +
+    /// rows_quarantined`.
+    pub rows_read: u64,
+    /// Rows handed on as records.
+    pub rows_accepted: u64,
+    /// Rows handed on as quarantined.
+    pub rows_quarantined: u64,
+    /// File name, without directory.
+    pub source_file: String,
+    /// As [`FileOutcome::provider_key`].
+    pub provider_key: Option<String>,
+}
+
 /// The mapping of a file read with the feed's own column names.
 static DEFAULT_MAPPING: std::sync::LazyLock<Mapping> =
     std::sync::LazyLock::new(Mapping::default);
@@ -142,6 +174,55 @@ pub fn ingest_file_as(
     keys: IngestKeys<'_>,
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
+    let mut records = Vec::new();
+    let mut quarantine = Vec::new();
+    let summary = ingest_file_chunked(
+        kind,
+        path,
+        mapping,
+        options,
+        keys,
+        batch_id,
+        |chunk| -> Result<(), std::convert::Infallible> {
+            records.extend(chunk.records);
+            quarantine.extend(chunk.quarantine);
+            Ok(())
+        },
+    )?;
+    Ok(FileOutcome {
+        records,
+        quarantine,
+        rows_read: summary.rows_read,
+        source_file: summary.source_file,
+        provider_key: summary.provider_key,
+    })
+}
+
+/// Reads, checks and pseudonymises one file as [`ingest_file_as`] does,
+/// [`CHUNK_ROWS`] rows at a time, and hands each chunk to `sink` in file
+/// order, so that memory does not grow with the file. The rows of a chunk
+/// are checked in parallel.
+///
+/// A decoding error stops the file after the chunks before it were handed
+/// on: a caller that stores chunks must discard them when this function
+/// returns an error.
+///
+/// # Errors
+///
+/// As [`ingest_file_as`], and [`ErrorKind::Output`] when `sink` fails.
+pub fn ingest_file_chunked<F, E>(
+    kind: SourceKind,
+    path: &Path,
+    mapping: Option<&Mapping>,
+    options: &ReadOptions,
+    keys: IngestKeys<'_>,
+    batch_id: &str,
+    mut sink: F,
+) -> Result<FileSummary, Error>
+where
+    F: FnMut(Chunk) -> Result<(), E>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let started = Instant::now();
     let file = file_name(path);
     let span = tracing::info_span!("ingest", file = %file, kind = %kind);
@@ -171,7 +252,14 @@ pub fn ingest_file_as(
         mapping.fields(kind)
     };
     let header = read_header(kind, mapping, &spec, &header_fields, &file)?;
-    let rows = read_rows(kind, &mut reader, &header, header_fields.len())?;
+    let id_index = header
+        .position(id_column(kind))
+        .expect("the id column is required, so the header check found it");
+    let header_len = header_fields.len();
+    // NOTE: the ids of a file are kept whole to find repeats; a file of 5
+    // million rows keeps a few hundred megabytes of them.
+    let mut ids = HashSet::new();
+    let mut rows = read_chunk(&mut reader, id_index, header_len, &mut ids)?;
 
     let provider_key = if pseudonymised {
         let column = header
@@ -202,31 +290,42 @@ pub fn ingest_file_as(
         provider_key: pseudonymised.then(|| provider_key.clone()).flatten(),
         today: chrono::Utc::now().date_naive(),
     };
-    let outcomes: Vec<Result<SourceRecord, Box<QuarantinedRow>>> = rows
-        .par_iter()
-        .map(|raw| check_row(&context, raw))
-        .collect();
-
-    let rows_read = rows.len() as u64;
-    let mut records = Vec::with_capacity(outcomes.len());
-    let mut quarantine = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Ok(record) => records.push(record),
-            Err(row) => quarantine.push(*row),
+    let mut totals = Totals::default();
+    while !rows.is_empty() {
+        let outcomes: Vec<Result<SourceRecord, Box<QuarantinedRow>>> = rows
+            .par_iter()
+            .map(|raw| check_row(&context, raw))
+            .collect();
+        let mut chunk = Chunk {
+            records: Vec::with_capacity(outcomes.len()),
+            quarantine: Vec::new(),
+            rows_read: 0,
+        };
+        for outcome in outcomes {
+            match outcome {
+                Ok(record) => chunk.records.push(record),
+                Err(row) => chunk.quarantine.push(*row),
+            }
         }
+        assert_eq!(
+            rows.len(),
+            chunk.records.len() + chunk.quarantine.len(),
+            "every row read is either accepted or quarantined"
+        );
+        totals.add(&chunk);
+        chunk.rows_read = totals.rows_read;
+        sink(chunk).map_err(|source| ErrorKind::Output {
+            file: file.clone(),
+            source: source.into(),
+        })?;
+        rows = read_chunk(&mut reader, id_index, header_len, &mut ids)?;
     }
-    assert_eq!(
-        rows_read,
-        (records.len() + quarantine.len()) as u64,
-        "every row read is either accepted or quarantined"
-    );
 
-    log_summary(&quarantine, records.len(), rows_read, started);
-    Ok(FileOutcome {
-        records,
-        quarantine,
-        rows_read,
+    totals.log(started);
+    Ok(FileSummary {
+        rows_read: totals.rows_read,
+        rows_accepted: totals.accepted,
+        rows_quarantined: totals.quarantined,
         source_file: file,
         provider_key,
     })
@@ -304,21 +403,17 @@ struct RawRow {
     duplicate: bool,
 }
 
-/// Reads every data row in order, noting where it starts and whether its
-/// id repeats an earlier one. This pass is sequential because both depend
-/// on the rows before.
-fn read_rows(
-    kind: SourceKind,
+/// Reads the next [`CHUNK_ROWS`] data rows in order, noting whether the
+/// id of each repeats one of `ids`, the ids seen so far. This pass is
+/// sequential because repeats depend on the rows before.
+fn read_chunk(
     reader: &mut RowReader,
-    header: &Header,
+    id_index: usize,
     header_len: usize,
+    ids: &mut HashSet<String>,
 ) -> Result<Vec<RawRow>, Error> {
-    let id_index = header
-        .position(id_column(kind))
-        .expect("the id column is required, so the header check found it");
-    let mut ids = HashSet::new();
-    let mut rows = Vec::new();
-    for read in reader {
+    let mut rows = Vec::with_capacity(CHUNK_ROWS.min(1024));
+    for read in reader.by_ref().take(CHUNK_ROWS) {
         let read = read?;
         // A row with the wrong number of fields may have its id in another
         // column, so it neither claims nor repeats an id.
@@ -492,26 +587,38 @@ fn quarantined(
     }
 }
 
-/// Logs one warning per broken rule with its count, rather than one per
-/// row, and the file's totals.
-fn log_summary(
-    quarantine: &[QuarantinedRow],
-    accepted: usize,
+/// Counts of the rows handed on so far, with the quarantined rows by
+/// rule.
+#[derive(Default)]
+struct Totals {
     rows_read: u64,
-    started: Instant,
-) {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for row in quarantine {
-        *counts.entry(row.rule.as_str()).or_default() += 1;
+    accepted: u64,
+    quarantined: u64,
+    by_rule: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    fn add(&mut self, chunk: &Chunk) {
+        self.accepted += chunk.records.len() as u64;
+        self.quarantined += chunk.quarantine.len() as u64;
+        self.rows_read += (chunk.records.len() + chunk.quarantine.len()) as u64;
+        for row in &chunk.quarantine {
+            *self.by_rule.entry(row.rule.clone()).or_default() += 1;
+        }
     }
-    for (rule, count) in counts {
-        tracing::warn!(rule, rows = count, "rows quarantined");
+
+    /// Logs one warning per broken rule with its count, rather than one
+    /// per row, and the file's totals.
+    fn log(&self, started: Instant) {
+        for (rule, count) in &self.by_rule {
+            tracing::warn!(rule = %rule, rows = count, "rows quarantined");
+        }
+        tracing::info!(
+            rows_read = self.rows_read,
+            accepted = self.accepted,
+            quarantined = self.quarantined,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "finished reading source file"
+        );
     }
-    tracing::info!(
-        rows_read,
-        accepted,
-        quarantined = quarantine.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "finished reading source file"
-    );
 }

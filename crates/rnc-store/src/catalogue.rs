@@ -42,9 +42,14 @@ pub struct BatchEntry {
     pub provider_key_fingerprint: Option<String>,
     /// UTC time of ingestion, RFC 3339.
     pub ingested_at: String,
+    /// The batch's files under `staged/<batch>/`, with their rows and
+    /// SHA-256 as written. Empty in catalogues written before rnc
+    /// recorded them.
+    #[serde(default)]
+    pub files: Vec<TableEntry>,
 }
 
-/// One Parquet table of a release, or the population table.
+/// One Parquet table of a release or a batch, or the population table.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TableEntry {
     /// Table name, e.g. `tumours`.

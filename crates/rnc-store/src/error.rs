@@ -36,6 +36,14 @@ pub enum Error {
         /// The parse error.
         source: serde_json::Error,
     },
+    /// Another process holds the registry's write lock.
+    #[error("registry {} is locked by {holder}; wait for it to finish and run the command again", root.display())]
+    Locked {
+        /// The registry directory.
+        root: PathBuf,
+        /// Who holds it, such as `rnc process 4242`.
+        holder: String,
+    },
     /// The user asked for something the registry cannot do in its state;
     /// the message says what to do.
     #[error("{0}")]

@@ -17,7 +17,9 @@
 //! tables; [`sql`] runs SQL on a release with Apache DataFusion;
 //! [`population`] reads a population CSV. Every write goes to a temporary
 //! name first and is renamed into place, so a crash leaves no half-written
-//! batch or release behind.
+//! batch or release behind. [`BatchWriter`] streams a batch's tables to
+//! disk and registers the batch only once every row is written and
+//! flushed.
 //!
 //! # Example
 //!
@@ -36,7 +38,11 @@ pub mod parquet_io;
 pub mod population;
 mod registry;
 pub mod sql;
+mod staging;
 
 pub use catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
 pub use error::Error;
-pub use registry::{Registry, WorkStage};
+pub use registry::{Registry, RegistryLock, WorkStage};
+pub use staging::{
+    BatchStart, BatchWriter, QUARANTINE_FILE, SOURCE_RECORDS_FILE,
+};

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -29,10 +29,7 @@ pub fn write_parquet(
 ) -> Result<u64, Error> {
     let temporary = path.with_extension("parquet.partial");
     let file = File::create(&temporary).map_err(Error::io(&temporary))?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_created_by("rnc".to_string())
-        .build();
+    let properties = writer_properties().build();
     let parquet_error = |source| Error::Parquet {
         path: path.to_path_buf(),
         source,
@@ -48,6 +45,145 @@ pub fn write_parquet(
     file.sync_all().map_err(Error::io(&temporary))?;
     std::fs::rename(&temporary, path).map_err(Error::io(path))?;
     Ok(rows)
+}
+
+fn writer_properties() -> parquet::file::properties::WriterPropertiesBuilder {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_created_by("rnc".to_string())
+}
+
+/// Rows per row group of a table written by [`TableWriter`]. The writer
+/// keeps one row group in memory before it reaches the file, so this
+/// bounds its memory whatever the table's length.
+pub const STREAMED_ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// A Parquet table written batch by batch, in bounded memory, that
+/// computes the SHA-256 of the file's bytes as they are written.
+///
+/// Nothing is renamed: the caller writes it under a temporary name and
+/// moves it into place once [`TableWriter::finish`] has returned.
+#[derive(Debug)]
+pub struct TableWriter {
+    path: PathBuf,
+    writer: ArrowWriter<HashingWriter<File>>,
+    rows: u64,
+}
+
+/// What [`TableWriter::finish`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenTable {
+    /// Rows written.
+    pub rows: u64,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+impl TableWriter {
+    /// Creates the file at `path`, replacing any file there.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] or [`Error::Parquet`] naming the file.
+    pub fn create(
+        path: &Path,
+        schema: SchemaRef,
+    ) -> Result<TableWriter, Error> {
+        let file = File::create(path).map_err(Error::io(path))?;
+        let properties = writer_properties()
+            .set_max_row_group_row_count(Some(STREAMED_ROW_GROUP_ROWS))
+            .build();
+        let writer = ArrowWriter::try_new(
+            HashingWriter::new(file),
+            schema,
+            Some(properties),
+        )
+        .map_err(parquet_error(path))?;
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            writer,
+            rows: 0,
+        })
+    }
+
+    /// Appends a batch, which must have the table's schema.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parquet`] naming the file.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        self.writer
+            .write(batch)
+            .map_err(parquet_error(&self.path))?;
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Writes the footer, flushes the file to disk (`fsync`) and returns
+    /// its row count and SHA-256.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] or [`Error::Parquet`] naming the file.
+    pub fn finish(self) -> Result<WrittenTable, Error> {
+        let hashing = self
+            .writer
+            .into_inner()
+            .map_err(parquet_error(&self.path))?;
+        let (file, sha256) = hashing.finish();
+        file.sync_all().map_err(Error::io(&self.path))?;
+        Ok(WrittenTable {
+            rows: self.rows,
+            sha256,
+        })
+    }
+}
+
+fn parquet_error(
+    path: &Path,
+) -> impl Fn(parquet::errors::ParquetError) -> Error + '_ {
+    move |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A writer that passes bytes through and hashes them with SHA-256, so
+/// that a file written front to back gets its hash without a second read.
+#[derive(Debug)]
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> HashingWriter<W> {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    fn finish(self) -> (W, String) {
+        (self.inner, hex::encode(self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Reads every batch of a Parquet file.

@@ -12,9 +12,11 @@ use sha2::{Digest, Sha256};
 use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
 use crate::parquet_io::{file_sha256, read_parquet, write_parquet};
+use crate::staging::{BatchStart, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
 
 const CATALOGUE: &str = "catalogue.json";
 const LOCK: &str = ".lock";
+const TEMPORARY_EXTENSION: &str = "partial";
 
 /// The stages that write intermediate tables between ingestion and
 /// release.
@@ -42,17 +44,13 @@ pub struct Registry {
 }
 
 /// Exclusive write access to a registry, released on drop.
+///
+/// It is an advisory lock (`flock`) on `registry/.lock`, which the kernel
+/// releases when the process ends, even by `SIGKILL`, so no stale lock
+/// outlives its holder. The file itself stays.
 #[derive(Debug)]
 pub struct RegistryLock {
-    path: PathBuf,
-}
-
-impl Drop for RegistryLock {
-    fn drop(&mut self) {
-        // Nothing useful can be done if removal fails; the next writer's
-        // error message explains how to remove a stale lock.
-        let _ = fs::remove_file(&self.path);
-    }
+    _file: fs::File,
 }
 
 impl Registry {
@@ -105,32 +103,37 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when another process has taken it.
+    /// [`Error::Locked`] when another process holds it; [`Error::Io`].
     pub fn lock(&self) -> Result<RegistryLock, Error> {
         let path = self.root.join(LOCK);
-        match fs::OpenOptions::new()
+        let mut file = fs::OpenOptions::new()
+            .read(true)
             .write(true)
-            .create_new(true)
+            .create(true)
+            .truncate(false)
             .open(&path)
-        {
-            Ok(mut file) => {
+            .map_err(Error::io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {
+                file.set_len(0).map_err(Error::io(&path))?;
                 writeln!(file, "{}", std::process::id())
                     .map_err(Error::io(&path))?;
-                Ok(RegistryLock { path })
+                Ok(RegistryLock { _file: file })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(fs::TryLockError::WouldBlock) => {
                 let holder = fs::read_to_string(&path).unwrap_or_default();
                 let holder = match holder.trim() {
                     "" => "another rnc process".to_string(),
                     pid => format!("rnc process {pid}"),
                 };
-                Err(Error::Invalid(format!(
-                    "registry {} is locked by {holder}; wait for it to finish, or if no rnc process is running, delete {}",
-                    self.root.display(),
-                    path.display()
-                )))
+                Err(Error::Locked {
+                    root: self.root.clone(),
+                    holder,
+                })
             }
-            Err(e) => Err(Error::Io { path, source: e }),
+            Err(fs::TryLockError::Error(source)) => {
+                Err(Error::Io { path, source })
+            }
         }
     }
 
@@ -150,7 +153,14 @@ impl Registry {
         self.root.join(CATALOGUE)
     }
 
-    fn write_catalogue(&self, catalogue: &Catalogue) -> Result<(), Error> {
+    pub(crate) fn catalogue_temporary_path(&self) -> PathBuf {
+        self.catalogue_path().with_extension(TEMPORARY_EXTENSION)
+    }
+
+    pub(crate) fn write_catalogue(
+        &self,
+        catalogue: &Catalogue,
+    ) -> Result<(), Error> {
         let path = self.catalogue_path();
         let text = serde_json::to_string_pretty(catalogue)
             .expect("the catalogue always serialises");
@@ -183,53 +193,36 @@ impl Registry {
             .find(|b| b.input_sha256 == sha256))
     }
 
-    /// Stores one ingested batch: its accepted records and its quarantined
-    /// rows, then records it in the catalogue. The batch folder is written
-    /// under a temporary name and renamed, so a batch is either wholly
-    /// present or absent.
+    /// Stores one ingested batch held in memory: its accepted records and
+    /// its quarantined rows, then records it in the catalogue, through a
+    /// [`crate::BatchWriter`]. Returns the entry as registered.
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when a batch with that id exists; I/O and Parquet
-    /// errors.
+    /// [`Error::Invalid`] when `entry.batch_id` is not the next batch id
+    /// or its counts differ from the rows given; I/O and Parquet errors.
     pub fn stage_batch(
         &self,
         entry: BatchEntry,
         records: (SchemaRef, &[RecordBatch]),
         quarantine: (SchemaRef, &[RecordBatch]),
-    ) -> Result<(), Error> {
-        let _lock = self.lock()?;
-        let mut catalogue = self.catalogue()?;
-        if catalogue
-            .batches
-            .iter()
-            .any(|b| b.batch_id == entry.batch_id)
-        {
-            return Err(Error::Invalid(format!(
-                "batch {} already exists in the catalogue",
-                entry.batch_id
-            )));
-        }
-        let staged = self.root.join("staged");
-        let final_dir = staged.join(&entry.batch_id);
-        let partial = staged.join(format!("{}.partial", entry.batch_id));
-        if partial.exists() {
-            fs::remove_dir_all(&partial).map_err(Error::io(&partial))?;
-        }
-        fs::create_dir_all(&partial).map_err(Error::io(&partial))?;
-        write_parquet(
-            &partial.join("source_records.parquet"),
+    ) -> Result<BatchEntry, Error> {
+        let start = self.begin_batch(
+            &entry.input_sha256,
+            true,
             records.0,
-            records.1,
-        )?;
-        write_parquet(
-            &partial.join("quarantine.parquet"),
             quarantine.0,
-            quarantine.1,
         )?;
-        fs::rename(&partial, &final_dir).map_err(Error::io(&final_dir))?;
-        catalogue.batches.push(entry);
-        self.write_catalogue(&catalogue)
+        let BatchStart::New(mut writer) = start else {
+            unreachable!("duplicates are allowed, so the batch is new")
+        };
+        for batch in records.1 {
+            writer.write_records(batch)?;
+        }
+        for batch in quarantine.1 {
+            writer.write_quarantine(batch)?;
+        }
+        writer.commit(entry)
     }
 
     /// Reads the accepted records of every staged batch, in ingestion
@@ -239,7 +232,7 @@ impl Registry {
     ///
     /// I/O and Parquet errors naming the file.
     pub fn read_staged_records(&self) -> Result<Vec<RecordBatch>, Error> {
-        self.read_staged("source_records.parquet")
+        self.read_staged(SOURCE_RECORDS_FILE)
     }
 
     /// Reads the quarantined rows of every staged batch.
@@ -248,14 +241,13 @@ impl Registry {
     ///
     /// I/O and Parquet errors naming the file.
     pub fn read_quarantine(&self) -> Result<Vec<RecordBatch>, Error> {
-        self.read_staged("quarantine.parquet")
+        self.read_staged(QUARANTINE_FILE)
     }
 
     fn read_staged(&self, file: &str) -> Result<Vec<RecordBatch>, Error> {
         let mut batches = Vec::new();
         for entry in self.catalogue()?.batches {
-            let path =
-                self.root.join("staged").join(&entry.batch_id).join(file);
+            let path = self.staged_dir().join(&entry.batch_id).join(file);
             batches.extend(read_parquet(&path)?);
         }
         Ok(batches)
@@ -569,13 +561,25 @@ fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Replaces `path` with `bytes`: writes a temporary file, flushes it to
+/// disk, renames it over `path` and flushes the folder, so that after a
+/// crash `path` holds either the old or the new content.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let temporary = path.with_extension("partial");
+    let temporary = path.with_extension(TEMPORARY_EXTENSION);
     let mut file =
         fs::File::create(&temporary).map_err(Error::io(&temporary))?;
     file.write_all(bytes).map_err(Error::io(&temporary))?;
     file.sync_all().map_err(Error::io(&temporary))?;
-    fs::rename(&temporary, path).map_err(Error::io(path))
+    fs::rename(&temporary, path).map_err(Error::io(path))?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Flushes a folder's entries to disk (`fsync` on the folder), so that a
+/// file created or renamed in it survives a crash.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
+    fs::File::open(dir)
+        .and_then(|folder| folder.sync_all())
+        .map_err(Error::io(dir))
 }
 
 fn make_read_only(dir: &Path) -> Result<(), Error> {
@@ -624,6 +628,7 @@ mod tests {
             key_fingerprint: "f".into(),
             provider_key_fingerprint: None,
             ingested_at: "2026-01-01T00:00:00Z".into(),
+            files: Vec::new(),
         }
     }
 
@@ -644,7 +649,7 @@ mod tests {
         assert_eq!(registry.catalogue().unwrap().batches.len(), 1);
         assert_eq!(registry.read_staged_records().unwrap()[0], batch);
         assert!(registry.batch_with_input("B000001-hash").unwrap().is_some());
-        assert!(!dir.path().join(LOCK).exists());
+        assert!(registry.lock().is_ok(), "the lock is released");
     }
 
     #[test]

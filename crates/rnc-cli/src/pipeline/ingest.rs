@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use rnc_ingest::{Mapping, ReadOptions};
-use rnc_model::SourceKind;
+use rnc_model::{NirStatus, SourceKind};
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_pseudonym::{Key, Pseudonymiser};
 use rnc_store::parquet_io::file_sha256;
 use rnc_store::population::read_population_csv;
-use rnc_store::{BatchEntry, Registry};
+use rnc_store::{BatchEntry, BatchStart, Registry};
 
 use crate::progress;
 
@@ -41,7 +41,10 @@ pub struct FileReport {
 const PROBLEMS_SHOWN: usize = 10;
 
 /// Validates, pseudonymises and stages each file as its own batch, read
-/// with `mapping` when one is given.
+/// with `mapping` when one is given. Rows are streamed to the batch's
+/// Parquet files in chunks, so that memory does not grow with the file,
+/// and a batch enters the catalogue only once all its rows are written
+/// and flushed to disk.
 ///
 /// `keys` are the registry key and, optionally, the provider key that
 /// clear files are pseudonymised with first. A file whose bytes were
@@ -66,10 +69,8 @@ pub fn ingest_files(
         registry: &pseudonymiser,
         provider: provider.as_ref(),
     };
-    let bar = progress::counter("ingest", files.len() as u64);
     let mut reports = Vec::new();
     for file in files {
-        bar.set_message(file.display().to_string());
         reports.push(ingest_one(
             registry,
             key,
@@ -80,9 +81,7 @@ pub fn ingest_files(
             allow_duplicate,
             read,
         )?);
-        bar.inc(1);
     }
-    bar.finish_and_clear();
     Ok(reports)
 }
 
@@ -98,71 +97,100 @@ fn ingest_one(
 ) -> anyhow::Result<FileReport> {
     let started = Instant::now();
     let sha256 = file_sha256(file)?;
-    if !allow_duplicate
-        && let Some(earlier) = registry.batch_with_input(&sha256)?
-    {
-        tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
-        return Ok(FileReport {
-            file: file.to_path_buf(),
-            batch_id: None,
-            rows_read: 0,
-            rows_accepted: 0,
-            rows_quarantined: 0,
-            duplicate_of: Some(earlier.batch_id),
-            problems: Vec::new(),
-            invalid_nirs: 0,
-        });
-    }
+    let start = registry.begin_batch(
+        &sha256,
+        allow_duplicate,
+        source_record_schema(),
+        rnc_ingest::quarantine_schema(),
+    )?;
+    let mut writer = match start {
+        BatchStart::New(writer) => writer,
+        BatchStart::Duplicate(earlier) => {
+            tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
+            return Ok(FileReport {
+                file: file.to_path_buf(),
+                batch_id: None,
+                rows_read: 0,
+                rows_accepted: 0,
+                rows_quarantined: 0,
+                duplicate_of: Some(earlier.batch_id),
+                problems: Vec::new(),
+                invalid_nirs: 0,
+            });
+        }
+    };
+    let batch_id = writer.batch_id().to_string();
 
-    let batch_id = registry.next_batch_id()?;
-    let outcome = rnc_ingest::ingest_file_as(
-        kind, file, mapping, read, keys, &batch_id,
+    let bar = progress::spinner("ingest");
+    bar.set_message(file.display().to_string());
+    let mut problems = Vec::new();
+    let mut invalid_nirs = 0;
+    let summary = rnc_ingest::ingest_file_chunked(
+        kind,
+        file,
+        mapping,
+        read,
+        keys,
+        &batch_id,
+        |chunk| -> anyhow::Result<()> {
+            let room = PROBLEMS_SHOWN.saturating_sub(problems.len());
+            problems.extend(
+                chunk
+                    .quarantine
+                    .iter()
+                    .take(room)
+                    .map(|row| format!("{} [rule {}]", row.message, row.rule)),
+            );
+            invalid_nirs += chunk
+                .records
+                .iter()
+                .filter(|r| r.nir_status == Some(NirStatus::Invalid))
+                .count() as u64;
+            writer.write_records(&source_records_to_batch(&chunk.records)?)?;
+            if !chunk.quarantine.is_empty() {
+                let rows = rnc_ingest::quarantine_to_batch(&chunk.quarantine)?;
+                writer.write_quarantine(&rows)?;
+            }
+            bar.set_message(format!(
+                "{}: {} rows",
+                file.display(),
+                chunk.rows_read
+            ));
+            Ok(())
+        },
     )
     .with_context(|| format!("ingesting {}", file.display()))?;
-    check_layers(registry, file, keys, outcome.provider_key.as_deref())?;
-    let accepted = outcome.records.len() as u64;
-    let quarantined = outcome.quarantine.len() as u64;
+    bar.finish_and_clear();
+    // A batch whose pseudonym layers differ is dropped unregistered: the
+    // writer removes its files.
+    check_layers(registry, file, keys, summary.provider_key.as_deref())?;
+    let accepted = summary.rows_accepted;
+    let quarantined = summary.rows_quarantined;
     anyhow::ensure!(
-        outcome.rows_read == accepted + quarantined,
+        summary.rows_read == accepted + quarantined,
         "internal error: {} rows read but {accepted} accepted and {quarantined} quarantined; please report this bug",
-        outcome.rows_read
+        summary.rows_read
     );
 
-    let problems = outcome
-        .quarantine
-        .iter()
-        .take(PROBLEMS_SHOWN)
-        .map(|row| format!("{} [rule {}]", row.message, row.rule))
-        .collect();
-    let invalid_nirs = outcome
-        .records
-        .iter()
-        .filter(|r| r.nir_status == Some(rnc_model::NirStatus::Invalid))
-        .count() as u64;
-    let records = source_records_to_batch(&outcome.records)?;
-    let quarantine = rnc_ingest::quarantine_to_batch(&outcome.quarantine)?;
     let entry = BatchEntry {
         batch_id: batch_id.clone(),
         source_kind: kind.name().to_string(),
-        source_file: outcome.source_file.clone(),
+        source_file: summary.source_file.clone(),
         input_sha256: sha256,
-        rows_read: outcome.rows_read,
+        rows_read: summary.rows_read,
         rows_accepted: accepted,
         rows_quarantined: quarantined,
         key_fingerprint: key.fingerprint(),
-        provider_key_fingerprint: outcome.provider_key.clone(),
+        provider_key_fingerprint: summary.provider_key.clone(),
         ingested_at: chrono::Utc::now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        files: Vec::new(),
     };
-    registry.stage_batch(
-        entry,
-        (source_record_schema(), &[records]),
-        (rnc_ingest::quarantine_schema(), &[quarantine]),
-    )?;
+    writer.commit(entry)?;
     tracing::info!(
         file = %file.display(),
         batch = %batch_id,
-        read = outcome.rows_read,
+        read = summary.rows_read,
         accepted,
         quarantined,
         seconds = started.elapsed().as_secs_f64(),
@@ -171,7 +199,7 @@ fn ingest_one(
     Ok(FileReport {
         file: file.to_path_buf(),
         batch_id: Some(batch_id),
-        rows_read: outcome.rows_read,
+        rows_read: summary.rows_read,
         rows_accepted: accepted,
         rows_quarantined: quarantined,
         duplicate_of: None,

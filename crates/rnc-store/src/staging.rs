@@ -1,0 +1,310 @@
+//! Writing one ingested batch so that it appears whole or not at all, and
+//! removing what an interrupted batch left behind.
+//!
+//! A batch is written under `staged/<batch>.partial/`, its files and
+//! folder are flushed to disk, the folder is renamed to `staged/<batch>/`,
+//! and only then is the batch added to the catalogue, itself replaced by
+//! an atomic rename. Readers list batches from the catalogue only, so a
+//! process killed at any step leaves the registry as it was before the
+//! batch or with the whole batch. A folder under `staged/` that the
+//! catalogue does not list is an orphan of such an interruption.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use crate::catalogue::{BatchEntry, TableEntry};
+use crate::parquet_io::TableWriter;
+use crate::registry::{RegistryLock, sync_dir};
+use crate::{Error, Registry};
+
+/// File of a batch's accepted records.
+pub const SOURCE_RECORDS_FILE: &str = "source_records.parquet";
+/// File of a batch's quarantined rows.
+pub const QUARANTINE_FILE: &str = "quarantine.parquet";
+
+const PARTIAL_SUFFIX: &str = ".partial";
+
+/// What [`Registry::begin_batch`] found.
+#[derive(Debug)]
+pub enum BatchStart {
+    /// A new batch to write.
+    New(Box<BatchWriter>),
+    /// A batch with the same input SHA-256 is already registered.
+    Duplicate(BatchEntry),
+}
+
+/// A batch being written. It holds the registry's write lock until it is
+/// committed or dropped; dropping it without [`BatchWriter::commit`]
+/// removes what was written.
+#[derive(Debug)]
+pub struct BatchWriter {
+    registry: Registry,
+    batch_id: String,
+    partial: PathBuf,
+    records: Option<TableWriter>,
+    quarantine: Option<TableWriter>,
+    _lock: RegistryLock,
+}
+
+impl Registry {
+    /// Starts writing a new batch of accepted records and quarantined
+    /// rows, after removing orphans of interrupted batches.
+    ///
+    /// When `allow_duplicate` is false and a registered batch was loaded
+    /// from input with the same SHA-256, returns
+    /// [`BatchStart::Duplicate`] with that batch and writes nothing. The
+    /// check runs under the write lock, so two processes given the same
+    /// file cannot both register it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when another process holds the lock; I/O and
+    /// Parquet errors.
+    pub fn begin_batch(
+        &self,
+        input_sha256: &str,
+        allow_duplicate: bool,
+        records_schema: SchemaRef,
+        quarantine_schema: SchemaRef,
+    ) -> Result<BatchStart, Error> {
+        let lock = self.lock()?;
+        self.remove_orphans_locked(&lock)?;
+        let catalogue = self.catalogue()?;
+        if !allow_duplicate
+            && let Some(earlier) = catalogue
+                .batches
+                .iter()
+                .find(|b| b.input_sha256 == input_sha256)
+        {
+            return Ok(BatchStart::Duplicate(earlier.clone()));
+        }
+
+        let batch_id = format!("B{:06}", catalogue.batches.len() + 1);
+        let staged = self.staged_dir();
+        let partial = staged.join(format!("{batch_id}{PARTIAL_SUFFIX}"));
+        fs::create_dir_all(&partial).map_err(Error::io(&partial))?;
+        let records = TableWriter::create(
+            &partial.join(SOURCE_RECORDS_FILE),
+            records_schema,
+        )?;
+        let quarantine = TableWriter::create(
+            &partial.join(QUARANTINE_FILE),
+            quarantine_schema,
+        )?;
+        tracing::debug!(batch = %batch_id, "batch started");
+        Ok(BatchStart::New(Box::new(BatchWriter {
+            registry: self.clone(),
+            batch_id,
+            partial,
+            records: Some(records),
+            quarantine: Some(quarantine),
+            _lock: lock,
+        })))
+    }
+
+    /// Removes what interrupted batches left: `staged/` entries that the
+    /// catalogue does not list (`<batch>.partial` folders, or a renamed
+    /// folder whose catalogue update never happened) and a leftover
+    /// temporary catalogue. Returns the removed paths, relative to the
+    /// registry.
+    ///
+    /// Does nothing and returns an empty list while another process holds
+    /// the write lock, because the entries may be its batch in progress.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors, and [`Error::Catalogue`] when the catalogue is
+    /// unreadable.
+    pub fn remove_orphans(&self) -> Result<Vec<String>, Error> {
+        match self.lock() {
+            Ok(lock) => self.remove_orphans_locked(&lock),
+            Err(Error::Locked { .. }) => Ok(Vec::new()),
+            Err(other) => Err(other),
+        }
+    }
+
+    fn remove_orphans_locked(
+        &self,
+        _lock: &RegistryLock,
+    ) -> Result<Vec<String>, Error> {
+        let catalogue = self.catalogue()?;
+        let mut removed = Vec::new();
+        let leftover = self.catalogue_temporary_path();
+        if leftover.exists() {
+            fs::remove_file(&leftover).map_err(Error::io(&leftover))?;
+            removed.push(relative_name(self.root(), &leftover));
+        }
+
+        let staged = self.staged_dir();
+        let entries = match fs::read_dir(&staged) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(removed);
+            }
+            Err(e) => return Err(Error::io(&staged)(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(Error::io(&staged))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if catalogue.batches.iter().any(|b| b.batch_id == name) {
+                continue;
+            }
+            let path = entry.path();
+            let file_type = entry.file_type().map_err(Error::io(&path))?;
+            if file_type.is_dir() {
+                fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+            } else {
+                fs::remove_file(&path).map_err(Error::io(&path))?;
+            }
+            tracing::warn!(path = %path.display(), "removed what an interrupted batch left");
+            removed.push(relative_name(self.root(), &path));
+        }
+        if !removed.is_empty() {
+            sync_dir(&staged)?;
+        }
+        Ok(removed)
+    }
+
+    pub(crate) fn staged_dir(&self) -> PathBuf {
+        self.root().join("staged")
+    }
+}
+
+impl BatchWriter {
+    /// The id the batch gets in the catalogue, such as `B000007`.
+    pub fn batch_id(&self) -> &str {
+        &self.batch_id
+    }
+
+    /// Appends accepted records (a batch of the records schema).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parquet`] naming the file.
+    pub fn write_records(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        self.records
+            .as_mut()
+            .expect("the writer is open until commit")
+            .write(batch)
+    }
+
+    /// Appends quarantined rows (a batch of the quarantine schema).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parquet`] naming the file.
+    pub fn write_quarantine(
+        &mut self,
+        batch: &RecordBatch,
+    ) -> Result<(), Error> {
+        self.quarantine
+            .as_mut()
+            .expect("the writer is open until commit")
+            .write(batch)
+    }
+
+    /// Finishes both files, flushes them and their folder to disk, moves
+    /// the folder into place and registers the batch in the catalogue.
+    /// `entry.files` is filled in here with each file's rows and SHA-256.
+    /// Returns the entry as registered.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when `entry` names another batch id, or when its
+    /// counts differ from the rows written (a bug in the caller); I/O and
+    /// Parquet errors. The batch is then not registered.
+    pub fn commit(
+        mut self,
+        mut entry: BatchEntry,
+    ) -> Result<BatchEntry, Error> {
+        if entry.batch_id != self.batch_id {
+            return Err(Error::Invalid(format!(
+                "internal error: batch entry {} committed by the writer of batch {}; please report this bug",
+                entry.batch_id, self.batch_id
+            )));
+        }
+        let records = self
+            .records
+            .take()
+            .expect("the writer is open until commit")
+            .finish()?;
+        let quarantine = self
+            .quarantine
+            .take()
+            .expect("the writer is open until commit")
+            .finish()?;
+        if records.rows != entry.rows_accepted
+            || quarantine.rows != entry.rows_quarantined
+            || entry.rows_read != entry.rows_accepted + entry.rows_quarantined
+        {
+            return Err(Error::Invalid(format!(
+                "internal error: batch {} has {} rows read, {} accepted and {} quarantined, but {} records and {} quarantined rows were written; please report this bug",
+                self.batch_id,
+                entry.rows_read,
+                entry.rows_accepted,
+                entry.rows_quarantined,
+                records.rows,
+                quarantine.rows
+            )));
+        }
+        entry.files = vec![
+            TableEntry {
+                name: "source_records".into(),
+                file: SOURCE_RECORDS_FILE.into(),
+                rows: records.rows,
+                sha256: records.sha256,
+            },
+            TableEntry {
+                name: "quarantine".into(),
+                file: QUARANTINE_FILE.into(),
+                rows: quarantine.rows,
+                sha256: quarantine.sha256,
+            },
+        ];
+
+        sync_dir(&self.partial)?;
+        let staged = self.registry.staged_dir();
+        let final_dir = staged.join(&self.batch_id);
+        fs::rename(&self.partial, &final_dir).map_err(Error::io(&final_dir))?;
+        sync_dir(&staged)?;
+        // From here the folder is in place, so a failure below must not
+        // remove it; the next batch's orphan check removes it instead.
+        self.partial = PathBuf::new();
+
+        let mut catalogue = self.registry.catalogue()?;
+        catalogue.batches.push(entry.clone());
+        self.registry.write_catalogue(&catalogue)?;
+        tracing::info!(
+            batch = %entry.batch_id,
+            records = entry.rows_accepted,
+            quarantined = entry.rows_quarantined,
+            "batch registered"
+        );
+        Ok(entry)
+    }
+}
+
+impl Drop for BatchWriter {
+    fn drop(&mut self) {
+        if self.partial.as_os_str().is_empty() {
+            return;
+        }
+        // Best effort: whatever stays is an orphan that the next batch
+        // removes.
+        drop(self.records.take());
+        drop(self.quarantine.take());
+        if let Err(error) = fs::remove_dir_all(&self.partial) {
+            tracing::warn!(path = %self.partial.display(), %error, "failed to remove an unfinished batch");
+        }
+    }
+}
+
+fn relative_name(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
