@@ -444,17 +444,18 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     };
 
     let clock = Instant::now();
-    // NOTE: the plain preset (UTF-8, comma, ISO dates, one file per feed)
-    // until ingestion reads the native Windows-1252 semicolon files, and
-    // without the duplicate, late, other-person NIR, name swap and coding
-    // noise, which put the consolidated tumour count 4 % off the truth
-    // until ingestion and consolidation handle them.
+    // The native file conventions (one file per feed and year, hospital
+    // stays in Windows-1252 with semicolons and dd/mm/yyyy dates, part of
+    // the pathology reports as FHIR bundles).
+    // NOTE: without the duplicate, late, other-person NIR, name swap and
+    // coding noise, which put the consolidated tumour count 4 % off the
+    // truth until ingestion and consolidation handle them.
     let noise = rnc_synth::NoiseConfig::default()
         .without(&NoiseKind::BEYOND_IDENTIFIERS);
     let config = rnc_synth::SynthConfig {
         persons: args.persons,
         seed: args.seed,
-        formats: rnc_synth::FeedFormats::plain(),
+        formats: rnc_synth::FeedFormats::native(),
         noise,
         ..rnc_synth::SynthConfig::default()
     };
@@ -473,11 +474,17 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     let mut reports = Vec::new();
     let kinds = rnc_synth::Feed::ALL.iter().filter_map(|f| f.source_kind());
     for kind in kinds {
-        let mut files: Vec<PathBuf> =
-            vec![feeds.join(format!("{}.csv", kind.name()))];
+        let mut files = feed_files(&feeds, kind)?;
         if kind == SourceKind::PathologyReport {
             files.extend(fhir_deliveries(&feeds)?);
         }
+        // The hospital discharge feed comes in Windows-1252, which a file
+        // cannot show by itself, so it is declared as a user would.
+        let read = rnc_ingest::ReadOptions {
+            encoding: (kind == SourceKind::HospitalStay)
+                .then_some(rnc_ingest::TextEncoding::Windows1252),
+            delimiter: None,
+        };
         reports.extend(pipeline::ingest_files(
             &registry,
             (&key, None),
@@ -485,7 +492,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
             None,
             &files,
             false,
-            &rnc_ingest::ReadOptions::default(),
+            &read,
         )?);
     }
     print_ingest(&reports);
@@ -604,6 +611,30 @@ fn print_site_groups(rows: &[(String, u64, u64)]) {
         };
         println!("{group:<26} {found:>8} {truth:>8} {difference:>9}");
     }
+}
+
+/// Lists the CSV files of one feed that `rnc synth` wrote in `feeds`:
+/// `KIND.csv`, or one `KIND_YEAR.csv` per period, in name order.
+fn feed_files(feeds: &Path, kind: SourceKind) -> anyhow::Result<Vec<PathBuf>> {
+    let single = format!("{}.csv", kind.name());
+    let period_prefix = format!("{}_", kind.name());
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(feeds)
+        .with_context(|| format!("listing {}", feeds.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let year = name
+            .strip_prefix(&period_prefix)
+            .and_then(|rest| rest.strip_suffix(".csv"));
+        if *name == single
+            || year.is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
+        {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Lists the FHIR pathology deliveries that `rnc synth` wrote in `feeds`,

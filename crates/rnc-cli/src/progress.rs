@@ -42,21 +42,6 @@ pub fn counter(stage: &str, total: u64) -> ProgressBar {
     bar
 }
 
-/// Adds a bar for a stage that reads `total` bytes, with rate and time
-/// left, and a message such as the file being read.
-pub fn bytes(stage: &str, total: u64) -> ProgressBar {
-    let bar = bars().add(ProgressBar::new(total));
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(stage.to_string());
-    bar
-}
-
 /// Adds a spinner for a stage whose amount of work is not known in
 /// advance.
 pub fn spinner(stage: &str) -> ProgressBar {

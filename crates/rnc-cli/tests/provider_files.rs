@@ -146,6 +146,9 @@ fn provider_file_links_like_clear_file() {
             "5",
             "--out",
             arg(&feeds),
+            // One UTF-8 file per feed, which the test names directly.
+            "--feed-format",
+            "plain",
             "--quiet",
         ],
         0,
@@ -209,6 +212,9 @@ fn layers_never_mix_in_one_registry() {
             "6",
             "--out",
             arg(&feeds),
+            // One UTF-8 file per feed, which the test names directly.
+            "--feed-format",
+            "plain",
             "--quiet",
         ],
         0,

@@ -27,9 +27,9 @@ pub use staging_columns::{
 };
 
 use crate::{
-    BasisOfDiagnosis, Behaviour, Morphology, NirStatus,
-    PartialDate, ScreeningProgramme, ScreeningResult, ScreeningTest, Sex,
-    SourceKind, SourceRecord, Topography, TreatmentType,
+    BasisOfDiagnosis, Behaviour, Morphology, NirStatus, PartialDate,
+    ScreeningProgramme, ScreeningResult, ScreeningTest, Sex, SourceKind,
+    SourceRecord, Topography, TreatmentType,
 };
 
 /// Separator of the codes in the `icd10_other` column.

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use rnc_ingest::{Mapping, ReadOptions};
-use rnc_model::{NirStatus, SourceKind};
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
+use rnc_model::{NirStatus, SourceKind};
 use rnc_pseudonym::{Key, Pseudonymiser};
 use rnc_store::parquet_io::file_sha256;
 use rnc_store::population::read_population_csv;
