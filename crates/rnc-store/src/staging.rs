@@ -33,7 +33,7 @@ pub enum BatchStart {
     /// A new batch to write.
     New(Box<BatchWriter>),
     /// A batch with the same input SHA-256 is already registered.
-    Duplicate(BatchEntry),
+    Duplicate(Box<BatchEntry>),
 }
 
 /// A batch being written. It holds the registry's write lock until it is
@@ -79,7 +79,7 @@ impl Registry {
                 .iter()
                 .find(|b| b.input_sha256 == input_sha256)
         {
-            return Ok(BatchStart::Duplicate(earlier.clone()));
+            return Ok(BatchStart::Duplicate(Box::new(earlier.clone())));
         }
 
         let batch_id = format!("B{:06}", catalogue.batches.len() + 1);

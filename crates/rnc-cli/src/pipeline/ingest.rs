@@ -71,30 +71,44 @@ pub fn ingest_files(
     };
     let mut reports = Vec::new();
     for file in files {
+        let form = FileForm {
+            kind,
+            mapping,
+            read,
+        };
         reports.push(ingest_one(
             registry,
             key,
             keys,
-            kind,
-            mapping,
+            &form,
             file,
             allow_duplicate,
-            read,
         )?);
     }
     Ok(reports)
+}
+
+/// How the files of one `rnc ingest` call are read: their kind, the
+/// user's mapping and the declared encoding or delimiter.
+struct FileForm<'a> {
+    kind: SourceKind,
+    mapping: Option<&'a Mapping>,
+    read: &'a ReadOptions,
 }
 
 fn ingest_one(
     registry: &Registry,
     key: &Key,
     keys: rnc_ingest::IngestKeys<'_>,
-    kind: SourceKind,
-    mapping: Option<&Mapping>,
+    form: &FileForm<'_>,
     file: &Path,
     allow_duplicate: bool,
-    read: &ReadOptions,
 ) -> anyhow::Result<FileReport> {
+    let FileForm {
+        kind,
+        mapping,
+        read,
+    } = *form;
     let started = Instant::now();
     let sha256 = file_sha256(file)?;
     let start = registry.begin_batch(
@@ -113,7 +127,7 @@ fn ingest_one(
                 rows_read: 0,
                 rows_accepted: 0,
                 rows_quarantined: 0,
-                duplicate_of: Some(earlier.batch_id),
+                duplicate_of: Some(earlier.batch_id.clone()),
                 problems: Vec::new(),
                 invalid_nirs: 0,
             });
