@@ -88,7 +88,7 @@ pub fn ingest_files(
     Ok(reports)
 }
 
-/// How the files of one `rnc ingest` call are read: their kind, the
+/// Reading settings of the files of one `rnc ingest` call: their kind, the
 /// user's mapping and the declared encoding or delimiter.
 struct FileForm<'a> {
     kind: SourceKind,
