@@ -31,7 +31,7 @@ fn main() {
     }
     println!(
         "synth/france/1y: {} persons, {} tumours, {records} source records \
-         ({read_by_ingestion} in the four ingested feeds) in {seconds:.1} s \
+         ({read_by_ingestion} in the feeds rnc ingest reads) in {seconds:.1} s \
          with {} threads",
         summary.persons,
         summary.tumours,
