@@ -131,8 +131,8 @@ fn ingest(
     Ok(outcome)
 }
 
-/// Removes what an interrupted ingestion left in the registry, and says
-/// so on stderr.
+/// Removes the files an interrupted ingestion left in the registry and
+/// prints each removed path on stderr.
 fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
     for path in registry.remove_orphans()? {
         eprintln!(

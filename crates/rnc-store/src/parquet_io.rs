@@ -70,7 +70,7 @@ pub struct TableWriter {
     rows: u64,
 }
 
-/// What [`TableWriter::finish`] wrote.
+/// Summary of the file [`TableWriter::finish`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrittenTable {
     /// Rows written.

@@ -27,7 +27,7 @@ pub const QUARANTINE_FILE: &str = "quarantine.parquet";
 
 const PARTIAL_SUFFIX: &str = ".partial";
 
-/// What [`Registry::begin_batch`] found.
+/// Outcome of [`Registry::begin_batch`].
 #[derive(Debug)]
 pub enum BatchStart {
     /// A new batch to write.

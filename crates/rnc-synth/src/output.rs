@@ -408,7 +408,7 @@ fn tumour_fields(id: u64, tumour: &TruthTumour) -> [String; 13] {
     ]
 }
 
-/// Where and how one feed's rows are written.
+/// File layout of one feed's rows: their format, periods and files.
 struct Layout {
     feed: Feed,
     format: FeedFormat,
