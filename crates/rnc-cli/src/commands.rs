@@ -201,26 +201,47 @@ fn link_config(args: &LinkArgs) -> anyhow::Result<rnc_link::LinkConfig> {
 fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
     let _lock = registry.lock()?;
-    let report = pipeline::link(&registry, &link_config(args)?)?;
+    let run = pipeline::LinkRun {
+        full: args.full,
+        model: args.model.clone(),
+    };
+    let report = pipeline::link(&registry, &link_config(args)?, &run)?;
     print_link(&report);
     Ok(Outcome::Clean)
 }
 
 fn print_link(report: &pipeline::LinkReport) {
     let s = &report.summary;
+    let model = if s.reused_model {
+        format!("model from {} (no training)", report.model_source)
+    } else {
+        format!(
+            "EM {} iterations ({})",
+            s.em_iterations,
+            if s.em_converged {
+                "converged"
+            } else {
+                "not converged"
+            }
+        )
+    };
+    if report.incremental {
+        println!(
+            "link: incremental, {} new of {} records; {} new pairs compared, {} kept from the last run",
+            s.new_records,
+            s.records,
+            s.candidate_pairs - s.prior_pairs,
+            s.prior_pairs
+        );
+    }
     println!(
-        "link: {} records, {} candidate pairs compared, {} linked ({} on NIR agreement), {} persons; EM {} iterations ({}) in {:.1} s",
+        "link: {} records, {} candidate pairs, {} linked ({} on NIR agreement), {} persons ({} earlier person ids kept); {model} in {:.1} s",
         s.records,
         s.candidate_pairs,
         s.linked_pairs,
         s.nir_pairs,
         s.persons,
-        s.em_iterations,
-        if s.em_converged {
-            "converged"
-        } else {
-            "not converged"
-        },
+        report.persons_kept,
         report.seconds
     );
     println!(
@@ -506,7 +527,11 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
 
     let clock = Instant::now();
     let lock = registry.lock()?;
-    let link = pipeline::link(&registry, &rnc_link::LinkConfig::default())?;
+    let link = pipeline::link(
+        &registry,
+        &rnc_link::LinkConfig::default(),
+        &pipeline::LinkRun::default(),
+    )?;
     print_link(&link);
     timed("link", clock, format!("{} persons", link.summary.persons));
 

@@ -16,7 +16,7 @@ use tracing::{info, info_span, warn};
 
 use crate::Error;
 use crate::cluster::UnionFind;
-use crate::em::{EmSettings, posterior, train_em};
+use crate::em::{EmSettings, SessionAverage, posterior, train_em};
 use crate::error::ErrorKind;
 use crate::field_compare::{FieldComparator, LEVEL_EXACT};
 use crate::file_cluster::{CannotLink, cluster_linked_pairs};
@@ -831,20 +831,21 @@ fn estimate_m(
     spec: &ModelSpec,
 ) {
     let width = prepared.comparators.len();
-    let mut m_sums: Vec<Vec<f64>> = model
-        .comparisons
-        .iter()
-        .map(|c| vec![0.0; c.levels.len()])
-        .collect();
-    let mut estimates = vec![0u32; width];
+    let mut average = SessionAverage::new(model);
     for rule in spec.blocking.training_rules() {
         let blocks = blocks_of(prepared, rule, spec.settings.max_block_size);
         let pairs = pairs_of(prepared, &blocks);
         let vectors = count_vectors(&compare_pairs(prepared, &pairs), width);
+        // A comparison that reads a blocked column, directly or as its
+        // swap column, is left out: the rule keeps only the pairs that agree
+        // on that column, so it would learn that a swap never happens.
         let estimate: Vec<bool> = spec
             .comparisons
             .iter()
-            .map(|c| !rule.contains(&c.column))
+            .map(|c| {
+                !rule.contains(&c.column)
+                    && c.swap_column.as_ref().is_none_or(|s| !rule.contains(s))
+            })
             .collect();
         let settings = EmSettings {
             name: blocks.estimate.rule.clone(),
@@ -855,16 +856,7 @@ fn estimate_m(
         };
         let mut session = model.clone();
         let outcome = train_em(&mut session, &vectors, 0.5, &settings);
-        if !pairs.is_empty() {
-            for (c, comparison) in session.comparisons.iter().enumerate() {
-                if estimate[c] {
-                    estimates[c] += 1;
-                    for (l, level) in comparison.levels.iter().enumerate() {
-                        m_sums[c][l] += level.m;
-                    }
-                }
-            }
-        }
+        average.add(&session, &estimate, &vectors);
         info!(
             session = %settings.name,
             pairs = pairs.len(),
@@ -894,22 +886,13 @@ fn estimate_m(
             lambda: outcome.lambda,
         });
     }
-    for (c, comparison) in model.comparisons.iter_mut().enumerate() {
-        if estimates[c] == 0 {
-            warn!(
-                comparison = %comparison.name,
-                "no training session estimated this comparison (every \
-                 training rule blocks on its column); its m keeps the \
-                 starting values"
-            );
-            continue;
-        }
-        for (l, level) in comparison.levels.iter_mut().enumerate() {
-            if !level.is_null {
-                level.m =
-                    clamp_probability(m_sums[c][l] / f64::from(estimates[c]));
-            }
-        }
+    for name in average.apply(model) {
+        warn!(
+            comparison = %name,
+            "no training session estimated this comparison (every training \
+             rule blocks on its column or swap column); its m keeps the \
+             starting values"
+        );
     }
     model.em_iterations = model.sessions.iter().map(|s| s.iterations).sum();
     model.em_converged = model.sessions.iter().all(|s| s.converged);

@@ -327,7 +327,7 @@ fn released_source_records(
     )?)
 }
 
-fn read_person_map(
+pub(crate) fn read_person_map(
     registry: &Registry,
 ) -> anyhow::Result<HashMap<String, String>> {
     let mut map = HashMap::new();

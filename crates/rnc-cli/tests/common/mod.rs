@@ -50,3 +50,20 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn arg(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
+
+/// Runs `rnc` with `global` options then `args`, fails the test showing
+/// its output unless the exit code is one of `expected`, and returns its
+/// standard output.
+pub fn run_rnc(global: &[&str], args: &[&str], expected: &[i32]) -> String {
+    let mut all: Vec<&str> = global.to_vec();
+    all.extend_from_slice(args);
+    let output = rnc(&all);
+    assert!(
+        expected.contains(&output.status.code().unwrap_or(-1)),
+        "rnc {all:?} exited with {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
