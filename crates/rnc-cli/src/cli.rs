@@ -348,6 +348,11 @@ pub struct LinkArgs {
     /// `work/link`) instead of training.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// After linking, print pairwise precision, recall and F1 of the
+    /// persons against the true persons of a synthetic set (the
+    /// `truth/records.csv` written by `rnc synth`).
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
 }
 
 /// Arguments of `rnc release`.

@@ -207,6 +207,11 @@ fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
     };
     let report = pipeline::link(&registry, &link_config(args)?, &run)?;
     print_link(&report);
+    if let Some(truth) = &args.truth {
+        let person_of = pipeline::read_person_map(&registry)?;
+        let scores = evaluate::person_map_scores(&person_of, truth)?;
+        evaluate::print_linkage_scores(&scores);
+    }
     Ok(Outcome::Clean)
 }
 
@@ -584,16 +589,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         );
     }
     println!();
-    let scores = &evaluation.linkage;
-    println!(
-        "linkage against the truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4} ({} true pairs, {} predicted, {} correct)",
-        scores.precision,
-        scores.recall,
-        scores.f1,
-        scores.true_pairs,
-        scores.predicted_pairs,
-        scores.correct_pairs
-    );
+    evaluate::print_linkage_scores(&evaluation.linkage);
     println!(
         "tumours against the truth: {} found, {} true ({:+.2} %)",
         evaluation.tumours,

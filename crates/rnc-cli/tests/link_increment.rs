@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use arrow::array::AsArray;
-use common::{arg, run_rnc};
+use common::{SyntheticRegistry, arg};
 use rnc_store::parquet_io::read_parquet;
 
 /// Reads `record_id` → `person_id` from the work table of the last link.
@@ -60,27 +60,10 @@ fn pair_weights(registry: &Path) -> HashMap<(String, String), f64> {
 
 #[test]
 fn second_batch_links_incrementally() {
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = dir.path().join("feeds");
-    let registry = dir.path().join("registry");
-    let key = dir.path().join("rnc.key");
-    let global = ["--registry", arg(&registry), "--key", arg(&key), "--quiet"];
-    let run =
-        |args: &[&str], expected: &[i32]| run_rnc(&global, args, expected);
-    run(
-        &[
-            "synth",
-            "--feed-format",
-            "plain",
-            "--persons",
-            "20000",
-            "--seed",
-            "7",
-            "--out",
-            arg(&feeds),
-        ],
-        &[0],
-    );
+    let set = SyntheticRegistry::new("20000", "7");
+    let (feeds, registry) = (&set.feeds, set.registry());
+    let run = |args: &[&str], expected: &[i32]| set.run(args, expected);
+
     for kind in ["registry_extract", "hospital_stay"] {
         let file = feeds.join(format!("{kind}.csv"));
         run(&["ingest", "--source", kind, arg(&file)], &[0, 1]);
@@ -89,7 +72,7 @@ fn second_batch_links_incrementally() {
     let first = run(&["link"], &[0]);
     assert!(first.contains("blocking: about"), "{first}");
     assert!(!first.contains("incremental"), "{first}");
-    let before = person_map(&registry);
+    let before = person_map(registry);
     let model_before =
         std::fs::read(registry.join("work/link/link_model.json")).unwrap();
 
@@ -119,7 +102,7 @@ fn second_batch_links_incrementally() {
         second.contains("1 reviewers' decisions applied"),
         "{second}"
     );
-    let after = person_map(&registry);
+    let after = person_map(registry);
     assert!(after.len() > before.len(), "the new batch must add records");
     assert_eq!(
         std::fs::read(registry.join("work/link/link_model.json")).unwrap(),
@@ -157,19 +140,19 @@ fn second_batch_links_incrementally() {
     // A full relink with the saved model compares the same pairs (the
     // earlier ones plus those with a new record) and gives each the weight
     // the incremental run stored: same parameters, same levels.
-    let saved = dir.path().join("link_model.json");
+    let saved = set.dir.path().join("link_model.json");
     std::fs::copy(registry.join("work/link/link_model.json"), &saved).unwrap();
-    let stored = pair_weights(&registry);
+    let stored = pair_weights(registry);
     let full = run(&["link", "--full", "--model", arg(&saved)], &[0]);
     assert!(!full.contains("link: incremental"), "{full}");
     assert!(full.contains("no training"), "{full}");
-    let rescored = pair_weights(&registry);
+    let rescored = pair_weights(registry);
     assert_eq!(rescored.len(), stored.len());
     for (pair, weight) in &stored {
         let again = rescored.get(pair).expect("the same candidate pairs");
         assert_eq!(weight.to_bits(), again.to_bits(), "pair {pair:?}");
     }
-    let relinked = person_map(&registry);
+    let relinked = person_map(registry);
     let kept = relinked
         .iter()
         .filter(|(record, person)| after.get(*record) == Some(*person))

@@ -17,7 +17,7 @@ use rnc_model::SourceRecord;
 use rnc_model::tables::batch_to_source_records;
 use rnc_store::Registry;
 
-pub use consolidate::{ConsolidateReport, consolidate};
+pub use consolidate::{ConsolidateReport, consolidate, read_person_map};
 pub use ingest::{FileReport, ingest_files, load_population};
 pub use link::{LinkReport, LinkRun, link};
 pub use release::release;

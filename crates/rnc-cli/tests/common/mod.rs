@@ -67,3 +67,59 @@ pub fn run_rnc(global: &[&str], args: &[&str], expected: &[i32]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).to_string()
 }
+
+/// A temporary registry with its key and a synthetic feed set.
+pub struct SyntheticRegistry {
+    /// Keeps the directory until the test ends.
+    pub dir: tempfile::TempDir,
+    /// Feed files written by `rnc synth --feed-format plain`.
+    pub feeds: PathBuf,
+    registry: PathBuf,
+    key: PathBuf,
+}
+
+impl SyntheticRegistry {
+    /// Writes the feeds of `persons` synthetic persons drawn with `seed`.
+    pub fn new(persons: &str, seed: &str) -> SyntheticRegistry {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let set = SyntheticRegistry {
+            feeds: dir.path().join("feeds"),
+            registry: dir.path().join("registry"),
+            key: dir.path().join("rnc.key"),
+            dir,
+        };
+        let feeds = set.feeds.clone();
+        set.run(
+            &[
+                "synth",
+                "--feed-format",
+                "plain",
+                "--persons",
+                persons,
+                "--seed",
+                seed,
+                "--out",
+                arg(&feeds),
+            ],
+            &[0],
+        );
+        set
+    }
+
+    /// Runs `rnc` on this registry (quiet) as [`run_rnc`] does.
+    pub fn run(&self, args: &[&str], expected: &[i32]) -> String {
+        let global = [
+            "--registry",
+            arg(&self.registry),
+            "--key",
+            arg(&self.key),
+            "--quiet",
+        ];
+        run_rnc(&global, args, expected)
+    }
+
+    /// Path of the registry directory.
+    pub fn registry(&self) -> &Path {
+        &self.registry
+    }
+}
