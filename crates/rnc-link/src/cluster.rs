@@ -159,35 +159,31 @@ impl GroupIdentity {
     }
 
     fn merge(&mut self, other: GroupIdentity, (records, _): &Records) {
-        for index in other.nir_records {
-            let nir = records[index as usize].nir;
-            if !self
-                .nir_records
-                .iter()
-                .any(|&i| records[i as usize].nir == nir)
-            {
-                self.nir_records.push(index);
-            }
-        }
-        for index in other.date_records {
-            let date = records[index as usize].date;
-            if !self
-                .date_records
-                .iter()
-                .any(|&i| records[i as usize].date == date)
-            {
-                self.date_records.push(index);
-            }
-        }
-        for index in other.first_name_records {
-            let name = records[index as usize].first_name;
-            let known = self
-                .first_name_records
-                .iter()
-                .any(|&i| records[i as usize].first_name == name);
-            if !known {
-                self.first_name_records.push(index);
-            }
+        add_distinct(&mut self.nir_records, other.nir_records, |i| {
+            records[i as usize].nir
+        });
+        add_distinct(&mut self.date_records, other.date_records, |i| {
+            records[i as usize].date
+        });
+        add_distinct(
+            &mut self.first_name_records,
+            other.first_name_records,
+            |i| records[i as usize].first_name,
+        );
+    }
+}
+
+/// Appends the records of `other` whose value (by `value_of`) no record of
+/// `list` has.
+fn add_distinct(
+    list: &mut Vec<u32>,
+    other: Vec<u32>,
+    value_of: impl Fn(u32) -> Option<u32>,
+) {
+    for index in other {
+        let value = value_of(index);
+        if !list.iter().any(|&i| value_of(i) == value) {
+            list.push(index);
         }
     }
 }

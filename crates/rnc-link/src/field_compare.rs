@@ -128,6 +128,45 @@ impl<'a> FieldComparator<'a> {
         self.level_of_values(x, y)
     }
 
+    /// [`FieldComparator::level_of_codes`] with the string comparisons of
+    /// value pairs remembered in `cache`, for loops over many pairs that
+    /// meet the same values again (u sampling draws common names over and
+    /// over).
+    pub(crate) fn level_of_codes_cached(
+        &self,
+        a: [u32; 2],
+        b: [u32; 2],
+        cache: &mut LevelCache,
+    ) -> u8 {
+        let (code_a, code_b) = (a[0], b[0]);
+        let compares_strings = matches!(
+            self.spec.kind,
+            ComparisonKind::JaroWinkler
+                | ComparisonKind::Levenshtein
+                | ComparisonKind::DamerauLevenshtein
+        );
+        if !compares_strings
+            || code_a == MISSING
+            || code_b == MISSING
+            || code_a == code_b
+        {
+            return self.level_of_codes(a, b);
+        }
+        if !self.swap_codes.is_empty() && self.is_swapped(a, b) {
+            return LEVEL_EXACT + 1;
+        }
+        let key = (u64::from(code_a.min(code_b)) << 32)
+            | u64::from(code_a.max(code_b));
+        let slot = cache.slot(key);
+        if cache.keys[slot] != key {
+            let x = &self.column.values[code_a as usize];
+            let y = &self.column.values[code_b as usize];
+            cache.keys[slot] = key;
+            cache.levels[slot] = self.level_of_values(x, y);
+        }
+        cache.levels[slot]
+    }
+
     /// Tests whether one record's value equals the other's swap-column
     /// value.
     fn is_swapped(&self, a: [u32; 2], b: [u32; 2]) -> bool {
@@ -187,6 +226,30 @@ impl<'a> FieldComparator<'a> {
                 }
             }
         }
+    }
+}
+
+/// Direct-mapped cache of the levels of value pairs (two codes of one
+/// column) that take a string comparison. A slot keeps the last pair that
+/// hashed to it, so a cache costs a fixed 36 KiB whatever the data.
+pub(crate) struct LevelCache {
+    keys: Vec<u64>,
+    levels: Vec<u8>,
+}
+
+const CACHE_SLOTS: usize = 1 << 12;
+
+impl LevelCache {
+    pub(crate) fn new() -> LevelCache {
+        LevelCache {
+            // No pair of codes makes this key: both would be MISSING.
+            keys: vec![u64::MAX; CACHE_SLOTS],
+            levels: vec![0; CACHE_SLOTS],
+        }
+    }
+
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
     }
 }
 

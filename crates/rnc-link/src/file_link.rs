@@ -18,7 +18,7 @@ use crate::Error;
 use crate::cluster::UnionFind;
 use crate::em::{EmSettings, SessionAverage, posterior, train_em};
 use crate::error::ErrorKind;
-use crate::field_compare::{FieldComparator, LEVEL_EXACT};
+use crate::field_compare::{FieldComparator, LEVEL_EXACT, LevelCache};
 use crate::file_cluster::{CannotLink, cluster_linked_pairs};
 use crate::model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MIN_PROBABILITY,
@@ -202,6 +202,27 @@ struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
+    /// Levels of records `a` and `b` with one [`LevelCache`] per
+    /// comparison.
+    fn levels_cached(
+        &self,
+        a: u32,
+        b: u32,
+        out: &mut [u8],
+        caches: &mut [LevelCache],
+    ) {
+        let width = self.comparators.len();
+        let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
+        let row_b = &self.codes[b as usize * width..(b as usize + 1) * width];
+        for (c, slot) in out.iter_mut().enumerate() {
+            *slot = self.comparators[c].level_of_codes_cached(
+                row_a[c],
+                row_b[c],
+                &mut caches[c],
+            );
+        }
+    }
+
     fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
         let width = self.comparators.len();
         let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
@@ -407,10 +428,42 @@ fn blocks_of(
     }
 }
 
-/// Pairs `(left, right)`, `left < right`, of the blocks of one rule.
-fn pairs_of(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<(u32, u32)> {
+/// Key of a record that has no pair under a rule: a column is missing
+/// or its block was skipped as too large. Real keys never take this
+/// value: one- and two-column keys hold codes below [`MISSING`], and a
+/// hashed key of three or more columns equals it with probability 2^-64.
+const NO_KEY: u64 = u64::MAX;
+
+/// Key of each canonical record under the kept blocks of one rule, or
+/// [`NO_KEY`], so that a later rule can tell whether this one already
+/// gave a pair.
+fn kept_keys(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<u64> {
+    let mut keys = vec![NO_KEY; prepared.order.len()];
+    for &(start, end) in &blocks.blocks {
+        for &(key, canonical) in &blocks.entries[start..end] {
+            keys[canonical as usize] = key;
+        }
+    }
+    keys
+}
+
+/// Pairs `(left, right)`, `left < right`, of the blocks of one rule,
+/// without the pairs that an earlier rule (its [`kept_keys`] in
+/// `earlier`) already gave, so the union of the rules holds each pair
+/// once without sorting them all.
+fn pairs_of(
+    prepared: &Prepared,
+    blocks: &RuleBlocks,
+    earlier: &[Vec<u64>],
+) -> Vec<(u32, u32)> {
     let first_source = prepared.first_source as u32;
     let cross = prepared.mode == LinkMode::LinkOnly;
+    let found_before = |a: u32, b: u32| {
+        earlier.iter().any(|keys| {
+            let key = keys[a as usize];
+            key != NO_KEY && key == keys[b as usize]
+        })
+    };
     blocks
         .blocks
         .par_iter()
@@ -420,6 +473,9 @@ fn pairs_of(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<(u32, u32)> {
             for (i, &(_, a)) in block.iter().enumerate() {
                 for &(_, b) in &block[i + 1..] {
                     if cross && ((a < first_source) == (b < first_source)) {
+                        continue;
+                    }
+                    if found_before(a, b) {
                         continue;
                     }
                     pairs.push((a.min(b), a.max(b)));
@@ -456,6 +512,7 @@ pub fn link_table(
 
     let mut rules = Vec::new();
     let mut candidates = Vec::new();
+    let mut earlier_keys = Vec::new();
     for rule in &spec.blocking.rules {
         let blocks = blocks_of(&prepared, rule, spec.settings.max_block_size);
         info!(
@@ -464,11 +521,11 @@ pub fn link_table(
             records_without_key = blocks.estimate.records_without_key,
             "blocking rule"
         );
-        candidates.extend(pairs_of(&prepared, &blocks));
+        candidates.extend(pairs_of(&prepared, &blocks, &earlier_keys));
+        earlier_keys.push(kept_keys(&prepared, &blocks));
         rules.push(blocks.estimate);
     }
-    candidates.par_sort_unstable();
-    candidates.dedup();
+    drop(earlier_keys);
     let levels = compare_pairs(&prepared, &candidates);
     info!(
         candidate_pairs = candidates.len(),
@@ -597,7 +654,10 @@ fn compare_pairs(prepared: &Prepared, pairs: &[(u32, u32)]) -> Vec<u8> {
     levels
         .par_chunks_mut(width)
         .zip(pairs.par_iter())
-        .for_each(|(out, &(a, b))| prepared.levels(a, b, out));
+        .for_each_init(
+            || (0..width).map(|_| LevelCache::new()).collect::<Vec<_>>(),
+            |caches, (out, &(a, b))| prepared.levels_cached(a, b, out, caches),
+        );
     levels
 }
 
@@ -710,6 +770,8 @@ fn estimate_u(
                     .map(|c| vec![0; c.levels.len()])
                     .collect();
                 let mut vector = vec![0u8; width];
+                let mut caches: Vec<LevelCache> =
+                    (0..width).map(|_| LevelCache::new()).collect();
                 for _ in 0..size {
                     let (a, b) = match prepared.mode {
                         LinkMode::Dedupe => {
@@ -725,7 +787,7 @@ fn estimate_u(
                             rng.random_range(first..n) as u32,
                         ),
                     };
-                    prepared.levels(a, b, &mut vector);
+                    prepared.levels_cached(a, b, &mut vector, &mut caches);
                     for (c, &level) in vector.iter().enumerate() {
                         counts[c][usize::from(level)] += 1;
                     }
@@ -834,7 +896,7 @@ fn estimate_m(
     let mut average = SessionAverage::new(model);
     for rule in spec.blocking.training_rules() {
         let blocks = blocks_of(prepared, rule, spec.settings.max_block_size);
-        let pairs = pairs_of(prepared, &blocks);
+        let pairs = pairs_of(prepared, &blocks, &[]);
         let vectors = count_vectors(&compare_pairs(prepared, &pairs), width);
         // A comparison that reads a blocked column, directly or as its
         // swap column, is left out: the rule keeps only the pairs that agree
