@@ -526,9 +526,14 @@ pub fn link_table(
         rules.push(blocks.estimate);
     }
     drop(earlier_keys);
+    info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "blocking finished"
+    );
     let levels = compare_pairs(&prepared, &candidates);
     info!(
         candidate_pairs = candidates.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
         "candidate pairs compared"
     );
 
@@ -537,6 +542,10 @@ pub fn link_table(
         None => train(&prepared, spec, &levels),
     };
     let pairs = score(&prepared, spec, &model, candidates, levels);
+    info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "candidate pairs scored"
+    );
     let threshold = spec.settings.threshold;
     let linked: Vec<(u32, u32, f64)> = (0..pairs.len())
         .filter(|&i| pairs.match_probability[i] >= threshold)
@@ -701,10 +710,21 @@ fn train(
     levels: &[u8],
 ) -> FellegiSunterModel {
     let mut model = untrained_model(spec);
+    let clock = Instant::now();
     estimate_u(prepared, &mut model, spec);
+    let u_ms = clock.elapsed().as_millis() as u64;
+    let clock = Instant::now();
     estimate_m(prepared, &mut model, spec);
+    let m_ms = clock.elapsed().as_millis() as u64;
+    let clock = Instant::now();
     let vectors = count_vectors(levels, prepared.comparators.len());
     estimate_lambda(prepared, &mut model, &vectors, spec);
+    info!(
+        u_ms,
+        m_ms,
+        lambda_ms = clock.elapsed().as_millis() as u64,
+        "model trained"
+    );
     model
 }
 
@@ -1069,33 +1089,42 @@ fn score(
 }
 
 /// Maps canonical indices of the pairs to table rows, keeping pairs
-/// sorted by (left, right) with left < right.
+/// sorted by (left, right) with left < right. The pairs are sorted
+/// through a permutation and moved column by column, so that at most one
+/// column is held twice at a time.
 fn to_table_rows(pairs: ScoredPairs, order: &[usize]) -> ScoredPairs {
     let width = pairs.comparisons;
-    let mut rows: Vec<(u32, u32, usize)> = pairs
+    let mut keyed: Vec<(u64, usize)> = pairs
         .left
-        .iter()
+        .par_iter()
         .zip(&pairs.right)
         .enumerate()
         .map(|(p, (&a, &b))| {
-            let (x, y) = (order[a as usize] as u32, order[b as usize] as u32);
-            (x.min(y), x.max(y), p)
+            let (x, y) = (order[a as usize] as u64, order[b as usize] as u64);
+            ((x.min(y) << 32) | x.max(y), p)
         })
         .collect();
-    rows.par_sort_unstable();
-    let mut out = ScoredPairs {
-        comparisons: width,
-        ..ScoredPairs::default()
+    keyed.par_sort_unstable();
+    let left = keyed.iter().map(|&(key, _)| (key >> 32) as u32).collect();
+    let right = keyed.iter().map(|&(key, _)| key as u32).collect();
+    let permutation: Vec<usize> = keyed.into_iter().map(|(_, p)| p).collect();
+    let permute = |values: Vec<f64>| -> Vec<f64> {
+        permutation.iter().map(|&p| values[p]).collect()
     };
-    for (left, right, p) in rows {
-        out.left.push(left);
-        out.right.push(right);
-        out.match_weight.push(pairs.match_weight[p]);
-        out.match_probability.push(pairs.match_probability[p]);
-        out.levels
-            .extend_from_slice(&pairs.levels[p * width..(p + 1) * width]);
+    let match_weight = permute(pairs.match_weight);
+    let match_probability = permute(pairs.match_probability);
+    let mut levels = Vec::with_capacity(pairs.levels.len());
+    for &p in &permutation {
+        levels.extend_from_slice(&pairs.levels[p * width..(p + 1) * width]);
     }
-    out
+    ScoredPairs {
+        left,
+        right,
+        match_weight,
+        match_probability,
+        levels,
+        comparisons: width,
+    }
 }
 
 /// Numbers clusters by their first canonical record and maps the numbers
