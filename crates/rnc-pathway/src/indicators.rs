@@ -292,31 +292,69 @@ pub fn label_table(
     label: impl Fn(&TumourPathway) -> String,
     rules: &PublicationRules,
 ) -> Result<Table, Error> {
-    let population: Vec<&TumourPathway> =
-        pathways.iter().filter(|p| in_delay_population(p)).collect();
+    let items = pathways
+        .iter()
+        .filter(|p| in_delay_population(p))
+        .map(|p| (vec![p.site_group.clone()], label(p)))
+        .collect();
+    cross_table(&["site_group"], column, items, rules)
+}
+
+/// Separates the parts of a composite level inside [`cross_table`]; no
+/// level contains it.
+const LEVEL_SEPARATOR: char = '\u{1f}';
+
+/// Builds a two-way count table: one row per level (one value per column
+/// of `level_columns`) and category, with the count and its share of the
+/// level, then the rows of the level `total`. Counts follow the
+/// publication rules; a share is withheld when its count or the level's
+/// total is suppressed. Categories that never occur in a level are left
+/// out.
+///
+/// # Errors
+///
+/// Only when suppression rejects its input, which would be a bug here.
+pub fn cross_table(
+    level_columns: &[&str],
+    category_column: &str,
+    items: Vec<(Vec<String>, String)>,
+    rules: &PublicationRules,
+) -> Result<Table, Error> {
+    let separator = LEVEL_SEPARATOR.to_string();
+    let mut categories: Vec<String> =
+        items.iter().map(|(_, c)| c.clone()).collect();
+    categories.sort();
+    categories.dedup();
     let counts = Counts::new(
-        "site_group",
-        population.iter().map(|p| (p.site_group.clone(), label(p))),
+        "level",
+        items
+            .into_iter()
+            .map(|(level, category)| (level.join(&separator), category)),
         rules,
     )?;
-    let mut labels: Vec<String> = population.iter().map(|p| label(p)).collect();
-    labels.sort();
-    labels.dedup();
-    let mut site = Vec::new();
+    let mut levels: Vec<Vec<Option<String>>> =
+        vec![Vec::new(); level_columns.len()];
     let mut value = Vec::new();
-    let mut tumours = Vec::new();
+    let mut count_column = Vec::new();
     let mut share = Vec::new();
     let mut few = Vec::new();
     for level in counts.levels() {
         let (total, total_published) = counts.get(&level, TOTAL);
-        for name in &labels {
+        for name in &categories {
             let (count, published) = counts.get(&level, name);
             if count == 0 {
                 continue;
             }
-            site.push(Some(level.clone()));
+            let parts: Vec<&str> = if level == TOTAL {
+                vec![TOTAL; level_columns.len()]
+            } else {
+                level.split(LEVEL_SEPARATOR).collect()
+            };
+            for (column, part) in levels.iter_mut().zip(parts) {
+                column.push(Some(part.to_string()));
+            }
             value.push(Some(name.clone()));
-            tumours.push(published.then_some(count as i64));
+            count_column.push(published.then_some(count as i64));
             share.push(
                 (published && total_published && total > 0)
                     .then(|| count as f64 / total as f64),
@@ -325,12 +363,55 @@ pub fn label_table(
         }
     }
     let mut table = Table::default();
-    table.push("site_group", Values::Text(site));
-    table.push(column, Values::Text(value));
-    table.push("tumours", Values::Integer(tumours));
+    for (name, values) in level_columns.iter().zip(levels) {
+        table.push(name, Values::Text(values));
+    }
+    table.push(category_column, Values::Text(value));
+    table.push("tumours", Values::Integer(count_column));
     table.push("share", Values::Number(share));
     table.push("few_cases", Values::Text(few));
     Ok(table)
+}
+
+/// Counts treated tumours by delay in bins of `bin_days` days (a delay
+/// before diagnosis counts as 0), with a last open bin from
+/// `bins * bin_days` days. Returns each bin's label (`0-6`, …, `84+`)
+/// and its count, `None` where the publication rules suppress it.
+///
+/// # Errors
+///
+/// Only when suppression rejects its input, which would be a bug here.
+pub fn delay_histogram(
+    pathways: &[TumourPathway],
+    bin_days: i64,
+    bins: usize,
+    rules: &PublicationRules,
+) -> Result<Vec<(String, Option<i64>)>, Error> {
+    let label = |bin: usize| {
+        let low = bin as i64 * bin_days;
+        if bin == bins {
+            format!("{low}+")
+        } else {
+            format!("{low}-{}", low + bin_days - 1)
+        }
+    };
+    let items = pathways
+        .iter()
+        .filter(|p| p.status.is_treated())
+        .filter_map(|p| p.delay_days)
+        .map(|d| {
+            let bin = ((d.max(0) / bin_days) as usize).min(bins);
+            ("treated".to_string(), format!("{bin:04}"))
+        });
+    let counts = Counts::new("group", items, rules)?;
+    Ok((0..=bins)
+        .map(|bin| {
+            (
+                label(bin),
+                counts.published("treated", &format!("{bin:04}")),
+            )
+        })
+        .collect())
 }
 
 /// Number of first surgeries of each site group in each establishment and

@@ -14,6 +14,8 @@
 //!   of `rnc-stats` ([`PublicationRules`]).
 //! - [`screening`]: screen-detected, interval and non-participant cancers,
 //!   programme sensitivity, participation and coverage.
+//! - [`truth`]: the indicators against a known truth, such as the one the
+//!   synthetic generator writes.
 //!
 //! Every id in the outputs is pseudonymous (person, tumour, source record).
 //!
@@ -60,6 +62,7 @@ pub mod summary;
 pub mod survival;
 pub mod table;
 pub mod timeline;
+pub mod truth;
 
 pub use input::LinkedRecord;
 pub use modality::{Modality, classify_record};
