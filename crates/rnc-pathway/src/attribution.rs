@@ -1,4 +1,4 @@
-//! Which tumour an evidence record is about, when a person has several.
+//! Attribution of an evidence record to one of a person's tumours.
 //!
 //! Consolidation attaches a screening test, treatment act or long-term
 //! illness declaration to a person's tumour only when the person has
@@ -37,11 +37,11 @@ pub fn site_group_programme(site_group: &str) -> Option<ScreeningProgramme> {
 /// 3. A treatment act or long-term illness declaration with a cancer
 ///    ICD-10 code belongs to the tumour with the same three-character
 ///    code.
-/// 4. Otherwise it keeps consolidation's tumour, and with several tumours
-///    it goes to the latest tumour diagnosed on or before the record's
-///    date plus `before_diagnosis_days` (a treatment may precede the
+/// 4. Otherwise it keeps consolidation's tumour. With several tumours it
+///    goes to the latest tumour diagnosed on or before the record's date
+///    plus `before_diagnosis_days`, because a treatment may precede the
 ///    recorded diagnosis date when the diagnosis is made on the surgical
-///    specimen).
+///    specimen.
 ///
 /// NOTE: step 4 is a heuristic: with two tumours treated in the same
 /// months, an uncoded act may go to the wrong one.

@@ -126,7 +126,7 @@ pub fn delay_statistics<'a>(
     }
 }
 
-/// Whether a tumour enters the delay indicators: a complete incidence
+/// Tells whether a tumour enters the delay indicators: a complete incidence
 /// date and not known from the death certificate only.
 pub fn in_delay_population(pathway: &TumourPathway) -> bool {
     !matches!(

@@ -1,4 +1,4 @@
-//! What the pathway analyses read from a release: tumours, their
+//! Inputs of the pathway analyses read from a release: tumours, their
 //! person's death, and every source record with its person and tumour.
 
 use chrono::NaiveDate;
@@ -45,8 +45,8 @@ pub fn age_band(age: u16) -> String {
     format!("{low}-{}", low + 4)
 }
 
-/// The full calendar date of a partial date, `None` when the day or month
-/// is unknown. Delays in days need full dates.
+/// Returns the full calendar date of a partial date, `None` when the day
+/// or month is unknown. Delays in days need full dates.
 pub fn full_date(date: Option<&PartialDate>) -> Option<NaiveDate> {
     date.and_then(PartialDate::complete)
 }

@@ -41,7 +41,7 @@ impl Modality {
         Modality::HormoneTherapy,
     ];
 
-    /// The name used in tables and timelines.
+    /// Returns the name used in tables and timelines.
     pub fn label(self) -> &'static str {
         match self {
             Modality::Surgery => "surgery",
@@ -56,9 +56,9 @@ impl Modality {
 /// sessions and `ZZMP`/`ZZMK` treatment planning of external radiotherapy.
 ///
 /// NOTE: this short list covers the acts that the synthetic treatment feed
-/// writes and the common external-beam sessions; brachytherapy acts are
-/// coded on the organ (such as `JKNL` for the cervix) and are read from the
-/// source's treatment kind instead. A registry with the ATIH CCAM table
+/// writes and the common external-beam sessions. Brachytherapy acts are
+/// coded on the organ, so they are read from the source's treatment kind
+/// instead. A registry with the ATIH CCAM table
 /// should replace it with the full list of chapter 17 acts.
 pub const RADIOTHERAPY_CCAM_PREFIXES: [&str; 3] = ["ZZNL", "ZZMP", "ZZMK"];
 
@@ -81,7 +81,7 @@ pub fn session_modality(icd10: &str) -> Option<Modality> {
     }
 }
 
-/// Whether an ICD-10 code is palliative care (Z51.5).
+/// Tells whether an ICD-10 code is palliative care (Z51.5).
 pub fn is_palliative_care(icd10: &str) -> bool {
     icd10.starts_with(PALLIATIVE_CARE)
 }

@@ -1,7 +1,7 @@
 //! Publication rules of the pathway tables, the same as those of
-//! `rnc-stats`: counts from 1 to the small-cell threshold minus one are
-//! suppressed with their complements ([`rnc_stats::suppress_counts`]), a
-//! statistic computed on a suppressed count is withheld, and one computed
+//! `rnc-stats`. Counts from 1 to the small-cell threshold minus one are
+//! suppressed with their complements ([`rnc_stats::suppress_counts`]). A
+//! statistic on a group below the threshold is withheld, and one computed
 //! on fewer than [`PublicationRules::few_cases`] is flagged.
 
 use std::collections::BTreeMap;

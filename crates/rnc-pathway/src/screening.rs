@@ -96,8 +96,8 @@ impl DetectionMode {
         DetectionMode::NotEligible,
     ];
 
-    /// The name used in tables, the same as the synthetic generator's
-    /// truth.
+    /// Returns the name used in tables, the same as the synthetic
+    /// generator's truth.
     pub fn label(self) -> &'static str {
         match self {
             DetectionMode::ScreenDetected => "screen_detected",

@@ -34,7 +34,7 @@ impl Default for PathwaySettings {
     }
 }
 
-/// How a tumour stands with respect to treatment.
+/// Treatment status of a tumour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum TreatmentStatus {
     /// Treated on or after the incidence date.
@@ -53,7 +53,7 @@ pub enum TreatmentStatus {
 }
 
 impl TreatmentStatus {
-    /// The name used in tables.
+    /// Returns the name used in tables.
     pub fn label(self) -> &'static str {
         match self {
             TreatmentStatus::Treated => "treated",
@@ -69,7 +69,7 @@ impl TreatmentStatus {
         }
     }
 
-    /// Whether the tumour has a first treatment and a delay.
+    /// Tells whether the tumour has a first treatment and a delay.
     pub fn is_treated(self) -> bool {
         matches!(
             self,
@@ -126,7 +126,7 @@ pub struct TumourPathway {
 }
 
 impl TumourPathway {
-    /// The establishment that gave the first treatment, `unknown` when no
+    /// Returns the establishment that gave the first treatment, `unknown` when no
     /// source names one and `untreated` when there is none.
     pub fn treating_establishment(&self) -> String {
         match &self.first_treatment {
@@ -138,7 +138,7 @@ impl TumourPathway {
         }
     }
 
-    /// The modality combination of the first line (`surgery+radiotherapy`
+    /// Returns the modality combination of the first line (`surgery+radiotherapy`
     /// in [`Modality::ALL`] order), `none` when untreated.
     pub fn combination(&self) -> String {
         let mut modalities = self.sequence.clone();
@@ -153,7 +153,7 @@ impl TumourPathway {
             .join("+")
     }
 
-    /// The first-line sequence in time order (`surgery>chemotherapy`),
+    /// Returns the first-line sequence in time order (`surgery>chemotherapy`),
     /// `none` when untreated.
     pub fn sequence_label(&self) -> String {
         if self.sequence.is_empty() {

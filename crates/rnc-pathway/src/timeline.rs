@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::input::LinkedRecord;
 use crate::modality::{Modality, classify_record, is_palliative_care};
 
-/// What happened at an event.
+/// Kind of event in a pathway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum EventKind {
     /// A test of an organised screening programme.
@@ -31,7 +31,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// The name used in timelines and tables.
+    /// Returns the name used in timelines and tables.
     pub fn label(self) -> &'static str {
         match self {
             EventKind::ScreeningTest => "screening_test",
@@ -46,7 +46,7 @@ impl EventKind {
         }
     }
 
-    /// Whether the event can be the first diagnostic act: a registry
+    /// Tells whether the event can be the first diagnostic act: a registry
     /// incidence, a pathology specimen or a hospital stay.
     pub fn is_diagnostic(self) -> bool {
         matches!(
@@ -58,7 +58,7 @@ impl EventKind {
     }
 }
 
-/// Where an event was read: the source record and its place in its file.
+/// Source of an event: the record and its place in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventSource {
     /// `<source kind>/<source id>`.

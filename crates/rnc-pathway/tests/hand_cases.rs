@@ -222,9 +222,10 @@ fn operated(
 #[test]
 fn delay_table_suppresses_small_groups() {
     // 12 breast tumours with delays 1..=12 days and 3 untreated; 5 colon
-    // tumours with 40 days. Breast: median 6.5 (type 7 on 1..12), Q1
-    // 3.75, Q3 9.25, all within 30 days. The untreated breast count 3 is
-    // suppressed, and with it its complement, the treated 12. Colon: 5
+    // tumours with 40 days. Breast: median 6.5, Q1 3.75, Q3 9.25 (R 4.2:
+    // quantile(1:12, c(0.25, 0.5, 0.75))), all within 30 days. The
+    // untreated breast count 3 is suppressed, and with it its complement,
+    // the treated 12. Colon: 5
     // treated, below 11, so its count and statistics are suppressed, and
     // the breast total 15 too, which with the published total 20 would
     // give the colon 5 away. The statistics of the 12 still show, as 12
