@@ -584,7 +584,7 @@ fn build_tables(
             closing_date,
             rules,
         )?;
-        participation = append(participation, table);
+        participation = participation.append(table);
     }
     tables.push(("screening_participation", participation));
 
@@ -601,34 +601,6 @@ fn build_tables(
         ));
     }
     Ok(tables)
-}
-
-/// Appends the rows of `more` to `table`, which has the same columns or
-/// none.
-fn append(table: Table, more: Table) -> Table {
-    if table.columns.is_empty() {
-        return more;
-    }
-    let mut out = Table::default();
-    for ((name, a), (_, b)) in table.columns.into_iter().zip(more.columns) {
-        let values = match (a, b) {
-            (Values::Text(mut a), Values::Text(b)) => {
-                a.extend(b);
-                Values::Text(a)
-            }
-            (Values::Integer(mut a), Values::Integer(b)) => {
-                a.extend(b);
-                Values::Integer(a)
-            }
-            (Values::Number(mut a), Values::Number(b)) => {
-                a.extend(b);
-                Values::Number(a)
-            }
-            (a, _) => a,
-        };
-        out.push(&name, values);
-    }
-    out
 }
 
 /// Programme sensitivity by the detection method, by site group. A row's

@@ -278,10 +278,11 @@ pub fn delay_table(
     Ok(rows.finish(few))
 }
 
-/// Builds a table of how often each label occurs within each site group,
-/// with its share of the site group's tumours: the modality combinations
-/// (`label` = [`TumourPathway::combination`]) or the first-line sequences
-/// ([`TumourPathway::sequence_label`]).
+/// Builds a table of how often each label occurs within each level of
+/// each [`Dimension`], with its share of the level's tumours: the
+/// modality combinations (`label` = [`TumourPathway::combination`]) or
+/// the first-line sequences ([`TumourPathway::sequence_label`]). Each
+/// dimension is suppressed as its own two-way table.
 ///
 /// # Errors
 ///
@@ -292,12 +293,29 @@ pub fn label_table(
     label: impl Fn(&TumourPathway) -> String,
     rules: &PublicationRules,
 ) -> Result<Table, Error> {
-    let items = pathways
-        .iter()
-        .filter(|p| in_delay_population(p))
-        .map(|p| (vec![p.site_group.clone()], label(p)))
-        .collect();
-    cross_table(&["site_group"], column, items, rules)
+    let population: Vec<&TumourPathway> =
+        pathways.iter().filter(|p| in_delay_population(p)).collect();
+    let mut out = Table::default();
+    for dimension in Dimension::ALL {
+        let items = population
+            .iter()
+            .map(|p| (vec![dimension.level(p)], label(p)))
+            .collect();
+        let block = cross_table(&["level"], column, items, rules)?;
+        let mut table = Table::default();
+        table.push(
+            "dimension",
+            Values::Text(vec![
+                Some(dimension.label().to_string());
+                block.rows()
+            ]),
+        );
+        for (name, values) in block.columns {
+            table.push(&name, values);
+        }
+        out = out.append(table);
+    }
+    Ok(out)
 }
 
 /// Separates the parts of a composite level inside [`cross_table`]; no

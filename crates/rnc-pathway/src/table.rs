@@ -63,6 +63,42 @@ impl Table {
         self.columns.push((name.to_string(), values));
     }
 
+    /// Appends the rows of `more`, which has the same columns, and returns
+    /// the result; an empty table takes the columns of `more`.
+    ///
+    /// # Panics
+    ///
+    /// When the columns differ in name or type, which is a bug in the
+    /// caller.
+    pub fn append(self, more: Table) -> Table {
+        if self.columns.is_empty() {
+            return more;
+        }
+        let mut out = Table::default();
+        for ((name, values), (other, extra)) in
+            self.columns.into_iter().zip(more.columns)
+        {
+            assert_eq!(name, other, "appended tables differ in columns");
+            let values = match (values, extra) {
+                (Values::Text(mut a), Values::Text(b)) => {
+                    a.extend(b);
+                    Values::Text(a)
+                }
+                (Values::Integer(mut a), Values::Integer(b)) => {
+                    a.extend(b);
+                    Values::Integer(a)
+                }
+                (Values::Number(mut a), Values::Number(b)) => {
+                    a.extend(b);
+                    Values::Number(a)
+                }
+                _ => panic!("column {name} differs in type between tables"),
+            };
+            out.push(&name, values);
+        }
+        out
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, v)| v.len())

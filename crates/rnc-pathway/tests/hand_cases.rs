@@ -300,7 +300,14 @@ fn combinations_share_of_site_group() {
         label_table(&pathways, "combination", |p| p.combination(), &rules)
             .unwrap();
     let find = |site: &str, label: &str| {
-        row_where(&table, &[("site_group", site), ("combination", label)])
+        row_where(
+            &table,
+            &[
+                ("dimension", "site_group"),
+                ("level", site),
+                ("combination", label),
+            ],
+        )
     };
     // Breast surgery alone (1) is suppressed, then its complement in the
     // breast row (11), then colon surgery (11), which with the published
@@ -322,12 +329,24 @@ fn combinations_share_of_site_group() {
     let both = row_where(
         &table,
         &[
+            ("dimension", "site_group"),
             ("combination", "surgery+radiotherapy"),
-            ("site_group", "breast"),
+            ("level", "breast"),
         ],
     );
     assert_eq!(table.cell("tumours", both).unwrap(), "11");
     assert_eq!(table.cell("share", both).unwrap(), "0.9167");
+    // The same tumours by sex: all 23 are women (the example tumour), so
+    // surgery+radiotherapy is 11 of 23.
+    let by_sex = row_where(
+        &table,
+        &[
+            ("dimension", "sex"),
+            ("level", "female"),
+            ("combination", "surgery+radiotherapy"),
+        ],
+    );
+    assert_eq!(table.cell("share", by_sex).unwrap(), "0.4783");
 }
 
 #[test]
