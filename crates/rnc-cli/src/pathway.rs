@@ -301,6 +301,7 @@ pub(crate) fn analyse(
             .or_default()
             .push(index);
     }
+
     // A screening feed may cover part of the country (the registry areas
     // by default). A tumour of a département without any test of its
     // programme is left out of the detection modes: calling it a
@@ -315,6 +316,7 @@ pub(crate) fn analyse(
             ))
         })
         .collect();
+
     let mut pathways: Vec<Option<TumourPathway>> =
         vec![None; data.tumours.len()];
     let mut detections = HashMap::new();
@@ -353,6 +355,7 @@ pub(crate) fn analyse(
             pathways[index] = Some(pathway);
         }
     }
+
     let screened = screened_persons(data, ages);
     Analysis {
         pathways: pathways
