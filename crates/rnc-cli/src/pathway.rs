@@ -130,7 +130,8 @@ pub fn pathway(
         args.high_volume_threshold, rules.small_cell_threshold
     );
     if let Some(truth_dir) = &args.truth {
-        let deviations = truth::compare(truth_dir, &data, &analysis)?;
+        let deviations =
+            truth::compare(truth_dir, &data, &analysis, closing_date)?;
         truth::print(&deviations);
     }
     println!(

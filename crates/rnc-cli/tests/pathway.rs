@@ -148,6 +148,8 @@ fn pathway_indicators_against_truth() {
         ("share treated", 0.04),
         ("within 30 days", 0.05),
         ("within 60 days", 0.02),
+        ("30-day post-operative mortality", 0.01),
+        ("90-day post-operative mortality", 0.02),
         ("share screen_detected", 0.05),
         ("share interval", 0.05),
         ("share non_participant", 0.05),

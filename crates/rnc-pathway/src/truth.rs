@@ -1,10 +1,12 @@
 //! Comparison of the registry's pathway indicators with a known truth,
 //! such as the one `rnc synth` writes.
 
-use crate::indicators::delay_statistics;
+use chrono::NaiveDate;
+
+use crate::indicators::{delay_statistics, died_after_surgery};
 use crate::modality::Modality;
 use crate::screening::{DetectionMode, Proportion, detection_sensitivity};
-use crate::summary::{TreatmentStatus, TumourPathway};
+use crate::summary::{TreatmentAct, TreatmentStatus, TumourPathway};
 
 /// The truth about one tumour that the registry matched.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +18,10 @@ pub struct TrueTumour {
     pub first_modality: Option<Modality>,
     /// True mode of detection.
     pub detection_mode: Option<DetectionMode>,
+    /// True date of the first surgery.
+    pub surgery: Option<NaiveDate>,
+    /// True date of death.
+    pub death: Option<NaiveDate>,
 }
 
 /// One registry tumour with its true counterpart and its registry mode of
@@ -62,6 +68,19 @@ fn true_pathway(pathway: &TumourPathway, truth: &TrueTumour) -> TumourPathway {
     }
 }
 
+/// Returns the share of operated tumours followed `days` after surgery
+/// whose person died within them.
+fn mortality(
+    pathways: impl Iterator<Item = TumourPathway>,
+    days: i64,
+    closing_date: NaiveDate,
+) -> Option<f64> {
+    let outcomes: Vec<bool> = pathways
+        .filter_map(|p| died_after_surgery(&p, days, closing_date))
+        .collect();
+    share(outcomes.iter().filter(|d| **d).count(), outcomes.len())
+}
+
 fn share(numerator: usize, denominator: usize) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
@@ -73,10 +92,15 @@ fn share(numerator: usize, denominator: usize) -> Option<f64> {
 ///   and 60 days, on each side's own first treatment;
 /// - per tumour: the share treated on both sides whose delays differ by at
 ///   most 7 days, and the share whose first modality agrees;
+/// - 30- and 90-day post-operative mortality, on each side's own first
+///   surgery and death, followed to `closing_date`;
 /// - modes of detection: the share of each mode among screened-site
 ///   tumours, the share of tumours whose mode agrees, and the sensitivity
 ///   by the detection method.
-pub fn compare_with_truth(matched: &[MatchedTumour<'_>]) -> Vec<Deviation> {
+pub fn compare_with_truth(
+    matched: &[MatchedTumour<'_>],
+    closing_date: NaiveDate,
+) -> Vec<Deviation> {
     let population: Vec<&MatchedTumour> = matched
         .iter()
         .filter(|m| m.pathway.diagnosis.is_some())
@@ -164,6 +188,31 @@ pub fn compare_with_truth(matched: &[MatchedTumour<'_>]) -> Vec<Deviation> {
         share(treated_agree, population.len()),
         Some(1.0),
     );
+    for days in [30, 90] {
+        let registry = mortality(
+            population.iter().map(|m| m.pathway.clone()),
+            days,
+            closing_date,
+        );
+        let truth = mortality(
+            population.iter().map(|m| TumourPathway {
+                surgery: m.truth.surgery.map(|date| TreatmentAct {
+                    date,
+                    modality: Modality::Surgery,
+                    establishment: None,
+                }),
+                death: m.truth.death,
+                ..m.pathway.clone()
+            }),
+            days,
+            closing_date,
+        );
+        push(
+            &format!("{days}-day post-operative mortality"),
+            registry,
+            truth,
+        );
+    }
 
     let screened: Vec<&&MatchedTumour> = population
         .iter()

@@ -52,6 +52,7 @@ pub(crate) fn compare(
     truth_dir: &Path,
     data: &ReleaseData,
     analysis: &Analysis,
+    closing_date: NaiveDate,
 ) -> anyhow::Result<Vec<Deviation>> {
     let dir = if truth_dir.join("truth").is_dir() {
         truth_dir.join("truth")
@@ -72,10 +73,21 @@ pub(crate) fn compare(
             record_tumour.insert(id.to_string(), tumour.to_string());
         }
     }
-    let modes: HashMap<String, String> = read_rows(&dir.join("tumours.csv"))?
-        .into_iter()
-        .map(|row| (row["tumour_id"].clone(), row["detection_mode"].clone()))
-        .collect();
+    let deaths: HashMap<String, NaiveDate> =
+        read_rows(&dir.join("persons.csv"))?
+            .into_iter()
+            .filter_map(|row| {
+                let date =
+                    NaiveDate::parse_from_str(&row["death_date"], "%Y-%m-%d")
+                        .ok()?;
+                Some((row["person_id"].clone(), date))
+            })
+            .collect();
+    let true_tumours: HashMap<String, HashMap<String, String>> =
+        read_rows(&dir.join("tumours.csv"))?
+            .into_iter()
+            .map(|row| (row["tumour_id"].clone(), row))
+            .collect();
     let pathways: HashMap<String, HashMap<String, String>> =
         read_rows(&dir.join("pathways.csv"))?
             .into_iter()
@@ -135,8 +147,19 @@ pub(crate) fn compare(
                 delay_days: pathway["delay_days"].parse().ok(),
                 first_modality: modality(&pathway["first_treatment"]),
                 detection_mode: detection
-                    .and(modes.get(truth_id))
-                    .and_then(|m| DetectionMode::from_label(m)),
+                    .and(true_tumours.get(truth_id))
+                    .and_then(|t| {
+                        DetectionMode::from_label(&t["detection_mode"])
+                    }),
+                surgery: NaiveDate::parse_from_str(
+                    &pathway["surgery_date"],
+                    "%Y-%m-%d",
+                )
+                .ok(),
+                death: true_tumours
+                    .get(truth_id)
+                    .and_then(|t| deaths.get(&t["person_id"]))
+                    .copied(),
             },
         });
     }
@@ -145,7 +168,7 @@ pub(crate) fn compare(
         matched.len(),
         data.tumours.len()
     );
-    Ok(compare_with_truth(&matched))
+    Ok(compare_with_truth(&matched, closing_date))
 }
 
 /// Prints the deviations as a table.
