@@ -70,8 +70,8 @@ pub enum Command {
         rnc synth --scale france --years 1 --out france\n  \
         rnc synth --check france\n\n\
         Writes registry_extract.csv, hospital_stay.csv, pathology_report.csv,\n\
-        death_record.csv, long_term_illness.csv, screening.csv, population.csv\n\
-        and truth/ under --out. The same seed writes byte-identical files.\n\
+        death_record.csv, long_term_illness.csv, screening.csv, treatment.csv,\n\
+        population.csv, life_table.csv and truth/ under --out. The same seed writes byte-identical files.\n\
         --check compares a written set with its targets (cases by sex, site and\n\
         age band, stays per tumour, noise shares) and prints the deviations."
     )]
