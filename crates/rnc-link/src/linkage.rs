@@ -45,6 +45,11 @@ pub struct LinkConfig {
     /// one NIR, so a NIR match with unrelated first names is scored and
     /// guarded like any other pair.
     pub deterministic_nir: bool,
+    /// The name pseudonyms and filters are salted with the birth date, as
+    /// rnc's ingest makes them, so names are compared only between
+    /// records whose dates give one salt, and are missing otherwise.
+    /// Default true; false for records whose names carry no salt.
+    pub names_salted_with_birth_date: bool,
 }
 
 impl Default for LinkConfig {
@@ -56,6 +61,7 @@ impl Default for LinkConfig {
             u_sample_pairs: 1_000_000,
             seed: 0,
             deterministic_nir: true,
+            names_salted_with_birth_date: true,
         }
     }
 }
@@ -223,7 +229,8 @@ pub fn link_with_decisions(
             .cmp(&records[b].record_id)
             .then(a.cmp(&b))
     });
-    let encoded = encode_records(records, &order)?;
+    let encoded =
+        encode_records(records, &order, config.names_salted_with_birth_date)?;
 
     let blocking = block(&encoded.records);
     let levels: Vec<Levels> = blocking
