@@ -49,6 +49,10 @@ pub struct LinkConfig {
     /// rnc's ingest makes them, so names are compared only between
     /// records whose dates give one salt, and are missing otherwise.
     /// Default true; false for records whose names carry no salt.
+    ///
+    /// NOTE: on the synthetic records of the crate's linkage tests,
+    /// setting it lowers pairwise recall from 0.996 to 0.941, more than
+    /// the pairs with a birth-date error explain; not yet analysed.
     pub names_salted_with_birth_date: bool,
 }
 
