@@ -105,6 +105,10 @@ fn rotation_keeps_linkage_and_retires_old_key() {
         all.push("--quiet");
         rnc(&all)
     };
+    let population = feeds.join("population.csv");
+    let output =
+        with_key(&["ingest", "--population", arg(&population)], &old_key);
+    assert_eq!(output.status.code(), Some(0));
     for feed in FEEDS {
         let file = feeds.join(format!("{feed}.csv"));
         let output =

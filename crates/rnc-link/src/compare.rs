@@ -135,9 +135,6 @@ pub(crate) struct Encoded {
     pub usage_bloom: Option<u32>,
     pub first_bloom: Option<u32>,
     pub departement: Option<u32>,
-    /// Class of the salt the record's names were encoded with: records
-    /// whose names can be compared share it ([`name_salts_agree`]).
-    pub name_salt: u64,
 }
 
 /// Interner of one hashing domain: equal strings get equal ids.
@@ -177,7 +174,6 @@ pub(crate) struct EncodedRecords {
 pub(crate) fn encode_records(
     records: &[SourceRecord],
     order: &[usize],
-    names_salted: bool,
 ) -> Result<EncodedRecords, Error> {
     let filter_bytes = records
         .iter()
@@ -219,14 +215,6 @@ pub(crate) fn encode_records(
         let usage_bloom = bloom("usage_name_bloom", &r.usage_name_bloom)?;
         let first_bloom = bloom("first_name_bloom", &r.first_name_bloom)?;
         let nir_counts = matches!(r.nir_status, Some(NirStatus::Valid) | None);
-        let date = dates.id(r.birth_date_pseudonym.as_ref());
-        let swapped = dates.id(r.birth_date_swapped_pseudonym.as_ref());
-        let year_month = date_parts.id(r.birth_year_month_pseudonym.as_ref());
-        let name_salt = if names_salted {
-            salt_class(date, swapped, year_month)
-        } else {
-            0
-        };
         encoded.push(Encoded {
             nir: nirs.id(r.nir_pseudonym.as_ref().filter(|_| nir_counts)),
             triplet: triplets.id(r
@@ -238,9 +226,9 @@ pub(crate) fn encode_records(
                 Some(Sex::Female) => Some(2),
                 Some(Sex::Unknown) | None => None,
             },
-            date,
-            swapped,
-            year_month,
+            date: dates.id(r.birth_date_pseudonym.as_ref()),
+            swapped: dates.id(r.birth_date_swapped_pseudonym.as_ref()),
+            year_month: date_parts.id(r.birth_year_month_pseudonym.as_ref()),
             year_day: date_parts.id(r.birth_year_day_pseudonym.as_ref()),
             month_day: date_parts.id(r.birth_month_day_pseudonym.as_ref()),
             birth_name: surnames.id(r.birth_name_pseudonym.as_ref()),
@@ -250,7 +238,6 @@ pub(crate) fn encode_records(
             usage_bloom,
             first_bloom,
             departement: departements.id(r.departement.as_ref()),
-            name_salt,
         });
     }
     Ok(EncodedRecords {
@@ -260,18 +247,11 @@ pub(crate) fn encode_records(
 }
 
 /// Compares two records on every comparison. The result does not depend
-/// on which record comes first. Names under different salts
-/// ([`name_salts_agree`]) are unrelated encodings, so they get the null
-/// level, as missing names do.
+/// on which record comes first.
 pub(crate) fn compare(a: &Encoded, b: &Encoded, blooms: &BloomArena) -> Levels {
     let mut levels = [NULL; COMPARISON_COUNT];
     levels[NIR] = compare_nirs(a, b);
     levels[BIRTH_DATE] = compare_birth_dates(a, b);
-    levels[SEX] = compare_exact(a.sex.map(u32::from), b.sex.map(u32::from));
-    levels[DEPARTEMENT] = compare_exact(a.departement, b.departement);
-    if !name_salts_agree(a, b) {
-        return levels;
-    }
     levels[BIRTH_NAME] = compare_names(
         &[
             (a.birth_name, b.birth_name, a.birth_bloom, b.birth_bloom),
@@ -297,6 +277,8 @@ pub(crate) fn compare(a: &Encoded, b: &Encoded, blooms: &BloomArena) -> Levels {
         NameSimilarity::Dice(d) if d >= FIRST_NAME_DICE_FLOOR => 4,
         NameSimilarity::Dice(_) => FIRST_NAME_UNRELATED,
     });
+    levels[SEX] = compare_exact(a.sex.map(u32::from), b.sex.map(u32::from));
+    levels[DEPARTEMENT] = compare_exact(a.departement, b.departement);
     levels
 }
 
@@ -348,53 +330,13 @@ pub(crate) fn compare_birth_dates(a: &Encoded, b: &Encoded) -> u8 {
     }
 }
 
-/// Returns the class of the salt a record's names were encoded with,
-/// from its interned date pseudonyms.
-///
-/// The ingest salts names with the birth date, its day and month in
-/// increasing order, or with the known parts of a partial date. A complete
-/// date and its transposition share a salt. The transposition's pseudonym
-/// is interned with the dates, so the smaller of the two ids names the
-/// class. A date with a month but no day is classed by its year and
-/// month.
-///
-/// NOTE: records with neither a complete date nor a month (year only, or
-/// no date) all fall in one class, because no stored pseudonym shows
-/// their years. When the years differ, their names then compare as
-/// different rather than as missing.
-fn salt_class(
-    date: Option<u32>,
-    swapped: Option<u32>,
-    year_month: Option<u32>,
-) -> u64 {
-    const COMPLETE: u64 = 1 << 32;
-    const YEAR_MONTH: u64 = 2 << 32;
-    const OTHER: u64 = 3 << 32;
-    match (date, year_month) {
-        (Some(date), _) => {
-            COMPLETE | u64::from(swapped.map_or(date, |s| s.min(date)))
-        }
-        (None, Some(year_month)) => YEAR_MONTH | u64::from(year_month),
-        (None, None) => OTHER,
-    }
-}
-
-/// Returns whether two records' name pseudonyms and filters were made
-/// under the same salt, so that comparing them means something.
-pub(crate) fn name_salts_agree(a: &Encoded, b: &Encoded) -> bool {
-    a.name_salt == b.name_salt
-}
-
-/// Whether both records have first-name filters under one salt whose Dice
-/// is below [`FIRST_NAME_DICE_FLOOR`] and different pseudonyms.
+/// Whether both records have first-name filters whose Dice is below
+/// [`FIRST_NAME_DICE_FLOOR`] and different pseudonyms.
 pub(crate) fn first_names_unrelated(
     a: &Encoded,
     b: &Encoded,
     blooms: &BloomArena,
 ) -> bool {
-    if !name_salts_agree(a, b) {
-        return false;
-    }
     match (a.first_bloom, b.first_bloom) {
         (Some(x), Some(y)) => {
             a.first_name != b.first_name
@@ -456,7 +398,7 @@ mod tests {
 
     fn encode_pair(a: SourceRecord, b: SourceRecord) -> Levels {
         let records = [a, b];
-        let encoded = encode_records(&records, &[0, 1], true).unwrap();
+        let encoded = encode_records(&records, &[0, 1]).unwrap();
         let forward =
             compare(&encoded.records[0], &encoded.records[1], &encoded.blooms);
         let backward =
@@ -581,7 +523,7 @@ mod tests {
         a.first_name_bloom = Some(vec![1; 128]);
         let mut b = record("b");
         b.first_name_bloom = Some(vec![1; 64]);
-        let error = encode_records(&[a, b], &[0, 1], true).unwrap_err();
+        let error = encode_records(&[a, b], &[0, 1]).unwrap_err();
         assert!(matches!(
             error.kind(),
             ErrorKind::BloomLengthMismatch {

@@ -45,15 +45,6 @@ pub struct LinkConfig {
     /// one NIR, so a NIR match with unrelated first names is scored and
     /// guarded like any other pair.
     pub deterministic_nir: bool,
-    /// The name pseudonyms and filters are salted with the birth date, as
-    /// rnc's ingest makes them, so names are compared only between
-    /// records whose dates give one salt, and are missing otherwise.
-    /// Default true; false for records whose names carry no salt.
-    ///
-    /// NOTE: on the synthetic records of the crate's linkage tests,
-    /// setting it lowers pairwise recall from 0.996 to 0.941, more than
-    /// the pairs with a birth-date error explain; not yet analysed.
-    pub names_salted_with_birth_date: bool,
 }
 
 impl Default for LinkConfig {
@@ -65,7 +56,6 @@ impl Default for LinkConfig {
             u_sample_pairs: 1_000_000,
             seed: 0,
             deterministic_nir: true,
-            names_salted_with_birth_date: true,
         }
     }
 }
@@ -233,8 +223,7 @@ pub fn link_with_decisions(
             .cmp(&records[b].record_id)
             .then(a.cmp(&b))
     });
-    let encoded =
-        encode_records(records, &order, config.names_salted_with_birth_date)?;
+    let encoded = encode_records(records, &order)?;
 
     let blocking = block(&encoded.records);
     let levels: Vec<Levels> = blocking

@@ -390,12 +390,9 @@ fn partition(
     clusters.into_values().collect()
 }
 
-/// The records here carry names without a salt (see [`make_record`]), so
-/// every pair compares its names whatever its birth dates.
 fn config() -> LinkConfig {
     LinkConfig {
         seed: 7,
-        names_salted_with_birth_date: false,
         ..LinkConfig::default()
     }
 }

@@ -143,8 +143,8 @@ const NAME_FIELDS: [NameField; 2] = [
     },
 ];
 
-/// Attacks the name encodings without a salt and salted with the birth
-/// year alone, for comparison with the ones the registry stores.
+/// Attacks the name encodings without a salt, for comparison with the
+/// salted ones the registry stores.
 fn unsalted_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
     for NameField {
         label: field,
@@ -169,30 +169,6 @@ fn unsalted_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
         report(
             &format!("{field} Bloom filter, no salt, vs names"),
             &frequency_alignment_attack(&filters, &names, MIN_COUNT),
-        );
-
-        let years: Vec<String> = persons
-            .iter()
-            .map(|p| p.birth_date.map(|d| d.year().to_string()))
-            .map(Option::unwrap_or_default)
-            .collect();
-        let tuples: Vec<String> = names
-            .iter()
-            .zip(&years)
-            .map(|(name, year)| format!("{name}|{year}"))
-            .collect();
-        let pseudonyms: Vec<String> = names
-            .iter()
-            .zip(&years)
-            .map(|(name, year)| {
-                pseudonymiser.pseudonym_salted(domain, name, year)
-            })
-            .collect();
-        report(
-            &format!(
-                "{field} exact pseudonym, birth year salt, vs (name, birth year)"
-            ),
-            &frequency_alignment_attack(&pseudonyms, &tuples, MIN_COUNT),
         );
     }
 }

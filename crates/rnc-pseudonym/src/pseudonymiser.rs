@@ -156,11 +156,10 @@ impl Pseudonymiser {
     /// equal names under different salts give unrelated filters.
     ///
     /// [`Pseudonymiser::apply`] salts the name pseudonyms and filters with
-    /// [`name_salt`], the birth date. A frequency attack then works on the
-    /// counts of (name, birth date), nearly all 1 or 2, rather than on
+    /// [`name_salt`], the birth year. A frequency attack then works on the
+    /// counts of (name, birth year), most of them 1 or 2, rather than on
     /// those of the name. The cost is that two records of one person whose
-    /// birth dates differ (other than by a day-month swap) get unrelated
-    /// name pseudonyms and filters.
+    /// birth years differ get unrelated name pseudonyms and filters.
     pub fn bloom_salted(
         &self,
         domain: Domain,
@@ -358,33 +357,17 @@ fn finish_pseudonym(
 }
 
 /// Returns the salt of a record's name pseudonyms and Bloom filters: the
-/// birth date with its day and month in increasing order
-/// (`1961|04|05` for both 1961-04-05 and 1961-05-04), the known parts of
-/// a partial date (`1961|04`, `1961`), or an empty text when the birth
-/// date is missing.
+/// birth year as four digits, or an empty text when the birth date is
+/// missing, so that such a record compares only with records also
+/// missing it.
 ///
-/// A frequency attack then faces the counts of (name, birth date), 1 or 2
-/// for nearly every value even at national scale, where the counts of
-/// (name, birth year) run into the hundreds. Two records of one person
-/// compare their names only when their salts agree, so day and month are
-/// ordered to keep the day-month transposition, a common error, in that
-/// case. The linker treats names under different salts as missing, not
-/// as different. Birth year alone and the sex were tried as salts and
-/// dropped: the year leaves frequent (name, year) counts, and first names
-/// already follow the sex.
+/// The sex was tried as a second salt and left out, because first names
+/// already follow the sex and a record of unknown sex would then lose its
+/// name evidence.
 pub fn name_salt(birth_date: Option<&PartialDate>) -> String {
-    let Some(date) = birth_date else {
-        return String::new();
-    };
-    let year = date.year();
-    match (date.month(), date.day()) {
-        (Some(month), Some(day)) => {
-            let (low, high) = (month.min(day), month.max(day));
-            format!("{year:04}|{low:02}|{high:02}")
-        }
-        (Some(month), None) => format!("{year:04}|{month:02}"),
-        _ => format!("{year:04}"),
-    }
+    birth_date
+        .map(|date| format!("{:04}", date.year()))
+        .unwrap_or_default()
 }
 
 /// Derives the sub-key HMAC-SHA-256(key, label).

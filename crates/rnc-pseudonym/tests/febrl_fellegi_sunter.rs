@@ -8,25 +8,23 @@
 //! Damerau-Levenshtein, street number and postcode exact, blocking on
 //! each of soc_sec_id, given_name, surname, date_of_birth and postcode.
 //! The encoded run replaces given_name and surname by their keyed Bloom
-//! filters salted with the birth date ([`Pseudonymiser::bloom_salted`]
+//! filters salted with the birth year ([`Pseudonymiser::bloom_salted`]
 //! with [`name_salt`]), compared by Dice, and adds the column `name_salt`,
 //! a keyed pseudonym of the salt: two filters under different salts are
-//! unrelated, so the linker gives such a pair the null level, as the
-//! registry's linker does. Everything else, the blocking rules included
-//! (now on the encoded names), is the clear run's. Each run trains its own
-//! model with EM and links at match probability 0.95.
+//! unrelated, so the linker gives such a pair the null level. Everything
+//! else, the blocking rules included (now on the encoded names), is the
+//! clear run's. Each run trains its own model with EM and links at match
+//! probability 0.95.
 //!
 //! Target: pairwise F1 of the clusters with encodings within 0.01 of F1
 //! in clear. The truth is the generator's entity id. The figures are
 //! printed with `--nocapture`.
 //!
-//! The salt costs the pairs whose birth dates differ or are missing on
+//! The salt costs the pairs whose birth years differ or are missing on
 //! one side: their names get the null level. Without the salt (every
 //! filter made under one empty salt) the encoded F1 is 0.001 above the
 //! clear one on febrl1 and febrl3, so the filters themselves lose
-//! nothing. FEBRL replaces whole dates (22 of the 500 true pairs of
-//! febrl1 differ in year, month and day, and 28 lack a date on one
-//! side), which no salt taken from the birth date survives.
+//! nothing.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -190,9 +188,6 @@ fn compare(files: &[&str]) {
 }
 
 #[test]
-#[ignore = "known gap: F1 0.9785 with salted names against 0.9930 in clear \
-            (-0.0144), because 58 of the 500 true pairs have different or \
-            missing birth dates and so no common salt"]
 fn febrl1_encoded_f1_within_001() {
     compare(&["febrl1.csv"]);
 }
@@ -203,9 +198,6 @@ fn febrl2_encoded_f1_within_001() {
 }
 
 #[test]
-#[ignore = "known gap: F1 0.9829 with salted names against 0.9945 in clear \
-            (-0.0116), because 885 of the 6 538 true pairs have different \
-            or missing birth dates and so no common salt"]
 fn febrl3_encoded_f1_within_001() {
     compare(&["febrl3.csv"]);
 }
