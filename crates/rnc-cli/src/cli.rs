@@ -244,6 +244,29 @@ pub enum Command {
         The queue holds pairs with a match probability from 0.5 to 0.99 (or the\n\
         link threshold if higher), with their comparison levels and no identifier.")]
     Review(crate::review::ReviewArgs),
+
+    /// Move every stored pseudonym and name filter from the registry key
+    /// (--key) to a new one, without forming a clear identifier.
+    #[command(
+        after_help = "Example:\n  rnc rotate --key registry.key --new-key registry.2027.key\n\n\
+        Opens each stored pseudonym with the current key (AES-SIV), which gives back the\n\
+        provider's keyed hash, and seals it with the new key; moves the bits of each name\n\
+        Bloom filter from the old key's permutation to the new one's. All batches switch\n\
+        in one catalogue update, so an interrupted rotation leaves the registry under the\n\
+        old key. Linkage gives the same persons afterwards; work tables, review decisions\n\
+        and releases hold no pseudonym and stay as they are. The new key file is created\n\
+        (mode 0600) when absent. The old key is rejected afterwards: destroy it."
+    )]
+    Rotate(RotateArgs),
+}
+
+/// Arguments of `rnc rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The new registry key file, outside the registry directory; created
+    /// with mode 0600 when it does not exist.
+    #[arg(long)]
+    pub new_key: PathBuf,
 }
 
 /// Arguments of `rnc synth`.
@@ -320,10 +343,12 @@ pub struct IngestArgs {
     /// ingested.
     #[arg(long)]
     pub allow_duplicate: bool,
-    /// Provider key file (the key of `rnc pseudonymise`). Clear files are
-    /// then pseudonymised with it before the registry key (--key) is
-    /// applied, so that they link with the providers' pre-pseudonymised
-    /// files. Files with a provider_key column need only --key.
+    /// Provider key file (the key of `rnc pseudonymise`), default
+    /// `<registry>.provider.key` beside the registry key. Clear files are
+    /// pseudonymised with it before the registry key (--key) seals them,
+    /// so that they link with the providers' pre-pseudonymised files. It
+    /// is created (mode 0600) when given and absent, or when the registry
+    /// is new. Files with a provider_key column need only --key.
     #[arg(long)]
     pub provider_key: Option<PathBuf>,
     /// Encoding of CSV text files: utf-8, windows-1252 or latin-1. A file

@@ -56,6 +56,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Dedupe(args) => crate::dedupe::dedupe(&args),
         Command::LinkFiles(args) => crate::dedupe::link_files(&args),
         Command::Review(args) => crate::review::review(&registry_dir, &args),
+        Command::Rotate(args) => {
+            crate::rotate::rotate(&registry_dir, &key_path, &args)
+        }
     }
 }
 
@@ -96,22 +99,21 @@ fn ingest(
         .map(|path| rnc_ingest::Mapping::read(kind, path))
         .transpose()?;
     let key = pipeline::load_key(registry_dir, key_path)?;
-    let provider_key = args
-        .provider_key
-        .as_deref()
-        .map(|path| {
-            rnc_pseudonym::Key::load(path).with_context(|| {
-                format!("cannot use the provider key {}", path.display())
-            })
-        })
-        .transpose()?;
+    let provider_key = pipeline::load_provider_key(
+        registry_dir,
+        &args
+            .provider_key
+            .clone()
+            .unwrap_or_else(|| provider_key_path(key_path)),
+        args.provider_key.is_some(),
+    )?;
     let read_options = rnc_ingest::ReadOptions {
         encoding: args.encoding,
         delimiter: args.delimiter,
     };
     let reports = pipeline::ingest_files(
         &registry,
-        (&key, provider_key.as_ref()),
+        (&key, &provider_key),
         kind,
         mapping.as_ref(),
         &args.files,
@@ -132,12 +134,24 @@ fn ingest(
     Ok(outcome)
 }
 
-/// Removes the files an interrupted ingestion left in the registry and
-/// prints each removed path on stderr.
+/// The default provider key file: `<registry key>` with `.provider.key`
+/// in place of `.key`, beside it.
+fn provider_key_path(key_path: &Path) -> PathBuf {
+    let stem = key_path
+        .file_stem()
+        .map(|s| s.to_os_string())
+        .unwrap_or_else(|| "registry".into());
+    let mut name = stem;
+    name.push(".provider.key");
+    key_path.with_file_name(name)
+}
+
+/// Removes the files an interrupted ingestion or key rotation left in the
+/// registry and prints each removed path on stderr.
 fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
     for path in registry.remove_orphans()? {
         eprintln!(
-            "rnc: removed {path} from registry {}: an interrupted ingestion left it, and its batch was never registered",
+            "rnc: removed {path} from registry {}: an interrupted ingestion or key rotation left it, and the catalogue does not list it",
             registry.root().display()
         );
     }
@@ -498,6 +512,11 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     remove_orphans(&registry)?;
     pipeline::load_population(&registry, &feeds.join("population.csv"))?;
     let key = pipeline::load_key(&registry_dir, &key_path)?;
+    let provider_key = pipeline::load_provider_key(
+        &registry_dir,
+        &provider_key_path(&key_path),
+        false,
+    )?;
     let mut reports = Vec::new();
     let kinds = rnc_synth::Feed::ALL.iter().filter_map(|f| f.source_kind());
     for kind in kinds {
@@ -514,7 +533,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         };
         reports.extend(pipeline::ingest_files(
             &registry,
-            (&key, None),
+            (&key, &provider_key),
             kind,
             None,
             &files,

@@ -13,6 +13,7 @@ mod pipeline;
 mod progress;
 mod pseudonymise;
 mod review;
+mod rotate;
 mod stats_file;
 mod survival;
 mod synth;

@@ -278,6 +278,7 @@ fn prepare<'a>(
                 &table.columns[table.column_index(&c.column)],
                 c.swap_column
                     .as_ref()
+                    .or(c.salt_column.as_ref())
                     .map(|other| &table.columns[table.column_index(other)]),
             )
         })
