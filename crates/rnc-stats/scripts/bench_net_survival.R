@@ -23,6 +23,7 @@ suppressPackageStartupMessages({
   library(survival)
   library(relsurv)
 })
+source("scripts/ratetable.R")
 
 args <- commandArgs(trailingOnly = TRUE)
 n <- if (length(args) >= 1) as.integer(args[1]) else 1000000L
@@ -54,18 +55,8 @@ cat(sprintf("cohort: %d patients, %d deaths, written to %s\n", n,
             sum(status), cohort_path))
 
 life <- read.csv(table_path, stringsAsFactors = FALSE)
-ages <- sort(unique(life$age))
-years <- sort(unique(life$year))
 sexes <- c("male", "female")
-hazard <- array(NA_real_, c(length(ages), length(years), length(sexes)),
-                dimnames = list(age = ages, year = years, sex = sexes))
-hazard[cbind(match(life$age, ages), match(life$year, years),
-             match(life$sex, sexes))] <- life$hazard
-table <- structure(hazard, dimid = c("age", "year", "sex"),
-                   type = c(2, 3, 1), factor = c(0, 0, 1),
-                   cutpoints = list(ages * year_days,
-                                    as.Date(sprintf("%d-01-01", years)), NULL),
-                   class = "ratetable")
+table <- ratetable_from_life_table(life, year_days)
 cohort$diag <- diagnosis
 cohort$sex_index <- match(cohort$sex, sexes)
 

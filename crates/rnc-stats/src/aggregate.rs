@@ -79,17 +79,8 @@ pub fn rates_from_aggregate_csv<R: Read>(
     confidence: f64,
 ) -> Result<Vec<StratumRates>, Error> {
     let weights = standard.weights();
-    let sums = read_strata(reader, source_name, columns, weights.len())?;
-
-    let mut rows = Vec::with_capacity(sums.len());
-    for (stratum, (cases, person_years)) in sums {
-        let rates = stratum_rates(&cases, &person_years, &weights, confidence)
-            .map_err(|inner| ErrorKind::InStratum {
-                stratum: stratum.join(", "),
-                inner: Box::new(inner),
-            })?;
-        rows.push(StratumRates { stratum, ..rates });
-    }
+    let sums = read_strata(reader, source_name, columns, weights.len(), true)?;
+    let rows = rates_by_stratum(sums, &weights, confidence)?;
     tracing::info!(
         source = source_name,
         strata = rows.len(),
@@ -99,13 +90,36 @@ pub fn rates_from_aggregate_csv<R: Read>(
     Ok(rows)
 }
 
-type StratumSums = BTreeMap<Vec<String>, (Vec<f64>, Vec<f64>)>;
+/// Cases and person-years of each stratum, by age group.
+pub(crate) type StratumSums = BTreeMap<Vec<String>, (Vec<f64>, Vec<f64>)>;
 
-fn read_strata<R: Read>(
+/// Computes the rates of every stratum from its sums by age group.
+pub(crate) fn rates_by_stratum(
+    sums: StratumSums,
+    weights: &[f64],
+    confidence: f64,
+) -> Result<Vec<StratumRates>, Error> {
+    let mut rows = Vec::with_capacity(sums.len());
+    for (stratum, (cases, person_years)) in sums {
+        let rates = stratum_rates(&cases, &person_years, weights, confidence)
+            .map_err(|inner| ErrorKind::InStratum {
+            stratum: stratum.join(", "),
+            inner: Box::new(inner),
+        })?;
+        rows.push(StratumRates { stratum, ..rates });
+    }
+    Ok(rows)
+}
+
+/// Sums an aggregate CSV by stratum and age group. Without `with_cases`
+/// the file is a population: its cases column is not read and the cases
+/// stay 0.
+pub(crate) fn read_strata<R: Read>(
     reader: R,
     source_name: &str,
     columns: &AggregateColumns,
     groups: usize,
+    with_cases: bool,
 ) -> Result<StratumSums, Error> {
     let invalid = |line: u64, message: String| -> Error {
         ErrorKind::InvalidAggregate {
@@ -115,26 +129,15 @@ fn read_strata<R: Read>(
         }
         .into()
     };
-    let mut csv = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let headers = csv
-        .headers()
-        .map_err(|error| invalid(1, error.to_string()))?
-        .clone();
+    let (mut csv, headers) = crate::csv_input::csv_with_headers(reader)
+        .map_err(|error| invalid(1, error.to_string()))?;
     let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            invalid(
-                1,
-                format!(
-                    "column {name} is missing (found {})",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
+        crate::csv_input::column_index(&headers, name)
+            .map_err(|message| invalid(1, message))
     };
     let age_column = column(&columns.age_group)?;
-    let cases_column = column(&columns.cases)?;
+    let cases_column =
+        with_cases.then(|| column(&columns.cases)).transpose()?;
     let person_years_column = column(&columns.person_years)?;
     let by_columns = columns
         .by
@@ -173,7 +176,10 @@ fn read_strata<R: Read>(
                 )),
             }
         };
-        let cases = number(cases_column, &columns.cases)?;
+        let cases = match cases_column {
+            Some(index) => number(index, &columns.cases)?,
+            None => 0.0,
+        };
         let person_years = number(person_years_column, &columns.person_years)?;
 
         let mut stratum: Vec<String> =
