@@ -10,8 +10,8 @@ use rnc_store::Registry;
 use rnc_synth::NoiseKind;
 
 use crate::cli::{
-    Cli, Command, DemoArgs, IngestArgs, LinkArgs, ReleaseArgs, SqlArgs,
-    StatsArgs, SynthArgs,
+    Cli, Command, DemoArgs, IngestArgs, InputLayout, LinkArgs, ReleaseArgs,
+    SqlArgs, StatsArgs, SynthArgs,
 };
 use crate::pipeline::{self, FileReport};
 use crate::{evaluate, progress};
@@ -311,7 +311,14 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
 
 fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     if let Some(input) = &args.input {
-        return crate::stats_file::stats_on_file(input, args);
+        return match args.cohort.layout {
+            InputLayout::Aggregate => {
+                crate::stats_file::stats_on_file(input, args)
+            }
+            InputLayout::Cohort => {
+                crate::stats_cohort::stats_on_cohort(input, args)
+            }
+        };
     }
     let started = Instant::now();
     let registry = Registry::open(registry_dir)?;
