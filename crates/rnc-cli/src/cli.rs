@@ -136,6 +136,9 @@ pub enum Command {
         count. incidence_published.csv is for publication: counts below\n\
         --small-cell-threshold and the counts that would give them back by\n\
         difference are suppressed, and rates on fewer than 20 cases are flagged.\n\n\
+        By any of site_group, sex, age_band, year, departement and region, with\n\
+        mortality from the death records (incidence_by_*.csv, mortality_by_*.csv):\n  \
+        rnc stats --by site_group,sex,region --mortality --out stats\n\n\
         On any aggregate CSV instead of a release (an analyst output, not suppressed):\n  \
         rnc stats --input counts.csv --by sex,year --region-from departement \\\n    \
         --standard europe2013 --format json --out rates.json\n\n\
@@ -429,9 +432,15 @@ pub struct StatsArgs {
     /// Column of `--input` with the person-years.
     #[arg(long, default_value = "person_years")]
     pub person_years_column: String,
-    /// Columns of `--input` that define the strata, such as sex,year.
+    /// Columns of `--input` that define the strata, such as sex,year. On a
+    /// release: any of site_group, sex, age_band, year, departement and
+    /// region, for extra tables of rates by those strata.
     #[arg(long, value_delimiter = ',')]
     pub by: Vec<String>,
+    /// On a release: also compute mortality rates from the death records
+    /// (underlying cause C00-C97), by --by (default site_group,sex).
+    #[arg(long)]
+    pub mortality: bool,
     /// Column of `--input` with INSEE département codes, from which a
     /// region stratum is derived.
     #[arg(long)]

@@ -333,6 +333,9 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         args.small_cell_threshold,
     )?;
     print_stats(&output);
+    if !args.by.is_empty() || args.mortality {
+        strata_stats(&registry, &output, args)?;
+    }
     println!(
         "stats: {} rows for release {} ({}-{}) written to {} in {:.1} s",
         output.rows.len(),
@@ -343,6 +346,54 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         started.elapsed().as_secs_f64()
     );
     Ok(Outcome::Clean)
+}
+
+/// Writes the incidence, and with `--mortality` the mortality, of the
+/// release by the `--by` dimensions (default site_group,sex).
+fn strata_stats(
+    registry: &Registry,
+    output: &pipeline::StatsOutput,
+    args: &StatsArgs,
+) -> anyhow::Result<()> {
+    let names: Vec<&str> = if args.by.is_empty() {
+        vec!["site_group", "sex"]
+    } else {
+        args.by.iter().map(String::as_str).collect()
+    };
+    let by = names
+        .iter()
+        .map(|name| rnc_stats::Dimension::parse(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(
+        args.region_from.is_none(),
+        "--region-from applies to --input files; on a release give region in --by"
+    );
+    let request = pipeline::StrataRequest {
+        by,
+        mortality: args.mortality,
+        standard: crate::stats_file::read_standard(&args.standard)?,
+        population_csv: args.population.as_deref(),
+        small_cell_threshold: args.small_cell_threshold,
+    };
+    let outputs = pipeline::rates_by_strata(
+        registry,
+        &output.release,
+        &request,
+        &output.out_dir,
+    )?;
+    for table in outputs {
+        println!(
+            "{}: {} strata ({} without a rate, see the warnings) from {} events by {}, written to {} (and .parquet, _published.csv); {} left out for an unknown residence",
+            table.measure,
+            table.strata,
+            table.not_estimable,
+            table.events,
+            names.join(", "),
+            table.csv.display(),
+            table.unknown_residence
+        );
+    }
+    Ok(())
 }
 
 fn print_stats(output: &pipeline::StatsOutput) {

@@ -107,18 +107,18 @@ const NUMERIC_COLUMNS: [&str; 12] = [
 
 /// Returns the values of [`NUMERIC_COLUMNS`] for one stratum.
 fn numeric_values(row: &StratumRates) -> [Option<f64>; 12] {
-    let fay_feuer = &row.standardised_fay_feuer;
+    let fay_feuer = row.standardised_fay_feuer.as_ref();
     [
         Some(row.cases),
         Some(row.person_years),
         Some(row.crude.value),
         Some(row.crude.lower),
         Some(row.crude.upper),
-        Some(fay_feuer.rate),
-        Some(fay_feuer.lower),
-        Some(fay_feuer.upper),
-        Some(row.standardised_tiwari.upper),
-        Some(fay_feuer.standard_error()),
+        fay_feuer.map(|rate| rate.rate),
+        fay_feuer.map(|rate| rate.lower),
+        fay_feuer.map(|rate| rate.upper),
+        row.standardised_tiwari.as_ref().map(|rate| rate.upper),
+        fay_feuer.map(|rate| rate.standard_error()),
         row.truncated_35_64.map(|rate| rate.rate),
         row.cumulative_risk_0_74,
     ]

@@ -47,13 +47,18 @@ pub struct StratumRates {
     pub person_years: f64,
     /// Crude rate per 100 000 with its exact Poisson interval.
     pub crude: Estimate,
-    /// Standardised rate with the Fay-Feuer interval.
-    pub standardised_fay_feuer: StandardisedRate,
-    /// Standardised rate with the Tiwari interval (same rate).
-    pub standardised_tiwari: StandardisedRate,
-    /// Truncated rate 35-64 (Fay-Feuer), on the 18 five-year bands only.
+    /// Standardised rate with the Fay-Feuer interval; `None` when the
+    /// stratum is one age band, where the crude rate is the age-specific
+    /// rate.
+    pub standardised_fay_feuer: Option<StandardisedRate>,
+    /// Standardised rate with the Tiwari interval (same rate), `None` as
+    /// above.
+    pub standardised_tiwari: Option<StandardisedRate>,
+    /// Truncated rate 35-64 (Fay-Feuer), on the 18 five-year bands only,
+    /// not within one band, and not without person-years aged 35-64.
     pub truncated_35_64: Option<StandardisedRate>,
-    /// Cumulative risk 0-74 in percent, on the 18 five-year bands only.
+    /// Cumulative risk 0-74 in percent, on the 18 five-year bands only
+    /// and not within one band.
     pub cumulative_risk_0_74: Option<f64>,
 }
 
@@ -101,11 +106,12 @@ pub(crate) fn rates_by_stratum(
 ) -> Result<Vec<StratumRates>, Error> {
     let mut rows = Vec::with_capacity(sums.len());
     for (stratum, (cases, person_years)) in sums {
-        let rates = stratum_rates(&cases, &person_years, weights, confidence)
-            .map_err(|inner| ErrorKind::InStratum {
-            stratum: stratum.join(", "),
-            inner: Box::new(inner),
-        })?;
+        let rates =
+            stratum_rates(&cases, &person_years, weights, true, confidence)
+                .map_err(|inner| ErrorKind::InStratum {
+                    stratum: stratum.join(", "),
+                    inner: Box::new(inner),
+                })?;
         rows.push(StratumRates { stratum, ..rates });
     }
     Ok(rows)
@@ -217,31 +223,49 @@ fn age_group_index(
     None
 }
 
-fn stratum_rates(
+/// Computes the rates of one stratum, with the age-standardised rates
+/// only when `standardise` (not when the stratum is one age band). Its
+/// `stratum` is left empty.
+pub(crate) fn stratum_rates(
     cases: &[f64],
     person_years: &[f64],
     weights: &[f64],
+    standardise: bool,
     confidence: f64,
 ) -> Result<StratumRates, Error> {
     let total_cases: f64 = cases.iter().sum();
     let total_person_years: f64 = person_years.iter().sum();
     let standardised = |method| {
-        age_standardised_rate(cases, person_years, weights, confidence, method)
+        standardise
+            .then(|| {
+                age_standardised_rate(
+                    cases,
+                    person_years,
+                    weights,
+                    confidence,
+                    method,
+                )
+            })
+            .transpose()
     };
     let standardised_fay_feuer = standardised(IntervalMethod::FayFeuer)?;
     let standardised_tiwari = standardised(IntervalMethod::Tiwari)?;
-    let bands = cases.len() == AGE_BANDS.len();
-    let truncated_35_64 = if bands {
-        Some(truncated_rate_35_64(
-            cases,
-            person_years,
-            weights,
-            confidence,
-            IntervalMethod::FayFeuer,
-        )?)
-    } else {
-        None
-    };
+    let bands = standardise && cases.len() == AGE_BANDS.len();
+    // Bands 35-39 to 60-64 are indices 7 to 12. Without person-years there
+    // the truncated rate does not exist, which is no reason to fail the
+    // stratum's other rates.
+    let truncated_35_64 =
+        if bands && person_years[7..=12].iter().sum::<f64>() > 0.0 {
+            Some(truncated_rate_35_64(
+                cases,
+                person_years,
+                weights,
+                confidence,
+                IntervalMethod::FayFeuer,
+            )?)
+        } else {
+            None
+        };
     let cumulative = if bands {
         Some(cumulative_risk_0_74(cases, person_years)?)
     } else {

@@ -80,6 +80,7 @@ mod prevalence;
 mod publication;
 mod rates;
 mod standard;
+mod strata;
 mod suppression;
 mod survival;
 mod survival_table;
@@ -105,13 +106,19 @@ pub use net_survival::{
 pub use period::{AnalysisWindow, DelayedFollowUp, kaplan_meier_delayed};
 pub use person_time::{AgeSplit, split_by_age};
 pub use prevalence::{Prevalence, PrevalencePerson, count_prevalence};
-pub use publication::{IncidenceSuppression, published_incidence_csv};
+pub use publication::{
+    IncidenceSuppression, published_incidence_csv, published_rates_csv,
+};
 pub use rates::{
     Estimate, IntervalMethod, StandardisedRate, age_specific_rates,
     age_standardised_rate, crude_rate, cumulative_rate_0_74,
     cumulative_risk_0_74, truncated_rate_35_64,
 };
 pub use standard::{AGE_BANDS, StandardPopulation, age_band_index};
+pub use strata::{
+    Dimension, Event, NotEstimable, PopulationCell, RatesByStratum,
+    rates_by_dimensions,
+};
 pub use suppression::{
     CellStatus, DEFAULT_SMALL_CELL_THRESHOLD, DEFAULT_UNRELIABLE_RATE_CASES,
     SuppressedCell, SuppressedTable, TOTAL, rate_is_unreliable,

@@ -475,7 +475,7 @@ fn incidence_matches_epitools() {
         assert_close(row.crude.value, crude[0], &format!("{sex} crude"));
         assert_close(row.crude.lower, crude[1], &format!("{sex} crude lower"));
         assert_close(row.crude.upper, crude[2], &format!("{sex} crude upper"));
-        let standardised = &row.standardised_fay_feuer;
+        let standardised = row.standardised_fay_feuer.as_ref().unwrap();
         assert_close(standardised.rate, asr[0], &format!("{sex} ASR"));
         assert_close(standardised.lower, asr[1], &format!("{sex} ASR lower"));
         assert_close(standardised.upper, asr[2], &format!("{sex} ASR upper"));

@@ -8,6 +8,7 @@ mod link;
 mod release;
 mod report;
 mod stats;
+mod strata;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,7 @@ pub use link::{LinkReport, link};
 pub use release::release;
 pub use report::write_report;
 pub use stats::{StatsOutput, choose_release, compute_stats};
+pub use strata::{StrataRequest, rates_by_strata};
 
 /// Reads every staged record, sorted by record id so that later stages do
 /// not depend on ingestion order.
