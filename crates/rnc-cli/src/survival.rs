@@ -67,14 +67,14 @@ pub struct SurvivalSummary {
 }
 
 /// One tumour's row from the release, as needed for survival.
-struct TumourRow {
-    person_id: String,
-    site_group: String,
-    sex: String,
-    age: Option<i32>,
-    incidence_date: String,
-    death_certificate_only: bool,
-    death_date: Option<String>,
+pub(crate) struct TumourRow {
+    pub(crate) person_id: String,
+    pub(crate) site_group: String,
+    pub(crate) sex: String,
+    pub(crate) age: Option<i32>,
+    pub(crate) incidence_date: String,
+    pub(crate) death_certificate_only: bool,
+    pub(crate) death_date: Option<String>,
 }
 
 /// Runs `rnc survival`: computes the curves, writes `survival.csv` and
@@ -209,7 +209,9 @@ pub fn compute_survival(
 
 /// Reads every malignant tumour with its person's death date, in person
 /// and incidence order.
-fn read_tumours(release_dir: &Path) -> anyhow::Result<Vec<TumourRow>> {
+pub(crate) fn read_tumours(
+    release_dir: &Path,
+) -> anyhow::Result<Vec<TumourRow>> {
     let query = "SELECT t.person_id, t.site_group, t.sex, \
                 CAST(t.age_at_incidence AS INT) AS age, t.incidence_date, \
                 t.death_certificate_only, p.death_date \
@@ -386,7 +388,7 @@ pub fn parse_window(
     }))
 }
 
-fn full_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn full_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 

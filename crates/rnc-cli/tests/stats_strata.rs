@@ -1,7 +1,7 @@
-//! `rnc stats --by ... --mortality` on the release of a small demo: the
-//! rates by stratum add up to the counts that SQL gives on the same
-//! release, a region sums its départements, and the published file hides
-//! small counts.
+//! `rnc stats --by ... --mortality` and `rnc report` on the release of a
+//! small demo: the rates by stratum add up to the counts that SQL gives on
+//! the same release, a region sums its départements, the published file
+//! hides small counts, and the report draws survival curves and trends.
 
 mod common;
 
@@ -52,7 +52,7 @@ fn sql_count(registry: &[&str], query: &str) -> f64 {
 }
 
 #[test]
-fn release_rates_by_region_and_mortality() {
+fn release_strata_mortality_and_plots() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");
     rnc_expect(
@@ -141,4 +141,19 @@ fn release_rates_by_region_and_mortality() {
         }
     }
     assert!(published.iter().any(|r| r[2] == "primary"));
+
+    let mut args = registry.to_vec();
+    let report = dir.path().join("report");
+    args.extend(["report", "--out", arg(&report)]);
+    rnc_expect(&args, 0);
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(
+        html.contains("<h2>Survival</h2>\n<figure>"),
+        "no survival plot"
+    );
+    assert!(
+        html.contains("observed (Kaplan-Meier)"),
+        "no survival legend"
+    );
+    assert!(html.contains("<h2>Trends</h2>\n<figure>"), "no trend plot");
 }

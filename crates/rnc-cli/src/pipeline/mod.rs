@@ -7,6 +7,7 @@ mod ingest;
 mod link;
 mod release;
 mod report;
+mod report_curves;
 mod stats;
 mod strata;
 

@@ -187,7 +187,7 @@ pub(super) fn population_cells(
 }
 
 /// Reads the malignant tumours of known age and sex diagnosed in `years`.
-fn tumour_events(
+pub(super) fn tumour_events(
     release_dir: &Path,
     years: (i32, i32),
 ) -> anyhow::Result<Vec<Event>> {
