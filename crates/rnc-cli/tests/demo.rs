@@ -91,11 +91,11 @@ fn demo_meets_linkage_and_tumour_targets() {
 }
 
 /// Largest difference allowed between a site group's consolidated count
-/// and its true count `truth`: 1 %, or, where 1 % is below the chance
-/// error, 3 standard deviations of a Binomial(truth, 0.01) count of
-/// tumours that linkage and consolidation get wrong, sqrt(0.01 truth)
-/// each. The two meet at 900 tumours; below that, 1 % of a small count
-/// is less than one tumour and no honest test can ask for it.
+/// and its true count `truth`. It is 1 %, unless 1 % is below the chance
+/// error: then it is 3 standard deviations, 3 sqrt(0.01 truth), of a
+/// Binomial(truth, 0.01) count of tumours that linkage and consolidation
+/// get wrong. The two meet at 900 tumours. Below that, 1 % of a small
+/// count is less than one tumour, and no honest test can ask for it.
 fn allowed_difference(truth: f64) -> f64 {
     (0.01 * truth).max(3.0 * (0.01 * truth).sqrt())
 }

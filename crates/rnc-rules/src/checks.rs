@@ -106,9 +106,9 @@ const CLINICALLY_ACCEPTABLE: &[(u16, u16)] = &[
 /// NOTE: laterality and stage are not checked, because the laterality/site
 /// edit needs a list of paired organs that this crate does not hold. The
 /// SEER Program Coding and Staging Manual (NCI, a US government work) has
-/// the list of sites for which laterality must be coded, but its full
-/// table could not be obtained for this build, and a partial list would
-/// let wrong lateralities pass unnoticed.
+/// the list of sites for which laterality must be coded. Its full table
+/// could not be obtained for this build, and a partial list would let
+/// wrong lateralities pass unnoticed.
 ///
 /// `records` are the tumour's source records (or all of the person's);
 /// they give the dates of death and of last contact.
