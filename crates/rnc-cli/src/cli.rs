@@ -139,6 +139,8 @@ pub enum Command {
         By any of site_group, sex, age_band, year, departement and region, with\n\
         mortality from the death records (incidence_by_*.csv, mortality_by_*.csv):\n  \
         rnc stats --by site_group,sex,region --mortality --out stats\n\n\
+        Complete and partial prevalence by site group and sex (prevalence.csv):\n  \
+        rnc stats --index-date 2023-12-31 --prevalence-years 1,3,5,10 --out stats\n\n\
         On any aggregate CSV instead of a release (an analyst output, not suppressed):\n  \
         rnc stats --input counts.csv --by sex,year --region-from departement \\\n    \
         --standard europe2013 --format json --out rates.json\n\n\
@@ -517,7 +519,8 @@ pub struct CohortArgs {
     /// Cohort or period analysis of survival.
     #[command(flatten)]
     pub window: WindowArgs,
-    /// Index date of prevalence (YYYY-MM-DD); without it, no prevalence.
+    /// Index date of prevalence (YYYY-MM-DD), on a cohort file or a
+    /// release; without it, no prevalence.
     #[arg(long)]
     pub index_date: Option<String>,
     /// Durations of partial prevalence, in years.

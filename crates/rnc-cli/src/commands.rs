@@ -321,6 +321,24 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         };
     }
     let started = Instant::now();
+    let cohort = &args.cohort;
+    anyhow::ensure!(
+        cohort.layout == InputLayout::Aggregate
+            && cohort.life_table.is_none()
+            && cohort.exit_date_column.is_none()
+            && cohort.window.period_start.is_none()
+            && cohort.window.diagnosis_years.is_none(),
+        "--layout cohort, --life-table, --exit-date-column and the survival windows apply to --input files; on a release, use rnc survival"
+    );
+    let index_date = cohort
+        .index_date
+        .as_deref()
+        .map(|text| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(
+                || format!("--index-date {text:?} is not a date (expected YYYY-MM-DD)"),
+            )
+        })
+        .transpose()?;
     let registry = Registry::open(registry_dir)?;
     if let Some(out) = &args.out {
         pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
@@ -335,6 +353,18 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     print_stats(&output);
     if !args.by.is_empty() || args.mortality {
         strata_stats(&registry, &output, args)?;
+    }
+    if let Some(index_date) = index_date {
+        let (path, prevalent) = pipeline::write_prevalence(
+            &registry.release_dir(&output.release.release_id),
+            index_date,
+            &cohort.prevalence_years,
+            &output.out_dir,
+        )?;
+        println!(
+            "prevalence: {prevalent} persons alive at {index_date} after a malignant tumour, by site group and sex in {} (analyst output: counts not suppressed)",
+            path.display()
+        );
     }
     println!(
         "stats: {} rows for release {} ({}-{}) written to {} in {:.1} s",

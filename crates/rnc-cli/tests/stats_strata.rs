@@ -1,7 +1,8 @@
 //! `rnc stats --by ... --mortality` and `rnc report` on the release of a
 //! small demo: the rates by stratum add up to the counts that SQL gives on
 //! the same release, a region sums its départements, the published file
-//! hides small counts, and the report draws survival curves and trends.
+//! hides small counts, prevalence matches a count in SQL, and the report
+//! draws survival curves and trends.
 
 mod common;
 
@@ -141,6 +142,38 @@ fn release_strata_mortality_and_plots() {
         }
     }
     assert!(published.iter().any(|r| r[2] == "primary"));
+
+    // Prevalence at an index date: persons whose first eligible malignant
+    // tumour (full incidence date, not from a death certificate only) is
+    // on or before it and who are not dead by then.
+    let mut args = registry.to_vec();
+    let prevalence = dir.path().join("prevalence");
+    args.extend([
+        "stats",
+        "--index-date",
+        "2022-12-31",
+        "--out",
+        arg(&prevalence),
+    ]);
+    rnc_expect(&args, 0);
+    let (header, rows) = read_csv(&prevalence.join("prevalence.csv"));
+    assert_eq!(header[..4], ["site_group", "sex", "index_date", "complete"]);
+    let complete: f64 = rows
+        .iter()
+        .filter(|r| r[0] == "all_sites")
+        .map(|r| r[3].parse::<f64>().unwrap())
+        .sum();
+    let counted = sql_count(
+        &registry,
+        "SELECT COUNT(*) FROM (SELECT person_id, MIN(incidence_date) AS first \
+           FROM tumours WHERE behaviour = 3 AND NOT death_certificate_only \
+             AND LENGTH(incidence_date) = 10 GROUP BY person_id) f \
+         JOIN persons p ON f.person_id = p.person_id \
+         WHERE f.first <= '2022-12-31' AND (p.death_date IS NULL \
+           OR LENGTH(p.death_date) < 10 OR p.death_date > '2022-12-31')",
+    );
+    assert!(complete > 0.0, "no prevalent person");
+    assert_eq!(complete, counted);
 
     let mut args = registry.to_vec();
     let report = dir.path().join("report");

@@ -5,6 +5,7 @@
 mod consolidate;
 mod ingest;
 mod link;
+mod prevalence;
 mod release;
 mod report;
 mod report_curves;
@@ -21,6 +22,7 @@ use rnc_store::Registry;
 pub use consolidate::{ConsolidateReport, consolidate};
 pub use ingest::{FileReport, ingest_files, load_population};
 pub use link::{LinkReport, link};
+pub use prevalence::write_prevalence;
 pub use release::release;
 pub use report::write_report;
 pub use stats::{StatsOutput, choose_release, compute_stats};

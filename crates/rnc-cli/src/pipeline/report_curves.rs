@@ -27,19 +27,7 @@ use crate::survival::{full_date, read_tumours};
 pub(super) fn survival_series(
     release_dir: &Path,
 ) -> anyhow::Result<(Vec<SurvivalSeries>, Option<NaiveDate>)> {
-    let closing = run_sql(
-        release_dir,
-        "SELECT MAX(event_date) FROM source_records \
-         WHERE source_kind = 'death_record'",
-    )?
-    .first()
-    .and_then(|batch| {
-        let column = batch.column(0).as_string::<i32>();
-        (batch.num_rows() > 0 && !column.is_null(0))
-            .then(|| column.value(0).to_owned())
-    })
-    .and_then(|text| full_date(&text));
-    let Some(closing) = closing else {
+    let Some(closing) = closing_date(release_dir)? else {
         return Ok((Vec::new(), None));
     };
 
@@ -78,6 +66,25 @@ pub(super) fn survival_series(
 
 /// Years, rates and cases of one series.
 type YearlyRates = (Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// Returns the latest full date of death in the death records of a
+/// release: the date up to which deaths are known. `None` without one.
+pub(super) fn closing_date(
+    release_dir: &Path,
+) -> anyhow::Result<Option<NaiveDate>> {
+    Ok(run_sql(
+        release_dir,
+        "SELECT MAX(event_date) FROM source_records \
+         WHERE source_kind = 'death_record'",
+    )?
+    .first()
+    .and_then(|batch| {
+        let column = batch.column(0).as_string::<i32>();
+        (batch.num_rows() > 0 && !column.is_null(0))
+            .then(|| column.value(0).to_owned())
+    })
+    .and_then(|text| full_date(&text)))
+}
 
 /// Computes the yearly world-standardised incidence of all sites by sex
 /// with its joinpoint fit. A sex whose rates cannot be fitted (too few
