@@ -313,6 +313,20 @@ mod tests {
         }
     }
 
+    /// Rates of `events` over [`population`] with the world standard.
+    fn world_rates(
+        events: &[Event],
+        by: &[Dimension],
+    ) -> Result<RatesByStratum, Error> {
+        rates_by_dimensions(
+            events,
+            &population(),
+            by,
+            &StandardPopulation::WorldSegi1960,
+            0.95,
+        )
+    }
+
     /// Two départements of region 84 (Auvergne-Rhône-Alpes: 69 and 38)
     /// and one of region 93 (13), women aged 60-64 (band 12) only.
     fn population() -> Vec<PopulationCell> {
@@ -333,14 +347,7 @@ mod tests {
         events.extend((0..6).map(|_| event("breast", "female", 61, "38")));
         events.extend((0..4).map(|_| event("breast", "female", 60, "13")));
         let by = [Dimension::SiteGroup, Dimension::Region];
-        let rates = rates_by_dimensions(
-            &events,
-            &population(),
-            &by,
-            &StandardPopulation::WorldSegi1960,
-            0.95,
-        )
-        .unwrap();
+        let rates = world_rates(&events, &by).unwrap();
         assert_eq!(rates.rows.len(), 2);
         assert_eq!(rates.rows[0].stratum, ["breast", "84"]);
         assert_eq!(rates.rows[0].cases, 9.0);
@@ -354,14 +361,7 @@ mod tests {
     fn stratum_without_events_has_rate_zero() {
         let events = vec![event("lung", "female", 63, "69")];
         let by = [Dimension::SiteGroup, Dimension::Departement];
-        let rates = rates_by_dimensions(
-            &events,
-            &population(),
-            &by,
-            &StandardPopulation::WorldSegi1960,
-            0.95,
-        )
-        .unwrap();
+        let rates = world_rates(&events, &by).unwrap();
         let strata: Vec<&[String]> =
             rates.rows.iter().map(|r| r.stratum.as_slice()).collect();
         assert_eq!(strata, [["lung", "13"], ["lung", "38"], ["lung", "69"]]);
@@ -378,14 +378,7 @@ mod tests {
             event("lung", "female", 64, "13"),
         ];
         let by = [Dimension::AgeBand];
-        let rates = rates_by_dimensions(
-            &events,
-            &population(),
-            &by,
-            &StandardPopulation::WorldSegi1960,
-            0.95,
-        )
-        .unwrap();
+        let rates = world_rates(&events, &by).unwrap();
         assert_eq!(rates.rows.len(), 1);
         assert_eq!(rates.rows[0].stratum, ["60-64"]);
         assert!((rates.rows[0].crude.value - 300.0 / 350.0).abs() < 1e-12);
@@ -400,14 +393,7 @@ mod tests {
         missing.departement = None;
         abroad.year = 2020;
         let events = vec![abroad, missing, event("lung", "female", 60, "69")];
-        let rates = rates_by_dimensions(
-            &events,
-            &population(),
-            &[Dimension::Region],
-            &StandardPopulation::WorldSegi1960,
-            0.95,
-        )
-        .unwrap();
+        let rates = world_rates(&events, &[Dimension::Region]).unwrap();
         assert_eq!(rates.unknown_residence, 2);
         let cases: f64 = rates.rows.iter().map(|r| r.cases).sum();
         assert_eq!(cases, 1.0);
@@ -419,14 +405,7 @@ mod tests {
             event("lung", "male", 60, "69"),
             event("lung", "female", 60, "69"),
         ];
-        let rates = rates_by_dimensions(
-            &events,
-            &population(),
-            &[Dimension::Sex],
-            &StandardPopulation::WorldSegi1960,
-            0.95,
-        )
-        .unwrap();
+        let rates = world_rates(&events, &[Dimension::Sex]).unwrap();
         assert_eq!(rates.rows.len(), 1);
         assert_eq!(rates.rows[0].stratum, ["female"]);
         assert_eq!(rates.not_estimable.len(), 1);
