@@ -97,6 +97,11 @@ pub fn write_report(
         small_cell_threshold: stats.small_cell_threshold,
         survival,
         trends,
+        pathway: Some(crate::pathway::report_section(
+            registry,
+            &release.release_id,
+            stats.small_cell_threshold,
+        )?),
         ..ReportData::default()
     };
     let html = rnc_report::render_report(&data)?;
