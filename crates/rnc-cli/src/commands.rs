@@ -10,8 +10,8 @@ use rnc_store::Registry;
 use rnc_synth::NoiseKind;
 
 use crate::cli::{
-    Cli, Command, DemoArgs, IngestArgs, LinkArgs, ReleaseArgs, SqlArgs,
-    StatsArgs, SynthArgs,
+    Cli, Command, DemoArgs, IngestArgs, InputLayout, LinkArgs, ReleaseArgs,
+    SqlArgs, StatsArgs, SynthArgs,
 };
 use crate::pipeline::{self, FileReport};
 use crate::{evaluate, progress};
@@ -352,9 +352,34 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
 
 fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     if let Some(input) = &args.input {
-        return crate::stats_file::stats_on_file(input, args);
+        return match args.cohort.layout {
+            InputLayout::Aggregate => {
+                crate::stats_file::stats_on_file(input, args)
+            }
+            InputLayout::Cohort => {
+                crate::stats_cohort::stats_on_cohort(input, args)
+            }
+        };
     }
     let started = Instant::now();
+    let cohort = &args.cohort;
+    anyhow::ensure!(
+        cohort.layout == InputLayout::Aggregate
+            && cohort.life_table.is_none()
+            && cohort.exit_date_column.is_none()
+            && cohort.window.period_start.is_none()
+            && cohort.window.diagnosis_years.is_none(),
+        "--layout cohort, --life-table, --exit-date-column and the survival windows apply to --input files; on a release, use rnc survival"
+    );
+    let index_date = cohort
+        .index_date
+        .as_deref()
+        .map(|text| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(
+                || format!("--index-date {text:?} is not a date (expected YYYY-MM-DD)"),
+            )
+        })
+        .transpose()?;
     let registry = Registry::open(registry_dir)?;
     if let Some(out) = &args.out {
         pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
@@ -367,6 +392,21 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         args.small_cell_threshold,
     )?;
     print_stats(&output);
+    if !args.by.is_empty() || args.mortality {
+        strata_stats(&registry, &output, args)?;
+    }
+    if let Some(index_date) = index_date {
+        let (path, prevalent) = pipeline::write_prevalence(
+            &registry.release_dir(&output.release.release_id),
+            index_date,
+            &cohort.prevalence_years,
+            &output.out_dir,
+        )?;
+        println!(
+            "prevalence: {prevalent} persons alive at {index_date} after a malignant tumour, by site group and sex in {} (analyst output: counts not suppressed)",
+            path.display()
+        );
+    }
     println!(
         "stats: {} rows for release {} ({}-{}) written to {} in {:.1} s",
         output.rows.len(),
@@ -377,6 +417,54 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         started.elapsed().as_secs_f64()
     );
     Ok(Outcome::Clean)
+}
+
+/// Writes the incidence, and with `--mortality` the mortality, of the
+/// release by the `--by` dimensions (default site_group,sex).
+fn strata_stats(
+    registry: &Registry,
+    output: &pipeline::StatsOutput,
+    args: &StatsArgs,
+) -> anyhow::Result<()> {
+    let names: Vec<&str> = if args.by.is_empty() {
+        vec!["site_group", "sex"]
+    } else {
+        args.by.iter().map(String::as_str).collect()
+    };
+    let by = names
+        .iter()
+        .map(|name| rnc_stats::Dimension::parse(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(
+        args.region_from.is_none(),
+        "--region-from applies to --input files; on a release give region in --by"
+    );
+    let request = pipeline::StrataRequest {
+        by,
+        mortality: args.mortality,
+        standard: crate::stats_file::read_standard(&args.standard)?,
+        population_csv: args.population.as_deref(),
+        small_cell_threshold: args.small_cell_threshold,
+    };
+    let outputs = pipeline::rates_by_strata(
+        registry,
+        &output.release,
+        &request,
+        &output.out_dir,
+    )?;
+    for table in outputs {
+        println!(
+            "{}: {} strata ({} without a rate, see the warnings) from {} events by {}, written to {} (and .parquet, _published.csv); {} left out for an unknown residence",
+            table.measure,
+            table.strata,
+            table.not_estimable,
+            table.events,
+            names.join(", "),
+            table.csv.display(),
+            table.unknown_residence
+        );
+    }
+    Ok(())
 }
 
 fn print_stats(output: &pipeline::StatsOutput) {

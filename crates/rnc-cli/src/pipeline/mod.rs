@@ -6,9 +6,12 @@ mod consolidate;
 mod ingest;
 mod link;
 mod link_state;
+mod prevalence;
 mod release;
 mod report;
+mod report_curves;
 mod stats;
+mod strata;
 
 use std::path::{Path, PathBuf};
 
@@ -20,9 +23,11 @@ use rnc_store::Registry;
 pub use consolidate::{ConsolidateReport, consolidate, read_person_map};
 pub use ingest::{FileReport, ProviderKey, ingest_files, load_population};
 pub use link::{LinkReport, LinkRun, link};
+pub use prevalence::write_prevalence;
 pub use release::release;
 pub use report::write_report;
 pub use stats::{StatsOutput, choose_release, compute_stats};
+pub use strata::{StrataRequest, rates_by_strata};
 
 /// Reads every staged record, sorted by record id so that later stages do
 /// not depend on ingestion order.
