@@ -68,6 +68,7 @@ pub(super) fn open(
             ndjson,
         },
         rows: Box::new(rows),
+        digest: None,
     }
 }
 

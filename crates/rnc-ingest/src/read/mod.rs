@@ -22,11 +22,11 @@
 
 mod csv_text;
 mod decode;
+mod digest;
 mod fhir;
 mod parquet_rows;
 
 use std::fmt;
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::str::FromStr;
@@ -37,6 +37,7 @@ use rnc_model::SourceKind;
 use crate::{Error, ErrorKind};
 
 pub(crate) use decode::DecodeFailure;
+use digest::InputDigest;
 
 /// Bytes read ahead to detect the form, the byte-order mark and the
 /// delimiter of a file.
@@ -218,6 +219,9 @@ pub struct RowReader {
     header: StringRecord,
     format: Format,
     rows: Box<dyn Iterator<Item = Result<ReadRow, Error>> + Send>,
+    /// SHA-256 of the file's bytes, fed as they are read; `None` only
+    /// until [`open_rows`] sets it.
+    digest: Option<InputDigest>,
 }
 
 impl RowReader {
@@ -229,6 +233,18 @@ impl RowReader {
     /// Returns the form the file was read in.
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// Returns the SHA-256 of the file's bytes, lowercase hex. The bytes
+    /// are hashed as the rows are read; those the rows did not need (the
+    /// rest of a file after an error, the parts of a Parquet file read by
+    /// seeking, anything after a compressed stream) are read here.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the rest of the file cannot be read.
+    pub fn finish_sha256(self) -> Result<String, Error> {
+        self.digest.expect("open_rows sets the digest").finish()
     }
 }
 
@@ -276,8 +292,25 @@ pub fn open_rows(
         path: path.to_path_buf(),
         source,
     };
-    let mut raw =
-        BufReader::with_capacity(PEEK, File::open(path).map_err(io_error)?);
+    let (hashed, digest) = InputDigest::open(path).map_err(io_error)?;
+    let mut reader = open_hashed(path, &file, kind, options, hashed)?;
+    reader.digest = Some(digest);
+    Ok(reader)
+}
+
+/// Opens the rows of a file whose bytes are hashed as they are read.
+fn open_hashed(
+    path: &Path,
+    file: &str,
+    kind: SourceKind,
+    options: &ReadOptions,
+    hashed: digest::HashingFile,
+) -> Result<RowReader, Error> {
+    let io_error = |source| ErrorKind::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut raw = BufReader::with_capacity(PEEK, hashed);
     let head = raw.fill_buf().map_err(io_error)?;
 
     let (compression, mut input): (Compression, Box<dyn BufRead + Send>) =
@@ -291,7 +324,7 @@ pub fn open_rows(
             let input = BufReader::with_capacity(PEEK, decoder);
             (Compression::Zstd, Box::new(input))
         } else if head.starts_with(PARQUET_MAGIC) {
-            return parquet_rows::open(path, &file);
+            return parquet_rows::open(path, file);
         } else {
             (Compression::None, Box::new(raw))
         };
@@ -299,14 +332,14 @@ pub fn open_rows(
     let head = input.fill_buf().map_err(io_error)?;
     if head.starts_with(PARQUET_MAGIC) {
         return Err(unsupported(
-            &file,
+            file,
             "Parquet inside gzip or zstd (Parquet compresses its own \
              columns; deliver the .parquet file uncompressed)",
         ));
     }
     if head.starts_with(UTF16_LE_BOM) || head.starts_with(UTF16_BE_BOM) {
         return Err(unsupported(
-            &file,
+            file,
             "UTF-16 text, found from its byte-order mark (convert it to \
              UTF-8, for example with `iconv -f UTF-16 -t UTF-8`)",
         ));
@@ -317,7 +350,7 @@ pub fn open_rows(
     if first == Some(&b'{') {
         if kind != SourceKind::PathologyReport {
             return Err(unsupported(
-                &file,
+                file,
                 &format!(
                     "FHIR JSON for the {kind} feed (FHIR input is read as \
                      pathology_report only)"
@@ -326,9 +359,9 @@ pub fn open_rows(
         }
         input.consume(start);
         let ndjson = is_ndjson(path);
-        return Ok(fhir::open(input, &file, compression, ndjson));
+        return Ok(fhir::open(input, file, compression, ndjson));
     }
-    csv_text::open(input, path, &file, compression, bom, options)
+    csv_text::open(input, path, file, compression, bom, options)
 }
 
 /// Returns the file name without directory, as used in messages.
