@@ -43,9 +43,6 @@ pub(crate) fn build(row: &mut Row<'_>) -> (SourceRecord, ClearIdentity) {
         "incidence_date",
         ["incidence_day", "incidence_month", "incidence_year"],
     );
-    if record.event_date.is_none() && !row.has_problem_in(&["incidence_date"]) {
-        row.unknown_event_date("incidence_date");
-    }
     record.basis_of_diagnosis = row.basis_of_diagnosis();
     record.topography = row.topography();
     record.morphology = row.morphology();
