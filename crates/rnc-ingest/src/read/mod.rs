@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | CSV text | line of the file where the row starts, from 1 (the header is line 1) | none |
 //! | Parquet | row number, from 1 (the schema is not a row) | none |
-//! | FHIR Bundle (`.json`) | number of the Bundle in the file, from 1 | position of the `DiagnosticReport` in `Bundle.entry`, from 0 |
+//! | FHIR Bundle (`.json`) | number of the Bundle in the file, from 1 | position of the `DiagnosticReport` or `Procedure` in `Bundle.entry`, from 0 |
 //! | FHIR NDJSON (`.ndjson`) | line of the Bundle, from 1 | as for a Bundle |
 //!
 //! Compressed input keeps these positions, counted in the decompressed
@@ -269,9 +269,9 @@ impl fmt::Debug for RowReader {
 /// streaming iterator over its data rows.
 ///
 /// The form is detected from the first bytes (see the module
-/// documentation); `options` apply to CSV text only. FHIR input is read as
-/// the `pathology_report` feed, following the profile in
-/// `docs/sources.md`.
+/// documentation); `options` apply to CSV text only. FHIR input is read
+/// for the `pathology_report` and `treatment` feeds, following the
+/// profile in `docs/sources.md`.
 ///
 /// # Errors
 ///
@@ -348,18 +348,18 @@ fn open_hashed(
     let start = if bom { UTF8_BOM.len() } else { 0 };
     let first = head[start..].iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
-        if kind != SourceKind::PathologyReport {
+        if !fhir::FHIR_FEEDS.iter().any(|(feed, _)| *feed == kind) {
             return Err(unsupported(
                 file,
                 &format!(
                     "FHIR JSON for the {kind} feed (FHIR input is read as \
-                     pathology_report only)"
+                     pathology_report or treatment only)"
                 ),
             ));
         }
         input.consume(start);
         let ndjson = is_ndjson(path);
-        return Ok(fhir::open(input, file, compression, ndjson));
+        return Ok(fhir::open(input, file, kind, compression, ndjson));
     }
     csv_text::open(input, path, file, compression, bom, options)
 }
