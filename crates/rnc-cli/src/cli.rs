@@ -70,8 +70,8 @@ pub enum Command {
         rnc synth --scale france --years 1 --out france\n  \
         rnc synth --check france\n\n\
         Writes registry_extract.csv, hospital_stay.csv, pathology_report.csv,\n\
-        death_record.csv, long_term_illness.csv, screening.csv, population.csv\n\
-        and truth/ under --out. The same seed writes byte-identical files.\n\
+        death_record.csv, long_term_illness.csv, screening.csv, treatment.csv,\n\
+        population.csv, life_table.csv and truth/ under --out. The same seed writes byte-identical files.\n\
         --check compares a written set with its targets (cases by sex, site and\n\
         age band, stays per tumour, noise shares) and prints the deviations."
     )]
@@ -159,6 +159,21 @@ pub enum Command {
         tumours, partial dates and zero days of follow-up are left out and counted."
     )]
     Survival(SurvivalArgs),
+
+    /// Care pathways: one tumour's timeline, or the treatment and
+    /// screening indicator tables of a release.
+    #[command(after_help = "Example:\n  rnc pathway --tumour P00000042-T1\n  \
+        rnc pathway --out pathway --life-table life_table.csv\n  \
+        rnc pathway --out pathway --truth feeds\n\n\
+        --tumour prints the tumour's dated events (screening, diagnosis, treatment,\n\
+        follow-up, death), each with its source record, batch, file and line.\n\
+        Otherwise writes, as CSV and Parquet: pathway_delays, pathway_combinations,\n\
+        pathway_sequences, pathway_high_volume, pathway_postoperative,\n\
+        screening_detection, screening_stage, screening_sensitivity,\n\
+        screening_participation and, with --life-table, screening_survival.\n\
+        Counts from 1 to --small-cell-threshold - 1 are suppressed with their\n\
+        complements. Definitions and code lists: docs/pathways.md.")]
+    Pathway(PathwayArgs),
 
     /// Confirm a rare or query finding of the last consolidation, so that
     /// the check passes on later runs while the tumour's codes stay the
@@ -379,6 +394,46 @@ pub struct SurvivalArgs {
     /// Output directory (default: `<registry>/outputs/<release>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// Arguments of `rnc pathway`.
+#[derive(Debug, Args)]
+pub struct PathwayArgs {
+    /// Release to use (default: the latest).
+    #[arg(long)]
+    pub release: Option<String>,
+    /// Print this tumour's timeline instead of writing the tables.
+    #[arg(long)]
+    pub tumour: Option<String>,
+    /// Output directory (default: `<registry>/outputs/<release>/pathway`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Last day of follow-up (YYYY-MM-DD) for post-operative mortality,
+    /// participation and survival (default: the release's latest event
+    /// date).
+    #[arg(long)]
+    pub closing_date: Option<String>,
+    /// First surgeries of a site group a year from which an establishment
+    /// counts as high-volume for that group.
+    #[arg(long, default_value_t = 30)]
+    pub high_volume_threshold: u64,
+    /// Months from a negative screening test to the next scheduled one,
+    /// per test, such as `mammography=24,FIT=24` (defaults: mammography 24,
+    /// FIT 24, cytology 36, HPV 60).
+    #[arg(long, value_delimiter = ',')]
+    pub interval_months: Vec<String>,
+    /// Life table CSV for net survival by mode of detection (columns sex,
+    /// age, year, hazard or prob).
+    #[arg(long)]
+    pub life_table: Option<PathBuf>,
+    /// Published tables hide counts from 1 to this value - 1, with
+    /// secondary suppression; 0 or 1 hides nothing.
+    #[arg(long, default_value_t = rnc_stats::DEFAULT_SMALL_CELL_THRESHOLD)]
+    pub small_cell_threshold: u64,
+    /// Folder written by `rnc synth`: compare the indicators with its
+    /// truth and print the deviations.
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
 }
 
 /// Arguments of `rnc stats` and `rnc report`.

@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Survival(args) => {
             crate::survival::survival(&registry_dir, &args)
         }
+        Command::Pathway(args) => crate::pathway::pathway(&registry_dir, &args),
         Command::Confirm(args) => crate::confirm::confirm(&registry_dir, &args),
         Command::Export(args) => {
             crate::export::export(&registry_dir, &key_path, &args)

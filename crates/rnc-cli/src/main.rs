@@ -8,6 +8,7 @@ mod confirm;
 mod dedupe;
 mod evaluate;
 mod export;
+mod pathway;
 mod pipeline;
 mod progress;
 mod pseudonymise;

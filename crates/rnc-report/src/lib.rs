@@ -27,6 +27,7 @@
 mod curves;
 mod error;
 mod html;
+mod pathway;
 mod plot;
 mod quality;
 
@@ -38,6 +39,7 @@ use rnc_stats::IncidenceSuppression;
 
 pub use curves::{SurvivalSeries, TrendSeries, survival_svg, trend_svg};
 pub use error::{Error, ErrorKind};
+pub use pathway::{BarChart, BarSeries, PathwaySection, bar_chart_svg};
 pub use plot::age_specific_svg;
 pub use quality::{
     CheckFinding, IndicatorLine, check_report_csv, check_totals,
@@ -93,6 +95,8 @@ pub struct ReportData {
     pub survival: Vec<SurvivalSeries>,
     /// Incidence trends, drawn in the trends section.
     pub trends: Vec<TrendSeries>,
+    /// Care pathways and screening, drawn in their section when given.
+    pub pathway: Option<PathwaySection>,
 }
 
 impl Default for ReportData {
@@ -112,6 +116,7 @@ impl Default for ReportData {
             unreliable_rate_cases: rnc_stats::DEFAULT_UNRELIABLE_RATE_CASES,
             survival: Vec::new(),
             trends: Vec::new(),
+            pathway: None,
         }
     }
 }
@@ -120,7 +125,9 @@ impl Default for ReportData {
 ///
 /// The page contains the title, the summary, the incidence table, age-specific
 /// plots (all sites by sex, then each of the five site groups with the most
-/// cases), the quality-check and linkage summaries and a methods note.
+/// cases), survival and trends, the care-pathway and screening section
+/// ([`PathwaySection`]), the quality-check and linkage summaries and a
+/// methods note.
 /// Every string from `data` is HTML-escaped. Rows with 1 to threshold - 1
 /// cases show "< threshold" in place of the count and no rates, and are
 /// left out of the plots.
@@ -158,6 +165,9 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
 
     out.push_str("<h2>Trends</h2>\n");
     curves::write_trend_section(&mut out, data)?;
+
+    out.push_str("<h2>Care pathways and screening</h2>\n");
+    pathway::write_section(&mut out, data.pathway.as_ref())?;
 
     out.push_str("<h2>Quality checks</h2>\n");
     html::write_quality(&mut out, data);

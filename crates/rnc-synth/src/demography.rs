@@ -218,6 +218,16 @@ pub(crate) const BIRTH_RATE: f64 = 0.0106;
 /// of the population a year against INSEE's 0.95 %).
 const GOMPERTZ: [(f64, f64); 2] = [(3.04e-5, 0.095), (1.12e-5, 0.100)];
 
+/// Daily hazard of death from background causes over the year of age
+/// from `age` to `age + 1`: the Gompertz cumulative hazard of that year,
+/// `a (exp(b (age + 1)) - exp(b age)) / b`, spread over 365.241 days (the
+/// year of relsurv rate tables).
+pub(crate) fn daily_background_hazard(sex: usize, age: u32) -> f64 {
+    let (a, b) = GOMPERTZ[sex];
+    let age = f64::from(age);
+    a * ((b * (age + 1.0)).exp() - (b * age).exp()) / b / 365.241
+}
+
 /// Draws the time in years until death from background causes of a person
 /// aged `age` (exact years), by inverting the Gompertz survival function.
 pub(crate) fn draw_years_to_death<R: Rng>(

@@ -20,6 +20,7 @@ use crate::noise::{Applied, FeedNoise, NoiseConfig, NoiseKind};
 use crate::pathway;
 use crate::population::{DeathCause, Person, Timeline, Tumour};
 use crate::sites::{SITE_GROUPS, Stage};
+use crate::treatment::{TREATMENT_COLUMNS, TruthPathway, draw_treatments};
 use crate::{ScreeningScope, SynthConfig};
 
 /// A file written by [`crate::write_synthetic`] that a source would send:
@@ -40,17 +41,21 @@ pub enum Feed {
     LongTermIllness,
     /// `screening.csv`: tests of the organised screening programmes.
     Screening,
+    /// `treatment.csv`: surgery acts, private radiotherapy courses and
+    /// oral anticancer drugs.
+    Treatment,
 }
 
 impl Feed {
     /// Every feed, in file-writing order.
-    pub const ALL: [Feed; 6] = [
+    pub const ALL: [Feed; 7] = [
         Feed::RegistryExtract,
         Feed::HospitalStay,
         Feed::PathologyReport,
         Feed::DeathRecord,
         Feed::LongTermIllness,
         Feed::Screening,
+        Feed::Treatment,
     ];
 
     /// Name of the feed, which is also its file stem and the prefix of its
@@ -73,6 +78,7 @@ impl Feed {
             Feed::DeathRecord => SourceKind::DeathRecord,
             Feed::LongTermIllness => SourceKind::LongTermIllness,
             Feed::Screening => SourceKind::Screening,
+            Feed::Treatment => SourceKind::Treatment,
         }
     }
 
@@ -93,10 +99,11 @@ impl Feed {
             Feed::DeathRecord => &DEATH_COLUMNS,
             Feed::LongTermIllness => &LONG_TERM_ILLNESS_COLUMNS,
             Feed::Screening => &SCREENING_COLUMNS,
+            Feed::Treatment => &TREATMENT_COLUMNS,
         }
     }
 
-    /// Prefix of the record ids: `R…`, `S…`, `P…`, `D…`, `A…`, `K…`.
+    /// Prefix of the record ids: `R…`, `S…`, `P…`, `D…`, `A…`, `K…`, `C…`.
     pub(crate) fn id_prefix(self) -> char {
         match self {
             Feed::RegistryExtract => 'R',
@@ -105,6 +112,7 @@ impl Feed {
             Feed::DeathRecord => 'D',
             Feed::LongTermIllness => 'A',
             Feed::Screening => 'K',
+            Feed::Treatment => 'C',
         }
     }
 
@@ -491,15 +499,20 @@ pub(crate) fn care_departement<R: Rng>(
 /// Draws every source record of a person: per tumour its pathology
 /// reports, hospital stays, registry row and long-term illness
 /// declaration, then its death certificate and its screening tests
-/// (those within the screening feed's scope).
+/// (those within the screening feed's scope). The treatment rows come
+/// from `treatment_rng`, so that the other feeds are the same with or
+/// without them. Returns the rows and the true pathway of each tumour
+/// with records, by tumour id.
 pub(crate) fn draw_rows<R: Rng>(
     rng: &mut R,
+    treatment_rng: &mut R,
     person: &Person,
     timeline: &Timeline,
     config: &SynthConfig,
-) -> Vec<Row> {
+) -> (Vec<Row>, Vec<(u64, TruthPathway)>) {
     let noise = &config.noise;
     let mut rows = Vec::new();
+    let mut pathways = Vec::new();
 
     // Records stop at death and at the end of the last year.
     let limit = person.death.unwrap_or(timeline.end).min(timeline.end);
@@ -508,9 +521,13 @@ pub(crate) fn draw_rows<R: Rng>(
             draw_pathology(rng, person, tumour, limit, timeline.end, noise);
         let histology = !reports.is_empty();
         rows.extend(reports);
-        rows.extend(pathway::draw_stays(
-            rng, person, tumour, limit, histology, noise,
-        ));
+        let (stays, plan) =
+            pathway::draw_stays(rng, person, tumour, limit, histology, noise);
+        rows.extend(stays);
+        let (treatments, truth) =
+            draw_treatments(treatment_rng, person, tumour, &plan, limit, noise);
+        rows.extend(treatments);
+        pathways.push((tumour.id, truth));
         let departement = person.departement_code_on(tumour.incidence);
         if let Some(registry) = demography::registry_of(departement) {
             rows.push(registry_row(
@@ -540,7 +557,7 @@ pub(crate) fn draw_rows<R: Rng>(
             rows.push(screening_row(rng, person, test, noise));
         }
     }
-    rows
+    (rows, pathways)
 }
 
 /// Writes the ICD-O-3 morphology of a tumour for a record, as an

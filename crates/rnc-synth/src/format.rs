@@ -103,7 +103,7 @@ impl FeedFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedFormats {
     /// Format of each feed, in the order of [`Feed::ALL`].
-    pub formats: [FeedFormat; 6],
+    pub formats: [FeedFormat; Feed::ALL.len()],
     /// One file per feed and calendar year (`hospital_stay_2023.csv`)
     /// when true, one file per feed (`hospital_stay.csv`) when false.
     pub files_per_period: bool,
@@ -122,7 +122,7 @@ impl FeedFormats {
     /// the layout that ingestion reads without format detection.
     pub fn plain() -> FeedFormats {
         FeedFormats {
-            formats: [FeedFormat::PLAIN; 6],
+            formats: [FeedFormat::PLAIN; Feed::ALL.len()],
             files_per_period: false,
         }
     }

@@ -7,8 +7,8 @@
 //! 2023 national rates by site, sex and age, with a stage and a care
 //! pathway, and die of cancer or of other causes. The function writes the
 //! four source feeds ingestion reads (regional registry extracts, hospital
-//! stays, pathology reports, death records) and two more (long-term
-//! illness declarations, screening tests), all with the noise of real
+//! stays, pathology reports, death records) and three more (long-term
+//! illness declarations, screening tests, treatment acts), all with the noise of real
 //! feeds ([`NoiseConfig`]) and in their sources' file conventions
 //! ([`FeedFormats`]), as described in `docs/sources.md`. It also writes the
 //! denominators (`population.csv`) and, under `truth/`, the true person
@@ -54,6 +54,7 @@ mod pathway;
 mod population;
 mod screening;
 mod sites;
+mod treatment;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -246,13 +247,14 @@ const BLOCK: u64 = 4_096;
 /// Draws a synthetic population with its cancers and writes the feeds, the
 /// denominators and the truth files into `out_dir` (created if missing).
 ///
-/// Files written: the six feeds (`registry_extract`, `hospital_stay`,
-/// `pathology_report`, `death_record`, `long_term_illness`, `screening`),
+/// Files written: the seven feeds (`registry_extract`, `hospital_stay`,
+/// `pathology_report`, `death_record`, `long_term_illness`, `screening`,
+/// `treatment`),
 /// each as one file per year (`hospital_stay_2023.csv`) or one file
 /// (`hospital_stay.csv`) as [`FeedFormats::files_per_period`] says, then
-/// `population.csv`, `truth/records.csv`, `truth/tumours.csv`,
-/// `truth/persons.csv` and `truth/noise.toml`, with the columns of
-/// `docs/sources.md`. With files per year, records sent late or again
+/// `population.csv`, `life_table.csv`, `truth/records.csv`,
+/// `truth/tumours.csv`, `truth/pathways.csv`, `truth/persons.csv` and
+/// `truth/noise.toml`, with the columns of `docs/sources.md`. With files per year, records sent late or again
 /// in the next period go to a file of the year after the last one. Persons are drawn in chunks of 262 144 and written
 /// while the next chunk is drawn. Within a chunk, each feed's rows are
 /// shuffled and record ids are numbered in file order, so that files are
@@ -318,6 +320,7 @@ pub fn write_synthetic(
         &output.population,
         &context.timeline,
     )?;
+    output::write_life_table(out_dir, &context.timeline)?;
     let records_by_feed: Vec<(Feed, u64)> = Feed::ALL
         .iter()
         .copied()
@@ -399,12 +402,19 @@ fn draw_block(context: &Context, from: u64, to: u64) -> Block {
         }
         let mut rng =
             population::person_rng(context.seed, index, Stream::Records);
-        block.rows.extend(feeds::draw_rows(
+        let mut treatment_rng =
+            population::person_rng(context.seed, index, Stream::Treatment);
+        let (rows, pathways) = feeds::draw_rows(
             &mut rng,
+            &mut treatment_rng,
             &person,
             timeline,
             &context.config,
-        ));
+        );
+        block.rows.extend(rows);
+        for (id, pathway) in pathways {
+            block.tumours[id as usize].pathway = pathway;
+        }
     }
     block
 }

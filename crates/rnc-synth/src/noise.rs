@@ -178,6 +178,7 @@ impl FeedNoise {
             Feed::DeathRecord => 0.05,
             Feed::LongTermIllness => 0.005,
             Feed::Screening => 0.10,
+            Feed::Treatment => 0.03,
         };
         // Only pathology reports may leave it out, because ingestion
         // requires it in the other feeds.
@@ -191,6 +192,7 @@ impl FeedNoise {
             Feed::DeathRecord => (0.0, 0.001, 0.02),
             Feed::LongTermIllness => (0.0, 0.002, 0.02),
             Feed::Screening => (0.002, 0.0, 0.01),
+            Feed::Treatment => (0.003, 0.0, 0.02),
             Feed::RegistryExtract => (0.0, 0.0, 0.0),
         };
         let unspecified_morphology = match feed {

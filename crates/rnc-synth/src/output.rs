@@ -18,6 +18,7 @@ use crate::noise::NoiseKind;
 use crate::population::{Person, Timeline, Tumour, age_on, population_cell};
 use crate::screening::DetectionMode;
 use crate::sites::{SITE_GROUPS, Stage};
+use crate::treatment::TruthPathway;
 use crate::{Error, SynthConfig, fhir};
 
 /// Columns of `truth/tumours.csv`.
@@ -35,6 +36,20 @@ pub(crate) const TUMOUR_COLUMNS: [&str; 13] = [
     "stage",
     "detection_mode",
     "age",
+];
+
+/// Columns of `truth/pathways.csv`: the true first treatment of each
+/// tumour and the first date of each modality, empty when none happened
+/// before death or the end of the last year.
+pub(crate) const PATHWAY_COLUMNS: [&str; 8] = [
+    "tumour_id",
+    "first_treatment_date",
+    "first_treatment",
+    "delay_days",
+    "surgery_date",
+    "chemotherapy_date",
+    "radiotherapy_date",
+    "channel",
 ];
 
 /// Columns of `truth/records.csv`: one row per line of a feed file, so a
@@ -67,6 +82,8 @@ pub(crate) struct TruthTumour {
     stage: Stage,
     detection: DetectionMode,
     age: u32,
+    /// True first treatment, set once the tumour's records are drawn.
+    pub pathway: TruthPathway,
 }
 
 impl TruthTumour {
@@ -83,6 +100,7 @@ impl TruthTumour {
             stage: tumour.stage,
             detection: tumour.detection,
             age: age_on(person.birth, tumour.incidence),
+            pathway: TruthPathway::default(),
         }
     }
 }
@@ -212,6 +230,7 @@ pub(crate) struct Output {
     feeds: Vec<Vec<OutputFile>>,
     records: OutputFile,
     tumours: OutputFile,
+    pathways: OutputFile,
     persons: OutputFile,
     /// Distinct records written per feed, in the order of [`Feed::ALL`].
     pub rows_by_feed: Vec<u64>,
@@ -279,6 +298,10 @@ impl Output {
                 truth.join("tumours.csv"),
                 &TUMOUR_COLUMNS,
             )?,
+            pathways: OutputFile::create(
+                truth.join("pathways.csv"),
+                &PATHWAY_COLUMNS,
+            )?,
             persons: OutputFile::create(
                 truth.join("persons.csv"),
                 &[
@@ -314,11 +337,13 @@ impl Output {
         let mut by_feed: Vec<Vec<Row>> =
             Feed::ALL.iter().map(|_| Vec::new()).collect();
         let mut tumour_lines = Vec::new();
+        let mut pathway_lines = Vec::new();
         for block in blocks {
             let base = self.tumour_count;
             for (local, tumour) in block.tumours.iter().enumerate() {
-                tumour_lines
-                    .push(tumour_fields(base + local as u64 + 1, tumour));
+                let id = base + local as u64 + 1;
+                tumour_lines.push(tumour_fields(id, tumour));
+                pathway_lines.push(pathway_fields(id, tumour));
             }
             self.tumour_count += block.tumours.len() as u64;
             for mut row in block.rows {
@@ -333,6 +358,7 @@ impl Output {
             }
         }
         self.tumours.write(&csv_lines(tumour_lines, b','))?;
+        self.pathways.write(&csv_lines(pathway_lines, b','))?;
 
         for (index, rows) in by_feed.iter_mut().enumerate() {
             let feed = Feed::ALL[index];
@@ -385,8 +411,42 @@ impl Output {
         }
         self.records.finish()?;
         self.tumours.finish()?;
+        self.pathways.finish()?;
         self.persons.finish()
     }
+}
+
+fn pathway_fields(id: u64, tumour: &TruthTumour) -> [String; 8] {
+    let pathway = &tumour.pathway;
+    let date = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    // Where the registry can see the care that the hospital stays miss.
+    let mut channels = Vec::new();
+    if pathway.private_radiotherapy {
+        channels.push("private_radiotherapy");
+    }
+    if pathway.oral.is_some() {
+        channels.push("oral_chemotherapy");
+    }
+    [
+        tumour_label(id),
+        date(pathway.first.map(|(d, _)| d)),
+        pathway
+            .first
+            .map(|(_, m)| m)
+            .unwrap_or_default()
+            .to_string(),
+        pathway
+            .first
+            .map(|(d, _)| (d - tumour.incidence).num_days().to_string())
+            .unwrap_or_default(),
+        date(pathway.surgery),
+        date(pathway.chemotherapy),
+        date(pathway.radiotherapy),
+        channels.join("|"),
+    ]
 }
 
 fn tumour_fields(id: u64, tumour: &TruthTumour) -> [String; 13] {
@@ -534,6 +594,42 @@ fn format_rows(layout: &Layout, start: u64, rows: &mut [Row]) -> FormattedRows {
 
 /// Writes `population.csv`: every year, sex, age band and département,
 /// zero counts included, so that a missing row never means zero.
+/// Oldest age of `life_table.csv`; the last row applies at older ages.
+const LIFE_TABLE_MAX_AGE: u32 = 110;
+
+/// Years after the last simulated year that `life_table.csv` covers, so
+/// that survival closed a little later still finds its rates.
+const LIFE_TABLE_EXTRA_YEARS: i32 = 5;
+
+/// Writes `life_table.csv`: the daily hazard of background death (every
+/// cause but the synthetic cancers) by sex, age and year, in the layout
+/// `rnc survival --life-table` reads. Net survival computed with it
+/// estimates the generator's cancer survival without bias from the
+/// population's mortality. The hazard does not change with the year.
+pub(crate) fn write_life_table(
+    out_dir: &Path,
+    timeline: &Timeline,
+) -> Result<u64, Error> {
+    let path = out_dir.join("life_table.csv");
+    let mut file =
+        OutputFile::create(path.clone(), &["sex", "age", "year", "hazard"])?;
+    let mut buffer = Vec::new();
+    let mut rows = 0u64;
+    let last = timeline.last_year + LIFE_TABLE_EXTRA_YEARS;
+    for (sex, label) in ["male", "female"].iter().enumerate() {
+        for age in 0..=LIFE_TABLE_MAX_AGE {
+            let hazard = demography::daily_background_hazard(sex, age);
+            for year in timeline.first_year..=last {
+                let _ = writeln!(buffer, "{label},{age},{year},{hazard:e}");
+                rows += 1;
+            }
+        }
+    }
+    file.write(&buffer)?;
+    file.finish()?;
+    Ok(rows)
+}
+
 pub(crate) fn write_population(
     out_dir: &Path,
     counts: &[u64],

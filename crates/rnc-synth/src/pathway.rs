@@ -134,6 +134,25 @@ pub(crate) fn expected_stays(
         + follow_up
 }
 
+/// The dates of a tumour's first treatments as drawn, whether or not a
+/// hospital stay records them: the treatment feed and the pathway truth
+/// are written from it. A date after the tumour's record limit (death or
+/// the end of the last year) is `None`, because that care never happened
+/// in the data.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CarePlan {
+    /// Surgery admission.
+    pub surgery: Option<NaiveDate>,
+    /// First chemotherapy session in hospital.
+    pub chemotherapy: Option<NaiveDate>,
+    /// First and last radiotherapy fractions, and whether the course is
+    /// given in hospital (PMSI sessions) or in a private centre.
+    pub radiotherapy: Option<(NaiveDate, NaiveDate, bool)>,
+    /// Establishments of the tumour: surgery and stays, chemotherapy,
+    /// radiotherapy in hospital.
+    pub establishments: Vec<String>,
+}
+
 /// One stay before it becomes a row.
 struct Stay {
     admission: NaiveDate,
@@ -144,10 +163,10 @@ struct Stay {
     establishment: usize,
 }
 
-/// Draws the hospital stays of a tumour. Stays that start after `limit`
-/// (death or the end of the last year) are dropped, and the others end by
-/// it. There is at least one stay, so that every tumour diagnosed without
-/// histology has a hospital record.
+/// Draws the hospital stays of a tumour and its care plan. Stays that
+/// start after `limit` (death or the end of the last year) are dropped,
+/// and the others end by it. There is at least one stay, so that every
+/// tumour diagnosed without histology has a hospital record.
 pub(crate) fn draw_stays<R: Rng>(
     rng: &mut R,
     person: &Person,
@@ -155,8 +174,10 @@ pub(crate) fn draw_stays<R: Rng>(
     limit: NaiveDate,
     histology: bool,
     settings: &NoiseConfig,
-) -> Vec<Row> {
+) -> (Vec<Row>, CarePlan) {
     let group = &SITE_GROUPS[tumour.group];
+    let mut plan = CarePlan::default();
+    let within = |date: NaiveDate| (date <= limit).then_some(date);
     let code = tumour.codes.icd10.clone();
     let cancer_code = |rng: &mut R| -> String {
         if rng.random::<f64>() < 0.15 {
@@ -189,6 +210,7 @@ pub(crate) fn draw_stays<R: Rng>(
     if surgery {
         let admission =
             tumour.incidence + Duration::days(rng.random_range(15..=60));
+        plan.surgery = within(admission);
         stays.push(Stay {
             admission,
             length: rng.random_range(1..=10),
@@ -204,6 +226,7 @@ pub(crate) fn draw_stays<R: Rng>(
             rng.random_range(CHEMOTHERAPY_SESSIONS.0..=CHEMOTHERAPY_SESSIONS.1);
         let cycle = if rng.random::<f64>() < 0.5 { 14 } else { 21 };
         let mut day = next_start + Duration::days(rng.random_range(0..=24));
+        plan.chemotherapy = within(day);
         for _ in 0..sessions {
             stays.push(Stay {
                 admission: day,
@@ -222,10 +245,16 @@ pub(crate) fn draw_stays<R: Rng>(
             .random_range(RADIOTHERAPY_FRACTIONS.0..=RADIOTHERAPY_FRACTIONS.1);
         let in_hospital = rng.random::<f64>() < RADIOTHERAPY_IN_HOSPITAL_SHARE;
         let mut day = next_start;
+        let mut first_fraction = None;
+        let mut last_fraction = day;
         for _ in 0..fractions {
             // Fractions are given on weekdays.
             while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
                 day += Duration::days(1);
+            }
+            first_fraction.get_or_insert(day);
+            if day <= limit {
+                last_fraction = day;
             }
             if in_hospital {
                 stays.push(Stay {
@@ -238,6 +267,9 @@ pub(crate) fn draw_stays<R: Rng>(
             }
             day += Duration::days(1);
         }
+        plan.radiotherapy = first_fraction
+            .and_then(within)
+            .map(|first| (first, last_fraction, in_hospital));
     }
 
     let total: u32 = FOLLOW_UP_WEIGHTS.iter().sum();
@@ -289,12 +321,16 @@ pub(crate) fn draw_stays<R: Rng>(
 
     stays.retain(|s| s.admission <= limit);
     stays.sort_by_key(|s| s.admission);
-    render_stays(rng, person, tumour, stays, limit, settings)
+    let (rows, establishments) =
+        render_stays(rng, person, tumour, stays, limit, settings);
+    plan.establishments = establishments;
+    (rows, plan)
 }
 
-/// Writes the stays as rows. The establishment of each kind of care is
-/// drawn once per tumour, so that all chemotherapy sessions of a course
-/// come from one hospital. Comorbidities are added as in real summaries.
+/// Writes the stays as rows, and returns them with the establishments.
+/// The establishment of each kind of care is drawn once per tumour, so
+/// that all chemotherapy sessions of a course come from one hospital.
+/// Comorbidities are added as in real summaries.
 fn render_stays<R: Rng>(
     rng: &mut R,
     person: &Person,
@@ -302,7 +338,7 @@ fn render_stays<R: Rng>(
     stays: Vec<Stay>,
     limit: NaiveDate,
     settings: &NoiseConfig,
-) -> Vec<Row> {
+) -> (Vec<Row>, Vec<String>) {
     let establishments: Vec<String> = (0..3)
         .map(|_| {
             let place = feeds::care_departement(rng, person, tumour.incidence);
@@ -352,7 +388,7 @@ fn render_stays<R: Rng>(
             settings,
         ));
     }
-    rows
+    (rows, establishments)
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub(crate) enum Stream {
     Names = 3,
     /// Younger twin's first name.
     Twin = 4,
+    /// Treatment feed rows, drawn apart so that adding that feed left the
+    /// other feeds unchanged.
+    Treatment = 5,
 }
 
 /// Number of streams per person: person `i` owns streams `8 i` to

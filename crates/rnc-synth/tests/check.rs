@@ -133,13 +133,13 @@ fn stays_per_tumour_match_pathway() {
 #[test]
 fn noise_shares_within_sampling_error() {
     let noise = &data_set().report.noise;
-    // Counted in the files: four measures for the five feeds with a first
-    // name, three for the long-term illness feed (23). Counted in the
+    // Counted in the files: four measures for the six feeds with a first
+    // name, three for the long-term illness feed (27). Counted in the
     // truth: NIR of another person, département missing, late and the two
-    // duplicate kinds for all six feeds, name typo and name swap for the
-    // five named feeds, unspecified morphology for the registry and
-    // pathology feeds (42).
-    assert_eq!(noise.len(), 65);
+    // duplicate kinds for all seven feeds, name typo and name swap for the
+    // six named feeds, unspecified morphology for the registry and
+    // pathology feeds (49).
+    assert_eq!(noise.len(), 76);
     for deviation in noise {
         assert!(deviation.records > 0, "{} is empty", deviation.feed);
         assert!(
@@ -179,6 +179,7 @@ fn copy_without_half_the_stays(from: &Path, to: &Path) {
         "death_record.csv",
         "long_term_illness.csv",
         "screening.csv",
+        "treatment.csv",
         "population.csv",
         "truth/tumours.csv",
         "truth/persons.csv",

@@ -49,7 +49,7 @@ fn table(file: &str) -> Table {
 #[test]
 fn headers_follow_sources_doc() {
     // Column lists of docs/sources.md, in the order of its tables.
-    let expected: [(&str, &[&str]); 10] = [
+    let expected: [(&str, &[&str]); 12] = [
         (
             "registry_extract.csv",
             &[
@@ -156,8 +156,40 @@ fn headers_follow_sources_doc() {
             ],
         ),
         (
+            "treatment.csv",
+            &[
+                "treatment_id",
+                "finess",
+                "nir",
+                "birth_name",
+                "first_name",
+                "sex",
+                "birth_date",
+                "departement",
+                "treatment",
+                "start_date",
+                "end_date",
+                "procedure_code",
+                "drug_code",
+                "icd10",
+            ],
+        ),
+        (
             "population.csv",
             &["year", "sex", "age_band", "departement", "population"],
+        ),
+        (
+            "truth/pathways.csv",
+            &[
+                "tumour_id",
+                "first_treatment_date",
+                "first_treatment",
+                "delay_days",
+                "surgery_date",
+                "chemotherapy_date",
+                "radiotherapy_date",
+                "channel",
+            ],
         ),
         (
             "truth/records.csv",
@@ -538,4 +570,79 @@ fn identifier_noise_present() {
             .any(|n| n.chars().any(|c| c.is_lowercase())),
         "registry names are in title case"
     );
+}
+
+#[test]
+fn pathway_truth_agrees_with_treatment_feed() {
+    // Every treatment act of a tumour starts on or after its true first
+    // treatment, the true delay is the first treatment minus the true
+    // incidence date, and the first treatment is the earliest of the
+    // three modality dates.
+    let tumours = table("truth/tumours.csv");
+    let incidence: HashMap<&str, PartialDate> = tumours
+        .maps()
+        .iter()
+        .map(|t| {
+            (
+                t["tumour_id"],
+                PartialDate::parse_iso(t["incidence_date"]).unwrap(),
+            )
+        })
+        .collect();
+    let pathways = table("truth/pathways.csv");
+    assert_eq!(pathways.rows.len(), tumours.rows.len());
+    let mut first: HashMap<&str, chrono::NaiveDate> = HashMap::new();
+    let mut treated = 0;
+    for p in pathways.maps() {
+        let date = |column: &str| {
+            (!p[column].is_empty()).then(|| {
+                chrono::NaiveDate::parse_from_str(p[column], "%Y-%m-%d")
+                    .unwrap()
+            })
+        };
+        let Some(start) = date("first_treatment_date") else {
+            assert!(p["first_treatment"].is_empty(), "{:?}", p);
+            continue;
+        };
+        treated += 1;
+        let earliest =
+            ["surgery_date", "chemotherapy_date", "radiotherapy_date"]
+                .iter()
+                .filter_map(|c| date(c))
+                .min()
+                .unwrap();
+        assert_eq!(start, earliest, "{}", p["tumour_id"]);
+        let days =
+            (start - incidence[p["tumour_id"]].complete().unwrap()).num_days();
+        assert_eq!(p["delay_days"], days.to_string(), "{}", p["tumour_id"]);
+        first.insert(p["tumour_id"], start);
+    }
+    assert!(treated > tumours.rows.len() / 2, "{treated} treated");
+
+    let records = table("truth/records.csv");
+    let tumour_of: HashMap<&str, &str> = records
+        .maps()
+        .iter()
+        .filter(|r| r["record_id"].starts_with("treatment/"))
+        .map(|r| (r["record_id"], r["tumour_id"]))
+        .collect();
+    let treatments = table("treatment.csv");
+    assert!(
+        treatments.rows.len() > 100,
+        "{} acts",
+        treatments.rows.len()
+    );
+    let mut kinds: HashMap<&str, usize> = HashMap::new();
+    for act in treatments.maps() {
+        let id = format!("treatment/{}", act["treatment_id"]);
+        let tumour = tumour_of[id.as_str()];
+        let start =
+            chrono::NaiveDate::parse_from_str(act["start_date"], "%Y-%m-%d")
+                .unwrap();
+        assert!(first[tumour] <= start, "{id} before its first treatment");
+        *kinds.entry(act["treatment"]).or_default() += 1;
+    }
+    for kind in ["surgery", "radiotherapy", "chemotherapy"] {
+        assert!(kinds.get(kind).copied().unwrap_or(0) > 0, "no {kind} act");
+    }
 }

@@ -83,6 +83,11 @@ pub fn write_report(
         indicators,
         registration_date_note,
         small_cell_threshold: stats.small_cell_threshold,
+        pathway: Some(crate::pathway::report_section(
+            registry,
+            &release.release_id,
+            stats.small_cell_threshold,
+        )?),
         ..ReportData::default()
     };
     let html = rnc_report::render_report(&data)?;
