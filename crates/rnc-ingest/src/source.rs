@@ -101,8 +101,8 @@ pub fn ingest_file_keyed(
 }
 
 /// Reads, checks and pseudonymises one file of a feed: CSV text (plain,
-/// gzip or zstd), Parquet, or FHIR R4 JSON for pathology reports, as
-/// detected by [`open_rows`].
+/// gzip or zstd), Parquet, or FHIR R4 JSON for pathology reports and
+/// treatment acts, as detected by [`open_rows`].
 ///
 /// Columns are matched by name in any order; columns the feed does not
 /// define are ignored and logged once. Each row ends up in exactly one of
