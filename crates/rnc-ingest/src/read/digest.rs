@@ -47,9 +47,10 @@ impl InputDigest {
         Ok((HashingFile { file, state }, digest))
     }
 
-    /// Adds the bytes that the reader did not take (a Parquet file read by
-    /// seeking, or bytes after the end of a compressed stream) and returns
-    /// the SHA-256 of the whole file, lowercase hex.
+    /// Adds the bytes that the reader did not take (a Parquet file past
+    /// the first bytes read to detect its form, or bytes after the end of
+    /// a compressed stream) and returns the SHA-256 of the whole file,
+    /// lowercase hex.
     ///
     /// # Errors
     ///

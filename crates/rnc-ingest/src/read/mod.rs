@@ -236,9 +236,10 @@ impl RowReader {
     }
 
     /// Returns the SHA-256 of the file's bytes, lowercase hex. The bytes
-    /// are hashed as the rows are read; those the rows did not need (the
-    /// rest of a file after an error, the parts of a Parquet file read by
-    /// seeking, anything after a compressed stream) are read here.
+    /// are hashed as the rows are read; those the rows did not need are
+    /// read here: anything after a compressed stream, and a Parquet file
+    /// past its first 64 KiB, because the Parquet reader seeks through a
+    /// file handle of its own.
     ///
     /// # Errors
     ///
