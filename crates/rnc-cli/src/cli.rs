@@ -111,7 +111,14 @@ pub enum Command {
 
     /// Link staged records into persons (NIR agreement, then
     /// Fellegi-Sunter with EM).
-    #[command(after_help = "Example:\n  rnc link --threshold 0.95")]
+    #[command(after_help = "Example:\n  rnc link --threshold 0.95\n  \
+        rnc link --model registry/releases/R1/link_model.json\n\n\
+        After a first run, `rnc link` compares only the pairs that hold a record\n\
+        staged since then, keeps the earlier pairs and scores the new ones with\n\
+        the earlier model; --full relinks everything and trains again. A change\n\
+        of --threshold, --max-iterations, --u-sample-pairs or --seed also\n\
+        relinks in full. Persons keep their ids from run to run. The estimated\n\
+        comparisons per blocking rule are printed before they run.")]
     Link(LinkArgs),
 
     /// Group each person's records into tumours (IARC/IACR 2004) and run
@@ -348,6 +355,19 @@ pub struct LinkArgs {
     /// Seed of the u sampling.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Compare every pair and train again, instead of linking only the
+    /// records staged since the last run. Person ids are kept either way.
+    #[arg(long)]
+    pub full: bool,
+    /// Score with a saved model (the `link_model.json` of a release or of
+    /// `work/link`) instead of training.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// After linking, print pairwise precision, recall and F1 of the
+    /// persons against the true persons of a synthetic set (the
+    /// `truth/records.csv` written by `rnc synth`).
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
 }
 
 /// Arguments of `rnc release`.

@@ -209,26 +209,52 @@ fn link_config(args: &LinkArgs) -> anyhow::Result<rnc_link::LinkConfig> {
 fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
     let _lock = registry.lock()?;
-    let report = pipeline::link(&registry, &link_config(args)?)?;
+    let run = pipeline::LinkRun {
+        full: args.full,
+        model: args.model.clone(),
+    };
+    let report = pipeline::link(&registry, &link_config(args)?, &run)?;
     print_link(&report);
+    if let Some(truth) = &args.truth {
+        let person_of = pipeline::read_person_map(&registry)?;
+        let scores = evaluate::person_map_scores(&person_of, truth)?;
+        evaluate::print_linkage_scores(&scores);
+    }
     Ok(Outcome::Clean)
 }
 
 fn print_link(report: &pipeline::LinkReport) {
     let s = &report.summary;
+    let model = if s.reused_model {
+        format!("model from {} (no training)", report.model_source)
+    } else {
+        format!(
+            "EM {} iterations ({})",
+            s.em_iterations,
+            if s.em_converged {
+                "converged"
+            } else {
+                "not converged"
+            }
+        )
+    };
+    if report.incremental {
+        println!(
+            "link: incremental, {} new of {} records; {} new pairs compared, {} kept from the last run",
+            s.new_records,
+            s.records,
+            s.candidate_pairs - s.prior_pairs,
+            s.prior_pairs
+        );
+    }
     println!(
-        "link: {} records, {} candidate pairs compared, {} linked ({} on NIR agreement), {} persons; EM {} iterations ({}) in {:.1} s",
+        "link: {} records, {} candidate pairs, {} linked ({} on NIR agreement), {} persons ({} earlier person ids kept); {model} in {:.1} s",
         s.records,
         s.candidate_pairs,
         s.linked_pairs,
         s.nir_pairs,
         s.persons,
-        s.em_iterations,
-        if s.em_converged {
-            "converged"
-        } else {
-            "not converged"
-        },
+        report.persons_kept,
         report.seconds
     );
     println!(
@@ -514,7 +540,11 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
 
     let clock = Instant::now();
     let lock = registry.lock()?;
-    let link = pipeline::link(&registry, &rnc_link::LinkConfig::default())?;
+    let link = pipeline::link(
+        &registry,
+        &rnc_link::LinkConfig::default(),
+        &pipeline::LinkRun::default(),
+    )?;
     print_link(&link);
     timed("link", clock, format!("{} persons", link.summary.persons));
 
@@ -567,16 +597,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         );
     }
     println!();
-    let scores = &evaluation.linkage;
-    println!(
-        "linkage against the truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4} ({} true pairs, {} predicted, {} correct)",
-        scores.precision,
-        scores.recall,
-        scores.f1,
-        scores.true_pairs,
-        scores.predicted_pairs,
-        scores.correct_pairs
-    );
+    evaluate::print_linkage_scores(&evaluation.linkage);
     println!(
         "tumours against the truth: {} found, {} true ({:+.2} %)",
         evaluation.tumours,

@@ -327,7 +327,8 @@ fn released_source_records(
     )?)
 }
 
-fn read_person_map(
+/// Reads the person of each record from the work table of the last link.
+pub fn read_person_map(
     registry: &Registry,
 ) -> anyhow::Result<HashMap<String, String>> {
     let mut map = HashMap::new();

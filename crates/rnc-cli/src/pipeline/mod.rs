@@ -5,6 +5,7 @@
 mod consolidate;
 mod ingest;
 mod link;
+mod link_state;
 mod release;
 mod report;
 mod stats;
@@ -16,9 +17,9 @@ use rnc_model::SourceRecord;
 use rnc_model::tables::batch_to_source_records;
 use rnc_store::Registry;
 
-pub use consolidate::{ConsolidateReport, consolidate};
+pub use consolidate::{ConsolidateReport, consolidate, read_person_map};
 pub use ingest::{FileReport, ingest_files, load_population};
-pub use link::{LinkReport, link};
+pub use link::{LinkReport, LinkRun, link};
 pub use release::release;
 pub use report::write_report;
 pub use stats::{StatsOutput, choose_release, compute_stats};
