@@ -181,6 +181,13 @@ fn print_ingest(reports: &[FileReport]) -> Outcome {
                 report.invalid_nirs
             );
         }
+        if report.unknown_event_dates > 0 {
+            println!(
+                "  {} accepted rows have a wholly unknown event date (99999999 or 00000000): kept without a date, and their tumours flagged when no other record dates them",
+                report.unknown_event_dates
+            );
+            outcome = Outcome::Flagged;
+        }
         for problem in &report.problems {
             println!("  {problem}");
         }

@@ -100,7 +100,8 @@ const CLINICALLY_ACCEPTABLE: &[(u16, u16)] = &[
 
 /// Runs the checks on a tumour; an empty result means every check passed.
 ///
-/// Rule ids: `code_validity`, `date_order`, `sex_site`, `sex_histology`,
+/// Rule ids: `code_validity`, `unknown_incidence_date`, `date_order`,
+/// `sex_site`, `sex_histology`,
 /// `age_site`, `age_histology`, `site_histology`, `behaviour_site`,
 /// `behaviour_histology`, `basis_histology` and `grade_histology`.
 /// NOTE: laterality and stage are not checked, because the laterality/site
@@ -161,12 +162,23 @@ pub fn check_tumour(
         );
     }
 
+    if tumour.incidence_date.is_none() {
+        fail(
+            "unknown_incidence_date",
+            Severity::Query,
+            ENCR_DATES,
+            "incidence date is unknown: every record gives it as wholly \
+             unknown, so the tumour is in no incidence-year table; find \
+             at least the year in the sources"
+                .to_string(),
+        );
+    }
     for (rule, date) in [
         ("death", death_date(records)),
         ("last contact", last_contact(records)),
     ] {
-        if let Some(date) = date
-            && certainly_after(tumour.incidence_date, date)
+        if let (Some(date), Some(incidence)) = (date, tumour.incidence_date)
+            && certainly_after(incidence, date)
         {
             fail(
                 "date_order",

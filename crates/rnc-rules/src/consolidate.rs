@@ -93,27 +93,17 @@ pub fn consolidate_person(
     let groups = group_candidates(countable);
 
     let sex = person_sex(&sorted);
-    let mut tumours: Vec<Tumour> = Vec::new();
-    let mut undated: Vec<&SourceRecord> = Vec::new();
-    for group in &groups {
-        match build_tumour(person_id, sex, group) {
-            Some(tumour) => tumours.push(tumour),
-            None => {
-                // NOTE: a tumour none of whose records has a date cannot be
-                // placed in an incidence year, so it is not created. Its
-                // records stay without tumour.
-                tracing::warn!(
-                    person_id,
-                    records = group.members.len(),
-                    "tumour has no dated record and is not counted"
-                );
-                undated.extend(group.members.iter().map(|m| m.record));
-            }
-        }
-    }
+    let mut tumours: Vec<Tumour> = groups
+        .iter()
+        .filter_map(|group| build_tumour(person_id, sex, group))
+        .collect();
+    // Tumours of unknown incidence date come last, as in the grouping.
     tumours.sort_by(|a, b| {
-        (a.incidence_date, &a.record_ids)
-            .cmp(&(b.incidence_date, &b.record_ids))
+        (a.incidence_date.is_none(), a.incidence_date, &a.record_ids).cmp(&(
+            b.incidence_date.is_none(),
+            b.incidence_date,
+            &b.record_ids,
+        ))
     });
     for (index, tumour) in tumours.iter_mut().enumerate() {
         tumour.tumour_id = format!("{person_id}-T{}", index + 1);
@@ -149,7 +139,6 @@ pub fn consolidate_person(
         records = records.len(),
         tumours = tumours.len(),
         not_counted = not_counted.len(),
-        undated = undated.len(),
         "consolidated person"
     );
     Consolidation {
@@ -277,8 +266,11 @@ fn build_tumour(
 ) -> Option<Tumour> {
     let members = &group.members;
     let death_only = members.iter().all(|m| m.kind == SourceKind::DeathRecord);
-    let chosen = incidence_event(members)?;
-    let incidence_date = chosen.date?;
+    // A member with a known date gives the incidence date. When every
+    // member's date is unknown, the tumour is still counted, with an
+    // unknown incidence date; the check `unknown_incidence_date` flags it.
+    let chosen = incidence_event(members);
+    let incidence_date = chosen.and_then(|m| m.date);
 
     let best = &members[group.best];
     let behaviour = if members
@@ -321,17 +313,22 @@ fn build_tumour(
     let icd10 = icdo3_to_icd10(topography, morphology);
     let site_group =
         icd10.as_ref().map_or("other", |code| site_group(code).code);
-    let age_at_incidence = chosen.record.age_at_event.or_else(|| {
-        members
-            .iter()
-            .filter(|m| m.date == Some(incidence_date))
-            .find_map(|m| m.record.age_at_event)
+    let age_at_incidence = chosen.and_then(|chosen| {
+        chosen.record.age_at_event.or_else(|| {
+            members
+                .iter()
+                .filter(|m| m.date == incidence_date)
+                .find_map(|m| m.record.age_at_event)
+        })
     });
     let departement = members
         .iter()
         .filter(|m| m.record.departement.is_some())
         .min_by_key(|m| {
-            let distance = m.date.map(|d| days_between(d, incidence_date));
+            let distance = m
+                .date
+                .zip(incidence_date)
+                .map(|(d, incidence)| days_between(d, incidence));
             (
                 distance.is_none(),
                 distance,

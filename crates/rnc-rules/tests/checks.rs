@@ -23,7 +23,7 @@ fn clean() -> Tumour {
             .unwrap(),
         icd10: "C18.7".into(),
         site_group: "colon_rectum".into(),
-        incidence_date: date("2022-03-04"),
+        incidence_date: Some(date("2022-03-04")),
         age_at_incidence: Some(60),
         basis_of_diagnosis: BasisOfDiagnosis::HistologyOfPrimary,
         death_certificate_only: false,

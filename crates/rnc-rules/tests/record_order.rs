@@ -63,6 +63,9 @@ fn example_person_has_three_tumours() {
         .map(|t| t.site_group.clone())
         .collect();
     assert_eq!(sites, ["colon_rectum", "breast", "non_hodgkin_lymphoma"]);
-    assert_eq!(result.tumours[1].incidence_date.to_iso(), "2021-06-01");
+    assert_eq!(
+        result.tumours[1].incidence_date.unwrap().to_iso(),
+        "2021-06-01"
+    );
     assert_eq!(result.tumours[2].morphology.histology(), 9680);
 }
