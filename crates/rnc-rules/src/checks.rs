@@ -64,6 +64,7 @@ const ICD_O_3: &str = "ICD-O-3 (WHO 2000) code lists";
 const ENCR_DATES: &str = "ENCR-JRC data quality checks: date consistency";
 const TR42_FAMILIES: &str =
     "IARC TR42 Appendix 1 site/histology families (IARC CHECK)";
+const TRACE_BACK: &str = "Registry practice: trace-back of tumours notified by a death certificate only";
 const ENCR_LATERALITY: &str = "ENCR-JRC data quality checks: laterality/topography, with the paired organs of the SEER Program Coding and Staging Manual";
 
 /// The standards this module names, so that a check table read back from
@@ -75,6 +76,7 @@ pub(crate) fn known_standard(text: &str) -> &'static str {
         ENCR_DATES,
         TR42_FAMILIES,
         ENCR_LATERALITY,
+        TRACE_BACK,
     ]
     .into_iter()
     .find(|standard| *standard == text)
@@ -110,8 +112,8 @@ const CLINICALLY_ACCEPTABLE: &[(u16, u16)] = &[
 ///
 /// Rule ids: `code_validity`, `date_order`, `sex_site`, `sex_histology`,
 /// `age_site`, `age_histology`, `site_histology`, `behaviour_site`,
-/// `behaviour_histology`, `basis_histology`, `grade_histology` and
-/// `laterality_site`. Stage is not checked.
+/// `behaviour_histology`, `basis_histology`, `grade_histology`,
+/// `laterality_site` and `dco_trace_back`. Stage is not checked.
 ///
 /// `records` are the tumour's source records (or all of the person's);
 /// they give the dates of death and of last contact.
@@ -295,6 +297,21 @@ pub fn check_tumour(
         && let Some((severity, problem)) = laterality_problem(site, side)
     {
         fail("laterality_site", severity, ENCR_LATERALITY, problem);
+    }
+
+    // A tumour that only a death certificate mentions is registered as
+    // DCO only once the certifying physician or hospital, asked for the
+    // diagnosis, has nothing more. A reviewer confirms the finding when
+    // the trace-back is done.
+    if tumour.death_certificate_only {
+        fail(
+            "dco_trace_back",
+            Severity::Query,
+            TRACE_BACK,
+            format!(
+                "tumour at {site} is known from a death certificate only (trace it back to the certifying physician or hospital for its incidence date, basis and morphology)"
+            ),
+        );
     }
     results
 }

@@ -337,3 +337,25 @@ fn laterality_site_fires() {
         Severity::Invalid
     );
 }
+
+// A tumour known from a death certificate only is a query until it is
+// traced back: basis 0 with morphology 8000 raises nothing else, and a
+// tumour with any other source raises no trace-back.
+#[test]
+fn dco_trace_back_fires() {
+    let mut tumour = clean();
+    tumour.morphology =
+        Morphology::new(8000, Behaviour::Malignant, None).unwrap();
+    tumour.basis_of_diagnosis = BasisOfDiagnosis::DeathCertificateOnly;
+    tumour.death_certificate_only = true;
+    tumour.sources = vec![SourceKind::DeathRecord];
+    let found = check_tumour(&tumour, &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule_id, "dco_trace_back");
+    assert_eq!(found[0].severity, Severity::Query);
+    assert!(found[0].message.contains("C18.7"), "{}", found[0].message);
+
+    tumour.death_certificate_only = false;
+    tumour.basis_of_diagnosis = BasisOfDiagnosis::Clinical;
+    assert!(check_tumour(&tumour, &[]).is_empty());
+}
