@@ -61,13 +61,22 @@ impl Group<'_> {
 ///    three-month rule), basis, topography, morphology, ICD-10 and site
 ///    group.
 ///
-/// The result does not depend on the order of `records`.
+/// Records that share an id (one sent again in a later file) count once,
+/// as the copy of the latest batch. The result does not depend on the
+/// order of `records`.
 pub fn consolidate_person(
     person_id: &str,
     records: &[&SourceRecord],
 ) -> Consolidation {
+    // A source that sends a record again in a later file keeps its id, so
+    // the copy from the latest batch (batch ids grow with each load)
+    // replaces the earlier ones, as a corrected resubmission would.
     let mut sorted: Vec<&SourceRecord> = records.to_vec();
-    sorted.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    sorted.sort_by(|a, b| {
+        (&a.record_id, Reverse(&a.batch_id))
+            .cmp(&(&b.record_id, Reverse(&b.batch_id)))
+    });
+    sorted.dedup_by(|later, kept| later.record_id == kept.record_id);
 
     let mut countable = Vec::new();
     let mut not_counted: Vec<&SourceRecord> = Vec::new();
