@@ -61,13 +61,22 @@ impl Group<'_> {
 ///    three-month rule), basis, topography, morphology, ICD-10 and site
 ///    group.
 ///
-/// The result does not depend on the order of `records`.
+/// Records that share an id (one sent again in a later file) count once,
+/// as the copy of the latest batch. The result does not depend on the
+/// order of `records`.
 pub fn consolidate_person(
     person_id: &str,
     records: &[&SourceRecord],
 ) -> Consolidation {
+    // A source that sends a record again in a later file keeps its id, so
+    // the copy from the latest batch (batch ids grow with each load)
+    // replaces the earlier ones, as a corrected resubmission would.
     let mut sorted: Vec<&SourceRecord> = records.to_vec();
-    sorted.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    sorted.sort_by(|a, b| {
+        (&a.record_id, Reverse(&a.batch_id))
+            .cmp(&(&b.record_id, Reverse(&b.batch_id)))
+    });
+    sorted.dedup_by(|later, kept| later.record_id == kept.record_id);
 
     let mut countable = Vec::new();
     let mut not_counted: Vec<&SourceRecord> = Vec::new();
@@ -151,7 +160,8 @@ pub fn consolidate_person(
 /// IARC/IACR 2004 rules, in the imsweb `IarcUtils` order: Kaposi sarcoma
 /// (rule 4.1), haemato-lymphoid groups 8-14 with group 14 matching any
 /// (rule 4.1), else same Table 1 site and same Table 2 group or a NOS
-/// group against a specific one (rules 3, 4.2 and 5).
+/// group against a specific one (rules 3, 4.2 and 5), with one deviation
+/// for group 17 (see [`unspecified_against_haemato_lymphoid`]).
 fn same_primary(
     site_a: MpSite,
     histology_a: u16,
@@ -177,7 +187,31 @@ fn same_primary(
     } else {
         group_a == group_b
     };
-    same_group || group_a.is_nos_for(group_b) || group_b.is_nos_for(group_a)
+    same_group
+        || group_a.is_nos_for(group_b)
+        || group_b.is_nos_for(group_a)
+        || unspecified_against_haemato_lymphoid(group_a, group_b)
+}
+
+/// Whether one group is 17 (unspecified, 8000-8005) and the other a
+/// haemato-lymphoid group 8-14, for two records at the same site.
+///
+/// DEVIATION: IARC/IACR 2004 rule 5 lets group 17 merge only with groups
+/// 1-7, 15 and 16, and imsweb `IarcUtils` follows it, so a neoplasm NOS
+/// at C42.1 (bone marrow) or C77 (lymph nodes) beside a leukaemia or
+/// lymphoma at the same site would count as a second primary. A record
+/// coded 8000 states no histology at all, so it cannot show a different
+/// tumour. Such records are common: a laboratory that codes only "malignant
+/// neoplasm", or a registry extract before its review. Across two
+/// different sites the rule stays as published.
+fn unspecified_against_haemato_lymphoid(
+    group_a: HistologyGroup,
+    group_b: HistologyGroup,
+) -> bool {
+    let one_way = |nos: HistologyGroup, other: HistologyGroup| {
+        nos == HistologyGroup::Unspecified && other.is_haemato_lymphoid()
+    };
+    one_way(group_a, group_b) || one_way(group_b, group_a)
 }
 
 /// Whether the record states no primary site: its site is C80.9 only
