@@ -55,6 +55,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Dedupe(args) => crate::dedupe::dedupe(&args),
         Command::LinkFiles(args) => crate::dedupe::link_files(&args),
         Command::Review(args) => crate::review::review(&registry_dir, &args),
+        Command::Serve(args) => crate::service::serve(&registry_dir, &args),
+        Command::Audit(args) => crate::service::audit(&registry_dir, &args),
+        Command::Token(args) => crate::service::token(&registry_dir, &args),
+        Command::Project(args) => crate::service::project(&registry_dir, &args),
     }
 }
 

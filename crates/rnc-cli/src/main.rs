@@ -12,6 +12,7 @@ mod pipeline;
 mod progress;
 mod pseudonymise;
 mod review;
+mod service;
 mod stats_file;
 mod survival;
 mod synth;
