@@ -43,7 +43,7 @@ pub struct ServeArgs {
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     pub body_limit: usize,
-    /// Seconds after which a request is answered 408.
+    /// Seconds after which a request fails with 408 Request Timeout.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
 }

@@ -16,7 +16,7 @@ struct Setup {
     head: PathBuf,
 }
 
-/// A registry folder with a log of `entries` requests and its signed
+/// Builds a registry folder with a log of `entries` requests and its signed
 /// head, and the service key beside the registry.
 fn setup(entries: u64) -> Setup {
     let dir = tempfile::tempdir().unwrap();
