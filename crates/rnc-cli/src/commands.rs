@@ -59,6 +59,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Rotate(args) => {
             crate::rotate::rotate(&registry_dir, &key_path, &args)
         }
+        Command::Serve(args) => crate::service::serve(&registry_dir, &args),
+        Command::Audit(args) => crate::service::audit(&registry_dir, &args),
+        Command::Token(args) => crate::service::token(&registry_dir, &args),
+        Command::Project(args) => crate::service::project(&registry_dir, &args),
     }
 }
 

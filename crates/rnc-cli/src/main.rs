@@ -14,6 +14,7 @@ mod progress;
 mod pseudonymise;
 mod review;
 mod rotate;
+mod service;
 mod stats_cohort;
 mod stats_file;
 mod survival;

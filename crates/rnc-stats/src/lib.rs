@@ -122,7 +122,7 @@ pub use strata::{
 pub use suppression::{
     CellStatus, DEFAULT_SMALL_CELL_THRESHOLD, DEFAULT_UNRELIABLE_RATE_CASES,
     SuppressedCell, SuppressedTable, TOTAL, rate_is_unreliable,
-    suppress_counts, suppress_counts_with_unpublished,
+    reduce_to_echelon, suppress_counts, suppress_counts_with_unpublished,
 };
 pub use survival::{
     FollowUp, IntervalScale, SurvivalAt, SurvivalCurve, SurvivalStep,
