@@ -556,7 +556,9 @@ pub struct StatsArgs {
     /// and age group with cases and person-years (`rnc stats` only).
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// Output format of `--input` results.
+    /// Output format of `--input` results. On a release every table is
+    /// written as CSV, and with json or parquet also in that format beside
+    /// it (analyst tables are always written as Parquet too).
     #[arg(long, value_enum, default_value = "csv")]
     pub format: OutputFormat,
     /// Standard population of `--input`: world, europe1976, europe2013 or
@@ -667,7 +669,7 @@ pub struct CohortArgs {
     pub prevalence_years: Vec<u32>,
 }
 
-/// Output format of `rnc stats --input`.
+/// Output format of `rnc stats`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// Comma-separated values with a header line.
