@@ -303,7 +303,8 @@ pub(crate) fn prepare<'a>(
         .into());
     }
     let mut order: Vec<usize> = (0..table.len()).collect();
-    order.sort_by(|&a, &b| {
+    // (source, id) is unique, so an unstable sort gives one order.
+    order.par_sort_unstable_by(|&a, &b| {
         (table.sources[a], &table.ids[a])
             .cmp(&(table.sources[b], &table.ids[b]))
     });
