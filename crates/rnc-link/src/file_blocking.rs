@@ -167,13 +167,14 @@ impl CandidateBlocks {
         self.rules.iter().map(|r| r.estimate.clone()).collect()
     }
 
-    /// Calls `visit(accumulator, left, right)` once for every distinct
-    /// pair of the union of the rules, `left < right` in canonical
-    /// indices. The pairs are split into work items that run in
-    /// parallel, each with its own accumulator from `init`. Which pairs
-    /// one accumulator sees depends on the number of threads, so callers
-    /// must combine the accumulators in a way that does not depend on
-    /// their order (sums, or a sort).
+    /// Calls `visit(accumulator, left, right, row_left, row_right)` once
+    /// for every distinct pair of the union of the rules, `left < right`
+    /// in canonical indices, with the two records' code rows
+    /// ([`Prepared::codes_row`]). The pairs are split into work items that
+    /// run in parallel, each with its own accumulator from `init`. Which
+    /// pairs one accumulator sees depends on the number of threads, so
+    /// callers must combine the accumulators in a way that does not
+    /// depend on their order (sums, or a sort).
     pub(crate) fn fold_distinct_pairs<A, I, F>(
         &self,
         prepared: &Prepared,
@@ -183,7 +184,7 @@ impl CandidateBlocks {
     where
         A: Send,
         I: Fn() -> A + Sync,
-        F: Fn(&mut A, u32, u32) + Sync,
+        F: Fn(&mut A, u32, u32, &[[u32; 2]], &[[u32; 2]]) + Sync,
     {
         let tasks: Vec<(usize, &[(usize, usize)])> = self
             .rules
@@ -197,23 +198,15 @@ impl CandidateBlocks {
             .par_iter()
             .map(|&(r, chunk)| {
                 let mut accumulator = init();
+                let rule = &self.rules[r];
                 let earlier = &self.keys[..r];
-                let found_before = |a: u32, b: u32| {
-                    earlier.iter().any(|keys| {
-                        let key = keys[a as usize];
-                        key != NO_KEY && key == keys[b as usize]
-                    })
-                };
                 walk_blocks(
                     prepared,
-                    &self.rules[r],
+                    rule,
                     chunk,
+                    earlier,
                     &mut accumulator,
-                    |accumulator, a, b| {
-                        if !found_before(a, b) {
-                            visit(accumulator, a, b);
-                        }
-                    },
+                    &visit,
                 );
                 accumulator
             })
@@ -233,13 +226,13 @@ pub(crate) fn fold_rule_pairs<A, I, F>(
 where
     A: Send,
     I: Fn() -> A + Sync,
-    F: Fn(&mut A, u32, u32) + Sync,
+    F: Fn(&mut A, u32, u32, &[[u32; 2]], &[[u32; 2]]) + Sync,
 {
     split_blocks(rule)
         .par_iter()
         .map(|chunk| {
             let mut accumulator = init();
-            walk_blocks(prepared, rule, chunk, &mut accumulator, &visit);
+            walk_blocks(prepared, rule, chunk, &[], &mut accumulator, &visit);
             accumulator
         })
         .collect()
@@ -270,24 +263,54 @@ fn split_blocks(rule: &RuleBlocks) -> Vec<&[(usize, usize)]> {
 }
 
 /// Visits the pairs of some blocks of one rule, skipping pairs within
-/// one source when linking two files.
-fn walk_blocks<A>(
+/// one source when linking two files and pairs that share a key of an
+/// `earlier` rule.
+///
+/// The code rows and earlier keys of a block's records are first copied
+/// together, so that its k(k-1)/2 pairs read k scattered records from
+/// memory instead of k(k-1).
+fn walk_blocks<A, F>(
     prepared: &Prepared,
     rule: &RuleBlocks,
     blocks: &[(usize, usize)],
+    earlier: &[Vec<u64>],
     accumulator: &mut A,
-    mut visit: impl FnMut(&mut A, u32, u32),
-) {
+    visit: &F,
+) where
+    F: Fn(&mut A, u32, u32, &[[u32; 2]], &[[u32; 2]]),
+{
     let first_source = prepared.first_source as u32;
     let cross = prepared.mode == LinkMode::LinkOnly;
+    let width = prepared.comparators.len();
+    let rules = earlier.len();
+    let mut rows: Vec<[u32; 2]> = Vec::new();
+    let mut keys: Vec<u64> = Vec::new();
     for &(start, end) in blocks {
         let block = &rule.entries[start..end];
+        rows.clear();
+        keys.clear();
+        for &(_, record) in block {
+            rows.extend_from_slice(prepared.codes_row(record));
+            keys.extend(earlier.iter().map(|k| k[record as usize]));
+        }
+        // Entries are sorted by (key, canonical index), so a < b.
         for (i, &(_, a)) in block.iter().enumerate() {
-            for &(_, b) in &block[i + 1..] {
+            let row_a = &rows[i * width..(i + 1) * width];
+            let keys_a = &keys[i * rules..(i + 1) * rules];
+            for (j, &(_, b)) in block.iter().enumerate().skip(i + 1) {
                 if cross && ((a < first_source) == (b < first_source)) {
                     continue;
                 }
-                visit(accumulator, a.min(b), a.max(b));
+                let keys_b = &keys[j * rules..(j + 1) * rules];
+                let found_before = keys_a
+                    .iter()
+                    .zip(keys_b)
+                    .any(|(&x, &y)| x != NO_KEY && x == y);
+                if found_before {
+                    continue;
+                }
+                let row_b = &rows[j * width..(j + 1) * width];
+                visit(accumulator, a, b, row_a, row_b);
             }
         }
     }

@@ -241,9 +241,23 @@ impl Prepared<'_> {
         out: &mut [u8],
         caches: &mut [LevelCache],
     ) {
-        let width = self.comparators.len();
-        let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
-        let row_b = &self.codes[b as usize * width..(b as usize + 1) * width];
+        self.levels_of_rows_cached(
+            self.codes_row(a),
+            self.codes_row(b),
+            out,
+            caches,
+        );
+    }
+
+    /// Levels of two records given by their code rows, with one
+    /// [`LevelCache`] per comparison.
+    fn levels_of_rows_cached(
+        &self,
+        row_a: &[[u32; 2]],
+        row_b: &[[u32; 2]],
+        out: &mut [u8],
+        caches: &mut [LevelCache],
+    ) {
         for (c, slot) in out.iter_mut().enumerate() {
             *slot = self.comparators[c].level_of_codes_cached(
                 row_a[c],
@@ -683,36 +697,111 @@ fn train_u_and_m(prepared: &Prepared, spec: &ModelSpec) -> FellegiSunterModel {
     model
 }
 
-/// Distinct comparison vectors with their counts.
-#[derive(Default)]
-struct VectorCounts(HashMap<Box<[u8]>, u64, FixedState>);
+/// Largest number of possible comparison vectors counted in a dense
+/// array; models with more count in a hash map.
+const DENSE_VECTORS: usize = 1 << 16;
+
+/// Distinct comparison vectors with their counts. When the comparisons'
+/// level counts multiply to at most [`DENSE_VECTORS`], a vector is read
+/// as a mixed-radix number (first comparison most significant) that
+/// indexes an array of counts, which costs a few multiplications per
+/// pair instead of a hash.
+enum VectorCounts {
+    Dense {
+        /// Level counts of the comparisons.
+        radices: Vec<usize>,
+        counts: Vec<u64>,
+    },
+    Sparse(HashMap<Box<[u8]>, u64, FixedState>),
+}
 
 impl VectorCounts {
+    fn new(prepared: &Prepared) -> VectorCounts {
+        let radices: Vec<usize> = prepared
+            .comparators
+            .iter()
+            .map(|c| c.spec.levels_count())
+            .collect();
+        let size = radices
+            .iter()
+            .try_fold(1usize, |product, &r| product.checked_mul(r))
+            .filter(|&size| size <= DENSE_VECTORS);
+        match size {
+            Some(size) => VectorCounts::Dense {
+                radices,
+                counts: vec![0; size],
+            },
+            None => VectorCounts::Sparse(HashMap::default()),
+        }
+    }
+
     fn add(&mut self, vector: &[u8]) {
-        match self.0.get_mut(vector) {
-            Some(count) => *count += 1,
-            None => {
-                self.0.insert(vector.into(), 1);
+        match self {
+            VectorCounts::Dense { radices, counts } => {
+                let index = vector.iter().zip(radices.iter()).fold(
+                    0,
+                    |index, (&level, &radix)| {
+                        index * radix + usize::from(level)
+                    },
+                );
+                counts[index] += 1;
             }
+            VectorCounts::Sparse(map) => match map.get_mut(vector) {
+                Some(count) => *count += 1,
+                None => {
+                    map.insert(vector.into(), 1);
+                }
+            },
         }
     }
 
     fn merge(&mut self, other: VectorCounts) {
-        for (vector, count) in other.0 {
-            *self.0.entry(vector).or_default() += count;
+        match (self, other) {
+            (
+                VectorCounts::Dense { counts, .. },
+                VectorCounts::Dense { counts: more, .. },
+            ) => {
+                for (count, extra) in counts.iter_mut().zip(more) {
+                    *count += extra;
+                }
+            }
+            (VectorCounts::Sparse(map), VectorCounts::Sparse(more)) => {
+                for (vector, count) in more {
+                    *map.entry(vector).or_default() += count;
+                }
+            }
+            _ => unreachable!("counts of one model have one layout"),
         }
     }
 
     /// The vectors with their counts, sorted by vector so that sums over
     /// them do not depend on the order the pairs were seen in.
     fn into_sorted(self) -> Vec<(Vec<u8>, f64)> {
-        let mut vectors: Vec<(Vec<u8>, f64)> = self
-            .0
-            .into_iter()
-            .map(|(k, v)| (k.into_vec(), v as f64))
-            .collect();
-        vectors.sort_by(|a, b| a.0.cmp(&b.0));
-        vectors
+        match self {
+            VectorCounts::Dense { radices, counts } => counts
+                .into_iter()
+                .enumerate()
+                .filter(|&(_, count)| count > 0)
+                .map(|(index, count)| {
+                    let mut vector = vec![0u8; radices.len()];
+                    let mut rest = index;
+                    for (slot, &radix) in vector.iter_mut().zip(&radices).rev()
+                    {
+                        *slot = (rest % radix) as u8;
+                        rest /= radix;
+                    }
+                    (vector, count as f64)
+                })
+                .collect(),
+            VectorCounts::Sparse(map) => {
+                let mut vectors: Vec<(Vec<u8>, f64)> = map
+                    .into_iter()
+                    .map(|(k, v)| (k.into_vec(), v as f64))
+                    .collect();
+                vectors.sort_by(|a, b| a.0.cmp(&b.0));
+                vectors
+            }
+        }
     }
 }
 
@@ -725,10 +814,12 @@ fn count_rule_vectors(
     let parts = fold_rule_pairs(
         prepared,
         blocks,
-        || (VectorCounts::default(), Comparer::new(width)),
-        |(counts, comparer), a, b| counts.add(comparer.levels(prepared, a, b)),
+        || (VectorCounts::new(prepared), Comparer::new(width)),
+        |(counts, comparer), _, _, row_a, row_b| {
+            counts.add(comparer.levels(prepared, row_a, row_b));
+        },
     );
-    let mut total = VectorCounts::default();
+    let mut total = VectorCounts::new(prepared);
     for (counts, _) in parts {
         total.merge(counts);
     }
@@ -749,8 +840,18 @@ impl Comparer {
         }
     }
 
-    fn levels(&mut self, prepared: &Prepared, a: u32, b: u32) -> &[u8] {
-        prepared.levels_cached(a, b, &mut self.vector, &mut self.caches);
+    fn levels(
+        &mut self,
+        prepared: &Prepared,
+        row_a: &[[u32; 2]],
+        row_b: &[[u32; 2]],
+    ) -> &[u8] {
+        prepared.levels_of_rows_cached(
+            row_a,
+            row_b,
+            &mut self.vector,
+            &mut self.caches,
+        );
         &self.vector
     }
 }
@@ -790,23 +891,22 @@ fn compare_candidates(
         prepared,
         || {
             (
-                VectorCounts::default(),
+                VectorCounts::new(prepared),
                 KeptCandidates::default(),
                 Comparer::new(width),
             )
         },
-        |(counts, kept, comparer), a, b| {
-            let vector = comparer.levels(prepared, a, b);
+        |(counts, kept, comparer), a, b, row_a, row_b| {
+            let vector = comparer.levels(prepared, row_a, row_b);
             counts.add(vector);
-            let row = prepared.codes_row(a);
-            if weights.weight(0.0, vector, row) >= keep_from {
+            if weights.weight(0.0, vector, row_a) >= keep_from {
                 kept.left.push(a);
                 kept.right.push(b);
                 kept.levels.extend_from_slice(vector);
             }
         },
     );
-    let mut counts = VectorCounts::default();
+    let mut counts = VectorCounts::new(prepared);
     let mut kept = KeptCandidates::default();
     for (part_counts, part_kept, _) in parts {
         counts.merge(part_counts);
@@ -1109,4 +1209,31 @@ fn number_clusters(sets: &mut UnionFind, order: &[usize]) -> Vec<u32> {
         cluster_of[row] = number_of_root[root];
     }
     cluster_of
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The dense array must give the vectors and counts of the hash map,
+    // in the same sorted order: [0,6,5] < [1,2,3] (twice) < [2,0,0].
+    #[test]
+    fn dense_vector_counts_equal_sparse() {
+        let mut dense = VectorCounts::Dense {
+            radices: vec![3, 7, 6],
+            counts: vec![0; 3 * 7 * 6],
+        };
+        let mut sparse = VectorCounts::Sparse(HashMap::default());
+        for vector in [[1, 2, 3], [0, 6, 5], [1, 2, 3], [2, 0, 0]] {
+            dense.add(&vector);
+            sparse.add(&vector);
+        }
+        let expected = vec![
+            (vec![0, 6, 5], 1.0),
+            (vec![1, 2, 3], 2.0),
+            (vec![2, 0, 0], 1.0),
+        ];
+        assert_eq!(dense.into_sorted(), expected);
+        assert_eq!(sparse.into_sorted(), expected);
+    }
 }
