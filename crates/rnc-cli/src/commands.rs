@@ -10,8 +10,8 @@ use rnc_store::Registry;
 use rnc_synth::NoiseKind;
 
 use crate::cli::{
-    Cli, Command, DemoArgs, IngestArgs, LinkArgs, ReleaseArgs, SqlArgs,
-    StatsArgs, SynthArgs,
+    Cli, Command, DemoArgs, IngestArgs, InputLayout, LinkArgs, ReleaseArgs,
+    SqlArgs, StatsArgs, SynthArgs,
 };
 use crate::pipeline::{self, FileReport};
 use crate::{evaluate, progress};
@@ -56,6 +56,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Dedupe(args) => crate::dedupe::dedupe(&args),
         Command::LinkFiles(args) => crate::dedupe::link_files(&args),
         Command::Review(args) => crate::review::review(&registry_dir, &args),
+        Command::Rotate(args) => {
+            crate::rotate::rotate(&registry_dir, &key_path, &args)
+        }
     }
 }
 
@@ -96,22 +99,21 @@ fn ingest(
         .map(|path| rnc_ingest::Mapping::read(kind, path))
         .transpose()?;
     let key = pipeline::load_key(registry_dir, key_path)?;
-    let provider_key = args
-        .provider_key
-        .as_deref()
-        .map(|path| {
-            rnc_pseudonym::Key::load(path).with_context(|| {
-                format!("cannot use the provider key {}", path.display())
-            })
-        })
-        .transpose()?;
+    let provider_key = pipeline::load_provider_key(
+        registry_dir,
+        &args
+            .provider_key
+            .clone()
+            .unwrap_or_else(|| provider_key_path(key_path)),
+        args.provider_key.is_some(),
+    )?;
     let read_options = rnc_ingest::ReadOptions {
         encoding: args.encoding,
         delimiter: args.delimiter,
     };
     let reports = pipeline::ingest_files(
         &registry,
-        (&key, provider_key.as_ref()),
+        (&key, &provider_key),
         kind,
         mapping.as_ref(),
         &args.files,
@@ -132,12 +134,24 @@ fn ingest(
     Ok(outcome)
 }
 
-/// Removes the files an interrupted ingestion left in the registry and
-/// prints each removed path on stderr.
+/// The default provider key file: `<registry key>` with `.provider.key`
+/// in place of `.key`, beside it.
+fn provider_key_path(key_path: &Path) -> PathBuf {
+    let stem = key_path
+        .file_stem()
+        .map(|s| s.to_os_string())
+        .unwrap_or_else(|| "registry".into());
+    let mut name = stem;
+    name.push(".provider.key");
+    key_path.with_file_name(name)
+}
+
+/// Removes the files an interrupted ingestion or key rotation left in the
+/// registry and prints each removed path on stderr.
 fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
     for path in registry.remove_orphans()? {
         eprintln!(
-            "rnc: removed {path} from registry {}: an interrupted ingestion left it, and its batch was never registered",
+            "rnc: removed {path} from registry {}: an interrupted ingestion or key rotation left it, and the catalogue does not list it",
             registry.root().display()
         );
     }
@@ -338,9 +352,34 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
 
 fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     if let Some(input) = &args.input {
-        return crate::stats_file::stats_on_file(input, args);
+        return match args.cohort.layout {
+            InputLayout::Aggregate => {
+                crate::stats_file::stats_on_file(input, args)
+            }
+            InputLayout::Cohort => {
+                crate::stats_cohort::stats_on_cohort(input, args)
+            }
+        };
     }
     let started = Instant::now();
+    let cohort = &args.cohort;
+    anyhow::ensure!(
+        cohort.layout == InputLayout::Aggregate
+            && cohort.life_table.is_none()
+            && cohort.exit_date_column.is_none()
+            && cohort.window.period_start.is_none()
+            && cohort.window.diagnosis_years.is_none(),
+        "--layout cohort, --life-table, --exit-date-column and the survival windows apply to --input files; on a release, use rnc survival"
+    );
+    let index_date = cohort
+        .index_date
+        .as_deref()
+        .map(|text| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(
+                || format!("--index-date {text:?} is not a date (expected YYYY-MM-DD)"),
+            )
+        })
+        .transpose()?;
     let registry = Registry::open(registry_dir)?;
     if let Some(out) = &args.out {
         pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
@@ -353,6 +392,21 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         args.small_cell_threshold,
     )?;
     print_stats(&output);
+    if !args.by.is_empty() || args.mortality {
+        strata_stats(&registry, &output, args)?;
+    }
+    if let Some(index_date) = index_date {
+        let (path, prevalent) = pipeline::write_prevalence(
+            &registry.release_dir(&output.release.release_id),
+            index_date,
+            &cohort.prevalence_years,
+            &output.out_dir,
+        )?;
+        println!(
+            "prevalence: {prevalent} persons alive at {index_date} after a malignant tumour, by site group and sex in {} (analyst output: counts not suppressed)",
+            path.display()
+        );
+    }
     println!(
         "stats: {} rows for release {} ({}-{}) written to {} in {:.1} s",
         output.rows.len(),
@@ -363,6 +417,54 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         started.elapsed().as_secs_f64()
     );
     Ok(Outcome::Clean)
+}
+
+/// Writes the incidence, and with `--mortality` the mortality, of the
+/// release by the `--by` dimensions (default site_group,sex).
+fn strata_stats(
+    registry: &Registry,
+    output: &pipeline::StatsOutput,
+    args: &StatsArgs,
+) -> anyhow::Result<()> {
+    let names: Vec<&str> = if args.by.is_empty() {
+        vec!["site_group", "sex"]
+    } else {
+        args.by.iter().map(String::as_str).collect()
+    };
+    let by = names
+        .iter()
+        .map(|name| rnc_stats::Dimension::parse(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(
+        args.region_from.is_none(),
+        "--region-from applies to --input files; on a release give region in --by"
+    );
+    let request = pipeline::StrataRequest {
+        by,
+        mortality: args.mortality,
+        standard: crate::stats_file::read_standard(&args.standard)?,
+        population_csv: args.population.as_deref(),
+        small_cell_threshold: args.small_cell_threshold,
+    };
+    let outputs = pipeline::rates_by_strata(
+        registry,
+        &output.release,
+        &request,
+        &output.out_dir,
+    )?;
+    for table in outputs {
+        println!(
+            "{}: {} strata ({} without a rate, see the warnings) from {} events by {}, written to {} (and .parquet, _published.csv); {} left out for an unknown residence",
+            table.measure,
+            table.strata,
+            table.not_estimable,
+            table.events,
+            names.join(", "),
+            table.csv.display(),
+            table.unknown_residence
+        );
+    }
+    Ok(())
 }
 
 fn print_stats(output: &pipeline::StatsOutput) {
@@ -498,6 +600,11 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     remove_orphans(&registry)?;
     pipeline::load_population(&registry, &feeds.join("population.csv"))?;
     let key = pipeline::load_key(&registry_dir, &key_path)?;
+    let provider_key = pipeline::load_provider_key(
+        &registry_dir,
+        &provider_key_path(&key_path),
+        false,
+    )?;
     let mut reports = Vec::new();
     let kinds = rnc_synth::Feed::ALL.iter().filter_map(|f| f.source_kind());
     for kind in kinds {
@@ -514,7 +621,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         };
         reports.extend(pipeline::ingest_files(
             &registry,
-            (&key, None),
+            (&key, &provider_key),
             kind,
             None,
             &files,

@@ -13,6 +13,8 @@ mod pipeline;
 mod progress;
 mod pseudonymise;
 mod review;
+mod rotate;
+mod stats_cohort;
 mod stats_file;
 mod survival;
 mod synth;

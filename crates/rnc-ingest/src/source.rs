@@ -9,7 +9,6 @@ use chrono::NaiveDate;
 use csv::StringRecord;
 use rayon::prelude::*;
 use rnc_model::{SourceKind, SourceRecord};
-use rnc_pseudonym::Pseudonymiser;
 
 use crate::checks::{Header, Row, safe_fields};
 use crate::encr_jrc;
@@ -49,7 +48,7 @@ pub struct FileSummary {
     /// File name, without directory.
     pub source_file: String,
     /// As [`FileOutcome::provider_key`].
-    pub provider_key: Option<String>,
+    pub provider_key: String,
 }
 
 /// The mapping of a file read with the feed's own column names.
@@ -66,35 +65,11 @@ static DEFAULT_MAPPING: std::sync::LazyLock<Mapping> =
 pub fn ingest_file(
     kind: SourceKind,
     path: &Path,
-    pseudonymiser: &Pseudonymiser,
-    batch_id: &str,
-) -> Result<FileOutcome, Error> {
-    let options = ReadOptions::default();
-    ingest_file_with(kind, path, pseudonymiser, batch_id, &options)
-}
-
-/// Reads, checks and pseudonymises one file of a feed with the given
-/// keys, in the form [`open_rows`] detects.
-///
-/// The file contains either clear identifiers or, when its header has a
-/// `provider_key` column, the output of the provider step `rnc
-/// pseudonymise`. A clear row is pseudonymised with the provider key and
-/// then re-keyed with the registry key when `keys.provider` is set, and
-/// with the registry key alone otherwise. A pre-pseudonymised row is
-/// re-keyed with the registry key; every row must name the provider key
-/// of the first row.
-///
-/// # Errors
-///
-/// As [`ingest_file_as`].
-pub fn ingest_file_keyed(
-    kind: SourceKind,
-    path: &Path,
     keys: IngestKeys<'_>,
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
     let options = ReadOptions::default();
-    ingest_file_as(kind, path, None, &options, keys, batch_id)
+    ingest_file_with(kind, path, keys, batch_id, &options)
 }
 
 /// Reads, checks and pseudonymises one file of a feed: CSV text (plain,
@@ -109,6 +84,13 @@ pub fn ingest_file_keyed(
 /// `duplicate_id`, and the earlier row is kept. Rows are checked in
 /// parallel, and both lists keep file order.
 ///
+/// The file contains either clear identifiers or, when its header has a
+/// `provider_key` column, the output of the provider step `rnc
+/// pseudonymise`. A clear row is pseudonymised with `keys.provider`; the
+/// pseudonyms and filters of every row are then sealed with
+/// `keys.registry`. Every row of a pre-pseudonymised file must name the
+/// provider key of its first row. A clear file needs `keys.provider`.
+///
 /// The rows are read as a stream but kept in memory until every row is
 /// checked, so that no record is returned before the whole file has
 /// decoded: a decoding error fails the file.
@@ -119,18 +101,15 @@ pub fn ingest_file_keyed(
 /// [`ErrorKind::InvalidEncoding`] with the offset of the first bad byte,
 /// [`ErrorKind::EmptyFile`], [`ErrorKind::MissingColumn`] naming the first
 /// required column absent from the header, and
-/// [`ErrorKind::DuplicateColumn`].
+/// [`ErrorKind::DuplicateColumn`], and [`ErrorKind::ProviderKeyRequired`]
+/// for a clear file without `keys.provider`.
 pub fn ingest_file_with(
     kind: SourceKind,
     path: &Path,
-    pseudonymiser: &Pseudonymiser,
+    keys: IngestKeys<'_>,
     batch_id: &str,
     options: &ReadOptions,
 ) -> Result<FileOutcome, Error> {
-    let keys = IngestKeys {
-        registry: pseudonymiser,
-        provider: None,
-    };
     ingest_file_as(kind, path, None, options, keys, batch_id)
 }
 
@@ -147,14 +126,10 @@ pub fn ingest_file_with_mapping(
     kind: SourceKind,
     path: &Path,
     mapping: Option<&Mapping>,
-    pseudonymiser: &Pseudonymiser,
+    keys: IngestKeys<'_>,
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
     let options = ReadOptions::default();
-    let keys = IngestKeys {
-        registry: pseudonymiser,
-        provider: None,
-    };
     ingest_file_as(kind, path, mapping, &options, keys, batch_id)
 }
 
@@ -268,16 +243,20 @@ where
         rows.first()
             .and_then(|row| row.read.fields.get(column))
             .map(str::to_string)
+            .unwrap_or_default()
     } else {
-        keys.provider.map(|p| p.key_fingerprint().to_string())
+        let Some(provider) = keys.provider else {
+            return Err(
+                ErrorKind::ProviderKeyRequired { file: file.clone() }.into()
+            );
+        };
+        provider.key_fingerprint().to_string()
     };
-    if let Some(key) = &provider_key {
-        tracing::info!(
-            provider_key = %key,
-            pseudonymised,
-            "records carry the provider key under the registry key"
-        );
-    }
+    tracing::info!(
+        provider_key = %provider_key,
+        pseudonymised,
+        "records carry the provider key under the registry key"
+    );
 
     let context = Context {
         kind,
@@ -287,7 +266,7 @@ where
         header_len: header_fields.len(),
         mapping,
         keys,
-        provider_key: pseudonymised.then(|| provider_key.clone()).flatten(),
+        provider_key: pseudonymised.then(|| provider_key.clone()),
         today: chrono::Utc::now().date_naive(),
     };
     let mut totals = Totals::default();
@@ -530,8 +509,8 @@ fn check_row(
     )))
 }
 
-/// Builds and pseudonymises the record of a clear row, in one layer or
-/// two as [`ingest_file_keyed`] describes. The clear identity is wiped
+/// Builds and pseudonymises the record of a clear row with the provider
+/// key, then seals it with the registry key. The clear identity is wiped
 /// before returning.
 fn build_clear(context: &Context<'_>, row: &mut Row<'_>) -> SourceRecord {
     let (mut record, mut identity) = match context.mapping.layout {
@@ -539,16 +518,14 @@ fn build_clear(context: &Context<'_>, row: &mut Row<'_>) -> SourceRecord {
         Layout::EncrJrc => encr_jrc::build(row),
     };
     if row.problems.is_empty() {
-        match context.keys.provider {
-            Some(provider) => {
-                provider.apply(&identity, &mut record);
-                context.keys.registry.rekey_record(&mut record).expect(
-                    "Pseudonymiser::apply writes well-formed pseudonyms and \
-                     filters",
-                );
-            }
-            None => context.keys.registry.apply(&identity, &mut record),
-        }
+        let provider = context
+            .keys
+            .provider
+            .expect("a clear file is read only with a provider key");
+        provider.apply(&identity, &mut record);
+        context.keys.registry.seal_record(&mut record).expect(
+            "Pseudonymiser::apply writes well-formed pseudonyms and filters",
+        );
     }
     identity.wipe();
     record

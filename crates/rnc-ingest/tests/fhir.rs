@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, pseudonymiser};
+use common::{fixture, keys};
 use rnc_ingest::{ErrorKind, ReadOptions, ingest_file, open_rows};
 use rnc_model::SourceKind;
 
@@ -134,7 +134,7 @@ fn bundle_elements_become_columns() {
     assert_eq!(&second[9..15], ["2021-04-99", "", "C50.9", "8500", "2", ""]);
     assert_eq!(rows[1].entry, Some(7));
 
-    let outcome = ingest_file(kind, &path, &pseudonymiser(), "b").unwrap();
+    let outcome = ingest_file(kind, &path, keys(), "b").unwrap();
     assert_eq!(outcome.records.len(), 2);
     assert_eq!(outcome.records[0].record_id, "pathology_report/R1");
     assert_eq!(
@@ -158,8 +158,7 @@ fn malformed_resources_are_quarantined() {
     let (_dir, path) = fixture("acp.ndjson", content.as_bytes());
 
     let outcome =
-        ingest_file(SourceKind::PathologyReport, &path, &pseudonymiser(), "b")
-            .unwrap();
+        ingest_file(SourceKind::PathologyReport, &path, keys(), "b").unwrap();
 
     assert_eq!(outcome.rows_read, 5);
     assert!(outcome.records.is_empty());
@@ -197,9 +196,8 @@ fn invalid_json_document_is_an_error() {
         b"{\"resourceType\": \"Bundle\",\n  \"type\" \"collection\"}",
     );
 
-    let error =
-        ingest_file(SourceKind::PathologyReport, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+    let error = ingest_file(SourceKind::PathologyReport, &path, keys(), "b")
+        .unwrap_err();
 
     match error.kind() {
         ErrorKind::Json { line, .. } => assert_eq!(*line, 2),
@@ -212,8 +210,7 @@ fn fhir_for_other_feed_is_unsupported() {
     let (_dir, path) = fixture("deces.json", BUNDLE.as_bytes());
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(
         matches!(error.kind(), ErrorKind::Unsupported { .. }),

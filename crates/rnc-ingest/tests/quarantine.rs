@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{REGISTRY_HEADER, fixture, ingest, pseudonymiser};
+use common::{REGISTRY_HEADER, fixture, ingest, keys};
 use rnc_ingest::{
     ErrorKind, ReadOptions, ingest_file, ingest_file_with, quarantine_schema,
     quarantine_to_batch,
@@ -245,8 +245,7 @@ fn missing_required_column_is_an_error() {
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(matches!(
         error.kind(),
@@ -269,14 +268,9 @@ fn semicolon_file_read_as_comma_fails_header() {
         ..ReadOptions::default()
     };
 
-    let error = ingest_file_with(
-        SourceKind::DeathRecord,
-        &path,
-        &pseudonymiser(),
-        "b",
-        &options,
-    )
-    .unwrap_err();
+    let error =
+        ingest_file_with(SourceKind::DeathRecord, &path, keys(), "b", &options)
+            .unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::MissingColumn { .. }));
 }
@@ -298,9 +292,8 @@ fn invalid_utf8_names_offset_and_line() {
     );
     let (_dir, path) = fixture("registry.csv", &content);
 
-    let error =
-        ingest_file(SourceKind::RegistryExtract, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+    let error = ingest_file(SourceKind::RegistryExtract, &path, keys(), "b")
+        .unwrap_err();
 
     match error.kind() {
         ErrorKind::NotUtf8 {
@@ -322,8 +315,7 @@ fn unreadable_file_is_an_error() {
     let path = dir.path().join("absent.csv");
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::Io { .. }));
     assert!(error.to_string().contains("absent.csv"));
@@ -334,8 +326,7 @@ fn empty_file_is_an_error() {
     let (_dir, path) = fixture("empty.csv", b"");
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::EmptyFile { .. }));
 }
@@ -346,8 +337,7 @@ fn duplicate_header_column_is_an_error() {
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(
         matches!(error.kind(), ErrorKind::DuplicateColumn { column, .. } if column == "sex")

@@ -16,8 +16,10 @@ pub(crate) const LEVEL_EXACT: u8 = 1;
 pub(crate) struct FieldComparator<'a> {
     pub spec: &'a ComparisonSpec,
     pub column: &'a Column,
-    /// The column of `spec.swap_column`.
-    pub swap_column: Option<&'a Column>,
+    /// The column of `spec.swap_column` or `spec.salt_column`.
+    pub second_column: Option<&'a Column>,
+    /// Whether the second column holds salts, else swap values.
+    salted: bool,
     /// For each code of the swap column, the code of the same value in
     /// this comparison's column, or [`MISSING`] when it has no such value.
     swap_codes: Vec<u32>,
@@ -90,11 +92,15 @@ impl LetterCounts {
 }
 
 impl<'a> FieldComparator<'a> {
+    /// Binds `spec` to its column and to `second_column`, the column of
+    /// its `swap_column` or `salt_column` when it has one.
     pub(crate) fn new(
         spec: &'a ComparisonSpec,
         column: &'a Column,
-        swap_column: Option<&'a Column>,
+        second_column: Option<&'a Column>,
     ) -> FieldComparator<'a> {
+        let salted = spec.salt_column.is_some();
+        let swap_column = second_column.filter(|_| !salted);
         let layout = spec.date_layout();
         let dates = match (spec.kind, layout) {
             (ComparisonKind::Date, Some(layout)) => column
@@ -125,7 +131,8 @@ impl<'a> FieldComparator<'a> {
         FieldComparator {
             spec,
             column,
-            swap_column,
+            second_column,
+            salted,
             swap_codes,
             layout,
             dates,
@@ -147,11 +154,11 @@ impl<'a> FieldComparator<'a> {
         self.dates.get(code as usize).copied().flatten()
     }
 
-    /// Codes of record `row` (a table row): its value and its swap
-    /// column's value, [`MISSING`] when absent.
+    /// Codes of record `row` (a table row): its value and its swap or
+    /// salt column's value, [`MISSING`] when absent.
     pub(crate) fn codes_of(&self, row: usize) -> [u32; 2] {
-        let swap = self.swap_column.map_or(MISSING, |c| c.codes[row]);
-        [self.column.codes[row], swap]
+        let second = self.second_column.map_or(MISSING, |c| c.codes[row]);
+        [self.column.codes[row], second]
     }
 
     /// Level of records `a` and `b` (table rows). Symmetric in `a`, `b`.
@@ -165,6 +172,9 @@ impl<'a> FieldComparator<'a> {
     pub(crate) fn level_of_codes(&self, a: [u32; 2], b: [u32; 2]) -> u8 {
         let (code_a, code_b) = (a[0], b[0]);
         if code_a == MISSING || code_b == MISSING {
+            return LEVEL_NULL;
+        }
+        if self.salted && a[1] != b[1] {
             return LEVEL_NULL;
         }
         if code_a == code_b {
@@ -232,7 +242,10 @@ impl<'a> FieldComparator<'a> {
                 | ComparisonKind::Levenshtein
                 | ComparisonKind::DamerauLevenshtein
         );
+        // A salted pair's level also depends on the salts, which the
+        // cache key leaves out.
         if !compares_strings
+            || self.salted
             || code_a == MISSING
             || code_b == MISSING
             || code_a == code_b
@@ -470,6 +483,7 @@ mod tests {
             term_frequency: false,
             normalise: Normalisation::Nfc,
             swap_column: None,
+            salt_column: None,
             bloom_encoding: BloomEncoding::Hex,
         }
     }

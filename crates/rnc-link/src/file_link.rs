@@ -338,6 +338,7 @@ pub(crate) fn prepare<'a>(
                 &table.columns[table.column_index(&c.column)],
                 c.swap_column
                     .as_ref()
+                    .or(c.salt_column.as_ref())
                     .map(|other| &table.columns[table.column_index(other)]),
             )
         })

@@ -107,7 +107,15 @@ pub(crate) fn estimate_u(
         })
         .collect();
     for (comparison, estimate) in model.comparisons.iter_mut().zip(estimates) {
-        let observed: f64 = estimate.counts.iter().sum();
+        // Pairs with different salts are in the null level, which
+        // carries no evidence and has no u.
+        let observed: f64 = comparison
+            .levels
+            .iter()
+            .zip(&estimate.counts)
+            .filter(|(level, _)| !level.is_null)
+            .map(|(_, count)| count)
+            .sum();
         if observed == 0.0 {
             warn!(
                 comparison = %comparison.name,
@@ -158,10 +166,12 @@ fn count_levels(
     let record_pairs = rule.within(present);
     let distinct = per_code.len() as f64;
     let value_pairs = distinct * (distinct - 1.0) / 2.0;
-    let swap = comparator.swap_column.is_some();
+    // With a swap or salt column the level depends on a second value of
+    // each record, so the value counts of one column do not decide it.
+    let second = comparator.second_column.is_some();
     let mut counts = vec![0.0; levels];
     let method = match comparator.spec.kind {
-        ComparisonKind::Exact if !swap => {
+        ComparisonKind::Exact if !second => {
             count_equal_values(
                 &per_code,
                 rule,
@@ -171,7 +181,7 @@ fn count_levels(
             );
             Method::ValueCounts
         }
-        ComparisonKind::Date => {
+        ComparisonKind::Date if !second => {
             count_date_levels(
                 &per_code,
                 rule,
@@ -181,7 +191,7 @@ fn count_levels(
             );
             Method::DateFields
         }
-        _ if !swap && value_pairs <= wanted as f64 => {
+        _ if !second && value_pairs <= wanted as f64 => {
             count_value_pairs(&per_code, rule, comparator, &mut counts);
             Method::AllValuePairs
         }
@@ -307,8 +317,8 @@ fn count_date_levels(
 }
 
 /// Levels of every pair of distinct values, each weighted by the record
-/// pairs holding it. Only for comparisons without a swap column, whose
-/// level depends on the two values alone.
+/// pairs holding it. Only for comparisons without a swap or salt column,
+/// whose level depends on the two values alone.
 fn count_value_pairs(
     per_code: &[SideCounts],
     rule: PairRule,
@@ -458,6 +468,13 @@ kind = "jaro_winkler"
 thresholds = [0.9]
 swap_column = "surname"
 
+[[comparison]]
+column = "surname"
+name = "salted_surname"
+kind = "jaro_winkler"
+thresholds = [0.9]
+salt_column = "sex"
+
 [blocking]
 rules = [["sex"]]
 "#;
@@ -537,6 +554,7 @@ rules = [["sex"]]
                 Method::ValueCounts,
                 Method::DateFields,
                 Method::AllValuePairs,
+                Method::AllRecordPairs,
                 Method::AllRecordPairs
             ]
         );

@@ -104,7 +104,11 @@ const CLINICALLY_ACCEPTABLE: &[(u16, u16)] = &[
 /// `age_site`, `age_histology`, `site_histology`, `behaviour_site`,
 /// `behaviour_histology`, `basis_histology` and `grade_histology`.
 /// NOTE: laterality and stage are not checked, because the laterality/site
-/// edit needs a list of paired organs that this crate does not hold.
+/// edit needs a list of paired organs that this crate does not hold. The
+/// SEER Program Coding and Staging Manual (NCI, a US government work) has
+/// the list of sites for which laterality must be coded. Its full table
+/// could not be obtained for this build, and a partial list would let
+/// wrong lateralities pass unnoticed.
 ///
 /// `records` are the tumour's source records (or all of the person's);
 /// they give the dates of death and of last contact.

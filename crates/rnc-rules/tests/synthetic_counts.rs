@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rnc_codes::{Icd10, site_group};
 use rnc_model::{SourceKind, SourceRecord};
-use rnc_pseudonym::{Key, Pseudonymiser};
+use rnc_pseudonym::{Key, Pseudonymiser, RegistryLayer};
 use rnc_rules::consolidate_person;
 use rnc_synth::{
     Feed, FeedFormats, NoiseConfig, NoiseKind, SynthConfig, write_synthetic,
@@ -54,7 +54,12 @@ fn true_counts(truth: &Path) -> BTreeMap<String, u64> {
 }
 
 fn ingest_all(feeds: &Path) -> Vec<SourceRecord> {
-    let pseudonymiser = Pseudonymiser::new(&Key::from_bytes([7; 32]));
+    let provider = Pseudonymiser::new(&Key::from_bytes([7; 32]));
+    let registry = RegistryLayer::new(&Key::from_bytes([8; 32]));
+    let keys = rnc_ingest::IngestKeys {
+        provider: Some(&provider),
+        registry: &registry,
+    };
     let mut records = Vec::new();
     let mut files: Vec<(SourceKind, PathBuf)> = Feed::ALL
         .iter()
@@ -70,9 +75,8 @@ fn ingest_all(feeds: &Path) -> Vec<SourceRecord> {
         }
     }
     for (kind, path) in files {
-        let outcome =
-            rnc_ingest::ingest_file(kind, &path, &pseudonymiser, "B1")
-                .unwrap_or_else(|e| panic!("ingesting {kind}: {e}"));
+        let outcome = rnc_ingest::ingest_file(kind, &path, keys, "B1")
+            .unwrap_or_else(|e| panic!("ingesting {kind}: {e}"));
         records.extend(outcome.records);
     }
     records

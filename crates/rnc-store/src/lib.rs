@@ -37,10 +37,13 @@ mod error;
 pub mod parquet_io;
 pub mod population;
 mod registry;
+mod rotation;
 pub mod sql;
 mod staging;
 
-pub use catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
+pub use catalogue::{
+    BatchEntry, Catalogue, KeyRotation, ReleaseEntry, TableEntry,
+};
 pub use error::Error;
 pub use registry::{Registry, RegistryLock, WorkStage};
 pub use staging::{

@@ -245,9 +245,13 @@ impl Registry {
     }
 
     fn read_staged(&self, file: &str) -> Result<Vec<RecordBatch>, Error> {
+        let name = file.trim_end_matches(".parquet");
         let mut batches = Vec::new();
         for entry in self.catalogue()?.batches {
-            let path = self.staged_dir().join(&entry.batch_id).join(file);
+            let path = self
+                .staged_dir()
+                .join(&entry.batch_id)
+                .join(entry.file_of(name, file));
             batches.extend(read_parquet(&path)?);
         }
         Ok(batches)
@@ -547,12 +551,20 @@ impl Registry {
     }
 }
 
+/// Hashes what a release's tables depend on. The key entered is the
+/// provider key when the batch has one: the registry key's layer keeps
+/// pseudonym equality and Dice coefficients, so a key rotation leaves
+/// the hash, like the linkage, unchanged.
 fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
     let mut hasher = Sha256::new();
     for batch in &catalogue.batches {
         hasher.update(batch.source_kind.as_bytes());
         hasher.update(batch.input_sha256.as_bytes());
-        hasher.update(batch.key_fingerprint.as_bytes());
+        let key = batch
+            .provider_key_fingerprint
+            .as_ref()
+            .unwrap_or(&batch.key_fingerprint);
+        hasher.update(key.as_bytes());
     }
     if let Some(population) = &catalogue.population {
         hasher.update(population.sha256.as_bytes());
@@ -564,7 +576,7 @@ fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
 /// Replaces `path` with `bytes`: writes a temporary file, flushes it to
 /// disk, renames it over `path` and flushes the folder, so that after a
 /// crash `path` holds either the old or the new content.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let temporary = path.with_extension(TEMPORARY_EXTENSION);
     let mut file =
         fs::File::create(&temporary).map_err(Error::io(&temporary))?;

@@ -105,11 +105,12 @@ impl Registry {
         })))
     }
 
-    /// Removes what interrupted batches left: `staged/` entries that the
-    /// catalogue does not list (`<batch>.partial` folders, or a renamed
-    /// folder whose catalogue update never happened) and a leftover
-    /// temporary catalogue. Returns the removed paths, relative to the
-    /// registry.
+    /// Removes what interrupted batches and key rotations left: `staged/`
+    /// entries that the catalogue does not list (`<batch>.partial`
+    /// folders, or a renamed folder whose catalogue update never
+    /// happened), files of a batch folder that its entry does not list,
+    /// and a leftover temporary catalogue. Returns the removed paths,
+    /// relative to the registry.
     ///
     /// Does nothing and returns an empty list while another process holds
     /// the write lock, because the entries may be its batch in progress.
@@ -126,7 +127,7 @@ impl Registry {
         }
     }
 
-    fn remove_orphans_locked(
+    pub(crate) fn remove_orphans_locked(
         &self,
         _lock: &RegistryLock,
     ) -> Result<Vec<String>, Error> {
@@ -149,7 +150,10 @@ impl Registry {
         for entry in entries {
             let entry = entry.map_err(Error::io(&staged))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if catalogue.batches.iter().any(|b| b.batch_id == name) {
+            if let Some(batch) =
+                catalogue.batches.iter().find(|b| b.batch_id == name)
+            {
+                removed.extend(self.remove_unlisted_files(batch)?);
                 continue;
             }
             let path = entry.path();
@@ -164,6 +168,36 @@ impl Registry {
         }
         if !removed.is_empty() {
             sync_dir(&staged)?;
+        }
+        Ok(removed)
+    }
+
+    /// Removes the files of a registered batch's folder that its entry
+    /// does not list: those of a key rotation interrupted before or after
+    /// its catalogue update. Entries written before rnc listed a batch's
+    /// files are left alone.
+    fn remove_unlisted_files(
+        &self,
+        batch: &BatchEntry,
+    ) -> Result<Vec<String>, Error> {
+        let mut removed = Vec::new();
+        if batch.files.is_empty() {
+            return Ok(removed);
+        }
+        let dir = self.staged_dir().join(&batch.batch_id);
+        for entry in fs::read_dir(&dir).map_err(Error::io(&dir))? {
+            let entry = entry.map_err(Error::io(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if batch.files.iter().any(|table| table.file == name) {
+                continue;
+            }
+            let path = entry.path();
+            fs::remove_file(&path).map_err(Error::io(&path))?;
+            tracing::warn!(path = %path.display(), "removed what an interrupted key rotation left");
+            removed.push(relative_name(self.root(), &path));
+        }
+        if !removed.is_empty() {
+            sync_dir(&dir)?;
         }
         Ok(removed)
     }

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use rnc_ingest::{Mapping, ReadOptions};
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_model::{NirStatus, SourceKind};
-use rnc_pseudonym::{Key, Pseudonymiser};
+use rnc_pseudonym::{Key, Pseudonymiser, RegistryLayer};
 use rnc_store::parquet_io::file_sha256;
 use rnc_store::population::read_population_csv;
 use rnc_store::{BatchEntry, BatchStart, Registry};
@@ -46,8 +46,9 @@ const PROBLEMS_SHOWN: usize = 10;
 /// and a batch enters the catalogue only once all its rows are written
 /// and flushed to disk.
 ///
-/// `keys` are the registry key and, optionally, the provider key that
-/// clear files are pseudonymised with first. A file whose bytes were
+/// `keys` are the registry key and the [`ProviderKey`] that clear files
+/// are pseudonymised with before the registry key seals them. A file
+/// whose bytes were
 /// already ingested is skipped unless `allow_duplicate` is set, because
 /// loading it twice would double its records. A file is rejected before
 /// it is staged when its records would carry other pseudonym layers than
@@ -55,7 +56,7 @@ const PROBLEMS_SHOWN: usize = 10;
 /// `read` declares the encoding or delimiter of CSV text.
 pub fn ingest_files(
     registry: &Registry,
-    keys: (&Key, Option<&Key>),
+    keys: (&Key, &ProviderKey),
     kind: SourceKind,
     mapping: Option<&Mapping>,
     files: &[PathBuf],
@@ -63,10 +64,10 @@ pub fn ingest_files(
     read: &ReadOptions,
 ) -> anyhow::Result<Vec<FileReport>> {
     let (key, provider_key) = keys;
-    let pseudonymiser = Pseudonymiser::new(key);
-    let provider = provider_key.map(Pseudonymiser::new);
+    let layer = RegistryLayer::new(key);
+    let provider = provider_key.key.as_ref().map(Pseudonymiser::new);
     let keys = rnc_ingest::IngestKeys {
-        registry: &pseudonymiser,
+        registry: &layer,
         provider: provider.as_ref(),
     };
     let mut reports = Vec::new();
@@ -79,13 +80,24 @@ pub fn ingest_files(
         reports.push(ingest_one(
             registry,
             key,
-            keys,
+            (keys, provider_key.given),
             &form,
             file,
             allow_duplicate,
         )?);
     }
     Ok(reports)
+}
+
+/// The provider key of one `rnc ingest` call, as [`super::load_provider_key`]
+/// found it.
+pub struct ProviderKey {
+    /// The key, `None` when the registry holds none: clear files are then
+    /// rejected, and pre-pseudonymised files need none.
+    pub key: Option<Key>,
+    /// Whether `--provider-key` named it, so that a pre-pseudonymised
+    /// file must have been made with it.
+    pub given: bool,
 }
 
 /// Reading settings of the files of one `rnc ingest` call: their kind, the
@@ -99,7 +111,7 @@ struct FileForm<'a> {
 fn ingest_one(
     registry: &Registry,
     key: &Key,
-    keys: rnc_ingest::IngestKeys<'_>,
+    (keys, provider_given): (rnc_ingest::IngestKeys<'_>, bool),
     form: &FileForm<'_>,
     file: &Path,
     allow_duplicate: bool,
@@ -177,7 +189,11 @@ fn ingest_one(
     bar.finish_and_clear();
     // A batch whose pseudonym layers differ is dropped unregistered: the
     // writer removes its files.
-    check_layers(registry, file, keys, summary.provider_key.as_deref())?;
+    let given = keys
+        .provider
+        .filter(|_| provider_given)
+        .map(Pseudonymiser::key_fingerprint);
+    check_layers(registry, file, given, &summary.provider_key)?;
     let accepted = summary.rows_accepted;
     let quarantined = summary.rows_quarantined;
     anyhow::ensure!(
@@ -195,7 +211,7 @@ fn ingest_one(
         rows_accepted: accepted,
         rows_quarantined: quarantined,
         key_fingerprint: key.fingerprint(),
-        provider_key_fingerprint: summary.provider_key.clone(),
+        provider_key_fingerprint: Some(summary.provider_key.clone()),
         ingested_at: chrono::Utc::now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         files: Vec::new(),
@@ -222,43 +238,38 @@ fn ingest_one(
     })
 }
 
-/// Checks that the records of `file` carry the same pseudonym layers as
-/// every batch already staged. `provider_key` is the fingerprint of their
-/// provider key, `None` for the registry key alone. A pre-pseudonymised
-/// file must also have been made with the `--provider-key` given.
+/// Checks that the records of `file` carry the same provider key as every
+/// batch already staged: `provider_key` is the fingerprint of their
+/// provider key, and `given` that of the `--provider-key` given on the
+/// command line, which a pre-pseudonymised file must have been made with.
 fn check_layers(
     registry: &Registry,
     file: &Path,
-    keys: rnc_ingest::IngestKeys<'_>,
-    provider_key: Option<&str>,
+    given: Option<&str>,
+    provider_key: &str,
 ) -> anyhow::Result<()> {
-    let given = keys.provider.map(Pseudonymiser::key_fingerprint);
-    if let (Some(given), Some(found)) = (given, provider_key)
-        && given != found
+    if let Some(given) = given
+        && given != provider_key
     {
         bail!(
-            "{} was pseudonymised with provider key {found}, not the --provider-key {given}: ask the provider which key it used, or pass the provider key it shares with the others",
+            "{} was pseudonymised with provider key {provider_key}, not the --provider-key {given}: ask the provider which key it used, or pass the provider key it shares with the others",
             file.display()
         );
     }
     let catalogue = registry.catalogue()?;
     let Some(earlier) = catalogue.batches.iter().find(|batch| {
-        batch.provider_key_fingerprint.as_deref() != provider_key
+        batch.provider_key_fingerprint.as_deref() != Some(provider_key)
     }) else {
         return Ok(());
     };
-    let describe = |fingerprint: Option<&str>| match fingerprint {
-        Some(fingerprint) => {
-            format!("provider key {fingerprint} under the registry key")
-        }
-        None => "the registry key alone".to_string(),
+    let found = match earlier.provider_key_fingerprint.as_deref() {
+        Some(fingerprint) => format!("provider key {fingerprint}"),
+        None => "the registry key alone, as rnc did before it sealed provider pseudonyms (re-ingest the registry's files into a new registry)".to_string(),
     };
     bail!(
-        "{} would be pseudonymised with {}, but batch {} was pseudonymised with {}; pseudonyms of different layers never match: ingest clear files with --provider-key and the providers' shared key, and pre-pseudonymised files made with that same key",
+        "{} carries pseudonyms of provider key {provider_key}, but batch {} was pseudonymised with {found}; pseudonyms of different provider keys never match: ingest clear files with the --provider-key that the providers share, and pre-pseudonymised files made with that same key",
         file.display(),
-        describe(provider_key),
         earlier.batch_id,
-        describe(earlier.provider_key_fingerprint.as_deref())
     )
 }
 

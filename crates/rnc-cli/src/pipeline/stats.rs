@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::{Int32Type, Int64Type};
 use rnc_stats::{Cell, IncidenceRow};
 use rnc_store::parquet_io::{read_parquet, write_parquet};
-use rnc_store::population::{AGE_BANDS, read_population_csv};
+use rnc_store::population::read_population_csv;
 use rnc_store::sql::run_sql;
 use rnc_store::{Registry, ReleaseEntry};
 
@@ -26,6 +26,8 @@ pub struct StatsOutput {
     pub excluded: u64,
     /// Label of the population used.
     pub population_label: String,
+    /// The population CSV used instead of the release's table, if any.
+    pub population_csv: Option<PathBuf>,
     /// Folder with `incidence.csv` and `incidence.parquet` (internal) and
     /// `incidence_published.csv`.
     pub out_dir: PathBuf,
@@ -151,6 +153,7 @@ pub fn compute_stats(
         rows,
         excluded,
         population_label,
+        population_csv: population_csv.map(Path::to_path_buf),
         out_dir,
         small_cell_threshold,
     })
@@ -164,35 +167,12 @@ type PersonYears = Vec<(String, usize, f64)>;
 fn person_years_by_sex_and_band(
     population: &[RecordBatch],
 ) -> anyhow::Result<(PersonYears, (i32, i32))> {
+    let (cells, years) = super::strata::population_cells(population)?;
     let mut sums: BTreeMap<(String, usize), f64> = BTreeMap::new();
-    let mut years = (i32::MAX, i32::MIN);
-    for batch in population {
-        let column = |name: &str| {
-            batch.column_by_name(name).with_context(|| {
-                format!("population table lacks column {name}")
-            })
-        };
-        let year = column("year")?.as_primitive::<Int32Type>();
-        let sex = column("sex")?.as_string::<i32>();
-        let band = column("age_band")?.as_string::<i32>();
-        let value = column("population")?.as_primitive::<Float64Type>();
-        for i in 0..batch.num_rows() {
-            let index = AGE_BANDS
-                .iter()
-                .position(|b| *b == band.value(i))
-                .with_context(|| {
-                    "population table has an unknown age band".to_string()
-                })?;
-            years = (years.0.min(year.value(i)), years.1.max(year.value(i)));
-            *sums.entry((sex.value(i).to_string(), index)).or_default() +=
-                if value.is_null(i) {
-                    0.0
-                } else {
-                    value.value(i)
-                };
-        }
+    for cell in cells {
+        *sums.entry((cell.sex, cell.age_band)).or_default() +=
+            cell.person_years;
     }
-    anyhow::ensure!(years.0 <= years.1, "the population table is empty");
     Ok((
         sums.into_iter()
             .map(|((sex, band), py)| (sex, band, py))
