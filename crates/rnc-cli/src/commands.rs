@@ -181,6 +181,13 @@ fn print_ingest(reports: &[FileReport]) -> Outcome {
                 report.invalid_nirs
             );
         }
+        if report.unknown_event_dates > 0 {
+            println!(
+                "  {} accepted rows have a wholly unknown event date (99999999 or 00000000): kept without a date, and their tumours flagged when no other record dates them",
+                report.unknown_event_dates
+            );
+            outcome = Outcome::Flagged;
+        }
         for problem in &report.problems {
             println!("  {problem}");
         }
@@ -575,12 +582,14 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
     let clock = Instant::now();
     // The native file conventions (one file per feed and year, hospital
     // stays in Windows-1252 with semicolons and dd/mm/yyyy dates, part of
-    // the pathology reports as FHIR bundles).
-    // NOTE: without the duplicate, late, other-person NIR, name swap and
-    // coding noise, which put the consolidated tumour count 4 % off the
-    // truth until ingestion and consolidation handle them.
-    let noise = rnc_synth::NoiseConfig::default()
-        .without(&NoiseKind::BEYOND_IDENTIFIERS);
+    // the pathology reports as FHIR bundles) and the default noise.
+    // NOTE: except first and birth names swapped, because linkage does not
+    // compare names crosswise. On 100 000 persons, 22 % of the records
+    // with a swap and a valid NIR, and 72 % of those without a NIR, formed
+    // a person of their own and split their tumour in two. That put small
+    // site groups such as thyroid past their allowed difference.
+    let noise =
+        rnc_synth::NoiseConfig::default().without(&[NoiseKind::NameSwap]);
     let config = rnc_synth::SynthConfig {
         persons: args.persons,
         seed: args.seed,

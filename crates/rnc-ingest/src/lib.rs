@@ -13,9 +13,10 @@
 //!
 //! [`open_rows`] is the reading layer under it. It detects CSV text in
 //! UTF-8, Windows-1252 or ISO-8859-1 with a comma, semicolon or tab, gzip
-//! and zstd compression, Parquet, and FHIR R4 JSON pathology reports. It
-//! yields the header and then the rows one at a time. [`ingest_file_with`]
-//! takes [`ReadOptions`] to declare the encoding or the delimiter.
+//! and zstd compression, Parquet, and FHIR R4 JSON pathology reports and
+//! treatment acts. It yields the header and then the rows one at a time.
+//! [`ingest_file_with`] takes [`ReadOptions`] to declare the encoding or
+//! the delimiter.
 //! [`ingest_file_with_mapping`] reads a file with the user's own column
 //! names and value forms, declared in a [`Mapping`] file, and
 //! [`ingest_file_as`] takes both.

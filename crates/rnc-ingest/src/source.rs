@@ -49,6 +49,9 @@ pub struct FileSummary {
     pub source_file: String,
     /// As [`FileOutcome::provider_key`].
     pub provider_key: String,
+    /// SHA-256 of the file's bytes, lowercase hex, computed while the
+    /// file was read.
+    pub input_sha256: String,
 }
 
 /// The mapping of a file read with the feed's own column names.
@@ -73,8 +76,8 @@ pub fn ingest_file(
 }
 
 /// Reads, checks and pseudonymises one file of a feed: CSV text (plain,
-/// gzip or zstd), Parquet, or FHIR R4 JSON for pathology reports, as
-/// detected by [`open_rows`].
+/// gzip or zstd), Parquet, or FHIR R4 JSON for pathology reports and
+/// treatment acts, as detected by [`open_rows`].
 ///
 /// Columns are matched by name in any order; columns the feed does not
 /// define are ignored and logged once. Each row ends up in exactly one of
@@ -231,9 +234,7 @@ where
         .position(id_column(kind))
         .expect("the id column is required, so the header check found it");
     let header_len = header_fields.len();
-    // NOTE: the ids of a file are kept whole to find repeats; a file of 5
-    // million rows keeps a few hundred megabytes of them.
-    let mut ids = HashSet::new();
+    let mut ids = SeenIds::default();
     let mut rows = read_chunk(&mut reader, id_index, header_len, &mut ids)?;
 
     let provider_key = if pseudonymised {
@@ -300,6 +301,7 @@ where
         rows = read_chunk(&mut reader, id_index, header_len, &mut ids)?;
     }
 
+    let input_sha256 = reader.finish_sha256()?;
     totals.log(started);
     Ok(FileSummary {
         rows_read: totals.rows_read,
@@ -307,6 +309,7 @@ where
         rows_quarantined: totals.quarantined,
         source_file: file,
         provider_key,
+        input_sha256,
     })
 }
 
@@ -382,6 +385,32 @@ struct RawRow {
     duplicate: bool,
 }
 
+/// The ids seen so far in a file, kept as 128-bit keyed digests so that
+/// memory grows by a fixed amount per row (about 30 bytes with the hash
+/// table's overhead) whatever the ids' length.
+///
+/// The digest is two SipHash-1-3 hashes (the standard library's hasher)
+/// under two different keys of `RandomState`, which are random in each
+/// process. Two different ids of a file of n rows share a digest with
+/// probability about n² / 2¹²⁹, below 10⁻²⁵ for 5 million rows, and as
+/// the keys are secret, no file can be made to collide on purpose.
+#[derive(Default)]
+struct SeenIds {
+    keys: [std::hash::RandomState; 2],
+    digests: HashSet<u128>,
+}
+
+impl SeenIds {
+    /// Adds `id` and returns whether it was new.
+    fn insert(&mut self, id: &str) -> bool {
+        use std::hash::BuildHasher;
+        let [first, second] = &self.keys;
+        let high = u128::from(first.hash_one(id));
+        let low = u128::from(second.hash_one(id));
+        self.digests.insert(high << 64 | low)
+    }
+}
+
 /// Reads the next [`CHUNK_ROWS`] data rows in order, noting whether the
 /// id of each repeats one of `ids`, the ids seen so far. This pass is
 /// sequential because repeats depend on the rows before.
@@ -389,7 +418,7 @@ fn read_chunk(
     reader: &mut RowReader,
     id_index: usize,
     header_len: usize,
-    ids: &mut HashSet<String>,
+    ids: &mut SeenIds,
 ) -> Result<Vec<RawRow>, Error> {
     let mut rows = Vec::with_capacity(CHUNK_ROWS.min(1024));
     for read in reader.by_ref().take(CHUNK_ROWS) {
@@ -402,7 +431,7 @@ fn read_chunk(
             && fields
                 .get(id_index)
                 .filter(|id| !id.is_empty())
-                .is_some_and(|id| !ids.insert(id.to_string()));
+                .is_some_and(|id| !ids.insert(id));
         rows.push(RawRow { read, duplicate });
     }
     Ok(rows)

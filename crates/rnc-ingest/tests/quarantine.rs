@@ -373,18 +373,25 @@ fn quarantine_batch_has_one_row_each() {
 }
 
 #[test]
-fn wholly_unknown_event_date_is_rejected() {
-    // 99999999 is the registry mark of a wholly unknown date: allowed for a
-    // birth date (the age is then unknown), not for the record's own event.
+fn wholly_unknown_dates_are_kept() {
+    // 99999999 is the registry mark of a wholly unknown date. In the
+    // record's own event date and in the birth date alike, the row is kept
+    // with the date absent and the age at the event unknown; an empty
+    // event date is still rejected.
     let content = "report_id,laboratory,birth_name,first_name,sex,birth_date,specimen_date,report_date,topography,morphology,behaviour\n\
         P1,LAB1,Martin,Anne,2,1950-01-01,99999999,,C50.4,8500,3\n\
-        P2,LAB1,Martin,Anne,2,99999999,2021-03-01,,C50.4,8500,3\n";
+        P2,LAB1,Martin,Anne,2,99999999,2021-03-01,,C50.4,8500,3\n\
+        P3,LAB1,Martin,Anne,2,1950-01-01,,,C50.4,8500,3\n";
 
     let outcome = ingest(SourceKind::PathologyReport, "acp.csv", content);
 
-    assert_eq!(outcome.quarantine.len(), 1);
-    assert_eq!(outcome.quarantine[0].field, "specimen_date");
-    assert_eq!(outcome.quarantine[0].rule, "unknown_date");
-    assert_eq!(outcome.records.len(), 1);
+    assert_eq!(outcome.records.len(), 2);
+    assert_eq!(outcome.records[0].event_date, None);
     assert_eq!(outcome.records[0].age_at_event, None);
+    assert!(outcome.records[1].event_date.is_some());
+    assert_eq!(outcome.records[1].age_at_event, None);
+    assert_eq!(outcome.quarantine.len(), 1);
+    assert_eq!(outcome.quarantine[0].line, 4);
+    assert_eq!(outcome.quarantine[0].field, "specimen_date");
+    assert_eq!(outcome.quarantine[0].rule, "required");
 }

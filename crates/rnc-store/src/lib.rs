@@ -34,6 +34,7 @@
 
 mod catalogue;
 mod error;
+mod fault;
 pub mod parquet_io;
 pub mod population;
 mod registry;
@@ -45,7 +46,8 @@ pub use catalogue::{
     BatchEntry, Catalogue, KeyRotation, ReleaseEntry, TableEntry,
 };
 pub use error::Error;
+pub use fault::{FAULT_POINT_VARIABLE, FaultPoint};
 pub use registry::{Registry, RegistryLock, WorkStage};
 pub use staging::{
-    BatchStart, BatchWriter, QUARANTINE_FILE, SOURCE_RECORDS_FILE,
+    BatchCommit, BatchWriter, QUARANTINE_FILE, SOURCE_RECORDS_FILE,
 };

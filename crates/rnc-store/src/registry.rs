@@ -11,8 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
+use crate::fault::{FaultPoint, fault_point};
 use crate::parquet_io::{file_sha256, read_parquet, write_parquet};
-use crate::staging::{BatchStart, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
+use crate::staging::{BatchCommit, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
 
 const CATALOGUE: &str = "catalogue.json";
 const LOCK: &str = ".lock";
@@ -164,7 +165,11 @@ impl Registry {
         let path = self.catalogue_path();
         let text = serde_json::to_string_pretty(catalogue)
             .expect("the catalogue always serialises");
-        write_atomically(&path, text.as_bytes())
+        let faults = [
+            FaultPoint::CatalogueTemporaryWritten,
+            FaultPoint::CatalogueRenamed,
+        ];
+        write_atomically_at(&path, text.as_bytes(), Some(faults))
     }
 
     /// The id the next ingested batch will get: `B` and six digits.
@@ -207,22 +212,19 @@ impl Registry {
         records: (SchemaRef, &[RecordBatch]),
         quarantine: (SchemaRef, &[RecordBatch]),
     ) -> Result<BatchEntry, Error> {
-        let start = self.begin_batch(
-            &entry.input_sha256,
-            true,
-            records.0,
-            quarantine.0,
-        )?;
-        let BatchStart::New(mut writer) = start else {
-            unreachable!("duplicates are allowed, so the batch is new")
-        };
+        let mut writer = self.begin_batch(records.0, quarantine.0)?;
         for batch in records.1 {
             writer.write_records(batch)?;
         }
         for batch in quarantine.1 {
             writer.write_quarantine(batch)?;
         }
-        writer.commit(entry)
+        match writer.commit(entry, true)? {
+            BatchCommit::Registered(entry) => Ok(*entry),
+            BatchCommit::Duplicate(_) => {
+                unreachable!("duplicates are allowed, so the batch is new")
+            }
+        }
     }
 
     /// Reads the accepted records of every staged batch, in ingestion
@@ -577,12 +579,29 @@ fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
 /// disk, renames it over `path` and flushes the folder, so that after a
 /// crash `path` holds either the old or the new content.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomically_at(path, bytes, None)
+}
+
+/// Writes a file through a temporary name, as [`write_atomically`]; the
+/// two fault points, when given, follow the temporary file's flush and
+/// its rename.
+fn write_atomically_at(
+    path: &Path,
+    bytes: &[u8],
+    faults: Option<[FaultPoint; 2]>,
+) -> Result<(), Error> {
     let temporary = path.with_extension(TEMPORARY_EXTENSION);
     let mut file =
         fs::File::create(&temporary).map_err(Error::io(&temporary))?;
     file.write_all(bytes).map_err(Error::io(&temporary))?;
     file.sync_all().map_err(Error::io(&temporary))?;
+    if let Some([written, _]) = faults {
+        fault_point(written);
+    }
     fs::rename(&temporary, path).map_err(Error::io(path))?;
+    if let Some([_, renamed]) = faults {
+        fault_point(renamed);
+    }
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 

@@ -118,7 +118,11 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     report.tumours = tumours.len() as u64;
     report.dco_tumours =
         tumours.iter().filter(|t| t.death_certificate_only).count() as u64;
-    report.records_without_tumour = (records.len() - tumour_of.len()) as u64;
+    // A record sent again in a later file shares its id with the first
+    // copy, and consolidation counts it once.
+    let record_ids: BTreeSet<&str> =
+        records.iter().map(|r| r.record_id.as_str()).collect();
+    report.records_without_tumour = (record_ids.len() - tumour_of.len()) as u64;
     for check in &checks {
         *report
             .checks

@@ -8,9 +8,8 @@ use rnc_ingest::{Mapping, ReadOptions};
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_model::{NirStatus, SourceKind};
 use rnc_pseudonym::{Key, Pseudonymiser, RegistryLayer};
-use rnc_store::parquet_io::file_sha256;
 use rnc_store::population::read_population_csv;
-use rnc_store::{BatchEntry, BatchStart, Registry};
+use rnc_store::{BatchCommit, BatchEntry, Registry};
 
 use crate::progress;
 
@@ -34,6 +33,9 @@ pub struct FileReport {
     /// Accepted rows whose NIR is present but invalid (bad layout or key):
     /// they are kept, but their NIR carries no linkage evidence.
     pub invalid_nirs: u64,
+    /// Accepted rows whose event date the source marked wholly unknown
+    /// (`99999999`): they are kept without an event date.
+    pub unknown_event_dates: u64,
 }
 
 /// Quarantined rows listed on stdout per file; the rest are in the
@@ -122,35 +124,18 @@ fn ingest_one(
         read,
     } = *form;
     let started = Instant::now();
-    let sha256 = file_sha256(file)?;
-    let start = registry.begin_batch(
-        &sha256,
-        allow_duplicate,
-        source_record_schema(),
-        rnc_ingest::quarantine_schema(),
-    )?;
-    let mut writer = match start {
-        BatchStart::New(writer) => writer,
-        BatchStart::Duplicate(earlier) => {
-            tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
-            return Ok(FileReport {
-                file: file.to_path_buf(),
-                batch_id: None,
-                rows_read: 0,
-                rows_accepted: 0,
-                rows_quarantined: 0,
-                duplicate_of: Some(earlier.batch_id.clone()),
-                problems: Vec::new(),
-                invalid_nirs: 0,
-            });
-        }
-    };
+    // The file's SHA-256 is computed while it is read, so a file already
+    // ingested is found only after reading it; its batch is then dropped
+    // unregistered. The writer holds the registry's lock throughout.
+    let mut writer = registry
+        .begin_batch(source_record_schema(), rnc_ingest::quarantine_schema())?;
     let batch_id = writer.batch_id().to_string();
 
     let bar = progress::spinner("ingest");
     bar.set_message(file.display().to_string());
     let mut problems = Vec::new();
     let mut invalid_nirs = 0;
+    let mut unknown_event_dates = 0;
     let summary = rnc_ingest::ingest_file_chunked(
         kind,
         file,
@@ -172,6 +157,11 @@ fn ingest_one(
                 .iter()
                 .filter(|r| r.nir_status == Some(NirStatus::Invalid))
                 .count() as u64;
+            unknown_event_dates += chunk
+                .records
+                .iter()
+                .filter(|r| r.event_date.is_none())
+                .count() as u64;
             writer.write_records(&source_records_to_batch(&chunk.records)?)?;
             if !chunk.quarantine.is_empty() {
                 let rows = rnc_ingest::quarantine_to_batch(&chunk.quarantine)?;
@@ -187,6 +177,12 @@ fn ingest_one(
     )
     .with_context(|| format!("ingesting {}", file.display()))?;
     bar.finish_and_clear();
+    let sha256 = summary.input_sha256.clone();
+    if !allow_duplicate
+        && let Some(earlier) = registry.batch_with_input(&sha256)?
+    {
+        return Ok(skipped(file, &earlier));
+    }
     // A batch whose pseudonym layers differ is dropped unregistered: the
     // writer removes its files.
     let given = keys
@@ -216,7 +212,11 @@ fn ingest_one(
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         files: Vec::new(),
     };
-    writer.commit(entry)?;
+    if let BatchCommit::Duplicate(earlier) =
+        writer.commit(entry, allow_duplicate)?
+    {
+        return Ok(skipped(file, &earlier));
+    }
     tracing::info!(
         file = %file.display(),
         batch = %batch_id,
@@ -235,7 +235,24 @@ fn ingest_one(
         duplicate_of: None,
         problems,
         invalid_nirs,
+        unknown_event_dates,
     })
+}
+
+/// The report of a file whose bytes an earlier batch already loaded.
+fn skipped(file: &Path, earlier: &BatchEntry) -> FileReport {
+    tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
+    FileReport {
+        file: file.to_path_buf(),
+        batch_id: None,
+        rows_read: 0,
+        rows_accepted: 0,
+        rows_quarantined: 0,
+        duplicate_of: Some(earlier.batch_id.clone()),
+        problems: Vec::new(),
+        invalid_nirs: 0,
+        unknown_event_dates: 0,
+    }
 }
 
 /// Checks that the records of `file` carry the same provider key as every
