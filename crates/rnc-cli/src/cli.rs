@@ -234,7 +234,8 @@ pub enum Command {
         after_help = "Example:\n  rnc dedupe febrl3.csv --id-column rec_id \
         --model examples/febrl.toml --out clusters.csv --pairs pairs.csv\n\n\
         The output has one row per input record: its id and cluster_id.\n\
-        Exit code 1 when a compared column is entirely empty."
+        Exit code 1 when a compared column is entirely empty or when\n\
+        clustering.cannot_link kept linked pairs apart (--review lists them)."
     )]
     Dedupe(crate::dedupe::DedupeArgs),
 
@@ -243,7 +244,8 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  rnc link-files febrl4a.csv febrl4b.csv --id-column rec_id \
         --model examples/febrl.toml --out clusters.csv\n\n\
-        The output has one row per input record: source (a or b), id and cluster_id."
+        The output has one row per input record: source (a or b), id and cluster_id.\n\
+        Exit codes as for rnc dedupe."
     )]
     LinkFiles(crate::dedupe::LinkFilesArgs),
 

@@ -7,7 +7,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use rnc_link::{FileLinkage, LinkMode, ModelSpec, RecordTable, TrainedModel};
+use rnc_link::{
+    FellegiSunterModel, FileLinkage, KeptPairs, LinkMode, ModelSpec,
+    RecordTable, ScoredPairs, TrainedModel,
+};
 
 use crate::commands::Outcome;
 use crate::progress;
@@ -26,9 +29,17 @@ pub struct FileLinkOptions {
     #[arg(long)]
     pub out: PathBuf,
     /// Also write every scored candidate pair, with its match weight,
-    /// probability and comparison levels, to this CSV.
+    /// probability and comparison levels, to this CSV. Without it only
+    /// the linked pairs are held in memory; with it every candidate pair
+    /// is (about 30 bytes each).
     #[arg(long)]
     pub pairs: Option<PathBuf>,
+    /// Write to this CSV the linked pairs that the model's
+    /// clustering.cannot_link kept out of the clusters, because they
+    /// would have joined records that strongly disagree, with their
+    /// weights and comparison levels, for a reviewer.
+    #[arg(long)]
+    pub review: Option<PathBuf>,
     /// Write the trained parameters (JSON) to this file, to score new data
     /// later with --trained-model.
     #[arg(long)]
@@ -94,6 +105,7 @@ fn run(
     let started = Instant::now();
     let mut outputs: Vec<&Path> = vec![options.out.as_path()];
     outputs.extend(options.pairs.as_deref());
+    outputs.extend(options.review.as_deref());
     outputs.extend(options.save_model.as_deref());
     for (index, output) in outputs.iter().enumerate() {
         let mut others: Vec<&Path> =
@@ -131,16 +143,25 @@ fn run(
     }
 
     bar.set_message(format!("linking {} records", table.len()));
-    let linkage = rnc_link::link_table(
+    let kept = if options.pairs.is_some() {
+        KeptPairs::All
+    } else {
+        KeptPairs::Linked
+    };
+    let linkage = rnc_link::link_table_keeping(
         &table,
         &spec,
         mode,
         trained.as_ref().map(|t| &t.model),
+        kept,
     )?;
     bar.set_message("writing");
     write_clusters(&options.out, &table, &linkage, &options.id_column, mode)?;
     if let Some(path) = &options.pairs {
-        write_pairs(path, &table, &linkage, mode)?;
+        write_pairs(path, &table, &linkage.pairs, &linkage.model, mode)?;
+    }
+    if let Some(path) = &options.review {
+        write_pairs(path, &table, &linkage.kept_apart, &linkage.model, mode)?;
     }
     if let Some(path) = &options.save_model {
         let saved = TrainedModel {
@@ -157,10 +178,12 @@ fn run(
             &table, &spec, &linkage, files, options, column,
         )?;
     }
-    Ok(if linkage.summary.disabled_comparisons.is_empty() {
-        Outcome::Clean
-    } else {
+    let flagged = !linkage.summary.disabled_comparisons.is_empty()
+        || !linkage.kept_apart.is_empty();
+    Ok(if flagged {
         Outcome::Flagged
+    } else {
+        Outcome::Clean
     })
 }
 
@@ -231,7 +254,8 @@ fn write_clusters(
 fn write_pairs(
     path: &Path,
     table: &RecordTable,
-    linkage: &FileLinkage,
+    pairs: &ScoredPairs,
+    model: &FellegiSunterModel,
     mode: LinkMode,
 ) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_path(path)
@@ -243,14 +267,12 @@ fn write_pairs(
     header
         .extend(["match_weight".to_string(), "match_probability".to_string()]);
     header.extend(
-        linkage
-            .model
+        model
             .comparisons
             .iter()
             .map(|c| format!("gamma_{}", c.name)),
     );
     writer.write_record(&header)?;
-    let pairs = &linkage.pairs;
     for i in 0..pairs.len() {
         let (left, right) = (pairs.left[i] as usize, pairs.right[i] as usize);
         let mut row =
@@ -320,6 +342,16 @@ fn print_summary(
     for name in &s.disabled_comparisons {
         println!(
             "warning: comparison {name}: column is 100% missing, disabled for this run"
+        );
+    }
+    if s.cannot_link_skipped_pairs > 0 {
+        let review = match &options.review {
+            Some(path) => format!("listed in {}", path.display()),
+            None => "pass --review FILE to list them".to_string(),
+        };
+        println!(
+            "chain guard: {} linked pairs kept apart by clustering.cannot_link ({review})",
+            s.cannot_link_skipped_pairs
         );
     }
     println!(

@@ -159,3 +159,80 @@ fn missing_id_column_is_reported() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("column rec_id not found"), "{stderr}");
 }
+
+const TWIN_MODEL: &str = r#"
+[settings]
+threshold = 1e-15
+
+[[comparison]]
+column = "nir"
+kind = "exact"
+
+[[comparison]]
+column = "first_name"
+kind = "jaro_winkler"
+thresholds = [0.9]
+
+[blocking]
+rules = [["surname", "dob"]]
+
+[clustering]
+cannot_link = [["nir", "first_name"]]
+"#;
+
+// Twins share surname and birth date, so every pair of their four records
+// is a candidate, and at this threshold every candidate is linked (the
+// weakest pair has a probability of about 2^-35). T1 and T3, like the
+// other pairs across the twins, differ on both the NIR and the first
+// name, so the chain guard keeps the twins apart and lists the four
+// linked pairs across them for review.
+#[test]
+fn dedupe_lists_guarded_pairs_for_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.toml");
+    let input = dir.path().join("twins.csv");
+    let out = dir.path().join("clusters.csv");
+    let review = dir.path().join("review.csv");
+    std::fs::write(&model, TWIN_MODEL).unwrap();
+    std::fs::write(
+        &input,
+        "id,nir,first_name,surname,dob\n\
+         T1,N1,JEAN,MARTIN,1970-01-01\n\
+         T2,N1,JEAN,MARTIN,1970-01-01\n\
+         T3,N2,PAUL,MARTIN,1970-01-01\n\
+         T4,,PAUL,MARTIN,1970-01-01\n",
+    )
+    .unwrap();
+    let args = [
+        "--quiet",
+        "dedupe",
+        arg(&input),
+        "--id-column",
+        "id",
+        "--model",
+        arg(&model),
+        "--out",
+        arg(&out),
+        "--review",
+        arg(&review),
+    ];
+    let output = rnc_expect(&args, 1);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("4 linked pairs kept apart"), "{stdout}");
+
+    let clusters = std::fs::read_to_string(&out).unwrap();
+    let cluster_ids: Vec<&str> = clusters
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(cluster_ids, ["0", "0", "1", "1"]);
+
+    let review_pairs: Vec<String> = std::fs::read_to_string(&review)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(review_pairs, ["T1,T3", "T1,T4", "T2,T3", "T2,T4"]);
+}

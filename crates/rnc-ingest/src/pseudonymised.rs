@@ -153,6 +153,8 @@ fn read_pseudonyms(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.birth_date_pseudonym = text(row, "birth_date_pseudonym");
     record.birth_date_swapped_pseudonym =
         text(row, "birth_date_swapped_pseudonym");
+    record.birth_date_next_year_pseudonym =
+        text(row, "birth_date_next_year_pseudonym");
     record.birth_year_month_pseudonym = text(row, "birth_year_month_pseudonym");
     record.birth_year_day_pseudonym = text(row, "birth_year_day_pseudonym");
     record.birth_month_day_pseudonym = text(row, "birth_month_day_pseudonym");

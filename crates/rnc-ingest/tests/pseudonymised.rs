@@ -68,6 +68,7 @@ fn provider_file_equals_clear_in_two_layers() {
     assert_eq!(clear.provider_key, provider().key_fingerprint());
     assert_eq!(provided.provider_key, clear.provider_key);
     assert!(clear.records[0].nir_birth_date_sex_pseudonym.is_some());
+    assert!(clear.records[0].birth_date_next_year_pseudonym.is_some());
     assert!(clear.records[0].first_name_bloom.is_some());
 }
 

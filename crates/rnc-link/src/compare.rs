@@ -58,8 +58,9 @@ pub(crate) const NULL: u8 = 0;
 /// Level 1 of every comparison: exact agreement.
 pub(crate) const EXACT: u8 = 1;
 pub(crate) const DATE_TRANSPOSED: u8 = 2;
-pub(crate) const DATE_ONE_PART_OFF: u8 = 3;
-pub(crate) const DATE_DIFFERENT: u8 = 4;
+pub(crate) const DATE_YEAR_OFF: u8 = 3;
+pub(crate) const DATE_ONE_PART_OFF: u8 = 4;
+pub(crate) const DATE_DIFFERENT: u8 = 5;
 pub(crate) const NAME_DIFFERENT: u8 = 4;
 pub(crate) const FIRST_NAME_UNRELATED: u8 = 5;
 pub(crate) const BINARY_DIFFERENT: u8 = 2;
@@ -95,7 +96,8 @@ pub(crate) fn untrained_comparisons() -> Vec<Comparison> {
             &[
                 ("exact", 0.92),
                 ("day and month transposed", 0.02),
-                ("one of year, month, day different", 0.04),
+                ("year off by one", 0.01),
+                ("one of year, month, day different", 0.03),
                 ("different", 0.02),
             ],
         ),
@@ -125,6 +127,8 @@ pub(crate) struct Encoded {
     pub sex: Option<u8>,
     pub date: Option<u32>,
     pub swapped: Option<u32>,
+    /// The birth date one year later, in the domain of `date`.
+    pub next_year: Option<u32>,
     pub year_month: Option<u32>,
     pub year_day: Option<u32>,
     pub month_day: Option<u32>,
@@ -228,6 +232,7 @@ pub(crate) fn encode_records(
             },
             date: dates.id(r.birth_date_pseudonym.as_ref()),
             swapped: dates.id(r.birth_date_swapped_pseudonym.as_ref()),
+            next_year: dates.id(r.birth_date_next_year_pseudonym.as_ref()),
             year_month: date_parts.id(r.birth_year_month_pseudonym.as_ref()),
             year_day: date_parts.id(r.birth_year_day_pseudonym.as_ref()),
             month_day: date_parts.id(r.birth_month_day_pseudonym.as_ref()),
@@ -307,12 +312,10 @@ fn compare_exact(a: Option<u32>, b: Option<u32>) -> u8 {
 }
 
 /// Birth dates are compared only when both are complete, because a
-/// partial date has no complete-date pseudonym to test.
-///
-/// NOTE: unlike the model files' date comparison, there is no level for
-/// a year off by one: a year one apart falls in the one-part level with
-/// every other year. Telling them apart would need a pseudonym of the
-/// date with the year shifted, which ingestion does not compute.
+/// partial date has no complete-date pseudonym to test. The levels are
+/// those of the model files' date comparison: exact, day and month
+/// transposed, year off by one (one date's next-year pseudonym is the
+/// other's date), one part different, different.
 pub(crate) fn compare_birth_dates(a: &Encoded, b: &Encoded) -> u8 {
     let (Some(date_a), Some(date_b)) = (a.date, b.date) else {
         return NULL;
@@ -322,6 +325,9 @@ pub(crate) fn compare_birth_dates(a: &Encoded, b: &Encoded) -> u8 {
     }
     if Some(date_a) == b.swapped || a.swapped == Some(date_b) {
         return DATE_TRANSPOSED;
+    }
+    if Some(date_a) == b.next_year || a.next_year == Some(date_b) {
+        return DATE_YEAR_OFF;
     }
     // Two dates that differ in one part agree with that part masked.
     let same = |x: Option<u32>, y: Option<u32>| x.is_some() && x == y;
@@ -419,6 +425,8 @@ mod tests {
             text(&format!("{year:04}-{month:02}-{day:02}"));
         record.birth_date_swapped_pseudonym = (day <= 12 && day != month)
             .then(|| format!("{year:04}-{day:02}-{month:02}"));
+        record.birth_date_next_year_pseudonym =
+            text(&format!("{:04}-{month:02}-{day:02}", year + 1));
         record.birth_year_month_pseudonym =
             text(&format!("{year:04}-{month:02}-**"));
         record.birth_year_day_pseudonym =
@@ -435,8 +443,17 @@ mod tests {
         let mut transposed = record("b");
         set_date(&mut transposed, 1970, 4, 3);
         assert_eq!(encode_pair(a.clone(), transposed)[BIRTH_DATE], 2);
+        for year in [1969, 1971] {
+            let mut other = record("y");
+            set_date(&mut other, year, 3, 4);
+            assert_eq!(
+                encode_pair(a.clone(), other)[BIRTH_DATE],
+                DATE_YEAR_OFF,
+                "year {year}"
+            );
+        }
         let cases = [
-            ((1971, 3, 4), "year off by one"),
+            ((1972, 3, 4), "year off by two"),
             ((1970, 5, 4), "month off"),
             ((1970, 3, 14), "day off"),
         ];
@@ -451,10 +468,10 @@ mod tests {
         }
         let mut other = record("c");
         set_date(&mut other, 1980, 12, 25);
-        assert_eq!(encode_pair(a.clone(), other)[BIRTH_DATE], 4);
+        assert_eq!(encode_pair(a.clone(), other)[BIRTH_DATE], DATE_DIFFERENT);
         let mut two_off = record("e");
         set_date(&mut two_off, 1971, 3, 5);
-        assert_eq!(encode_pair(a.clone(), two_off)[BIRTH_DATE], 4);
+        assert_eq!(encode_pair(a.clone(), two_off)[BIRTH_DATE], DATE_DIFFERENT);
         assert_eq!(encode_pair(a.clone(), a.clone())[BIRTH_DATE], 1);
         assert_eq!(encode_pair(a, record("d"))[BIRTH_DATE], NULL);
     }

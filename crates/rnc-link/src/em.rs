@@ -170,6 +170,14 @@ pub fn train_em(
 /// blocked on the NIR never sees sex disagree) or halved the m of a level
 /// that another session could not see. The means are then scaled so that
 /// the m of each comparison's levels sum to 1.
+///
+/// A level that no session saw has no evidence for its m. It gets m = u
+/// (capped at its starting m), so that it weighs nothing in a score, and
+/// the seen levels share what is left. Scaling its starting m in with the
+/// others instead took that share from the seen levels. On FEBRL 1, the
+/// one session estimating the birth date never saw a transposed date or a
+/// year off by one. Those two levels kept 0.083 each, which cut the m of
+/// an exact date from 0.94 to 0.80.
 pub(crate) struct SessionAverage {
     sums: Vec<Vec<f64>>,
     sessions: Vec<Vec<u32>>,
@@ -230,20 +238,25 @@ impl SessionAverage {
                 unestimated.push(comparison.name.clone());
                 continue;
             }
+            let (mut seen_total, mut unseen_total) = (0.0, 0.0);
             for (l, level) in comparison.levels.iter_mut().enumerate() {
+                if level.is_null {
+                    continue;
+                }
                 let n = self.sessions[c][l];
                 if n > 0 {
                     level.m = self.sums[c][l] / f64::from(n);
+                    seen_total += level.m;
+                } else {
+                    level.m = level.u.min(level.m);
+                    unseen_total += level.m;
                 }
             }
-            let total: f64 = comparison
-                .levels
-                .iter()
-                .filter(|level| !level.is_null)
-                .map(|level| level.m)
-                .sum();
-            for level in comparison.levels.iter_mut().filter(|l| !l.is_null) {
-                level.m = clamp_probability(level.m / total);
+            let scale = (1.0 - unseen_total).max(0.0) / seen_total;
+            for (l, level) in comparison.levels.iter_mut().enumerate() {
+                if !level.is_null && self.sessions[c][l] > 0 {
+                    level.m = clamp_probability(level.m * scale);
+                }
             }
         }
         unestimated
@@ -450,5 +463,37 @@ mod tests {
         assert!((levels[1].m - 0.99 / 1.01).abs() < 1e-12, "{levels:?}");
         assert!((levels[2].m - 0.02 / 1.01).abs() < 1e-12, "{levels:?}");
         assert!((levels[1].m + levels[2].m - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn level_no_session_saw_weighs_nothing() {
+        // Three levels, u (0.5, 0.001, 0.499), starting m (0.4, 0.3, 0.3).
+        // The one session saw only "equal" and "different" and learned
+        // (0.9, 0.1) for them, so "near" kept its start 0.3.
+        let model = |m: [f64; 3]| {
+            FellegiSunterModel::new(
+                vec![Comparison {
+                    name: "name".to_string(),
+                    levels: vec![
+                        ComparisonLevel::null("either side missing"),
+                        ComparisonLevel::new("equal", m[0], 0.5),
+                        ComparisonLevel::new("near", m[1], 0.001),
+                        ComparisonLevel::new("different", m[2], 0.499),
+                    ],
+                }],
+                0.1,
+            )
+        };
+        let mut average = SessionAverage::new(&model([0.4, 0.3, 0.3]));
+        let vectors: Vec<(Vec<u8>, f64)> = vec![(vec![1], 9.0), (vec![3], 1.0)];
+        average.add(&model([0.9, 0.3, 0.1]), &[true], &vectors);
+        let mut trained = model([0.4, 0.3, 0.3]);
+        assert!(average.apply(&mut trained).is_empty());
+        let levels = &trained.comparisons[0].levels;
+        // Hand computation: "near" gets m = u = 0.001 (Bayes factor 1);
+        // the seen levels share 0.999 in their ratio 0.9 : 0.1.
+        assert!((levels[2].m - 0.001).abs() < 1e-12, "{levels:?}");
+        assert!((levels[1].m - 0.9 * 0.999).abs() < 1e-12, "{levels:?}");
+        assert!((levels[3].m - 0.1 * 0.999).abs() < 1e-12, "{levels:?}");
     }
 }

@@ -148,6 +148,12 @@ impl<'a> FieldComparator<'a> {
         self.different
     }
 
+    /// Year, month and day of a date column's value, `None` when the
+    /// value does not follow the layout or the column is not a date.
+    pub(crate) fn date_fields_of(&self, code: u32) -> Option<[u32; 3]> {
+        self.dates.get(code as usize).copied().flatten()
+    }
+
     /// Codes of record `row` (a table row): its value and its swap or
     /// salt column's value, [`MISSING`] when absent.
     pub(crate) fn codes_of(&self, row: usize) -> [u32; 2] {
@@ -236,7 +242,10 @@ impl<'a> FieldComparator<'a> {
                 | ComparisonKind::Levenshtein
                 | ComparisonKind::DamerauLevenshtein
         );
+        // A salted pair's level also depends on the salts, which the
+        // cache key leaves out.
         if !compares_strings
+            || self.salted
             || code_a == MISSING
             || code_b == MISSING
             || code_a == code_b

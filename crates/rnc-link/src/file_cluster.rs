@@ -1,6 +1,8 @@
 //! Connected components of the linked pairs of a file linkage, with the
 //! model file's cannot-link constraints.
 
+use std::collections::HashMap;
+
 use crate::cluster::UnionFind;
 use crate::field_compare::{FieldComparator, LEVEL_EXACT};
 
@@ -50,60 +52,100 @@ impl CannotLink {
     }
 }
 
-/// Joins linked pairs into clusters. Without constraints this is plain
-/// union-find. With them, pairs are joined by decreasing match weight
-/// (ties by record index, so the result does not depend on the input
-/// order), and a pair is skipped when its two clusters hold a record pair
-/// in conflict. Returns the sets and the number of skipped pairs.
+/// Joins linked pairs into clusters: connected components, of which a
+/// component that holds a record pair in conflict is rebuilt by joining
+/// its pairs by decreasing match weight (ties by record index, so the
+/// result does not depend on the input order) and skipping a pair when
+/// its two clusters hold a record pair in conflict. Returns the sets and
+/// the positions in `linked` of the skipped pairs, in increasing order.
 ///
-/// NOTE: each join compares every record of one cluster with every
-/// record of the other, so its cost is quadratic in the cluster size.
-/// Persons have a few records each, but a model that chains thousands of
-/// records together would make this slow.
+/// Components without a conflict come out as plain connected components,
+/// so only the few conflicting ones pay for the sort and the checks.
+///
+/// NOTE: checking a component compares every pair of its records, so its
+/// cost is quadratic in the component size. Persons have a few records
+/// each, but a model that chains thousands of records together would
+/// make this slow.
 pub(crate) fn cluster_linked_pairs(
     records: usize,
     linked: &[(u32, u32, f64)],
     cannot_link: &CannotLink,
     comparators: &[FieldComparator],
     codes: &[[u32; 2]],
-) -> (UnionFind, u64) {
-    let mut sets = UnionFind::new(records);
+) -> (UnionFind, Vec<usize>) {
+    let mut components = UnionFind::new(records);
+    for &(a, b, _) in linked {
+        components.union(a, b);
+    }
     if cannot_link.is_empty() {
-        for &(a, b, _) in linked {
-            sets.union(a, b);
-        }
-        return (sets, 0);
+        return (components, Vec::new());
     }
     let width = comparators.len();
     let row = |x: u32| &codes[x as usize * width..(x as usize + 1) * width];
-    let mut order: Vec<usize> = (0..linked.len()).collect();
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &(a, b, _) in linked {
+        for x in [a, b] {
+            members.entry(components.find(x)).or_default().push(x);
+        }
+    }
+    let conflicting: HashMap<u32, Vec<u32>> = members
+        .into_iter()
+        .filter_map(|(root, mut records)| {
+            records.sort_unstable();
+            records.dedup();
+            let conflict = records.iter().enumerate().any(|(i, &x)| {
+                records[i + 1..]
+                    .iter()
+                    .any(|&y| cannot_link.conflict(comparators, row(x), row(y)))
+            });
+            conflict.then_some((root, records))
+        })
+        .collect();
+    if conflicting.is_empty() {
+        return (components, Vec::new());
+    }
+
+    // Rebuild the conflicting components from scratch, edge by edge.
+    let mut sets = UnionFind::new(records);
+    let mut order: Vec<usize> = Vec::new();
+    for (p, &(a, b, _)) in linked.iter().enumerate() {
+        if conflicting.contains_key(&components.find(a)) {
+            order.push(p);
+        } else {
+            sets.union(a, b);
+        }
+    }
     order.sort_by(|&x, &y| {
         let (a, b) = (&linked[x], &linked[y]);
         b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1)))
     });
-    let mut members: Vec<Vec<u32>> =
-        (0..records as u32).map(|x| vec![x]).collect();
-    let mut skipped = 0u64;
+    let mut cluster_members: HashMap<u32, Vec<u32>> = conflicting
+        .values()
+        .flatten()
+        .map(|&x| (x, vec![x]))
+        .collect();
+    let mut skipped = Vec::new();
     for p in order {
         let (a, b, _) = linked[p];
         let (root_a, root_b) = (sets.find(a), sets.find(b));
         if root_a == root_b {
             continue;
         }
-        let conflict = members[root_a as usize].iter().any(|&x| {
-            members[root_b as usize]
+        let conflict = cluster_members[&root_a].iter().any(|&x| {
+            cluster_members[&root_b]
                 .iter()
                 .any(|&y| cannot_link.conflict(comparators, row(x), row(y)))
         });
         if conflict {
-            skipped += 1;
+            skipped.push(p);
             continue;
         }
         sets.union(root_a, root_b);
         let root = sets.find(root_a);
         let other = if root == root_a { root_b } else { root_a };
-        let moved = std::mem::take(&mut members[other as usize]);
-        members[root as usize].extend(moved);
+        let moved = cluster_members.remove(&other).unwrap_or_default();
+        cluster_members.entry(root).or_default().extend(moved);
     }
+    skipped.sort_unstable();
     (sets, skipped)
 }

@@ -1,6 +1,7 @@
 //! Linkage of any CSV under a model file: blocking on the file's rules,
-//! field comparisons, u by random sampling, m by EM sessions, λ, scoring
-//! with term-frequency adjustment, and connected components.
+//! field comparisons, u from value counts or random pairs, m by EM
+//! sessions, λ, scoring with term-frequency adjustment, and connected
+//! components under the model's cannot-link constraints.
 //!
 //! Records are processed in the order of (source, record id), so the
 //! result does not depend on the order of the rows.
@@ -8,8 +9,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use foldhash::fast::FixedState;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tracing::{info, info_span, warn};
@@ -19,7 +19,11 @@ use crate::cluster::UnionFind;
 use crate::em::{EmSettings, SessionAverage, posterior, train_em};
 use crate::error::ErrorKind;
 use crate::field_compare::{FieldComparator, LEVEL_EXACT, LevelCache};
+use crate::file_blocking::{
+    CandidateBlocks, RuleBlocks, blocks_of, fold_rule_pairs,
+};
 use crate::file_cluster::{CannotLink, cluster_linked_pairs};
+use crate::file_u::estimate_u;
 use crate::model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MIN_PROBABILITY,
     TrainingSession, clamp_probability, probability_from_weight,
@@ -76,7 +80,7 @@ impl TrainedModel {
 }
 
 /// Checks that a model has the comparisons and levels of a model file.
-fn check_fits(
+pub(crate) fn check_fits(
     spec: &ModelSpec,
     model: &FellegiSunterModel,
 ) -> Result<(), Error> {
@@ -133,6 +137,28 @@ impl ScoredPairs {
     pub fn levels_of(&self, i: usize) -> &[u8] {
         &self.levels[i * self.comparisons..(i + 1) * self.comparisons]
     }
+
+    /// The pairs at the given positions, in that order.
+    fn select(&self, positions: &[usize]) -> ScoredPairs {
+        let mut levels = Vec::with_capacity(positions.len() * self.comparisons);
+        for &p in positions {
+            levels.extend_from_slice(self.levels_of(p));
+        }
+        ScoredPairs {
+            left: positions.iter().map(|&p| self.left[p]).collect(),
+            right: positions.iter().map(|&p| self.right[p]).collect(),
+            match_weight: positions
+                .iter()
+                .map(|&p| self.match_weight[p])
+                .collect(),
+            match_probability: positions
+                .iter()
+                .map(|&p| self.match_probability[p])
+                .collect(),
+            levels,
+            comparisons: self.comparisons,
+        }
+    }
 }
 
 /// Candidate pairs of one blocking rule, before pairs found by earlier
@@ -177,8 +203,12 @@ pub struct FileLinkage {
     /// Cluster of each table row, numbered from 0 in the order of the
     /// smallest (source, record id) they contain.
     pub cluster_of: Vec<u32>,
-    /// The scored candidate pairs.
+    /// The scored candidate pairs: all of them or the linked ones, as
+    /// [`KeptPairs`] asked.
     pub pairs: ScoredPairs,
+    /// Linked pairs left out of the clusters because they would join two
+    /// records that `clustering.cannot_link` keeps apart, for review.
+    pub kept_apart: ScoredPairs,
     /// The model that scored them.
     pub model: FellegiSunterModel,
     /// Counts.
@@ -186,19 +216,19 @@ pub struct FileLinkage {
 }
 
 /// Records in canonical order with their comparators.
-struct Prepared<'a> {
-    table: &'a RecordTable,
+pub(crate) struct Prepared<'a> {
+    pub(crate) table: &'a RecordTable,
     /// Table row of each canonical index.
-    order: Vec<usize>,
+    pub(crate) order: Vec<usize>,
     /// Records of source 0 come first; this many of them.
-    first_source: usize,
-    comparators: Vec<FieldComparator<'a>>,
+    pub(crate) first_source: usize,
+    pub(crate) comparators: Vec<FieldComparator<'a>>,
     /// Codes of each comparison ([`FieldComparator::codes_of`]), one row
     /// of `comparators.len()` code pairs per canonical index, so that
     /// comparing two records reads two contiguous rows instead of one
     /// cache line per column.
-    codes: Vec<[u32; 2]>,
-    mode: LinkMode,
+    pub(crate) codes: Vec<[u32; 2]>,
+    pub(crate) mode: LinkMode,
 }
 
 impl Prepared<'_> {
@@ -211,9 +241,23 @@ impl Prepared<'_> {
         out: &mut [u8],
         caches: &mut [LevelCache],
     ) {
-        let width = self.comparators.len();
-        let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
-        let row_b = &self.codes[b as usize * width..(b as usize + 1) * width];
+        self.levels_of_rows_cached(
+            self.codes_row(a),
+            self.codes_row(b),
+            out,
+            caches,
+        );
+    }
+
+    /// Levels of two records given by their code rows, with one
+    /// [`LevelCache`] per comparison.
+    fn levels_of_rows_cached(
+        &self,
+        row_a: &[[u32; 2]],
+        row_b: &[[u32; 2]],
+        out: &mut [u8],
+        caches: &mut [LevelCache],
+    ) {
         for (c, slot) in out.iter_mut().enumerate() {
             *slot = self.comparators[c].level_of_codes_cached(
                 row_a[c],
@@ -223,7 +267,13 @@ impl Prepared<'_> {
         }
     }
 
-    fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
+    /// Codes of canonical record `a`, one pair per comparison.
+    pub(crate) fn codes_row(&self, a: u32) -> &[[u32; 2]] {
+        let width = self.comparators.len();
+        &self.codes[a as usize * width..(a as usize + 1) * width]
+    }
+
+    pub(crate) fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
         let width = self.comparators.len();
         let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
         let row_b = &self.codes[b as usize * width..(b as usize + 1) * width];
@@ -232,8 +282,17 @@ impl Prepared<'_> {
         }
     }
 
+    /// Side of a canonical record in pair counts: 0 when deduplicating,
+    /// else its file (0 or 1).
+    pub(crate) fn side_of(&self, canonical: usize) -> usize {
+        match self.mode {
+            LinkMode::Dedupe => 0,
+            LinkMode::LinkOnly => usize::from(canonical >= self.first_source),
+        }
+    }
+
     /// Number of pairs that could be compared at all.
-    fn all_pairs(&self) -> f64 {
+    pub(crate) fn all_pairs(&self) -> f64 {
         let n = self.order.len() as f64;
         match self.mode {
             LinkMode::Dedupe => n * (n - 1.0) / 2.0,
@@ -245,7 +304,7 @@ impl Prepared<'_> {
     }
 }
 
-fn prepare<'a>(
+pub(crate) fn prepare<'a>(
     table: &'a RecordTable,
     spec: &'a ModelSpec,
     mode: LinkMode,
@@ -258,7 +317,8 @@ fn prepare<'a>(
         .into());
     }
     let mut order: Vec<usize> = (0..table.len()).collect();
-    order.sort_by(|&a, &b| {
+    // (source, id) is unique, so an unstable sort gives one order.
+    order.par_sort_unstable_by(|&a, &b| {
         (table.sources[a], &table.ids[a])
             .cmp(&(table.sources[b], &table.ids[b]))
     });
@@ -294,7 +354,7 @@ fn prepare<'a>(
     })
 }
 
-fn canonical_codes(
+pub(crate) fn canonical_codes(
     order: &[usize],
     comparators: &[FieldComparator],
 ) -> Vec<[u32; 2]> {
@@ -326,180 +386,63 @@ pub fn estimate_comparisons(
         .rules
         .iter()
         .map(|rule| {
-            let blocks =
-                blocks_of(&prepared, rule, spec.settings.max_block_size);
-            blocks.estimate
+            blocks_of(&prepared, rule, spec.settings.max_block_size).estimate
         })
         .collect())
 }
 
-/// Blocks of one rule: canonical indices grouped by key.
-struct RuleBlocks {
-    entries: Vec<(u64, u32)>,
-    /// Ranges of `entries` holding one kept block each.
-    blocks: Vec<(usize, usize)>,
-    estimate: RuleEstimate,
+/// Which scored pairs a linkage returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptPairs {
+    /// Every candidate pair, for a table of scored pairs. Memory grows
+    /// with the candidate pairs: 24 bytes each plus one per comparison.
+    All,
+    /// The pairs at or above the threshold only. Candidate pairs are
+    /// compared and scored as a stream, so memory grows with the records
+    /// and the linked pairs, not with the candidate pairs. While λ is
+    /// still unknown, the stream keeps the pairs that would reach the
+    /// threshold under the largest λ the candidate pairs allow
+    /// (candidates over all pairs), and drops the others once λ is
+    /// estimated.
+    Linked,
 }
 
-/// splitmix64 finaliser, to spread a key of several column codes over 64
-/// bits. Two different keys of three or more columns share a hash with
-/// probability about 2^-64 per pair of keys. Such a collision only adds a
-/// candidate pair, which is then scored like any other.
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-fn blocks_of(
-    prepared: &Prepared,
-    rule: &[String],
-    max_block: usize,
-) -> RuleBlocks {
-    let table = prepared.table;
-    let columns: Vec<usize> =
-        rule.iter().map(|c| table.column_index(c)).collect();
-    let mut entries = Vec::with_capacity(prepared.order.len());
-    let mut without_key = 0u64;
-    for (canonical, &row) in prepared.order.iter().enumerate() {
-        let codes: Vec<u32> = columns
-            .iter()
-            .map(|&c| table.columns[c].codes[row])
-            .collect();
-        if codes.contains(&MISSING) {
-            without_key += 1;
-            continue;
-        }
-        let key = match codes.as_slice() {
-            [one] => u64::from(*one),
-            [a, b] => (u64::from(*a) << 32) | u64::from(*b),
-            many => many.iter().fold(0u64, |h, &code| mix(h ^ u64::from(code))),
-        };
-        entries.push((key, canonical as u32));
-    }
-    entries.par_sort_unstable();
-    let mut blocks = Vec::new();
-    let mut pairs = 0u64;
-    let mut skipped = 0usize;
-    let mut start = 0;
-    while start < entries.len() {
-        let key = entries[start].0;
-        let mut end = start + 1;
-        while end < entries.len() && entries[end].0 == key {
-            end += 1;
-        }
-        let size = end - start;
-        if size > max_block {
-            skipped += 1;
-        } else if size > 1 {
-            let block_pairs = match prepared.mode {
-                LinkMode::Dedupe => (size as u64) * (size as u64 - 1) / 2,
-                LinkMode::LinkOnly => {
-                    let first = entries[start..end]
-                        .iter()
-                        .filter(|(_, i)| (*i as usize) < prepared.first_source)
-                        .count() as u64;
-                    first * (size as u64 - first)
-                }
-            };
-            if block_pairs > 0 {
-                pairs += block_pairs;
-                blocks.push((start, end));
-            }
-        }
-        start = end;
-    }
-    let name = rule.join("+");
-    if skipped > 0 {
-        warn!(
-            rule = %name,
-            skipped_blocks = skipped,
-            max_block_size = max_block,
-            "blocks larger than the maximum block size were skipped"
-        );
-    }
-    RuleBlocks {
-        entries,
-        blocks,
-        estimate: RuleEstimate {
-            rule: name,
-            pairs,
-            records_without_key: without_key,
-        },
-    }
-}
-
-/// Key of a record that has no pair under a rule: a column is missing
-/// or its block was skipped as too large. Real keys never take this
-/// value: one- and two-column keys hold codes below [`MISSING`], and a
-/// hashed key of three or more columns equals it with probability 2^-64.
-const NO_KEY: u64 = u64::MAX;
-
-/// Key of each canonical record under the kept blocks of one rule, or
-/// [`NO_KEY`], so that a later rule can tell whether this one already
-/// gave a pair.
-fn kept_keys(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<u64> {
-    let mut keys = vec![NO_KEY; prepared.order.len()];
-    for &(start, end) in &blocks.blocks {
-        for &(key, canonical) in &blocks.entries[start..end] {
-            keys[canonical as usize] = key;
-        }
-    }
-    keys
-}
-
-/// Pairs `(left, right)`, `left < right`, of the blocks of one rule,
-/// without the pairs that an earlier rule (its [`kept_keys`] in
-/// `earlier`) already gave, so the union of the rules holds each pair
-/// once without sorting them all.
-fn pairs_of(
-    prepared: &Prepared,
-    blocks: &RuleBlocks,
-    earlier: &[Vec<u64>],
-) -> Vec<(u32, u32)> {
-    let first_source = prepared.first_source as u32;
-    let cross = prepared.mode == LinkMode::LinkOnly;
-    let found_before = |a: u32, b: u32| {
-        earlier.iter().any(|keys| {
-            let key = keys[a as usize];
-            key != NO_KEY && key == keys[b as usize]
-        })
-    };
-    blocks
-        .blocks
-        .par_iter()
-        .flat_map_iter(|&(start, end)| {
-            let block = &blocks.entries[start..end];
-            let mut pairs = Vec::new();
-            for (i, &(_, a)) in block.iter().enumerate() {
-                for &(_, b) in &block[i + 1..] {
-                    if cross && ((a < first_source) == (b < first_source)) {
-                        continue;
-                    }
-                    if found_before(a, b) {
-                        continue;
-                    }
-                    pairs.push((a.min(b), a.max(b)));
-                }
-            }
-            pairs
-        })
-        .collect()
-}
-
-/// Links the records of `table` under `spec`: trains the model (or uses
-/// `trained`), scores the candidate pairs and clusters the pairs whose
-/// probability reaches the threshold.
+/// Links the records of `table` under `spec` and returns every scored
+/// candidate pair: [`link_table_keeping`] with [`KeptPairs::All`].
 ///
 /// # Errors
 ///
-/// [`ErrorKind::TooManyRecords`] above `u32::MAX` records,
-/// [`ErrorKind::InvalidModel`] when `trained` does not fit `spec`.
+/// As [`link_table_keeping`].
 pub fn link_table(
     table: &RecordTable,
     spec: &ModelSpec,
     mode: LinkMode,
     trained: Option<&FellegiSunterModel>,
+) -> Result<FileLinkage, Error> {
+    link_table_keeping(table, spec, mode, trained, KeptPairs::All)
+}
+
+/// Links the records of `table` under `spec`: trains the model (or uses
+/// `trained`), scores the candidate pairs and clusters the pairs whose
+/// probability reaches the threshold. `kept` says which scored pairs are
+/// returned.
+///
+/// Training estimates u first ([`crate::file_u`] explains how), then m
+/// by one EM session per training rule on that rule's pairs. One
+/// parallel pass over the distinct candidate pairs then compares each
+/// pair once, counts the comparison vectors (for λ) and keeps the pairs
+/// that may be linked; no list of candidate pairs is built.
+///
+/// # Errors
+///
+/// [`ErrorKind::TooManyRecords`] above `u32::MAX` records,
+/// [`ErrorKind::InvalidModel`] when `trained` does not fit `spec`.
+pub fn link_table_keeping(
+    table: &RecordTable,
+    spec: &ModelSpec,
+    mode: LinkMode,
+    trained: Option<&FellegiSunterModel>,
+    kept: KeptPairs,
 ) -> Result<FileLinkage, Error> {
     let span = info_span!("link_file", records = table.len());
     let _entered = span.enter();
@@ -510,58 +453,80 @@ pub fn link_table(
     }
     let prepared = prepare(table, spec, mode)?;
     let disabled = disabled_comparisons(&prepared);
-
-    let mut rules = Vec::new();
-    let mut candidates = Vec::new();
-    let mut earlier_keys = Vec::new();
-    for rule in &spec.blocking.rules {
-        let blocks = blocks_of(&prepared, rule, spec.settings.max_block_size);
-        info!(
-            rule = %blocks.estimate.rule,
-            pairs = blocks.estimate.pairs,
-            records_without_key = blocks.estimate.records_without_key,
-            "blocking rule"
-        );
-        candidates.extend(pairs_of(&prepared, &blocks, &earlier_keys));
-        earlier_keys.push(kept_keys(&prepared, &blocks));
-        rules.push(blocks.estimate);
-    }
-    drop(earlier_keys);
+    let blocks = CandidateBlocks::new(
+        &prepared,
+        &spec.blocking.rules,
+        spec.settings.max_block_size,
+    );
+    let rules = blocks.estimates();
     info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "blocking finished"
     );
-    let levels = compare_pairs(&prepared, &candidates);
+
+    let mut model = match trained {
+        Some(model) => model.clone(),
+        None => train_u_and_m(&prepared, spec),
+    };
+    let weights = WeightTable::new(&prepared, spec, &model);
+    let threshold_weight = weight_of_probability(spec.settings.threshold);
+    let keep_from = match (kept, trained) {
+        (KeptPairs::All, _) => f64::NEG_INFINITY,
+        (KeptPairs::Linked, Some(model)) => {
+            threshold_weight - prior_weight(model.lambda)
+        }
+        (KeptPairs::Linked, None) => {
+            let upper: u64 = rules.iter().map(|r| r.pairs).sum();
+            let largest_lambda =
+                clamp_probability(upper as f64 / prepared.all_pairs());
+            threshold_weight - prior_weight(largest_lambda)
+        }
+    };
+    let (vectors, candidates) =
+        compare_candidates(&prepared, &blocks, &weights, keep_from);
+    drop(blocks);
+    let candidate_pairs: u64 = vectors.iter().map(|(_, n)| *n as u64).sum();
     info!(
-        candidate_pairs = candidates.len(),
+        candidate_pairs,
+        kept_pairs = candidates.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "candidate pairs compared"
     );
+    if trained.is_none() {
+        let clock = Instant::now();
+        estimate_lambda(&prepared, &mut model, &vectors, spec);
+        info!(
+            lambda_ms = clock.elapsed().as_millis() as u64,
+            "model trained"
+        );
+    }
 
-    let model = match trained {
-        Some(model) => model.clone(),
-        None => train(&prepared, spec, &levels),
-    };
-    let pairs = score(&prepared, spec, &model, candidates, levels);
-    info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "candidate pairs scored"
-    );
     let threshold = spec.settings.threshold;
-    let linked: Vec<(u32, u32, f64)> = (0..pairs.len())
+    let mut pairs = score(&prepared, &weights, &model, candidates);
+    if kept == KeptPairs::Linked {
+        let linked: Vec<usize> = (0..pairs.len())
+            .filter(|&i| pairs.match_probability[i] >= threshold)
+            .collect();
+        pairs = pairs.select(&linked);
+    }
+    let linked_index: Vec<usize> = (0..pairs.len())
         .filter(|&i| pairs.match_probability[i] >= threshold)
-        .map(|i| (pairs.left[i], pairs.right[i], pairs.match_weight[i]))
+        .collect();
+    let linked: Vec<(u32, u32, f64)> = linked_index
+        .iter()
+        .map(|&i| (pairs.left[i], pairs.right[i], pairs.match_weight[i]))
         .collect();
     let linked_pairs = linked.len() as u64;
     let cannot_link =
         CannotLink::new(&spec.clustering.cannot_link, &prepared.comparators);
-    let (mut sets, skipped_pairs) = cluster_linked_pairs(
+    let (mut sets, kept_apart) = cluster_linked_pairs(
         table.len(),
         &linked,
         &cannot_link,
         &prepared.comparators,
         &prepared.codes,
     );
+    let skipped_pairs = kept_apart.len() as u64;
     if skipped_pairs > 0 {
         info!(
             skipped_pairs,
@@ -570,11 +535,15 @@ pub fn link_table(
         );
     }
     let cluster_of = number_clusters(&mut sets, &prepared.order);
+    let kept_apart: Vec<usize> =
+        kept_apart.into_iter().map(|k| linked_index[k]).collect();
+    let kept_apart = pairs.select(&kept_apart);
     let pairs = to_table_rows(pairs, &prepared.order);
+    let kept_apart = to_table_rows(kept_apart, &prepared.order);
     let summary = FileLinkSummary {
         records: table.len() as u64,
         rules,
-        candidate_pairs: pairs.len() as u64,
+        candidate_pairs,
         linked_pairs,
         cannot_link_skipped_pairs: skipped_pairs,
         clusters: cluster_of.iter().max().map_or(0, |&c| u64::from(c) + 1),
@@ -591,6 +560,7 @@ pub fn link_table(
     Ok(FileLinkage {
         cluster_of,
         pairs,
+        kept_apart,
         model,
         summary,
     })
@@ -630,10 +600,16 @@ pub fn score_pairs(
             .into());
         }
     }
-    let pairs: Vec<(u32, u32)> =
-        pairs.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
-    let levels = compare_pairs(&prepared, &pairs);
-    Ok(score(&prepared, spec, model, pairs, levels))
+    let (left, right): (Vec<u32>, Vec<u32>) =
+        pairs.iter().map(|&(a, b)| (a.min(b), a.max(b))).unzip();
+    let levels = compare_pairs(&prepared, &left, &right);
+    let weights = WeightTable::new(&prepared, spec, model);
+    let kept = KeptCandidates {
+        left,
+        right,
+        levels,
+    };
+    Ok(score(&prepared, &weights, model, kept))
 }
 
 /// Comparisons whose column has no value at all: reported, and left to
@@ -655,18 +631,18 @@ fn disabled_comparisons(prepared: &Prepared) -> Vec<String> {
     disabled
 }
 
-fn compare_pairs(prepared: &Prepared, pairs: &[(u32, u32)]) -> Vec<u8> {
+fn compare_pairs(prepared: &Prepared, left: &[u32], right: &[u32]) -> Vec<u8> {
     let width = prepared.comparators.len();
-    let mut levels = vec![0u8; pairs.len() * width];
+    let mut levels = vec![0u8; left.len() * width];
     if width == 0 {
         return levels;
     }
     levels
         .par_chunks_mut(width)
-        .zip(pairs.par_iter())
+        .zip(left.par_iter().zip(right))
         .for_each_init(
             || (0..width).map(|_| LevelCache::new()).collect::<Vec<_>>(),
-            |caches, (out, &(a, b))| prepared.levels_cached(a, b, out, caches),
+            |caches, (out, (&a, &b))| prepared.levels_cached(a, b, out, caches),
         );
     levels
 }
@@ -705,203 +681,239 @@ fn untrained_model(spec: &ModelSpec) -> FellegiSunterModel {
     FellegiSunterModel::new(comparisons, 1e-4)
 }
 
-fn train(
-    prepared: &Prepared,
-    spec: &ModelSpec,
-    levels: &[u8],
-) -> FellegiSunterModel {
+/// Estimates u and then m; λ is estimated later, from the candidate
+/// pairs.
+fn train_u_and_m(prepared: &Prepared, spec: &ModelSpec) -> FellegiSunterModel {
     let mut model = untrained_model(spec);
     let clock = Instant::now();
     estimate_u(prepared, &mut model, spec);
     let u_ms = clock.elapsed().as_millis() as u64;
     let clock = Instant::now();
     estimate_m(prepared, &mut model, spec);
-    let m_ms = clock.elapsed().as_millis() as u64;
-    let clock = Instant::now();
-    let vectors = count_vectors(levels, prepared.comparators.len());
-    estimate_lambda(prepared, &mut model, &vectors, spec);
     info!(
         u_ms,
-        m_ms,
-        lambda_ms = clock.elapsed().as_millis() as u64,
-        "model trained"
+        m_ms = clock.elapsed().as_millis() as u64,
+        "u and m estimated"
     );
     model
 }
 
-/// Samples per random-number stream: each chunk has its own ChaCha8
-/// stream, so the sample does not depend on the number of threads.
-const SAMPLES_PER_STREAM: u64 = 1 << 16;
+/// Largest number of possible comparison vectors counted in a dense
+/// array; models with more count in a hash map.
+const DENSE_VECTORS: usize = 1 << 16;
 
-/// Estimates u from record pairs drawn at random with replacement (pairs
-/// across the two sources when linking two files), or from every pair
-/// when there are no more than `u_sample_pairs`.
-///
-/// NOTE: at a million records this step takes most of the run time (10
-/// million pairs, 6 to 16 s on 2 busy cores with
-/// `scripts/compare_splink.py`). Caching the string comparisons of
-/// repeated value pairs did not shorten it, so the random memory accesses
-/// to two records per pair are the likely cost.
-///
-/// NOTE: the sample contains the few true matches that random pairs hold.
-/// Like Splink we ignore them, which overstates u of the agreeing levels
-/// by roughly λ.
-fn estimate_u(
-    prepared: &Prepared,
-    model: &mut FellegiSunterModel,
-    spec: &ModelSpec,
-) {
-    let n = prepared.order.len();
-    let first = prepared.first_source;
-    let width = prepared.comparators.len();
-    let (low, high) = match prepared.mode {
-        LinkMode::Dedupe => (n, n),
-        LinkMode::LinkOnly => (first, n - first),
-    };
-    if low == 0 || high == 0 || (prepared.mode == LinkMode::Dedupe && n < 2) {
-        warn!("too few records to sample pairs; u keeps its starting values");
-        return;
-    }
-    let all = prepared.all_pairs() as u64;
-    let wanted = spec.settings.u_sample_pairs;
-    let counts: Vec<Vec<u64>> = if all <= wanted {
-        let all_pairs: Vec<(u32, u32)> = match prepared.mode {
-            LinkMode::Dedupe => (0..n as u32)
-                .flat_map(|i| (i + 1..n as u32).map(move |j| (i, j)))
-                .collect(),
-            LinkMode::LinkOnly => (0..first as u32)
-                .flat_map(|i| (first as u32..n as u32).map(move |j| (i, j)))
-                .collect(),
-        };
-        count_levels(model, &compare_pairs(prepared, &all_pairs), width)
-    } else {
-        let streams = wanted.div_ceil(SAMPLES_PER_STREAM);
-        let seed = spec.settings.seed;
-        let per_stream: Vec<Vec<Vec<u64>>> = (0..streams)
-            .into_par_iter()
-            .map(|stream| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(stream);
-                let size = SAMPLES_PER_STREAM
-                    .min(wanted - stream * SAMPLES_PER_STREAM)
-                    as usize;
-                let mut counts: Vec<Vec<u64>> = model
-                    .comparisons
-                    .iter()
-                    .map(|c| vec![0; c.levels.len()])
-                    .collect();
-                let mut vector = vec![0u8; width];
-                let mut caches: Vec<LevelCache> =
-                    (0..width).map(|_| LevelCache::new()).collect();
-                for _ in 0..size {
-                    let (a, b) = match prepared.mode {
-                        LinkMode::Dedupe => {
-                            let i = rng.random_range(0..n);
-                            let mut j = rng.random_range(0..n - 1);
-                            if j >= i {
-                                j += 1;
-                            }
-                            (i as u32, j as u32)
-                        }
-                        LinkMode::LinkOnly => (
-                            rng.random_range(0..first) as u32,
-                            rng.random_range(first..n) as u32,
-                        ),
-                    };
-                    prepared.levels_cached(a, b, &mut vector, &mut caches);
-                    for (c, &level) in vector.iter().enumerate() {
-                        counts[c][usize::from(level)] += 1;
-                    }
-                }
-                counts
-            })
-            .collect();
-        per_stream.into_iter().fold(
-            model
-                .comparisons
-                .iter()
-                .map(|c| vec![0; c.levels.len()])
-                .collect(),
-            |mut total, part| {
-                for (t, p) in total.iter_mut().zip(part) {
-                    for (x, y) in t.iter_mut().zip(p) {
-                        *x += y;
-                    }
-                }
-                total
-            },
-        )
-    };
-    for (comparison, counts) in model.comparisons.iter_mut().zip(&counts) {
-        let observed: u64 = comparison
-            .levels
+/// Distinct comparison vectors with their counts. When the comparisons'
+/// level counts multiply to at most [`DENSE_VECTORS`], a vector is read
+/// as a mixed-radix number (first comparison most significant) that
+/// indexes an array of counts, which costs a few multiplications per
+/// pair instead of a hash.
+enum VectorCounts {
+    Dense {
+        /// Level counts of the comparisons.
+        radices: Vec<usize>,
+        counts: Vec<u64>,
+    },
+    Sparse(HashMap<Box<[u8]>, u64, FixedState>),
+}
+
+impl VectorCounts {
+    fn new(prepared: &Prepared) -> VectorCounts {
+        let radices: Vec<usize> = prepared
+            .comparators
             .iter()
-            .zip(counts)
-            .filter(|(level, _)| !level.is_null)
-            .map(|(_, n)| n)
-            .sum();
-        if observed == 0 {
-            warn!(
-                comparison = %comparison.name,
-                "no sampled pair has both sides of this comparison; its u \
-                 probabilities keep their starting values"
-            );
-            continue;
+            .map(|c| c.spec.levels_count())
+            .collect();
+        let size = radices
+            .iter()
+            .try_fold(1usize, |product, &r| product.checked_mul(r))
+            .filter(|&size| size <= DENSE_VECTORS);
+        match size {
+            Some(size) => VectorCounts::Dense {
+                radices,
+                counts: vec![0; size],
+            },
+            None => VectorCounts::Sparse(HashMap::default()),
         }
-        for (level, &count) in comparison.levels.iter_mut().zip(counts) {
-            if !level.is_null {
-                level.u = clamp_probability(count as f64 / observed as f64);
+    }
+
+    fn add(&mut self, vector: &[u8]) {
+        match self {
+            VectorCounts::Dense { radices, counts } => {
+                let index = vector.iter().zip(radices.iter()).fold(
+                    0,
+                    |index, (&level, &radix)| {
+                        index * radix + usize::from(level)
+                    },
+                );
+                counts[index] += 1;
+            }
+            VectorCounts::Sparse(map) => match map.get_mut(vector) {
+                Some(count) => *count += 1,
+                None => {
+                    map.insert(vector.into(), 1);
+                }
+            },
+        }
+    }
+
+    fn merge(&mut self, other: VectorCounts) {
+        match (self, other) {
+            (
+                VectorCounts::Dense { counts, .. },
+                VectorCounts::Dense { counts: more, .. },
+            ) => {
+                for (count, extra) in counts.iter_mut().zip(more) {
+                    *count += extra;
+                }
+            }
+            (VectorCounts::Sparse(map), VectorCounts::Sparse(more)) => {
+                for (vector, count) in more {
+                    *map.entry(vector).or_default() += count;
+                }
+            }
+            _ => unreachable!("counts of one model have one layout"),
+        }
+    }
+
+    /// The vectors with their counts, sorted by vector so that sums over
+    /// them do not depend on the order the pairs were seen in.
+    fn into_sorted(self) -> Vec<(Vec<u8>, f64)> {
+        match self {
+            VectorCounts::Dense { radices, counts } => counts
+                .into_iter()
+                .enumerate()
+                .filter(|&(_, count)| count > 0)
+                .map(|(index, count)| {
+                    let mut vector = vec![0u8; radices.len()];
+                    let mut rest = index;
+                    for (slot, &radix) in vector.iter_mut().zip(&radices).rev()
+                    {
+                        *slot = (rest % radix) as u8;
+                        rest /= radix;
+                    }
+                    (vector, count as f64)
+                })
+                .collect(),
+            VectorCounts::Sparse(map) => {
+                let mut vectors: Vec<(Vec<u8>, f64)> = map
+                    .into_iter()
+                    .map(|(k, v)| (k.into_vec(), v as f64))
+                    .collect();
+                vectors.sort_by(|a, b| a.0.cmp(&b.0));
+                vectors
             }
         }
     }
-    info!(
-        sampled_pairs = all.min(wanted),
-        all_pairs = all,
-        "u probabilities estimated"
+}
+
+/// Comparison vectors of every pair of one rule's blocks.
+fn count_rule_vectors(
+    prepared: &Prepared,
+    blocks: &RuleBlocks,
+) -> Vec<(Vec<u8>, f64)> {
+    let width = prepared.comparators.len();
+    let parts = fold_rule_pairs(
+        prepared,
+        blocks,
+        || (VectorCounts::new(prepared), Comparer::new(width)),
+        |(counts, comparer), _, _, row_a, row_b| {
+            counts.add(comparer.levels(prepared, row_a, row_b));
+        },
     );
+    let mut total = VectorCounts::new(prepared);
+    for (counts, _) in parts {
+        total.merge(counts);
+    }
+    total.into_sorted()
 }
 
-fn count_levels(
-    model: &FellegiSunterModel,
-    levels: &[u8],
-    width: usize,
-) -> Vec<Vec<u64>> {
-    let mut counts: Vec<Vec<u64>> = model
-        .comparisons
-        .iter()
-        .map(|c| vec![0; c.levels.len()])
-        .collect();
-    for vector in levels.chunks(width.max(1)) {
-        for (c, &level) in vector.iter().enumerate() {
-            counts[c][usize::from(level)] += 1;
+/// A buffer for one comparison vector and the level caches of one worker.
+struct Comparer {
+    vector: Vec<u8>,
+    caches: Vec<LevelCache>,
+}
+
+impl Comparer {
+    fn new(width: usize) -> Comparer {
+        Comparer {
+            vector: vec![0; width],
+            caches: (0..width).map(|_| LevelCache::new()).collect(),
         }
     }
-    counts
+
+    fn levels(
+        &mut self,
+        prepared: &Prepared,
+        row_a: &[[u32; 2]],
+        row_b: &[[u32; 2]],
+    ) -> &[u8] {
+        prepared.levels_of_rows_cached(
+            row_a,
+            row_b,
+            &mut self.vector,
+            &mut self.caches,
+        );
+        &self.vector
+    }
 }
 
-/// Distinct comparison vectors with their counts, sorted.
-fn count_vectors(levels: &[u8], width: usize) -> Vec<(Vec<u8>, f64)> {
-    if width == 0 {
-        return Vec::new();
+/// Candidate pairs kept by [`compare_candidates`], in canonical indices,
+/// with their comparison vectors.
+#[derive(Default)]
+struct KeptCandidates {
+    left: Vec<u32>,
+    right: Vec<u32>,
+    levels: Vec<u8>,
+}
+
+impl KeptCandidates {
+    fn len(&self) -> usize {
+        self.left.len()
     }
-    let counts = levels
-        .par_chunks(width)
-        .fold(HashMap::<&[u8], u64>::new, |mut map, vector| {
-            *map.entry(vector).or_default() += 1;
-            map
-        })
-        .reduce(HashMap::new, |mut a, b| {
-            for (k, v) in b {
-                *a.entry(k).or_default() += v;
+
+    fn append(&mut self, mut other: KeptCandidates) {
+        self.left.append(&mut other.left);
+        self.right.append(&mut other.right);
+        self.levels.append(&mut other.levels);
+    }
+}
+
+/// Compares every distinct candidate pair once, in parallel: counts the
+/// comparison vectors and keeps the pairs whose weight without the prior
+/// reaches `keep_from`, in an order that depends on the threads.
+fn compare_candidates(
+    prepared: &Prepared,
+    blocks: &CandidateBlocks,
+    weights: &WeightTable,
+    keep_from: f64,
+) -> (Vec<(Vec<u8>, f64)>, KeptCandidates) {
+    let width = prepared.comparators.len();
+    let parts = blocks.fold_distinct_pairs(
+        prepared,
+        || {
+            (
+                VectorCounts::new(prepared),
+                KeptCandidates::default(),
+                Comparer::new(width),
+            )
+        },
+        |(counts, kept, comparer), a, b, row_a, row_b| {
+            let vector = comparer.levels(prepared, row_a, row_b);
+            counts.add(vector);
+            if weights.weight(0.0, vector, row_a) >= keep_from {
+                kept.left.push(a);
+                kept.right.push(b);
+                kept.levels.extend_from_slice(vector);
             }
-            a
-        });
-    let mut vectors: Vec<(Vec<u8>, f64)> = counts
-        .into_iter()
-        .map(|(k, v)| (k.to_vec(), v as f64))
-        .collect();
-    vectors.sort_by(|a, b| a.0.cmp(&b.0));
-    vectors
+        },
+    );
+    let mut counts = VectorCounts::new(prepared);
+    let mut kept = KeptCandidates::default();
+    for (part_counts, part_kept, _) in parts {
+        counts.merge(part_counts);
+        kept.append(part_kept);
+    }
+    (counts.into_sorted(), kept)
 }
 
 /// Estimates m by one EM session per training rule, on the pairs the rule
@@ -913,12 +925,11 @@ fn estimate_m(
     model: &mut FellegiSunterModel,
     spec: &ModelSpec,
 ) {
-    let width = prepared.comparators.len();
     let mut average = SessionAverage::new(model);
     for rule in spec.blocking.training_rules() {
         let blocks = blocks_of(prepared, rule, spec.settings.max_block_size);
-        let pairs = pairs_of(prepared, &blocks, &[]);
-        let vectors = count_vectors(&compare_pairs(prepared, &pairs), width);
+        let vectors = count_rule_vectors(prepared, &blocks);
+        let pairs: f64 = vectors.iter().map(|(_, n)| n).sum();
         // A comparison that reads a blocked column, directly or as its
         // swap column, is left out: the rule keeps only the pairs that agree
         // on that column, so it would learn that a swap never happens.
@@ -942,7 +953,7 @@ fn estimate_m(
         average.add(&session, &estimate, &vectors);
         info!(
             session = %settings.name,
-            pairs = pairs.len(),
+            pairs = pairs as u64,
             iterations = outcome.iterations,
             converged = outcome.converged,
             "EM session finished"
@@ -956,7 +967,7 @@ fn estimate_m(
                 .filter(|(_, e)| **e)
                 .map(|(c, _)| c.comparison_name().to_string())
                 .collect(),
-            pairs: pairs.len() as u64,
+            pairs: pairs as u64,
             iterations: outcome.iterations,
             converged: outcome.converged,
             // A session without pairs runs no iteration and reports an
@@ -1031,60 +1042,115 @@ fn term_frequencies(comparator: &FieldComparator) -> Vec<f64> {
         .collect()
 }
 
-/// Scores pairs (canonical indices). With term-frequency adjustment, an
-/// exact agreement weighs log2(m / tf) instead of log2(m / u), where tf is
-/// the frequency of the agreed value: Splink's adjustment
-/// log2(m/u) + log2(u/tf).
+/// log2(m/u) of every level and, for a comparison with term-frequency
+/// adjustment, log2(m/tf) of an exact agreement on each value, where tf
+/// is the frequency of the agreed value: Splink's adjustment
+/// log2(m/u) + log2(u/tf). A pair's weight is then a sum of lookups.
+pub(crate) struct WeightTable {
+    levels: Vec<Vec<f64>>,
+    exact_by_code: Vec<Option<Vec<f64>>>,
+}
+
+impl WeightTable {
+    pub(crate) fn new(
+        prepared: &Prepared,
+        spec: &ModelSpec,
+        model: &FellegiSunterModel,
+    ) -> WeightTable {
+        let levels = model
+            .comparisons
+            .iter()
+            .map(|c| c.levels.iter().map(ComparisonLevel::weight).collect())
+            .collect();
+        let exact_by_code = spec
+            .comparisons
+            .iter()
+            .zip(&prepared.comparators)
+            .zip(&model.comparisons)
+            .map(|((c, comparator), comparison)| {
+                let m = comparison.levels[usize::from(LEVEL_EXACT)].m;
+                c.term_frequency.then(|| {
+                    term_frequencies(comparator)
+                        .into_iter()
+                        .map(|tf| (m / tf.max(MIN_PROBABILITY)).log2())
+                        .collect()
+                })
+            })
+            .collect();
+        WeightTable {
+            levels,
+            exact_by_code,
+        }
+    }
+
+    /// `start` plus the weight of each comparison of `vector`, added in
+    /// comparison order; `row` holds the codes of the pair's left record,
+    /// whose value an exact agreement shares.
+    pub(crate) fn weight(
+        &self,
+        start: f64,
+        vector: &[u8],
+        row: &[[u32; 2]],
+    ) -> f64 {
+        let mut weight = start;
+        for (c, &level) in vector.iter().enumerate() {
+            weight += match &self.exact_by_code[c] {
+                Some(by_code) if level == LEVEL_EXACT => {
+                    by_code[row[c][0] as usize]
+                }
+                _ => self.levels[c][usize::from(level)],
+            };
+        }
+        weight
+    }
+}
+
+/// log2 odds of a prior match probability.
+fn prior_weight(lambda: f64) -> f64 {
+    (lambda / (1.0 - lambda)).log2()
+}
+
+/// The smallest match weight whose probability reaches `threshold`,
+/// lowered by a margin so that rounding never drops a pair at the
+/// threshold. A threshold of 1 is reached where the probability rounds
+/// to 1, above a weight of 53.
+fn weight_of_probability(threshold: f64) -> f64 {
+    const MARGIN: f64 = 1e-6;
+    if threshold >= 1.0 {
+        50.0
+    } else {
+        (threshold / (1.0 - threshold)).log2() - MARGIN
+    }
+}
+
+/// Scores kept candidate pairs (canonical indices) under `model`.
 fn score(
     prepared: &Prepared,
-    spec: &ModelSpec,
+    weights: &WeightTable,
     model: &FellegiSunterModel,
-    candidates: Vec<(u32, u32)>,
-    levels: Vec<u8>,
+    kept: KeptCandidates,
 ) -> ScoredPairs {
     let width = prepared.comparators.len();
-    let frequencies: Vec<Option<Vec<f64>>> = spec
-        .comparisons
-        .iter()
-        .zip(&prepared.comparators)
-        .map(|(c, comparator)| {
-            c.term_frequency.then(|| term_frequencies(comparator))
-        })
-        .collect();
-    let prior = (model.lambda / (1.0 - model.lambda)).log2();
-    let weights: Vec<f64> = candidates
+    let prior = prior_weight(model.lambda);
+    let match_weight: Vec<f64> = kept
+        .left
         .par_iter()
         .enumerate()
-        .map(|(p, &(a, _))| {
-            let vector = &levels[p * width..(p + 1) * width];
-            let row = prepared.order[a as usize];
-            let mut weight = prior;
-            for (c, &level) in vector.iter().enumerate() {
-                let comparison_level =
-                    &model.comparisons[c].levels[usize::from(level)];
-                weight += match (&frequencies[c], level) {
-                    (Some(tf), LEVEL_EXACT) => {
-                        let code = prepared.comparators[c].column.codes[row];
-                        let frequency = tf[code as usize].max(MIN_PROBABILITY);
-                        (comparison_level.m / frequency).log2()
-                    }
-                    _ => comparison_level.weight(),
-                };
-            }
-            weight
+        .map(|(p, &a)| {
+            let vector = &kept.levels[p * width..(p + 1) * width];
+            weights.weight(prior, vector, prepared.codes_row(a))
         })
         .collect();
-    let probabilities = weights
+    let match_probability = match_weight
         .iter()
         .map(|&w| probability_from_weight(w))
         .collect();
-    let (left, right) = candidates.into_iter().unzip();
     ScoredPairs {
-        left,
-        right,
-        match_weight: weights,
-        match_probability: probabilities,
-        levels,
+        left: kept.left,
+        right: kept.right,
+        match_weight,
+        match_probability,
+        levels: kept.levels,
         comparisons: width,
     }
 }
@@ -1146,158 +1212,29 @@ fn number_clusters(sets: &mut UnionFind, order: &[usize]) -> Vec<u32> {
     cluster_of
 }
 
-/// Learned and true parameters of one comparison level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ParameterCheck {
-    /// Comparison name.
-    pub comparison: String,
-    /// Level name.
-    pub level: String,
-    /// m of the model.
-    pub learned_m: f64,
-    /// Share of the level among true matching pairs with both values.
-    pub true_m: f64,
-    /// u of the model.
-    pub learned_u: f64,
-    /// Share of the level among sampled non-matching pairs with both
-    /// values.
-    pub true_u: f64,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Compares the m and u of `model` with their values under the truth:
-/// true m from every pair of records of one true entity, true u from
-/// `spec.settings.u_sample_pairs` random pairs (seed `spec.settings.seed`
-/// plus one) of records of different entities. The null level is left
-/// out, as it carries no evidence. `truth` holds the entity of each
-/// table row.
-///
-/// NOTE: true m enumerates every pair of an entity, so one entity of
-/// many thousand records would make this slow; it is meant for synthetic
-/// data with known entities.
-///
-/// # Errors
-///
-/// [`ErrorKind::InvalidRecords`] when `truth` and the table differ in
-/// length, [`ErrorKind::InvalidModel`] when `model` does not fit `spec`.
-pub fn compare_parameters_with_truth(
-    table: &RecordTable,
-    spec: &ModelSpec,
-    model: &FellegiSunterModel,
-    truth: &[u32],
-) -> Result<Vec<ParameterCheck>, Error> {
-    check_fits(spec, model)?;
-    if truth.len() != table.len() {
-        return Err(ErrorKind::InvalidRecords {
-            reason: format!(
-                "{} true entities for {} records (give one per record)",
-                truth.len(),
-                table.len()
-            ),
+    // The dense array must give the vectors and counts of the hash map,
+    // in the same sorted order: [0,6,5] < [1,2,3] (twice) < [2,0,0].
+    #[test]
+    fn dense_vector_counts_equal_sparse() {
+        let mut dense = VectorCounts::Dense {
+            radices: vec![3, 7, 6],
+            counts: vec![0; 3 * 7 * 6],
+        };
+        let mut sparse = VectorCounts::Sparse(HashMap::default());
+        for vector in [[1, 2, 3], [0, 6, 5], [1, 2, 3], [2, 0, 0]] {
+            dense.add(&vector);
+            sparse.add(&vector);
         }
-        .into());
+        let expected = vec![
+            (vec![0, 6, 5], 1.0),
+            (vec![1, 2, 3], 2.0),
+            (vec![2, 0, 0], 1.0),
+        ];
+        assert_eq!(dense.into_sorted(), expected);
+        assert_eq!(sparse.into_sorted(), expected);
     }
-    let mut prepared = prepare(table, spec, LinkMode::Dedupe)?;
-    prepared.order = (0..table.len()).collect();
-    prepared.codes = canonical_codes(&prepared.order, &prepared.comparators);
-    let width = prepared.comparators.len();
-
-    let mut rows_of: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (row, &entity) in truth.iter().enumerate() {
-        rows_of.entry(entity).or_default().push(row as u32);
-    }
-    let mut entities: Vec<Vec<u32>> = rows_of.into_values().collect();
-    entities.sort_unstable();
-    let match_counts = entities
-        .par_iter()
-        .map(|rows| {
-            let mut counts = zero_counts(model);
-            let mut vector = vec![0u8; width];
-            for (i, &a) in rows.iter().enumerate() {
-                for &b in &rows[i + 1..] {
-                    prepared.levels(a, b, &mut vector);
-                    add_vector(&mut counts, &vector);
-                }
-            }
-            counts
-        })
-        .reduce(|| zero_counts(model), add_counts);
-
-    let n = table.len();
-    let wanted = spec.settings.u_sample_pairs;
-    let streams = if n < 2 {
-        0
-    } else {
-        wanted.div_ceil(SAMPLES_PER_STREAM)
-    };
-    let seed = spec.settings.seed.wrapping_add(1);
-    let non_match_counts = (0..streams)
-        .into_par_iter()
-        .map(|stream| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(stream);
-            let size =
-                SAMPLES_PER_STREAM.min(wanted - stream * SAMPLES_PER_STREAM);
-            let mut counts = zero_counts(model);
-            let mut vector = vec![0u8; width];
-            for _ in 0..size {
-                let a = rng.random_range(0..n);
-                let b = rng.random_range(0..n);
-                if truth[a] == truth[b] {
-                    continue;
-                }
-                prepared.levels(a as u32, b as u32, &mut vector);
-                add_vector(&mut counts, &vector);
-            }
-            counts
-        })
-        .reduce(|| zero_counts(model), add_counts);
-
-    let share = |counts: &[u64], level: usize| {
-        let observed: u64 = counts[1..].iter().sum();
-        if observed == 0 {
-            f64::NAN
-        } else {
-            counts[level] as f64 / observed as f64
-        }
-    };
-    let mut checks = Vec::new();
-    for (c, comparison) in model.comparisons.iter().enumerate() {
-        for (l, level) in comparison.levels.iter().enumerate() {
-            if level.is_null {
-                continue;
-            }
-            checks.push(ParameterCheck {
-                comparison: comparison.name.clone(),
-                level: level.name.clone(),
-                learned_m: level.m,
-                true_m: share(&match_counts[c], l),
-                learned_u: level.u,
-                true_u: share(&non_match_counts[c], l),
-            });
-        }
-    }
-    Ok(checks)
-}
-
-fn zero_counts(model: &FellegiSunterModel) -> Vec<Vec<u64>> {
-    model
-        .comparisons
-        .iter()
-        .map(|c| vec![0; c.levels.len()])
-        .collect()
-}
-
-fn add_vector(counts: &mut [Vec<u64>], vector: &[u8]) {
-    for (c, &level) in vector.iter().enumerate() {
-        counts[c][usize::from(level)] += 1;
-    }
-}
-
-fn add_counts(mut a: Vec<Vec<u64>>, b: Vec<Vec<u64>>) -> Vec<Vec<u64>> {
-    for (x, y) in a.iter_mut().zip(b) {
-        for (p, q) in x.iter_mut().zip(y) {
-            *p += q;
-        }
-    }
-    a
 }

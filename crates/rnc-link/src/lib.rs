@@ -64,8 +64,11 @@ mod em;
 mod error;
 pub mod evaluate;
 mod field_compare;
+mod file_blocking;
 mod file_cluster;
 mod file_link;
+mod file_truth;
+mod file_u;
 mod linkage;
 mod model;
 mod persons;
@@ -85,10 +88,11 @@ pub use dice::dice_coefficient;
 pub use em::{EmOutcome, EmSettings, train_em};
 pub use error::{Error, ErrorKind};
 pub use file_link::{
-    FileLinkSummary, FileLinkage, LinkMode, ParameterCheck, RuleEstimate,
-    ScoredPairs, TrainedModel, compare_parameters_with_truth,
-    estimate_comparisons, link_table, score_pairs,
+    FileLinkSummary, FileLinkage, KeptPairs, LinkMode, RuleEstimate,
+    ScoredPairs, TrainedModel, estimate_comparisons, link_table,
+    link_table_keeping, score_pairs,
 };
+pub use file_truth::{ParameterCheck, compare_parameters_with_truth};
 pub use linkage::{
     LinkConfig, LinkOptions, LinkSummary, Linkage, PairMethod, PriorLinkage,
     PriorPair, ScoredPair, estimate_link_comparisons, link,

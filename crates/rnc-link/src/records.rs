@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -183,6 +184,16 @@ impl RecordTable {
         source: u8,
         value: impl Fn(&str) -> Option<&'a str>,
     ) -> Result<(), Error> {
+        self.push_id(id, source)?;
+        for column in &mut self.columns {
+            let raw = value(&column.name).unwrap_or("");
+            column.push(raw);
+        }
+        Ok(())
+    }
+
+    /// Checks a record's id and adds it with its source.
+    fn push_id(&mut self, id: &str, source: u8) -> Result<(), Error> {
         let id = id.trim();
         if id.is_empty() {
             return Err(ErrorKind::InvalidRecords {
@@ -203,24 +214,37 @@ impl RecordTable {
             }
             .into());
         }
-        for column in &mut self.columns {
-            let raw = value(&column.name).unwrap_or("");
-            column.push(raw);
-        }
         self.ids.push(id.to_string());
         self.sources.push(source);
         Ok(())
     }
 
+    /// Removes the ids added from record `start` on, so that ids and
+    /// columns stay the same length after a batch fails.
+    fn remove_ids_from(&mut self, start: usize) {
+        for (id, &source) in
+            self.ids[start..].iter().zip(&self.sources[start..])
+        {
+            self.seen_ids.remove(&(source, id.clone()));
+        }
+        self.ids.truncate(start);
+        self.sources.truncate(start);
+    }
+
     /// Reads a CSV file with a header line and adds its records as
     /// `source`.
+    ///
+    /// The file is read in batches of records. While one batch is parsed,
+    /// the columns of the previous one are interned in parallel, one task
+    /// per column, so reading is not bound to one core.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Csv`] when the file cannot be read or a line is
     /// malformed, [`ErrorKind::MissingColumn`] when the id column or a
     /// model column is not in the header, [`ErrorKind::InvalidRecords`]
-    /// for an empty or repeated id.
+    /// for an empty or repeated id. On an error the batches before the
+    /// failing one stay in the table.
     pub fn read_csv(
         &mut self,
         path: &Path,
@@ -252,27 +276,86 @@ impl RecordTable {
             })
         };
         let id_position = position(id_column)?;
-        let mut positions = HashMap::new();
-        for column in &self.columns {
-            positions.insert(column.name.clone(), position(&column.name)?);
-        }
+        let positions = self
+            .columns
+            .iter()
+            .map(|column| position(&column.name))
+            .collect::<Result<Vec<usize>, Error>>()?;
+
         let mut added = 0;
-        let mut row = csv::StringRecord::new();
-        loop {
-            let line = reader.position().line();
-            match reader.read_record(&mut row) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(Some(line), &e)),
+        let mut current = RecordBatch::default();
+        let mut next = RecordBatch::default();
+        current
+            .fill(&mut reader)
+            .map_err(|(line, e)| csv_error(line, &e))?;
+        while !current.records.is_empty() {
+            let start = self.ids.len();
+            for (record, &line) in current.records.iter().zip(&current.lines) {
+                let id = record.get(id_position).unwrap_or("");
+                if let Err(e) = self.push_id(id, source) {
+                    self.remove_ids_from(start);
+                    return Err(csv_error(Some(line), &e));
+                }
             }
-            let id = row.get(id_position).unwrap_or("");
-            self.push(id, source, |column| {
-                positions.get(column).and_then(|&p| row.get(p))
-            })
-            .map_err(|e| csv_error(Some(line), &e))?;
-            added += 1;
+            let columns = &mut self.columns;
+            let records = &current.records;
+            let (parsed, ()) = rayon::join(
+                || next.fill(&mut reader),
+                || {
+                    columns.par_iter_mut().zip(&positions).for_each(
+                        |(column, &p)| {
+                            for record in records {
+                                column.push(record.get(p).unwrap_or(""));
+                            }
+                        },
+                    )
+                },
+            );
+            added += current.records.len();
+            parsed.map_err(|(line, e)| csv_error(line, &e))?;
+            std::mem::swap(&mut current, &mut next);
         }
         Ok(added)
+    }
+}
+
+/// Records per batch of [`RecordTable::read_csv`]: enough to keep every
+/// column's task busy, while two batches of short records take a few
+/// megabytes.
+const BATCH_RECORDS: usize = 16_384;
+
+/// Parsed CSV records of one batch with their line numbers.
+#[derive(Default)]
+struct RecordBatch {
+    records: Vec<csv::StringRecord>,
+    lines: Vec<u64>,
+}
+
+impl RecordBatch {
+    /// Reads up to [`BATCH_RECORDS`] records, reusing the buffers of the
+    /// previous batch. Returns the failing line and the error of a
+    /// malformed record.
+    fn fill<R: std::io::Read>(
+        &mut self,
+        reader: &mut csv::Reader<R>,
+    ) -> Result<(), (Option<u64>, csv::Error)> {
+        self.records
+            .resize_with(BATCH_RECORDS, csv::StringRecord::new);
+        self.lines.clear();
+        let mut filled = 0;
+        while filled < BATCH_RECORDS {
+            let line = reader.position().line();
+            match reader.read_record(&mut self.records[filled]) {
+                Ok(true) => {
+                    self.lines.push(line);
+                    filled += 1;
+                }
+                Ok(false) => break,
+                Err(e) => return Err((Some(line), e)),
+            }
+        }
+        self.records.truncate(filled);
+        Ok(())
     }
 }
 
@@ -300,6 +383,63 @@ pub(crate) mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spec() -> ModelSpec {
+        ModelSpec::from_toml(
+            "[[comparison]]\ncolumn = \"name\"\nkind = \"exact\"\n\n\
+             [blocking]\nrules = [[\"name\"]]\n",
+        )
+        .unwrap()
+    }
+
+    // More records than one batch, so that interning runs on several
+    // batches while the next one is parsed.
+    #[test]
+    fn read_csv_keeps_records_across_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("people.csv");
+        let records = BATCH_RECORDS * 2 + 7;
+        let mut text = String::from("id,name\n");
+        for i in 0..records {
+            text.push_str(&format!("r{i},N{}\n", i % 5));
+        }
+        std::fs::write(&path, text).unwrap();
+        let mut table = RecordTable::new(&spec());
+        assert_eq!(table.read_csv(&path, "id", 0).unwrap(), records);
+        assert_eq!(table.len(), records);
+        let column = &table.columns[0];
+        assert_eq!(column.codes.len(), records);
+        assert_eq!(column.values, ["N0", "N1", "N2", "N3", "N4"]);
+        assert_eq!(table.ids()[records - 1], format!("r{}", records - 1));
+        assert_eq!(column.codes[records - 1], ((records - 1) % 5) as u32);
+    }
+
+    // A repeated id in the second batch names its line (the header is
+    // line 1) and leaves the table with the first batch only.
+    #[test]
+    fn read_csv_rejects_repeated_id_in_later_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("people.csv");
+        let mut text = String::from("id,name\n");
+        for i in 0..BATCH_RECORDS + 10 {
+            text.push_str(&format!("r{i},N\n"));
+        }
+        text.push_str("r3,N\n");
+        std::fs::write(&path, text).unwrap();
+        let mut table = RecordTable::new(&spec());
+        let error = table.read_csv(&path, "id", 0).unwrap_err();
+        let line = BATCH_RECORDS + 10 + 2;
+        assert!(
+            error.to_string().contains(&format!("line {line}")),
+            "{error}"
+        );
+        assert!(error.to_string().contains("appears twice"), "{error}");
+        assert_eq!(table.len(), BATCH_RECORDS);
+        assert_eq!(table.columns[0].codes.len(), BATCH_RECORDS);
+        // The ids of the failed batch may be added again.
+        let id = format!("r{}", BATCH_RECORDS);
+        table.push(&id, 0, |_| Some("N")).unwrap();
+    }
 
     // Bug case from StringDistances.jl issue #9 and jellyfish issue #37:
     // the precomposed and decomposed forms of RENÉE must be one value.

@@ -7,7 +7,8 @@
 //! each case are named on its test.
 
 use rnc_link::{
-    LinkMode, ModelSpec, RecordTable, TrainedModel, link_table, score_pairs,
+    KeptPairs, LinkMode, ModelSpec, RecordTable, TrainedModel, link_table,
+    link_table_keeping, score_pairs,
 };
 
 fn table(spec: &ModelSpec, header: &[&str], rows: &[&[&str]]) -> RecordTable {
@@ -504,6 +505,61 @@ fn cannot_link_keeps_twins_apart() {
     assert_eq!(guarded.summary.linked_pairs, 6);
     assert_eq!(guarded.summary.cannot_link_skipped_pairs, 4);
     assert_eq!(guarded.cluster_of, [0, 0, 1, 1]);
+    // The skipped pairs go to review, each twin of one with each of the
+    // other.
+    assert_eq!(
+        pair_rows(&guarded.kept_apart),
+        [(0, 2), (0, 3), (1, 2), (1, 3)]
+    );
+    assert!(pair_rows(&chained.kept_apart).is_empty());
+}
+
+// Keeping only the linked pairs changes what is returned, never the
+// clusters, the model or the weights of the linked pairs.
+#[test]
+fn linked_pairs_only_same_clusters() {
+    for (spec, records) in [
+        {
+            let spec = discharge_model();
+            let records = table(&spec, &DISCHARGE_HEADER, &DISCHARGES);
+            (spec, records)
+        },
+        {
+            let spec = twin_model(true);
+            let records = table(&spec, &TWIN_HEADER, &TWINS);
+            (spec, records)
+        },
+    ] {
+        let all = link_table_keeping(
+            &records,
+            &spec,
+            LinkMode::Dedupe,
+            None,
+            KeptPairs::All,
+        )
+        .unwrap();
+        let linked = link_table_keeping(
+            &records,
+            &spec,
+            LinkMode::Dedupe,
+            None,
+            KeptPairs::Linked,
+        )
+        .unwrap();
+        assert_eq!(linked.cluster_of, all.cluster_of);
+        assert_eq!(linked.model, all.model);
+        assert_eq!(linked.summary, all.summary);
+        let threshold = spec.settings.threshold;
+        let expected: Vec<usize> = (0..all.pairs.len())
+            .filter(|&i| all.pairs.match_probability[i] >= threshold)
+            .collect();
+        assert_eq!(linked.pairs.len(), expected.len());
+        for (k, &i) in expected.iter().enumerate() {
+            assert_eq!(linked.pairs.left[k], all.pairs.left[i]);
+            assert_eq!(linked.pairs.right[k], all.pairs.right[i]);
+            assert_eq!(linked.pairs.match_weight[k], all.pairs.match_weight[i]);
+        }
+    }
 }
 
 #[test]

@@ -234,6 +234,8 @@ fn date_fields(record: &mut SourceRecord, year: u32, month: u32, day: u32) {
         pseudonym("date", &format!("{year}-{month:02}-{day:02}"));
     record.birth_date_swapped_pseudonym =
         (day <= 12).then(|| format!("h:date:{year}-{day:02}-{month:02}"));
+    record.birth_date_next_year_pseudonym =
+        pseudonym("date", &format!("{}-{month:02}-{day:02}", year + 1));
     record.birth_year_month_pseudonym =
         pseudonym("date", &format!("{year}-{month:02}-**"));
     record.birth_year_day_pseudonym =

@@ -203,6 +203,11 @@ pub struct SourceRecord {
     /// Keyed pseudonym of the birth date with day and month swapped, set
     /// when both are 12 or less, so that a transposed date still matches.
     pub birth_date_swapped_pseudonym: Option<String>,
+    /// Keyed pseudonym of the birth date one year later, set when the date
+    /// is complete, in the domain of [`SourceRecord::birth_date_pseudonym`].
+    /// Two dates one year apart on the same day and month are found when
+    /// the next-year pseudonym of one equals the date pseudonym of the other.
+    pub birth_date_next_year_pseudonym: Option<String>,
     /// Keyed pseudonym of the birth date with its day left out, set when
     /// the year and month are known. With the two next fields, two dates
     /// that agree on two of their three parts share one pseudonym. No

@@ -42,11 +42,12 @@ pub const CODE_LIST_SEPARATOR: char = '|';
 /// the staged tables of the linkage environment.
 /// [`batch_to_source_records`] reads a batch without them as if they were
 /// empty.
-pub const LINKAGE_COLUMNS: [&str; 15] = [
+pub const LINKAGE_COLUMNS: [&str; 16] = [
     "nir_pseudonym",
     "nir_birth_date_sex_pseudonym",
     "birth_date_pseudonym",
     "birth_date_swapped_pseudonym",
+    "birth_date_next_year_pseudonym",
     "birth_year_month_pseudonym",
     "birth_year_day_pseudonym",
     "birth_month_day_pseudonym",
@@ -76,6 +77,7 @@ pub fn source_record_schema() -> SchemaRef {
         text("sex", false),
         text("birth_date_pseudonym", true),
         text("birth_date_swapped_pseudonym", true),
+        text("birth_date_next_year_pseudonym", true),
         text("birth_year_month_pseudonym", true),
         text("birth_year_day_pseudonym", true),
         text("birth_month_day_pseudonym", true),
@@ -196,6 +198,7 @@ pub fn source_records_to_batch(
         strs(&|r| Some(r.sex.unwrap_or(Sex::Unknown).label())),
         strs(&|r| r.birth_date_pseudonym.as_deref()),
         strs(&|r| r.birth_date_swapped_pseudonym.as_deref()),
+        strs(&|r| r.birth_date_next_year_pseudonym.as_deref()),
         strs(&|r| r.birth_year_month_pseudonym.as_deref()),
         strs(&|r| r.birth_year_day_pseudonym.as_deref()),
         strs(&|r| r.birth_month_day_pseudonym.as_deref()),
@@ -265,6 +268,8 @@ pub fn batch_to_source_records(
     let bd = c.optional::<StringArray>("birth_date_pseudonym")?;
     let bd_swapped =
         c.optional::<StringArray>("birth_date_swapped_pseudonym")?;
+    let bd_next_year =
+        c.optional::<StringArray>("birth_date_next_year_pseudonym")?;
     let by = c.optional::<StringArray>("birth_year_month_pseudonym")?;
     let bm = c.optional::<StringArray>("birth_year_day_pseudonym")?;
     let bday = c.optional::<StringArray>("birth_month_day_pseudonym")?;
@@ -365,6 +370,7 @@ pub fn batch_to_source_records(
             sex: Sex::from_label(sex.value(i)),
             birth_date_pseudonym: token(bd, i),
             birth_date_swapped_pseudonym: token(bd_swapped, i),
+            birth_date_next_year_pseudonym: token(bd_next_year, i),
             birth_year_month_pseudonym: token(by, i),
             birth_year_day_pseudonym: token(bm, i),
             birth_month_day_pseudonym: token(bday, i),

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Columns appended by the provider step, in output order.
-pub const PROVIDER_COLUMNS: [&str; 18] = [
+pub const PROVIDER_COLUMNS: [&str; 19] = [
     "provider_key",
     "nir_status",
     "nir_pseudonym",
@@ -27,6 +27,7 @@ pub const PROVIDER_COLUMNS: [&str; 18] = [
     "birth_date_status",
     "birth_date_pseudonym",
     "birth_date_swapped_pseudonym",
+    "birth_date_next_year_pseudonym",
     "birth_year_month_pseudonym",
     "birth_year_day_pseudonym",
     "birth_month_day_pseudonym",
@@ -451,6 +452,7 @@ fn pseudonymise_row(
         birth_date_status.to_string(),
         optional(record.birth_date_pseudonym),
         optional(record.birth_date_swapped_pseudonym),
+        optional(record.birth_date_next_year_pseudonym),
         optional(record.birth_year_month_pseudonym),
         optional(record.birth_year_day_pseudonym),
         optional(record.birth_month_day_pseudonym),

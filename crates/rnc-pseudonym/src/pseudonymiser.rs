@@ -274,6 +274,7 @@ impl Pseudonymiser {
     ) {
         record.birth_date_pseudonym = None;
         record.birth_date_swapped_pseudonym = None;
+        record.birth_date_next_year_pseudonym = None;
         record.birth_year_month_pseudonym = None;
         record.birth_year_day_pseudonym = None;
         record.birth_month_day_pseudonym = None;
@@ -301,6 +302,12 @@ impl Pseudonymiser {
             let text = format!("{year:04}-{month:02}-{day:02}");
             record.birth_date_pseudonym =
                 Some(self.pseudonym(Domain::BirthDate, &text));
+            // The text of the date a year later, in the same domain, so
+            // that a year off by one is found by equality. It need not be
+            // a calendar date (29 February), as only equal texts match.
+            let next_year = format!("{:04}-{month:02}-{day:02}", year + 1);
+            record.birth_date_next_year_pseudonym =
+                Some(self.pseudonym(Domain::BirthDate, &next_year));
             // Swapping gives a real date only when the day could be a
             // month, and a different date only when the two differ.
             if day <= 12 && day != month {

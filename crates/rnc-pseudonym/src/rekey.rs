@@ -261,11 +261,15 @@ fn rotate_bloom(
 /// Lists the pseudonym fields of a record with their domains.
 fn pseudonym_fields(
     record: &mut SourceRecord,
-) -> [(Domain, &mut Option<String>); 10] {
+) -> [(Domain, &mut Option<String>); 11] {
     [
         (Domain::Nir, &mut record.nir_pseudonym),
         (Domain::BirthDate, &mut record.birth_date_pseudonym),
         (Domain::BirthDate, &mut record.birth_date_swapped_pseudonym),
+        (
+            Domain::BirthDate,
+            &mut record.birth_date_next_year_pseudonym,
+        ),
         (
             Domain::BirthDateParts,
             &mut record.birth_year_month_pseudonym,

@@ -208,6 +208,7 @@ fn no_pseudonym_of_one_date_part() {
             for stored in [
                 &record.birth_date_pseudonym,
                 &record.birth_date_swapped_pseudonym,
+                &record.birth_date_next_year_pseudonym,
                 &record.birth_year_month_pseudonym,
                 &record.birth_year_day_pseudonym,
                 &record.birth_month_day_pseudonym,
@@ -216,6 +217,32 @@ fn no_pseudonym_of_one_date_part() {
             }
         }
     }
+}
+
+// 1961-04-05 and 1962-04-05 are one year apart, so the earlier date's
+// next-year pseudonym is the later date's pseudonym. No other pair of the
+// three dates matches that way.
+#[test]
+fn next_year_pseudonym_matches_year_later() {
+    let record = with_birth_date("1961-04-05");
+    let next = with_birth_date("1962-04-05");
+    let two_later = with_birth_date("1963-04-05");
+
+    assert!(record.birth_date_next_year_pseudonym.is_some());
+    assert_eq!(
+        record.birth_date_next_year_pseudonym,
+        next.birth_date_pseudonym
+    );
+    assert_ne!(
+        record.birth_date_next_year_pseudonym,
+        two_later.birth_date_pseudonym
+    );
+    assert_ne!(
+        next.birth_date_next_year_pseudonym,
+        record.birth_date_pseudonym
+    );
+    let partial = with_birth_date("1961-04-99");
+    assert_eq!(partial.birth_date_next_year_pseudonym, None);
 }
 
 #[test]

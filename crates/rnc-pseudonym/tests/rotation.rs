@@ -43,6 +43,7 @@ fn pseudonyms(record: &SourceRecord) -> Vec<Option<String>> {
         record.nir_pseudonym.clone(),
         record.birth_date_pseudonym.clone(),
         record.birth_date_swapped_pseudonym.clone(),
+        record.birth_date_next_year_pseudonym.clone(),
         record.birth_year_month_pseudonym.clone(),
         record.birth_year_day_pseudonym.clone(),
         record.birth_month_day_pseudonym.clone(),
