@@ -10,6 +10,17 @@ local paths = {
 }
 local next_path = 0
 
+-- With RNC_LOAD_DELAY_MS set, each connection waits that long before its
+-- next request, so that C connections offer about C * 1000 / delay
+-- requests a second (less the response time) instead of as many as the
+-- service answers.
+local pause = tonumber(os.getenv("RNC_LOAD_DELAY_MS") or "0")
+if pause > 0 then
+    delay = function()
+        return pause
+    end
+end
+
 request = function()
     next_path = next_path % #paths + 1
     return wrk.format("GET", paths[next_path])
