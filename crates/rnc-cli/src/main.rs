@@ -3,6 +3,7 @@
 //! display, and calls the library crates through [`pipeline`].
 
 mod cli;
+mod cluster;
 mod commands;
 mod confirm;
 mod dedupe;
@@ -13,6 +14,8 @@ mod pipeline;
 mod progress;
 mod pseudonymise;
 mod review;
+mod run;
+mod stages;
 mod stats_file;
 mod survival;
 mod synth;
