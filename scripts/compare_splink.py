@@ -7,8 +7,10 @@ Usage:
   python3 scripts/compare_splink.py --records 100000 --work /tmp/compare \
       [--seed 1] [--rnc target/release/rnc] [--splink-python /tmp/splink-venv/bin/python]
 
-Set-up: Splink 5 with DuckDB (install: python3 -m venv /tmp/splink-venv &&
-/tmp/splink-venv/bin/pip install "splink==5.0.0" "duckdb==2.0.1" "pandas==2.3.3"),
+Set-up: Splink 5 with DuckDB in a Python environment (default
+/opt/peers-venv; to make one: python3 -m venv /tmp/splink-venv &&
+/tmp/splink-venv/bin/pip install "splink==5.0.0" "duckdb==2.0.1"
+"pandas==2.3.3", then pass --splink-python /tmp/splink-venv/bin/python),
 and rnc built with `cargo build --release -p rnc-cli`. Both tools get the
 same comparisons and blocking rules (examples/persons.toml for rnc):
 exact NIR hash, Jaro-Winkler 0.92/0.88/0.7 on first name (after a level
@@ -20,8 +22,10 @@ connected components (rnc also keeps apart records that disagree on both
 the NIR hash and the first name, which Splink has no setting for). Splink's lambda comes from deterministic rules at recall 0.8
 (Splink's documented method); rnc estimates it by a fixed point on the
 candidate pairs. Each tool runs as its own process under /usr/bin/time -v,
-which gives wall time and peak resident memory of the whole process,
-reading the CSV and writing the clusters included.
+which gives wall time, CPU time (user + system, all threads) and peak
+resident memory of the whole process, reading the CSV and writing the
+clusters included. On a shared machine the wall time depends on the other
+work; CPU time much less so, and the load average is printed with both.
 
 The generator is seeded and needs only the Python standard library; the
 same --records and --seed give a byte-identical CSV.
@@ -216,7 +220,7 @@ print(f"splink pipeline {time.perf_counter() - t0:.2f} s")
 
 def timed(command, log):
     """Runs a command under /usr/bin/time -v; returns (wall s, peak MiB,
-    CPU % of one core), the last being user + system time over wall time."""
+    CPU s), the last being user + system time of all threads."""
     with open(log, "w") as f:
         result = subprocess.run(["/usr/bin/time", "-v"] + command, stdout=f, stderr=subprocess.STDOUT)
     text = Path(log).read_text()
@@ -227,8 +231,9 @@ def timed(command, log):
     for part in wall.split(":"):
         seconds = seconds * 60 + float(part)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
-    cpu = re.search(r"Percent of CPU this job got: (\d+)%", text).group(1)
-    return seconds, rss / 1024, int(cpu)
+    user = float(re.search(r"User time \(seconds\): (\S+)", text).group(1))
+    system = float(re.search(r"System time \(seconds\): (\S+)", text).group(1))
+    return seconds, rss / 1024, user + system
 
 
 def cluster_scores(clusters_csv, truth, id_column="record_id"):
@@ -254,10 +259,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path("/tmp/rnc-compare"))
     ap.add_argument("--rnc", default=str(ROOT / "target/release/rnc"))
-    ap.add_argument("--splink-python", default="/tmp/splink-venv/bin/python")
+    ap.add_argument("--splink-python", default="/opt/peers-venv/bin/python")
     ap.add_argument("--reuse-data", action="store_true",
                     help="use the CSV of an earlier run in --work if present "
                          "instead of generating it again (about 100 s at 1 M)")
+    ap.add_argument("--only", choices=("rnc", "splink"),
+                    help="run one tool only (the other's row is left out)")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     data = a.work / f"persons_{a.records}_seed{a.seed}.csv"
@@ -276,29 +283,35 @@ def main():
     print(f"{len(truth)} records, {true_pairs} true pairs")
 
     load = os.getloadavg()
-    rnc_out = a.work / "rnc_clusters.csv"
-    rnc_wall, rnc_rss, rnc_cpu = timed(
-        [a.rnc, "--quiet", "dedupe", str(data), "--id-column", "record_id",
-         "--model", str(ROOT / "examples/persons.toml"), "--out", str(rnc_out)],
-        a.work / "rnc.log")
-    splink_script = a.work / "run_splink.py"
-    splink_script.write_text(SPLINK)
-    splink_out = a.work / "splink_clusters.csv"
-    splink_wall, splink_rss, splink_cpu = timed(
-        [a.splink_python, str(splink_script), str(data), str(splink_out)],
-        a.work / "splink.log")
+    rows = []
+    if a.only != "splink":
+        rnc_out = a.work / "rnc_clusters.csv"
+        rows.append(("rnc", *timed(
+            [a.rnc, "--quiet", "dedupe", str(data), "--id-column", "record_id",
+             "--model", str(ROOT / "examples/persons.toml"), "--out", str(rnc_out)],
+            a.work / "rnc.log"), rnc_out))
+    if a.only != "rnc":
+        splink_script = a.work / "run_splink.py"
+        splink_script.write_text(SPLINK)
+        splink_out = a.work / "splink_clusters.csv"
+        rows.append(("splink", *timed(
+            [a.splink_python, str(splink_script), str(data), str(splink_out)],
+            a.work / "splink.log"), splink_out))
 
+    after = os.getloadavg()
     print(f"machine: {os.cpu_count()} CPUs; logs in {a.work}")
-    print(f"load average before the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"{'tool':<8} {'wall s':>8} {'peak MiB':>9} {'CPU %':>6} "
+    print(f"load average before the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+          f"after: {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}")
+    print(f"{'tool':<8} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} "
           f"{'precision':>10} {'recall':>8} {'F1':>8}")
-    for name, wall, rss, cpu, out in [
-            ("rnc", rnc_wall, rnc_rss, rnc_cpu, rnc_out),
-            ("splink", splink_wall, splink_rss, splink_cpu, splink_out)]:
+    for name, wall, rss, cpu, out in rows:
         p, r, f1 = cluster_scores(out, truth)
-        print(f"{name:<8} {wall:>8.2f} {rss:>9.0f} {cpu:>6} "
+        print(f"{name:<8} {wall:>8.2f} {cpu:>8.2f} {rss:>9.0f} "
               f"{p:>10.6f} {r:>8.6f} {f1:>8.6f}")
-    print(f"wall time ratio splink / rnc: {splink_wall / rnc_wall:.2f}")
+    if len(rows) == 2:
+        (_, rnc_wall, rnc_rss, rnc_cpu, _), (_, splink_wall, splink_rss, splink_cpu, _) = rows
+        print(f"splink / rnc: wall time {splink_wall / rnc_wall:.2f}, "
+              f"CPU time {splink_cpu / rnc_cpu:.2f}, peak memory {splink_rss / rnc_rss:.2f}")
 
 
 if __name__ == "__main__":

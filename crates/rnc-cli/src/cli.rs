@@ -141,7 +141,14 @@ pub enum Command {
 
     /// Link staged records into persons (NIR agreement, then
     /// Fellegi-Sunter with EM).
-    #[command(after_help = "Example:\n  rnc link --threshold 0.95")]
+    #[command(after_help = "Example:\n  rnc link --threshold 0.95\n  \
+        rnc link --model registry/releases/R1/link_model.json\n\n\
+        After a first run, `rnc link` compares only the pairs that hold a record\n\
+        staged since then, keeps the earlier pairs and scores the new ones with\n\
+        the earlier model; --full relinks everything and trains again. A change\n\
+        of --threshold, --max-iterations, --u-sample-pairs or --seed also\n\
+        relinks in full. Persons keep their ids from run to run. The estimated\n\
+        comparisons per blocking rule are printed before they run.")]
     Link(LinkArgs),
 
     /// Group each person's records into tumours (IARC/IACR 2004) and run
@@ -166,9 +173,19 @@ pub enum Command {
         count. incidence_published.csv is for publication: counts below\n\
         --small-cell-threshold and the counts that would give them back by\n\
         difference are suppressed, and rates on fewer than 20 cases are flagged.\n\n\
+        By any of site_group, sex, age_band, year, departement and region, with\n\
+        mortality from the death records (incidence_by_*.csv, mortality_by_*.csv):\n  \
+        rnc stats --by site_group,sex,region --mortality --out stats\n\n\
+        Complete and partial prevalence by site group and sex (prevalence.csv):\n  \
+        rnc stats --index-date 2023-12-31 --prevalence-years 1,3,5,10 --out stats\n\n\
         On any aggregate CSV instead of a release (an analyst output, not suppressed):\n  \
         rnc stats --input counts.csv --by sex,year --region-from departement \\\n    \
-        --standard europe2013 --format json --out rates.json")]
+        --standard europe2013 --format json --out rates.json\n\n\
+        On a cohort CSV (one row per patient): survival, and prevalence and incidence\n\
+        when asked, written as survival, prevalence and incidence files in --out:\n  \
+        rnc stats --input cohort.csv --layout cohort --exit-date-column exit_date \\\n    \
+        --life-table life_table.csv --by sex --index-date 2017-12-31 \\\n    \
+        --population person_years.csv --out cohort_stats")]
     Stats(StatsArgs),
 
     /// Write the HTML report (tables and SVG plots) of a release.
@@ -297,6 +314,29 @@ pub enum Command {
         The queue holds pairs with a match probability from 0.5 to 0.99 (or the\n\
         link threshold if higher), with their comparison levels and no identifier.")]
     Review(crate::review::ReviewArgs),
+
+    /// Move every stored pseudonym and name filter from the registry key
+    /// (--key) to a new one, without forming a clear identifier.
+    #[command(
+        after_help = "Example:\n  rnc rotate --key registry.key --new-key registry.2027.key\n\n\
+        Opens each stored pseudonym with the current key (AES-SIV), which gives back the\n\
+        provider's keyed hash, and seals it with the new key; moves the bits of each name\n\
+        Bloom filter from the old key's permutation to the new one's. All batches switch\n\
+        in one catalogue update, so an interrupted rotation leaves the registry under the\n\
+        old key. Linkage gives the same persons afterwards; work tables, review decisions\n\
+        and releases hold no pseudonym and stay as they are. The new key file is created\n\
+        (mode 0600) when absent. The old key is rejected afterwards: destroy it."
+    )]
+    Rotate(RotateArgs),
+}
+
+/// Arguments of `rnc rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The new registry key file, outside the registry directory; created
+    /// with mode 0600 when it does not exist.
+    #[arg(long)]
+    pub new_key: PathBuf,
 }
 
 /// Arguments of `rnc synth`.
@@ -373,10 +413,12 @@ pub struct IngestArgs {
     /// ingested.
     #[arg(long)]
     pub allow_duplicate: bool,
-    /// Provider key file (the key of `rnc pseudonymise`). Clear files are
-    /// then pseudonymised with it before the registry key (--key) is
-    /// applied, so that they link with the providers' pre-pseudonymised
-    /// files. Files with a provider_key column need only --key.
+    /// Provider key file (the key of `rnc pseudonymise`), default
+    /// `<registry>.provider.key` beside the registry key. Clear files are
+    /// pseudonymised with it before the registry key (--key) seals them,
+    /// so that they link with the providers' pre-pseudonymised files. It
+    /// is created (mode 0600) when given and absent, or when the registry
+    /// is new. Files with a provider_key column need only --key.
     #[arg(long)]
     pub provider_key: Option<PathBuf>,
     /// Encoding of CSV text files: utf-8, windows-1252 or latin-1. A file
@@ -408,6 +450,19 @@ pub struct LinkArgs {
     /// Seed of the u sampling.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Compare every pair and train again, instead of linking only the
+    /// records staged since the last run. Person ids are kept either way.
+    #[arg(long)]
+    pub full: bool,
+    /// Score with a saved model (the `link_model.json` of a release or of
+    /// `work/link`) instead of training.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// After linking, print pairwise precision, recall and F1 of the
+    /// persons against the true persons of a synthetic set (the
+    /// `truth/records.csv` written by `rnc synth`).
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
 }
 
 /// Arguments of `rnc release`.
@@ -439,6 +494,18 @@ pub struct SurvivalArgs {
     /// Times of the estimates, in years of 365.241 days.
     #[arg(long, value_delimiter = ',', default_value = "1,3,5,10")]
     pub years: Vec<f64>,
+    /// Cohort or period analysis.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Output directory (default: `<registry>/outputs/<release>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Follow-up window of a survival estimate: a cohort of diagnosis years
+/// or a calendar period.
+#[derive(Debug, Args)]
+pub struct WindowArgs {
     /// Period analysis: use only follow-up from this date (YYYY-MM-DD),
     /// with delayed entry for patients diagnosed earlier. Needs
     /// --period-end.
@@ -451,9 +518,6 @@ pub struct SurvivalArgs {
     /// 2010-2014 (default: every patient).
     #[arg(long)]
     pub diagnosis_years: Option<String>,
-    /// Output directory (default: `<registry>/outputs/<release>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `rnc pathway`.
@@ -530,16 +594,98 @@ pub struct StatsArgs {
     /// Column of `--input` with the person-years.
     #[arg(long, default_value = "person_years")]
     pub person_years_column: String,
-    /// Columns of `--input` that define the strata, such as sex,year.
+    /// Columns of `--input` that define the strata, such as sex,year. On a
+    /// release: any of site_group, sex, age_band, year, departement and
+    /// region, for extra tables of rates by those strata.
     #[arg(long, value_delimiter = ',')]
     pub by: Vec<String>,
+    /// On a release: also compute mortality rates from the death records
+    /// (underlying cause C00-C97), by --by (default site_group,sex).
+    #[arg(long)]
+    pub mortality: bool,
     /// Column of `--input` with INSEE département codes, from which a
     /// region stratum is derived.
     #[arg(long)]
     pub region_from: Option<String>,
-    /// Output directory (default: `<registry>/outputs/<release>`).
+    /// Output directory (default: `<registry>/outputs/<release>`); with
+    /// --input, the output file (aggregate) or folder (cohort).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Columns and analyses of a cohort file.
+    #[command(flatten)]
+    pub cohort: CohortArgs,
+}
+
+/// Layout of the `--input` file of `rnc stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputLayout {
+    /// One row per stratum and age group, with cases and person-years.
+    Aggregate,
+    /// One row per patient, with diagnosis, follow-up, status, age and sex.
+    Cohort,
+}
+
+/// Unit of the age column of a cohort file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AgeUnitArg {
+    /// Years, with a fraction if any.
+    Years,
+    /// Days, as relsurv's rmap takes it.
+    Days,
+}
+
+/// Arguments of `rnc stats --input FILE --layout cohort`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Cohort file (--input with --layout cohort)")]
+pub struct CohortArgs {
+    /// Layout of --input: aggregate (cases and person-years by stratum and
+    /// age group) or cohort (one row per patient).
+    #[arg(long, value_enum, default_value = "aggregate")]
+    pub layout: InputLayout,
+    /// Column with the date of diagnosis (YYYY-MM-DD).
+    #[arg(long, default_value = "date_of_diagnosis")]
+    pub diagnosis_date_column: String,
+    /// Column with the date of death or last contact (YYYY-MM-DD); when
+    /// set, --time-column is not read.
+    #[arg(long)]
+    pub exit_date_column: Option<String>,
+    /// Column with the follow-up from diagnosis in whole days.
+    #[arg(long, default_value = "time")]
+    pub time_column: String,
+    /// Column with the vital status at exit: 1 dead, 0 censored.
+    #[arg(long, default_value = "status")]
+    pub status_column: String,
+    /// Column with the age at diagnosis, in --age-unit.
+    #[arg(long, default_value = "age")]
+    pub age_column: String,
+    /// Unit of --age-column.
+    #[arg(long, value_enum, default_value = "years")]
+    pub age_unit: AgeUnitArg,
+    /// Column with the sex, labelled as in the life table.
+    #[arg(long, default_value = "sex")]
+    pub sex_column: String,
+    /// Life table CSV (sex, age, year, hazard per day or prob) for Ederer
+    /// II, Pohar-Perme and ICSS-standardised survival; without it, only
+    /// Kaplan-Meier.
+    #[arg(long)]
+    pub life_table: Option<PathBuf>,
+    /// Use the life table's last year for later years instead of stopping
+    /// when follow-up runs past it.
+    #[arg(long)]
+    pub carry_last_year: bool,
+    /// Times of the survival estimates, in years of 365.241 days.
+    #[arg(long, value_delimiter = ',', default_value = "1,3,5")]
+    pub years: Vec<f64>,
+    /// Cohort or period analysis of survival.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Index date of prevalence (YYYY-MM-DD), on a cohort file or a
+    /// release; without it, no prevalence.
+    #[arg(long)]
+    pub index_date: Option<String>,
+    /// Durations of partial prevalence, in years.
+    #[arg(long, value_delimiter = ',', default_value = "1,3,5,10")]
+    pub prevalence_years: Vec<u32>,
 }
 
 /// Output format of `rnc stats --input`.

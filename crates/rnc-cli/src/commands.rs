@@ -1,7 +1,7 @@
 //! One function per subcommand: call the pipeline, print what a data
 //! manager needs on stdout, and end with a one-line summary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -11,8 +11,8 @@ use rnc_store::Registry;
 use rnc_synth::NoiseKind;
 
 use crate::cli::{
-    Cli, Command, DemoArgs, IngestArgs, LinkArgs, ReleaseArgs, SqlArgs,
-    StatsArgs, SynthArgs,
+    Cli, Command, DemoArgs, IngestArgs, InputLayout, LinkArgs, ReleaseArgs,
+    SqlArgs, StatsArgs, SynthArgs,
 };
 use crate::pipeline::{self, FileReport};
 use crate::stages::{StageEnd, StageTable};
@@ -62,6 +62,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Dedupe(args) => crate::dedupe::dedupe(&args),
         Command::LinkFiles(args) => crate::dedupe::link_files(&args),
         Command::Review(args) => crate::review::review(&registry_dir, &args),
+        Command::Rotate(args) => {
+            crate::rotate::rotate(&registry_dir, &key_path, &args)
+        }
     }
 }
 
@@ -102,22 +105,21 @@ fn ingest(
         .map(|path| rnc_ingest::Mapping::read(kind, path))
         .transpose()?;
     let key = pipeline::load_key(registry_dir, key_path)?;
-    let provider_key = args
-        .provider_key
-        .as_deref()
-        .map(|path| {
-            rnc_pseudonym::Key::load(path).with_context(|| {
-                format!("cannot use the provider key {}", path.display())
-            })
-        })
-        .transpose()?;
+    let provider_key = pipeline::load_provider_key(
+        registry_dir,
+        &args
+            .provider_key
+            .clone()
+            .unwrap_or_else(|| provider_key_path(key_path)),
+        args.provider_key.is_some(),
+    )?;
     let read_options = rnc_ingest::ReadOptions {
         encoding: args.encoding,
         delimiter: args.delimiter,
     };
     let reports = pipeline::ingest_files(
         &registry,
-        (&key, provider_key.as_ref()),
+        (&key, &provider_key),
         kind,
         mapping.as_ref(),
         &args.files,
@@ -138,12 +140,24 @@ fn ingest(
     Ok(outcome)
 }
 
-/// Removes the files an interrupted ingestion left in the registry and
-/// prints each removed path on stderr.
+/// The default provider key file: `<registry key>` with `.provider.key`
+/// in place of `.key`, beside it.
+pub(crate) fn provider_key_path(key_path: &Path) -> PathBuf {
+    let stem = key_path
+        .file_stem()
+        .map(|s| s.to_os_string())
+        .unwrap_or_else(|| "registry".into());
+    let mut name = stem;
+    name.push(".provider.key");
+    key_path.with_file_name(name)
+}
+
+/// Removes the files an interrupted ingestion or key rotation left in the
+/// registry and prints each removed path on stderr.
 pub(crate) fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
     for path in registry.remove_orphans()? {
         eprintln!(
-            "rnc: removed {path} from registry {}: an interrupted ingestion left it, and its batch was never registered",
+            "rnc: removed {path} from registry {}: an interrupted ingestion or key rotation left it, and the catalogue does not list it",
             registry.root().display()
         );
     }
@@ -172,6 +186,13 @@ pub(crate) fn print_ingest(reports: &[FileReport]) -> Outcome {
                 "  {} accepted rows have an invalid NIR (bad layout or key): kept without NIR evidence for linkage",
                 report.invalid_nirs
             );
+        }
+        if report.unknown_event_dates > 0 {
+            println!(
+                "  {} accepted rows have a wholly unknown event date (99999999 or 00000000): kept without a date, and their tumours flagged when no other record dates them",
+                report.unknown_event_dates
+            );
+            outcome = Outcome::Flagged;
         }
         for problem in &report.problems {
             println!("  {problem}");
@@ -208,26 +229,52 @@ fn link_config(args: &LinkArgs) -> anyhow::Result<rnc_link::LinkConfig> {
 fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
     let _lock = registry.lock()?;
-    let report = pipeline::link(&registry, &link_config(args)?)?;
+    let run = pipeline::LinkRun {
+        full: args.full,
+        model: args.model.clone(),
+    };
+    let report = pipeline::link(&registry, &link_config(args)?, &run)?;
     print_link(&report);
+    if let Some(truth) = &args.truth {
+        let person_of = pipeline::read_person_map(&registry)?;
+        let scores = evaluate::person_map_scores(&person_of, truth)?;
+        evaluate::print_linkage_scores(&scores);
+    }
     Ok(Outcome::Clean)
 }
 
 pub(crate) fn print_link(report: &pipeline::LinkReport) {
     let s = &report.summary;
+    let model = if s.reused_model {
+        format!("model from {} (no training)", report.model_source)
+    } else {
+        format!(
+            "EM {} iterations ({})",
+            s.em_iterations,
+            if s.em_converged {
+                "converged"
+            } else {
+                "not converged"
+            }
+        )
+    };
+    if report.incremental {
+        println!(
+            "link: incremental, {} new of {} records; {} new pairs compared, {} kept from the last run",
+            s.new_records,
+            s.records,
+            s.candidate_pairs - s.prior_pairs,
+            s.prior_pairs
+        );
+    }
     println!(
-        "link: {} records, {} candidate pairs compared, {} linked ({} on NIR agreement), {} persons; EM {} iterations ({}) in {:.1} s",
+        "link: {} records, {} candidate pairs, {} linked ({} on NIR agreement), {} persons ({} earlier person ids kept); {model} in {:.1} s",
         s.records,
         s.candidate_pairs,
         s.linked_pairs,
         s.nir_pairs,
         s.persons,
-        s.em_iterations,
-        if s.em_converged {
-            "converged"
-        } else {
-            "not converged"
-        },
+        report.persons_kept,
         report.seconds
     );
     println!(
@@ -322,9 +369,34 @@ fn stats(
     args: &StatsArgs,
 ) -> anyhow::Result<Outcome> {
     if let Some(input) = &args.input {
-        return crate::stats_file::stats_on_file(input, args);
+        return match args.cohort.layout {
+            InputLayout::Aggregate => {
+                crate::stats_file::stats_on_file(input, args)
+            }
+            InputLayout::Cohort => {
+                crate::stats_cohort::stats_on_cohort(input, args)
+            }
+        };
     }
     let started = Instant::now();
+    let cohort = &args.cohort;
+    anyhow::ensure!(
+        cohort.layout == InputLayout::Aggregate
+            && cohort.life_table.is_none()
+            && cohort.exit_date_column.is_none()
+            && cohort.window.period_start.is_none()
+            && cohort.window.diagnosis_years.is_none(),
+        "--layout cohort, --life-table, --exit-date-column and the survival windows apply to --input files; on a release, use rnc survival"
+    );
+    let index_date = cohort
+        .index_date
+        .as_deref()
+        .map(|text| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(
+                || format!("--index-date {text:?} is not a date (expected YYYY-MM-DD)"),
+            )
+        })
+        .transpose()?;
     let registry = Registry::open(registry_dir)?;
     if let Some(out) = &args.out {
         pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
@@ -338,6 +410,21 @@ fn stats(
         args.small_cell_threshold,
     )?;
     print_stats(&output);
+    if !args.by.is_empty() || args.mortality {
+        strata_stats(&registry, &output, args)?;
+    }
+    if let Some(index_date) = index_date {
+        let (path, prevalent) = pipeline::write_prevalence(
+            &registry.release_dir(&output.release.release_id),
+            index_date,
+            &cohort.prevalence_years,
+            &output.out_dir,
+        )?;
+        println!(
+            "prevalence: {prevalent} persons alive at {index_date} after a malignant tumour, by site group and sex in {} (analyst output: counts not suppressed)",
+            path.display()
+        );
+    }
     println!(
         "stats: {} rows for release {} ({}-{}) written to {} in {:.1} s",
         output.rows.len(),
@@ -348,6 +435,54 @@ fn stats(
         started.elapsed().as_secs_f64()
     );
     Ok(Outcome::Clean)
+}
+
+/// Writes the incidence, and with `--mortality` the mortality, of the
+/// release by the `--by` dimensions (default site_group,sex).
+fn strata_stats(
+    registry: &Registry,
+    output: &pipeline::StatsOutput,
+    args: &StatsArgs,
+) -> anyhow::Result<()> {
+    let names: Vec<&str> = if args.by.is_empty() {
+        vec!["site_group", "sex"]
+    } else {
+        args.by.iter().map(String::as_str).collect()
+    };
+    let by = names
+        .iter()
+        .map(|name| rnc_stats::Dimension::parse(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(
+        args.region_from.is_none(),
+        "--region-from applies to --input files; on a release give region in --by"
+    );
+    let request = pipeline::StrataRequest {
+        by,
+        mortality: args.mortality,
+        standard: crate::stats_file::read_standard(&args.standard)?,
+        population_csv: args.population.as_deref(),
+        small_cell_threshold: args.small_cell_threshold,
+    };
+    let outputs = pipeline::rates_by_strata(
+        registry,
+        &output.release,
+        &request,
+        &output.out_dir,
+    )?;
+    for table in outputs {
+        println!(
+            "{}: {} strata ({} without a rate, see the warnings) from {} events by {}, written to {} (and .parquet, _published.csv); {} left out for an unknown residence",
+            table.measure,
+            table.strata,
+            table.not_estimable,
+            table.events,
+            names.join(", "),
+            table.csv.display(),
+            table.unknown_residence
+        );
+    }
+    Ok(())
 }
 
 fn print_stats(output: &pipeline::StatsOutput) {
@@ -449,12 +584,16 @@ fn demo(args: &DemoArgs, engine: &Engine) -> anyhow::Result<Outcome> {
     let synth = table.run("synth", || {
         // The native file conventions (one file per feed and year,
         // hospital stays in Windows-1252 with semicolons and dd/mm/yyyy
-        // dates, part of the pathology reports as FHIR bundles).
-        // NOTE: without the duplicate, late, other-person NIR, name swap
-        // and coding noise, which put the consolidated tumour count 4 %
-        // off the truth until ingestion and consolidation handle them.
-        let noise = rnc_synth::NoiseConfig::default()
-            .without(&NoiseKind::BEYOND_IDENTIFIERS);
+        // dates, part of the pathology reports as FHIR bundles) and the
+        // default noise.
+        // NOTE: except first and birth names swapped, because linkage does
+        // not compare names crosswise. On 100 000 persons, 22 % of the
+        // records with a swap and a valid NIR, and 72 % of those without a
+        // NIR, formed a person of their own and split their tumour in two.
+        // That put small site groups such as thyroid past their allowed
+        // difference.
+        let noise =
+            rnc_synth::NoiseConfig::default().without(&[NoiseKind::NameSwap]);
         let config = rnc_synth::SynthConfig {
             persons: args.persons,
             seed: args.seed,
@@ -490,16 +629,7 @@ fn demo(args: &DemoArgs, engine: &Engine) -> anyhow::Result<Outcome> {
     println!();
     print!("{}", table.format());
     println!();
-    let scores = &evaluation.linkage;
-    println!(
-        "linkage against the truth: pairwise precision {:.4}, recall {:.4}, F1 {:.4} ({} true pairs, {} predicted, {} correct)",
-        scores.precision,
-        scores.recall,
-        scores.f1,
-        scores.true_pairs,
-        scores.predicted_pairs,
-        scores.correct_pairs
-    );
+    evaluate::print_linkage_scores(&evaluation.linkage);
     println!(
         "tumours against the truth: {} found, {} true ({:+.2} %)",
         evaluation.tumours,

@@ -117,6 +117,49 @@ fn read_truth_site_groups(path: &Path) -> anyhow::Result<Vec<String>> {
     Ok(groups)
 }
 
+/// Prints pairwise precision, recall and F1 against the truth on one line.
+pub fn print_linkage_scores(scores: &PairwiseScores) {
+    println!(
+        "linkage against the truth: pairwise precision {:.6}, recall {:.6}, F1 {:.6} ({} true pairs, {} predicted, {} correct)",
+        scores.precision,
+        scores.recall,
+        scores.f1,
+        scores.true_pairs,
+        scores.predicted_pairs,
+        scores.correct_pairs
+    );
+}
+
+/// Pairwise precision, recall and F1 of a person map (record id to person
+/// id) against the true persons in `truth_records` (the `records.csv` of
+/// `rnc synth`), over the records present in both.
+pub fn person_map_scores(
+    person_of: &HashMap<String, String>,
+    truth_records: &Path,
+) -> anyhow::Result<PairwiseScores> {
+    let truth_person = read_truth_persons(truth_records)?;
+    let mut predicted_labels: HashMap<&str, u32> = HashMap::new();
+    let mut truth_labels: HashMap<&str, u32> = HashMap::new();
+    let (mut predicted, mut truth) = (Vec::new(), Vec::new());
+    let mut records: Vec<(&String, &String)> = person_of.iter().collect();
+    records.sort();
+    for (record, person) in records {
+        let Some(true_person) = truth_person.get(record) else {
+            continue;
+        };
+        let next = predicted_labels.len() as u32;
+        predicted.push(*predicted_labels.entry(person).or_insert(next));
+        let next = truth_labels.len() as u32;
+        truth.push(*truth_labels.entry(true_person).or_insert(next));
+    }
+    anyhow::ensure!(
+        !predicted.is_empty(),
+        "no linked record is in {}: pass the records.csv of the synthetic set that was ingested",
+        truth_records.display()
+    );
+    Ok(pairwise_scores(&predicted, &truth))
+}
+
 fn read_truth_persons(path: &Path) -> anyhow::Result<HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(path)
         .with_context(|| format!("reading {}", path.display()))?;

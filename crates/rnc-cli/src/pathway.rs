@@ -152,9 +152,17 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
         tumours.extend(rnc_rules::batch_to_tumours(&batch).context("tumours")?);
     }
     tumours.sort_by(|a, b| {
-        (&a.person_id, a.incidence_date.midpoint(), &a.tumour_id).cmp(&(
+        // A tumour of unknown incidence date sorts after the person's
+        // dated tumours.
+        let key = |t: &rnc_rules::Tumour| {
+            (
+                t.incidence_date.is_none(),
+                t.incidence_date.map(|d| d.midpoint()),
+            )
+        };
+        (&a.person_id, key(a), &a.tumour_id).cmp(&(
             &b.person_id,
-            b.incidence_date.midpoint(),
+            key(b),
             &b.tumour_id,
         ))
     });
@@ -706,7 +714,9 @@ fn print_timeline(
         tumour.person_id,
         tumour.site_group,
         tumour.topography,
-        tumour.incidence_date.to_iso(),
+        tumour
+            .incidence_date
+            .map_or_else(|| "unknown".to_string(), |d| d.to_iso()),
         pathway.stage
     );
     println!(

@@ -11,7 +11,8 @@ use rnc_store::{Registry, ReleaseEntry};
 
 use crate::cli::RunArgs;
 use crate::commands::{
-    Outcome, print_consolidate, print_ingest, print_link, remove_orphans,
+    Outcome, print_consolidate, print_ingest, print_link, provider_key_path,
+    remove_orphans,
 };
 use crate::pipeline::{self, ConsolidateReport, LinkReport};
 use crate::stages::{StageEnd, StageTable};
@@ -98,7 +99,11 @@ pub fn run_stages(
 
     let lock = registry.lock()?;
     let link = table.run("link", || {
-        let link = pipeline::link(&registry, &rnc_link::LinkConfig::default())?;
+        let link = pipeline::link(
+            &registry,
+            &rnc_link::LinkConfig::default(),
+            &pipeline::LinkRun::default(),
+        )?;
         print_link(&link);
         let end = StageEnd {
             rows: link.summary.candidate_pairs as u64,
@@ -188,6 +193,11 @@ fn ingest_feeds(
 ) -> anyhow::Result<(u64, u64)> {
     pipeline::load_population(registry, &feeds.join("population.csv"))?;
     let key = pipeline::load_key(registry_dir, key_path)?;
+    let provider_key = pipeline::load_provider_key(
+        registry_dir,
+        &provider_key_path(key_path),
+        false,
+    )?;
     let mut reports = Vec::new();
     let kinds = rnc_synth::Feed::ALL.iter().filter_map(|f| f.source_kind());
     for kind in kinds {
@@ -204,7 +214,7 @@ fn ingest_feeds(
         };
         reports.extend(pipeline::ingest_files(
             registry,
-            (&key, None),
+            (&key, &provider_key),
             kind,
             None,
             &files,

@@ -9,8 +9,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, RecordBatch, StringArray,
+};
+use arrow::datatypes::{DataType, Field, Float64Type, Schema, UInt64Type};
 use rnc_stats::{
     AggregateColumns, StandardPopulation, StratumRates,
     rates_from_aggregate_csv,
@@ -34,13 +36,7 @@ pub fn stats_on_file(
     )?;
     crate::pipeline::check_output_path(out, None, None, &[input])?;
     let standard = read_standard(&args.standard)?;
-    let columns = AggregateColumns {
-        age_group: args.age_group_column.clone(),
-        cases: args.cases_column.clone(),
-        person_years: args.person_years_column.clone(),
-        by: args.by.clone(),
-        region_from: args.region_from.clone(),
-    };
+    let columns = aggregate_columns(args);
     let file = std::fs::File::open(input)
         .with_context(|| format!("opening {}", input.display()))?;
     let rows = rates_from_aggregate_csv(
@@ -56,28 +52,7 @@ pub fn stats_on_file(
         names.push("region".to_owned());
     }
     let batch = to_batch(&names, &rows)?;
-    match args.format {
-        OutputFormat::Csv => {
-            let file = std::fs::File::create(out)
-                .with_context(|| format!("creating {}", out.display()))?;
-            let mut writer = arrow::csv::Writer::new(file);
-            writer
-                .write(&batch)
-                .with_context(|| format!("writing {}", out.display()))?;
-        }
-        OutputFormat::Json => {
-            let text = serde_json::to_string_pretty(&to_json(&names, &rows))?;
-            std::fs::write(out, text + "\n")
-                .with_context(|| format!("writing {}", out.display()))?;
-        }
-        OutputFormat::Parquet => {
-            rnc_store::parquet_io::write_parquet(
-                out,
-                batch.schema(),
-                &[batch],
-            )?;
-        }
-    }
+    write_table(&batch, args.format, out)?;
     println!(
         "stats: {} strata from {}, standard {}, written to {} (analyst output: counts not suppressed) in {:.1} s",
         rows.len(),
@@ -89,8 +64,19 @@ pub fn stats_on_file(
     Ok(Outcome::Clean)
 }
 
+/// Returns the aggregate column names given by the flags.
+pub fn aggregate_columns(args: &StatsArgs) -> AggregateColumns {
+    AggregateColumns {
+        age_group: args.age_group_column.clone(),
+        cases: args.cases_column.clone(),
+        person_years: args.person_years_column.clone(),
+        by: args.by.clone(),
+        region_from: args.region_from.clone(),
+    }
+}
+
 /// Reads `--standard`: a built-in name, else a CSV path.
-fn read_standard(text: &str) -> anyhow::Result<StandardPopulation> {
+pub fn read_standard(text: &str) -> anyhow::Result<StandardPopulation> {
     if let Ok(standard) = StandardPopulation::parse(text) {
         return Ok(standard);
     }
@@ -121,24 +107,25 @@ const NUMERIC_COLUMNS: [&str; 12] = [
 
 /// Returns the values of [`NUMERIC_COLUMNS`] for one stratum.
 fn numeric_values(row: &StratumRates) -> [Option<f64>; 12] {
-    let fay_feuer = &row.standardised_fay_feuer;
+    let fay_feuer = row.standardised_fay_feuer.as_ref();
     [
         Some(row.cases),
         Some(row.person_years),
         Some(row.crude.value),
         Some(row.crude.lower),
         Some(row.crude.upper),
-        Some(fay_feuer.rate),
-        Some(fay_feuer.lower),
-        Some(fay_feuer.upper),
-        Some(row.standardised_tiwari.upper),
-        Some(fay_feuer.standard_error()),
+        fay_feuer.map(|rate| rate.rate),
+        fay_feuer.map(|rate| rate.lower),
+        fay_feuer.map(|rate| rate.upper),
+        row.standardised_tiwari.as_ref().map(|rate| rate.upper),
+        fay_feuer.map(|rate| rate.standard_error()),
         row.truncated_35_64.map(|rate| rate.rate),
         row.cumulative_risk_0_74,
     ]
 }
 
-fn to_batch(
+/// Builds the table of rates, one row per stratum.
+pub fn to_batch(
     names: &[String],
     rows: &[StratumRates],
 ) -> anyhow::Result<RecordBatch> {
@@ -159,20 +146,68 @@ fn to_batch(
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
 }
 
-fn to_json(names: &[String], rows: &[StratumRates]) -> serde_json::Value {
-    let objects = rows
-        .iter()
-        .map(|row| {
-            let mut object = serde_json::Map::new();
-            for (name, value) in names.iter().zip(&row.stratum) {
-                object.insert(name.clone(), value.clone().into());
-            }
-            for (name, value) in NUMERIC_COLUMNS.iter().zip(numeric_values(row))
-            {
-                object.insert((*name).to_owned(), value.into());
-            }
-            serde_json::Value::Object(object)
-        })
-        .collect();
-    serde_json::Value::Array(objects)
+/// Writes a table in `format` to `path`: CSV with a header line, a JSON
+/// array with one object per row (null for a missing value), or Parquet.
+pub fn write_table(
+    batch: &RecordBatch,
+    format: OutputFormat,
+    path: &Path,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Csv => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut writer = arrow::csv::Writer::new(file);
+            writer
+                .write(batch)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        OutputFormat::Json => {
+            let text = serde_json::to_string_pretty(&to_json(batch)?)?;
+            std::fs::write(path, text + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        OutputFormat::Parquet => {
+            rnc_store::parquet_io::write_parquet(
+                path,
+                batch.schema(),
+                std::slice::from_ref(batch),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Converts a batch of text, whole-number and Float64 columns to JSON
+/// objects.
+fn to_json(batch: &RecordBatch) -> anyhow::Result<serde_json::Value> {
+    let schema = batch.schema();
+    let mut objects = vec![serde_json::Map::new(); batch.num_rows()];
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        for (row, object) in objects.iter_mut().enumerate() {
+            let value: serde_json::Value = if column.is_null(row) {
+                serde_json::Value::Null
+            } else {
+                match field.data_type() {
+                    DataType::Utf8 => {
+                        column.as_string::<i32>().value(row).into()
+                    }
+                    DataType::Float64 => {
+                        column.as_primitive::<Float64Type>().value(row).into()
+                    }
+                    DataType::UInt64 => {
+                        column.as_primitive::<UInt64Type>().value(row).into()
+                    }
+                    other => anyhow::bail!(
+                        "internal error: column {} of type {other} has no JSON form; please report this bug",
+                        field.name()
+                    ),
+                }
+            };
+            object.insert(field.name().clone(), value);
+        }
+    }
+    Ok(serde_json::Value::Array(
+        objects.into_iter().map(serde_json::Value::Object).collect(),
+    ))
 }

@@ -16,15 +16,13 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::Int32Type;
 use chrono::NaiveDate;
 use rnc_stats::{
-    AnalysisWindow, CohortPatient, DelayedFollowUp, FollowUp, ICSS_AGE_GROUPS,
-    IcssStandard, IntervalScale, LifeTable, RelativeSurvivalMethod, SurvivalAt,
-    SurvivalCurve, YEAR_DAYS, YearExtrapolation, age_standardised_survival,
-    icss_age_group, kaplan_meier_delayed, relative_survival,
+    AnalysisWindow, CohortPatient, DelayedFollowUp, FollowUp, LifeTable,
+    SurvivalRow, YEAR_DAYS, YearExtrapolation, survival_at_times,
 };
 use rnc_store::Registry;
 use rnc_store::sql::run_sql;
 
-use crate::cli::SurvivalArgs;
+use crate::cli::{SurvivalArgs, WindowArgs};
 use crate::commands::Outcome;
 use crate::pipeline::choose_release;
 
@@ -69,14 +67,14 @@ pub struct SurvivalSummary {
 }
 
 /// One tumour's row from the release, as needed for survival.
-struct TumourRow {
-    person_id: String,
-    site_group: String,
-    sex: String,
-    age: Option<i32>,
-    incidence_date: String,
-    death_certificate_only: bool,
-    death_date: Option<String>,
+pub(crate) struct TumourRow {
+    pub(crate) person_id: String,
+    pub(crate) site_group: String,
+    pub(crate) sex: String,
+    pub(crate) age: Option<i32>,
+    pub(crate) incidence_date: String,
+    pub(crate) death_certificate_only: bool,
+    pub(crate) death_date: Option<String>,
 }
 
 /// Runs `rnc survival`: computes the curves, writes `survival.csv` and
@@ -122,7 +120,7 @@ pub fn survival(
         carry_last_year: args.carry_last_year,
         years: args.years.clone(),
         out: args.out.clone(),
-        window: parse_window(args)?,
+        window: parse_window(&args.window)?,
     };
     let summary = compute_survival(&registry, &request)?;
     for (reason, count) in &summary.excluded {
@@ -211,7 +209,9 @@ pub fn compute_survival(
 
 /// Reads every malignant tumour with its person's death date, in person
 /// and incidence order.
-fn read_tumours(release_dir: &Path) -> anyhow::Result<Vec<TumourRow>> {
+pub(crate) fn read_tumours(
+    release_dir: &Path,
+) -> anyhow::Result<Vec<TumourRow>> {
     let query = "SELECT t.person_id, t.site_group, t.sex, \
                 CAST(t.age_at_incidence AS INT) AS age, t.incidence_date, \
                 t.death_certificate_only, p.death_date \
@@ -349,7 +349,9 @@ fn cohort_patient(
 }
 
 /// Reads the cohort or period window of the survival flags.
-fn parse_window(args: &SurvivalArgs) -> anyhow::Result<Option<AnalysisWindow>> {
+pub fn parse_window(
+    args: &WindowArgs,
+) -> anyhow::Result<Option<AnalysisWindow>> {
     let date = |flag: &str, text: &str| {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| {
             format!("{flag} {text:?} is not a date (expected YYYY-MM-DD)")
@@ -386,12 +388,13 @@ fn parse_window(args: &SurvivalArgs) -> anyhow::Result<Option<AnalysisWindow>> {
     }))
 }
 
-fn full_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn full_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 /// Appends the rows of one site group: Kaplan-Meier (log-log limits),
-/// Ederer II and Pohar-Perme (log limits, relsurv's default) at each time.
+/// Ederer II and Pohar-Perme (log limits, relsurv's default) and
+/// Pohar-Perme standardised with the ICSS 1 weights at each time.
 fn write_site_group(
     csv: &mut String,
     site_group: &str,
@@ -399,169 +402,34 @@ fn write_site_group(
     table: &LifeTable,
     years: &[f64],
 ) -> anyhow::Result<()> {
-    let follow_ups: Vec<DelayedFollowUp> = patients
-        .iter()
-        .map(|p| DelayedFollowUp {
-            entry_days: p.entry_days,
-            follow_up: p.follow_up,
-        })
-        .collect();
-    let curves: [(&str, SurvivalCurve); 3] = [
-        (
-            "kaplan_meier",
-            kaplan_meier_delayed(
-                &follow_ups,
-                CONFIDENCE,
-                IntervalScale::LogLog,
-            )?,
-        ),
-        (
-            "ederer_ii",
-            relative_survival(
-                patients,
-                table,
-                RelativeSurvivalMethod::EdererII,
-                CONFIDENCE,
-                IntervalScale::Log,
-            )?,
-        ),
-        (
-            "pohar_perme",
-            relative_survival(
-                patients,
-                table,
-                RelativeSurvivalMethod::PoharPerme,
-                CONFIDENCE,
-                IntervalScale::Log,
-            )?,
-        ),
-    ];
-    for (method, curve) in &curves {
-        for &time in years {
-            let (at_risk, survival, lower, upper, status) =
-                match curve.at(time * YEAR_DAYS) {
-                    SurvivalAt::Estimate {
-                        survival,
-                        lower,
-                        upper,
-                        at_risk,
-                        ..
-                    } => (
-                        at_risk.to_string(),
-                        number(Some(survival)),
-                        number(lower),
-                        number(upper),
-                        "estimate",
-                    ),
-                    SurvivalAt::ReachedZero { .. } => (
-                        "0".to_owned(),
-                        "0".to_owned(),
-                        String::new(),
-                        String::new(),
-                        "reached_zero",
-                    ),
-                    SurvivalAt::BeyondFollowUp { .. } => (
-                        "0".to_owned(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        "beyond_follow_up",
-                    ),
-                };
-            writeln!(
-                csv,
-                "{},{method},{time},{},{at_risk},{survival},{lower},{upper},{status}",
-                quote(site_group),
-                patients.len()
-            )?;
-        }
-    }
-    write_icss_rows(csv, site_group, patients, table, years)
-}
-
-/// Appends the Pohar-Perme net survival standardised with the ICSS 1
-/// weights (most sites). Patients under 15 are outside the ICSS age groups
-/// and left out of these rows only. A time at which an age group has no
-/// patient or no follow-up gets an empty estimate with that reason.
-fn write_icss_rows(
-    csv: &mut String,
-    site_group: &str,
-    patients: &[CohortPatient],
-    table: &LifeTable,
-    years: &[f64],
-) -> anyhow::Result<()> {
-    let mut groups: [Vec<CohortPatient>; 5] = Default::default();
-    for patient in patients {
-        let age_years = (patient.age_days / YEAR_DAYS).floor() as u32;
-        if let Some(group) = icss_age_group(age_years) {
-            groups[group].push(*patient);
-        }
-    }
-    let included: usize = groups.iter().map(Vec::len).sum();
-    let mut curves = Vec::with_capacity(5);
-    for group in &groups {
-        if group.is_empty() {
-            curves.push(None);
-            continue;
-        }
-        curves.push(Some(relative_survival(
-            group,
-            table,
-            RelativeSurvivalMethod::PoharPerme,
-            CONFIDENCE,
-            IntervalScale::Log,
-        )?));
-    }
-
-    for &time in years {
-        let mut at_time = [SurvivalAt::BeyondFollowUp { last_day: 0 }; 5];
-        for (slot, curve) in at_time.iter_mut().zip(&curves) {
-            if let Some(curve) = curve {
-                *slot = curve.at(time * YEAR_DAYS);
-            }
-        }
-        let empty = groups.iter().position(Vec::is_empty);
-        let standardised = match empty {
-            Some(group) => Err(format!(
-                "age group {} has no patient",
-                ICSS_AGE_GROUPS[group]
-            )),
-            None => age_standardised_survival(
-                IcssStandard::Icss1,
-                &at_time,
-                CONFIDENCE,
-            )
-            .map_err(|error| error.to_string()),
-        };
-        let (survival, lower, upper, status) = match standardised {
-            Ok(value) => (
-                number(Some(value.survival)),
-                number(Some(value.lower)),
-                number(Some(value.upper)),
-                "estimate".to_owned(),
-            ),
-            Err(error) => (
-                String::new(),
-                String::new(),
-                String::new(),
-                quote(&format!("not_estimable: {error}")),
-            ),
-        };
-        writeln!(
-            csv,
-            "{},pohar_perme_icss1,{time},{included},,{survival},{lower},{upper},{status}",
-            quote(site_group)
-        )?;
+    let rows = survival_at_times(patients, Some(table), years, CONFIDENCE)?;
+    for row in &rows {
+        writeln!(csv, "{},{}", quote(site_group), survival_row_fields(row))?;
     }
     Ok(())
 }
 
-fn number(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| format!("{v:.6}"))
+/// Formats the fields `method,years,patients,at_risk,survival,lower,upper,
+/// status` of a survival row, with 6 decimals.
+pub fn survival_row_fields(row: &SurvivalRow) -> String {
+    let number = |value: Option<f64>| {
+        value.map_or_else(String::new, |v| format!("{v:.6}"))
+    };
+    format!(
+        "{},{},{},{},{},{},{},{}",
+        row.method.label(),
+        row.years,
+        row.patients,
+        row.at_risk.map_or_else(String::new, |n| n.to_string()),
+        number(row.survival),
+        number(row.lower),
+        number(row.upper),
+        quote(&row.status)
+    )
 }
 
 /// Quotes a CSV field when it contains a comma, a quote or a line break.
-fn quote(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

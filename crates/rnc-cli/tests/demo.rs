@@ -72,6 +72,7 @@ fn demo_meets_linkage_and_tumour_targets() {
         stdout.contains("malignant tumours by site group against the truth"),
         "no site-group comparison:\n{stdout}"
     );
+    assert_site_counts_near_truth(&stdout);
     assert!(out.join("stats").join("incidence.csv").exists());
     let published = std::fs::read_to_string(
         out.join("stats").join("incidence_published.csv"),
@@ -86,6 +87,52 @@ fn demo_meets_linkage_and_tumour_targets() {
 
     read_back_with_pyarrow(
         &out.join("registry").join("releases").join("R0001"),
+    );
+}
+
+/// Largest difference allowed between a site group's consolidated count
+/// and its true count `truth`. It is 1 %, unless 1 % is below the chance
+/// error: then it is 3 standard deviations, 3 sqrt(0.01 truth), of a
+/// Binomial(truth, 0.01) count of tumours that linkage and consolidation
+/// get wrong. The two meet at 900 tumours. Below that, 1 % of a small
+/// count is less than one tumour, and no honest test can ask for it.
+fn allowed_difference(truth: f64) -> f64 {
+    (0.01 * truth).max(3.0 * (0.01 * truth).sqrt())
+}
+
+/// Checks the demo's table of malignant tumours by site group (rnc's own
+/// linkage, not the true one) against [`allowed_difference`], and the
+/// total against 1 %.
+fn assert_site_counts_near_truth(stdout: &str) {
+    let table = stdout
+        .split("malignant tumours by site group against the truth")
+        .nth(1)
+        .unwrap();
+    let mut groups = 0;
+    let (mut found_total, mut true_total) = (0.0, 0.0);
+    for line in table.lines().skip(2) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [group, found, truth, _] = fields[..] else {
+            break;
+        };
+        let (Ok(found), Ok(truth)) =
+            (found.parse::<f64>(), truth.parse::<f64>())
+        else {
+            break;
+        };
+        let allowed = allowed_difference(truth);
+        assert!(
+            (found - truth).abs() <= allowed,
+            "{group}: {found} tumours found, {truth} true (allowed ±{allowed:.1})"
+        );
+        groups += 1;
+        found_total += found;
+        true_total += truth;
+    }
+    assert!(groups >= 20, "only {groups} site groups in:\n{table}");
+    assert!(
+        (found_total - true_total).abs() <= 0.01 * true_total,
+        "all sites: {found_total} found, {true_total} true"
     );
 }
 

@@ -1,6 +1,7 @@
-//! `rnc ingest` killed with SIGKILL at random moments leaves the registry
-//! as it was before the batch or with the whole batch, and the next run
-//! completes with every row counted once.
+//! `rnc ingest` is killed with SIGKILL at random moments, or aborted at
+//! each step of the batch commit protocol. Each time the registry must be
+//! as it was before the batch or hold the whole batch, and the next run
+//! must complete with every row counted once.
 //!
 //! Staged batches are what `rnc link` and `rnc consolidate` read, through
 //! `Registry::read_staged_records`, which lists batches from the
@@ -11,6 +12,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,8 +20,8 @@ use std::time::{Duration, Instant};
 use arrow::array::{Array, StringArray, UInt64Array};
 use common::{arg, rnc_expect};
 use rand::{Rng, SeedableRng};
-use rnc_store::Registry;
 use rnc_store::parquet_io::{file_sha256, read_parquet};
+use rnc_store::{FAULT_POINT_VARIABLE, FaultPoint, Registry};
 
 const HEADER: &str = "tumour_ref,registry,nir,birth_name,usage_name,first_name,sex,birth_date,departement,incidence_date,topography,morphology,behaviour,grade,basis_of_diagnosis,death_date,last_contact_date";
 
@@ -32,6 +34,11 @@ const KILLS: usize = 30;
 /// Upper bound on the time spent killing runs, so that a slow machine
 /// shortens the test rather than stalling it.
 const KILL_BUDGET: Duration = Duration::from_secs(240);
+
+/// Held by each test of this file while it runs, so that the two tests
+/// never share the machine: the random kills must fit in their time
+/// budget.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn write_feed(path: &Path) {
     let mut text = String::with_capacity(ROWS as usize * 100);
@@ -153,6 +160,7 @@ fn check_each_row_once(registry_dir: &Path) {
 
 #[test]
 fn killed_ingest_leaves_whole_batches() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("registry_extract.csv");
     write_feed(&feed);
@@ -222,4 +230,71 @@ fn killed_ingest_leaves_whole_batches() {
         "{stdout}"
     );
     assert_eq!(check_consistent(&registry), 1);
+}
+
+/// Lists the entries of the registry's `staged/` folder.
+fn staged_entries(registry_dir: &Path) -> Vec<String> {
+    let mut entries: Vec<String> =
+        std::fs::read_dir(registry_dir.join("staged"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+    entries.sort();
+    entries
+}
+
+/// Aborts `rnc ingest` at each step of the commit protocol in turn (the
+/// `fault-injection` feature of rnc-store, which this crate's tests turn
+/// on, makes `RNC_FAULT_POINT` abort there), then checks the registry and
+/// runs the same ingestion again. A random kill rarely lands in the short
+/// windows around the folder rename and the catalogue update, so each one
+/// is tested here.
+#[test]
+fn ingest_aborted_at_each_commit_step() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("registry_extract.csv");
+    write_feed(&feed);
+    let key = dir.path().join("rnc.key");
+
+    for point in FaultPoint::ALL {
+        let registry = dir.path().join(point.name());
+        // Created beforehand so that the catalogue points are reached in
+        // the batch's commit, not in the registry's creation.
+        Registry::open_or_create(&registry).unwrap();
+        let aborted = Command::new(env!("CARGO_BIN_EXE_rnc"))
+            .args(ingest_args(&feed, &registry, &key))
+            .env(FAULT_POINT_VARIABLE, point.name())
+            .output()
+            .unwrap();
+        assert_eq!(
+            aborted.status.signal(),
+            Some(libc::SIGABRT),
+            "{point}: {}",
+            String::from_utf8_lossy(&aborted.stderr)
+        );
+
+        let registered = point.batch_registered();
+        assert_eq!(check_consistent(&registry), usize::from(registered));
+        if registered {
+            check_each_row_once(&registry);
+        }
+
+        // The next run removes what the aborted one left, then loads the
+        // batch or finds it already there.
+        let again = rnc_expect(
+            &ingest_args(&feed, &registry, &key),
+            if registered { 0 } else { 1 },
+        );
+        let stdout = String::from_utf8_lossy(&again.stdout);
+        let expected = if registered {
+            "skipped, same content as batch B000001"
+        } else {
+            "read 40000, accepted 39588"
+        };
+        assert!(stdout.contains(expected), "{point}: {stdout}");
+        assert_eq!(check_consistent(&registry), 1, "{point}");
+        check_each_row_once(&registry);
+        assert_eq!(staged_entries(&registry), ["B000001"], "{point}");
+    }
 }

@@ -1,8 +1,8 @@
 //! No clear name, NIR or birth date reaches the registry directory, the
 //! report or the logs. Known identifiers are planted in every feed, in a row
-//! that is accepted and in one that is quarantined. The whole pipeline then
-//! runs with the most verbose logging, and every file and every log line is
-//! searched for them.
+//! that is accepted and in one that is quarantined. The whole pipeline, a
+//! key rotation included, then runs with the most verbose logging, and
+//! every file and every log line is searched for them and for the keys.
 
 mod common;
 
@@ -215,6 +215,9 @@ fn planted_identifiers_never_stored_or_logged() {
         "sql",
         "SELECT * FROM source_records WHERE record_id LIKE '%PLANTED%'",
     ]);
+    // Rotating the key opens and seals every stored pseudonym again.
+    let new_key = dir.path().join("test.rotated.key");
+    run(&["rotate", "--new-key", arg(&new_key)]);
 
     // The release keeps no linkage token: birth-date pseudonyms next to
     // clear event dates and ages would let an analyst narrow birth dates.
@@ -246,7 +249,16 @@ fn planted_identifiers_never_stored_or_logged() {
         "the planted record is not in the release"
     );
 
-    let needles = needles();
+    let mut needles = needles();
+    // Keys are generated outside the registry, private, and never logged.
+    let provider_key = dir.path().join("test.provider.key");
+    for key_file in [&key, &provider_key, &new_key] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", key_file.display());
+        let hex = std::fs::read_to_string(key_file).unwrap();
+        needles.push(hex.trim().to_string());
+    }
     for path in files_under(&registry)
         .into_iter()
         .chain(files_under(&report))

@@ -200,7 +200,7 @@ fn provider_file_links_like_clear_file() {
 }
 
 #[test]
-fn layers_never_mix_in_one_registry() {
+fn provider_keys_never_mix_in_one_registry() {
     let dir = tempfile::tempdir().unwrap();
     let feeds = dir.path().join("feeds");
     rnc_expect(
@@ -226,7 +226,9 @@ fn layers_never_mix_in_one_registry() {
         &pseudonymised,
     );
     let registry = dir.path().join("registry");
-    // A clear file without --provider-key carries the registry key alone.
+    // A clear file without --provider-key is pseudonymised with the
+    // registry's own provider key, created beside the registry key, which
+    // is not the providers' key.
     ingest(
         dir.path(),
         &registry,

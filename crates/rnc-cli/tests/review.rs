@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{arg, rnc};
+use common::{arg, run_rnc};
 
 #[test]
 fn review_decision_persists_across_links() {
@@ -13,19 +13,8 @@ fn review_decision_persists_across_links() {
     let registry = dir.path().join("registry");
     let key = dir.path().join("rnc.key");
     let global = ["--registry", arg(&registry), "--key", arg(&key), "--quiet"];
-    let run = |args: &[&str], expected: &[i32]| {
-        let mut all: Vec<&str> = global.to_vec();
-        all.extend_from_slice(args);
-        let output = rnc(&all);
-        assert!(
-            expected.contains(&output.status.code().unwrap_or(-1)),
-            "rnc {all:?} exited with {:?}\nstdout:\n{}\nstderr:\n{}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).to_string()
-    };
+    let run =
+        |args: &[&str], expected: &[i32]| run_rnc(&global, args, expected);
 
     run(
         &[

@@ -829,9 +829,11 @@ pub fn sex_of_histology(histology: u16) -> Option<Sex> {
 ///
 /// NOTE: ICD-O-3 lists each histology with its own behaviours, but no
 /// machine-readable list of those pairs with a known licence was found.
-/// The WHO ICD-O-3.2 list is under WHO copyright. The US public-domain
-/// SEER Site/Histology Validation List is published only as PDF and Excel
-/// files at seer.cancer.gov, which a build cannot fetch. So this applies
+/// The WHO ICD-O-3.2 list is under WHO copyright. SEER describes its 2024
+/// Cancer PathCHART ICD-O-3 Site Morphology Validation List as freely
+/// available in CSV, XML and JSON. But it carries WHO's terms, its licence
+/// terms were not checked, and only seer.cancer.gov serves it, which a
+/// build cannot fetch. So this applies
 /// rules that hold for whole ranges of ICD-O-3: in situ (/2)
 /// exists only for epithelial tumours (8010-8576), melanocytic tumours
 /// (8720-8790) and intratubular germ cell neoplasia (9064); no

@@ -176,6 +176,10 @@ fn topography(group: u8, detail: u8) -> Topography {
 
 /// The ICD-O-3 code with the same three characters and fourth character,
 /// or the group's unspecified part.
+///
+/// NOTE: a fourth character that WHO does not list (C50.7) also falls
+/// back to the unspecified part without a finding, because rnc has no
+/// list of ICD-10 codes, only their form.
 fn same_site(group: u8, fourth: Option<u8>) -> Option<Topography> {
     if let Some(detail) = fourth
         && let Ok(site) = Topography::new(group, detail)

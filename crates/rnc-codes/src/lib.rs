@@ -14,6 +14,8 @@
 //! - [`site_outside_family_profile`], [`sex_of_histology`],
 //!   [`is_listed_behaviour`] and [`required_grades`]: the morphology
 //!   families of the IARC/IACR consistency checks (IARC TR42).
+//! - [`is_paired_site`]: the paired organs of the SEER Program Coding and
+//!   Staging Manual, whose tumours have a laterality.
 //!
 //! # Example
 //!
@@ -35,6 +37,7 @@ mod convert;
 mod families;
 mod histology;
 mod icd10;
+mod laterality;
 mod site_group;
 mod topography;
 
@@ -50,6 +53,7 @@ pub use icd10::{
     Icd10, Icd10Site, icd10_to_site, is_cancer_code, is_in_situ_code,
     is_secondary_code,
 };
+pub use laterality::is_paired_site;
 pub use site_group::{SiteGroup, site_group, site_groups};
 pub use topography::{is_listed_topography, listed_details, unspecified_part};
 

@@ -1,16 +1,17 @@
 #!/bin/sh
 # Benchmark of `rnc ingest` on a large synthetic registry extract: writes a
 # feed of ROWS rows (default 5 000 000), ingests it with the release
-# binary into a new registry, and prints rows per second, peak resident
-# memory and the CPU share the run got.
+# binary into a new registry, and prints rows per second, CPU time per
+# row, peak resident memory, the CPU share the run got and the load
+# average before and after, since other work on the machine slows the
+# run.
 #
 # Usage: crates/rnc-ingest/benches/ingest.sh [ROWS] [WORK_DIR]
 # WORK_DIR defaults to a temporary directory removed afterwards. Needs GNU
 # time at /usr/bin/time and awk.
 #
-# Every row is synthetic: names are drawn from short fixed lists, NIRs are
-# built from the row number with a valid key, and every 1000th row has an
-# impossible incidence date (30 February), so ROWS / 1000 rows are
+# The feed is written by make_feed.sh, beside this script: every 1000th
+# row has an impossible incidence date, so ROWS / 1000 rows are
 # quarantined.
 set -eu
 
@@ -33,31 +34,11 @@ target=${CARGO_TARGET_DIR:-$root/target}
 rnc="$target/release/rnc"
 
 feed="$work/registry_extract.csv"
-awk -v rows="$rows" 'BEGIN {
-    split("MARTIN BERNARD THOMAS PETIT ROBERT RICHARD DURAND DUBOIS MOREAU LAURENT SIMON MICHEL LEFEBVRE LEROY ROUX DAVID BERTRAND MOREL FOURNIER GIRARD", last, " ");
-    split("MARIE JEAN ANNE PIERRE JEANNE PAUL LOUISE JACQUES CLAIRE MICHEL SYLVIE ALAIN MONIQUE ANDRE NICOLE BERNARD", first, " ");
-    split("C61.9 C50.4 C34.1 C18.7 C44.3 C67.9 C73.9 C16.0", site, " ");
-    split("8140 8500 8070 8140 8090 8120 8260 8140", morph, " ");
-    print "tumour_ref,registry,nir,birth_name,usage_name,first_name,sex,birth_date,departement,incidence_date,topography,morphology,behaviour,grade,basis_of_diagnosis,death_date,last_contact_date";
-    for (i = 0; i < rows; i++) {
-        sex = 1 + i % 2;
-        year = 1930 + i % 70;
-        month = 1 + i % 12;
-        day = 1 + i % 28;
-        departement = 21 + i % 70;
-        nir13 = sprintf("%d%02d%02d%02d%03d%03d", sex, year % 100, month,
-            departement, 1 + i % 900, i % 1000);
-        key = 97 - (nir13 % 97);
-        incidence_day = (i % 1000 == 999) ? 30 : 1 + i % 28;
-        k = 1 + i % 8;
-        printf "T%d,REG14,%s%02d,%s%d,,%s,%d,%d-%02d-%02d,%02d,2021-02-%02d,%s,%s,3,,7,,\n",
-            i, nir13, key, last[1 + i % 20], i % 997, first[1 + int(i / 20) % 16],
-            sex, year, month, day, departement, incidence_day, site[k], morph[k];
-    }
-}' > "$feed"
+"$root/crates/rnc-ingest/benches/make_feed.sh" "$rows" "$feed"
 echo "feed: $rows rows, $(wc -c < "$feed") bytes"
 
 log="$work/time.log"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -v "$rnc" ingest --source registry_extract "$feed" \
     --registry "$work/registry" --key "$work/rnc.key" --quiet \
     > "$work/stdout.txt" 2> "$log" || status=$?
@@ -65,9 +46,15 @@ if [ "${status:-0}" -gt 1 ]; then
     cat "$log" >&2
     exit 2
 fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep '^ingest:' "$work/stdout.txt"
 grep -E "Elapsed \(wall clock\)|Maximum resident set size|Percent of CPU" \
     "$log"
+cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$log")
+awk -v rows="$rows" -v cpu="$cpu" 'BEGIN {
+    printf "CPU time (user + system): %.1f s, %.2f microseconds per row\n",
+        cpu, cpu * 1e6 / rows
+}'
 seconds=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' \
     "$log" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
 awk -v rows="$rows" -v s="$seconds" \

@@ -145,26 +145,14 @@ impl<'a> Row<'a> {
         Some(text.to_string())
     }
 
-    /// Reads the record's own event date: required, and a wholly unknown
-    /// date (`99999999`) is rejected like an empty one, because a record
-    /// without even a year cannot be placed in time.
+    /// Reads the record's own event date, which every row must fill. A
+    /// date written as wholly unknown (`99999999`, `00000000`; see
+    /// [`PartialDate::is_unknown_mark`]) is accepted and returned as
+    /// `None`: as an empty field is rejected, an accepted record without
+    /// an event date is one whose date the source marked unknown. It is
+    /// never read as a date in year 9999 or 0.
     pub fn event_date(&mut self, column: &'static str) -> Option<PartialDate> {
-        let text = self.required(column)?;
-        if matches!(self.parse_date(text), Ok(None)) {
-            self.unknown_event_date(column);
-            return None;
-        }
         self.date(column, true)
-    }
-
-    /// Records that the record's own event date is wholly unknown.
-    pub fn unknown_event_date(&mut self, column: &str) {
-        self.problem(
-            column,
-            "unknown_date",
-            "date is wholly unknown (expected at least the year, with 99 \
-             for an unknown day or month)",
-        );
     }
 
     /// Parses a date in the mapping's format, or in the feed

@@ -6,15 +6,18 @@
 //! unknown day or month and `9999` for an unknown year. The age at
 //! incidence is in years, `999` when unknown. The vital status (1 alive,
 //! 2 dead, 9 unknown) comes with the date it was last known. Laterality is
-//! coded 0-4 (9 unknown) and the TNM stage group as written (`9` when
-//! unknown), with its TNM edition (column 37).
+//! coded 0-4 (9 unknown). The stage is read from the pathological and
+//! clinical TNM categories (columns 30-35), the TNM stage group as written
+//! (column 36), its TNM edition (column 37) and the summary extent of
+//! disease (column 46, 1-5). In each of them `9` is unknown.
 
 use rnc_model::{
-    Laterality, PartialDate, SourceKind, SourceRecord, Stage, Tnm, TnmBasis,
+    CodeError, Laterality, PartialDate, SourceKind, SourceRecord, Stage,
+    SummaryStage, Tnm, TnmBasis,
 };
 use rnc_pseudonym::ClearIdentity;
 
-use crate::checks::{Row, echo};
+use crate::checks::{Row, echo, single_digit};
 use crate::records::check_date_order;
 
 /// Reads a row of the ENCR-JRC layout. The layout carries no name, NIR,
@@ -43,9 +46,6 @@ pub(crate) fn build(row: &mut Row<'_>) -> (SourceRecord, ClearIdentity) {
         "incidence_date",
         ["incidence_day", "incidence_month", "incidence_year"],
     );
-    if record.event_date.is_none() && !row.has_problem_in(&["incidence_date"]) {
-        row.unknown_event_date("incidence_date");
-    }
     record.basis_of_diagnosis = row.basis_of_diagnosis();
     record.topography = row.topography();
     record.morphology = row.morphology();
@@ -143,29 +143,114 @@ fn laterality(row: &mut Row<'_>) -> Option<Laterality> {
     code
 }
 
+/// Reads the stage: the TNM categories of columns 30-35, the stage group
+/// of column 36 with the edition of column 37, and the summary extent of
+/// disease of column 46. Returns `None` when every one is empty or
+/// unknown.
+fn stage(row: &mut Row<'_>) -> Option<Stage> {
+    let group = stage_group(row);
+    let edition = tnm_edition(row);
+    let pathological = categories(row, ["p_t", "p_n", "p_m"]);
+    let clinical = categories(row, ["c_t", "c_n", "c_m"]);
+    // NOTE: a stage has room for one TNM classification. When a row gives
+    // both pTNM and cTNM, only pTNM is kept, as the UICC TNM rules prefer
+    // it for the stage of a resected tumour, and the row's cTNM is lost.
+    let (basis, [t, n, m]) = match (pathological, clinical) {
+        (Some(categories), _) => (TnmBasis::Pathological, categories),
+        (None, Some(categories)) => (TnmBasis::Clinical, categories),
+        // The layout's stage group alone does not say whether it is
+        // clinical or pathological, so it takes the registry extract's
+        // default basis, clinical.
+        (None, None) => (TnmBasis::Clinical, [None, None, None]),
+    };
+    let tnm = if [&t, &n, &m].iter().any(|c| c.is_some()) || group.is_some() {
+        tnm(row, basis, [t, n, m], group, edition)
+    } else {
+        None
+    };
+    let summary = summary_stage(row);
+    (tnm.is_some() || summary.is_some()).then_some(Stage { tnm, summary })
+}
+
+/// Builds the TNM classification, recording a problem on the column at
+/// fault when a category does not have the UICC form.
+fn tnm(
+    row: &mut Row<'_>,
+    basis: TnmBasis,
+    [t, n, m]: [Option<String>; 3],
+    group: Option<String>,
+    edition: Option<u8>,
+) -> Option<Tnm> {
+    let parsed = Tnm::parse(
+        basis,
+        t.as_deref(),
+        n.as_deref(),
+        m.as_deref(),
+        group.as_deref(),
+        edition,
+    );
+    match parsed {
+        Ok(tnm) => Some(tnm),
+        Err(error) => {
+            let prefix = match basis {
+                TnmBasis::Pathological => "p",
+                TnmBasis::Clinical => "c",
+            };
+            let column = match error {
+                CodeError::InvalidTnm("T") => format!("{prefix}_t"),
+                CodeError::InvalidTnm("N") => format!("{prefix}_n"),
+                CodeError::InvalidTnm("M") => format!("{prefix}_m"),
+                _ => "stage".to_string(),
+            };
+            let text = row.optional(&column).unwrap_or_default();
+            let detail = format!(
+                "value {} is not a TNM category (expected the UICC form \
+                 such as T2a, 2a, N1, M0 or X, or 9 unknown): {error}",
+                echo(text)
+            );
+            row.problem(&column, "tnm_code", detail);
+            None
+        }
+    }
+}
+
+/// Reads three TNM category columns (T, N, M). A value may be written
+/// with or without its letter (`T2a` or `2a`) and with its `p` or `c`
+/// prefix, and `9` or an empty field is unknown. Returns `None` when all
+/// three are unknown.
+fn categories(
+    row: &mut Row<'_>,
+    columns: [&'static str; 3],
+) -> Option<[Option<String>; 3]> {
+    let mut found = [None, None, None];
+    for ((column, letter), slot) in
+        columns.iter().zip(['T', 'N', 'M']).zip(&mut found)
+    {
+        let Some(text) = row.optional(column).filter(|t| *t != "9") else {
+            continue;
+        };
+        let has_letter =
+            text.contains(letter) || text.contains(letter.to_ascii_lowercase());
+        *slot = Some(if has_letter {
+            // The model reads the category letter in upper case.
+            text.replacen(letter.to_ascii_lowercase(), &letter.to_string(), 1)
+        } else {
+            format!("{letter}{text}")
+        });
+    }
+    found.iter().any(Option::is_some).then_some(found)
+}
+
 /// Reads a TNM stage group: `0`, `0a`, `0is`, or `I` to `IV` with an
 /// optional letter A-D and digit, such as `IIIC1`. The ENCR-JRC layout
 /// takes TNM 5th, 6th or 7th edition stages.
-fn stage(row: &mut Row<'_>) -> Option<Stage> {
+fn stage_group(row: &mut Row<'_>) -> Option<String> {
     let text = row.optional("stage")?;
     if text == "9" {
         return None;
     }
     if is_stage_group(text) {
-        let group = text.to_ascii_uppercase();
-        let edition = tnm_edition(row);
-        // The layout's stage group does not say whether it is clinical or
-        // pathological; clinical is the registry extract's default basis.
-        let tnm = Tnm::parse(
-            TnmBasis::Clinical,
-            None,
-            None,
-            None,
-            Some(&group),
-            edition,
-        )
-        .ok();
-        return Some(Stage { tnm, summary: None });
+        return Some(text.to_ascii_uppercase());
     }
     let detail = format!(
         "value {} is not a TNM stage group (expected 0, 0a, 0is, I to IV \
@@ -174,6 +259,25 @@ fn stage(row: &mut Row<'_>) -> Option<Stage> {
     );
     row.problem("stage", "stage_code", detail);
     None
+}
+
+/// Reads column 46, the summary extent of disease: 1 confined, 2 adjacent
+/// tissues or regional nodes, 3 distant, 4 not confined, 5 not distant,
+/// 9 unknown.
+fn summary_stage(row: &mut Row<'_>) -> Option<SummaryStage> {
+    let text = row.optional("summary_stage")?;
+    match single_digit(text).map(SummaryStage::from_code) {
+        Some(Ok(stage)) => stage,
+        _ => {
+            let detail = format!(
+                "code {} is not an extent of disease (expected 1 to 5, or 9 \
+                 unknown)",
+                echo(text)
+            );
+            row.problem("summary_stage", "summary_stage_code", detail);
+            None
+        }
+    }
 }
 
 /// Reads column 37, the TNM edition (5, 6 or 7 in the layout; 99 when

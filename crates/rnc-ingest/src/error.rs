@@ -107,6 +107,17 @@ pub enum ErrorKind {
         /// The JSON parser's description, which names no value.
         reason: String,
     },
+    /// The file holds clear identifiers but no provider key was given to
+    /// pseudonymise them with.
+    #[error(
+        "{file}: the file holds clear identifiers, but no provider key was \
+         given (pass --provider-key with the key the registry's clear files \
+         are pseudonymised with)"
+    )]
+    ProviderKeyRequired {
+        /// The source file name.
+        file: String,
+    },
     /// The file has no header line.
     #[error(
         "{file}: the file is empty (expected a header line naming the \

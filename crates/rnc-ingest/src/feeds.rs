@@ -176,7 +176,8 @@ const TREATMENT: &[Column] = &[
 /// Fields of a registry extract in the ENCR-JRC call-for-data layout that
 /// rnc reads, with the layout's column names. The layout has no name, NIR,
 /// registry code or département, and splits each date into day, month and
-/// year columns. Columns 1, 2, 17, 22, 24-35 and 38-56 are not read.
+/// year columns. Columns 1, 2, 17, 22, 24-29, 38-45 and 47-56 are not
+/// read.
 pub(crate) const ENCR_JRC: &[(Column, &str)] = &[
     (required("tumour_ref"), "3_Tumour_ID"),
     (required("birth_day"), "4_Day_DoB"),
@@ -197,8 +198,15 @@ pub(crate) const ENCR_JRC: &[(Column, &str)] = &[
     (required("follow_up_month"), "20_Month_FU"),
     (required("follow_up_year"), "21_Year_FU"),
     (optional("laterality"), "23_Laterality"),
+    (optional("p_t"), "30_pT"),
+    (optional("p_n"), "31_pN"),
+    (optional("p_m"), "32_pM"),
+    (optional("c_t"), "33_cT"),
+    (optional("c_n"), "34_cN"),
+    (optional("c_m"), "35_cM"),
     (optional("stage"), "36_Stage"),
     (optional("tnm_edition"), "37_TNM_edition"),
+    (optional("summary_stage"), "46_EoD"),
 ];
 
 /// The columns of a feed, in the order the specification lists them.

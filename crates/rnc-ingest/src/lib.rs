@@ -13,9 +13,10 @@
 //!
 //! [`open_rows`] is the reading layer under it. It detects CSV text in
 //! UTF-8, Windows-1252 or ISO-8859-1 with a comma, semicolon or tab, gzip
-//! and zstd compression, Parquet, and FHIR R4 JSON pathology reports. It
-//! yields the header and then the rows one at a time. [`ingest_file_with`]
-//! takes [`ReadOptions`] to declare the encoding or the delimiter.
+//! and zstd compression, Parquet, and FHIR R4 JSON pathology reports and
+//! treatment acts. It yields the header and then the rows one at a time.
+//! [`ingest_file_with`] takes [`ReadOptions`] to declare the encoding or
+//! the delimiter.
 //! [`ingest_file_with_mapping`] reads a file with the user's own column
 //! names and value forms, declared in a [`Mapping`] file, and
 //! [`ingest_file_as`] takes both.
@@ -29,9 +30,9 @@
 //! # Example
 //!
 //! ```
-//! use rnc_ingest::ingest_file;
+//! use rnc_ingest::{IngestKeys, ingest_file};
 //! use rnc_model::SourceKind;
-//! use rnc_pseudonym::{Key, Pseudonymiser};
+//! use rnc_pseudonym::{Key, Pseudonymiser, RegistryLayer};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("deaths.csv");
@@ -43,10 +44,14 @@
 //!      D2,Martin,Paul,1,1941-02-30,35,2021-06-02,C61\n",
 //! )
 //! .unwrap();
-//! let pseudonymiser = Pseudonymiser::new(&Key::from_bytes([1; 32]));
+//! let provider = Pseudonymiser::new(&Key::from_bytes([1; 32]));
+//! let registry = RegistryLayer::new(&Key::from_bytes([2; 32]));
+//! let keys = IngestKeys {
+//!     provider: Some(&provider),
+//!     registry: &registry,
+//! };
 //!
-//! let outcome =
-//!     ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser, "b1").unwrap();
+//! let outcome = ingest_file(SourceKind::DeathRecord, &path, keys, "b1").unwrap();
 //!
 //! assert_eq!(outcome.rows_read, 2);
 //! assert_eq!(outcome.records[0].record_id, "death_record/D1");
@@ -78,22 +83,25 @@ pub use read::{
 };
 pub use source::{
     CHUNK_ROWS, Chunk, FileSummary, ingest_file, ingest_file_as,
-    ingest_file_chunked, ingest_file_keyed, ingest_file_with,
-    ingest_file_with_mapping,
+    ingest_file_chunked, ingest_file_with, ingest_file_with_mapping,
 };
 
 use rnc_model::SourceRecord;
-use rnc_pseudonym::Pseudonymiser;
+use rnc_pseudonym::{Pseudonymiser, RegistryLayer};
 
-/// The keys one file is ingested with.
+/// The keys one file is ingested with: every stored record carries the
+/// provider key's pseudonyms sealed with the registry key, so that the
+/// registry key can be rotated without clear identifiers.
 #[derive(Debug, Clone, Copy)]
 pub struct IngestKeys<'a> {
-    /// The registry key, applied to every record: alone on a clear row
-    /// when `provider` is `None`, on top of the provider key otherwise.
-    pub registry: &'a Pseudonymiser,
+    /// The registry key's layer, which seals every record's pseudonyms
+    /// and filters.
+    pub registry: &'a RegistryLayer,
     /// The provider key, with which clear rows are pseudonymised before
-    /// the registry key is applied, so that they match the rows of
-    /// pre-pseudonymised files made with the same provider key.
+    /// the registry seals them, so that they match the rows of
+    /// pre-pseudonymised files made with the same provider key. A
+    /// registry that receives only pre-pseudonymised files holds no
+    /// provider key: `None`, and a clear file is then rejected.
     pub provider: Option<&'a Pseudonymiser>,
 }
 
@@ -111,7 +119,6 @@ pub struct FileOutcome {
     pub source_file: String,
     /// Fingerprint of the provider key under the registry key: the one
     /// named in a pre-pseudonymised file, or that of
-    /// [`IngestKeys::provider`] for a clear file. `None` when the records
-    /// carry the registry key alone.
-    pub provider_key: Option<String>,
+    /// [`IngestKeys::provider`] for a clear file.
+    pub provider_key: String,
 }

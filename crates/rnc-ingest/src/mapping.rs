@@ -15,6 +15,14 @@
 //!
 //! A mapping must name every required field of the feed. Fields it leaves
 //! out are read from a column of their own name, if the file has one.
+//!
+//! A registry extract in the ENCR-JRC call-for-data layout whose columns
+//! are named otherwise takes `layout = "encr_jrc"`. Its `[columns]` then
+//! map the layout's fields (such as `tumour_ref` for `3_Tumour_ID` or
+//! `incidence_year` for `10_Year_DoI`), a field left out is read from the
+//! layout's own column name, and `[sex_values]` replace the layout's sex
+//! codes. Its dates are split into day, month and year columns, so it
+//! takes no `date_format`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,8 +34,9 @@ use crate::feeds::{Column, ENCR_JRC, columns};
 use crate::{Error, ErrorKind};
 
 /// Keys a mapping file may have at its top level.
-const TOP_LEVEL_KEYS: [&str; 5] = [
+const TOP_LEVEL_KEYS: [&str; 6] = [
     "source",
+    "layout",
     "date_format",
     "diagnosis_code_system",
     "columns",
@@ -131,9 +140,36 @@ impl Mapping {
             }
         }
 
+        let layout = match table.get("layout") {
+            None => Layout::Feed,
+            Some(value) => match string(value, "layout")? {
+                "encr_jrc" if kind == SourceKind::RegistryExtract => {
+                    Layout::EncrJrc
+                }
+                "encr_jrc" => {
+                    return Err(format!(
+                        "layout encr_jrc is a registry extract layout, but the \
+                         files are ingested as {kind} (use --source \
+                         registry_extract, or remove layout)"
+                    ));
+                }
+                other => {
+                    return Err(format!(
+                        "layout {other} is unknown (expected \"encr_jrc\", or \
+                         no layout for the feed's own fields)"
+                    ));
+                }
+            },
+        };
+        if layout == Layout::EncrJrc {
+            return Mapping::parse_encr_jrc(&table);
+        }
+
         let mut mapping = Mapping::default();
-        if let Some(columns) = table.get("columns") {
-            mapping.columns = mapped_columns(kind, columns)?;
+        if let Some(mapped) = table.get("columns") {
+            let fields: Vec<&'static str> =
+                columns(kind).iter().map(|c| c.name).collect();
+            mapping.columns = mapped_columns(kind, &fields, mapped)?;
         }
         for column in columns(kind).iter().filter(|c| c.required) {
             if !mapping.columns.contains_key(column.name) {
@@ -148,14 +184,46 @@ impl Mapping {
             let format = string(format, "date_format")?;
             mapping.conventions.date_format = Some(DateFormat::parse(format)?);
         }
+        mapping.read_codes(kind, &table)?;
+        Ok(mapping)
+    }
+
+    /// Reads the code system of the topography column and the sex codes,
+    /// which every layout may set.
+    fn read_codes(
+        &mut self,
+        kind: SourceKind,
+        table: &toml::Table,
+    ) -> Result<(), String> {
         if let Some(system) = table.get("diagnosis_code_system") {
             let system = string(system, "diagnosis_code_system")?;
-            mapping.conventions.topography_code_system =
+            self.conventions.topography_code_system =
                 code_system(kind, system)?;
         }
         if let Some(values) = table.get("sex_values") {
-            mapping.conventions.sex_values = sex_values(values)?;
+            self.conventions.sex_values = sex_values(values)?;
         }
+        Ok(())
+    }
+
+    /// Parses the rest of a mapping file of `layout = "encr_jrc"`: column
+    /// names over the layout's own, and the sex codes.
+    fn parse_encr_jrc(table: &toml::Table) -> Result<Mapping, String> {
+        if table.contains_key("date_format") {
+            return Err("date_format does not apply to the encr_jrc layout, \
+                        whose dates are split into day, month and year \
+                        columns (remove date_format)"
+                .to_string());
+        }
+        let kind = SourceKind::RegistryExtract;
+        let mut mapping = Mapping::encr_jrc();
+        if let Some(columns) = table.get("columns") {
+            let fields: Vec<&'static str> =
+                ENCR_JRC.iter().map(|(c, _)| c.name).collect();
+            let mapped = mapped_columns(kind, &fields, columns)?;
+            mapping.columns.extend(mapped);
+        }
+        mapping.read_codes(kind, table)?;
         Ok(mapping)
     }
 
@@ -217,24 +285,23 @@ fn string<'a>(value: &'a toml::Value, key: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("{key} must be a string in double quotes"))
 }
 
+/// Reads the `[columns]` table, whose keys must be among `fields`.
 fn mapped_columns(
     kind: SourceKind,
+    fields: &[&'static str],
     value: &toml::Value,
 ) -> Result<BTreeMap<&'static str, String>, String> {
     let table = value
         .as_table()
         .ok_or("columns must be a table: write [columns] on its own line")?;
-    let spec = columns(kind);
     let mut mapped = BTreeMap::new();
     let mut used: BTreeMap<&str, &str> = BTreeMap::new();
     for (field, column) in table {
-        let Some(known) = spec.iter().find(|c| c.name == field) else {
-            let names: Vec<&str> =
-                spec.iter().map(|c: &Column| c.name).collect();
+        let Some(&known) = fields.iter().find(|name| *name == field) else {
             return Err(format!(
                 "unknown field {field} under [columns] for a {kind} feed \
                  (expected one of: {})",
-                names.join(", ")
+                fields.join(", ")
             ));
         };
         let column = string(column, &format!("columns.{field}"))?;
@@ -243,13 +310,13 @@ fn mapped_columns(
                 "columns.{field} is empty (name the column of your file)"
             ));
         }
-        if let Some(other) = used.insert(column, known.name) {
+        if let Some(other) = used.insert(column, known) {
             return Err(format!(
                 "fields {other} and {field} are both mapped to column \
                  {column} (map each field to its own column)"
             ));
         }
-        mapped.insert(known.name, column.to_string());
+        mapped.insert(known, column.to_string());
     }
     Ok(mapped)
 }
@@ -368,8 +435,8 @@ impl DateFormat {
     }
 
     /// Parses a date in this form. An empty field and a date whose parts
-    /// are all 9s (such as `99/99/9999`) are wholly unknown and give
-    /// `Ok(None)`; `99` is an unknown day or month.
+    /// are all 9s or all 0s (such as `99/99/9999` or `00/00/0000`) are
+    /// wholly unknown and give `Ok(None)`; `99` is an unknown day or month.
     ///
     /// # Errors
     ///
@@ -417,10 +484,12 @@ impl DateFormat {
         if at != bytes.len() {
             return Err(DateError::UnreadableForm);
         }
-        if [year, month, day]
-            .iter()
-            .all(|p| p.bytes().all(|b| b == b'9'))
-        {
+        let all = |digit: u8| {
+            [year, month, day]
+                .iter()
+                .all(|p| p.bytes().all(|b| b == digit))
+        };
+        if all(b'9') || all(b'0') {
             return Ok(None);
         }
         let number =
@@ -489,13 +558,17 @@ mod tests {
         assert_eq!(date("%Y%m%d", "20190699"), Ok(iso("2019-06")));
         assert_eq!(date("%Y%m%d", "99999999"), Ok(None));
         assert_eq!(date("%d.%m.%Y", "99.99.9999"), Ok(None));
+        // Zeros in every part are the older registry mark of a wholly
+        // unknown date.
+        assert_eq!(date("%d.%m.%Y", "00.00.0000"), Ok(None));
+        assert_eq!(date("%d/%m/%Y", "00/06/2019"), Err(DateError::OutOfRange));
         assert_eq!(date("%Y%m%d", "20190230"), Err(DateError::Impossible));
         assert_eq!(
             date("%Y%m%d", "2019-06-14"),
             Err(DateError::UnreadableForm)
         );
         assert_eq!(date("%Y%m%d", "201906140"), Err(DateError::UnreadableForm));
-        assert_eq!(date("%Y%m%d", "00000000"), Err(DateError::OutOfRange));
+        assert_eq!(date("%Y%m%d", "00000614"), Err(DateError::OutOfRange));
     }
 
     #[test]

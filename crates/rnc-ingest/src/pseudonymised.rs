@@ -4,13 +4,13 @@
 //! Such a file has the feed's non-identifying columns followed by
 //! [`PROVIDER_COLUMNS`]: the inner pseudonyms and Bloom filters under the
 //! provider key. The registry applies its own key on top
-//! ([`Pseudonymiser::rekey_record`]), so that the stored record equals the
+//! ([`RegistryLayer::seal_record`]), so that the stored record equals the
 //! one a clear row of the same person gives when ingested with the same
 //! provider key and registry key.
 
 use csv::StringRecord;
 use rnc_model::{NirStatus, SourceKind, SourceRecord};
-use rnc_pseudonym::Pseudonymiser;
+use rnc_pseudonym::RegistryLayer;
 use rnc_pseudonym::provider::{PROVIDER_COLUMNS, decode_bloom};
 
 use crate::checks::Row;
@@ -58,7 +58,7 @@ pub(crate) fn build(
     kind: SourceKind,
     row: &mut Row<'_>,
     provider_key: &str,
-    registry: &Pseudonymiser,
+    registry: &RegistryLayer,
 ) -> SourceRecord {
     let mut record = new_record(kind, row);
     read_event_fields(kind, row, &mut record);
@@ -102,7 +102,7 @@ pub(crate) fn build(
     record.age_at_event = read_age(row);
 
     if row.problems.is_empty()
-        && let Err(error) = registry.rekey_record(&mut record)
+        && let Err(error) = registry.seal_record(&mut record)
     {
         row.problem("-", "invalid_pseudonym", format!("{error}"));
     }

@@ -9,7 +9,6 @@ use chrono::NaiveDate;
 use csv::StringRecord;
 use rayon::prelude::*;
 use rnc_model::{SourceKind, SourceRecord};
-use rnc_pseudonym::Pseudonymiser;
 
 use crate::checks::{Header, Row, safe_fields};
 use crate::encr_jrc;
@@ -49,7 +48,10 @@ pub struct FileSummary {
     /// File name, without directory.
     pub source_file: String,
     /// As [`FileOutcome::provider_key`].
-    pub provider_key: Option<String>,
+    pub provider_key: String,
+    /// SHA-256 of the file's bytes, lowercase hex, computed while the
+    /// file was read.
+    pub input_sha256: String,
 }
 
 /// The mapping of a file read with the feed's own column names.
@@ -66,40 +68,16 @@ static DEFAULT_MAPPING: std::sync::LazyLock<Mapping> =
 pub fn ingest_file(
     kind: SourceKind,
     path: &Path,
-    pseudonymiser: &Pseudonymiser,
-    batch_id: &str,
-) -> Result<FileOutcome, Error> {
-    let options = ReadOptions::default();
-    ingest_file_with(kind, path, pseudonymiser, batch_id, &options)
-}
-
-/// Reads, checks and pseudonymises one file of a feed with the given
-/// keys, in the form [`open_rows`] detects.
-///
-/// The file contains either clear identifiers or, when its header has a
-/// `provider_key` column, the output of the provider step `rnc
-/// pseudonymise`. A clear row is pseudonymised with the provider key and
-/// then re-keyed with the registry key when `keys.provider` is set, and
-/// with the registry key alone otherwise. A pre-pseudonymised row is
-/// re-keyed with the registry key; every row must name the provider key
-/// of the first row.
-///
-/// # Errors
-///
-/// As [`ingest_file_as`].
-pub fn ingest_file_keyed(
-    kind: SourceKind,
-    path: &Path,
     keys: IngestKeys<'_>,
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
     let options = ReadOptions::default();
-    ingest_file_as(kind, path, None, &options, keys, batch_id)
+    ingest_file_with(kind, path, keys, batch_id, &options)
 }
 
 /// Reads, checks and pseudonymises one file of a feed: CSV text (plain,
-/// gzip or zstd), Parquet, or FHIR R4 JSON for pathology reports, as
-/// detected by [`open_rows`].
+/// gzip or zstd), Parquet, or FHIR R4 JSON for pathology reports and
+/// treatment acts, as detected by [`open_rows`].
 ///
 /// Columns are matched by name in any order; columns the feed does not
 /// define are ignored and logged once. Each row ends up in exactly one of
@@ -108,6 +86,13 @@ pub fn ingest_file_keyed(
 /// already appeared earlier in the file is quarantined with the rule
 /// `duplicate_id`, and the earlier row is kept. Rows are checked in
 /// parallel, and both lists keep file order.
+///
+/// The file contains either clear identifiers or, when its header has a
+/// `provider_key` column, the output of the provider step `rnc
+/// pseudonymise`. A clear row is pseudonymised with `keys.provider`; the
+/// pseudonyms and filters of every row are then sealed with
+/// `keys.registry`. Every row of a pre-pseudonymised file must name the
+/// provider key of its first row. A clear file needs `keys.provider`.
 ///
 /// The rows are read as a stream but kept in memory until every row is
 /// checked, so that no record is returned before the whole file has
@@ -119,18 +104,15 @@ pub fn ingest_file_keyed(
 /// [`ErrorKind::InvalidEncoding`] with the offset of the first bad byte,
 /// [`ErrorKind::EmptyFile`], [`ErrorKind::MissingColumn`] naming the first
 /// required column absent from the header, and
-/// [`ErrorKind::DuplicateColumn`].
+/// [`ErrorKind::DuplicateColumn`], and [`ErrorKind::ProviderKeyRequired`]
+/// for a clear file without `keys.provider`.
 pub fn ingest_file_with(
     kind: SourceKind,
     path: &Path,
-    pseudonymiser: &Pseudonymiser,
+    keys: IngestKeys<'_>,
     batch_id: &str,
     options: &ReadOptions,
 ) -> Result<FileOutcome, Error> {
-    let keys = IngestKeys {
-        registry: pseudonymiser,
-        provider: None,
-    };
     ingest_file_as(kind, path, None, options, keys, batch_id)
 }
 
@@ -147,14 +129,10 @@ pub fn ingest_file_with_mapping(
     kind: SourceKind,
     path: &Path,
     mapping: Option<&Mapping>,
-    pseudonymiser: &Pseudonymiser,
+    keys: IngestKeys<'_>,
     batch_id: &str,
 ) -> Result<FileOutcome, Error> {
     let options = ReadOptions::default();
-    let keys = IngestKeys {
-        registry: pseudonymiser,
-        provider: None,
-    };
     ingest_file_as(kind, path, mapping, &options, keys, batch_id)
 }
 
@@ -256,9 +234,7 @@ where
         .position(id_column(kind))
         .expect("the id column is required, so the header check found it");
     let header_len = header_fields.len();
-    // NOTE: the ids of a file are kept whole to find repeats; a file of 5
-    // million rows keeps a few hundred megabytes of them.
-    let mut ids = HashSet::new();
+    let mut ids = SeenIds::default();
     let mut rows = read_chunk(&mut reader, id_index, header_len, &mut ids)?;
 
     let provider_key = if pseudonymised {
@@ -268,16 +244,20 @@ where
         rows.first()
             .and_then(|row| row.read.fields.get(column))
             .map(str::to_string)
+            .unwrap_or_default()
     } else {
-        keys.provider.map(|p| p.key_fingerprint().to_string())
+        let Some(provider) = keys.provider else {
+            return Err(
+                ErrorKind::ProviderKeyRequired { file: file.clone() }.into()
+            );
+        };
+        provider.key_fingerprint().to_string()
     };
-    if let Some(key) = &provider_key {
-        tracing::info!(
-            provider_key = %key,
-            pseudonymised,
-            "records carry the provider key under the registry key"
-        );
-    }
+    tracing::info!(
+        provider_key = %provider_key,
+        pseudonymised,
+        "records carry the provider key under the registry key"
+    );
 
     let context = Context {
         kind,
@@ -287,7 +267,7 @@ where
         header_len: header_fields.len(),
         mapping,
         keys,
-        provider_key: pseudonymised.then(|| provider_key.clone()).flatten(),
+        provider_key: pseudonymised.then(|| provider_key.clone()),
         today: chrono::Utc::now().date_naive(),
     };
     let mut totals = Totals::default();
@@ -321,6 +301,7 @@ where
         rows = read_chunk(&mut reader, id_index, header_len, &mut ids)?;
     }
 
+    let input_sha256 = reader.finish_sha256()?;
     totals.log(started);
     Ok(FileSummary {
         rows_read: totals.rows_read,
@@ -328,6 +309,7 @@ where
         rows_quarantined: totals.quarantined,
         source_file: file,
         provider_key,
+        input_sha256,
     })
 }
 
@@ -403,6 +385,32 @@ struct RawRow {
     duplicate: bool,
 }
 
+/// The ids seen so far in a file, kept as 128-bit keyed digests so that
+/// memory grows by a fixed amount per row (about 30 bytes with the hash
+/// table's overhead) whatever the ids' length.
+///
+/// The digest is two SipHash-1-3 hashes (the standard library's hasher)
+/// under two different keys of `RandomState`, which are random in each
+/// process. Two different ids of a file of n rows share a digest with
+/// probability about n² / 2¹²⁹, below 10⁻²⁵ for 5 million rows, and as
+/// the keys are secret, no file can be made to collide on purpose.
+#[derive(Default)]
+struct SeenIds {
+    keys: [std::hash::RandomState; 2],
+    digests: HashSet<u128>,
+}
+
+impl SeenIds {
+    /// Adds `id` and returns whether it was new.
+    fn insert(&mut self, id: &str) -> bool {
+        use std::hash::BuildHasher;
+        let [first, second] = &self.keys;
+        let high = u128::from(first.hash_one(id));
+        let low = u128::from(second.hash_one(id));
+        self.digests.insert(high << 64 | low)
+    }
+}
+
 /// Reads the next [`CHUNK_ROWS`] data rows in order, noting whether the
 /// id of each repeats one of `ids`, the ids seen so far. This pass is
 /// sequential because repeats depend on the rows before.
@@ -410,7 +418,7 @@ fn read_chunk(
     reader: &mut RowReader,
     id_index: usize,
     header_len: usize,
-    ids: &mut HashSet<String>,
+    ids: &mut SeenIds,
 ) -> Result<Vec<RawRow>, Error> {
     let mut rows = Vec::with_capacity(CHUNK_ROWS.min(1024));
     for read in reader.by_ref().take(CHUNK_ROWS) {
@@ -423,7 +431,7 @@ fn read_chunk(
             && fields
                 .get(id_index)
                 .filter(|id| !id.is_empty())
-                .is_some_and(|id| !ids.insert(id.to_string()));
+                .is_some_and(|id| !ids.insert(id));
         rows.push(RawRow { read, duplicate });
     }
     Ok(rows)
@@ -530,8 +538,8 @@ fn check_row(
     )))
 }
 
-/// Builds and pseudonymises the record of a clear row, in one layer or
-/// two as [`ingest_file_keyed`] describes. The clear identity is wiped
+/// Builds and pseudonymises the record of a clear row with the provider
+/// key, then seals it with the registry key. The clear identity is wiped
 /// before returning.
 fn build_clear(context: &Context<'_>, row: &mut Row<'_>) -> SourceRecord {
     let (mut record, mut identity) = match context.mapping.layout {
@@ -539,16 +547,14 @@ fn build_clear(context: &Context<'_>, row: &mut Row<'_>) -> SourceRecord {
         Layout::EncrJrc => encr_jrc::build(row),
     };
     if row.problems.is_empty() {
-        match context.keys.provider {
-            Some(provider) => {
-                provider.apply(&identity, &mut record);
-                context.keys.registry.rekey_record(&mut record).expect(
-                    "Pseudonymiser::apply writes well-formed pseudonyms and \
-                     filters",
-                );
-            }
-            None => context.keys.registry.apply(&identity, &mut record),
-        }
+        let provider = context
+            .keys
+            .provider
+            .expect("a clear file is read only with a provider key");
+        provider.apply(&identity, &mut record);
+        context.keys.registry.seal_record(&mut record).expect(
+            "Pseudonymiser::apply writes well-formed pseudonyms and filters",
+        );
     }
     identity.wipe();
     record

@@ -246,48 +246,60 @@ fn partial_dates_order_by_their_range() {
 
 #[test]
 fn unknown_and_partial_diagnosis_dates() {
-    // Unknown, partial and impossible forms in the incidence date of a
-    // registry extract, plus a date in year 9999, which is outside the years rnc
-    // reads (1800-2200). No value becomes a date in year 9999 or 0000.
-    let row = with(&template(SourceKind::RegistryExtract), "death_date", "");
-    let row = with(&row, "last_contact_date", "");
-    let cases: [(&str, Result<&str, &str>); 7] = [
-        ("20190614", Ok("2019-06-14")),
-        ("99999999", Err("unknown_date")),
-        ("2019", Ok("2019")),
-        ("201906", Ok("2019-06")),
+    // Complete, partial, impossible and wholly unknown forms, as a
+    // registry extract with legacy unknown-date marks has them, in the
+    // event date of every feed, plus a real year 9999, which is outside
+    // the years rnc reads (1800-2200).
+    // A wholly unknown mark, nines or zeros, keeps the row with the date
+    // absent (`Ok(None)`); no value becomes a date in year 9999 or 0000.
+    let cases: [(&str, Result<Option<&str>, &str>); 10] = [
+        ("20190614", Ok(Some("2019-06-14"))),
+        ("99999999", Ok(None)),
+        ("2019", Ok(Some("2019"))),
+        ("201906", Ok(Some("2019-06"))),
         ("20190230", Err("impossible_date")),
-        ("00000000", Err("date_format")),
+        ("00000000", Ok(None)),
+        ("0000-00-00", Ok(None)),
+        ("99/99/9999", Ok(None)),
         ("99991231", Err("date_format")),
+        ("00000614", Err("date_format")),
     ];
-    for (text, expected) in cases {
-        let outcome = ingest(
-            SourceKind::RegistryExtract,
-            "r.csv",
-            &csv(&with(&row, "incidence_date", text)),
-        );
-        match expected {
-            Ok(iso) => {
-                assert_eq!(
-                    outcome.records.len(),
-                    1,
-                    "{text}: {:?}",
-                    outcome.quarantine
-                );
-                assert_eq!(
-                    outcome.records[0].event_date.unwrap().to_iso(),
-                    iso,
-                    "{text}"
-                );
-            }
-            Err(rule) => {
-                assert_eq!(outcome.records.len(), 0, "{text}");
-                assert_eq!(outcome.quarantine[0].rule, rule, "{text}");
-                assert_eq!(
-                    outcome.quarantine[0].field, "incidence_date",
-                    "{text}"
-                );
-            }
+    for kind in SourceKind::ALL {
+        // The template's dates after the event are all after 2019, so
+        // every accepted case keeps the date order.
+        let row = template(kind);
+        for (text, expected) in cases {
+            check_event_date(kind, &row, text, expected);
+        }
+    }
+}
+
+/// Ingests `row` with `text` as its event date and checks the outcome:
+/// the record with the date in ISO form (`None` when unknown), or the
+/// rule that quarantined it.
+fn check_event_date(
+    kind: SourceKind,
+    row: &[(&'static str, String)],
+    text: &str,
+    expected: Result<Option<&str>, &str>,
+) {
+    let column = kind.event_column();
+    let outcome = ingest(kind, "r.csv", &csv(&with(row, column, text)));
+    match expected {
+        Ok(iso) => {
+            assert_eq!(
+                outcome.records.len(),
+                1,
+                "{kind} {text}: {:?}",
+                outcome.quarantine
+            );
+            let found = outcome.records[0].event_date.map(|d| d.to_iso());
+            assert_eq!(found.as_deref(), iso, "{kind} {text}");
+        }
+        Err(rule) => {
+            assert_eq!(outcome.records.len(), 0, "{kind} {text}");
+            assert_eq!(outcome.quarantine[0].rule, rule, "{kind} {text}");
+            assert_eq!(outcome.quarantine[0].field, column, "{kind} {text}");
         }
     }
 }

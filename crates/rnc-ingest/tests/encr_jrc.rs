@@ -4,9 +4,10 @@
 mod common;
 
 use common::ingest;
+use rnc_ingest::{Mapping, ingest_file_with_mapping};
 use rnc_model::{
     BasisOfDiagnosis, Behaviour, Laterality, Morphology, NirStatus,
-    PartialDate, Sex, SourceKind, Stage, Tnm, TnmBasis, Tumour,
+    PartialDate, Sex, SourceKind, Stage, SummaryStage, Tnm, TnmBasis, Tumour,
 };
 use rnc_rules::{ENCR_JRC_COLUMNS, EncrJrcFacts, encr_jrc_record};
 
@@ -150,6 +151,8 @@ fn layout_faults_are_quarantined() {
         with(&[("36_Stage", "T2N0")]),
         with(&[("11_Age", "130")]),
         with(&[("8_Day_DoI", "30"), ("9_Month_DoI", "02")]),
+        // Year 9999 is the layout's unknown year: the row is kept, with
+        // an unknown incidence date.
         with(&[("10_Year_DoI", "9999")]),
         with(&[("18_Vital_status", "3")]),
         // Born 12 August 1955, diagnosed in March 2021: 65 years, not 70.
@@ -180,14 +183,16 @@ fn layout_faults_are_quarantined() {
             ("stage", "stage_code"),
             ("age", "age_range"),
             ("incidence_date", "impossible_date"),
-            ("incidence_date", "unknown_date"),
             ("vital_status", "vital_status_code"),
             ("age", "age_mismatch"),
             ("incidence_date", "date_order"),
         ]
     );
+    assert_eq!(outcome.records.len(), 1);
+    assert_eq!(outcome.records[0].record_id, "registry_extract/T4");
+    assert_eq!(outcome.records[0].event_date, None);
     // The split birth date is identifying: it never reaches safe_fields.
-    let safe = &outcome.quarantine[6].safe_fields;
+    let safe = &outcome.quarantine[5].safe_fields;
     assert!(!safe.contains("1955"), "{safe}");
 }
 
@@ -204,7 +209,7 @@ fn export_reads_back() {
             .unwrap(),
         icd10: "C50.4".into(),
         site_group: "breast".into(),
-        incidence_date: PartialDate::parse_iso("2021-03-04").unwrap(),
+        incidence_date: Some(PartialDate::parse_iso("2021-03-04").unwrap()),
         age_at_incidence: Some(61),
         basis_of_diagnosis: BasisOfDiagnosis::HistologyOfPrimary,
         death_certificate_only: false,
@@ -240,7 +245,7 @@ fn export_reads_back() {
     assert_eq!(record.record_id, "registry_extract/P00000001-T1");
     assert_eq!(record.topography, Some(tumour.topography));
     assert_eq!(record.morphology, Some(tumour.morphology));
-    assert_eq!(record.event_date, Some(tumour.incidence_date));
+    assert_eq!(record.event_date, tumour.incidence_date);
     assert_eq!(record.laterality, Some(Laterality::Left));
     let tnm = record.stage.as_ref().and_then(|s| s.tnm.as_ref());
     assert_eq!(tnm.and_then(|t| t.stage_group.as_deref()), Some("IIB"));
@@ -249,4 +254,176 @@ fn export_reads_back() {
     assert_eq!(record.sex, Some(Sex::Female));
     assert_eq!(record.basis_of_diagnosis, Some(tumour.basis_of_diagnosis));
     assert_eq!(record.death_date, facts.death_date);
+}
+
+#[test]
+fn tnm_columns_and_extent_of_disease() {
+    // Columns 30-35 (pT pN pM cT cN cM) and 46 (extent of disease) as the
+    // call-for-data specification codes them: a TNM category with or
+    // without its letter, 9 unknown; extent of disease 1-5, 9 unknown.
+    let base = [
+        ("7_Sex", "2"),
+        ("9_Month_DoI", "03"),
+        ("10_Year_DoI", "2021"),
+        ("12_BoD", "7"),
+        ("13_Topo", "C504"),
+        ("14_Morpho", "8500"),
+        ("15_Beh", "3"),
+        ("18_Vital_status", "1"),
+    ];
+    let with = |id: &'static str, changes: &[(&'static str, &'static str)]| {
+        let mut values = base.to_vec();
+        values.push(("3_Tumour_ID", id));
+        values.extend_from_slice(changes);
+        row(&values)
+    };
+    let rows = vec![
+        // pTNM and cTNM both given: pTNM is kept.
+        with(
+            "T1",
+            &[
+                ("30_pT", "T2"),
+                ("31_pN", "1a"),
+                ("33_cT", "3"),
+                ("37_TNM_edition", "7"),
+                ("46_EoD", "2"),
+            ],
+        ),
+        with(
+            "T2",
+            &[
+                ("33_cT", "cT3"),
+                ("34_cN", "0"),
+                ("35_cM", "M1"),
+                ("36_Stage", "IV"),
+                ("46_EoD", "3"),
+            ],
+        ),
+        with("T3", &[("46_EoD", "1")]),
+        with("T4", &[("30_pT", "Q5")]),
+        with("T5", &[("46_EoD", "7")]),
+    ];
+
+    let outcome = ingest(SourceKind::RegistryExtract, "encr.csv", &file(&rows));
+
+    let found: Vec<(&str, &str)> = outcome
+        .quarantine
+        .iter()
+        .map(|q| (q.field.as_str(), q.rule.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [("p_t", "tnm_code"), ("summary_stage", "summary_stage_code")]
+    );
+    assert_eq!(outcome.records.len(), 3);
+    let stage = |index: usize| outcome.records[index].stage.clone().unwrap();
+
+    let first = stage(0);
+    let tnm = first.tnm.unwrap();
+    assert_eq!(tnm.basis, TnmBasis::Pathological);
+    assert_eq!(tnm.t.as_deref(), Some("T2"));
+    assert_eq!(tnm.n.as_deref(), Some("N1a"));
+    assert_eq!(tnm.m, None);
+    assert_eq!(tnm.edition, Some(7));
+    assert_eq!(first.summary, Some(SummaryStage::Regional));
+
+    let second = stage(1);
+    let tnm = second.tnm.unwrap();
+    assert_eq!(tnm.basis, TnmBasis::Clinical);
+    assert_eq!(tnm.t.as_deref(), Some("T3"));
+    assert_eq!(tnm.n.as_deref(), Some("N0"));
+    assert_eq!(tnm.m.as_deref(), Some("M1"));
+    assert_eq!(tnm.stage_group.as_deref(), Some("IV"));
+    assert_eq!(second.summary, Some(SummaryStage::Distant));
+
+    let third = stage(2);
+    assert_eq!(third.tnm, None);
+    assert_eq!(third.summary, Some(SummaryStage::Localised));
+}
+
+#[test]
+fn mapping_renames_layout_columns() {
+    // A file of the layout whose tumour id, topography and sex columns are
+    // named otherwise, with sex coded M/F, read through a mapping of
+    // layout encr_jrc, loads to the records of the same file with the
+    // layout's own names and codes.
+    let values = [
+        ("3_Tumour_ID", "T1"),
+        ("4_Day_DoB", "12"),
+        ("5_Month_DoB", "08"),
+        ("6_Year_DoB", "1955"),
+        ("7_Sex", "2"),
+        ("8_Day_DoI", "04"),
+        ("9_Month_DoI", "03"),
+        ("10_Year_DoI", "2021"),
+        ("11_Age", "65"),
+        ("12_BoD", "7"),
+        ("13_Topo", "C504"),
+        ("14_Morpho", "8500"),
+        ("15_Beh", "3"),
+        ("18_Vital_status", "1"),
+        ("30_pT", "T1c"),
+        ("46_EoD", "1"),
+    ];
+    let plain = file(&[row(&values)]);
+    let renamed = plain
+        .replacen("3_Tumour_ID", "TumourID", 1)
+        .replacen("13_Topo", "Site", 1)
+        .replacen("7_Sex", "Gender", 1);
+    let mut fields = row(&values);
+    let sex = ENCR_JRC_COLUMNS.iter().position(|c| *c == "7_Sex").unwrap();
+    fields[sex] = "F".to_string();
+    let renamed = {
+        let header = renamed.lines().next().unwrap().to_string();
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&fields).unwrap();
+        let row = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        format!("{header}\n{row}")
+    };
+    let mapping = Mapping::parse(
+        SourceKind::RegistryExtract,
+        "layout = \"encr_jrc\"\n\
+         [columns]\n\
+         tumour_ref = \"TumourID\"\n\
+         topography = \"Site\"\n\
+         sex = \"Gender\"\n\
+         [sex_values]\n\
+         M = \"male\"\n\
+         F = \"female\"\n",
+    )
+    .unwrap();
+    let (_dir, path) = common::fixture("renamed.csv", renamed.as_bytes());
+
+    let mapped = ingest_file_with_mapping(
+        SourceKind::RegistryExtract,
+        &path,
+        Some(&mapping),
+        common::keys(),
+        "batch-1",
+    )
+    .unwrap();
+    let expected = ingest(SourceKind::RegistryExtract, "renamed.csv", &plain);
+
+    assert!(mapped.quarantine.is_empty(), "{:?}", mapped.quarantine);
+    assert_eq!(mapped.records, expected.records);
+    assert_eq!(mapped.records[0].sex, Some(Sex::Female));
+}
+
+#[test]
+fn layout_mapping_faults() {
+    // A layout mapping takes no date format, and only for registry
+    // extracts.
+    let with_format = Mapping::parse(
+        SourceKind::RegistryExtract,
+        "layout = \"encr_jrc\"\ndate_format = \"%d/%m/%Y\"\n",
+    );
+    assert!(with_format.unwrap_err().contains("date_format"));
+    let other_feed =
+        Mapping::parse(SourceKind::HospitalStay, "layout = \"encr_jrc\"\n");
+    assert!(other_feed.unwrap_err().contains("registry extract layout"));
+    let unknown_field = Mapping::parse(
+        SourceKind::RegistryExtract,
+        "layout = \"encr_jrc\"\n[columns]\nincidence_date = \"DoI\"\n",
+    );
+    assert!(unknown_field.unwrap_err().contains("unknown field"));
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, pseudonymiser};
+use common::{fixture, keys};
 use rnc_ingest::{ErrorKind, ReadOptions, ingest_file, open_rows};
 use rnc_model::SourceKind;
 
@@ -134,7 +134,7 @@ fn bundle_elements_become_columns() {
     assert_eq!(&second[9..15], ["2021-04-99", "", "C50.9", "8500", "2", ""]);
     assert_eq!(rows[1].entry, Some(7));
 
-    let outcome = ingest_file(kind, &path, &pseudonymiser(), "b").unwrap();
+    let outcome = ingest_file(kind, &path, keys(), "b").unwrap();
     assert_eq!(outcome.records.len(), 2);
     assert_eq!(outcome.records[0].record_id, "pathology_report/R1");
     assert_eq!(
@@ -158,8 +158,7 @@ fn malformed_resources_are_quarantined() {
     let (_dir, path) = fixture("acp.ndjson", content.as_bytes());
 
     let outcome =
-        ingest_file(SourceKind::PathologyReport, &path, &pseudonymiser(), "b")
-            .unwrap();
+        ingest_file(SourceKind::PathologyReport, &path, keys(), "b").unwrap();
 
     assert_eq!(outcome.rows_read, 5);
     assert!(outcome.records.is_empty());
@@ -197,9 +196,8 @@ fn invalid_json_document_is_an_error() {
         b"{\"resourceType\": \"Bundle\",\n  \"type\" \"collection\"}",
     );
 
-    let error =
-        ingest_file(SourceKind::PathologyReport, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+    let error = ingest_file(SourceKind::PathologyReport, &path, keys(), "b")
+        .unwrap_err();
 
     match error.kind() {
         ErrorKind::Json { line, .. } => assert_eq!(*line, 2),
@@ -212,11 +210,213 @@ fn fhir_for_other_feed_is_unsupported() {
     let (_dir, path) = fixture("deces.json", BUNDLE.as_bytes());
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(
         matches!(error.kind(), ErrorKind::Unsupported { .. }),
         "{error}"
     );
+}
+
+/// Treatment acts as `treatment` CSV columns: id, FINESS, NIR, birth name,
+/// first name, sex, birth date, département, treatment, start, end, CCAM
+/// act, ICD-10. The NIRs are synthetic with a valid key; the CCAM codes
+/// have the CCAM form. T4 starts on 30 February and is rejected.
+const TREATMENTS: [[&str; 13]; 4] = [
+    [
+        "T1",
+        "140000001",
+        "255081416802538",
+        "Lefèvre",
+        "Jeanne",
+        "2",
+        "1955-08-14",
+        "14",
+        "surgery",
+        "2021-03-20",
+        "",
+        "QEFA003",
+        "",
+    ],
+    [
+        "T2",
+        "140000001",
+        "",
+        "Martin",
+        "Paul",
+        "1",
+        "1948-01-02",
+        "35",
+        "radiotherapy",
+        "2021-05-03",
+        "2021-06-11",
+        "ZZNL050",
+        "Z51.0",
+    ],
+    [
+        "T3",
+        "350000002",
+        "",
+        "Nguyen",
+        "Anh",
+        "2",
+        "1960-12-31",
+        "35",
+        "chemotherapy",
+        "2021-04-01",
+        "",
+        "",
+        "Z51.1",
+    ],
+    [
+        "T4",
+        "350000002",
+        "",
+        "Nguyen",
+        "Anh",
+        "2",
+        "1960-12-31",
+        "35",
+        "chemotherapy",
+        "2021-02-30",
+        "",
+        "",
+        "Z51.1",
+    ],
+];
+
+/// SNOMED CT concept of each treatment, as the FHIR profile reads it.
+fn treatment_concept(label: &str) -> &'static str {
+    match label {
+        "surgery" => "387713003",
+        "radiotherapy" => "108290001",
+        _ => "367336001",
+    }
+}
+
+/// Writes the acts as one FHIR Bundle: a Patient and an Organization per
+/// act, and a Procedure referencing them.
+fn procedure_bundle(acts: &[[&str; 13]]) -> serde_json::Value {
+    let mut entries = Vec::new();
+    for [
+        id,
+        finess,
+        nir,
+        family,
+        given,
+        sex,
+        birth,
+        departement,
+        treatment,
+        start,
+        end,
+        ccam,
+        icd10,
+    ] in acts
+    {
+        let mut patient = serde_json::json!({
+            "resourceType": "Patient",
+            "name": [{"use": "official", "family": family, "given": [given]}],
+            "gender": if *sex == "1" { "male" } else { "female" },
+            "birthDate": birth,
+            "address": [{"district": departement}],
+        });
+        if !nir.is_empty() {
+            patient["identifier"] = serde_json::json!([
+                {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": nir}
+            ]);
+        }
+        let mut procedure = serde_json::json!({
+            "resourceType": "Procedure",
+            "identifier": [{"value": id}],
+            "status": "completed",
+            "subject": {"reference": format!("urn:uuid:pat-{id}")},
+            "performer": [{"onBehalfOf": {"reference": format!("urn:uuid:org-{id}")}}],
+            "category": {"coding": [
+                {"system": "http://snomed.info/sct", "code": treatment_concept(treatment)}
+            ]},
+        });
+        if end.is_empty() {
+            procedure["performedDateTime"] =
+                format!("{start}T08:00:00+01:00").into();
+        } else {
+            procedure["performedPeriod"] =
+                serde_json::json!({"start": start, "end": end});
+        }
+        if !ccam.is_empty() {
+            procedure["code"] = serde_json::json!({"coding": [
+                {"system": "urn:oid:1.2.250.1.213.2.5", "code": ccam}
+            ]});
+        }
+        if !icd10.is_empty() {
+            procedure["reasonCode"] = serde_json::json!([{"coding": [
+                {"system": "http://hl7.org/fhir/sid/icd-10", "code": icd10}
+            ]}]);
+        }
+        entries.push(serde_json::json!({"fullUrl": format!("urn:uuid:pat-{id}"), "resource": patient}));
+        entries.push(serde_json::json!({
+            "fullUrl": format!("urn:uuid:org-{id}"),
+            "resource": {"resourceType": "Organization", "identifier": [{"value": finess}]},
+        }));
+        entries.push(serde_json::json!({"resource": procedure}));
+    }
+    serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
+}
+
+#[test]
+fn procedures_load_as_treatment_csv() {
+    // The same acts as treatment CSV, as one FHIR Bundle, as NDJSON with
+    // one Bundle per act, and gzip-compressed, load to identical records
+    // and pseudonyms, and T4 is quarantined for its start date in each.
+    let header = "treatment_id,finess,nir,birth_name,first_name,sex,birth_date,departement,treatment,start_date,end_date,procedure_code,icd10";
+    let mut csv = format!("{header}\n");
+    for act in TREATMENTS {
+        csv += &(act.join(",") + "\n");
+    }
+    let bundle = procedure_bundle(&TREATMENTS).to_string();
+    let ndjson: String = TREATMENTS
+        .iter()
+        .map(|act| procedure_bundle(&[*act]).to_string() + "\n")
+        .collect();
+    let mut gzip = flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    );
+    std::io::Write::write_all(&mut gzip, bundle.as_bytes()).unwrap();
+    let gzip = gzip.finish().unwrap();
+
+    let kind = SourceKind::Treatment;
+    let (_dir, csv_path) = fixture("treatments.csv", csv.as_bytes());
+    let baseline = ingest_file(kind, &csv_path, keys(), "b").unwrap();
+    assert_eq!(baseline.records.len(), 3, "{:?}", baseline.quarantine);
+    assert_eq!(baseline.quarantine.len(), 1);
+    assert_eq!(baseline.quarantine[0].field, "start_date");
+    assert_eq!(baseline.quarantine[0].rule, "impossible_date");
+
+    let comparable = |outcome: &rnc_ingest::FileOutcome| {
+        let mut records = outcome.records.clone();
+        for record in &mut records {
+            record.source_file.clear();
+            record.source_line = 0;
+        }
+        records
+    };
+    let forms: [(&str, Vec<u8>); 3] = [
+        ("treatments.json", bundle.into_bytes()),
+        ("treatments.ndjson", ndjson.into_bytes()),
+        ("treatments.json.gz", gzip),
+    ];
+    for (name, bytes) in forms {
+        let (_dir, path) = fixture(name, &bytes);
+        let outcome = ingest_file(kind, &path, keys(), "b")
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(comparable(&outcome), comparable(&baseline), "{name}");
+        assert_eq!(outcome.quarantine.len(), 1, "{name}");
+        assert_eq!(outcome.quarantine[0].field, "start_date", "{name}");
+        assert_eq!(outcome.quarantine[0].rule, "impossible_date", "{name}");
+    }
+    let radiotherapy = &baseline.records[1];
+    assert_eq!(radiotherapy.procedure_code.as_deref(), Some("ZZNL050"));
+    assert_eq!(radiotherapy.icd10.as_deref(), Some("Z51.0"));
+    assert_eq!(radiotherapy.end_date.unwrap().to_iso(), "2021-06-11");
 }

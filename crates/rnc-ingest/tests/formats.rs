@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray};
-use common::pseudonymiser;
+use common::keys;
 use rnc_ingest::{
     Compression, ErrorKind, FileOutcome, Format, ReadOptions, TextEncoding,
     ingest_file, ingest_file_with, open_rows,
@@ -286,8 +286,7 @@ fn every_form_loads_identical_records() {
 
     let kind = SourceKind::PathologyReport;
     let baseline_path = write(dir.path(), "baseline.csv", utf8.as_bytes());
-    let baseline =
-        ingest_file(kind, &baseline_path, &pseudonymiser(), "b").unwrap();
+    let baseline = ingest_file(kind, &baseline_path, keys(), "b").unwrap();
     assert_eq!(baseline.rows_read, 4);
     assert_eq!(baseline.records.len(), 3);
     assert_eq!(
@@ -297,9 +296,8 @@ fn every_form_loads_identical_records() {
 
     for (name, bytes, options) in forms {
         let path = write(dir.path(), name, &bytes);
-        let outcome =
-            ingest_file_with(kind, &path, &pseudonymiser(), "b", &options)
-                .unwrap_or_else(|error| panic!("{name}: {error}"));
+        let outcome = ingest_file_with(kind, &path, keys(), "b", &options)
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
         assert_eq!(outcome.rows_read, 4, "{name}");
         assert_eq!(comparable(&outcome), comparable(&baseline), "{name}");
         assert_eq!(rules(&outcome), rules(&baseline), "{name}");
@@ -312,8 +310,7 @@ fn every_form_loads_identical_records() {
         encoding: Some(TextEncoding::Windows1252),
         ..ReadOptions::default()
     };
-    let outcome =
-        ingest_file_with(kind, &path, &pseudonymiser(), "b", &options).unwrap();
+    let outcome = ingest_file_with(kind, &path, keys(), "b", &options).unwrap();
     let without_p3 = |outcome: &FileOutcome| -> Vec<SourceRecord> {
         comparable(outcome)
             .into_iter()
@@ -339,7 +336,7 @@ fn rows_keep_their_positions() {
     let ndjson = write(dir.path(), "a.ndjson", ndjson.as_bytes());
 
     let lines = |path: &Path| -> Vec<u64> {
-        let outcome = ingest_file(kind, path, &pseudonymiser(), "b").unwrap();
+        let outcome = ingest_file(kind, path, keys(), "b").unwrap();
         let mut lines: Vec<u64> = outcome
             .records
             .iter()
@@ -354,7 +351,7 @@ fn rows_keep_their_positions() {
     // One Bundle every other line, since a blank line follows each.
     assert_eq!(lines(&ndjson), vec![1, 3, 5, 7]);
 
-    let outcome = ingest_file(kind, &ndjson, &pseudonymiser(), "b").unwrap();
+    let outcome = ingest_file(kind, &ndjson, keys(), "b").unwrap();
     assert_eq!(
         outcome.quarantine[0].message,
         "a.ndjson: line 7, entry 0, field birth_date: date does not exist \
@@ -448,8 +445,7 @@ fn same_extract_in_four_encodings() {
         let reader = open_rows(&path, kind, options).unwrap();
         assert_eq!(reader.header().get(0), Some("certificate_id"), "{name}");
         let outcome =
-            ingest_file_with(kind, &path, &pseudonymiser(), "b", options)
-                .unwrap();
+            ingest_file_with(kind, &path, keys(), "b", options).unwrap();
         assert_eq!(outcome.records.len(), 1, "{name}");
         pseudonyms.push(outcome.records[0].birth_name_pseudonym.clone());
     }
@@ -459,7 +455,7 @@ fn same_extract_in_four_encodings() {
     // Undeclared, the Windows-1252 file must fail on line 2 rather than
     // load a replacement character.
     let path = write(dir.path(), "c.csv", &cp1252);
-    let error = ingest_file(kind, &path, &pseudonymiser(), "b").unwrap_err();
+    let error = ingest_file(kind, &path, keys(), "b").unwrap_err();
     match error.kind() {
         ErrorKind::NotUtf8 { line, offset, .. } => {
             assert_eq!(*line, 2);
@@ -474,8 +470,7 @@ fn same_extract_in_four_encodings() {
         delimiter: Some(b','),
         ..ReadOptions::default()
     };
-    let error = ingest_file_with(kind, &path, &pseudonymiser(), "b", &comma)
-        .unwrap_err();
+    let error = ingest_file_with(kind, &path, keys(), "b", &comma).unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::MissingColumn { .. }));
 }
 
@@ -492,7 +487,7 @@ fn encoding_faults_are_errors() {
         utf16.extend_from_slice(&unit.to_le_bytes());
     }
     let path = write(dir.path(), "u16.csv", &utf16);
-    let error = ingest_file(kind, &path, &pseudonymiser(), "b").unwrap_err();
+    let error = ingest_file(kind, &path, keys(), "b").unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Unsupported { .. }),
         "{error}"
@@ -507,8 +502,8 @@ fn encoding_faults_are_errors() {
         encoding: Some(TextEncoding::Windows1252),
         ..ReadOptions::default()
     };
-    let error = ingest_file_with(kind, &path, &pseudonymiser(), "b", &declared)
-        .unwrap_err();
+    let error =
+        ingest_file_with(kind, &path, keys(), "b", &declared).unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::EncodingConflict { .. }));
 
     // 0x9D is undefined in Windows-1252: offset and line are given.
@@ -517,8 +512,8 @@ fn encoding_faults_are_errors() {
         b"D1,Mart\x9Din,Anne,2,1940-03-02,35,2021-06-01,C509\n",
     );
     let path = write(dir.path(), "w.csv", &bytes);
-    let error = ingest_file_with(kind, &path, &pseudonymiser(), "b", &declared)
-        .unwrap_err();
+    let error =
+        ingest_file_with(kind, &path, keys(), "b", &declared).unwrap_err();
     match error.kind() {
         ErrorKind::InvalidEncoding {
             line, offset, byte, ..
@@ -542,7 +537,7 @@ fn quoted_newlines_keep_line_numbers_compressed() {
                 D1,\"Hénault\r\nde Vère\",Anne,2,1940-03-02,35,2021-06-01,C509\r\n\
                 D2,Martin,Paul,1,1941-02-30,35,2021-06-02,C61\r\n";
     let path = write(dir.path(), "g.csv.gz", &gzip(text.as_bytes()));
-    let outcome = ingest_file(kind, &path, &pseudonymiser(), "b").unwrap();
+    let outcome = ingest_file(kind, &path, keys(), "b").unwrap();
     assert_eq!(outcome.records[0].source_line, 2);
     assert_eq!(outcome.quarantine[0].line, 4);
 
@@ -553,8 +548,7 @@ fn quoted_newlines_keep_line_numbers_compressed() {
         ..ReadOptions::default()
     };
     let outcome =
-        ingest_file_with(kind, &path, &pseudonymiser(), "b", &declared)
-            .unwrap();
+        ingest_file_with(kind, &path, keys(), "b", &declared).unwrap();
     assert_eq!(outcome.records[0].source_line, 2);
     assert_eq!(outcome.quarantine[0].line, 4);
 }

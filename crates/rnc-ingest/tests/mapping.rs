@@ -5,7 +5,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{fixture, pseudonymiser};
+use common::{fixture, keys};
 use rnc_ingest::{ErrorKind, Mapping, ingest_file_with_mapping};
 use rnc_model::{PartialDate, Sex, SourceKind};
 
@@ -32,7 +32,7 @@ fn example_mapping_reads_its_export() {
         SourceKind::PathologyReport,
         &path,
         Some(&mapping),
-        &pseudonymiser(),
+        keys(),
         "b1",
     )
     .unwrap();
@@ -79,7 +79,7 @@ fn missing_mapped_column_is_named() {
         SourceKind::PathologyReport,
         &path,
         Some(&mapping),
-        &pseudonymiser(),
+        keys(),
         "b1",
     )
     .unwrap_err();

@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{REGISTRY_HEADER, fixture, pseudonymiser};
+use common::{REGISTRY_HEADER, fixture, keys};
 use rnc_ingest::ingest_file;
 use rnc_model::SourceKind;
 
@@ -88,8 +88,7 @@ fn planted_identifiers_never_appear() {
         fixture("registry.csv", registry_with_planted_values().as_bytes());
 
     let outcome =
-        ingest_file(SourceKind::RegistryExtract, &path, &pseudonymiser(), "b")
-            .unwrap();
+        ingest_file(SourceKind::RegistryExtract, &path, keys(), "b").unwrap();
 
     // T1 is accepted; T7 too, with an invalid NIR that only sets a status.
     assert_eq!(outcome.records.len(), 2, "{:?}", outcome.quarantine);

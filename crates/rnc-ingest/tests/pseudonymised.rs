@@ -5,10 +5,12 @@
 mod common;
 
 use common::fixture;
-use rnc_ingest::{FileOutcome, IngestKeys, ingest_file_keyed};
+use rnc_ingest::{ErrorKind, FileOutcome, IngestKeys, ingest_file};
 use rnc_model::SourceKind;
 use rnc_pseudonym::provider::pseudonymise_feed;
-use rnc_pseudonym::{ClkEncoder, ClkSettings, Key, Pseudonymiser};
+use rnc_pseudonym::{
+    ClkEncoder, ClkSettings, Key, Pseudonymiser, RegistryLayer,
+};
 
 // Invented rows; the NIRs are published python-stdnum examples.
 const DEATHS: &str = "\
@@ -22,8 +24,8 @@ fn provider() -> Pseudonymiser {
     Pseudonymiser::new(&Key::from_bytes([3; 32]))
 }
 
-fn registry() -> Pseudonymiser {
-    Pseudonymiser::new(&Key::from_bytes([4; 32]))
+fn registry() -> RegistryLayer {
+    RegistryLayer::new(&Key::from_bytes([4; 32]))
 }
 
 /// The provider step's output for `clear`.
@@ -51,7 +53,7 @@ fn ingest(content: &str, with_provider: bool) -> FileOutcome {
         registry: &registry,
         provider: with_provider.then_some(&provider),
     };
-    ingest_file_keyed(SourceKind::DeathRecord, &path, keys, "batch-1").unwrap()
+    ingest_file(SourceKind::DeathRecord, &path, keys, "batch-1").unwrap()
 }
 
 #[test]
@@ -63,29 +65,51 @@ fn provider_file_equals_clear_in_two_layers() {
     assert!(provided.quarantine.is_empty(), "{:?}", provided.quarantine);
     assert_eq!(clear.records.len(), 3);
     assert_eq!(clear.records, provided.records);
-    assert_eq!(
-        clear.provider_key,
-        Some(provider().key_fingerprint().into())
-    );
+    assert_eq!(clear.provider_key, provider().key_fingerprint());
     assert_eq!(provided.provider_key, clear.provider_key);
     assert!(clear.records[0].nir_birth_date_sex_pseudonym.is_some());
     assert!(clear.records[0].first_name_bloom.is_some());
 }
 
 #[test]
-fn registry_key_alone_differs() {
-    let one_layer = ingest(DEATHS, false);
-    let two_layers = ingest(DEATHS, true);
+fn clear_file_without_provider_key_is_rejected() {
+    let (_dir, path) = fixture("deaths.csv", DEATHS.as_bytes());
+    let registry = registry();
+    let keys = IngestKeys {
+        registry: &registry,
+        provider: None,
+    };
 
-    assert_eq!(one_layer.provider_key, None);
-    assert_ne!(
-        one_layer.records[0].nir_pseudonym,
-        two_layers.records[0].nir_pseudonym
+    let error =
+        ingest_file(SourceKind::DeathRecord, &path, keys, "b").unwrap_err();
+
+    assert!(
+        matches!(error.kind(), ErrorKind::ProviderKeyRequired { .. }),
+        "{error}"
     );
-    assert_ne!(
-        one_layer.records[0].birth_name_bloom,
-        two_layers.records[0].birth_name_bloom
+}
+
+#[test]
+fn registry_key_seals_provider_pseudonyms() {
+    let stored = ingest(DEATHS, true);
+    let mut inner = rnc_model::SourceRecord::default();
+    provider().apply(
+        &rnc_pseudonym::ClearIdentity {
+            nir: Some("253072B07300470".into()),
+            ..Default::default()
+        },
+        &mut inner,
     );
+
+    let sealed = registry()
+        .seal_pseudonym(
+            rnc_pseudonym::Domain::Nir,
+            inner.nir_pseudonym.as_deref().unwrap(),
+        )
+        .unwrap();
+
+    assert_eq!(stored.records[0].nir_pseudonym.as_deref(), Some(&*sealed));
+    assert_ne!(stored.records[0].nir_pseudonym, inner.nir_pseudonym);
 }
 
 #[test]

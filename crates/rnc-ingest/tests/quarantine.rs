@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{REGISTRY_HEADER, fixture, ingest, pseudonymiser};
+use common::{REGISTRY_HEADER, fixture, ingest, keys};
 use rnc_ingest::{
     ErrorKind, ReadOptions, ingest_file, ingest_file_with, quarantine_schema,
     quarantine_to_batch,
@@ -245,8 +245,7 @@ fn missing_required_column_is_an_error() {
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(matches!(
         error.kind(),
@@ -269,14 +268,9 @@ fn semicolon_file_read_as_comma_fails_header() {
         ..ReadOptions::default()
     };
 
-    let error = ingest_file_with(
-        SourceKind::DeathRecord,
-        &path,
-        &pseudonymiser(),
-        "b",
-        &options,
-    )
-    .unwrap_err();
+    let error =
+        ingest_file_with(SourceKind::DeathRecord, &path, keys(), "b", &options)
+            .unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::MissingColumn { .. }));
 }
@@ -298,9 +292,8 @@ fn invalid_utf8_names_offset_and_line() {
     );
     let (_dir, path) = fixture("registry.csv", &content);
 
-    let error =
-        ingest_file(SourceKind::RegistryExtract, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+    let error = ingest_file(SourceKind::RegistryExtract, &path, keys(), "b")
+        .unwrap_err();
 
     match error.kind() {
         ErrorKind::NotUtf8 {
@@ -322,8 +315,7 @@ fn unreadable_file_is_an_error() {
     let path = dir.path().join("absent.csv");
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::Io { .. }));
     assert!(error.to_string().contains("absent.csv"));
@@ -334,8 +326,7 @@ fn empty_file_is_an_error() {
     let (_dir, path) = fixture("empty.csv", b"");
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(matches!(error.kind(), ErrorKind::EmptyFile { .. }));
 }
@@ -346,8 +337,7 @@ fn duplicate_header_column_is_an_error() {
     let (_dir, path) = fixture("deces.csv", content.as_bytes());
 
     let error =
-        ingest_file(SourceKind::DeathRecord, &path, &pseudonymiser(), "b")
-            .unwrap_err();
+        ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(
         matches!(error.kind(), ErrorKind::DuplicateColumn { column, .. } if column == "sex")
@@ -383,18 +373,25 @@ fn quarantine_batch_has_one_row_each() {
 }
 
 #[test]
-fn wholly_unknown_event_date_is_rejected() {
-    // 99999999 is the registry mark of a wholly unknown date: allowed for a
-    // birth date (the age is then unknown), not for the record's own event.
+fn wholly_unknown_dates_are_kept() {
+    // 99999999 is the registry mark of a wholly unknown date. In the
+    // record's own event date and in the birth date alike, the row is kept
+    // with the date absent and the age at the event unknown; an empty
+    // event date is still rejected.
     let content = "report_id,laboratory,birth_name,first_name,sex,birth_date,specimen_date,report_date,topography,morphology,behaviour\n\
         P1,LAB1,Martin,Anne,2,1950-01-01,99999999,,C50.4,8500,3\n\
-        P2,LAB1,Martin,Anne,2,99999999,2021-03-01,,C50.4,8500,3\n";
+        P2,LAB1,Martin,Anne,2,99999999,2021-03-01,,C50.4,8500,3\n\
+        P3,LAB1,Martin,Anne,2,1950-01-01,,,C50.4,8500,3\n";
 
     let outcome = ingest(SourceKind::PathologyReport, "acp.csv", content);
 
-    assert_eq!(outcome.quarantine.len(), 1);
-    assert_eq!(outcome.quarantine[0].field, "specimen_date");
-    assert_eq!(outcome.quarantine[0].rule, "unknown_date");
-    assert_eq!(outcome.records.len(), 1);
+    assert_eq!(outcome.records.len(), 2);
+    assert_eq!(outcome.records[0].event_date, None);
     assert_eq!(outcome.records[0].age_at_event, None);
+    assert!(outcome.records[1].event_date.is_some());
+    assert_eq!(outcome.records[1].age_at_event, None);
+    assert_eq!(outcome.quarantine.len(), 1);
+    assert_eq!(outcome.quarantine[0].line, 4);
+    assert_eq!(outcome.quarantine[0].field, "specimen_date");
+    assert_eq!(outcome.quarantine[0].rule, "required");
 }

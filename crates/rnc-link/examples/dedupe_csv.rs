@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! cargo run --release -p rnc-link --example dedupe_csv -- \
-//!     persons.csv record_id examples/persons.toml entity_id
+//!     persons.csv record_id examples/persons.toml [entity_id]
 //! ```
+//!
+//! Without the truth column it only links; `RUST_LOG=rnc_link=info`
+//! shows the time of each step.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -14,10 +17,18 @@ use rnc_link::{LinkMode, ModelSpec, RecordTable, link_table};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().collect();
-    let [_, file, id_column, model, truth_column] = arguments.as_slice() else {
-        return Err(
-            "usage: dedupe_csv FILE ID_COLUMN MODEL TRUTH_COLUMN".into()
-        );
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let (file, id_column, model, truth_column) = match arguments.as_slice() {
+        [_, file, id, model] => (file, id, model, None),
+        [_, file, id, model, truth] => (file, id, model, Some(truth)),
+        _ => {
+            return Err(
+                "usage: dedupe_csv FILE ID_COLUMN MODEL [TRUTH_COLUMN]".into(),
+            );
+        }
     };
     let started = Instant::now();
     let spec = ModelSpec::from_toml(&std::fs::read_to_string(model)?)?;
@@ -26,13 +37,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let read = started.elapsed().as_secs_f64();
     let linkage = link_table(&table, &spec, LinkMode::Dedupe, None)?;
     let linked = started.elapsed().as_secs_f64();
+    println!(
+        "read {read:.2} s, linked {:.2} s; {} candidate pairs, {} linked, \
+         {} skipped by cannot_link",
+        linked - read,
+        linkage.summary.candidate_pairs,
+        linkage.summary.linked_pairs,
+        linkage.summary.cannot_link_skipped_pairs
+    );
+    let Some(truth_column) = truth_column else {
+        return Ok(());
+    };
 
     let mut reader = csv::Reader::from_path(file)?;
     let headers = reader.headers()?.clone();
     let position = |name: &str| headers.iter().position(|h| h == name);
     let (id, truth) = (
         position(id_column).ok_or("id column not found")?,
-        position(truth_column).ok_or("truth column not found")?,
+        position(truth_column.as_str()).ok_or("truth column not found")?,
     );
     let mut entity_of = HashMap::new();
     for row in reader.records() {
@@ -50,14 +72,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let scores =
         rnc_link::evaluate::pairwise_scores(&linkage.cluster_of, &truth);
-    println!(
-        "read {read:.2} s, linked {:.2} s; {} candidate pairs, {} linked, \
-         {} skipped by cannot_link",
-        linked - read,
-        linkage.summary.candidate_pairs,
-        linkage.summary.linked_pairs,
-        linkage.summary.cannot_link_skipped_pairs
-    );
     println!(
         "precision {:.6} recall {:.6} F1 {:.6}",
         scores.precision, scores.recall, scores.f1

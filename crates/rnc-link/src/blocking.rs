@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 use tracing::{info, warn};
 
+use crate::RuleEstimate;
 use crate::compare::Encoded;
 
 /// Blocks with more records than this are skipped (with a `warn` event),
@@ -103,11 +104,13 @@ pub(crate) struct Blocking {
     pub estimated_pairs: u64,
 }
 
-/// Blocks encoded records under every rule.
-pub(crate) fn block(records: &[Encoded]) -> Blocking {
+/// Blocks encoded records under every rule. With `is_new`, only pairs
+/// that hold at least one new record are kept and counted, because the
+/// pairs among earlier records were scored by an earlier run.
+pub(crate) fn block(records: &[Encoded], is_new: Option<&[bool]>) -> Blocking {
     let per_rule: Vec<RulePairs> = RULES
         .par_iter()
-        .map(|rule| block_one_rule(rule, records))
+        .map(|rule| block_one_rule(rule, records, is_new))
         .collect();
     let estimated_pairs = per_rule.iter().map(|(_, n)| n).sum();
     info!(
@@ -131,7 +134,35 @@ pub(crate) fn block(records: &[Encoded]) -> Blocking {
 /// Pairs of each kept block of one rule, and Σ n(n−1)/2 over those blocks.
 type RulePairs = (Vec<Vec<(u32, u32)>>, u64);
 
-fn block_one_rule(rule: &BlockingRule, records: &[Encoded]) -> RulePairs {
+/// Counts, per rule, the pairs of its kept blocks that hold at least one
+/// new record (every pair without `is_new`), without comparing them.
+pub(crate) fn estimate_pairs(
+    records: &[Encoded],
+    is_new: Option<&[bool]>,
+) -> Vec<RuleEstimate> {
+    RULES
+        .par_iter()
+        .map(|rule| {
+            let entries = rule_entries(rule, records);
+            let pairs = kept_blocks(rule, &entries)
+                .iter()
+                .map(|block| block_pairs(block, is_new))
+                .sum();
+            let mut keyed: Vec<u32> =
+                entries.iter().map(|&(_, index)| index).collect();
+            keyed.sort_unstable();
+            keyed.dedup();
+            RuleEstimate {
+                rule: rule.name.to_string(),
+                pairs,
+                records_without_key: (records.len() - keyed.len()) as u64,
+            }
+        })
+        .collect()
+}
+
+/// (key, record) of every key each record has under `rule`, sorted.
+fn rule_entries(rule: &BlockingRule, records: &[Encoded]) -> Vec<(u64, u32)> {
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(records.len());
     let mut keys = Vec::new();
     for (index, record) in records.iter().enumerate() {
@@ -142,7 +173,15 @@ fn block_one_rule(rule: &BlockingRule, records: &[Encoded]) -> RulePairs {
     }
     entries.sort_unstable();
     entries.dedup();
+    entries
+}
 
+/// Blocks of two or more records up to [`MAX_BLOCK_SIZE`], with a `warn`
+/// event for the larger blocks left out.
+fn kept_blocks<'a>(
+    rule: &BlockingRule,
+    entries: &'a [(u64, u32)],
+) -> Vec<&'a [(u64, u32)]> {
     let mut blocks: Vec<&[(u64, u32)]> = entries
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|block| block.len() > 1)
@@ -162,21 +201,44 @@ fn block_one_rule(rule: &BlockingRule, records: &[Encoded]) -> RulePairs {
         );
     }
     blocks.retain(|block| block.len() <= MAX_BLOCK_SIZE);
-    let estimated: u64 = blocks
-        .iter()
-        .map(|block| {
-            let n = block.len() as u64;
-            n * (n - 1) / 2
-        })
-        .sum();
+    blocks
+}
+
+/// Pairs of one block that hold at least one new record: all n(n−1)/2
+/// less those among the earlier records.
+fn block_pairs(block: &[(u64, u32)], is_new: Option<&[bool]>) -> u64 {
+    let n = block.len() as u64;
+    let old = match is_new {
+        None => 0,
+        Some(is_new) => block
+            .iter()
+            .filter(|(_, index)| !is_new[*index as usize])
+            .count() as u64,
+    };
+    n * (n - 1) / 2 - old * old.saturating_sub(1) / 2
+}
+
+fn block_one_rule(
+    rule: &BlockingRule,
+    records: &[Encoded],
+    is_new: Option<&[bool]>,
+) -> RulePairs {
+    let entries = rule_entries(rule, records);
+    let blocks = kept_blocks(rule, &entries);
+    let estimated: u64 =
+        blocks.iter().map(|block| block_pairs(block, is_new)).sum();
 
     let pairs = blocks
         .par_iter()
         .map(|block| {
             let mut pairs =
                 Vec::with_capacity(block.len() * (block.len() - 1) / 2);
+            let old = |index: u32| is_new.is_some_and(|n| !n[index as usize]);
             for (i, &(_, left)) in block.iter().enumerate() {
                 for &(_, right) in &block[i + 1..] {
+                    if old(left) && old(right) {
+                        continue;
+                    }
                     pairs.push((left.min(right), left.max(right)));
                 }
             }
@@ -193,7 +255,7 @@ mod tests {
     #[test]
     fn missing_keys_never_block() {
         let records = vec![Encoded::default(), Encoded::default()];
-        let blocking = block(&records);
+        let blocking = block(&records, None);
         assert!(blocking.pairs.is_empty());
         assert_eq!(blocking.estimated_pairs, 0);
     }
@@ -212,7 +274,7 @@ mod tests {
             swapped: Some(10),
             ..Default::default()
         };
-        let blocking = block(&[a, b]);
+        let blocking = block(&[a, b], None);
         assert_eq!(blocking.pairs, vec![(0, 1)]);
         // Keys (1, 10) and (1, 11) each hold both records.
         assert_eq!(blocking.estimated_pairs, 2);
@@ -236,7 +298,7 @@ mod tests {
             first_name: Some(5),
             ..Default::default()
         };
-        let blocking = block(&[a, b, c]);
+        let blocking = block(&[a, b, c], None);
         assert_eq!(blocking.pairs, vec![(0, 1)]);
     }
 }

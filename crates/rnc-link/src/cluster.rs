@@ -10,6 +10,9 @@
 //! skipping any edge that would join two groups with conflicting
 //! identifiers.
 //!
+//! Two different NIRs do not conflict when their records agree exactly on
+//! birth date, first name and sex: that is one person with a wrong NIR.
+//!
 //! DEVIATION: a date one part off does not count as a conflict, because it
 //! is the commonest birth-date typo of a true match. Unrelated first names
 //! do count: without that, same-sex twins whose records lack the NIR are
@@ -86,10 +89,10 @@ pub(crate) struct Clustering {
 }
 
 /// Identifiers of a group of records that must not contradict another
-/// group's: its NIR and one record per distinct birth date.
+/// group's: one record per distinct NIR, birth date and first name.
 #[derive(Clone, Default)]
 struct GroupIdentity {
-    nir: Option<u32>,
+    nir_records: Vec<u32>,
     date_records: Vec<u32>,
     first_name_records: Vec<u32>,
 }
@@ -97,7 +100,11 @@ struct GroupIdentity {
 impl GroupIdentity {
     fn of(index: u32, record: &Encoded) -> GroupIdentity {
         GroupIdentity {
-            nir: record.nir,
+            nir_records: if record.nir.is_some() {
+                vec![index]
+            } else {
+                vec![]
+            },
             date_records: if record.date.is_some() {
                 vec![index]
             } else {
@@ -113,50 +120,86 @@ impl GroupIdentity {
 
     fn conflicts_with(&self, other: &GroupIdentity, records: &Records) -> bool {
         let (records, blooms) = records;
-        if let (Some(a), Some(b)) = (self.nir, other.nir)
-            && a != b
-        {
+        let nir_conflict = self.nir_records.iter().any(|&a| {
+            other.nir_records.iter().any(|&b| {
+                let (x, y) = (&records[a as usize], &records[b as usize]);
+                x.nir != y.nir && !only_nir_differs(x, y)
+            })
+        });
+        if nir_conflict {
             return true;
         }
-        self.date_records.iter().any(|&a| {
-            other.date_records.iter().any(|&b| {
-                compare_birth_dates(&records[a as usize], &records[b as usize])
-                    == DATE_DIFFERENT
-            })
-        }) || self.first_name_records.iter().any(|&a| {
-            other.first_name_records.iter().any(|&b| {
-                first_names_unrelated(
-                    &records[a as usize],
-                    &records[b as usize],
-                    blooms,
-                )
-            })
-        })
+        // Dates and first names conflict only when every pair across the
+        // groups disagrees. A group joined on its NIR may hold one record
+        // with a mistyped date or another first name, and that record
+        // alone must not keep out a record that agrees with the rest.
+        let all_pairs =
+            |left: &[u32], right: &[u32], differ: &dyn Fn(u32, u32) -> bool| {
+                !left.is_empty()
+                    && !right.is_empty()
+                    && left.iter().all(|&a| right.iter().all(|&b| differ(a, b)))
+            };
+        let dates_differ = |a: u32, b: u32| {
+            compare_birth_dates(&records[a as usize], &records[b as usize])
+                == DATE_DIFFERENT
+        };
+        let names_differ = |a: u32, b: u32| {
+            first_names_unrelated(
+                &records[a as usize],
+                &records[b as usize],
+                blooms,
+            )
+        };
+        all_pairs(&self.date_records, &other.date_records, &dates_differ)
+            || all_pairs(
+                &self.first_name_records,
+                &other.first_name_records,
+                &names_differ,
+            )
     }
 
     fn merge(&mut self, other: GroupIdentity, (records, _): &Records) {
-        self.nir = self.nir.or(other.nir);
-        for index in other.date_records {
-            let date = records[index as usize].date;
-            if !self
-                .date_records
-                .iter()
-                .any(|&i| records[i as usize].date == date)
-            {
-                self.date_records.push(index);
-            }
-        }
-        for index in other.first_name_records {
-            let name = records[index as usize].first_name;
-            let known = self
-                .first_name_records
-                .iter()
-                .any(|&i| records[i as usize].first_name == name);
-            if !known {
-                self.first_name_records.push(index);
-            }
+        add_distinct(&mut self.nir_records, other.nir_records, |i| {
+            records[i as usize].nir
+        });
+        add_distinct(&mut self.date_records, other.date_records, |i| {
+            records[i as usize].date
+        });
+        add_distinct(
+            &mut self.first_name_records,
+            other.first_name_records,
+            |i| records[i as usize].first_name,
+        );
+    }
+}
+
+/// Appends the records of `other` whose value (by `value_of`) no record of
+/// `list` has.
+fn add_distinct(
+    list: &mut Vec<u32>,
+    other: Vec<u32>,
+    value_of: impl Fn(u32) -> Option<u32>,
+) {
+    for index in other {
+        let value = value_of(index);
+        if !list.iter().any(|&i| value_of(i) == value) {
+            list.push(index);
         }
     }
+}
+
+/// Tests whether two records with different NIRs agree exactly on birth
+/// date, first name and sex. Such a pair is one person whose record
+/// carries a wrong but valid NIR, for instance the insured parent's NIR
+/// that French hospital data give a child. Twins differ in first name
+/// and a parent in birth date, so neither passes this test. Its NIRs then
+/// do not count as a conflict, and the pair is joined only when its match
+/// probability reaches the threshold like any other.
+fn only_nir_differs(a: &Encoded, b: &Encoded) -> bool {
+    let same = |x: Option<u32>, y: Option<u32>| x.is_some() && x == y;
+    same(a.date, b.date)
+        && same(a.first_name, b.first_name)
+        && same(a.sex.map(u32::from), b.sex.map(u32::from))
 }
 
 /// Clusters records over the edges and splits chained clusters.
@@ -338,5 +381,65 @@ mod tests {
         let result = cluster(&records, &BloomArena::default(), &edges);
         assert_eq!(result.split_clusters, 0);
         assert_eq!(result.root_of, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn wrong_nir_of_same_person_is_kept() {
+        // Records 0 and 2 differ only in their NIR: same birth date, first
+        // name and sex, so record 2 is the same person with a wrong NIR.
+        let named = |nir: Option<u32>| Encoded {
+            first_name: Some(3),
+            sex: Some(2),
+            ..person(nir, 7)
+        };
+        let records = vec![named(Some(1)), named(None), named(Some(2))];
+        let edges = vec![fs_edge(0, 1, 20.0), fs_edge(1, 2, 15.0)];
+        let result = cluster(&records, &BloomArena::default(), &edges);
+        assert_eq!(result.split_clusters, 0);
+        assert_eq!(result.root_of, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn twins_with_other_first_names_are_split() {
+        let twin = |nir: Option<u32>, first: u32| Encoded {
+            first_name: Some(first),
+            sex: Some(2),
+            ..person(nir, 7)
+        };
+        let records = vec![twin(Some(1), 3), twin(None, 3), twin(Some(2), 4)];
+        let edges = vec![fs_edge(0, 1, 20.0), fs_edge(1, 2, 15.0)];
+        let result = cluster(&records, &BloomArena::default(), &edges);
+        assert_eq!(result.split_clusters, 1);
+        assert_eq!(result.root_of, vec![0, 0, 2]);
+    }
+
+    #[test]
+    fn one_odd_first_name_does_not_block_join() {
+        // Records 0 and 1 share a NIR but not a first name (a nickname or
+        // a name swap). Record 2, without NIR, has record 0's first name:
+        // it joins and the cluster is kept whole, because not every first
+        // name across the groups is unrelated.
+        let with_name = |nir: Option<u32>, first: u32, bloom: u32| Encoded {
+            first_name: Some(first),
+            first_bloom: Some(bloom),
+            ..person(nir, 7)
+        };
+        let mut blooms = BloomArena::new(2);
+        let x = blooms.push(&[0b1111_0000, 0]);
+        let y = blooms.push(&[0b0000_1111, 0]);
+        let records = vec![
+            with_name(Some(1), 3, x),
+            with_name(Some(1), 4, y),
+            with_name(None, 3, x),
+        ];
+        let nir_edge = Edge {
+            nir_agreement: true,
+            ..fs_edge(0, 1, 10.0)
+        };
+        let edges = vec![nir_edge, fs_edge(0, 2, 20.0), fs_edge(1, 2, -5.0)];
+        let result = cluster(&records, &blooms, &edges);
+        assert_eq!(result.split_clusters, 0);
+        assert_eq!(result.root_of, vec![0, 0, 0]);
+        assert_eq!(result.dropped, vec![false, false, false]);
     }
 }

@@ -308,6 +308,11 @@ fn compare_exact(a: Option<u32>, b: Option<u32>) -> u8 {
 
 /// Birth dates are compared only when both are complete, because a
 /// partial date has no complete-date pseudonym to test.
+///
+/// NOTE: unlike the model files' date comparison, there is no level for
+/// a year off by one: a year one apart falls in the one-part level with
+/// every other year. Telling them apart would need a pseudonym of the
+/// date with the year shifted, which ingestion does not compute.
 pub(crate) fn compare_birth_dates(a: &Encoded, b: &Encoded) -> u8 {
     let (Some(date_a), Some(date_b)) = (a.date, b.date) else {
         return NULL;

@@ -162,6 +162,94 @@ pub fn train_em(
     outcome
 }
 
+/// The mean m of several EM sessions, level by level.
+///
+/// A session contributes to a level only when its vectors hold that level
+/// at least once, because EM leaves an unseen level at its starting value.
+/// Averaging that value in made a comparison's m sum above 1 (a session
+/// blocked on the NIR never sees sex disagree) or halved the m of a level
+/// that another session could not see. The means are then scaled so that
+/// the m of each comparison's levels sum to 1.
+pub(crate) struct SessionAverage {
+    sums: Vec<Vec<f64>>,
+    sessions: Vec<Vec<u32>>,
+}
+
+impl SessionAverage {
+    pub(crate) fn new(model: &FellegiSunterModel) -> SessionAverage {
+        let zeros = |c: &crate::model::Comparison| vec![0; c.levels.len()];
+        SessionAverage {
+            sums: model
+                .comparisons
+                .iter()
+                .map(|c| vec![0.0; c.levels.len()])
+                .collect(),
+            sessions: model.comparisons.iter().map(zeros).collect(),
+        }
+    }
+
+    /// Adds the m of the comparisons a session estimated, for the levels
+    /// its vectors hold.
+    pub(crate) fn add<V: AsRef<[u8]>>(
+        &mut self,
+        session: &FellegiSunterModel,
+        estimate: &[bool],
+        vectors: &[(V, f64)],
+    ) {
+        let mut seen: Vec<Vec<bool>> = session
+            .comparisons
+            .iter()
+            .map(|c| vec![false; c.levels.len()])
+            .collect();
+        for (levels, count) in vectors {
+            if *count > 0.0 {
+                for (c, &level) in levels.as_ref().iter().enumerate() {
+                    seen[c][usize::from(level)] = true;
+                }
+            }
+        }
+        for (c, comparison) in session.comparisons.iter().enumerate() {
+            if !estimate[c] {
+                continue;
+            }
+            for (l, level) in comparison.levels.iter().enumerate() {
+                if seen[c][l] && !level.is_null {
+                    self.sums[c][l] += level.m;
+                    self.sessions[c][l] += 1;
+                }
+            }
+        }
+    }
+
+    /// Sets the mean m of every level some session saw; the others keep
+    /// their value. Returns the names of comparisons no session estimated.
+    pub(crate) fn apply(&self, model: &mut FellegiSunterModel) -> Vec<String> {
+        let mut unestimated = Vec::new();
+        for (c, comparison) in model.comparisons.iter_mut().enumerate() {
+            if self.sessions[c].iter().all(|&n| n == 0) {
+                unestimated.push(comparison.name.clone());
+                continue;
+            }
+            for (l, level) in comparison.levels.iter_mut().enumerate() {
+                let n = self.sessions[c][l];
+                if n > 0 {
+                    level.m = self.sums[c][l] / f64::from(n);
+                }
+            }
+            let total: f64 = comparison
+                .levels
+                .iter()
+                .filter(|level| !level.is_null)
+                .map(|level| level.m)
+                .sum();
+            for level in comparison.levels.iter_mut().filter(|l| !l.is_null) {
+                level.m = clamp_probability(level.m / total);
+            }
+        }
+        unestimated
+    }
+}
+
 /// Posterior match probability of one vector, counting only the
 /// comparisons marked in `active`.
 pub(crate) fn posterior(
@@ -328,5 +416,39 @@ mod tests {
         };
         let outcome = train_em(&mut model, &vectors, 0.3, &fixed_u);
         assert_recovered(&model, &outcome, 0.005);
+    }
+
+    fn sex_model(m_equal: f64, m_different: f64) -> FellegiSunterModel {
+        FellegiSunterModel::new(
+            vec![Comparison {
+                name: "sex".to_string(),
+                levels: vec![
+                    ComparisonLevel::null("either side missing"),
+                    ComparisonLevel::new("equal", m_equal, 0.5),
+                    ComparisonLevel::new("different", m_different, 0.5),
+                ],
+            }],
+            0.1,
+        )
+    }
+
+    #[test]
+    fn unseen_level_does_not_enter_the_mean() {
+        // Session 1 saw both levels and learned (0.98, 0.02). Session 2
+        // never saw "different", so EM left it at its start 0.3 and put
+        // "equal" at 1. The plain mean was (0.99, 0.16), summing to 1.15.
+        let mut average = SessionAverage::new(&sex_model(0.7, 0.3));
+        let both: Vec<(Vec<u8>, f64)> = vec![(vec![1], 5.0), (vec![2], 1.0)];
+        let equal_only: Vec<(Vec<u8>, f64)> = vec![(vec![1], 9.0)];
+        average.add(&sex_model(0.98, 0.02), &[true], &both);
+        average.add(&sex_model(1.0, 0.3), &[true], &equal_only);
+        let mut model = sex_model(0.7, 0.3);
+        assert!(average.apply(&mut model).is_empty());
+        let levels = &model.comparisons[0].levels;
+        // Hand computation: equal (0.98 + 1.0) / 2 = 0.99, different 0.02
+        // from session 1 alone, then scaled by 1 / 1.01.
+        assert!((levels[1].m - 0.99 / 1.01).abs() < 1e-12, "{levels:?}");
+        assert!((levels[2].m - 0.02 / 1.01).abs() < 1e-12, "{levels:?}");
+        assert!((levels[1].m + levels[2].m - 1.0).abs() < 1e-12);
     }
 }

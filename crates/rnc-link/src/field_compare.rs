@@ -16,8 +16,10 @@ pub(crate) const LEVEL_EXACT: u8 = 1;
 pub(crate) struct FieldComparator<'a> {
     pub spec: &'a ComparisonSpec,
     pub column: &'a Column,
-    /// The column of `spec.swap_column`.
-    pub swap_column: Option<&'a Column>,
+    /// The column of `spec.swap_column` or `spec.salt_column`.
+    pub second_column: Option<&'a Column>,
+    /// Whether the second column holds salts, else swap values.
+    salted: bool,
     /// For each code of the swap column, the code of the same value in
     /// this comparison's column, or [`MISSING`] when it has no such value.
     swap_codes: Vec<u32>,
@@ -32,14 +34,73 @@ pub(crate) struct FieldComparator<'a> {
     bloom_of_code: Vec<u32>,
     /// Level of "different", the last level.
     different: u8,
+    /// Character counts of each value of a Jaro-Winkler column, by code,
+    /// to rule out most dissimilar pairs without computing Jaro-Winkler.
+    letter_counts: Vec<LetterCounts>,
+}
+
+/// Length in characters and counts of the letters A to Z and of all
+/// other characters (one bucket) of a value, saturating at 255.
+#[derive(Clone, Copy)]
+struct LetterCounts {
+    length: u32,
+    counts: [u8; 27],
+}
+
+impl LetterCounts {
+    fn of(value: &str) -> LetterCounts {
+        let mut counts = [0u8; 27];
+        let mut length = 0u32;
+        for c in value.chars() {
+            let bucket = match c {
+                'A'..='Z' => c as usize - 'A' as usize,
+                _ => 26,
+            };
+            counts[bucket] = counts[bucket].saturating_add(1);
+            length += 1;
+        }
+        LetterCounts { length, counts }
+    }
+
+    /// Upper bound of the Jaro-Winkler similarity of two values (strsim
+    /// 0.11's definition, Winkler's prefix bonus of 0.1 per character for
+    /// at most 4). Jaro's matches m cannot exceed the characters the two
+    /// values share, so Jaro <= (m/|a| + m/|b| + 1) / 3, and the bonus
+    /// applies only above 0.7 and adds at most 0.4 (1 - Jaro). A saturated
+    /// count only raises the bound.
+    fn jaro_winkler_bound(&self, other: &LetterCounts) -> f64 {
+        if self.length == 0 || other.length == 0 {
+            return 1.0;
+        }
+        let shared: u32 = self
+            .counts
+            .iter()
+            .zip(&other.counts)
+            .map(|(&x, &y)| u32::from(x.min(y)))
+            .sum();
+        let shared = f64::from(shared);
+        let jaro = (shared / f64::from(self.length)
+            + shared / f64::from(other.length)
+            + 1.0)
+            / 3.0;
+        if jaro > 0.7 {
+            jaro + 0.4 * (1.0 - jaro)
+        } else {
+            jaro
+        }
+    }
 }
 
 impl<'a> FieldComparator<'a> {
+    /// Binds `spec` to its column and to `second_column`, the column of
+    /// its `swap_column` or `salt_column` when it has one.
     pub(crate) fn new(
         spec: &'a ComparisonSpec,
         column: &'a Column,
-        swap_column: Option<&'a Column>,
+        second_column: Option<&'a Column>,
     ) -> FieldComparator<'a> {
+        let salted = spec.salt_column.is_some();
+        let swap_column = second_column.filter(|_| !salted);
         let layout = spec.date_layout();
         let dates = match (spec.kind, layout) {
             (ComparisonKind::Date, Some(layout)) => column
@@ -62,16 +123,23 @@ impl<'a> FieldComparator<'a> {
         } else {
             (None, Vec::new())
         };
+        let letter_counts = if spec.kind == ComparisonKind::JaroWinkler {
+            column.values.iter().map(|v| LetterCounts::of(v)).collect()
+        } else {
+            Vec::new()
+        };
         FieldComparator {
             spec,
             column,
-            swap_column,
+            second_column,
+            salted,
             swap_codes,
             layout,
             dates,
             blooms,
             bloom_of_code,
             different: (spec.levels_count() - 1) as u8,
+            letter_counts,
         }
     }
 
@@ -80,11 +148,11 @@ impl<'a> FieldComparator<'a> {
         self.different
     }
 
-    /// Codes of record `row` (a table row): its value and its swap
-    /// column's value, [`MISSING`] when absent.
+    /// Codes of record `row` (a table row): its value and its swap or
+    /// salt column's value, [`MISSING`] when absent.
     pub(crate) fn codes_of(&self, row: usize) -> [u32; 2] {
-        let swap = self.swap_column.map_or(MISSING, |c| c.codes[row]);
-        [self.column.codes[row], swap]
+        let second = self.second_column.map_or(MISSING, |c| c.codes[row]);
+        [self.column.codes[row], second]
     }
 
     /// Level of records `a` and `b` (table rows). Symmetric in `a`, `b`.
@@ -98,6 +166,9 @@ impl<'a> FieldComparator<'a> {
     pub(crate) fn level_of_codes(&self, a: [u32; 2], b: [u32; 2]) -> u8 {
         let (code_a, code_b) = (a[0], b[0]);
         if code_a == MISSING || code_b == MISSING {
+            return LEVEL_NULL;
+        }
+        if self.salted && a[1] != b[1] {
             return LEVEL_NULL;
         }
         if code_a == code_b {
@@ -123,9 +194,71 @@ impl<'a> FieldComparator<'a> {
             }
             return self.band_of_similarity(blooms.dice(x, y));
         }
+        if self.surely_different(code_a, code_b) {
+            return self.different;
+        }
         let x = &self.column.values[code_a as usize];
         let y = &self.column.values[code_b as usize];
         self.level_of_values(x, y)
+    }
+
+    /// Tests whether two different values of a Jaro-Winkler column are
+    /// surely below the lowest threshold, from their character counts
+    /// alone. Most random pairs are, and the test costs a fraction of
+    /// Jaro-Winkler.
+    fn surely_different(&self, code_a: u32, code_b: u32) -> bool {
+        let Some(lowest) = self.spec.thresholds.last() else {
+            return false;
+        };
+        match (
+            self.letter_counts.get(code_a as usize),
+            self.letter_counts.get(code_b as usize),
+        ) {
+            (Some(a), Some(b)) => a.jaro_winkler_bound(b) < *lowest,
+            _ => false,
+        }
+    }
+
+    /// [`FieldComparator::level_of_codes`] with the string comparisons of
+    /// value pairs remembered in `cache`, for loops over many pairs that
+    /// meet the same values again (u sampling draws common names over and
+    /// over).
+    pub(crate) fn level_of_codes_cached(
+        &self,
+        a: [u32; 2],
+        b: [u32; 2],
+        cache: &mut LevelCache,
+    ) -> u8 {
+        let (code_a, code_b) = (a[0], b[0]);
+        let compares_strings = matches!(
+            self.spec.kind,
+            ComparisonKind::JaroWinkler
+                | ComparisonKind::Levenshtein
+                | ComparisonKind::DamerauLevenshtein
+        );
+        if !compares_strings
+            || code_a == MISSING
+            || code_b == MISSING
+            || code_a == code_b
+        {
+            return self.level_of_codes(a, b);
+        }
+        if !self.swap_codes.is_empty() && self.is_swapped(a, b) {
+            return LEVEL_EXACT + 1;
+        }
+        if self.surely_different(code_a, code_b) {
+            return self.different;
+        }
+        let key = (u64::from(code_a.min(code_b)) << 32)
+            | u64::from(code_a.max(code_b));
+        let slot = cache.slot(key);
+        if cache.keys[slot] != key {
+            let x = &self.column.values[code_a as usize];
+            let y = &self.column.values[code_b as usize];
+            cache.keys[slot] = key;
+            cache.levels[slot] = self.level_of_values(x, y);
+        }
+        cache.levels[slot]
     }
 
     /// Tests whether one record's value equals the other's swap-column
@@ -187,6 +320,30 @@ impl<'a> FieldComparator<'a> {
                 }
             }
         }
+    }
+}
+
+/// Direct-mapped cache of the levels of value pairs (two codes of one
+/// column) that take a string comparison. A slot keeps the last pair that
+/// hashed to it, so a cache costs a fixed 36 KiB whatever the data.
+pub(crate) struct LevelCache {
+    keys: Vec<u64>,
+    levels: Vec<u8>,
+}
+
+const CACHE_SLOTS: usize = 1 << 12;
+
+impl LevelCache {
+    pub(crate) fn new() -> LevelCache {
+        LevelCache {
+            // No pair of codes makes this key: both would be MISSING.
+            keys: vec![u64::MAX; CACHE_SLOTS],
+            levels: vec![0; CACHE_SLOTS],
+        }
+    }
+
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
     }
 }
 
@@ -317,6 +474,7 @@ mod tests {
             term_frequency: false,
             normalise: Normalisation::Nfc,
             swap_column: None,
+            salt_column: None,
             bloom_encoding: BloomEncoding::Hex,
         }
     }
@@ -444,5 +602,39 @@ mod tests {
         // "/wA=" is ff00 and "/gA=" is fe00.
         assert_eq!(level(&base64, "/wA=", "/gA="), 2);
         assert_eq!(level(&base64, "/wA=", "AP8="), 4);
+    }
+
+    #[test]
+    fn letter_bound_never_below_jaro_winkler() {
+        // Pairs from the same, similar, transposed and unrelated names,
+        // with accents and a hyphen in the non-letter bucket.
+        let names = [
+            "MARTIN",
+            "MARTINE",
+            "MRATIN",
+            "DUBOIS",
+            "DUBOSI",
+            "LEROY",
+            "JEAN-PIERRE",
+            "JEANPIERRE",
+            "MÜLLER",
+            "MULLER",
+            "ZOË",
+            "ZOE",
+            "AB",
+            "BA",
+            "A",
+            "XAVIER",
+            "MARIE",
+            "MAIRE",
+        ];
+        for a in names {
+            for b in names {
+                let bound = LetterCounts::of(a)
+                    .jaro_winkler_bound(&LetterCounts::of(b));
+                let exact = crate::similarity::jaro_winkler(a, b);
+                assert!(bound >= exact, "{a} {b}: bound {bound} < {exact}");
+            }
+        }
     }
 }

@@ -16,9 +16,9 @@ use tracing::{info, info_span, warn};
 
 use crate::Error;
 use crate::cluster::UnionFind;
-use crate::em::{EmSettings, posterior, train_em};
+use crate::em::{EmSettings, SessionAverage, posterior, train_em};
 use crate::error::ErrorKind;
-use crate::field_compare::{FieldComparator, LEVEL_EXACT};
+use crate::field_compare::{FieldComparator, LEVEL_EXACT, LevelCache};
 use crate::file_cluster::{CannotLink, cluster_linked_pairs};
 use crate::model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MIN_PROBABILITY,
@@ -202,6 +202,27 @@ struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
+    /// Levels of records `a` and `b` with one [`LevelCache`] per
+    /// comparison.
+    fn levels_cached(
+        &self,
+        a: u32,
+        b: u32,
+        out: &mut [u8],
+        caches: &mut [LevelCache],
+    ) {
+        let width = self.comparators.len();
+        let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
+        let row_b = &self.codes[b as usize * width..(b as usize + 1) * width];
+        for (c, slot) in out.iter_mut().enumerate() {
+            *slot = self.comparators[c].level_of_codes_cached(
+                row_a[c],
+                row_b[c],
+                &mut caches[c],
+            );
+        }
+    }
+
     fn levels(&self, a: u32, b: u32, out: &mut [u8]) {
         let width = self.comparators.len();
         let row_a = &self.codes[a as usize * width..(a as usize + 1) * width];
@@ -257,6 +278,7 @@ fn prepare<'a>(
                 &table.columns[table.column_index(&c.column)],
                 c.swap_column
                     .as_ref()
+                    .or(c.salt_column.as_ref())
                     .map(|other| &table.columns[table.column_index(other)]),
             )
         })
@@ -407,10 +429,42 @@ fn blocks_of(
     }
 }
 
-/// Pairs `(left, right)`, `left < right`, of the blocks of one rule.
-fn pairs_of(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<(u32, u32)> {
+/// Key of a record that has no pair under a rule: a column is missing
+/// or its block was skipped as too large. Real keys never take this
+/// value: one- and two-column keys hold codes below [`MISSING`], and a
+/// hashed key of three or more columns equals it with probability 2^-64.
+const NO_KEY: u64 = u64::MAX;
+
+/// Key of each canonical record under the kept blocks of one rule, or
+/// [`NO_KEY`], so that a later rule can tell whether this one already
+/// gave a pair.
+fn kept_keys(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<u64> {
+    let mut keys = vec![NO_KEY; prepared.order.len()];
+    for &(start, end) in &blocks.blocks {
+        for &(key, canonical) in &blocks.entries[start..end] {
+            keys[canonical as usize] = key;
+        }
+    }
+    keys
+}
+
+/// Pairs `(left, right)`, `left < right`, of the blocks of one rule,
+/// without the pairs that an earlier rule (its [`kept_keys`] in
+/// `earlier`) already gave, so the union of the rules holds each pair
+/// once without sorting them all.
+fn pairs_of(
+    prepared: &Prepared,
+    blocks: &RuleBlocks,
+    earlier: &[Vec<u64>],
+) -> Vec<(u32, u32)> {
     let first_source = prepared.first_source as u32;
     let cross = prepared.mode == LinkMode::LinkOnly;
+    let found_before = |a: u32, b: u32| {
+        earlier.iter().any(|keys| {
+            let key = keys[a as usize];
+            key != NO_KEY && key == keys[b as usize]
+        })
+    };
     blocks
         .blocks
         .par_iter()
@@ -420,6 +474,9 @@ fn pairs_of(prepared: &Prepared, blocks: &RuleBlocks) -> Vec<(u32, u32)> {
             for (i, &(_, a)) in block.iter().enumerate() {
                 for &(_, b) in &block[i + 1..] {
                     if cross && ((a < first_source) == (b < first_source)) {
+                        continue;
+                    }
+                    if found_before(a, b) {
                         continue;
                     }
                     pairs.push((a.min(b), a.max(b)));
@@ -456,6 +513,7 @@ pub fn link_table(
 
     let mut rules = Vec::new();
     let mut candidates = Vec::new();
+    let mut earlier_keys = Vec::new();
     for rule in &spec.blocking.rules {
         let blocks = blocks_of(&prepared, rule, spec.settings.max_block_size);
         info!(
@@ -464,14 +522,19 @@ pub fn link_table(
             records_without_key = blocks.estimate.records_without_key,
             "blocking rule"
         );
-        candidates.extend(pairs_of(&prepared, &blocks));
+        candidates.extend(pairs_of(&prepared, &blocks, &earlier_keys));
+        earlier_keys.push(kept_keys(&prepared, &blocks));
         rules.push(blocks.estimate);
     }
-    candidates.par_sort_unstable();
-    candidates.dedup();
+    drop(earlier_keys);
+    info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "blocking finished"
+    );
     let levels = compare_pairs(&prepared, &candidates);
     info!(
         candidate_pairs = candidates.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
         "candidate pairs compared"
     );
 
@@ -480,6 +543,10 @@ pub fn link_table(
         None => train(&prepared, spec, &levels),
     };
     let pairs = score(&prepared, spec, &model, candidates, levels);
+    info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "candidate pairs scored"
+    );
     let threshold = spec.settings.threshold;
     let linked: Vec<(u32, u32, f64)> = (0..pairs.len())
         .filter(|&i| pairs.match_probability[i] >= threshold)
@@ -597,7 +664,10 @@ fn compare_pairs(prepared: &Prepared, pairs: &[(u32, u32)]) -> Vec<u8> {
     levels
         .par_chunks_mut(width)
         .zip(pairs.par_iter())
-        .for_each(|(out, &(a, b))| prepared.levels(a, b, out));
+        .for_each_init(
+            || (0..width).map(|_| LevelCache::new()).collect::<Vec<_>>(),
+            |caches, (out, &(a, b))| prepared.levels_cached(a, b, out, caches),
+        );
     levels
 }
 
@@ -641,10 +711,21 @@ fn train(
     levels: &[u8],
 ) -> FellegiSunterModel {
     let mut model = untrained_model(spec);
+    let clock = Instant::now();
     estimate_u(prepared, &mut model, spec);
+    let u_ms = clock.elapsed().as_millis() as u64;
+    let clock = Instant::now();
     estimate_m(prepared, &mut model, spec);
+    let m_ms = clock.elapsed().as_millis() as u64;
+    let clock = Instant::now();
     let vectors = count_vectors(levels, prepared.comparators.len());
     estimate_lambda(prepared, &mut model, &vectors, spec);
+    info!(
+        u_ms,
+        m_ms,
+        lambda_ms = clock.elapsed().as_millis() as u64,
+        "model trained"
+    );
     model
 }
 
@@ -710,6 +791,8 @@ fn estimate_u(
                     .map(|c| vec![0; c.levels.len()])
                     .collect();
                 let mut vector = vec![0u8; width];
+                let mut caches: Vec<LevelCache> =
+                    (0..width).map(|_| LevelCache::new()).collect();
                 for _ in 0..size {
                     let (a, b) = match prepared.mode {
                         LinkMode::Dedupe => {
@@ -725,7 +808,7 @@ fn estimate_u(
                             rng.random_range(first..n) as u32,
                         ),
                     };
-                    prepared.levels(a, b, &mut vector);
+                    prepared.levels_cached(a, b, &mut vector, &mut caches);
                     for (c, &level) in vector.iter().enumerate() {
                         counts[c][usize::from(level)] += 1;
                     }
@@ -831,20 +914,21 @@ fn estimate_m(
     spec: &ModelSpec,
 ) {
     let width = prepared.comparators.len();
-    let mut m_sums: Vec<Vec<f64>> = model
-        .comparisons
-        .iter()
-        .map(|c| vec![0.0; c.levels.len()])
-        .collect();
-    let mut estimates = vec![0u32; width];
+    let mut average = SessionAverage::new(model);
     for rule in spec.blocking.training_rules() {
         let blocks = blocks_of(prepared, rule, spec.settings.max_block_size);
-        let pairs = pairs_of(prepared, &blocks);
+        let pairs = pairs_of(prepared, &blocks, &[]);
         let vectors = count_vectors(&compare_pairs(prepared, &pairs), width);
+        // A comparison that reads a blocked column, directly or as its
+        // swap column, is left out: the rule keeps only the pairs that agree
+        // on that column, so it would learn that a swap never happens.
         let estimate: Vec<bool> = spec
             .comparisons
             .iter()
-            .map(|c| !rule.contains(&c.column))
+            .map(|c| {
+                !rule.contains(&c.column)
+                    && c.swap_column.as_ref().is_none_or(|s| !rule.contains(s))
+            })
             .collect();
         let settings = EmSettings {
             name: blocks.estimate.rule.clone(),
@@ -855,16 +939,7 @@ fn estimate_m(
         };
         let mut session = model.clone();
         let outcome = train_em(&mut session, &vectors, 0.5, &settings);
-        if !pairs.is_empty() {
-            for (c, comparison) in session.comparisons.iter().enumerate() {
-                if estimate[c] {
-                    estimates[c] += 1;
-                    for (l, level) in comparison.levels.iter().enumerate() {
-                        m_sums[c][l] += level.m;
-                    }
-                }
-            }
-        }
+        average.add(&session, &estimate, &vectors);
         info!(
             session = %settings.name,
             pairs = pairs.len(),
@@ -894,22 +969,13 @@ fn estimate_m(
             lambda: outcome.lambda,
         });
     }
-    for (c, comparison) in model.comparisons.iter_mut().enumerate() {
-        if estimates[c] == 0 {
-            warn!(
-                comparison = %comparison.name,
-                "no training session estimated this comparison (every \
-                 training rule blocks on its column); its m keeps the \
-                 starting values"
-            );
-            continue;
-        }
-        for (l, level) in comparison.levels.iter_mut().enumerate() {
-            if !level.is_null {
-                level.m =
-                    clamp_probability(m_sums[c][l] / f64::from(estimates[c]));
-            }
-        }
+    for name in average.apply(model) {
+        warn!(
+            comparison = %name,
+            "no training session estimated this comparison (every training \
+             rule blocks on its column or swap column); its m keeps the \
+             starting values"
+        );
     }
     model.em_iterations = model.sessions.iter().map(|s| s.iterations).sum();
     model.em_converged = model.sessions.iter().all(|s| s.converged);
@@ -1024,33 +1090,42 @@ fn score(
 }
 
 /// Maps canonical indices of the pairs to table rows, keeping pairs
-/// sorted by (left, right) with left < right.
+/// sorted by (left, right) with left < right. The pairs are sorted
+/// through a permutation and moved column by column, so that at most one
+/// column is held twice at a time.
 fn to_table_rows(pairs: ScoredPairs, order: &[usize]) -> ScoredPairs {
     let width = pairs.comparisons;
-    let mut rows: Vec<(u32, u32, usize)> = pairs
+    let mut keyed: Vec<(u64, usize)> = pairs
         .left
-        .iter()
+        .par_iter()
         .zip(&pairs.right)
         .enumerate()
         .map(|(p, (&a, &b))| {
-            let (x, y) = (order[a as usize] as u32, order[b as usize] as u32);
-            (x.min(y), x.max(y), p)
+            let (x, y) = (order[a as usize] as u64, order[b as usize] as u64);
+            ((x.min(y) << 32) | x.max(y), p)
         })
         .collect();
-    rows.par_sort_unstable();
-    let mut out = ScoredPairs {
-        comparisons: width,
-        ..ScoredPairs::default()
+    keyed.par_sort_unstable();
+    let left = keyed.iter().map(|&(key, _)| (key >> 32) as u32).collect();
+    let right = keyed.iter().map(|&(key, _)| key as u32).collect();
+    let permutation: Vec<usize> = keyed.into_iter().map(|(_, p)| p).collect();
+    let permute = |values: Vec<f64>| -> Vec<f64> {
+        permutation.iter().map(|&p| values[p]).collect()
     };
-    for (left, right, p) in rows {
-        out.left.push(left);
-        out.right.push(right);
-        out.match_weight.push(pairs.match_weight[p]);
-        out.match_probability.push(pairs.match_probability[p]);
-        out.levels
-            .extend_from_slice(&pairs.levels[p * width..(p + 1) * width]);
+    let match_weight = permute(pairs.match_weight);
+    let match_probability = permute(pairs.match_probability);
+    let mut levels = Vec::with_capacity(pairs.levels.len());
+    for &p in &permutation {
+        levels.extend_from_slice(&pairs.levels[p * width..(p + 1) * width]);
     }
-    out
+    ScoredPairs {
+        left,
+        right,
+        match_weight,
+        match_probability,
+        levels,
+        comparisons: width,
+    }
 }
 
 /// Numbers clusters by their first canonical record and maps the numbers

@@ -68,6 +68,7 @@ mod file_cluster;
 mod file_link;
 mod linkage;
 mod model;
+mod persons;
 mod records;
 mod review;
 mod similarity;
@@ -89,13 +90,15 @@ pub use file_link::{
     estimate_comparisons, link_table, score_pairs,
 };
 pub use linkage::{
-    LinkConfig, LinkSummary, Linkage, PairMethod, ScoredPair, link,
-    link_with_decisions,
+    LinkConfig, LinkOptions, LinkSummary, Linkage, PairMethod, PriorLinkage,
+    PriorPair, ScoredPair, estimate_link_comparisons, link,
+    link_with_decisions, link_with_options,
 };
 pub use model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MAX_PROBABILITY,
     MIN_PROBABILITY, TrainingSession,
 };
+pub use persons::stable_person_numbers;
 pub use records::{RecordTable, standardise};
 pub use review::{
     ComparisonDetail, Decision, ReviewDecision, ReviewItem, review_queue,

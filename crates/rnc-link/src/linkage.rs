@@ -1,7 +1,7 @@
 //! The linkage pipeline: blocking, comparison, training, scoring and
 //! clustering.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, info_span, warn};
 
 use crate::Error;
-use crate::blocking::block;
+use crate::RuleEstimate;
+use crate::blocking::{block, estimate_pairs};
 use crate::cluster::{Edge, cluster};
 use crate::compare::{
-    EXACT, FIRST_NAME, FIRST_NAME_UNRELATED, Levels, NIR, SEX, compare,
-    encode_records, untrained_comparisons,
+    COMPARISON_NAMES, EXACT, FIRST_NAME, FIRST_NAME_UNRELATED, Levels, NIR,
+    SEX, compare, encode_records, untrained_comparisons,
 };
 use crate::error::ErrorKind;
 use crate::model::FellegiSunterModel;
@@ -153,6 +154,14 @@ pub struct LinkSummary {
     pub em_converged: bool,
     /// Largest parameter change in the last iteration of any session.
     pub max_parameter_change: f64,
+    /// Records that an earlier run had not linked; all of them when the
+    /// run had no [`LinkOptions::prior`].
+    pub new_records: u64,
+    /// Pairs carried from the earlier run with their stored scores.
+    pub prior_pairs: u64,
+    /// Whether the parameters came from [`LinkOptions::trained_model`] or
+    /// the earlier run instead of training.
+    pub reused_model: bool,
 }
 
 /// Result of [`link`].
@@ -202,6 +211,98 @@ pub fn link_with_decisions(
     config: &LinkConfig,
     decisions: &[ReviewDecision],
 ) -> Result<Linkage, Error> {
+    link_with_options(
+        records,
+        config,
+        &LinkOptions {
+            decisions,
+            ..LinkOptions::default()
+        },
+    )
+}
+
+/// Counts the candidate pairs of each blocking rule without comparing
+/// them, so that a caller can show the size of the work before it runs.
+/// With `prior`, only pairs that hold a record the earlier run had not
+/// linked are counted, as [`link_with_options`] compares only those.
+///
+/// # Errors
+///
+/// As [`link`].
+pub fn estimate_link_comparisons(
+    records: &[SourceRecord],
+    prior: Option<&PriorLinkage>,
+) -> Result<Vec<RuleEstimate>, Error> {
+    let order: Vec<usize> = (0..records.len()).collect();
+    let encoded = encode_records(records, &order)?;
+    let is_new: Option<Vec<bool>> = prior.map(|prior| {
+        records
+            .iter()
+            .map(|r| !prior.record_ids.contains(&r.record_id))
+            .collect()
+    });
+    Ok(estimate_pairs(&encoded.records, is_new.as_deref()))
+}
+
+/// A scored pair of an earlier run, as its pair table stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriorPair {
+    /// `record_id` of one record.
+    pub record_id_left: String,
+    /// `record_id` of the other record.
+    pub record_id_right: String,
+    /// log2 posterior odds of a match when it was scored.
+    pub match_weight: f64,
+    /// Posterior match probability when it was scored.
+    pub match_probability: f64,
+    /// Method that decided the pair.
+    pub method: PairMethod,
+    /// Comparison levels, in [`crate::COMPARISON_NAMES`] order.
+    pub levels: Vec<u8>,
+}
+
+/// The records, scored pairs and model of an earlier run, which an
+/// incremental run builds on.
+#[derive(Debug, Clone)]
+pub struct PriorLinkage {
+    /// `record_id` of every record the earlier run linked.
+    pub record_ids: HashSet<String>,
+    /// Every candidate pair the earlier run scored, linked or not.
+    pub pairs: Vec<PriorPair>,
+    /// The model that scored them; new pairs are scored with it too.
+    pub model: FellegiSunterModel,
+}
+
+/// Inputs of [`link_with_options`] beyond the records.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkOptions<'a> {
+    /// Reviewers' decisions, applied as [`link_with_decisions`] does.
+    pub decisions: &'a [ReviewDecision],
+    /// Score with these parameters instead of training (a model saved with
+    /// a release, for instance).
+    pub trained_model: Option<&'a FellegiSunterModel>,
+    /// Link incrementally: compare only the pairs that hold a record the
+    /// earlier run had not linked, keep its pairs with their stored
+    /// scores, and score with its model unless `trained_model` is given.
+    pub prior: Option<&'a PriorLinkage>,
+}
+
+/// Links records into persons, with reviewers' decisions, a saved model
+/// or the pairs of an earlier run (see [`LinkOptions`]). Whatever the
+/// options, every linked pair goes through the same clustering and chain
+/// guard, so an incremental run joins new records to earlier persons and
+/// still splits a person whose records come to disagree.
+///
+/// # Errors
+///
+/// As [`link`], and [`ErrorKind::InvalidModel`] when the saved or earlier
+/// model does not have this linkage's comparisons and levels, or a
+/// stored pair has another number of comparison levels.
+pub fn link_with_options(
+    records: &[SourceRecord],
+    config: &LinkConfig,
+    options: &LinkOptions,
+) -> Result<Linkage, Error> {
     let span = info_span!("link", records = records.len());
     let _entered = span.enter();
     let started = Instant::now();
@@ -212,6 +313,12 @@ pub fn link_with_decisions(
             max: u32::MAX as usize,
         }
         .into());
+    }
+    let reused = options
+        .trained_model
+        .or(options.prior.map(|prior| &prior.model));
+    if let Some(model) = reused {
+        check_model_fits(model)?;
     }
 
     // Canonical order by record_id, so that sampling, training and
@@ -224,10 +331,19 @@ pub fn link_with_decisions(
             .then(a.cmp(&b))
     });
     let encoded = encode_records(records, &order)?;
+    let is_new: Option<Vec<bool>> = options.prior.map(|prior| {
+        order
+            .iter()
+            .map(|&i| !prior.record_ids.contains(&records[i].record_id))
+            .collect()
+    });
+    let new_records = is_new
+        .as_ref()
+        .map_or(records.len(), |n| n.iter().filter(|&&x| x).count());
 
-    let blocking = block(&encoded.records);
-    let levels: Vec<Levels> = blocking
-        .pairs
+    let blocking = block(&encoded.records, is_new.as_deref());
+    let mut candidates = blocking.pairs;
+    let mut levels: Vec<Levels> = candidates
         .par_iter()
         .map(|&(a, b)| {
             compare(
@@ -240,12 +356,16 @@ pub fn link_with_decisions(
     info!(
         candidate_pairs = levels.len(),
         estimated_pairs = blocking.estimated_pairs,
+        new_records,
         "candidate pairs compared"
     );
 
-    let model = train_model(&encoded, &levels, config);
+    let model = match reused {
+        Some(model) => model.clone(),
+        None => train_model(&encoded, &levels, config),
+    };
 
-    let scored: Vec<(f64, f64, bool)> = levels
+    let mut scored: Vec<Score> = levels
         .par_iter()
         .map(|vector| {
             let (weight, probability) = model.score(vector);
@@ -256,12 +376,25 @@ pub fn link_with_decisions(
             (weight, probability, nir_agreement)
         })
         .collect();
+    let prior_pairs = match options.prior {
+        Some(prior) => add_prior_pairs(
+            prior,
+            records,
+            &order,
+            &mut candidates,
+            &mut levels,
+            &mut scored,
+        )?,
+        None => 0,
+    };
+    let decisions = options.decisions;
+    let pairs_of_candidates = candidates;
     let mut decided = decisions_by_pair(records, &order, decisions);
     let mut edge_pairs = Vec::new();
     let mut edges = Vec::new();
     for (p, &(weight, probability, nir_agreement)) in scored.iter().enumerate()
     {
-        let (left, right) = blocking.pairs[p];
+        let (left, right) = pairs_of_candidates[p];
         let decision = decided.remove(&(left, right));
         let above =
             nir_agreement || probability >= config.match_probability_threshold;
@@ -305,8 +438,7 @@ pub fn link_with_decisions(
         linked[p] = !dropped;
     }
     let person_of = number_persons(&clustering.root_of, &order);
-    let mut pairs: Vec<ScoredPair> = blocking
-        .pairs
+    let mut pairs: Vec<ScoredPair> = pairs_of_candidates
         .iter()
         .zip(&levels)
         .zip(&scored)
@@ -351,6 +483,9 @@ pub fn link_with_decisions(
             .map(|s| s.max_parameter_change)
             .filter(|c| c.is_finite())
             .fold(0.0, f64::max),
+        new_records: new_records as u64,
+        prior_pairs,
+        reused_model: reused.is_some(),
     };
     info!(
         candidate_pairs = summary.candidate_pairs,
@@ -367,6 +502,108 @@ pub fn link_with_decisions(
         model,
         summary,
     })
+}
+
+/// Match weight, probability and NIR agreement of a candidate pair.
+type Score = (f64, f64, bool);
+
+/// Checks that a saved model has the comparisons and levels of this
+/// linkage.
+fn check_model_fits(model: &FellegiSunterModel) -> Result<(), Error> {
+    let expected = untrained_comparisons();
+    let fits =
+        model.comparisons.len() == expected.len()
+            && model.comparisons.iter().zip(&expected).all(|(c, e)| {
+                c.name == e.name && c.levels.len() == e.levels.len()
+            });
+    if fits {
+        Ok(())
+    } else {
+        Err(ErrorKind::InvalidModel {
+            reason: format!(
+                "the model's comparisons or levels differ from this \
+                 linkage's ({}); use a model saved by this version of rnc \
+                 or link with training",
+                COMPARISON_NAMES.join(", ")
+            ),
+        }
+        .into())
+    }
+}
+
+/// Appends the earlier run's pairs, with their stored levels and scores,
+/// to the candidates, keeping them sorted by (left, right). Pairs naming
+/// a record that is no longer given are left out with a `warn` event.
+/// Returns the number of pairs carried over.
+fn add_prior_pairs(
+    prior: &PriorLinkage,
+    records: &[SourceRecord],
+    order: &[usize],
+    candidates: &mut Vec<(u32, u32)>,
+    levels: &mut Vec<Levels>,
+    scored: &mut Vec<Score>,
+) -> Result<u64, Error> {
+    let canonical: HashMap<&str, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(c, &i)| (records[i].record_id.as_str(), c as u32))
+        .collect();
+    let mut rows: Vec<((u32, u32), Levels, Score)> = candidates
+        .drain(..)
+        .zip(levels.drain(..))
+        .zip(scored.drain(..))
+        .map(|((pair, vector), score)| (pair, vector, score))
+        .collect();
+    let mut missing = 0u64;
+    let mut carried = 0u64;
+    for pair in &prior.pairs {
+        let vector: Levels =
+            pair.levels.as_slice().try_into().map_err(|_| {
+                Error::from(ErrorKind::InvalidModel {
+                    reason: format!(
+                        "a stored pair has {} comparison levels, expected {} \
+                         (relink the registry in full)",
+                        pair.levels.len(),
+                        COMPARISON_NAMES.len()
+                    ),
+                })
+            })?;
+        let (Some(&a), Some(&b)) = (
+            canonical.get(pair.record_id_left.as_str()),
+            canonical.get(pair.record_id_right.as_str()),
+        ) else {
+            missing += 1;
+            continue;
+        };
+        if a == b {
+            continue;
+        }
+        carried += 1;
+        rows.push((
+            (a.min(b), a.max(b)),
+            vector,
+            (
+                pair.match_weight,
+                pair.match_probability,
+                pair.method == PairMethod::NirAgreement,
+            ),
+        ));
+    }
+    if missing > 0 {
+        warn!(
+            pairs = missing,
+            "pairs of the earlier run name records that are no longer \
+             staged; they were left out"
+        );
+    }
+    rows.par_sort_unstable_by_key(|row| row.0);
+    rows.dedup_by_key(|row| row.0);
+    for (pair, vector, score) in rows {
+        candidates.push(pair);
+        levels.push(vector);
+        scored.push(score);
+    }
+    Ok(carried)
 }
 
 /// Reviewers' decisions keyed by canonical (left, right) indices.

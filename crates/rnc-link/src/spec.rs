@@ -183,6 +183,14 @@ pub struct ComparisonSpec {
     /// Encoding of the Bloom filters of a `dice` comparison.
     #[serde(default)]
     pub bloom_encoding: BloomEncoding,
+    /// Another column holding the salt each value was encoded with, such
+    /// as a pseudonym of the birth date beside name Bloom filters salted
+    /// with it. Values under two salts are unrelated encodings, so such a
+    /// pair gets level 0 ("either side missing", no evidence) rather than
+    /// "different". Two records with no salt share the empty one. Cannot
+    /// be combined with `swap_column`.
+    #[serde(default)]
+    pub salt_column: Option<String>,
 }
 
 impl ComparisonSpec {
@@ -305,6 +313,13 @@ impl ModelSpec {
                 && !columns.iter().any(|(name, _)| name == other)
             {
                 columns.push((other.clone(), comparison.normalise));
+            }
+        }
+        for comparison in &self.comparisons {
+            if let Some(salt) = &comparison.salt_column
+                && !columns.iter().any(|(name, _)| name == salt)
+            {
+                columns.push((salt.clone(), Normalisation::Nfc));
             }
         }
         for rule in self.blocking.rules.iter().chain(&self.blocking.training) {
@@ -451,6 +466,12 @@ impl ModelSpec {
             _ if c.swap_column.as_deref() == Some(c.column.as_str()) => {
                 invalid("`swap_column` must name another column")
             }
+            _ if c.salt_column.as_deref() == Some(c.column.as_str()) => {
+                invalid("`salt_column` must name another column")
+            }
+            _ if c.salt_column.is_some() && c.swap_column.is_some() => invalid(
+                "`salt_column` and `swap_column` cannot be combined (use one)",
+            ),
             _ if c.swap_column.is_some()
                 && !matches!(
                     c.kind,

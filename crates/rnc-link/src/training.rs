@@ -13,7 +13,7 @@ use crate::compare::{
     Levels, NIR, SEX, compare,
 };
 use crate::dice::BloomArena;
-use crate::em::{EmSettings, posterior, train_em};
+use crate::em::{EmSettings, SessionAverage, posterior, train_em};
 use crate::model::{FellegiSunterModel, TrainingSession, clamp_probability};
 
 /// Largest number of levels of any comparison.
@@ -217,12 +217,7 @@ pub(crate) fn estimate_m_probabilities(
     limits: &EmLimits,
 ) {
     let comparisons = model.comparisons.len();
-    let mut m_sums: Vec<Vec<f64>> = model
-        .comparisons
-        .iter()
-        .map(|c| vec![0.0; c.levels.len()])
-        .collect();
-    let mut estimates = vec![0u32; comparisons];
+    let mut average = SessionAverage::new(model);
     for rule in &SESSIONS {
         let session_vectors: Vec<(Vec<u8>, f64)> = vectors
             .iter()
@@ -251,17 +246,7 @@ pub(crate) fn estimate_m_probabilities(
         let mut session_model = model.clone();
         let outcome =
             train_em(&mut session_model, &session_vectors, 0.5, &settings);
-        if pairs > 0 {
-            for (c, comparison) in session_model.comparisons.iter().enumerate()
-            {
-                if estimate[c] {
-                    estimates[c] += 1;
-                    for (l, level) in comparison.levels.iter().enumerate() {
-                        m_sums[c][l] += level.m;
-                    }
-                }
-            }
-        }
+        average.add(&session_model, &estimate, &session_vectors);
         model.sessions.push(TrainingSession {
             name: rule.name.to_string(),
             estimated: model
@@ -278,21 +263,12 @@ pub(crate) fn estimate_m_probabilities(
             lambda: outcome.lambda,
         });
     }
-    for (c, comparison) in model.comparisons.iter_mut().enumerate() {
-        if estimates[c] == 0 {
-            warn!(
-                comparison = %comparison.name,
-                "no training session had pairs for this comparison; its m \
-                 probabilities keep their starting values"
-            );
-            continue;
-        }
-        for (l, level) in comparison.levels.iter_mut().enumerate() {
-            if !level.is_null {
-                level.m =
-                    clamp_probability(m_sums[c][l] / f64::from(estimates[c]));
-            }
-        }
+    for name in average.apply(model) {
+        warn!(
+            comparison = %name,
+            "no training session had pairs for this comparison; its m \
+             probabilities keep their starting values"
+        );
     }
     model.em_iterations = model.sessions.iter().map(|s| s.iterations).sum();
     model.em_converged = model.sessions.iter().all(|s| s.converged);

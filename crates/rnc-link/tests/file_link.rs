@@ -22,6 +22,16 @@ fn table(spec: &ModelSpec, header: &[&str], rows: &[&[&str]]) -> RecordTable {
     table
 }
 
+/// (left, right) table rows of each scored pair.
+fn pair_rows(pairs: &rnc_link::ScoredPairs) -> Vec<(u32, u32)> {
+    pairs
+        .left
+        .iter()
+        .zip(&pairs.right)
+        .map(|(&a, &b)| (a, b))
+        .collect()
+}
+
 const EXTRACT_HEADER: [&str; 5] =
     ["record_id", "surname", "first_name", "dob", "health_id"];
 const EXTRACT: [&[&str]; 4] = [
@@ -153,13 +163,7 @@ fn missing_blocking_key_never_pairs() {
     assert_eq!(s.rules[0].records_without_key, 3);
     assert_eq!(s.rules[1].pairs, 3);
     assert_eq!(s.rules[1].records_without_key, 0);
-    let pairs: Vec<(u32, u32)> = linkage
-        .pairs
-        .left
-        .iter()
-        .zip(&linkage.pairs.right)
-        .map(|(&a, &b)| (a, b))
-        .collect();
+    let pairs = pair_rows(&linkage.pairs);
     assert_eq!(pairs, [(0, 1), (0, 3), (1, 3)]);
 
     // (H1, H2): given_name and postcode have a missing side.
@@ -390,13 +394,7 @@ fn two_files_compare_only_across() {
     }
     let linkage =
         link_table(&records, &spec, LinkMode::LinkOnly, None).unwrap();
-    let pairs: Vec<(u32, u32)> = linkage
-        .pairs
-        .left
-        .iter()
-        .zip(&linkage.pairs.right)
-        .map(|(&a, &b)| (a, b))
-        .collect();
+    let pairs = pair_rows(&linkage.pairs);
     assert_eq!(pairs, [(0, 2), (1, 2)]);
     assert_eq!(linkage.summary.rules[1].pairs, 2);
 }
@@ -602,4 +600,76 @@ rules = [["dob"]]
     assert_eq!(scored.levels_of(0)[0], 2, "Dice >= 0.9");
     assert_eq!(scored.levels_of(1)[0], 4, "different");
     assert_eq!(scored.levels_of(2)[0], 4, "different");
+}
+
+fn two_rule_model(max_block_size: usize) -> ModelSpec {
+    ModelSpec::from_toml(&toml_with_rules(
+        r#"[["surname"], ["dob"]]"#,
+        max_block_size,
+    ))
+    .unwrap()
+}
+
+const UNION_HEADER: [&str; 3] = ["record_id", "surname", "dob"];
+const UNION_ROWS: [&[&str]; 4] = [
+    &["U1", "SMITH", "1970-01-01"],
+    &["U2", "SMITH", "1970-01-01"],
+    &["U3", "SMITH", "1970-01-01"],
+    &["U4", "JONES", "1970-01-01"],
+];
+
+// Both rules block U1, U2 and U3 together; the dob rule adds U4 to them.
+// By hand: surname gives 3 pairs, dob 6, and their union the 6 pairs of
+// four records, each once.
+#[test]
+fn rule_union_has_no_duplicate_pairs() {
+    let spec = two_rule_model(100);
+    let records = table(&spec, &UNION_HEADER, &UNION_ROWS);
+    let linkage = link_table(&records, &spec, LinkMode::Dedupe, None).unwrap();
+    assert_eq!(linkage.summary.rules[0].pairs, 3);
+    assert_eq!(linkage.summary.rules[1].pairs, 6);
+    assert_eq!(linkage.summary.candidate_pairs, 6);
+    let pairs = pair_rows(&linkage.pairs);
+    assert_eq!(pairs, [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]);
+}
+
+// With at most 3 records per block, the dob block of four is skipped and
+// the surname block of three kept: the 3 SMITH pairs, which a skipped
+// block must not remove from a later rule either.
+#[test]
+fn skipped_block_leaves_other_rules_whole() {
+    let spec = two_rule_model(3);
+    let records = table(&spec, &UNION_HEADER, &UNION_ROWS);
+    let linkage = link_table(&records, &spec, LinkMode::Dedupe, None).unwrap();
+    assert_eq!(linkage.summary.rules[1].pairs, 0);
+    assert_eq!(linkage.summary.candidate_pairs, 3);
+
+    let reversed =
+        ModelSpec::from_toml(&toml_with_rules(r#"[["dob"], ["surname"]]"#, 3))
+            .unwrap();
+    let records = table(&reversed, &UNION_HEADER, &UNION_ROWS);
+    let linkage =
+        link_table(&records, &reversed, LinkMode::Dedupe, None).unwrap();
+    assert_eq!(linkage.summary.rules[0].pairs, 0);
+    assert_eq!(linkage.summary.candidate_pairs, 3);
+}
+
+fn toml_with_rules(rules: &str, max_block_size: usize) -> String {
+    format!(
+        r#"
+[settings]
+max_block_size = {max_block_size}
+
+[[comparison]]
+column = "surname"
+kind = "exact"
+
+[[comparison]]
+column = "dob"
+kind = "exact"
+
+[blocking]
+rules = {rules}
+"#
+    )
 }

@@ -2,6 +2,8 @@
 //!
 //! Sources write an unknown part as `99` (`1960-99-99`, `15/99/1960`,
 //! `19609999`) and a wholly unknown date as `99999999` or an empty field.
+//! Older extracts also mark a wholly unknown date with zeros
+//! (`00000000`, `0000-00-00`); see [`PartialDate::is_unknown_mark`].
 //! An unknown part stays unknown here: it is never filled with a made-up
 //! value, except by [`PartialDate::midpoint`], as its name shows.
 
@@ -83,8 +85,9 @@ impl PartialDate {
     /// with `99` for an unknown day or month. The ISO and compact forms may
     /// also drop unknown parts (`YYYY-MM`, `YYYYMM`, `YYYY`).
     ///
-    /// Returns `Ok(None)` for an empty field and for `99999999`, the
-    /// registry mark of a wholly unknown date.
+    /// Returns `Ok(None)` for an empty field and for a mark of a wholly
+    /// unknown date such as `99999999` or `00000000`
+    /// ([`PartialDate::is_unknown_mark`]), never a date in year 9999 or 0.
     ///
     /// # Errors
     ///
@@ -92,7 +95,7 @@ impl PartialDate {
     /// the date may be a birth date.
     pub fn parse(text: &str) -> Result<Option<PartialDate>, DateError> {
         let text = text.trim();
-        if text.is_empty() || text == "99999999" || text == "99/99/9999" {
+        if text.is_empty() || PartialDate::is_unknown_mark(text) {
             return Ok(None);
         }
         let (year, month, day) = if let Some((d, rest)) = text.split_once('/') {
@@ -120,6 +123,27 @@ impl PartialDate {
         let month = parse_part(month)?;
         let day = parse_part(day)?;
         PartialDate::new(year, month, day).map(Some)
+    }
+
+    /// Returns whether `text` marks a wholly unknown date: its digits are
+    /// all `9` or all `0`, four, six or eight of them, with only `-`, `/`,
+    /// `.` or spaces between them. That covers `99999999`, `9999-99-99`,
+    /// `99/99/9999` and the zero forms `00000000`, `0000-00-00` and
+    /// `00/00/0000` of older registry software. Neither 9999 nor 0 is a
+    /// year a registry date can have (years run 1800-2200 here), so no
+    /// real date is mistaken for a mark.
+    pub fn is_unknown_mark(text: &str) -> bool {
+        let text = text.trim();
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"-/. ".contains(&b))
+        {
+            return false;
+        }
+        let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
+        matches!(digits.len(), 4 | 6 | 8)
+            && (digits.iter().all(|b| *b == b'9')
+                || digits.iter().all(|b| *b == b'0'))
     }
 
     /// Parses an ISO date written by [`PartialDate::to_iso`]; a convenience
@@ -277,6 +301,33 @@ mod tests {
         assert_eq!(date("19609999").to_iso(), "1960");
         assert_eq!(PartialDate::parse("99999999"), Ok(None));
         assert_eq!(PartialDate::parse(""), Ok(None));
+    }
+
+    #[test]
+    fn unknown_date_marks() {
+        // The forms of a wholly unknown date: nines, and the zeros of
+        // older registry software, in each written form. None is a date.
+        for mark in [
+            "99999999",
+            "9999-99-99",
+            "99/99/9999",
+            "999999",
+            "9999",
+            "00000000",
+            "0000-00-00",
+            "00/00/0000",
+            "0000",
+        ] {
+            assert!(PartialDate::is_unknown_mark(mark), "{mark}");
+            assert_eq!(PartialDate::parse(mark), Ok(None), "{mark}");
+        }
+        // Partial dates with a known year, and other digits, are not.
+        for text in ["2019", "201906", "20190699", "09999999", "9999999"] {
+            assert!(!PartialDate::is_unknown_mark(text), "{text}");
+        }
+        assert_eq!(date("2019").to_iso(), "2019");
+        assert_eq!(date("201906").to_iso(), "2019-06");
+        assert_eq!(PartialDate::parse("20190230"), Err(DateError::Impossible));
     }
 
     #[test]

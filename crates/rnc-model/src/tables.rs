@@ -150,6 +150,17 @@ pub fn source_records_to_batch(
         }
         Arc::new(b.finish())
     };
+    // Borrowed text, the builder sized once from the total length, so
+    // that the pseudonyms (64 bytes each) are copied once, with no
+    // intermediate String and no growth of the builder.
+    let strs = |f: &dyn Fn(&SourceRecord) -> Option<&str>| -> ArrayRef {
+        let bytes = records.iter().filter_map(f).map(str::len).sum();
+        let mut b = StringBuilder::with_capacity(n, bytes);
+        for r in records {
+            b.append_option(f(r));
+        }
+        Arc::new(b.finish())
+    };
     let blooms = |f: &dyn Fn(&SourceRecord) -> Option<&Vec<u8>>| -> ArrayRef {
         let mut b = BinaryBuilder::with_capacity(n, n * 64);
         for r in records {
@@ -173,36 +184,28 @@ pub fn source_records_to_batch(
         ages.append_option(r.age_at_event);
     }
     let iso = |d: &Option<PartialDate>| d.map(|d| d.to_iso());
-    let label = |l: Option<&str>| l.map(str::to_string);
     let mut columns: Vec<ArrayRef> = vec![
-        texts(&|r| Some(r.record_id.clone())),
-        texts(&|r| Some(r.batch_id.clone())),
-        texts(&|r| Some(r.source_kind.map_or("", |k| k.name()).to_string())),
-        texts(&|r| Some(r.source_file.clone())),
+        strs(&|r| Some(r.record_id.as_str())),
+        strs(&|r| Some(r.batch_id.as_str())),
+        strs(&|r| Some(r.source_kind.map_or("", |k| k.name()))),
+        strs(&|r| Some(r.source_file.as_str())),
         Arc::new(lines.finish()),
-        texts(&|r| {
-            Some(
-                r.nir_status
-                    .unwrap_or(NirStatus::Missing)
-                    .label()
-                    .to_string(),
-            )
-        }),
-        texts(&|r| r.nir_pseudonym.clone()),
-        texts(&|r| r.nir_birth_date_sex_pseudonym.clone()),
-        texts(&|r| Some(r.sex.unwrap_or(Sex::Unknown).label().to_string())),
-        texts(&|r| r.birth_date_pseudonym.clone()),
-        texts(&|r| r.birth_date_swapped_pseudonym.clone()),
-        texts(&|r| r.birth_year_month_pseudonym.clone()),
-        texts(&|r| r.birth_year_day_pseudonym.clone()),
-        texts(&|r| r.birth_month_day_pseudonym.clone()),
-        texts(&|r| r.birth_name_pseudonym.clone()),
-        texts(&|r| r.usage_name_pseudonym.clone()),
-        texts(&|r| r.first_name_pseudonym.clone()),
+        strs(&|r| Some(r.nir_status.unwrap_or(NirStatus::Missing).label())),
+        strs(&|r| r.nir_pseudonym.as_deref()),
+        strs(&|r| r.nir_birth_date_sex_pseudonym.as_deref()),
+        strs(&|r| Some(r.sex.unwrap_or(Sex::Unknown).label())),
+        strs(&|r| r.birth_date_pseudonym.as_deref()),
+        strs(&|r| r.birth_date_swapped_pseudonym.as_deref()),
+        strs(&|r| r.birth_year_month_pseudonym.as_deref()),
+        strs(&|r| r.birth_year_day_pseudonym.as_deref()),
+        strs(&|r| r.birth_month_day_pseudonym.as_deref()),
+        strs(&|r| r.birth_name_pseudonym.as_deref()),
+        strs(&|r| r.usage_name_pseudonym.as_deref()),
+        strs(&|r| r.first_name_pseudonym.as_deref()),
         blooms(&|r| r.birth_name_bloom.as_ref()),
         blooms(&|r| r.usage_name_bloom.as_ref()),
         blooms(&|r| r.first_name_bloom.as_ref()),
-        texts(&|r| r.departement.clone()),
+        strs(&|r| r.departement.as_deref()),
         texts(&|r| iso(&r.event_date)),
         Arc::new(years.finish()),
         Arc::new(ages.finish()),
@@ -212,7 +215,7 @@ pub fn source_records_to_batch(
         texts(&|r| r.morphology.map(|m| format!("{:04}", m.histology()))),
         small(&|r| r.morphology.map(|m| m.behaviour().code())),
         small(&|r| r.morphology.and_then(|m| m.grade())),
-        texts(&|r| r.icd10.clone()),
+        strs(&|r| r.icd10.as_deref()),
         texts(&|r| {
             if r.icd10_other.is_empty() {
                 None
@@ -221,14 +224,14 @@ pub fn source_records_to_batch(
             }
         }),
         small(&|r| r.basis_of_diagnosis.map(|b| b.code())),
-        texts(&|r| r.establishment.clone()),
+        strs(&|r| r.establishment.as_deref()),
         texts(&|r| iso(&r.registration_date)),
-        texts(&|r| label(r.screening_programme.map(|p| p.label()))),
-        texts(&|r| label(r.screening_test.map(|t| t.label()))),
-        texts(&|r| label(r.screening_result.map(|x| x.label()))),
-        texts(&|r| label(r.treatment.map(|t| t.label()))),
-        texts(&|r| r.procedure_code.clone()),
-        texts(&|r| r.drug_code.clone()),
+        strs(&|r| r.screening_programme.map(|p| p.label())),
+        strs(&|r| r.screening_test.map(|t| t.label())),
+        strs(&|r| r.screening_result.map(|x| x.label())),
+        strs(&|r| r.treatment.map(|t| t.label())),
+        strs(&|r| r.procedure_code.as_deref()),
+        strs(&|r| r.drug_code.as_deref()),
         texts(&|r| iso(&r.end_date)),
     ];
     columns.extend(staging_arrays(

@@ -31,8 +31,11 @@ pub struct Tumour {
     /// Code of the site group of the French national estimates, e.g.
     /// `colon_rectum`.
     pub site_group: String,
-    /// Date of incidence (ENCR hierarchy), possibly partial.
-    pub incidence_date: PartialDate,
+    /// Date of incidence (ENCR hierarchy), possibly partial. `None` when
+    /// every record of the tumour gives its date as wholly unknown
+    /// (`99999999`): such a tumour is counted and flagged by the quality
+    /// check `unknown_incidence_date`, and falls in no incidence year.
+    pub incidence_date: Option<PartialDate>,
     /// Age in completed years at the incidence date, when known.
     pub age_at_incidence: Option<u16>,
     /// Most valid basis of diagnosis among the tumour's records.

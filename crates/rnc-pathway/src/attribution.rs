@@ -80,10 +80,10 @@ pub fn attribute(
         .iter()
         .enumerate()
         .filter(|(_, t)| {
-            full_date(Some(&t.incidence_date)).is_some_and(|incidence| {
+            full_date(t.incidence_date.as_ref()).is_some_and(|incidence| {
                 (incidence - date).num_days() <= before_diagnosis_days
             })
         })
-        .max_by_key(|(_, t)| t.incidence_date.complete())
+        .max_by_key(|(_, t)| t.incidence_date.and_then(|d| d.complete()))
         .map(|(index, _)| index)
 }

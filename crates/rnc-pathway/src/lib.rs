@@ -91,7 +91,9 @@ pub fn example_tumour(incidence: &str) -> rnc_model::Tumour {
             .expect("8500/3"),
         icd10: "C50.4".to_string(),
         site_group: "breast".to_string(),
-        incidence_date: PartialDate::parse_iso(incidence).expect("a date"),
+        incidence_date: Some(
+            PartialDate::parse_iso(incidence).expect("a date"),
+        ),
         age_at_incidence: Some(60),
         basis_of_diagnosis: BasisOfDiagnosis::HistologyOfPrimary,
         death_certificate_only: false,

@@ -180,7 +180,7 @@ pub fn summarise_pathway(
     death: Option<NaiveDate>,
     settings: &PathwaySettings,
 ) -> TumourPathway {
-    let diagnosis = full_date(Some(&tumour.incidence_date));
+    let diagnosis = full_date(tumour.incidence_date.as_ref());
     let mut pathway = TumourPathway {
         tumour_id: tumour.tumour_id.clone(),
         site_group: tumour.site_group.clone(),

@@ -1,30 +1,38 @@
-//! Runs the frequency-alignment attack of [`rnc_pseudonym::attack`] on the
-//! encodings of a synthetic national run and prints the share of persons
-//! re-identified under each encoding setting.
+//! Runs the frequency-alignment attack of [`rnc_pseudonym::attack`] on every
+//! encoding the registry stores, over the persons of a synthetic run, and
+//! prints the share of persons re-identified under each.
 //!
 //! ```sh
-//! cargo run --release -p rnc-cli -- synth --persons 300000 --seed 11 --out feeds
-//! cargo run --release -p rnc-pseudonym --example frequency_attack -- feeds
+//! # one year of synthetic France (about 1.6 GB written, removed at the end)
+//! cargo run --release -p rnc-pseudonym --example frequency_attack -- --france 1
+//! # or feeds already written by `rnc synth --feed-format plain`
+//! cargo run --release -p rnc-pseudonym --example frequency_attack -- FEED_DIR
 //! ```
 //!
 //! One record per person is attacked (the first of the person's records in
 //! the order registry_extract, hospital_stay, pathology_report,
 //! death_record), as in a table of persons; `truth/records.csv` gives the
 //! person of each record. The attacker is given the exact frequencies of
-//! the plaintext each encoding holds, taken from the same records.
+//! the plaintext each encoding holds, taken from the same records: of the
+//! names alone, of (name, birth year), and of (name, salt), the value the
+//! encoding was actually made from. A person is re-identified when the
+//! value aligned to their encoding is their own. For the birth-date
+//! pseudonyms, the attacked value is the date or its unmasked parts.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use rnc_model::{PartialDate, Sex};
+use rnc_model::Sex;
+use rnc_model::{PartialDate, SourceRecord};
 use rnc_pseudonym::attack::{FrequencyAttack, frequency_alignment_attack};
 use rnc_pseudonym::{
-    ClkEncoder, ClkIdentity, ClkSettings, Domain, Key, Pseudonymiser,
-    name_salt, normalise_name,
+    ClearIdentity, ClkEncoder, ClkIdentity, ClkSettings, Domain, Key,
+    Pseudonymiser, name_salt, normalise_name,
 };
+use rnc_synth::{FeedFormats, SynthConfig, write_synthetic};
 
-/// The clear identifiers of one person's first record.
+/// The clear identifiers of one person's first record, normalised.
 struct Identity {
     surname: String,
     first_name: String,
@@ -39,20 +47,49 @@ const FEEDS: [&str; 4] = [
     "death_record",
 ];
 
+/// Minimum count of an encoding and of a value for their ranks to be
+/// aligned, because values seen once cannot be distinguished by frequency.
+const MIN_COUNT: usize = 2;
+
 fn main() -> ExitCode {
-    let Some(dir) = std::env::args().nth(1).map(PathBuf::from) else {
-        eprintln!(
-            "usage: frequency_attack FEED_DIR (a directory written by `rnc synth`)"
-        );
-        return ExitCode::from(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.as_slice() {
+        [flag, seed] if flag == "--france" => match seed.parse::<u64>() {
+            Ok(seed) => run_france(seed),
+            Err(_) => Err(format!("--france: invalid seed {seed}")),
+        },
+        [dir] => run(Path::new(dir)),
+        _ => Err(
+            "usage: frequency_attack FEED_DIR | --france SEED (FEED_DIR \
+             written by `rnc synth --feed-format plain`)"
+                .to_string(),
+        ),
     };
-    match run(&dir) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("frequency_attack: {message}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes one year (2023) of synthetic France in plain CSV to a
+/// temporary directory, attacks it and removes it.
+fn run_france(seed: u64) -> Result<(), String> {
+    let temporary = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = temporary.path().join("france");
+    let config = SynthConfig {
+        formats: FeedFormats::plain(),
+        ..SynthConfig::france(seed, 2023, 2023)
+    };
+    eprintln!("writing one year of synthetic France, seed {seed}");
+    let summary = write_synthetic(&config, &dir).map_err(|e| e.to_string())?;
+    println!(
+        "synthetic France, seed {seed}, 2023: {} persons, {} tumours",
+        summary.persons, summary.tumours
+    );
+    run(&dir)
 }
 
 fn run(dir: &Path) -> Result<(), String> {
@@ -65,34 +102,200 @@ fn run(dir: &Path) -> Result<(), String> {
         dir.display()
     );
     println!(
-        "{:<72} {:>9} {:>9} {:>11} {:>8}",
-        "encoding", "distinct", "aligned", "persons", "share"
+        "{:<66} {:>9} {:>9} {:>9} {:>8}",
+        "encoding, attacker's frequencies",
+        "distinct",
+        "aligned",
+        "persons",
+        "share"
     );
 
-    let surnames: Vec<String> =
-        persons.iter().map(|p| p.surname.clone()).collect();
-    let filters: Vec<Vec<u8>> = persons
+    unsalted_name_attacks(&pseudonymiser, &persons);
+    stored_name_attacks(&pseudonymiser, &persons);
+    stored_date_attacks(&pseudonymiser, &persons);
+    clk_attacks(&key, &persons)
+}
+
+/// A name field: its label, its domain, how to read it and where the
+/// registry stores its encodings.
+struct NameField {
+    label: &'static str,
+    domain: Domain,
+    name: fn(&Identity) -> &str,
+    pseudonym: fn(&SourceRecord) -> &Option<String>,
+    bloom: fn(&SourceRecord) -> &Option<Vec<u8>>,
+}
+
+const NAME_FIELDS: [NameField; 2] = [
+    NameField {
+        label: "surname",
+        domain: Domain::Name,
+        name: |p| &p.surname,
+        pseudonym: |r| &r.birth_name_pseudonym,
+        bloom: |r| &r.birth_name_bloom,
+    },
+    NameField {
+        label: "first-name",
+        domain: Domain::FirstName,
+        name: |p| &p.first_name,
+        pseudonym: |r| &r.first_name_pseudonym,
+        bloom: |r| &r.first_name_bloom,
+    },
+];
+
+/// Attacks the name encodings without a salt, for comparison with the
+/// salted ones the registry stores.
+fn unsalted_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
+    for NameField {
+        label: field,
+        domain,
+        name: name_of,
+        ..
+    } in NAME_FIELDS
+    {
+        let names: Vec<&str> = persons.iter().map(name_of).collect();
+        let pseudonyms: Vec<String> = names
+            .iter()
+            .map(|name| pseudonymiser.pseudonym(domain, name))
+            .collect();
+        report(
+            &format!("{field} exact pseudonym, no salt, vs names"),
+            &frequency_alignment_attack(&pseudonyms, &names, MIN_COUNT),
+        );
+        let filters: Vec<Vec<u8>> = names
+            .iter()
+            .map(|name| pseudonymiser.bloom(domain, name))
+            .collect();
+        report(
+            &format!("{field} Bloom filter, no salt, vs names"),
+            &frequency_alignment_attack(&filters, &names, MIN_COUNT),
+        );
+    }
+}
+
+/// Attacks the name pseudonyms and Bloom filters as the registry stores
+/// them, salted with [`name_salt`], against the frequencies of the names
+/// alone (a published list of names), of (name, birth year) (a published
+/// list of first names by birth year) and of (name, salt).
+fn stored_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
+    let records: Vec<SourceRecord> = persons
         .iter()
-        .map(|p| pseudonymiser.bloom(Domain::Name, &p.surname))
+        .map(|person| stored_record(pseudonymiser, person))
         .collect();
-    report(
-        "surname Bloom filter (field-level, no salt)",
-        &frequency_alignment_attack(&filters, &surnames, 2),
-    );
+    for NameField {
+        label: field,
+        name: name_of,
+        pseudonym: pseudonym_of,
+        bloom: bloom_of,
+        ..
+    } in NAME_FIELDS
+    {
+        let names: Vec<&str> = persons.iter().map(name_of).collect();
+        let years: Vec<String> = persons
+            .iter()
+            .zip(&names)
+            .map(|(p, name)| {
+                let year = p.birth_date.map(|d| d.year().to_string());
+                format!("{name}|{}", year.unwrap_or_default())
+            })
+            .collect();
+        let salted: Vec<String> = persons
+            .iter()
+            .zip(&names)
+            .map(|(p, name)| {
+                format!("{name}|{}", name_salt(p.birth_date.as_ref()))
+            })
+            .collect();
+        let pseudonyms: Vec<String> = records
+            .iter()
+            .map(|r| pseudonym_of(r).clone().unwrap_or_default())
+            .collect();
+        let filters: Vec<Vec<u8>> = records
+            .iter()
+            .map(|r| bloom_of(r).clone().unwrap_or_default())
+            .collect();
+        for (label, values) in [
+            ("names", names.clone()),
+            (
+                "(name, birth year)",
+                years.iter().map(String::as_str).collect(),
+            ),
+            ("(name, salt)", salted.iter().map(String::as_str).collect()),
+        ] {
+            report(
+                &format!("{field} exact pseudonym, stored, vs {label}"),
+                &frequency_alignment_attack(&pseudonyms, &values, MIN_COUNT),
+            );
+            report(
+                &format!("{field} Bloom filter, stored, vs {label}"),
+                &frequency_alignment_attack(&filters, &values, MIN_COUNT),
+            );
+        }
+    }
+}
 
-    let first_names: Vec<String> =
-        persons.iter().map(|p| p.first_name.clone()).collect();
-    let filters: Vec<Vec<u8>> = persons
+/// Attacks the birth-date pseudonyms: the complete date and the three
+/// dates with one part masked, each against the frequencies of the value
+/// it encodes. Recovering a birth date or two of its parts is counted as
+/// a re-identification, which overstates what the attacker learns.
+fn stored_date_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
+    let records: Vec<SourceRecord> = persons
         .iter()
-        .map(|p| pseudonymiser.bloom(Domain::FirstName, &p.first_name))
+        .map(|person| stored_record(pseudonymiser, person))
         .collect();
-    report(
-        "first-name Bloom filter (field-level, no salt)",
-        &frequency_alignment_attack(&filters, &first_names, 2),
+    type DateField = (
+        &'static str,
+        fn(&SourceRecord) -> &Option<String>,
+        fn(&PartialDate) -> Option<String>,
     );
+    let fields: [DateField; 4] = [
+        (
+            "birth date",
+            |r| &r.birth_date_pseudonym,
+            |d| d.is_complete().then(|| d.to_iso()),
+        ),
+        (
+            "birth year and month",
+            |r| &r.birth_year_month_pseudonym,
+            |d| d.month().map(|m| format!("{}-{m:02}", d.year())),
+        ),
+        (
+            "birth year and day",
+            |r| &r.birth_year_day_pseudonym,
+            |d| d.day().map(|day| format!("{}-**-{day:02}", d.year())),
+        ),
+        (
+            "birth month and day",
+            |r| &r.birth_month_day_pseudonym,
+            |d| match (d.month(), d.day()) {
+                (Some(m), Some(day)) => Some(format!("{m:02}-{day:02}")),
+                _ => None,
+            },
+        ),
+    ];
+    for (label, pseudonym_of, value_of) in fields {
+        let mut encodings = Vec::new();
+        let mut values = Vec::new();
+        for (record, person) in records.iter().zip(persons) {
+            let value = person.birth_date.as_ref().and_then(value_of);
+            if let (Some(encoding), Some(value)) = (pseudonym_of(record), value)
+            {
+                encodings.push(encoding.clone());
+                values.push(value);
+            }
+        }
+        let mut attack =
+            frequency_alignment_attack(&encodings, &values, MIN_COUNT);
+        // The share is of every person, not only those with the value.
+        attack.records = persons.len();
+        report(&format!("{label} pseudonym, stored, vs values"), &attack);
+    }
+}
 
-    salted_field_attacks(&pseudonymiser, &persons);
-
+/// Attacks the CLK of names, birth date and sex under several settings.
+fn clk_attacks(key: &Key, persons: &[Identity]) -> Result<(), String> {
+    let surnames: Vec<&str> =
+        persons.iter().map(|p| p.surname.as_str()).collect();
     let tuples: Vec<String> = persons
         .iter()
         .map(|p| {
@@ -111,99 +314,44 @@ fn run(dir: &Path) -> Result<(), String> {
             },
         ),
         ("CLK, salted with birth year (default)", defaults),
-        (
-            "CLK, salted and balanced",
-            ClkSettings {
-                balance: true,
-                ..defaults
-            },
-        ),
-        (
-            "CLK, salted and XOR-folded",
-            ClkSettings {
-                xor_fold: true,
-                ..defaults
-            },
-        ),
     ];
     for (label, settings) in settings {
-        let encoder = ClkEncoder::new(&key, settings)
+        let encoder = ClkEncoder::new(key, settings)
             .map_err(|error| error.to_string())?;
         let clks: Vec<Vec<u8>> =
             persons.iter().map(|p| encode(&encoder, p)).collect();
         report(
-            &format!("{label} vs full identity"),
-            &frequency_alignment_attack(&clks, &tuples, 2),
+            &format!("{label}, vs full identity"),
+            &frequency_alignment_attack(&clks, &tuples, MIN_COUNT),
         );
         report(
-            &format!("{label} vs surname"),
-            &frequency_alignment_attack(&clks, &surnames, 2),
+            &format!("{label}, vs surnames"),
+            &frequency_alignment_attack(&clks, &surnames, MIN_COUNT),
         );
     }
     Ok(())
 }
 
-/// A name field: its label, its domain and how to read it.
-type NameField = (&'static str, Domain, fn(&Identity) -> &str);
-
-/// Attacks the field-level name pseudonyms and filters, which the linker
-/// compares, unsalted and salted with the birth year as the ingest salts
-/// them. The attacker is given either the frequencies of the names alone,
-/// as a published list of names gives them, or the exact frequencies of
-/// the (name, birth year) tuples of the data set itself, as a published
-/// list of first names by birth year would give them.
-fn salted_field_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
-    let fields: [NameField; 2] = [
-        ("surname", Domain::Name, |p| &p.surname),
-        ("first-name", Domain::FirstName, |p| &p.first_name),
-    ];
-    for (field, domain, name_of) in fields {
-        let names: Vec<&str> = persons.iter().map(name_of).collect();
-        let salts: Vec<String> = persons
-            .iter()
-            .map(|p| name_salt(p.birth_date.as_ref()))
-            .collect();
-        let tuples: Vec<String> = names
-            .iter()
-            .zip(&salts)
-            .map(|(name, salt)| format!("{name}|{salt}"))
-            .collect();
-        let unsalted: Vec<String> = names
-            .iter()
-            .map(|name| pseudonymiser.pseudonym(domain, name))
-            .collect();
-        report(
-            &format!("{field} exact pseudonym, no salt"),
-            &frequency_alignment_attack(&unsalted, &names, 2),
-        );
-        let pseudonyms: Vec<String> = names
-            .iter()
-            .zip(&salts)
-            .map(|(name, salt)| {
-                pseudonymiser.pseudonym_salted(domain, name, salt)
-            })
-            .collect();
-        let filters: Vec<Vec<u8>> = names
-            .iter()
-            .zip(&salts)
-            .map(|(name, salt)| pseudonymiser.bloom_salted(domain, name, salt))
-            .collect();
-        for (label, values) in [
-            ("names", &names),
-            ("(name, year)", &tuples.iter().map(String::as_str).collect()),
-        ] {
-            report(
-                &format!(
-                    "{field} exact pseudonym, salted (default), vs {label}"
-                ),
-                &frequency_alignment_attack(&pseudonyms, values, 2),
-            );
-            report(
-                &format!("{field} Bloom filter, salted (default), vs {label}"),
-                &frequency_alignment_attack(&filters, values, 2),
-            );
-        }
-    }
+/// Pseudonymises a person's identity as the ingest does.
+fn stored_record(
+    pseudonymiser: &Pseudonymiser,
+    person: &Identity,
+) -> SourceRecord {
+    let mut record = SourceRecord {
+        sex: person.sex,
+        ..SourceRecord::default()
+    };
+    let present = |name: &str| (!name.is_empty()).then(|| name.to_string());
+    pseudonymiser.apply(
+        &ClearIdentity {
+            birth_name: present(&person.surname),
+            first_name: present(&person.first_name),
+            birth_date: person.birth_date,
+            ..ClearIdentity::default()
+        },
+        &mut record,
+    );
+    record
 }
 
 fn encode(encoder: &ClkEncoder, person: &Identity) -> Vec<u8> {
@@ -217,7 +365,7 @@ fn encode(encoder: &ClkEncoder, person: &Identity) -> Vec<u8> {
 
 fn report(label: &str, attack: &FrequencyAttack) {
     println!(
-        "{label:<72} {:>9} {:>9} {:>11} {:>7.3}%",
+        "{label:<66} {:>9} {:>9} {:>9} {:>7.3}%",
         attack.distinct_encodings,
         attack.aligned,
         attack.records_reidentified,
@@ -227,13 +375,15 @@ fn report(label: &str, attack: &FrequencyAttack) {
 
 /// Reads the first record of each person from the feeds.
 fn read_persons(dir: &Path) -> Result<Vec<Identity>, String> {
-    let truth = dir.join("truth/records.csv");
+    let truth: PathBuf = dir.join("truth/records.csv");
     let mut reader = csv::Reader::from_path(&truth)
         .map_err(|e| format!("{}: {e}", truth.display()))?;
-    let mut person_of = std::collections::HashMap::new();
+    let mut person_of = HashMap::new();
     for row in reader.records() {
         let row = row.map_err(|e| format!("{}: {e}", truth.display()))?;
-        person_of.insert(row[0].to_string(), row[1].to_string());
+        if FEEDS.iter().any(|feed| row[0].starts_with(feed)) {
+            person_of.insert(row[0].to_string(), row[1].to_string());
+        }
     }
 
     let mut seen = HashSet::new();

@@ -83,16 +83,20 @@ pub enum ErrorKind {
         /// The setting and its accepted range.
         reason: String,
     },
-    /// A provider pseudonym is not 64 lowercase hexadecimal digits.
+    /// A pseudonym is not as many lowercase hexadecimal digits as its
+    /// layer writes: 64 for a provider's, 96 for one sealed by the
+    /// registry.
     #[error(
-        "invalid {domain} pseudonym: {reason} (expected 64 lowercase \
-         hexadecimal digits, as written by `rnc pseudonymise`)"
+        "invalid {domain} pseudonym: {reason} (expected {expected} lowercase \
+         hexadecimal digits, as written by rnc)"
     )]
     InvalidPseudonym {
         /// The identifier the pseudonym stands for.
         domain: &'static str,
         /// What is wrong, never the value.
         reason: String,
+        /// Digits expected.
+        expected: usize,
     },
     /// A Bloom filter has the wrong length for re-keying.
     #[error(
@@ -107,16 +111,18 @@ pub enum ErrorKind {
         /// Bytes expected.
         expected: usize,
     },
-    /// A registry pseudonym has no entry in the rotation map, so the
-    /// record cannot be moved to the new key.
+    /// A stored pseudonym does not open with the registry key given: it
+    /// was sealed with another key, or altered.
     #[error(
-        "key rotation is incomplete: a {domain} pseudonym has no entry in the \
-         rotation map (rebuild the map from the full table of inner \
-         pseudonyms kept by the linkage environment)"
+        "a {domain} pseudonym does not open with registry key {fingerprint}: \
+         it was sealed with another key or altered (pass the key named in \
+         the registry's catalogue)"
     )]
-    RotationIncomplete {
-        /// The identifier whose pseudonym is missing.
+    WrongRegistryKey {
+        /// The identifier the pseudonym stands for.
         domain: &'static str,
+        /// Fingerprint of the key that failed.
+        fingerprint: String,
     },
     /// Reading or writing a feed file failed.
     #[error("{}: failed to {action} the file: {source}", path.display())]

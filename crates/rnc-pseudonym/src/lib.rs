@@ -14,9 +14,9 @@
 //!   [`rnc_model::SourceRecord`] from a [`ClearIdentity`];
 //! - [`provider::pseudonymise_file`] is the provider-side step: it turns a
 //!   feed file into one that holds no clear identifier;
-//! - [`Pseudonymiser::rekey_pseudonym`] and [`Pseudonymiser::rekey_bloom`]
-//!   apply the registry's key on top of a provider's, and [`rotate`]
-//!   moves a registry to a new key without clear identifiers;
+//! - [`RegistryLayer`] seals a provider's pseudonyms and filters with the
+//!   registry's key, reversibly, and [`rotate_record`] moves a stored
+//!   record to a new registry key without forming a clear identifier;
 //! - [`ClkEncoder`] builds hardened CLKs of names, birth date and sex, and
 //!   [`clkhash::ClkhashEncoder`] reproduces clkhash's schema-driven CLKs.
 //!
@@ -63,4 +63,4 @@ pub use error::{Error, ErrorKind};
 pub use key::{KEY_BYTES, Key};
 pub use normalise::normalise_name;
 pub use pseudonymiser::{ClearIdentity, Domain, Pseudonymiser, name_salt};
-pub use rekey::{RotationMap, rotate, rotate_bloom};
+pub use rekey::{RegistryLayer, rotate_record};

@@ -1,51 +1,130 @@
-//! Two-layer pseudonyms: re-keying provider pseudonyms on entry, and key
-//! rotation that never needs a clear identifier.
+//! The registry's layer over the provider's pseudonyms, and key rotation
+//! that never forms a clear identifier.
 //!
 //! A provider (hospital, laboratory, regional registry) runs `rnc
-//! pseudonymise` with the provider key `K1`, shared by every provider and
-//! by the separate linkage environment but never by the registry's data
-//! environment. Its output contains the inner pseudonym `HMAC(K1, value)`.
-//! On entry the registry replaces each inner pseudonym by
-//! `HMAC(K2, inner)` under its own key `K2`
-//! ([`Pseudonymiser::rekey_pseudonym`]), and permutes the bits of each
-//! Bloom filter with a permutation drawn from `K2`
-//! ([`Pseudonymiser::rekey_bloom`]). The permutation keeps every Dice
-//! coefficient, so linkage is unchanged, but a filter computed by someone
-//! who holds only `K1` no longer equals a stored one.
+//! pseudonymise` with the provider key `K1`. Its output contains the inner
+//! pseudonym `HMAC(K1, value)` and Bloom filters whose bit positions come
+//! from `K1`. On entry the registry seals each inner pseudonym with its own
+//! key `K2` ([`RegistryLayer::seal_pseudonym`]) and moves the bits of each
+//! Bloom filter by a permutation drawn from `K2`
+//! ([`RegistryLayer::seal_bloom`]).
 //!
-//! Rotating `K2` to `K2'` needs no clear identifier: [`rotate`] takes the
-//! inner pseudonyms kept by the linkage environment and returns the map
-//! from each old registry pseudonym to the new one, and Bloom filters are
-//! moved by undoing the old permutation and applying the new one
-//! ([`rotate_bloom`]).
+//! Sealing is deterministic authenticated encryption, AES-SIV (RFC 5297)
+//! with the domain name as associated data, so equal inner pseudonyms give
+//! equal stored values and linkage still tests equality. Unlike a second
+//! keyed hash, it can be undone with `K2`. Rotating `K2` to `K2'`
+//! ([`rotate_record`]) therefore opens each stored value with `K2`, which
+//! gives back the inner pseudonym (itself a keyed hash under `K1`, never a
+//! clear identifier), and seals it with `K2'`. A filter is moved back by
+//! the inverse of the old permutation and on by the new one. A
+//! permutation keeps every Dice coefficient, so linkage gives the same
+//! result before and after. Authentication makes a wrong or retired key
+//! fail loudly: a value sealed with `K2'` does not open with `K2`.
 
-use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
+use aes_siv::KeyInit;
+use aes_siv::siv::Aes256Siv;
 use hmac::Mac;
 use rnc_model::SourceRecord;
+use zeroize::Zeroizing;
 
-use crate::pseudonymiser::{HmacSha256, SUB_KEYS};
-use crate::{BLOOM_BITS, BLOOM_BYTES, Domain, Error, ErrorKind, Pseudonymiser};
+use crate::pseudonymiser::{HmacSha256, SUB_KEYS, derive_sub_key, keyed_hmac};
+use crate::{BLOOM_BITS, BLOOM_BYTES, Domain, Error, ErrorKind, Key};
 
-impl Pseudonymiser {
-    /// Returns the registry pseudonym of a provider's inner pseudonym:
-    /// lowercase hexadecimal HMAC-SHA-256, under this key's re-keying
-    /// sub-key for `domain`, of the 32 bytes the inner pseudonym encodes.
+/// Bytes of an inner pseudonym: one HMAC-SHA-256 output.
+const INNER_BYTES: usize = 32;
+
+/// Bytes of a sealed pseudonym: the 16-byte synthetic IV (the tag), then
+/// the 32 encrypted bytes.
+const SEALED_BYTES: usize = 16 + INNER_BYTES;
+
+/// The registry key's layer: seals provider pseudonyms with AES-SIV and
+/// moves Bloom-filter bits by a keyed permutation, both reversible with the
+/// same key.
+///
+/// The AES-SIV key (512 bits, as AES-256-SIV takes) and the permutation
+/// sub-keys are derived from the [`Key`] with HMAC-SHA-256 over the labels
+/// `rnc/registry/siv/0`, `rnc/registry/siv/1` and `rnc/permute/<domain>`.
+/// `Debug` shows only the key's fingerprint. The type is `Send + Sync` and
+/// cheap to share between threads.
+#[derive(Clone)]
+pub struct RegistryLayer {
+    siv_key: Arc<Zeroizing<[u8; 64]>>,
+    permute: [HmacSha256; SUB_KEYS],
+    /// Keyed permutations of Bloom-filter bit positions, drawn on first
+    /// use because a run may have no filter to seal.
+    permutations: Arc<OnceLock<[Vec<u16>; SUB_KEYS]>>,
+    fingerprint: String,
+}
+
+impl RegistryLayer {
+    /// Derives the layer's sub-keys from the registry key.
+    pub fn new(key: &Key) -> RegistryLayer {
+        let mut siv_key = Zeroizing::new([0u8; 64]);
+        for (half, label) in ["rnc/registry/siv/0", "rnc/registry/siv/1"]
+            .into_iter()
+            .enumerate()
+        {
+            let derived = derive_sub_key(key, label);
+            siv_key[32 * half..32 * (half + 1)].copy_from_slice(&*derived);
+        }
+        RegistryLayer {
+            siv_key: Arc::new(siv_key),
+            permute: Domain::ALL_SUB_KEYS.map(|domain| {
+                keyed_hmac(key, &format!("rnc/permute/{}", domain.sub_key().1))
+            }),
+            permutations: Arc::default(),
+            fingerprint: key.fingerprint(),
+        }
+    }
+
+    /// Returns the fingerprint of the registry key, as
+    /// [`Key::fingerprint`] computes it.
+    pub fn key_fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Seals a provider's inner pseudonym (64 lowercase hexadecimal digits)
+    /// and returns the stored form: 96 lowercase hexadecimal digits,
+    /// AES-SIV of the 32 inner bytes with the domain's name as associated
+    /// data. Equal inputs give equal outputs.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidPseudonym`] when `inner` is not 64 lowercase
     /// hexadecimal digits.
-    pub fn rekey_pseudonym(
+    pub fn seal_pseudonym(
         &self,
         domain: Domain,
         inner: &str,
     ) -> Result<String, Error> {
-        let bytes = decode_pseudonym(domain, inner)?;
-        let mut mac = self.rekey[domain.sub_key().0].clone();
-        mac.update(&bytes);
-        Ok(hex::encode(mac.finalize().into_bytes()))
+        let bytes = Zeroizing::new(decode_hex::<INNER_BYTES>(domain, inner)?);
+        let sealed = self
+            .cipher()
+            .encrypt([domain.name().as_bytes()], bytes.as_slice())
+            .expect("AES-SIV encrypts 32 bytes with one header");
+        Ok(hex::encode(sealed))
+    }
+
+    /// Opens a stored pseudonym and returns the 32 inner bytes.
+    fn open_pseudonym(
+        &self,
+        domain: Domain,
+        sealed: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let bytes = decode_hex::<SEALED_BYTES>(domain, sealed)?;
+        self.cipher()
+            .decrypt([domain.name().as_bytes()], &bytes)
+            .map(Zeroizing::new)
+            .map_err(|_| {
+                ErrorKind::WrongRegistryKey {
+                    domain: domain.name(),
+                    fingerprint: self.fingerprint.clone(),
+                }
+                .into()
+            })
     }
 
     /// Returns a provider's Bloom filter with its bits moved by this key's
@@ -53,9 +132,9 @@ impl Pseudonymiser {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidBloom`] when the filter is not
-    /// [`BLOOM_BYTES`] bytes long.
-    pub fn rekey_bloom(
+    /// [`ErrorKind::InvalidBloom`] when the filter is not [`BLOOM_BYTES`]
+    /// bytes long.
+    pub fn seal_bloom(
         &self,
         domain: Domain,
         filter: &[u8],
@@ -65,34 +144,35 @@ impl Pseudonymiser {
         Ok(permute_bits(filter, |p| usize::from(permutation[p])))
     }
 
-    /// Re-keys every pseudonym and Bloom filter of a record read from a
-    /// provider's pre-pseudonymised file, in place.
-    ///
-    /// Nothing is changed when any field fails, so a record is never left
-    /// half re-keyed.
+    /// Seals every pseudonym and Bloom filter of a record that contains
+    /// inner (provider-key) values, in place. Nothing changes when any field
+    /// fails, so a record is never left half sealed.
     ///
     /// NOTE: the provider file's `clk` column has no field in
-    /// [`SourceRecord`], so it is not re-keyed here and stays under the
-    /// provider key.
+    /// [`SourceRecord`], so the registry does not store it.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidPseudonym`] or [`ErrorKind::InvalidBloom`] for
     /// the first malformed field.
-    pub fn rekey_record(&self, record: &mut SourceRecord) -> Result<(), Error> {
-        let mut rekeyed = record.clone();
-        for (domain, field) in pseudonym_fields(&mut rekeyed) {
+    pub fn seal_record(&self, record: &mut SourceRecord) -> Result<(), Error> {
+        let mut sealed = record.clone();
+        for (domain, field) in pseudonym_fields(&mut sealed) {
             if let Some(inner) = field.as_deref() {
-                *field = Some(self.rekey_pseudonym(domain, inner)?);
+                *field = Some(self.seal_pseudonym(domain, inner)?);
             }
         }
-        for (domain, field) in bloom_fields(&mut rekeyed) {
+        for (domain, field) in bloom_fields(&mut sealed) {
             if let Some(filter) = field.as_deref() {
-                *field = Some(self.rekey_bloom(domain, filter)?);
+                *field = Some(self.seal_bloom(domain, filter)?);
             }
         }
-        *record = rekeyed;
+        *record = sealed;
         Ok(())
+    }
+
+    fn cipher(&self) -> Aes256Siv {
+        Aes256Siv::new(self.siv_key.as_slice().into())
     }
 
     /// Returns the keyed bit permutation of every sub-key, drawn on first
@@ -109,17 +189,60 @@ impl Pseudonymiser {
     }
 }
 
-/// Moves a registry Bloom filter from the `old` key to the `new` one:
-/// undoes the old permutation, then applies the new one. No clear
-/// identifier and no provider filter is ever formed outside this call.
+impl fmt::Debug for RegistryLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistryLayer")
+            .field("key_fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Moves every pseudonym and Bloom filter of a stored record from the
+/// `old` registry key to the `new` one, in place. Each pseudonym is opened
+/// with `old` and sealed with `new`; the inner value exists only in
+/// memory, is a keyed hash under the provider key, and is zeroed at once.
+/// Nothing changes when any field fails.
+///
+/// The pseudonyms are moved before the filters, so a record sealed with
+/// another key than `old` is rejected before anything is computed from
+/// its filters, which carry no authentication tag.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::InvalidBloom`] when the filter is not [`BLOOM_BYTES`]
-/// bytes long.
-pub fn rotate_bloom(
-    old: &Pseudonymiser,
-    new: &Pseudonymiser,
+/// [`ErrorKind::WrongRegistryKey`] when a pseudonym was not sealed with
+/// `old`; [`ErrorKind::InvalidPseudonym`] or [`ErrorKind::InvalidBloom`]
+/// for a malformed field.
+pub fn rotate_record(
+    old: &RegistryLayer,
+    new: &RegistryLayer,
+    record: &mut SourceRecord,
+) -> Result<(), Error> {
+    let mut rotated = record.clone();
+    for (domain, field) in pseudonym_fields(&mut rotated) {
+        if let Some(sealed) = field.as_deref() {
+            let inner = old.open_pseudonym(domain, sealed)?;
+            let resealed = new
+                .cipher()
+                .encrypt([domain.name().as_bytes()], inner.as_slice())
+                .expect("AES-SIV encrypts 32 bytes with one header");
+            *field = Some(hex::encode(resealed));
+        }
+    }
+    for (domain, field) in bloom_fields(&mut rotated) {
+        if let Some(filter) = field.as_deref() {
+            *field = Some(rotate_bloom(old, new, domain, filter)?);
+        }
+    }
+    *record = rotated;
+    Ok(())
+}
+
+/// Moves a stored Bloom filter from the `old` key to the `new` one: the
+/// bit at `π_old(p)` came from provider bit `p`, which the new key puts
+/// at `π_new(p)`. The provider's filter is never formed.
+fn rotate_bloom(
+    old: &RegistryLayer,
+    new: &RegistryLayer,
     domain: Domain,
     filter: &[u8],
 ) -> Result<Vec<u8>, Error> {
@@ -127,125 +250,12 @@ pub fn rotate_bloom(
     let index = domain.sub_key().0;
     let old_permutation = &old.bloom_permutations()[index];
     let new_permutation = &new.bloom_permutations()[index];
-    // The bit at old position π_old(p) came from provider bit p, which
-    // the new key puts at π_new(p).
     let mut composed = vec![0usize; BLOOM_BITS];
     for p in 0..BLOOM_BITS {
         composed[usize::from(old_permutation[p])] =
             usize::from(new_permutation[p]);
     }
     Ok(permute_bits(filter, |p| composed[p]))
-}
-
-/// Old-to-new registry pseudonyms for a key rotation, per domain.
-///
-/// Built by [`rotate`]; `Debug` shows the counts only.
-#[derive(Clone, Default)]
-pub struct RotationMap {
-    entries: HashMap<(usize, [u8; 32]), String>,
-}
-
-impl fmt::Debug for RotationMap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RotationMap")
-            .field("entries", &self.entries.len())
-            .finish()
-    }
-}
-
-impl RotationMap {
-    /// Number of distinct old pseudonyms mapped.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Returns whether the map is empty.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Returns the new registry pseudonym of an old one.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::InvalidPseudonym`] when `old` is malformed;
-    /// [`ErrorKind::RotationIncomplete`] when the map has no entry for it.
-    pub fn rotated(&self, domain: Domain, old: &str) -> Result<&str, Error> {
-        let bytes = decode_pseudonym(domain, old)?;
-        self.entries
-            .get(&(domain.sub_key().0, bytes))
-            .map(String::as_str)
-            .ok_or_else(|| {
-                ErrorKind::RotationIncomplete {
-                    domain: domain.name(),
-                }
-                .into()
-            })
-    }
-
-    /// Moves every pseudonym and Bloom filter of a stored record from the
-    /// `old` registry key to the `new` one, in place. Nothing changes when
-    /// any field fails.
-    ///
-    /// # Errors
-    ///
-    /// As [`RotationMap::rotated`] and [`rotate_bloom`].
-    pub fn apply(
-        &self,
-        record: &mut SourceRecord,
-        old: &Pseudonymiser,
-        new: &Pseudonymiser,
-    ) -> Result<(), Error> {
-        let mut rotated = record.clone();
-        for (domain, field) in pseudonym_fields(&mut rotated) {
-            if let Some(pseudonym) = field.as_deref() {
-                *field = Some(self.rotated(domain, pseudonym)?.to_string());
-            }
-        }
-        for (domain, field) in bloom_fields(&mut rotated) {
-            if let Some(filter) = field.as_deref() {
-                *field = Some(rotate_bloom(old, new, domain, filter)?);
-            }
-        }
-        *record = rotated;
-        Ok(())
-    }
-}
-
-/// Builds the rotation map from the table of inner (provider)
-/// pseudonyms that the linkage environment keeps: for each, the old
-/// registry pseudonym `HMAC(old, inner)` maps to `HMAC(new, inner)`.
-///
-/// The registry applies the map with [`RotationMap::apply`]; neither side
-/// ever sees a clear identifier, and the registry never sees an inner
-/// pseudonym.
-///
-/// # Errors
-///
-/// [`ErrorKind::InvalidPseudonym`] for the first malformed inner
-/// pseudonym.
-pub fn rotate<'a, I>(
-    inner: I,
-    old: &Pseudonymiser,
-    new: &Pseudonymiser,
-) -> Result<RotationMap, Error>
-where
-    I: IntoIterator<Item = (Domain, &'a str)>,
-{
-    let mut entries = HashMap::new();
-    for (domain, inner) in inner {
-        let before = old.rekey_pseudonym(domain, inner)?;
-        let after = new.rekey_pseudonym(domain, inner)?;
-        let key = decode_pseudonym(domain, &before)?;
-        entries.insert((domain.sub_key().0, key), after);
-    }
-    tracing::info!(
-        entries = entries.len(),
-        old_key = old.key_fingerprint(),
-        new_key = new.key_fingerprint(),
-        "built key rotation map"
-    );
-    Ok(RotationMap { entries })
 }
 
 /// Lists the pseudonym fields of a record with their domains.
@@ -286,23 +296,30 @@ fn bloom_fields(
     ]
 }
 
-fn decode_pseudonym(domain: Domain, text: &str) -> Result<[u8; 32], Error> {
-    let invalid = |reason: &str| -> Error {
+/// Decodes `N` bytes written as `2N` lowercase hexadecimal digits.
+fn decode_hex<const N: usize>(
+    domain: Domain,
+    text: &str,
+) -> Result<[u8; N], Error> {
+    let invalid = |reason: String| -> Error {
         ErrorKind::InvalidPseudonym {
             domain: domain.name(),
-            reason: reason.to_string(),
+            reason,
+            expected: 2 * N,
         }
         .into()
     };
-    if text.len() != 64 {
-        return Err(invalid(&format!("it has {} characters", text.len())));
+    if text.len() != 2 * N {
+        return Err(invalid(format!("it has {} characters", text.len())));
     }
     if !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(invalid("it holds a character other than 0-9 and a-f"));
+        return Err(invalid(
+            "it holds a character other than 0-9 and a-f".to_string(),
+        ));
     }
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; N];
     hex::decode_to_slice(text, &mut bytes)
-        .map_err(|_| invalid("it is not hexadecimal"))?;
+        .map_err(|_| invalid("it is not hexadecimal".to_string()))?;
     Ok(bytes)
 }
 
@@ -388,8 +405,6 @@ impl KeyedStream<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Key;
-    use crate::pseudonymiser::keyed_hmac;
 
     #[test]
     fn permutation_is_a_bijection() {
@@ -405,5 +420,19 @@ mod tests {
         // Bit 0 (0x80 of byte 0) to bit 15 (0x01 of byte 1), and back.
         let moved = permute_bits(&[0x80, 0x00], |p| 15 - p);
         assert_eq!(moved, [0x00, 0x01]);
+    }
+
+    #[test]
+    fn sealed_pseudonym_opens_to_inner() {
+        let layer = RegistryLayer::new(&Key::from_bytes([5; 32]));
+        let inner = "ab".repeat(32);
+
+        let sealed = layer.seal_pseudonym(Domain::Nir, &inner).unwrap();
+        let opened = layer.open_pseudonym(Domain::Nir, &sealed).unwrap();
+
+        assert_eq!(sealed.len(), 96);
+        assert_eq!(hex::encode(opened.as_slice()), inner);
+        let other_domain = layer.open_pseudonym(Domain::Name, &sealed);
+        assert!(other_domain.is_err(), "the domain is authenticated");
     }
 }

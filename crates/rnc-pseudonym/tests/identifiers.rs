@@ -47,9 +47,12 @@ fn nir_published_examples() {
     }
 }
 
-// Layout rules of the NIR (INSEE): birth month 01-12, or 20-42 and 50 for
-// persons registered from incomplete civil-status records; département
-// never 00; overseas départements 97x followed by a 2-digit commune.
+// Layout rules of the NIR (INSEE): sex 1 or 2, 7 or 8 for a provisional
+// number; birth month 01-12, or 20-42 and 50 for persons registered from
+// incomplete civil-status records; département never 00; overseas
+// départements 97x followed by a 2-digit commune. Commune and order number
+// are checked as digits only, because public descriptions of the NIR
+// disagree on whether 000 occurs.
 // Every key below is 97 - (first 13 digits mod 97), computed with Python,
 // so only the layout rule decides the status.
 #[test]
@@ -61,6 +64,17 @@ fn nir_layout_rules() {
         ("185437505600142", NirStatus::Invalid, "month 43"),
         ("185050005600104", NirStatus::Invalid, "département 00"),
         ("185059711200170", NirStatus::Valid, "overseas 971"),
+        (
+            "785057505600107",
+            NirStatus::Provisional,
+            "provisional sex 7",
+        ),
+        (
+            "885057505600154",
+            NirStatus::Provisional,
+            "provisional sex 8",
+        ),
+        ("385057505600113", NirStatus::Invalid, "sex 3"),
         (
             "253072a07300443",
             NirStatus::Valid,

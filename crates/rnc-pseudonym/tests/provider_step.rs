@@ -7,7 +7,7 @@ use rnc_pseudonym::provider::{
 };
 use rnc_pseudonym::{
     BLOOM_BYTES, ClearIdentity, ClkEncoder, ClkSettings, Domain, ErrorKind,
-    Key, Pseudonymiser, dice_coefficient,
+    Key, Pseudonymiser, RegistryLayer, dice_coefficient,
 };
 
 const PATHOLOGY: &str = "\
@@ -173,10 +173,10 @@ fn provider_values_match_library_pseudonyms() {
 }
 
 #[test]
-fn registry_rekeys_provider_output() {
+fn registry_seals_provider_output() {
     let (output, _) = run(PATHOLOGY);
     let rows = rows(&output);
-    let registry = Pseudonymiser::new(&Key::from_bytes([99; 32]));
+    let registry = RegistryLayer::new(&Key::from_bytes([99; 32]));
     let text = |name: &str| Some(rows[0][column(&output, name)].to_string());
     let mut record = SourceRecord {
         nir_status: Some(NirStatus::Valid),
@@ -200,13 +200,13 @@ fn registry_rekeys_provider_output() {
     };
     let provider = record.clone();
 
-    registry.rekey_record(&mut record).unwrap();
+    registry.seal_record(&mut record).unwrap();
 
     assert_ne!(record.nir_pseudonym, provider.nir_pseudonym);
     assert_eq!(
         record.nir_pseudonym.as_deref().unwrap(),
         registry
-            .rekey_pseudonym(
+            .seal_pseudonym(
                 Domain::Nir,
                 provider.nir_pseudonym.as_deref().unwrap()
             )

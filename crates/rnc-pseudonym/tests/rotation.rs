@@ -1,13 +1,13 @@
-//! Two-layer pseudonyms and registry key rotation.
+//! The registry layer over provider pseudonyms, and registry key rotation.
 
 use rnc_model::{PartialDate, SourceRecord};
 use rnc_pseudonym::{
-    ClearIdentity, Domain, ErrorKind, Key, Pseudonymiser, dice_coefficient,
-    rotate, rotate_bloom,
+    ClearIdentity, Domain, ErrorKind, Key, Pseudonymiser, RegistryLayer,
+    dice_coefficient, rotate_record,
 };
 
-fn pseudonymiser(seed: u8) -> Pseudonymiser {
-    Pseudonymiser::new(&Key::from_bytes([seed; 32]))
+fn layer(seed: u8) -> RegistryLayer {
+    RegistryLayer::new(&Key::from_bytes([seed; 32]))
 }
 
 /// A provider's record: inner pseudonyms under the provider key.
@@ -18,7 +18,7 @@ fn provider_record(
     birth: &str,
 ) -> SourceRecord {
     let mut record = SourceRecord::default();
-    pseudonymiser(1).apply(
+    Pseudonymiser::new(&Key::from_bytes([1; 32])).apply(
         &ClearIdentity {
             nir: Some(nir.into()),
             birth_name: Some(name.into()),
@@ -31,36 +31,26 @@ fn provider_record(
     record
 }
 
-/// The inner pseudonyms of a record, as the linkage environment keeps them.
-fn inner_table(record: &SourceRecord) -> Vec<(Domain, String)> {
-    let mut table = Vec::new();
-    let mut push = |domain, value: &Option<String>| {
-        if let Some(value) = value {
-            table.push((domain, value.clone()));
-        }
-    };
-    push(Domain::Nir, &record.nir_pseudonym);
-    push(Domain::BirthDate, &record.birth_date_pseudonym);
-    push(Domain::BirthDate, &record.birth_date_swapped_pseudonym);
-    push(Domain::BirthDateParts, &record.birth_year_month_pseudonym);
-    push(Domain::BirthDateParts, &record.birth_year_day_pseudonym);
-    push(Domain::BirthDateParts, &record.birth_month_day_pseudonym);
-    push(
-        Domain::NirBirthDateSex,
-        &record.nir_birth_date_sex_pseudonym,
-    );
-    push(Domain::Name, &record.birth_name_pseudonym);
-    push(Domain::FirstName, &record.first_name_pseudonym);
-    table
+fn sealed(record: &SourceRecord, registry: &RegistryLayer) -> SourceRecord {
+    let mut stored = record.clone();
+    registry.seal_record(&mut stored).unwrap();
+    stored
 }
 
-fn registry_copy(
-    record: &SourceRecord,
-    registry: &Pseudonymiser,
-) -> SourceRecord {
-    let mut stored = record.clone();
-    registry.rekey_record(&mut stored).unwrap();
-    stored
+/// Every pseudonym of a record, in a fixed order.
+fn pseudonyms(record: &SourceRecord) -> Vec<Option<String>> {
+    vec![
+        record.nir_pseudonym.clone(),
+        record.birth_date_pseudonym.clone(),
+        record.birth_date_swapped_pseudonym.clone(),
+        record.birth_year_month_pseudonym.clone(),
+        record.birth_year_day_pseudonym.clone(),
+        record.birth_month_day_pseudonym.clone(),
+        record.nir_birth_date_sex_pseudonym.clone(),
+        record.birth_name_pseudonym.clone(),
+        record.usage_name_pseudonym.clone(),
+        record.first_name_pseudonym.clone(),
+    ]
 }
 
 // NIR examples from the doctests of python-stdnum's stdnum/fr/nir.py.
@@ -68,113 +58,113 @@ const NIR_A: &str = "253072B07300470";
 const NIR_B: &str = "295109912611193";
 
 #[test]
-fn rotation_equals_rekeying_under_new_key() {
-    let (old, new) = (pseudonymiser(2), pseudonymiser(3));
+fn rotation_equals_sealing_under_new_key() {
+    let (old, new) = (layer(2), layer(3));
     let inner = [
         provider_record(NIR_A, "Villeneuve", "Héloïse", "1953-07-04"),
         provider_record(NIR_B, "Martin", "Anne", "1995-10-20"),
     ];
-    let table: Vec<(Domain, String)> =
-        inner.iter().flat_map(inner_table).collect();
 
-    let map = rotate(table.iter().map(|(d, v)| (*d, v.as_str())), &old, &new)
-        .unwrap();
-
-    assert!(!map.is_empty());
     for record in &inner {
-        let mut stored = registry_copy(record, &old);
-        map.apply(&mut stored, &old, &new).unwrap();
-        assert_eq!(stored, registry_copy(record, &new));
+        let mut stored = sealed(record, &old);
+        rotate_record(&old, &new, &mut stored).unwrap();
+
+        assert_eq!(stored, sealed(record, &new));
+        assert_ne!(stored, sealed(record, &old));
     }
 }
 
 #[test]
-fn rotation_keeps_dice() {
-    let (old, new) = (pseudonymiser(2), pseudonymiser(3));
-    let a = registry_copy(
-        &provider_record(NIR_A, "Smith", "Anne", "1953-07-04"),
-        &old,
+fn sealed_pseudonyms_keep_equality() {
+    let registry = layer(2);
+    let a = sealed(
+        &provider_record(NIR_A, "Martin", "Anne", "1953-07-04"),
+        &registry,
     );
-    let b = registry_copy(
-        &provider_record(NIR_B, "Smyth", "Anna", "1953-07-04"),
-        &old,
+    let b = sealed(
+        &provider_record(NIR_A, "MARTIN", "ANNE", "1953-07-04"),
+        &registry,
     );
-    let before = dice_coefficient(
-        a.birth_name_bloom.as_ref().unwrap(),
-        b.birth_name_bloom.as_ref().unwrap(),
+    let c = sealed(
+        &provider_record(NIR_B, "Martin", "Anne", "1995-10-20"),
+        &registry,
     );
 
-    let a_new = rotate_bloom(
-        &old,
-        &new,
-        Domain::Name,
-        a.birth_name_bloom.as_ref().unwrap(),
-    )
-    .unwrap();
-    let b_new = rotate_bloom(
-        &old,
-        &new,
-        Domain::Name,
-        b.birth_name_bloom.as_ref().unwrap(),
-    )
-    .unwrap();
-
-    assert_ne!(&a_new, a.birth_name_bloom.as_ref().unwrap());
-    assert_eq!(dice_coefficient(&a_new, &b_new), before);
+    assert_eq!(pseudonyms(&a), pseudonyms(&b));
+    assert_ne!(a.nir_pseudonym, c.nir_pseudonym);
+    assert_eq!(a.nir_pseudonym.as_ref().unwrap().len(), 96);
 }
 
 #[test]
-fn missing_entry_leaves_record_unchanged() {
-    let (old, new) = (pseudonymiser(2), pseudonymiser(3));
-    let known = provider_record(NIR_A, "Villeneuve", "Héloïse", "1953-07-04");
-    let unknown = provider_record(NIR_B, "Martin", "Anne", "1995-10-20");
-    let table = inner_table(&known);
-    let map = rotate(table.iter().map(|(d, v)| (*d, v.as_str())), &old, &new)
-        .unwrap();
-    let mut stored = registry_copy(&unknown, &old);
-    let before = stored.clone();
+fn rotation_keeps_dice() {
+    let (old, new) = (layer(2), layer(3));
+    let mut a =
+        sealed(&provider_record(NIR_A, "Smith", "Anne", "1953-07-04"), &old);
+    let mut b =
+        sealed(&provider_record(NIR_B, "Smyth", "Anna", "1953-07-04"), &old);
+    let dice = |x: &SourceRecord, y: &SourceRecord| {
+        dice_coefficient(
+            x.birth_name_bloom.as_ref().unwrap(),
+            y.birth_name_bloom.as_ref().unwrap(),
+        )
+    };
+    let before = dice(&a, &b);
+    let filter_before = a.birth_name_bloom.clone();
 
-    let error = map.apply(&mut stored, &old, &new).unwrap_err();
+    rotate_record(&old, &new, &mut a).unwrap();
+    rotate_record(&old, &new, &mut b).unwrap();
+
+    assert_ne!(a.birth_name_bloom, filter_before);
+    assert!(before > 0.3 && before < 1.0, "Dice {before}");
+    assert_eq!(dice(&a, &b), before);
+}
+
+#[test]
+fn old_key_rejected_after_rotation() {
+    let (old, new, other) = (layer(2), layer(3), layer(4));
+    let record = provider_record(NIR_A, "Villeneuve", "Héloïse", "1953-07-04");
+    let mut stored = sealed(&record, &old);
+    rotate_record(&old, &new, &mut stored).unwrap();
+    let rotated = stored.clone();
+
+    let error = rotate_record(&old, &other, &mut stored).unwrap_err();
 
     assert!(
         matches!(
             error.kind(),
-            ErrorKind::RotationIncomplete { domain: "nir" }
+            ErrorKind::WrongRegistryKey { domain: "nir", .. }
         ),
         "{error}"
     );
-    assert_eq!(stored, before);
+    assert_eq!(stored, rotated, "a failed rotation changes nothing");
 }
 
 #[test]
-fn rekeyed_pseudonym_differs_per_registry_key() {
+fn sealed_pseudonym_differs_per_registry_key() {
     let inner = provider_record(NIR_A, "Villeneuve", "Héloïse", "1953-07-04");
     let inner_nir = inner.nir_pseudonym.as_deref().unwrap();
 
-    let under_old = pseudonymiser(2)
-        .rekey_pseudonym(Domain::Nir, inner_nir)
-        .unwrap();
-    let under_new = pseudonymiser(3)
-        .rekey_pseudonym(Domain::Nir, inner_nir)
-        .unwrap();
-    let other_domain = pseudonymiser(2)
-        .rekey_pseudonym(Domain::Name, inner_nir)
-        .unwrap();
+    let under_old = layer(2).seal_pseudonym(Domain::Nir, inner_nir).unwrap();
+    let under_new = layer(3).seal_pseudonym(Domain::Nir, inner_nir).unwrap();
+    let other_domain =
+        layer(2).seal_pseudonym(Domain::Name, inner_nir).unwrap();
 
-    assert_ne!(under_old, inner_nir);
+    assert!(!under_old.contains(inner_nir));
     assert_ne!(under_old, under_new);
     assert_ne!(under_old, other_domain);
-    assert_eq!(under_old.len(), 64);
 }
 
 #[test]
 fn malformed_inner_pseudonym_is_rejected() {
-    let registry = pseudonymiser(2);
+    let registry = layer(2);
 
-    for bad in ["", "abc", &"G".repeat(64), &"A".repeat(64)] {
-        let error = registry.rekey_pseudonym(Domain::Nir, bad).unwrap_err();
+    for bad in ["", "abc", &"G".repeat(64), &"A".repeat(64), &"a".repeat(96)] {
+        let error = registry.seal_pseudonym(Domain::Nir, bad).unwrap_err();
         assert!(
-            matches!(error.kind(), ErrorKind::InvalidPseudonym { .. }),
+            matches!(
+                error.kind(),
+                ErrorKind::InvalidPseudonym { expected: 64, .. }
+            ),
             "{bad}: {error}"
         );
     }
@@ -182,9 +172,7 @@ fn malformed_inner_pseudonym_is_rejected() {
 
 #[test]
 fn wrong_bloom_length_is_rejected() {
-    let error = pseudonymiser(2)
-        .rekey_bloom(Domain::Name, &[0; 64])
-        .unwrap_err();
+    let error = layer(2).seal_bloom(Domain::Name, &[0; 64]).unwrap_err();
 
     assert!(
         matches!(error.kind(), ErrorKind::InvalidBloom { length: 64, .. }),
@@ -193,17 +181,16 @@ fn wrong_bloom_length_is_rejected() {
 }
 
 #[test]
-fn rotation_map_debug_shows_count_only() {
-    let inner = provider_record(NIR_A, "Villeneuve", "Héloïse", "1953-07-04");
-    let table = inner_table(&inner);
-    let map = rotate(
-        table.iter().map(|(d, v)| (*d, v.as_str())),
-        &pseudonymiser(2),
-        &pseudonymiser(3),
-    )
-    .unwrap();
+fn registry_layer_debug_shows_fingerprint_only() {
+    let key = Key::from_bytes([2; 32]);
 
-    let debug = format!("{map:?}");
+    let debug = format!("{:?}", RegistryLayer::new(&key));
 
-    assert_eq!(debug, format!("RotationMap {{ entries: {} }}", map.len()));
+    assert_eq!(
+        debug,
+        format!(
+            "RegistryLayer {{ key_fingerprint: {:?}, .. }}",
+            key.fingerprint()
+        )
+    );
 }

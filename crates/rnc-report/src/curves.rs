@@ -260,7 +260,16 @@ fn draw_trend(
         .configure_mesh()
         .x_desc("Year")
         .y_desc("Rate per 100 000 (log scale)")
-        .x_label_formatter(&|year| format!("{year:.0}"))
+        // Only whole years are labelled: plotters may put ticks at half
+        // years on a short range, and rounding those repeated a year.
+        .x_labels(((last - first).ceil() as usize + 1).min(12))
+        .x_label_formatter(&|year| {
+            if year.fract() == 0.0 {
+                format!("{year:.0}")
+            } else {
+                String::new()
+            }
+        })
         .draw()
         .map_err(|e| e.to_string())?;
 

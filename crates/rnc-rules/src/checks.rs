@@ -4,11 +4,12 @@
 use chrono::NaiveDate;
 use rnc_codes::{
     HistologyGroup, histology_group, icdo3_to_icd10, is_listed_behaviour,
-    is_listed_topography, required_grades, sex_of_histology,
+    is_listed_topography, is_paired_site, required_grades, sex_of_histology,
     site_outside_family_profile,
 };
 use rnc_model::{
-    Behaviour, Morphology, PartialDate, Sex, SourceKind, SourceRecord, Tumour,
+    Behaviour, Laterality, Morphology, PartialDate, Sex, SourceKind,
+    SourceRecord, Topography, Tumour,
 };
 
 /// Outcome of a failed check, as CanReg5 `CheckResult` names them.
@@ -63,14 +64,23 @@ const ICD_O_3: &str = "ICD-O-3 (WHO 2000) code lists";
 const ENCR_DATES: &str = "ENCR-JRC data quality checks: date consistency";
 const TR42_FAMILIES: &str =
     "IARC TR42 Appendix 1 site/histology families (IARC CHECK)";
+const TRACE_BACK: &str = "Registry practice: trace-back of tumours notified by a death certificate only";
+const ENCR_LATERALITY: &str = "ENCR-JRC data quality checks: laterality/topography, with the paired organs of the SEER Program Coding and Staging Manual";
 
 /// The standards this module names, so that a check table read back from
 /// Parquet keeps `&'static str` standards.
 pub(crate) fn known_standard(text: &str) -> &'static str {
-    [IARC_CHECKS, ICD_O_3, ENCR_DATES, TR42_FAMILIES]
-        .into_iter()
-        .find(|standard| *standard == text)
-        .unwrap_or("unknown standard")
+    [
+        IARC_CHECKS,
+        ICD_O_3,
+        ENCR_DATES,
+        TR42_FAMILIES,
+        ENCR_LATERALITY,
+        TRACE_BACK,
+    ]
+    .into_iter()
+    .find(|standard| *standard == text)
+    .unwrap_or("unknown standard")
 }
 
 /// Morphologies that a non-microscopic basis may support (IARC/IACR
@@ -100,11 +110,11 @@ const CLINICALLY_ACCEPTABLE: &[(u16, u16)] = &[
 
 /// Runs the checks on a tumour; an empty result means every check passed.
 ///
-/// Rule ids: `code_validity`, `date_order`, `sex_site`, `sex_histology`,
+/// Rule ids: `code_validity`, `unknown_incidence_date`, `date_order`,
+/// `sex_site`, `sex_histology`,
 /// `age_site`, `age_histology`, `site_histology`, `behaviour_site`,
-/// `behaviour_histology`, `basis_histology` and `grade_histology`.
-/// NOTE: laterality and stage are not checked, because the laterality/site
-/// edit needs a list of paired organs that this crate does not hold.
+/// `behaviour_histology`, `basis_histology`, `grade_histology`,
+/// `laterality_site` and `dco_trace_back`. Stage is not checked.
 ///
 /// `records` are the tumour's source records (or all of the person's);
 /// they give the dates of death and of last contact.
@@ -157,12 +167,23 @@ pub fn check_tumour(
         );
     }
 
+    if tumour.incidence_date.is_none() {
+        fail(
+            "unknown_incidence_date",
+            Severity::Query,
+            ENCR_DATES,
+            "incidence date is unknown: every record gives it as wholly \
+             unknown, so the tumour is in no incidence-year table; find \
+             at least the year in the sources"
+                .to_string(),
+        );
+    }
     for (rule, date) in [
         ("death", death_date(records)),
         ("last contact", last_contact(records)),
     ] {
-        if let Some(date) = date
-            && certainly_after(tumour.incidence_date, date)
+        if let (Some(date), Some(incidence)) = (date, tumour.incidence_date)
+            && certainly_after(incidence, date)
         {
             fail(
                 "date_order",
@@ -283,7 +304,67 @@ pub fn check_tumour(
     if let Some(problem) = grade_problem(morphology) {
         fail("grade_histology", Severity::Rare, IARC_CHECKS, problem);
     }
+
+    if let Some(side) = tumour.laterality
+        && let Some((severity, problem)) = laterality_problem(site, side)
+    {
+        fail("laterality_site", severity, ENCR_LATERALITY, problem);
+    }
+
+    // A tumour that only a death certificate mentions is registered as
+    // DCO only once the certifying physician or hospital, asked for the
+    // diagnosis, has nothing more. A reviewer confirms the finding when
+    // the trace-back is done.
+    if tumour.death_certificate_only {
+        fail(
+            "dco_trace_back",
+            Severity::Query,
+            TRACE_BACK,
+            format!(
+                "tumour at {site} is known from a death certificate only (trace it back to the certifying physician or hospital for its incidence date, basis and morphology)"
+            ),
+        );
+    }
     results
+}
+
+/// Why a laterality does not fit the site, with the severity of the
+/// finding in the two families of the ENCR-JRC checks: errors, for a
+/// combination that cannot be right, and warnings, for one to review.
+///
+/// - A side (1 right, 2 left, 3 one side not known, 4 both sides) at a
+///   site that is not a paired organ is [`Severity::Invalid`]: the organ
+///   has no sides, so the code or the site is wrong.
+/// - 0 (not applicable) at a paired organ is [`Severity::Query`]: most
+///   often 9 (unknown) was meant. But a tumour on the midline of a paired
+///   site (skin of the trunk, both cerebral hemispheres) has no side, and
+///   the ENCR-JRC codes have no midline code, so a reviewer may confirm
+///   it.
+///
+/// 9 (unknown) fits every site.
+fn laterality_problem(
+    site: Topography,
+    side: Laterality,
+) -> Option<(Severity, String)> {
+    let paired = is_paired_site(site);
+    match side {
+        Laterality::Unknown => None,
+        Laterality::NotPaired if paired => Some((
+            Severity::Query,
+            format!(
+                "laterality 0 (not applicable) at paired site {site} (expected 1 right, 2 left, 3 one side, 4 both sides or 9 unknown)"
+            ),
+        )),
+        Laterality::NotPaired => None,
+        _ if paired => None,
+        _ => Some((
+            Severity::Invalid,
+            format!(
+                "laterality {} at site {site}, which is not a paired organ (expected 0 not applicable or 9 unknown)",
+                side.code()
+            ),
+        )),
+    }
 }
 
 /// Why the grade (sixth digit) does not fit the morphology, by the IARC

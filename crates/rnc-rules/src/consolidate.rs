@@ -61,13 +61,22 @@ impl Group<'_> {
 ///    three-month rule), basis, topography, morphology, ICD-10 and site
 ///    group.
 ///
-/// The result does not depend on the order of `records`.
+/// Records that share an id (one sent again in a later file) count once,
+/// as the copy of the latest batch. The result does not depend on the
+/// order of `records`.
 pub fn consolidate_person(
     person_id: &str,
     records: &[&SourceRecord],
 ) -> Consolidation {
+    // A source that sends a record again in a later file keeps its id, so
+    // the copy from the latest batch (batch ids grow with each load)
+    // replaces the earlier ones, as a corrected resubmission would.
     let mut sorted: Vec<&SourceRecord> = records.to_vec();
-    sorted.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    sorted.sort_by(|a, b| {
+        (&a.record_id, Reverse(&a.batch_id))
+            .cmp(&(&b.record_id, Reverse(&b.batch_id)))
+    });
+    sorted.dedup_by(|later, kept| later.record_id == kept.record_id);
 
     let mut countable = Vec::new();
     let mut not_counted: Vec<&SourceRecord> = Vec::new();
@@ -93,27 +102,17 @@ pub fn consolidate_person(
     let groups = group_candidates(countable);
 
     let sex = person_sex(&sorted);
-    let mut tumours: Vec<Tumour> = Vec::new();
-    let mut undated: Vec<&SourceRecord> = Vec::new();
-    for group in &groups {
-        match build_tumour(person_id, sex, group) {
-            Some(tumour) => tumours.push(tumour),
-            None => {
-                // NOTE: a tumour none of whose records has a date cannot be
-                // placed in an incidence year, so it is not created. Its
-                // records stay without tumour.
-                tracing::warn!(
-                    person_id,
-                    records = group.members.len(),
-                    "tumour has no dated record and is not counted"
-                );
-                undated.extend(group.members.iter().map(|m| m.record));
-            }
-        }
-    }
+    let mut tumours: Vec<Tumour> = groups
+        .iter()
+        .filter_map(|group| build_tumour(person_id, sex, group))
+        .collect();
+    // Tumours of unknown incidence date come last, as in the grouping.
     tumours.sort_by(|a, b| {
-        (a.incidence_date, &a.record_ids)
-            .cmp(&(b.incidence_date, &b.record_ids))
+        (a.incidence_date.is_none(), a.incidence_date, &a.record_ids).cmp(&(
+            b.incidence_date.is_none(),
+            b.incidence_date,
+            &b.record_ids,
+        ))
     });
     for (index, tumour) in tumours.iter_mut().enumerate() {
         tumour.tumour_id = format!("{person_id}-T{}", index + 1);
@@ -149,7 +148,6 @@ pub fn consolidate_person(
         records = records.len(),
         tumours = tumours.len(),
         not_counted = not_counted.len(),
-        undated = undated.len(),
         "consolidated person"
     );
     Consolidation {
@@ -162,7 +160,8 @@ pub fn consolidate_person(
 /// IARC/IACR 2004 rules, in the imsweb `IarcUtils` order: Kaposi sarcoma
 /// (rule 4.1), haemato-lymphoid groups 8-14 with group 14 matching any
 /// (rule 4.1), else same Table 1 site and same Table 2 group or a NOS
-/// group against a specific one (rules 3, 4.2 and 5).
+/// group against a specific one (rules 3, 4.2 and 5), with one deviation
+/// for group 17 (see [`unspecified_against_haemato_lymphoid`]).
 fn same_primary(
     site_a: MpSite,
     histology_a: u16,
@@ -188,7 +187,31 @@ fn same_primary(
     } else {
         group_a == group_b
     };
-    same_group || group_a.is_nos_for(group_b) || group_b.is_nos_for(group_a)
+    same_group
+        || group_a.is_nos_for(group_b)
+        || group_b.is_nos_for(group_a)
+        || unspecified_against_haemato_lymphoid(group_a, group_b)
+}
+
+/// Whether one group is 17 (unspecified, 8000-8005) and the other a
+/// haemato-lymphoid group 8-14, for two records at the same site.
+///
+/// DEVIATION: IARC/IACR 2004 rule 5 lets group 17 merge only with groups
+/// 1-7, 15 and 16, and imsweb `IarcUtils` follows it, so a neoplasm NOS
+/// at C42.1 (bone marrow) or C77 (lymph nodes) beside a leukaemia or
+/// lymphoma at the same site would count as a second primary. A record
+/// coded 8000 states no histology at all, so it cannot show a different
+/// tumour. Such records are common: a laboratory that codes only "malignant
+/// neoplasm", or a registry extract before its review. Across two
+/// different sites the rule stays as published.
+fn unspecified_against_haemato_lymphoid(
+    group_a: HistologyGroup,
+    group_b: HistologyGroup,
+) -> bool {
+    let one_way = |nos: HistologyGroup, other: HistologyGroup| {
+        nos == HistologyGroup::Unspecified && other.is_haemato_lymphoid()
+    };
+    one_way(group_a, group_b) || one_way(group_b, group_a)
 }
 
 /// Whether the record states no primary site: its site is C80.9 only
@@ -277,8 +300,11 @@ fn build_tumour(
 ) -> Option<Tumour> {
     let members = &group.members;
     let death_only = members.iter().all(|m| m.kind == SourceKind::DeathRecord);
-    let chosen = incidence_event(members)?;
-    let incidence_date = chosen.date?;
+    // A member with a known date gives the incidence date. When every
+    // member's date is unknown, the tumour is still counted, with an
+    // unknown incidence date; the check `unknown_incidence_date` flags it.
+    let chosen = incidence_event(members);
+    let incidence_date = chosen.and_then(|m| m.date);
 
     let best = &members[group.best];
     let behaviour = if members
@@ -321,17 +347,22 @@ fn build_tumour(
     let icd10 = icdo3_to_icd10(topography, morphology);
     let site_group =
         icd10.as_ref().map_or("other", |code| site_group(code).code);
-    let age_at_incidence = chosen.record.age_at_event.or_else(|| {
-        members
-            .iter()
-            .filter(|m| m.date == Some(incidence_date))
-            .find_map(|m| m.record.age_at_event)
+    let age_at_incidence = chosen.and_then(|chosen| {
+        chosen.record.age_at_event.or_else(|| {
+            members
+                .iter()
+                .filter(|m| m.date == incidence_date)
+                .find_map(|m| m.record.age_at_event)
+        })
     });
     let departement = members
         .iter()
         .filter(|m| m.record.departement.is_some())
         .min_by_key(|m| {
-            let distance = m.date.map(|d| days_between(d, incidence_date));
+            let distance = m
+                .date
+                .zip(incidence_date)
+                .map(|(d, incidence)| days_between(d, incidence));
             (
                 distance.is_none(),
                 distance,

@@ -145,7 +145,7 @@ pub fn encr_jrc_record(tumour: &Tumour, facts: &EncrJrcFacts) -> Vec<String> {
         "0".to_string()
     } else {
         match (
-            tumour.incidence_date.complete(),
+            tumour.incidence_date.and_then(|d| d.complete()),
             follow_up.and_then(|d| d.complete()),
         ) {
             (Some(start), Some(end)) if end >= start => {
@@ -161,7 +161,7 @@ pub fn encr_jrc_record(tumour: &Tumour, facts: &EncrJrcFacts) -> Vec<String> {
     };
     let topography = tumour.topography.to_string().replace('.', "");
     let [incidence_day, incidence_month, incidence_year] =
-        day_month_year(Some(tumour.incidence_date));
+        day_month_year(tumour.incidence_date);
     let [follow_up_day, follow_up_month, follow_up_year] =
         day_month_year(follow_up);
     let registration = facts.registration_date.map(PartialDate::from_date);
@@ -265,7 +265,7 @@ mod tests {
                 .unwrap(),
             icd10: "C50.4".into(),
             site_group: "breast".into(),
-            incidence_date: PartialDate::parse_iso("2021-03-04").unwrap(),
+            incidence_date: Some(PartialDate::parse_iso("2021-03-04").unwrap()),
             age_at_incidence: Some(61),
             basis_of_diagnosis: BasisOfDiagnosis::HistologyOfPrimary,
             death_certificate_only: false,
@@ -327,7 +327,8 @@ mod tests {
     #[test]
     fn partial_dates_and_unknown_follow_up() {
         let mut tumour = tumour();
-        tumour.incidence_date = PartialDate::parse_iso("2021-03").unwrap();
+        tumour.incidence_date =
+            Some(PartialDate::parse_iso("2021-03").unwrap());
         tumour.age_at_incidence = None;
         tumour.morphology =
             Morphology::new(8500, Behaviour::Malignant, None).unwrap();
@@ -349,7 +350,7 @@ mod tests {
         tumour.death_certificate_only = true;
         tumour.basis_of_diagnosis = BasisOfDiagnosis::DeathCertificateOnly;
         let facts = EncrJrcFacts {
-            death_date: Some(tumour.incidence_date),
+            death_date: tumour.incidence_date,
             checked: true,
             ..EncrJrcFacts::default()
         };

@@ -80,7 +80,7 @@ pub fn quality_indicators(
     let deaths = first_death_per_person(deaths);
 
     let mut years: BTreeSet<i32> =
-        malignant.iter().map(|t| t.incidence_date.year()).collect();
+        malignant.iter().filter_map(|t| incidence_year(t)).collect();
     years.extend(deaths.iter().map(|d| d.year));
     let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
         return Vec::new();
@@ -102,7 +102,7 @@ pub fn quality_indicators(
             let members: Vec<&Tumour> = malignant
                 .iter()
                 .copied()
-                .filter(|t| in_period(t.incidence_date.year()))
+                .filter(|t| incidence_year(t).is_some_and(in_period))
                 .filter(|t| tumour_in_group(t, group))
                 .collect();
             let death_count = deaths
@@ -124,6 +124,12 @@ pub fn quality_indicators(
     }
     tracing::debug!(rows = rows.len(), "quality indicators computed");
     rows
+}
+
+/// The incidence year of a tumour; a tumour whose incidence date is
+/// unknown falls in no period.
+fn incidence_year(tumour: &Tumour) -> Option<i32> {
+    tumour.incidence_date.map(|date| date.year())
 }
 
 fn first_death_per_person(deaths: &[CancerDeath]) -> Vec<&CancerDeath> {
@@ -180,7 +186,7 @@ fn indicator_row(
         .iter()
         .filter_map(|t| {
             let registered = registration_dates.get(&t.tumour_id)?;
-            Some((*registered - t.incidence_date.midpoint()).num_days())
+            Some((*registered - t.incidence_date?.midpoint()).num_days())
         })
         .collect();
     delays.sort_unstable();

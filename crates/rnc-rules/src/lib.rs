@@ -46,7 +46,7 @@
 //! let tumour = &result.tumours[0];
 //! assert_eq!(tumour.tumour_id, "P42-T1");
 //! assert_eq!(tumour.morphology.histology(), 8140);
-//! assert_eq!(tumour.incidence_date.to_iso(), "2023-02-20");
+//! assert_eq!(tumour.incidence_date.unwrap().to_iso(), "2023-02-20");
 //! assert_eq!(tumour.site_group, "colon_rectum");
 //! ```
 

@@ -37,8 +37,8 @@ pub fn tumour_schema() -> SchemaRef {
         Field::new("grade", UInt8, true),
         text("icd10", true),
         text("site_group", false),
-        text("incidence_date", false),
-        Field::new("incidence_year", Int32, false),
+        text("incidence_date", true),
+        Field::new("incidence_year", Int32, true),
         Field::new("age_at_incidence", UInt16, true),
         Field::new("basis_of_diagnosis", UInt8, false),
         Field::new("death_certificate_only", Boolean, false),
@@ -75,7 +75,7 @@ pub fn tumours_to_batch(tumours: &[Tumour]) -> Result<RecordBatch, Error> {
     let mut ages = UInt16Builder::with_capacity(n);
     let mut dco = BooleanBuilder::with_capacity(n);
     for t in tumours {
-        years.append_value(t.incidence_date.year());
+        years.append_option(t.incidence_date.map(|d| d.year()));
         ages.append_option(t.age_at_incidence);
         dco.append_value(t.death_certificate_only);
     }
@@ -90,7 +90,7 @@ pub fn tumours_to_batch(tumours: &[Tumour]) -> Result<RecordBatch, Error> {
         small(&|t| t.morphology.grade()),
         texts(&|t| (!t.icd10.is_empty()).then(|| t.icd10.clone())),
         texts(&|t| Some(t.site_group.clone())),
-        texts(&|t| Some(t.incidence_date.to_iso())),
+        texts(&|t| t.incidence_date.map(|d| d.to_iso())),
         Arc::new(years.finish()),
         Arc::new(ages.finish()),
         small(&|t| Some(t.basis_of_diagnosis.code())),
@@ -212,7 +212,9 @@ pub fn batch_to_tumours(batch: &RecordBatch) -> Result<Vec<Tumour>, Error> {
                 .map_err(|_| bad("grade"))?,
             icd10: value(icd10).unwrap_or_default(),
             site_group: site_group.value(row).to_string(),
-            incidence_date: PartialDate::parse_iso(incidence_date.value(row))
+            incidence_date: value(incidence_date)
+                .map(|text| PartialDate::parse_iso(&text))
+                .transpose()
                 .map_err(|_| bad("incidence_date"))?,
             age_at_incidence: (!age.is_null(row)).then(|| age.value(row)),
             basis_of_diagnosis: BasisOfDiagnosis::from_code(basis.value(row))

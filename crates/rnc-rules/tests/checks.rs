@@ -1,14 +1,15 @@
 //! Quality checks on crafted tumours. Each rule comes from the IARC/IACR
 //! consistency checks (IARC TR42, outcomes as in CanReg5): sex/site
 //! Invalid; age/site, age/histology, behaviour/site, grade/histology
-//! Rare; basis/histology Query; dates Invalid.
+//! Rare; basis/histology Query; dates Invalid. Laterality/site follows the
+//! ENCR-JRC check families (error Invalid, warning Query).
 
 mod common;
 
 use common::{date, death};
 use rnc_model::{
-    BasisOfDiagnosis, Behaviour, Morphology, Sex, SourceKind, SourceRecord,
-    Tumour,
+    BasisOfDiagnosis, Behaviour, Laterality, Morphology, Sex, SourceKind,
+    SourceRecord, Tumour,
 };
 use rnc_rules::{Severity, check_tumour, checks_to_batch, tumours_to_batch};
 
@@ -23,7 +24,7 @@ fn clean() -> Tumour {
             .unwrap(),
         icd10: "C18.7".into(),
         site_group: "colon_rectum".into(),
-        incidence_date: date("2022-03-04"),
+        incidence_date: Some(date("2022-03-04")),
         age_at_incidence: Some(60),
         basis_of_diagnosis: BasisOfDiagnosis::HistologyOfPrimary,
         death_certificate_only: false,
@@ -288,4 +289,73 @@ fn grade_histology_details() {
         Morphology::new(8130, Behaviour::InSitu, Some(2)).unwrap();
     tumour.icd10 = "D09.0".into();
     assert_eq!(rules(&tumour, &[]), grade_rule);
+}
+
+// Laterality/site, with the paired organs of the SEER Program Coding and
+// Staging Manual and the ENCR-JRC laterality codes. A side at an unpaired
+// site (colon C18.7) is an error, 0 (not applicable) at a paired site
+// (breast C50.4) is a warning, and 9 (unknown) passes everywhere.
+#[test]
+fn laterality_site_fires() {
+    let laterality_rules = |site: &str, side: Laterality| {
+        let mut tumour = clean();
+        tumour.topography = site.parse().unwrap();
+        tumour.laterality = Some(side);
+        check_tumour(&tumour, &[])
+            .into_iter()
+            .filter(|c| c.rule_id == "laterality_site")
+            .map(|c| (c.severity, c.message))
+            .collect::<Vec<_>>()
+    };
+    for side in [
+        Laterality::Right,
+        Laterality::Left,
+        Laterality::UnilateralSideUnknown,
+        Laterality::Bilateral,
+    ] {
+        let found = laterality_rules("C18.7", side);
+        assert_eq!(found.len(), 1, "{side:?} at C18.7");
+        assert_eq!(found[0].0, Severity::Invalid);
+        assert!(found[0].1.contains("not a paired organ"), "{}", found[0].1);
+        assert!(laterality_rules("C50.4", side).is_empty(), "{side:?}");
+    }
+
+    let found = laterality_rules("C50.4", Laterality::NotPaired);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, Severity::Query);
+    assert!(found[0].1.contains("paired site C50.4"), "{}", found[0].1);
+    assert!(laterality_rules("C18.7", Laterality::NotPaired).is_empty());
+
+    assert!(laterality_rules("C18.7", Laterality::Unknown).is_empty());
+    assert!(laterality_rules("C50.4", Laterality::Unknown).is_empty());
+    // Paired sites at both ends of the table: C07.9 parotid, C75.4
+    // carotid body; C44.4 (skin of scalp and neck) is not paired.
+    assert!(laterality_rules("C07.9", Laterality::Left).is_empty());
+    assert!(laterality_rules("C75.4", Laterality::Right).is_empty());
+    assert_eq!(
+        laterality_rules("C44.4", Laterality::Left)[0].0,
+        Severity::Invalid
+    );
+}
+
+// A tumour known from a death certificate only is a query until it is
+// traced back: basis 0 with morphology 8000 raises nothing else, and a
+// tumour with any other source raises no trace-back.
+#[test]
+fn dco_trace_back_fires() {
+    let mut tumour = clean();
+    tumour.morphology =
+        Morphology::new(8000, Behaviour::Malignant, None).unwrap();
+    tumour.basis_of_diagnosis = BasisOfDiagnosis::DeathCertificateOnly;
+    tumour.death_certificate_only = true;
+    tumour.sources = vec![SourceKind::DeathRecord];
+    let found = check_tumour(&tumour, &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule_id, "dco_trace_back");
+    assert_eq!(found[0].severity, Severity::Query);
+    assert!(found[0].message.contains("C18.7"), "{}", found[0].message);
+
+    tumour.death_certificate_only = false;
+    tumour.basis_of_diagnosis = BasisOfDiagnosis::Clinical;
+    assert!(check_tumour(&tumour, &[]).is_empty());
 }

@@ -25,7 +25,7 @@ fn flagged() -> Tumour {
         morphology: Morphology::new(8170, Behaviour::Malignant, None).unwrap(),
         icd10: "C34.1".into(),
         site_group: "lung".into(),
-        incidence_date: PartialDate::parse_iso("2022-05-02").unwrap(),
+        incidence_date: Some(PartialDate::parse_iso("2022-05-02").unwrap()),
         age_at_incidence: Some(70),
         basis_of_diagnosis: BasisOfDiagnosis::HistologyOfPrimary,
         death_certificate_only: false,

@@ -76,7 +76,7 @@ fn evidence_leaves_the_tumour_unchanged() {
     assert_eq!(result.tumours.len(), 1);
     let tumour = &result.tumours[0];
     assert_eq!(tumour.incidence_date, alone.tumours[0].incidence_date);
-    assert_eq!(tumour.incidence_date.to_iso(), "2020-01-10");
+    assert_eq!(tumour.incidence_date.unwrap().to_iso(), "2020-01-10");
     assert_eq!(tumour.morphology, alone.tumours[0].morphology);
     assert_eq!(
         tumour.basis_of_diagnosis,

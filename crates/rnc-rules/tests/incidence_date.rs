@@ -5,6 +5,7 @@
 
 mod common;
 
+use arrow_array::Array;
 use common::{date, death, pathology, registry, stay};
 use rnc_model::{BasisOfDiagnosis, SourceRecord};
 use rnc_rules::consolidate_person;
@@ -24,7 +25,7 @@ fn histology_within_three_months_wins() {
         consolidate(&[stay("S", "2023-01-10", "C34.1", &[]), histology]);
     assert_eq!(result.tumours.len(), 1);
     let tumour = &result.tumours[0];
-    assert_eq!(tumour.incidence_date, date("2023-02-20"));
+    assert_eq!(tumour.incidence_date, Some(date("2023-02-20")));
     assert_eq!(tumour.age_at_incidence, Some(64));
     assert_eq!(
         tumour.basis_of_diagnosis,
@@ -41,7 +42,7 @@ fn histology_after_six_months_loses() {
         pathology("A", "2023-07-10", "C34.1", 8070),
     ]);
     assert_eq!(result.tumours.len(), 1);
-    assert_eq!(result.tumours[0].incidence_date, date("2023-01-10"));
+    assert_eq!(result.tumours[0].incidence_date, Some(date("2023-01-10")));
 }
 
 // The registry's own incidence date ranks highest in the hierarchy.
@@ -51,7 +52,7 @@ fn registry_date_ranks_highest() {
         pathology("A", "2023-02-01", "C50.4", 8500),
         registry("R", "2023-03-15", "C50.4", 8500),
     ]);
-    assert_eq!(result.tumours[0].incidence_date, date("2023-03-15"));
+    assert_eq!(result.tumours[0].incidence_date, Some(date("2023-03-15")));
 }
 
 // DCO: a tumour known only from a death record gets basis 0, the death
@@ -66,7 +67,7 @@ fn death_certificate_only() {
         tumour.basis_of_diagnosis,
         BasisOfDiagnosis::DeathCertificateOnly
     );
-    assert_eq!(tumour.incidence_date, date("2024-05-03"));
+    assert_eq!(tumour.incidence_date, Some(date("2024-05-03")));
     assert_eq!(tumour.topography.to_string(), "C25.9");
     assert_eq!(tumour.morphology.histology(), 8000);
     assert_eq!(tumour.site_group, "pancreas");
@@ -83,7 +84,62 @@ fn death_with_other_source_is_not_dco() {
     assert_eq!(result.tumours.len(), 1);
     let tumour = &result.tumours[0];
     assert!(!tumour.death_certificate_only);
-    assert_eq!(tumour.incidence_date, date("2023-01-10"));
+    assert_eq!(tumour.incidence_date, Some(date("2023-01-10")));
     assert_eq!(tumour.basis_of_diagnosis, BasisOfDiagnosis::Clinical);
     assert_eq!(tumour.departement.as_deref(), Some("14"));
+}
+
+// A record whose date the source marked wholly unknown (99999999, kept by
+// ingestion as a record without an event date) joins the tumour of a
+// dated record of the same primary, whose date is the incidence date.
+#[test]
+fn unknown_date_joins_dated_record() {
+    let mut undated = registry("R", "2023-03-15", "C50.4", 8500);
+    undated.event_date = None;
+    let result =
+        consolidate(&[undated, pathology("A", "2023-02-01", "C50.4", 8500)]);
+    assert_eq!(result.tumours.len(), 1);
+    let tumour = &result.tumours[0];
+    assert_eq!(tumour.incidence_date, Some(date("2023-02-01")));
+    assert_eq!(tumour.record_ids.len(), 2);
+    assert!(rnc_rules::check_tumour(tumour, &[]).is_empty());
+}
+
+// When no record of a tumour has a date, the tumour is still counted,
+// with an unknown incidence date rather than a made-up one such as year
+// 9999. Its own check flags it, and it reads back from the tumours table
+// with the date and the year null.
+#[test]
+fn tumour_without_any_date_is_kept_and_flagged() {
+    let mut undated = registry("R", "2023-03-15", "C50.4", 8500);
+    undated.event_date = None;
+    let dated = registry("Q", "2021-06-01", "C18.7", 8140);
+    let result = consolidate(&[undated, dated]);
+
+    assert_eq!(result.tumours.len(), 2);
+    // Dated tumours come first in the numbering.
+    let [first, second] = result.tumours.as_slice() else {
+        unreachable!("two tumours")
+    };
+    assert_eq!(first.incidence_date, Some(date("2021-06-01")));
+    assert_eq!(second.incidence_date, None);
+    assert_eq!(second.tumour_id, "P7-T2");
+    assert_eq!(second.age_at_incidence, None);
+    assert_eq!(second.record_ids, ["registry_extract/R"]);
+    let checks = rnc_rules::check_tumour(second, &[]);
+    let rules: Vec<&str> = checks.iter().map(|c| c.rule_id.as_str()).collect();
+    assert_eq!(rules, ["unknown_incidence_date"]);
+    assert_eq!(checks[0].severity, rnc_rules::Severity::Query);
+
+    let batch = rnc_rules::tumours_to_batch(&result.tumours).unwrap();
+    let years = batch
+        .column_by_name("incidence_year")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::Int32Array>()
+        .unwrap();
+    assert_eq!(years.value(0), 2021);
+    assert!(years.is_null(1));
+    let read_back = rnc_rules::batch_to_tumours(&batch).unwrap();
+    assert_eq!(read_back, result.tumours);
 }

@@ -102,6 +102,35 @@ fn haemato_nos_and_b_cell_are_one() {
     assert_eq!(result.tumours[0].morphology.histology(), 9680);
 }
 
+// Deviation from rule 5, which lists groups 1-7, 15 and 16 for group 17:
+// a neoplasm NOS (8000, group 17) at the site of a leukaemia (C42.1) or a
+// lymphoma (C77) is the same tumour, and the specific code is kept. At
+// another site it stays a separate primary, as the published rule says.
+#[test]
+fn unspecified_joins_haemato_at_same_site() {
+    let leukaemia = [
+        pathology("A", "2021-03-11", "C42.1", 8000),
+        stay("S1", "2021-03-18", "C92.0", &[]),
+    ];
+    let refs: Vec<&SourceRecord> = leukaemia.iter().collect();
+    let result = consolidate_person("P1", &refs);
+    assert_eq!(result.tumours.len(), 1);
+    assert_eq!(result.tumours[0].morphology.histology(), 9861);
+    assert_eq!(result.tumours[0].site_group, "leukaemias");
+
+    let lymphoma = [
+        registry("R", "2022-03-30", "C77.3", 8000),
+        pathology("A", "2022-03-30", "C77.9", 9680),
+    ];
+    assert_eq!(count(&lymphoma), 1);
+
+    let elsewhere = [
+        pathology("A", "2021-03-11", "C42.1", 9861),
+        pathology("B", "2022-05-11", "C34.1", 8000),
+    ];
+    assert_eq!(count(&elsewhere), 2);
+}
+
 // Rule 4.1: Kaposi sarcoma is counted once per person.
 #[test]
 fn kaposi_at_two_sites_is_one() {

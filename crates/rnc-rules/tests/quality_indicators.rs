@@ -35,7 +35,7 @@ fn tumour(
             .unwrap(),
         icd10: icd10.into(),
         site_group: group.into(),
-        incidence_date: PartialDate::parse_iso(year).unwrap(),
+        incidence_date: Some(PartialDate::parse_iso(year).unwrap()),
         age_at_incidence: Some(66),
         basis_of_diagnosis: BasisOfDiagnosis::from_code(basis).unwrap(),
         death_certificate_only: basis == 0,

@@ -63,6 +63,27 @@ fn example_person_has_three_tumours() {
         .map(|t| t.site_group.clone())
         .collect();
     assert_eq!(sites, ["colon_rectum", "breast", "non_hodgkin_lymphoma"]);
-    assert_eq!(result.tumours[1].incidence_date.to_iso(), "2021-06-01");
+    assert_eq!(
+        result.tumours[1].incidence_date.unwrap().to_iso(),
+        "2021-06-01"
+    );
     assert_eq!(result.tumours[2].morphology.histology(), 9680);
+}
+
+// A hospital stay sent again in the next year's file keeps its id. It
+// counts once, and the copy of the later batch (here a corrected code)
+// replaces the first, whatever the order of the input.
+#[test]
+fn resubmitted_record_counts_once() {
+    let mut first = stay("S1", "2020-01-10", "C18.9", &[]);
+    first.batch_id = "B000001".into();
+    let mut again = stay("S1", "2020-01-10", "C18.7", &[]);
+    again.batch_id = "B000002".into();
+    for records in [[&first, &again], [&again, &first]] {
+        let result = consolidate_person("P1", &records);
+        assert_eq!(result.tumours.len(), 1);
+        assert_eq!(result.tumours[0].record_ids, vec!["hospital_stay/S1"]);
+        assert_eq!(result.tumours[0].topography.to_string(), "C18.7");
+        assert_eq!(result.record_tumour.len(), 1);
+    }
 }

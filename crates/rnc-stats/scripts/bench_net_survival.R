@@ -17,12 +17,13 @@
 # RELSURV_DATA, default ../../../shared/data/relsurv).
 #
 # It times rs.surv on the data already in R, and the whole Rust process
-# (reading both CSVs included), then prints both estimates at 1 to 5 years
-# and their largest difference.
+# (reading both CSVs included), in wall and in CPU seconds, then prints
+# both estimates at 1 to 5 years and their largest difference.
 suppressPackageStartupMessages({
   library(survival)
   library(relsurv)
 })
+source("scripts/ratetable.R")
 
 args <- commandArgs(trailingOnly = TRUE)
 n <- if (length(args) >= 1) as.integer(args[1]) else 1000000L
@@ -54,31 +55,32 @@ cat(sprintf("cohort: %d patients, %d deaths, written to %s\n", n,
             sum(status), cohort_path))
 
 life <- read.csv(table_path, stringsAsFactors = FALSE)
-ages <- sort(unique(life$age))
-years <- sort(unique(life$year))
 sexes <- c("male", "female")
-hazard <- array(NA_real_, c(length(ages), length(years), length(sexes)),
-                dimnames = list(age = ages, year = years, sex = sexes))
-hazard[cbind(match(life$age, ages), match(life$year, years),
-             match(life$sex, sexes))] <- life$hazard
-table <- structure(hazard, dimid = c("age", "year", "sex"),
-                   type = c(2, 3, 1), factor = c(0, 0, 1),
-                   cutpoints = list(ages * year_days,
-                                    as.Date(sprintf("%d-01-01", years)), NULL),
-                   class = "ratetable")
+table <- ratetable_from_life_table(life, year_days)
 cohort$diag <- diagnosis
 cohort$sex_index <- match(cohort$sex, sexes)
 
+# CPU seconds (user + system) of this R process and of its finished
+# children: on a shared machine CPU time varies much less than wall time.
+cpu <- function(which) {
+  times <- proc.time()
+  if (which == "self") times[["user.self"]] + times[["sys.self"]]
+  else times[["user.child"]] + times[["sys.child"]]
+}
 rust_started <- proc.time()[["elapsed"]]
+rust_cpu_started <- cpu("child")
 rust_output <- system2(binary, c(cohort_path, table_path), stdout = TRUE)
 rust_seconds <- proc.time()[["elapsed"]] - rust_started
+rust_cpu <- cpu("child") - rust_cpu_started
 cat(rust_output, sep = "\n")
 
 r_started <- proc.time()[["elapsed"]]
+r_cpu_started <- cpu("self")
 fit <- rs.surv(Surv(time, status) ~ 1, data = cohort, ratetable = table,
                method = "pohar-perme", conf.type = "log",
                rmap = list(age = age_days, sex = sex_index, year = diag))
 r_seconds <- proc.time()[["elapsed"]] - r_started
+r_cpu <- cpu("self") - r_cpu_started
 times <- (1:5) * year_days
 relsurv_surv <- summary(fit, times = times, extend = TRUE)$surv
 rust_surv <- as.numeric(sub(".*surv ([0-9.]+).*", "\\1",
@@ -90,5 +92,7 @@ for (k in seq_along(times)) {
 cat(sprintf("largest difference: %.3g\n", max(abs(relsurv_surv - rust_surv))))
 cat(sprintf("[time] relsurv rs.surv %.1f s; rnc-stats whole process %.2f s; ratio %.0f\n",
             r_seconds, rust_seconds, r_seconds / rust_seconds))
+cat(sprintf("[cpu] relsurv rs.surv %.1f s; rnc-stats whole process %.2f s (all threads); ratio %.0f\n",
+            r_cpu, rust_cpu, r_cpu / rust_cpu))
 cat(sprintf("R %s, survival %s, relsurv %s\n", getRversion(),
             packageVersion("survival"), packageVersion("relsurv")))

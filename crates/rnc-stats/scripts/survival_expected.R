@@ -16,6 +16,7 @@ suppressPackageStartupMessages({
   library(survival)
   library(relsurv)
 })
+source("scripts/ratetable.R")
 
 args <- commandArgs(trailingOnly = TRUE)
 folder <- if (length(args)) args[1] else "../../../shared/data/relsurv"
@@ -25,20 +26,8 @@ times <- c(1, 3, 5, 10) * year_days
 patients <- read.csv(file.path(folder, "colrec.csv"), stringsAsFactors = FALSE)
 life <- read.csv(file.path(folder, "slopop.csv"), stringsAsFactors = FALSE)
 
-ages <- sort(unique(life$age))
-years <- sort(unique(life$year))
 sexes <- c("male", "female")
-hazard <- array(NA_real_, c(length(ages), length(years), length(sexes)),
-                dimnames = list(age = ages, year = years, sex = sexes))
-hazard[cbind(match(life$age, ages), match(life$year, years),
-             match(life$sex, sexes))] <- life$hazard
-stopifnot(!anyNA(hazard))
-table <- structure(hazard, dimid = c("age", "year", "sex"),
-                   type = c(2, 3, 1), factor = c(0, 0, 1),
-                   cutpoints = list(ages * year_days,
-                                    as.Date(sprintf("%d-01-01", years)), NULL),
-                   class = "ratetable")
-stopifnot(is.ratetable(table))
+table <- ratetable_from_life_table(life, year_days)
 
 patients$diag <- as.Date(patients$date_of_diagnosis)
 patients$sex_index <- match(patients$sex, sexes)

@@ -47,13 +47,18 @@ pub struct StratumRates {
     pub person_years: f64,
     /// Crude rate per 100 000 with its exact Poisson interval.
     pub crude: Estimate,
-    /// Standardised rate with the Fay-Feuer interval.
-    pub standardised_fay_feuer: StandardisedRate,
-    /// Standardised rate with the Tiwari interval (same rate).
-    pub standardised_tiwari: StandardisedRate,
-    /// Truncated rate 35-64 (Fay-Feuer), on the 18 five-year bands only.
+    /// Standardised rate with the Fay-Feuer interval; `None` when the
+    /// stratum is one age band, where the crude rate is the age-specific
+    /// rate.
+    pub standardised_fay_feuer: Option<StandardisedRate>,
+    /// Standardised rate with the Tiwari interval (same rate), `None` as
+    /// above.
+    pub standardised_tiwari: Option<StandardisedRate>,
+    /// Truncated rate 35-64 (Fay-Feuer), on the 18 five-year bands only,
+    /// not within one band, and not without person-years aged 35-64.
     pub truncated_35_64: Option<StandardisedRate>,
-    /// Cumulative risk 0-74 in percent, on the 18 five-year bands only.
+    /// Cumulative risk 0-74 in percent, on the 18 five-year bands only
+    /// and not within one band.
     pub cumulative_risk_0_74: Option<f64>,
 }
 
@@ -79,17 +84,8 @@ pub fn rates_from_aggregate_csv<R: Read>(
     confidence: f64,
 ) -> Result<Vec<StratumRates>, Error> {
     let weights = standard.weights();
-    let sums = read_strata(reader, source_name, columns, weights.len())?;
-
-    let mut rows = Vec::with_capacity(sums.len());
-    for (stratum, (cases, person_years)) in sums {
-        let rates = stratum_rates(&cases, &person_years, &weights, confidence)
-            .map_err(|inner| ErrorKind::InStratum {
-                stratum: stratum.join(", "),
-                inner: Box::new(inner),
-            })?;
-        rows.push(StratumRates { stratum, ..rates });
-    }
+    let sums = read_strata(reader, source_name, columns, weights.len(), true)?;
+    let rows = rates_by_stratum(sums, &weights, confidence)?;
     tracing::info!(
         source = source_name,
         strata = rows.len(),
@@ -99,13 +95,37 @@ pub fn rates_from_aggregate_csv<R: Read>(
     Ok(rows)
 }
 
-type StratumSums = BTreeMap<Vec<String>, (Vec<f64>, Vec<f64>)>;
+/// Cases and person-years of each stratum, by age group.
+pub(crate) type StratumSums = BTreeMap<Vec<String>, (Vec<f64>, Vec<f64>)>;
 
-fn read_strata<R: Read>(
+/// Computes the rates of every stratum from its sums by age group.
+pub(crate) fn rates_by_stratum(
+    sums: StratumSums,
+    weights: &[f64],
+    confidence: f64,
+) -> Result<Vec<StratumRates>, Error> {
+    let mut rows = Vec::with_capacity(sums.len());
+    for (stratum, (cases, person_years)) in sums {
+        let rates =
+            stratum_rates(&cases, &person_years, weights, true, confidence)
+                .map_err(|inner| ErrorKind::InStratum {
+                    stratum: stratum.join(", "),
+                    inner: Box::new(inner),
+                })?;
+        rows.push(StratumRates { stratum, ..rates });
+    }
+    Ok(rows)
+}
+
+/// Sums an aggregate CSV by stratum and age group. Without `with_cases`
+/// the file is a population: its cases column is not read and the cases
+/// stay 0.
+pub(crate) fn read_strata<R: Read>(
     reader: R,
     source_name: &str,
     columns: &AggregateColumns,
     groups: usize,
+    with_cases: bool,
 ) -> Result<StratumSums, Error> {
     let invalid = |line: u64, message: String| -> Error {
         ErrorKind::InvalidAggregate {
@@ -115,26 +135,15 @@ fn read_strata<R: Read>(
         }
         .into()
     };
-    let mut csv = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let headers = csv
-        .headers()
-        .map_err(|error| invalid(1, error.to_string()))?
-        .clone();
+    let (mut csv, headers) = crate::csv_input::csv_with_headers(reader)
+        .map_err(|error| invalid(1, error.to_string()))?;
     let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            invalid(
-                1,
-                format!(
-                    "column {name} is missing (found {})",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
+        crate::csv_input::column_index(&headers, name)
+            .map_err(|message| invalid(1, message))
     };
     let age_column = column(&columns.age_group)?;
-    let cases_column = column(&columns.cases)?;
+    let cases_column =
+        with_cases.then(|| column(&columns.cases)).transpose()?;
     let person_years_column = column(&columns.person_years)?;
     let by_columns = columns
         .by
@@ -173,7 +182,10 @@ fn read_strata<R: Read>(
                 )),
             }
         };
-        let cases = number(cases_column, &columns.cases)?;
+        let cases = match cases_column {
+            Some(index) => number(index, &columns.cases)?,
+            None => 0.0,
+        };
         let person_years = number(person_years_column, &columns.person_years)?;
 
         let mut stratum: Vec<String> =
@@ -211,31 +223,49 @@ fn age_group_index(
     None
 }
 
-fn stratum_rates(
+/// Computes the rates of one stratum, with the age-standardised rates
+/// only when `standardise` (not when the stratum is one age band). Its
+/// `stratum` is left empty.
+pub(crate) fn stratum_rates(
     cases: &[f64],
     person_years: &[f64],
     weights: &[f64],
+    standardise: bool,
     confidence: f64,
 ) -> Result<StratumRates, Error> {
     let total_cases: f64 = cases.iter().sum();
     let total_person_years: f64 = person_years.iter().sum();
     let standardised = |method| {
-        age_standardised_rate(cases, person_years, weights, confidence, method)
+        standardise
+            .then(|| {
+                age_standardised_rate(
+                    cases,
+                    person_years,
+                    weights,
+                    confidence,
+                    method,
+                )
+            })
+            .transpose()
     };
     let standardised_fay_feuer = standardised(IntervalMethod::FayFeuer)?;
     let standardised_tiwari = standardised(IntervalMethod::Tiwari)?;
-    let bands = cases.len() == AGE_BANDS.len();
-    let truncated_35_64 = if bands {
-        Some(truncated_rate_35_64(
-            cases,
-            person_years,
-            weights,
-            confidence,
-            IntervalMethod::FayFeuer,
-        )?)
-    } else {
-        None
-    };
+    let bands = standardise && cases.len() == AGE_BANDS.len();
+    // Bands 35-39 to 60-64 are indices 7 to 12. Without person-years there
+    // the truncated rate does not exist, which is no reason to fail the
+    // stratum's other rates.
+    let truncated_35_64 =
+        if bands && person_years[7..=12].iter().sum::<f64>() > 0.0 {
+            Some(truncated_rate_35_64(
+                cases,
+                person_years,
+                weights,
+                confidence,
+                IntervalMethod::FayFeuer,
+            )?)
+        } else {
+            None
+        };
     let cumulative = if bands {
         Some(cumulative_risk_0_74(cases, person_years)?)
     } else {

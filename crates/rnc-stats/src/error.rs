@@ -198,6 +198,24 @@ pub enum ErrorKind {
         message: String,
     },
 
+    /// A cohort CSV that cannot be read.
+    #[error("{source_name}: line {line}: {message}")]
+    InvalidCohort {
+        /// Name of the CSV, as given by the caller.
+        source_name: String,
+        /// Line of the CSV, from 1 (the header).
+        line: u64,
+        /// The problem and the expected value; never a date's value.
+        message: String,
+    },
+
+    /// A computation that this crate does not offer for the input given.
+    #[error("unsupported: {what}")]
+    Unsupported {
+        /// What was requested and why it cannot be done.
+        what: String,
+    },
+
     /// A follow-up ends before the diagnosis it starts from.
     #[error(
         "follow-up ends {days} days before diagnosis; check the order of the diagnosis and exit dates"

@@ -21,6 +21,12 @@
 //! follow-up inside a window of diagnosis years or of calendar time, with
 //! delayed entry ([`kaplan_meier_delayed`], [`CohortPatient::entry_days`]).
 //!
+//! On any cohort CSV a user brings ([`read_cohort_csv`], columns named in
+//! [`CohortColumns`]): survival by stratum at chosen times
+//! ([`cohort_survival`], [`SurvivalRow`]), prevalence at an index date
+//! ([`cohort_prevalence`]) and incidence over a population's person-years
+//! ([`cohort_incidence`]).
+//!
 //! Trends and prevalence: the EAPC ([`annual_percent_change`]), joinpoint
 //! trends with APC per segment and AAPC ([`joinpoint_regression`]), and
 //! partial and complete prevalence by counting ([`count_prevalence`]).
@@ -60,6 +66,8 @@
 #![deny(missing_docs)]
 
 mod aggregate;
+mod cohort;
+mod csv_input;
 mod error;
 mod geography;
 mod icss;
@@ -72,12 +80,18 @@ mod prevalence;
 mod publication;
 mod rates;
 mod standard;
+mod strata;
 mod suppression;
 mod survival;
+mod survival_table;
 mod table;
 mod trend;
 
 pub use aggregate::{AggregateColumns, StratumRates, rates_from_aggregate_csv};
+pub use cohort::{
+    AgeUnit, CohortColumns, CohortRecord, StratumSurvival, cohort_incidence,
+    cohort_prevalence, cohort_survival, read_cohort_csv,
+};
 pub use error::{Error, ErrorKind};
 pub use geography::{REGIONS, region_name, region_of_departement};
 pub use icss::{
@@ -92,13 +106,19 @@ pub use net_survival::{
 pub use period::{AnalysisWindow, DelayedFollowUp, kaplan_meier_delayed};
 pub use person_time::{AgeSplit, split_by_age};
 pub use prevalence::{Prevalence, PrevalencePerson, count_prevalence};
-pub use publication::{IncidenceSuppression, published_incidence_csv};
+pub use publication::{
+    IncidenceSuppression, published_incidence_csv, published_rates_csv,
+};
 pub use rates::{
     Estimate, IntervalMethod, StandardisedRate, age_specific_rates,
     age_standardised_rate, crude_rate, cumulative_rate_0_74,
     cumulative_risk_0_74, truncated_rate_35_64,
 };
 pub use standard::{AGE_BANDS, StandardPopulation, age_band_index};
+pub use strata::{
+    Dimension, Event, NotEstimable, PopulationCell, RatesByStratum,
+    rates_by_dimensions,
+};
 pub use suppression::{
     CellStatus, DEFAULT_SMALL_CELL_THRESHOLD, DEFAULT_UNRELIABLE_RATE_CASES,
     SuppressedCell, SuppressedTable, TOTAL, rate_is_unreliable,
@@ -108,6 +128,7 @@ pub use survival::{
     FollowUp, IntervalScale, SurvivalAt, SurvivalCurve, SurvivalStep,
     YEAR_DAYS, follow_up_days, kaplan_meier,
 };
+pub use survival_table::{SurvivalMethod, SurvivalRow, survival_at_times};
 pub use table::{
     ALL_SITES, Cell, IncidenceRow, TABLE_CONFIDENCE, age_band_column,
     incidence_schema, incidence_table, incidence_to_batch, incidence_to_csv,

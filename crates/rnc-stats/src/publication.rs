@@ -160,3 +160,147 @@ pub fn published_incidence_csv(
     );
     Ok(out)
 }
+
+/// Writes the published CSV of rates by stratum (from
+/// [`crate::rates_by_dimensions`]). Counts from 1 to `threshold - 1` are
+/// hidden with their rates, and so are the counts that would give them
+/// back from the margins over `dimensions`. `unreliable` is `true` for a
+/// shown row with fewer than `unreliable_cases` cases.
+///
+/// Every margin of the cube is assumed published, which hides the most.
+/// Not-estimable strata take part in the suppression and are written
+/// without rates. Rates have 4 decimals, per 100 000.
+///
+/// # Errors
+///
+/// The errors of [`crate::suppress_counts`].
+pub fn published_rates_csv(
+    dimensions: &[&str],
+    rates: &crate::RatesByStratum,
+    threshold: u64,
+    unreliable_cases: u64,
+) -> Result<String, Error> {
+    let rows = &rates.rows;
+    let mut interior: Vec<(Vec<String>, f64)> = rows
+        .iter()
+        .map(|row| (row.stratum.clone(), row.cases))
+        .collect();
+    interior.extend(
+        rates
+            .not_estimable
+            .iter()
+            .map(|odd| (odd.stratum.clone(), odd.cases)),
+    );
+    let table = crate::suppress_counts(dimensions, &interior, threshold)?;
+    let mut header: Vec<&str> = dimensions.to_vec();
+    header.extend([
+        "status",
+        "unreliable",
+        "cases",
+        "crude_rate",
+        "crude_lower",
+        "crude_upper",
+        "asr",
+        "asr_lower",
+        "asr_upper",
+    ]);
+    let mut out = header.join(",");
+    out.push('\n');
+
+    for row in rows {
+        let key: Vec<&str> = row.stratum.iter().map(String::as_str).collect();
+        let status = table
+            .cell(&key)
+            .map_or(CellStatus::Published, |cell| cell.status);
+        let mut fields: Vec<String> =
+            row.stratum.iter().map(|value| quote_csv(value)).collect();
+        fields.push(status.label().to_owned());
+        if status.is_published() {
+            let unreliable =
+                crate::rate_is_unreliable(row.cases, unreliable_cases);
+            fields.push(unreliable.to_string());
+            fields.push(row.cases.to_string());
+            let standardised = row.standardised_fay_feuer.as_ref();
+            let values = [
+                Some(row.crude.value),
+                Some(row.crude.lower),
+                Some(row.crude.upper),
+                standardised.map(|rate| rate.rate),
+                standardised.map(|rate| rate.lower),
+                standardised.map(|rate| rate.upper),
+            ];
+            fields.extend(values.iter().map(|value| {
+                value.map_or_else(String::new, |v| format!("{v:.4}"))
+            }));
+        } else {
+            fields.extend(std::iter::repeat_n(String::new(), 8));
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    for odd in &rates.not_estimable {
+        let key: Vec<&str> = odd.stratum.iter().map(String::as_str).collect();
+        let status = table
+            .cell(&key)
+            .map_or(CellStatus::Published, |cell| cell.status);
+        let mut fields: Vec<String> =
+            odd.stratum.iter().map(|value| quote_csv(value)).collect();
+        fields.push(status.label().to_owned());
+        fields.push(String::new());
+        fields.push(if status.is_published() {
+            odd.cases.to_string()
+        } else {
+            String::new()
+        });
+        fields.extend(std::iter::repeat_n(String::new(), 6));
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dimension, Event, PopulationCell, StandardPopulation};
+
+    #[test]
+    fn small_rate_and_its_complement_hidden() {
+        // Two sexes in one département: 5 cases in women (below 11) and
+        // 30 in men. With the total of 35 known, the men's 30 would give
+        // the women's 5 back, so it is hidden too.
+        let mut events = Vec::new();
+        for (sex, cases) in [("female", 5), ("male", 30)] {
+            events.extend((0..cases).map(|_| Event {
+                site_group: "lung".to_owned(),
+                sex: sex.to_owned(),
+                age: 67,
+                year: 2020,
+                departement: Some("69".to_owned()),
+            }));
+        }
+        let population: Vec<PopulationCell> = ["female", "male"]
+            .iter()
+            .map(|sex| PopulationCell {
+                year: 2020,
+                sex: (*sex).to_owned(),
+                age_band: 13,
+                departement: Some("69".to_owned()),
+                person_years: 100_000.0,
+            })
+            .collect();
+        let rates = crate::rates_by_dimensions(
+            &events,
+            &population,
+            &[Dimension::Sex],
+            &StandardPopulation::WorldSegi1960,
+            0.95,
+        )
+        .unwrap();
+        let csv = published_rates_csv(&["sex"], &rates, 11, 20).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].starts_with("female,primary,,,"), "{}", lines[1]);
+        assert!(lines[2].starts_with("male,secondary,,,"), "{}", lines[2]);
+    }
+}

@@ -110,12 +110,12 @@ fn region_rates_match_epitools() {
         assert_relative(row.crude.value, crude, &format!("{what} crude"));
         assert_relative(row.crude.lower, cl, &format!("{what} crude lower"));
         assert_relative(row.crude.upper, cu, &format!("{what} crude upper"));
-        let fay_feuer = &row.standardised_fay_feuer;
+        let fay_feuer = row.standardised_fay_feuer.as_ref().unwrap();
         assert_relative(fay_feuer.rate, asr, &format!("{what} ASR"));
         assert_relative(fay_feuer.lower, al, &format!("{what} ASR lower"));
         assert_relative(fay_feuer.upper, au, &format!("{what} ASR upper"));
         // Tiwari changes only the upper limit, and never widens it.
-        let tiwari = &row.standardised_tiwari;
+        let tiwari = row.standardised_tiwari.as_ref().unwrap();
         assert_eq!(tiwari.lower, fay_feuer.lower, "{what}");
         assert!(tiwari.upper <= fay_feuer.upper, "{what}");
         assert!(row.truncated_35_64.is_some(), "{what}");
@@ -214,7 +214,7 @@ fn custom_standard_groups_in_file_order() {
         0.95,
     )
     .unwrap();
-    let rate = &rows[0].standardised_fay_feuer;
+    let rate = rows[0].standardised_fay_feuer.as_ref().unwrap();
     assert!((rate.rate - 75.52901).abs() < 5e-6, "{}", rate.rate);
     assert!((rate.lower - 67.70212).abs() < 5e-6, "{}", rate.lower);
     assert!((rate.upper - 188.30017).abs() < 5e-6, "{}", rate.upper);

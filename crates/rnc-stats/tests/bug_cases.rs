@@ -15,8 +15,8 @@ fn date(text: &str) -> NaiveDate {
 fn tied_days_from_dates_stay_tied() {
     // A and B are both followed for exactly 110 days. As decimal years
     // (year + day of year / days in year) A is 0.3013698630138606 and B
-    // 0.3013698630136332, which would sort B's censoring before A's death
-    //. In whole days the death comes first, so
+    // 0.3013698630136332, which would sort B's censoring before A's
+    // death. In whole days the death comes first, so
     // S(110) = 1 − 1/4 = 0.75 (by hand), not 1 − 1/3.
     let rows = [
         ("2015-08-02", "2015-11-20", true),

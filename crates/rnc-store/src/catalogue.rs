@@ -13,6 +13,26 @@ pub struct Catalogue {
     pub population: Option<TableEntry>,
     /// Releases, oldest first.
     pub releases: Vec<ReleaseEntry>,
+    /// Rotations of the registry key, oldest first. Absent from
+    /// catalogues of registries never rotated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_rotations: Vec<KeyRotation>,
+}
+
+/// One rotation of the registry key: every batch's records were moved
+/// from one key to the other in a single catalogue update.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KeyRotation {
+    /// Fingerprint of the retired key.
+    pub from_key_fingerprint: String,
+    /// Fingerprint of the key in use since.
+    pub to_key_fingerprint: String,
+    /// UTC time of the rotation, RFC 3339.
+    pub rotated_at: String,
+    /// Batches rewritten.
+    pub batches: u64,
+    /// Records rewritten.
+    pub records: u64,
 }
 
 /// One ingested file.
@@ -32,19 +52,23 @@ pub struct BatchEntry {
     pub rows_accepted: u64,
     /// Rows written to `quarantine.parquet`.
     pub rows_quarantined: u64,
-    /// Fingerprint of the pseudonymisation key used (not the key).
+    /// Fingerprint of the registry key the records are sealed with (not
+    /// the key); a key rotation updates it.
     pub key_fingerprint: String,
-    /// Fingerprint of the provider key under the registry key, when the
-    /// records carry two layers of pseudonyms; `None` when they carry the
-    /// registry key alone. Absent from catalogues written before it
-    /// existed, whose batches all have one layer.
+    /// Fingerprint of the provider key under the registry key. `None` in
+    /// catalogues written before rnc sealed provider pseudonyms, whose
+    /// records carry the registry key alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_key_fingerprint: Option<String>,
     /// UTC time of ingestion, RFC 3339.
     pub ingested_at: String,
     /// The batch's files under `staged/<batch>/`, with their rows and
     /// SHA-256 as written. Empty in catalogues written before rnc
-    /// recorded them.
+    /// recorded them, whose files have the names [`SOURCE_RECORDS_FILE`]
+    /// and [`QUARANTINE_FILE`]; a key rotation renames the records file.
+    ///
+    /// [`SOURCE_RECORDS_FILE`]: crate::SOURCE_RECORDS_FILE
+    /// [`QUARANTINE_FILE`]: crate::QUARANTINE_FILE
     #[serde(default)]
     pub files: Vec<TableEntry>,
 }
@@ -78,6 +102,17 @@ pub struct ReleaseEntry {
     pub inputs_sha256: String,
     /// The release's tables.
     pub tables: Vec<TableEntry>,
+}
+
+impl BatchEntry {
+    /// The file of the table `name` (`source_records` or `quarantine`)
+    /// under `staged/<batch>/`: as the catalogue lists it, else `default`.
+    pub fn file_of<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
+        self.files
+            .iter()
+            .find(|table| table.name == name)
+            .map_or(default, |table| table.file.as_str())
+    }
 }
 
 impl ReleaseEntry {

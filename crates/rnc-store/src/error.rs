@@ -48,6 +48,15 @@ pub enum Error {
     /// the message says what to do.
     #[error("{0}")]
     Invalid(String),
+    /// Rewriting a batch's records failed in the caller's step, such as
+    /// opening a pseudonym with the wrong key; nothing was changed.
+    #[error("batch {batch}: {source}")]
+    Rewrite {
+        /// The batch being rewritten.
+        batch: String,
+        /// The caller's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A population CSV is malformed; the message names line and column.
     #[error("{file}: {message}")]
     Population {

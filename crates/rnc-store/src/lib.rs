@@ -34,15 +34,20 @@
 
 mod catalogue;
 mod error;
+mod fault;
 pub mod parquet_io;
 pub mod population;
 mod registry;
+mod rotation;
 pub mod sql;
 mod staging;
 
-pub use catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
+pub use catalogue::{
+    BatchEntry, Catalogue, KeyRotation, ReleaseEntry, TableEntry,
+};
 pub use error::Error;
+pub use fault::{FAULT_POINT_VARIABLE, FaultPoint};
 pub use registry::{Registry, RegistryLock, WorkStage};
 pub use staging::{
-    BatchStart, BatchWriter, QUARANTINE_FILE, SOURCE_RECORDS_FILE,
+    BatchCommit, BatchWriter, QUARANTINE_FILE, SOURCE_RECORDS_FILE,
 };

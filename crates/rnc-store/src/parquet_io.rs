@@ -193,21 +193,33 @@ impl<W: Write> Write for HashingWriter<W> {
 /// [`Error::Io`] when the file cannot be opened, [`Error::Parquet`] when
 /// it is not a readable Parquet file.
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, Error> {
+    let mut batches = Vec::new();
+    for batch in stream_parquet(path)? {
+        batches.push(batch?);
+    }
+    Ok(batches)
+}
+
+/// Opens a Parquet file for reading batch by batch, so that memory does
+/// not grow with the file. The reader also gives the file's schema.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be opened, [`Error::Parquet`] when
+/// it is not a readable Parquet file.
+pub fn stream_parquet(
+    path: &Path,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
     let file = File::open(path).map_err(Error::io(path))?;
     let parquet_error = |source| Error::Parquet {
         path: path.to_path_buf(),
         source,
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+    ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(parquet_error)?
         .with_batch_size(64 * 1024)
         .build()
-        .map_err(parquet_error)?;
-    let mut batches = Vec::new();
-    for batch in reader {
-        batches.push(batch?);
-    }
-    Ok(batches)
+        .map_err(parquet_error)
 }
 
 /// Concatenates batches into one (an empty batch of `schema` when there are

@@ -11,8 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
+use crate::fault::{FaultPoint, fault_point};
 use crate::parquet_io::{file_sha256, read_parquet, write_parquet};
-use crate::staging::{BatchStart, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
+use crate::staging::{BatchCommit, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
 
 const CATALOGUE: &str = "catalogue.json";
 const LOCK: &str = ".lock";
@@ -164,7 +165,11 @@ impl Registry {
         let path = self.catalogue_path();
         let text = serde_json::to_string_pretty(catalogue)
             .expect("the catalogue always serialises");
-        write_atomically(&path, text.as_bytes())
+        let faults = [
+            FaultPoint::CatalogueTemporaryWritten,
+            FaultPoint::CatalogueRenamed,
+        ];
+        write_atomically_at(&path, text.as_bytes(), Some(faults))
     }
 
     /// The id the next ingested batch will get: `B` and six digits.
@@ -207,22 +212,19 @@ impl Registry {
         records: (SchemaRef, &[RecordBatch]),
         quarantine: (SchemaRef, &[RecordBatch]),
     ) -> Result<BatchEntry, Error> {
-        let start = self.begin_batch(
-            &entry.input_sha256,
-            true,
-            records.0,
-            quarantine.0,
-        )?;
-        let BatchStart::New(mut writer) = start else {
-            unreachable!("duplicates are allowed, so the batch is new")
-        };
+        let mut writer = self.begin_batch(records.0, quarantine.0)?;
         for batch in records.1 {
             writer.write_records(batch)?;
         }
         for batch in quarantine.1 {
             writer.write_quarantine(batch)?;
         }
-        writer.commit(entry)
+        match writer.commit(entry, true)? {
+            BatchCommit::Registered(entry) => Ok(*entry),
+            BatchCommit::Duplicate(_) => {
+                unreachable!("duplicates are allowed, so the batch is new")
+            }
+        }
     }
 
     /// Reads the accepted records of every staged batch, in ingestion
@@ -245,9 +247,13 @@ impl Registry {
     }
 
     fn read_staged(&self, file: &str) -> Result<Vec<RecordBatch>, Error> {
+        let name = file.trim_end_matches(".parquet");
         let mut batches = Vec::new();
         for entry in self.catalogue()?.batches {
-            let path = self.staged_dir().join(&entry.batch_id).join(file);
+            let path = self
+                .staged_dir()
+                .join(&entry.batch_id)
+                .join(entry.file_of(name, file));
             batches.extend(read_parquet(&path)?);
         }
         Ok(batches)
@@ -547,12 +553,20 @@ impl Registry {
     }
 }
 
+/// Hashes what a release's tables depend on. The key entered is the
+/// provider key when the batch has one: the registry key's layer keeps
+/// pseudonym equality and Dice coefficients, so a key rotation leaves
+/// the hash, like the linkage, unchanged.
 fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
     let mut hasher = Sha256::new();
     for batch in &catalogue.batches {
         hasher.update(batch.source_kind.as_bytes());
         hasher.update(batch.input_sha256.as_bytes());
-        hasher.update(batch.key_fingerprint.as_bytes());
+        let key = batch
+            .provider_key_fingerprint
+            .as_ref()
+            .unwrap_or(&batch.key_fingerprint);
+        hasher.update(key.as_bytes());
     }
     if let Some(population) = &catalogue.population {
         hasher.update(population.sha256.as_bytes());
@@ -564,13 +578,30 @@ fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
 /// Replaces `path` with `bytes`: writes a temporary file, flushes it to
 /// disk, renames it over `path` and flushes the folder, so that after a
 /// crash `path` holds either the old or the new content.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomically_at(path, bytes, None)
+}
+
+/// Writes a file through a temporary name, as [`write_atomically`]; the
+/// two fault points, when given, follow the temporary file's flush and
+/// its rename.
+fn write_atomically_at(
+    path: &Path,
+    bytes: &[u8],
+    faults: Option<[FaultPoint; 2]>,
+) -> Result<(), Error> {
     let temporary = path.with_extension(TEMPORARY_EXTENSION);
     let mut file =
         fs::File::create(&temporary).map_err(Error::io(&temporary))?;
     file.write_all(bytes).map_err(Error::io(&temporary))?;
     file.sync_all().map_err(Error::io(&temporary))?;
+    if let Some([written, _]) = faults {
+        fault_point(written);
+    }
     fs::rename(&temporary, path).map_err(Error::io(path))?;
+    if let Some([_, renamed]) = faults {
+        fault_point(renamed);
+    }
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 

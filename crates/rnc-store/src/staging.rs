@@ -8,6 +8,10 @@
 //! process killed at any step leaves the registry as it was before the
 //! batch or with the whole batch. A folder under `staged/` that the
 //! catalogue does not list is an orphan of such an interruption.
+//!
+//! The SHA-256 of the input is known only once the input has been read,
+//! so the check that the same input is not registered twice runs at
+//! commit, under the write lock that the writer holds from the start.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +20,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
 use crate::catalogue::{BatchEntry, TableEntry};
+use crate::fault::{FaultPoint, fault_point};
 use crate::parquet_io::TableWriter;
 use crate::registry::{RegistryLock, sync_dir};
 use crate::{Error, Registry};
@@ -27,12 +32,14 @@ pub const QUARANTINE_FILE: &str = "quarantine.parquet";
 
 const PARTIAL_SUFFIX: &str = ".partial";
 
-/// Outcome of [`Registry::begin_batch`].
-#[derive(Debug)]
-pub enum BatchStart {
-    /// A new batch to write.
-    New(Box<BatchWriter>),
-    /// A batch with the same input SHA-256 is already registered.
+/// Outcome of [`BatchWriter::commit`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchCommit {
+    /// The batch is registered; the entry as the catalogue holds it.
+    Registered(Box<BatchEntry>),
+    /// A batch with the same input SHA-256 was already registered, so
+    /// nothing was registered and what was written is removed. Holds the
+    /// earlier batch.
     Duplicate(Box<BatchEntry>),
 }
 
@@ -46,42 +53,28 @@ pub struct BatchWriter {
     partial: PathBuf,
     records: Option<TableWriter>,
     quarantine: Option<TableWriter>,
+    /// Rows handed to either table so far.
+    rows_written: u64,
     _lock: RegistryLock,
 }
 
 impl Registry {
     /// Starts writing a new batch of accepted records and quarantined
-    /// rows, after removing orphans of interrupted batches.
-    ///
-    /// When `allow_duplicate` is false and a registered batch was loaded
-    /// from input with the same SHA-256, returns
-    /// [`BatchStart::Duplicate`] with that batch and writes nothing. The
-    /// check runs under the write lock, so two processes given the same
-    /// file cannot both register it.
+    /// rows, after removing orphans of interrupted batches. The writer
+    /// holds the registry's write lock until it is committed or dropped.
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when another process holds the lock; I/O and
+    /// [`Error::Locked`] when another process holds the lock; I/O and
     /// Parquet errors.
     pub fn begin_batch(
         &self,
-        input_sha256: &str,
-        allow_duplicate: bool,
         records_schema: SchemaRef,
         quarantine_schema: SchemaRef,
-    ) -> Result<BatchStart, Error> {
+    ) -> Result<BatchWriter, Error> {
         let lock = self.lock()?;
         self.remove_orphans_locked(&lock)?;
         let catalogue = self.catalogue()?;
-        if !allow_duplicate
-            && let Some(earlier) = catalogue
-                .batches
-                .iter()
-                .find(|b| b.input_sha256 == input_sha256)
-        {
-            return Ok(BatchStart::Duplicate(Box::new(earlier.clone())));
-        }
-
         let batch_id = format!("B{:06}", catalogue.batches.len() + 1);
         let staged = self.staged_dir();
         let partial = staged.join(format!("{batch_id}{PARTIAL_SUFFIX}"));
@@ -95,21 +88,24 @@ impl Registry {
             quarantine_schema,
         )?;
         tracing::debug!(batch = %batch_id, "batch started");
-        Ok(BatchStart::New(Box::new(BatchWriter {
+        fault_point(FaultPoint::BatchStarted);
+        Ok(BatchWriter {
             registry: self.clone(),
             batch_id,
             partial,
             records: Some(records),
             quarantine: Some(quarantine),
+            rows_written: 0,
             _lock: lock,
-        })))
+        })
     }
 
-    /// Removes what interrupted batches left: `staged/` entries that the
-    /// catalogue does not list (`<batch>.partial` folders, or a renamed
-    /// folder whose catalogue update never happened) and a leftover
-    /// temporary catalogue. Returns the removed paths, relative to the
-    /// registry.
+    /// Removes what interrupted batches and key rotations left: `staged/`
+    /// entries that the catalogue does not list (`<batch>.partial`
+    /// folders, or a renamed folder whose catalogue update never
+    /// happened), files of a batch folder that its entry does not list,
+    /// and a leftover temporary catalogue. Returns the removed paths,
+    /// relative to the registry.
     ///
     /// Does nothing and returns an empty list while another process holds
     /// the write lock, because the entries may be its batch in progress.
@@ -126,7 +122,7 @@ impl Registry {
         }
     }
 
-    fn remove_orphans_locked(
+    pub(crate) fn remove_orphans_locked(
         &self,
         _lock: &RegistryLock,
     ) -> Result<Vec<String>, Error> {
@@ -149,7 +145,10 @@ impl Registry {
         for entry in entries {
             let entry = entry.map_err(Error::io(&staged))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if catalogue.batches.iter().any(|b| b.batch_id == name) {
+            if let Some(batch) =
+                catalogue.batches.iter().find(|b| b.batch_id == name)
+            {
+                removed.extend(self.remove_unlisted_files(batch)?);
                 continue;
             }
             let path = entry.path();
@@ -164,6 +163,36 @@ impl Registry {
         }
         if !removed.is_empty() {
             sync_dir(&staged)?;
+        }
+        Ok(removed)
+    }
+
+    /// Removes the files of a registered batch's folder that its entry
+    /// does not list: those of a key rotation interrupted before or after
+    /// its catalogue update. Entries written before rnc listed a batch's
+    /// files are left alone.
+    fn remove_unlisted_files(
+        &self,
+        batch: &BatchEntry,
+    ) -> Result<Vec<String>, Error> {
+        let mut removed = Vec::new();
+        if batch.files.is_empty() {
+            return Ok(removed);
+        }
+        let dir = self.staged_dir().join(&batch.batch_id);
+        for entry in fs::read_dir(&dir).map_err(Error::io(&dir))? {
+            let entry = entry.map_err(Error::io(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if batch.files.iter().any(|table| table.file == name) {
+                continue;
+            }
+            let path = entry.path();
+            fs::remove_file(&path).map_err(Error::io(&path))?;
+            tracing::warn!(path = %path.display(), "removed what an interrupted key rotation left");
+            removed.push(relative_name(self.root(), &path));
+        }
+        if !removed.is_empty() {
+            sync_dir(&dir)?;
         }
         Ok(removed)
     }
@@ -188,7 +217,9 @@ impl BatchWriter {
         self.records
             .as_mut()
             .expect("the writer is open until commit")
-            .write(batch)
+            .write(batch)?;
+        self.note_rows(batch.num_rows());
+        Ok(())
     }
 
     /// Appends quarantined rows (a batch of the quarantine schema).
@@ -203,13 +234,30 @@ impl BatchWriter {
         self.quarantine
             .as_mut()
             .expect("the writer is open until commit")
-            .write(batch)
+            .write(batch)?;
+        self.note_rows(batch.num_rows());
+        Ok(())
+    }
+
+    fn note_rows(&mut self, rows: usize) {
+        let first = self.rows_written == 0 && rows > 0;
+        self.rows_written += rows as u64;
+        if first {
+            fault_point(FaultPoint::RowsWritten);
+        }
     }
 
     /// Finishes both files, flushes them and their folder to disk, moves
     /// the folder into place and registers the batch in the catalogue.
     /// `entry.files` is filled in here with each file's rows and SHA-256.
     /// Returns the entry as registered.
+    ///
+    /// When `allow_duplicate` is false and a registered batch was loaded
+    /// from input with the SHA-256 of `entry.input_sha256`, registers
+    /// nothing, removes what was written and returns
+    /// [`BatchCommit::Duplicate`]. The writer has held the write lock
+    /// since [`Registry::begin_batch`], so two processes given the same
+    /// file cannot both register it.
     ///
     /// # Errors
     ///
@@ -219,12 +267,23 @@ impl BatchWriter {
     pub fn commit(
         mut self,
         mut entry: BatchEntry,
-    ) -> Result<BatchEntry, Error> {
+        allow_duplicate: bool,
+    ) -> Result<BatchCommit, Error> {
         if entry.batch_id != self.batch_id {
             return Err(Error::Invalid(format!(
                 "internal error: batch entry {} committed by the writer of batch {}; please report this bug",
                 entry.batch_id, self.batch_id
             )));
+        }
+        if !allow_duplicate
+            && let Some(earlier) =
+                self.registry.batch_with_input(&entry.input_sha256)?
+        {
+            tracing::info!(
+                batch = %earlier.batch_id,
+                "input already registered; batch discarded"
+            );
+            return Ok(BatchCommit::Duplicate(Box::new(earlier)));
         }
         let records = self
             .records
@@ -265,25 +324,31 @@ impl BatchWriter {
             },
         ];
 
+        fault_point(FaultPoint::FilesFinished);
+
         sync_dir(&self.partial)?;
+        fault_point(FaultPoint::FolderSynced);
         let staged = self.registry.staged_dir();
         let final_dir = staged.join(&self.batch_id);
         fs::rename(&self.partial, &final_dir).map_err(Error::io(&final_dir))?;
-        sync_dir(&staged)?;
         // From here the folder is in place, so a failure below must not
         // remove it; the next batch's orphan check removes it instead.
         self.partial = PathBuf::new();
+        fault_point(FaultPoint::FolderRenamed);
+        sync_dir(&staged)?;
+        fault_point(FaultPoint::RenameSynced);
 
         let mut catalogue = self.registry.catalogue()?;
         catalogue.batches.push(entry.clone());
         self.registry.write_catalogue(&catalogue)?;
+        fault_point(FaultPoint::CatalogueWritten);
         tracing::info!(
             batch = %entry.batch_id,
             records = entry.rows_accepted,
             quarantined = entry.rows_quarantined,
             "batch registered"
         );
-        Ok(entry)
+        Ok(BatchCommit::Registered(Box::new(entry)))
     }
 }
 

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use arrow::array::{
-    Array, ArrayRef, RecordBatch, StringArray, StringBuilder, UInt32Builder,
+    Array, ArrayRef, RecordBatch, StringArray, StringBuilder, UInt16Array,
+    UInt32Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rayon::prelude::*;
@@ -117,7 +118,11 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     report.tumours = tumours.len() as u64;
     report.dco_tumours =
         tumours.iter().filter(|t| t.death_certificate_only).count() as u64;
-    report.records_without_tumour = (records.len() - tumour_of.len()) as u64;
+    // A record sent again in a later file shares its id with the first
+    // copy, and consolidation counts it once.
+    let record_ids: BTreeSet<&str> =
+        records.iter().map(|r| r.record_id.as_str()).collect();
+    report.records_without_tumour = (record_ids.len() - tumour_of.len()) as u64;
     for check in &checks {
         *report
             .checks
@@ -182,6 +187,10 @@ struct PersonRow {
     sex: Sex,
     departement: Option<String>,
     death_date: Option<String>,
+    /// Age in completed years and underlying cause (ICD-10) on the death
+    /// record, for mortality rates.
+    age_at_death: Option<u16>,
+    underlying_cause: Option<String>,
     nir_status: NirStatus,
     records: u32,
     tumours: u32,
@@ -219,11 +228,13 @@ fn summarise_person(
         .and_then(|r| r.departement.clone());
 
     // A death record's date outranks a date of death noted elsewhere.
-    let death_date = records
+    let death_record = records
         .iter()
         .filter(|r| r.source_kind == Some(SourceKind::DeathRecord))
-        .filter_map(|r| r.event_date)
-        .min()
+        .filter(|r| r.event_date.is_some())
+        .min_by_key(|r| (r.event_date, r.record_id.clone()));
+    let death_date = death_record
+        .and_then(|r| r.event_date)
         .or_else(|| records.iter().filter_map(|r| r.death_date).min())
         .map(|d| d.to_iso());
 
@@ -242,6 +253,8 @@ fn summarise_person(
         sex,
         departement,
         death_date,
+        age_at_death: death_record.and_then(|r| r.age_at_event),
+        underlying_cause: death_record.and_then(|r| r.icd10.clone()),
         nir_status,
         records: records.len() as u32,
         tumours: tumours as u32,
@@ -256,6 +269,8 @@ pub fn persons_schema() -> SchemaRef {
         Field::new("sex", DataType::Utf8, false),
         Field::new("departement", DataType::Utf8, true),
         Field::new("death_date", DataType::Utf8, true),
+        Field::new("age_at_death", DataType::UInt16, true),
+        Field::new("underlying_cause", DataType::Utf8, true),
         Field::new("nir_status", DataType::Utf8, false),
         Field::new("records", DataType::UInt32, false),
         Field::new("tumours", DataType::UInt32, false),
@@ -285,6 +300,10 @@ fn persons_to_batch(rows: &[PersonRow]) -> anyhow::Result<RecordBatch> {
             text(&|r| Some(r.sex.label().to_string())),
             text(&|r| r.departement.clone()),
             text(&|r| r.death_date.clone()),
+            Arc::new(UInt16Array::from_iter(
+                rows.iter().map(|r| r.age_at_death),
+            )),
+            text(&|r| r.underlying_cause.clone()),
             text(&|r| Some(r.nir_status.label().to_string())),
             count(&|r| r.records),
             count(&|r| r.tumours),
@@ -327,7 +346,8 @@ fn released_source_records(
     )?)
 }
 
-fn read_person_map(
+/// Reads the person of each record from the work table of the last link.
+pub fn read_person_map(
     registry: &Registry,
 ) -> anyhow::Result<HashMap<String, String>> {
     let mut map = HashMap::new();

@@ -7,10 +7,9 @@ use anyhow::{Context, bail};
 use rnc_ingest::{Mapping, ReadOptions};
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_model::{NirStatus, SourceKind};
-use rnc_pseudonym::{Key, Pseudonymiser};
-use rnc_store::parquet_io::file_sha256;
+use rnc_pseudonym::{Key, Pseudonymiser, RegistryLayer};
 use rnc_store::population::read_population_csv;
-use rnc_store::{BatchEntry, BatchStart, Registry};
+use rnc_store::{BatchCommit, BatchEntry, Registry};
 
 use crate::progress;
 
@@ -34,6 +33,9 @@ pub struct FileReport {
     /// Accepted rows whose NIR is present but invalid (bad layout or key):
     /// they are kept, but their NIR carries no linkage evidence.
     pub invalid_nirs: u64,
+    /// Accepted rows whose event date the source marked wholly unknown
+    /// (`99999999`): they are kept without an event date.
+    pub unknown_event_dates: u64,
 }
 
 /// Quarantined rows listed on stdout per file; the rest are in the
@@ -46,8 +48,9 @@ const PROBLEMS_SHOWN: usize = 10;
 /// and a batch enters the catalogue only once all its rows are written
 /// and flushed to disk.
 ///
-/// `keys` are the registry key and, optionally, the provider key that
-/// clear files are pseudonymised with first. A file whose bytes were
+/// `keys` are the registry key and the [`ProviderKey`] that clear files
+/// are pseudonymised with before the registry key seals them. A file
+/// whose bytes were
 /// already ingested is skipped unless `allow_duplicate` is set, because
 /// loading it twice would double its records. A file is rejected before
 /// it is staged when its records would carry other pseudonym layers than
@@ -55,7 +58,7 @@ const PROBLEMS_SHOWN: usize = 10;
 /// `read` declares the encoding or delimiter of CSV text.
 pub fn ingest_files(
     registry: &Registry,
-    keys: (&Key, Option<&Key>),
+    keys: (&Key, &ProviderKey),
     kind: SourceKind,
     mapping: Option<&Mapping>,
     files: &[PathBuf],
@@ -63,10 +66,10 @@ pub fn ingest_files(
     read: &ReadOptions,
 ) -> anyhow::Result<Vec<FileReport>> {
     let (key, provider_key) = keys;
-    let pseudonymiser = Pseudonymiser::new(key);
-    let provider = provider_key.map(Pseudonymiser::new);
+    let layer = RegistryLayer::new(key);
+    let provider = provider_key.key.as_ref().map(Pseudonymiser::new);
     let keys = rnc_ingest::IngestKeys {
-        registry: &pseudonymiser,
+        registry: &layer,
         provider: provider.as_ref(),
     };
     let mut reports = Vec::new();
@@ -79,13 +82,24 @@ pub fn ingest_files(
         reports.push(ingest_one(
             registry,
             key,
-            keys,
+            (keys, provider_key.given),
             &form,
             file,
             allow_duplicate,
         )?);
     }
     Ok(reports)
+}
+
+/// The provider key of one `rnc ingest` call, as [`super::load_provider_key`]
+/// found it.
+pub struct ProviderKey {
+    /// The key, `None` when the registry holds none: clear files are then
+    /// rejected, and pre-pseudonymised files need none.
+    pub key: Option<Key>,
+    /// Whether `--provider-key` named it, so that a pre-pseudonymised
+    /// file must have been made with it.
+    pub given: bool,
 }
 
 /// Reading settings of the files of one `rnc ingest` call: their kind, the
@@ -99,7 +113,7 @@ struct FileForm<'a> {
 fn ingest_one(
     registry: &Registry,
     key: &Key,
-    keys: rnc_ingest::IngestKeys<'_>,
+    (keys, provider_given): (rnc_ingest::IngestKeys<'_>, bool),
     form: &FileForm<'_>,
     file: &Path,
     allow_duplicate: bool,
@@ -110,35 +124,18 @@ fn ingest_one(
         read,
     } = *form;
     let started = Instant::now();
-    let sha256 = file_sha256(file)?;
-    let start = registry.begin_batch(
-        &sha256,
-        allow_duplicate,
-        source_record_schema(),
-        rnc_ingest::quarantine_schema(),
-    )?;
-    let mut writer = match start {
-        BatchStart::New(writer) => writer,
-        BatchStart::Duplicate(earlier) => {
-            tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
-            return Ok(FileReport {
-                file: file.to_path_buf(),
-                batch_id: None,
-                rows_read: 0,
-                rows_accepted: 0,
-                rows_quarantined: 0,
-                duplicate_of: Some(earlier.batch_id.clone()),
-                problems: Vec::new(),
-                invalid_nirs: 0,
-            });
-        }
-    };
+    // The file's SHA-256 is computed while it is read, so a file already
+    // ingested is found only after reading it; its batch is then dropped
+    // unregistered. The writer holds the registry's lock throughout.
+    let mut writer = registry
+        .begin_batch(source_record_schema(), rnc_ingest::quarantine_schema())?;
     let batch_id = writer.batch_id().to_string();
 
     let bar = progress::spinner("ingest");
     bar.set_message(file.display().to_string());
     let mut problems = Vec::new();
     let mut invalid_nirs = 0;
+    let mut unknown_event_dates = 0;
     let summary = rnc_ingest::ingest_file_chunked(
         kind,
         file,
@@ -160,6 +157,11 @@ fn ingest_one(
                 .iter()
                 .filter(|r| r.nir_status == Some(NirStatus::Invalid))
                 .count() as u64;
+            unknown_event_dates += chunk
+                .records
+                .iter()
+                .filter(|r| r.event_date.is_none())
+                .count() as u64;
             writer.write_records(&source_records_to_batch(&chunk.records)?)?;
             if !chunk.quarantine.is_empty() {
                 let rows = rnc_ingest::quarantine_to_batch(&chunk.quarantine)?;
@@ -175,9 +177,19 @@ fn ingest_one(
     )
     .with_context(|| format!("ingesting {}", file.display()))?;
     bar.finish_and_clear();
+    let sha256 = summary.input_sha256.clone();
+    if !allow_duplicate
+        && let Some(earlier) = registry.batch_with_input(&sha256)?
+    {
+        return Ok(skipped(file, &earlier));
+    }
     // A batch whose pseudonym layers differ is dropped unregistered: the
     // writer removes its files.
-    check_layers(registry, file, keys, summary.provider_key.as_deref())?;
+    let given = keys
+        .provider
+        .filter(|_| provider_given)
+        .map(Pseudonymiser::key_fingerprint);
+    check_layers(registry, file, given, &summary.provider_key)?;
     let accepted = summary.rows_accepted;
     let quarantined = summary.rows_quarantined;
     anyhow::ensure!(
@@ -195,12 +207,16 @@ fn ingest_one(
         rows_accepted: accepted,
         rows_quarantined: quarantined,
         key_fingerprint: key.fingerprint(),
-        provider_key_fingerprint: summary.provider_key.clone(),
+        provider_key_fingerprint: Some(summary.provider_key.clone()),
         ingested_at: chrono::Utc::now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         files: Vec::new(),
     };
-    writer.commit(entry)?;
+    if let BatchCommit::Duplicate(earlier) =
+        writer.commit(entry, allow_duplicate)?
+    {
+        return Ok(skipped(file, &earlier));
+    }
     tracing::info!(
         file = %file.display(),
         batch = %batch_id,
@@ -219,46 +235,58 @@ fn ingest_one(
         duplicate_of: None,
         problems,
         invalid_nirs,
+        unknown_event_dates,
     })
 }
 
-/// Checks that the records of `file` carry the same pseudonym layers as
-/// every batch already staged. `provider_key` is the fingerprint of their
-/// provider key, `None` for the registry key alone. A pre-pseudonymised
-/// file must also have been made with the `--provider-key` given.
+/// The report of a file whose bytes an earlier batch already loaded.
+fn skipped(file: &Path, earlier: &BatchEntry) -> FileReport {
+    tracing::info!(file = %file.display(), batch = %earlier.batch_id, "file already ingested; skipped");
+    FileReport {
+        file: file.to_path_buf(),
+        batch_id: None,
+        rows_read: 0,
+        rows_accepted: 0,
+        rows_quarantined: 0,
+        duplicate_of: Some(earlier.batch_id.clone()),
+        problems: Vec::new(),
+        invalid_nirs: 0,
+        unknown_event_dates: 0,
+    }
+}
+
+/// Checks that the records of `file` carry the same provider key as every
+/// batch already staged: `provider_key` is the fingerprint of their
+/// provider key, and `given` that of the `--provider-key` given on the
+/// command line, which a pre-pseudonymised file must have been made with.
 fn check_layers(
     registry: &Registry,
     file: &Path,
-    keys: rnc_ingest::IngestKeys<'_>,
-    provider_key: Option<&str>,
+    given: Option<&str>,
+    provider_key: &str,
 ) -> anyhow::Result<()> {
-    let given = keys.provider.map(Pseudonymiser::key_fingerprint);
-    if let (Some(given), Some(found)) = (given, provider_key)
-        && given != found
+    if let Some(given) = given
+        && given != provider_key
     {
         bail!(
-            "{} was pseudonymised with provider key {found}, not the --provider-key {given}: ask the provider which key it used, or pass the provider key it shares with the others",
+            "{} was pseudonymised with provider key {provider_key}, not the --provider-key {given}: ask the provider which key it used, or pass the provider key it shares with the others",
             file.display()
         );
     }
     let catalogue = registry.catalogue()?;
     let Some(earlier) = catalogue.batches.iter().find(|batch| {
-        batch.provider_key_fingerprint.as_deref() != provider_key
+        batch.provider_key_fingerprint.as_deref() != Some(provider_key)
     }) else {
         return Ok(());
     };
-    let describe = |fingerprint: Option<&str>| match fingerprint {
-        Some(fingerprint) => {
-            format!("provider key {fingerprint} under the registry key")
-        }
-        None => "the registry key alone".to_string(),
+    let found = match earlier.provider_key_fingerprint.as_deref() {
+        Some(fingerprint) => format!("provider key {fingerprint}"),
+        None => "the registry key alone, as rnc did before it sealed provider pseudonyms (re-ingest the registry's files into a new registry)".to_string(),
     };
     bail!(
-        "{} would be pseudonymised with {}, but batch {} was pseudonymised with {}; pseudonyms of different layers never match: ingest clear files with --provider-key and the providers' shared key, and pre-pseudonymised files made with that same key",
+        "{} carries pseudonyms of provider key {provider_key}, but batch {} was pseudonymised with {found}; pseudonyms of different provider keys never match: ingest clear files with the --provider-key that the providers share, and pre-pseudonymised files made with that same key",
         file.display(),
-        describe(provider_key),
         earlier.batch_id,
-        describe(earlier.provider_key_fingerprint.as_deref())
     )
 }
 

@@ -8,7 +8,9 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rnc_link::{LinkConfig, LinkSummary};
 use rnc_store::{Registry, WorkStage};
 
-use super::read_staged_records;
+use anyhow::Context;
+
+use super::{link_state, read_staged_records};
 use crate::progress;
 
 /// Counts of one linkage run.
@@ -25,6 +27,24 @@ pub struct LinkReport {
     /// Non-match decisions whose two records still end in one person,
     /// joined through other links; those persons need review.
     pub non_matches_still_joined: usize,
+    /// Whether only the records new since the earlier run were compared.
+    pub incremental: bool,
+    /// Persons of the earlier run whose id this run kept.
+    pub persons_kept: u64,
+    /// Where the parameters came from: "trained", "earlier run" or the
+    /// saved model's path.
+    pub model_source: String,
+}
+
+/// How `rnc link` runs beyond [`LinkConfig`].
+#[derive(Debug, Clone, Default)]
+pub struct LinkRun {
+    /// Compare every pair and train again even when an earlier run could
+    /// be extended.
+    pub full: bool,
+    /// Score with this saved model (JSON, as released in
+    /// `link_model.json`) instead of training.
+    pub model: Option<std::path::PathBuf>,
 }
 
 /// Schema of the work table mapping each record to its person.
@@ -42,11 +62,18 @@ pub fn person_id(index: u32) -> String {
     format!("P{:08}", index + 1)
 }
 
-/// Links every staged record and stores the person map, the scored pairs
-/// and the trained model under `work/link`.
+/// Links the staged records and stores the person map, the scored pairs
+/// and the model under `work/link`.
+///
+/// When an earlier run is stored with the same settings and `run.full` is
+/// not set, only pairs that hold a record staged since then are compared,
+/// the earlier pairs keep their scores and the earlier model scores the
+/// new pairs. Persons keep the ids the earlier run gave them
+/// ([`rnc_link::stable_person_numbers`]) in every case.
 pub fn link(
     registry: &Registry,
     config: &LinkConfig,
+    run: &LinkRun,
 ) -> anyhow::Result<LinkReport> {
     let started = Instant::now();
     let bar = progress::spinner("link");
@@ -56,10 +83,41 @@ pub fn link(
         !records.is_empty(),
         "no staged record to link: run `rnc ingest` first"
     );
+    let earlier = link_state::read_earlier_run(registry, config)?;
+    let saved_model = match &run.model {
+        None => None,
+        Some(path) => {
+            let json = std::fs::read_to_string(path).with_context(|| {
+                format!("reading the saved model {}", path.display())
+            })?;
+            Some(
+                rnc_link::FellegiSunterModel::from_json(&json).with_context(
+                    || format!("saved model {}", path.display()),
+                )?,
+            )
+        }
+    };
+    let incremental =
+        !run.full && earlier.as_ref().is_some_and(|e| e.same_settings);
+    let prior = earlier.as_ref().filter(|_| incremental).map(|e| &e.prior);
+
+    bar.set_message("estimating comparisons");
+    let estimates = rnc_link::estimate_link_comparisons(&records, prior)?;
+    bar.suspend(|| print_estimates(&estimates, incremental));
 
     bar.set_message(format!("linking {} records", records.len()));
     let decisions = crate::review::read_decisions(registry)?;
-    let linkage = rnc_link::link_with_decisions(&records, config, &decisions)?;
+    let options = rnc_link::LinkOptions {
+        decisions: &decisions,
+        trained_model: saved_model.as_ref(),
+        prior,
+    };
+    let linkage = rnc_link::link_with_options(&records, config, &options)?;
+    let model_source = match (&run.model, prior) {
+        (Some(path), _) => path.display().to_string(),
+        (None, Some(_)) => "earlier run".to_string(),
+        (None, None) => "trained".to_string(),
+    };
 
     // A non-match decision removes the direct link only; the two records
     // can still meet through others, which the reviewer must be told.
@@ -97,8 +155,20 @@ pub fn link(
     bar.set_message("writing");
     let record_ids: Vec<&str> =
         records.iter().map(|r| r.record_id.as_str()).collect();
+    let earlier_numbers: Vec<Option<u32>> = records
+        .iter()
+        .map(|r| {
+            earlier
+                .as_ref()
+                .and_then(|e| e.person_of.get(&r.record_id))
+                .and_then(|id| link_state::person_number(id))
+        })
+        .collect();
+    let numbers =
+        rnc_link::stable_person_numbers(&linkage.person_of, &earlier_numbers);
+    let persons_kept = count_kept(&numbers, &earlier_numbers);
     let person_ids: Vec<String> =
-        linkage.person_of.iter().map(|&c| person_id(c)).collect();
+        numbers.iter().map(|&n| person_id(n)).collect();
     let map = RecordBatch::try_new(
         person_map_schema(),
         vec![
@@ -128,15 +198,8 @@ pub fn link(
     registry.write_work_file(
         WorkStage::Link,
         "settings.json",
-        serde_json::to_string_pretty(&serde_json::json!({
-            "match_probability_threshold": config.match_probability_threshold,
-            "max_em_iterations": config.max_em_iterations,
-            "em_tolerance": config.em_tolerance,
-            "u_sample_pairs": config.u_sample_pairs,
-            "seed": config.seed,
-            "deterministic_nir": config.deterministic_nir,
-        }))?
-        .as_bytes(),
+        serde_json::to_string_pretty(&link_state::settings_json(config))?
+            .as_bytes(),
     )?;
     bar.finish_and_clear();
     Ok(LinkReport {
@@ -145,5 +208,39 @@ pub fn link(
         review_pairs: queue.len(),
         decisions_applied: decisions.len(),
         non_matches_still_joined,
+        incremental,
+        persons_kept,
+        model_source,
     })
+}
+
+/// Earlier persons that kept their number: distinct earlier numbers held
+/// again by at least one of their records.
+fn count_kept(numbers: &[u32], earlier: &[Option<u32>]) -> u64 {
+    let kept: std::collections::HashSet<u32> = numbers
+        .iter()
+        .zip(earlier)
+        .filter(|(n, e)| Some(**n) == **e)
+        .map(|(n, _)| *n)
+        .collect();
+    kept.len() as u64
+}
+
+/// Prints the comparisons each blocking rule will make, before they run.
+fn print_estimates(estimates: &[rnc_link::RuleEstimate], incremental: bool) {
+    let total: u64 = estimates.iter().map(|e| e.pairs).sum();
+    println!(
+        "blocking: about {total} comparisons{} before removing pairs found by several rules",
+        if incremental {
+            " involving records new since the last run"
+        } else {
+            ""
+        }
+    );
+    for estimate in estimates {
+        println!(
+            "  {:<28} {:>12} pairs, {} records without a key",
+            estimate.rule, estimate.pairs, estimate.records_without_key
+        );
+    }
 }

@@ -5,9 +5,13 @@
 mod consolidate;
 mod ingest;
 mod link;
+mod link_state;
+mod prevalence;
 mod release;
 mod report;
+mod report_curves;
 mod stats;
+mod strata;
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +20,14 @@ use rnc_model::SourceRecord;
 use rnc_model::tables::batch_to_source_records;
 use rnc_store::Registry;
 
-pub use consolidate::{ConsolidateReport, consolidate};
-pub use ingest::{FileReport, ingest_files, load_population};
-pub use link::{LinkReport, link};
+pub use consolidate::{ConsolidateReport, consolidate, read_person_map};
+pub use ingest::{FileReport, ProviderKey, ingest_files, load_population};
+pub use link::{LinkReport, LinkRun, link};
+pub use prevalence::write_prevalence;
 pub use release::release;
 pub use report::write_report;
 pub use stats::{StatsOutput, choose_release, compute_stats};
+pub use strata::{StrataRequest, rates_by_strata};
 
 /// Reads every staged record, sorted by record id so that later stages do
 /// not depend on ingestion order.
@@ -44,15 +50,7 @@ pub fn load_key(
     registry_dir: &Path,
     key_path: &Path,
 ) -> anyhow::Result<rnc_pseudonym::Key> {
-    let registry = absolute(registry_dir)?;
-    let key = absolute(key_path)?;
-    if key.starts_with(&registry) {
-        bail!(
-            "key file {} is inside the registry directory {}: keep the key apart from the data (pass --key with a path outside it)",
-            key_path.display(),
-            registry_dir.display()
-        );
-    }
+    check_key_path(registry_dir, key_path, "--key")?;
     // Pseudonyms made with two keys never match, so a registry whose batches
     // were loaded with one key must keep using it.
     let known: std::collections::BTreeSet<String> =
@@ -82,6 +80,55 @@ pub fn load_key(
         tracing::info!(path = %key_path.display(), fingerprint = %key.fingerprint(), "new pseudonymisation key created (mode 0600)");
     }
     Ok(key)
+}
+
+/// Rejects a key path inside the registry directory: the key must stay
+/// apart from the pseudonymised data. `option` names the command-line
+/// option that sets the path.
+pub fn check_key_path(
+    registry_dir: &Path,
+    key_path: &Path,
+    option: &str,
+) -> anyhow::Result<()> {
+    if absolute(key_path)?.starts_with(absolute(registry_dir)?) {
+        bail!(
+            "key file {} is inside the registry directory {}: keep the key apart from the data (pass {option} with a path outside it)",
+            key_path.display(),
+            registry_dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Loads the provider key for `rnc ingest` from `key_path`: the
+/// `--provider-key` when `given`, else `<registry>.provider.key`.
+///
+/// The file is created (mode 0600) when it is absent and either it was
+/// given or the registry has no batch yet, so that a new registry that
+/// ingests clear files gets a provider key on first use. An absent
+/// default file of a registry with batches means the registry receives
+/// pre-pseudonymised files only: no key, and a clear file is rejected.
+pub fn load_provider_key(
+    registry_dir: &Path,
+    key_path: &Path,
+    given: bool,
+) -> anyhow::Result<ProviderKey> {
+    check_key_path(registry_dir, key_path, "--provider-key")?;
+    let has_batches = Registry::open(registry_dir)
+        .and_then(|r| r.catalogue())
+        .is_ok_and(|c| !c.batches.is_empty());
+    if !key_path.exists() && !given && has_batches {
+        return Ok(ProviderKey { key: None, given });
+    }
+    let (key, created) = rnc_pseudonym::Key::load_or_create(key_path)
+        .with_context(|| format!("provider key file {}", key_path.display()))?;
+    if created {
+        tracing::info!(path = %key_path.display(), fingerprint = %key.fingerprint(), "new provider key created (mode 0600)");
+    }
+    Ok(ProviderKey {
+        key: Some(key),
+        given,
+    })
 }
 
 /// Rejects an output path that would overwrite something rnc must keep:

@@ -26,7 +26,7 @@ pub fn write_report(
     let read: u64 = catalogue.batches.iter().map(|b| b.rows_read).sum();
     let quarantined: u64 =
         catalogue.batches.iter().map(|b| b.rows_quarantined).sum();
-    let summary = vec![
+    let mut summary = vec![
         ("Release".to_string(), release.release_id.clone()),
         (
             "Period".to_string(),
@@ -70,6 +70,18 @@ pub fn write_report(
 
     let (indicators, registration_date_note) =
         indicator_lines(registry, release)?;
+    let (survival, closing) =
+        super::report_curves::survival_series(&release_dir)?;
+    if let Some(closing) = closing {
+        summary.push((
+            "Survival follow-up closed on (latest death record)".to_string(),
+            closing.to_string(),
+        ));
+    }
+    let trends = super::report_curves::trend_series(
+        &release_dir,
+        stats.population_csv.as_deref(),
+    )?;
 
     let data = ReportData {
         title: "National cancer registry: incidence".to_string(),
@@ -83,6 +95,8 @@ pub fn write_report(
         indicators,
         registration_date_note,
         small_cell_threshold: stats.small_cell_threshold,
+        survival,
+        trends,
         pathway: Some(crate::pathway::report_section(
             registry,
             &release.release_id,

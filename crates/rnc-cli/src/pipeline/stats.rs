@@ -27,6 +27,8 @@ pub struct StatsOutput {
     pub excluded: u64,
     /// Label of the population used.
     pub population_label: String,
+    /// The population CSV used instead of the release's table, if any.
+    pub population_csv: Option<PathBuf>,
     /// Folder with `incidence.csv` and `incidence.parquet` (internal) and
     /// `incidence_published.csv`.
     pub out_dir: PathBuf,
@@ -177,6 +179,7 @@ pub fn compute_stats(
         rows,
         excluded,
         population_label,
+        population_csv: population_csv.map(Path::to_path_buf),
         out_dir,
         small_cell_threshold,
     })
@@ -212,7 +215,6 @@ fn person_years_by_sex_and_band(
             );
         }
     }
-    anyhow::ensure!(years.0 <= years.1, "the population table is empty");
     Ok((
         rows.into_iter()
             .map(|((sex, band), py)| (sex, band, py))

@@ -85,6 +85,7 @@ pub(super) fn open(
             delimiter,
         },
         rows: Box::new(rows),
+        digest: None,
     })
 }
 

@@ -1,13 +1,19 @@
-//! FHIR R4 JSON pathology reports: Bundles of type `collection` or
-//! `transaction`, one after another in a `.json` file or one per line in
-//! an `.ndjson` file. Each `DiagnosticReport` of a Bundle becomes one row
-//! of the `pathology_report` feed. The profile read, element by element,
-//! is in `docs/sources.md`.
+//! FHIR R4 JSON: Bundles of type `collection` or `transaction`, one after
+//! another in a `.json` file or one per line in an `.ndjson` file. Each
+//! `DiagnosticReport` of a Bundle becomes one row of the
+//! `pathology_report` feed, and each `Procedure` one row of the
+//! `treatment` feed (the `procedure` module). The profile read, element
+//! by element, is in `docs/sources.md`.
 //!
-//! NOTE: each Bundle is parsed whole into a `serde_json::Value`, because
-//! its references may point to any entry. Files stream Bundle by Bundle,
-//! so memory grows with the largest Bundle, not with the file. A large
-//! delivery should therefore come as NDJSON or as several Bundles.
+//! A Bundle is parsed entry by entry ([`SlimBundle`]): each entry is
+//! parsed on its own, and only the resources that the profile reads are
+//! kept, without their narrative (`text`) or attached documents
+//! (`presentedForm`), which are most of the bytes of a report.
+//! NOTE: the kept resources of a Bundle stay in memory until its end,
+//! because a reference may point to any entry, before or after. Memory
+//! therefore grows with the coded content of the largest Bundle, not with
+//! the file; a large delivery is best sent as NDJSON or as several
+//! Bundles.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
@@ -15,6 +21,11 @@ use std::io::BufRead;
 use serde_json::Value;
 
 use rnc_model::SourceKind;
+
+mod procedure;
+mod slim;
+
+use slim::SlimBundle;
 
 use super::{Compression, Format, ReadRow, RowDefect, RowReader};
 use crate::feeds::columns;
@@ -34,14 +45,46 @@ pub(crate) const HISTOLOGY_EXTENSION: &str = "http://hl7.org/fhir/us/mcode/Struc
 pub(crate) const GRADE_LOINC: &str = "33732-9";
 pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
 
-/// Returns the columns of the rows, those of the `pathology_report` feed.
-fn column_names() -> impl Iterator<Item = &'static str> {
-    columns(SourceKind::PathologyReport).iter().map(|c| c.name)
+/// Feeds read from FHIR, with the resource type that becomes a row.
+pub(crate) const FHIR_FEEDS: [(SourceKind, &str); 2] = [
+    (SourceKind::PathologyReport, "DiagnosticReport"),
+    (SourceKind::Treatment, "Procedure"),
+];
+
+/// Returns the columns of the rows, those of the feed.
+fn column_names(kind: SourceKind) -> impl Iterator<Item = &'static str> {
+    columns(kind).iter().map(|c| c.name)
+}
+
+/// The columns of one row being read, set by name.
+struct RowFields {
+    kind: SourceKind,
+    values: Vec<String>,
+}
+
+impl RowFields {
+    fn new(kind: SourceKind) -> RowFields {
+        RowFields {
+            kind,
+            values: column_names(kind).map(|_| String::new()).collect(),
+        }
+    }
+
+    /// Sets a column, trimmed; a column the feed does not define (such
+    /// as `usage_name` in a treatment) is left out.
+    fn set(&mut self, column: &str, value: Option<&str>) {
+        if let Some(position) =
+            column_names(self.kind).position(|c| c == column)
+        {
+            self.values[position] = value.unwrap_or("").trim().to_string();
+        }
+    }
 }
 
 pub(super) fn open(
     input: Box<dyn BufRead + Send>,
     file: &str,
+    kind: SourceKind,
     compression: Compression,
     ndjson: bool,
 ) -> RowReader {
@@ -50,31 +93,33 @@ pub(super) fn open(
     } else {
         Bundles::Documents {
             stream: serde_json::Deserializer::from_reader(input)
-                .into_iter::<Value>(),
+                .into_iter::<SlimBundle>(),
             number: 0,
         }
     };
     let rows = FhirRows {
         bundles,
+        kind,
         file: file.to_string(),
         pending: VecDeque::new(),
         record: 0,
         done: false,
     };
     RowReader {
-        header: column_names().collect(),
+        header: column_names(kind).collect(),
         format: Format::Fhir {
             compression,
             ndjson,
         },
         rows: Box::new(rows),
+        digest: None,
     }
 }
 
 type Documents = serde_json::StreamDeserializer<
     'static,
     serde_json::de::IoRead<Box<dyn BufRead + Send>>,
-    Value,
+    SlimBundle,
 >;
 
 /// The source of the Bundles.
@@ -91,7 +136,7 @@ enum Bundles {
 
 /// A Bundle as parsed, or why it could not be, with its line.
 enum Parsed {
-    Bundle(Value, u64),
+    Bundle(SlimBundle, u64),
     NotJson(String, u64),
 }
 
@@ -123,10 +168,12 @@ impl Bundles {
                 if bytes.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                return Some(Ok(match serde_json::from_slice(&bytes) {
-                    Ok(value) => Parsed::Bundle(value, *line),
-                    Err(error) => Parsed::NotJson(describe(&error), *line),
-                }));
+                return Some(Ok(
+                    match serde_json::from_slice::<SlimBundle>(&bytes) {
+                        Ok(value) => Parsed::Bundle(value, *line),
+                        Err(error) => Parsed::NotJson(describe(&error), *line),
+                    },
+                ));
             },
         }
     }
@@ -159,6 +206,7 @@ fn json_error(file: &str, error: &serde_json::Error) -> Error {
 
 struct FhirRows {
     bundles: Bundles,
+    kind: SourceKind,
     file: String,
     pending: VecDeque<ReadRow>,
     record: u64,
@@ -185,10 +233,11 @@ impl Iterator for FhirRows {
                              FHIR R4 Bundle per line)"
                         ),
                     };
-                    self.pending.push_back(defect_row(line, None, defect));
+                    self.pending
+                        .push_back(defect_row(self.kind, line, None, defect));
                 }
-                Some(Ok(Parsed::Bundle(value, line))) => {
-                    self.pending.extend(bundle_rows(&value, line));
+                Some(Ok(Parsed::Bundle(SlimBundle(value), line))) => {
+                    self.pending.extend(bundle_rows(&value, line, self.kind));
                 }
             }
         }
@@ -199,9 +248,14 @@ impl Iterator for FhirRows {
     }
 }
 
-fn defect_row(line: u64, entry: Option<u64>, defect: RowDefect) -> ReadRow {
+fn defect_row(
+    kind: SourceKind,
+    line: u64,
+    entry: Option<u64>,
+    defect: RowDefect,
+) -> ReadRow {
     ReadRow {
-        fields: column_names().map(|_| "").collect(),
+        fields: column_names(kind).map(|_| "").collect(),
         line,
         record: 0,
         entry,
@@ -322,11 +376,13 @@ impl<'a> Index<'a> {
     }
 }
 
-/// Turns one Bundle into rows: one per `DiagnosticReport`, and one per
-/// entry that is not a resource at all.
-fn bundle_rows(bundle: &Value, line: u64) -> Vec<ReadRow> {
+/// Turns one Bundle into rows: one per resource of the type the feed
+/// reads ([`FHIR_FEEDS`]), and one per entry that is not a resource at
+/// all.
+fn bundle_rows(bundle: &Value, line: u64, kind: SourceKind) -> Vec<ReadRow> {
     let bundle_defect = |detail: String| {
         vec![defect_row(
+            kind,
             line,
             None,
             RowDefect {
@@ -371,12 +427,14 @@ fn bundle_rows(bundle: &Value, line: u64) -> Vec<ReadRow> {
     };
     for (position, entry) in entries.iter().enumerate() {
         let resource = entry.get("resource");
-        let kind = resource
+        let resource_type = resource
             .and_then(|r| r.get("resourceType"))
             .and_then(Value::as_str);
-        let (Some(value @ Value::Object(_)), Some(kind)) = (resource, kind)
+        let (Some(value @ Value::Object(_)), Some(resource_type)) =
+            (resource, resource_type)
         else {
             rows.push(defect_row(
+                kind,
                 line,
                 Some(position as u64),
                 RowDefect {
@@ -395,31 +453,40 @@ fn bundle_rows(bundle: &Value, line: u64) -> Vec<ReadRow> {
         index.resources.push(Resource {
             value,
             entry: position,
-            kind,
+            kind: resource_type,
         });
         if let Some(url) = entry.get("fullUrl").and_then(Value::as_str) {
             index.by_reference.insert(url.to_string(), slot);
         }
         if let Some(id) = value.get("id").and_then(Value::as_str) {
-            index.by_reference.insert(format!("{kind}/{id}"), slot);
+            index
+                .by_reference
+                .insert(format!("{resource_type}/{id}"), slot);
         }
     }
 
-    for report in index
-        .resources
+    let (_, row_type) = FHIR_FEEDS
         .iter()
-        .filter(|r| r.kind == "DiagnosticReport")
-    {
-        let entry = Some(report.entry as u64);
-        let row = match report_fields(&index, report) {
+        .find(|(feed, _)| *feed == kind)
+        .expect("open_rows reads FHIR for the feeds of FHIR_FEEDS only");
+    for resource in index.resources.iter().filter(|r| r.kind == *row_type) {
+        let entry = Some(resource.entry as u64);
+        let fields = match kind {
+            SourceKind::Treatment => {
+                procedure::procedure_fields(&index, resource)
+            }
+            _ => report_fields(&index, resource),
+        };
+        let row = match fields {
             Ok(fields) => ReadRow {
-                fields: fields.iter().collect(),
+                fields: fields.values.iter().collect(),
                 line,
                 record: 0,
                 entry,
                 defect: None,
             },
             Err((fault, rule)) => defect_row(
+                kind,
                 line,
                 entry,
                 RowDefect {
@@ -435,42 +502,37 @@ fn bundle_rows(bundle: &Value, line: u64) -> Vec<ReadRow> {
     rows
 }
 
-type Fields = Vec<String>;
+/// A structural fault with its rule, `fhir_structure` or
+/// `fhir_reference`.
+type RowFault = (Fault, &'static str);
 
-/// Reads the columns of one report from its resources, or the first
-/// structural fault with its rule.
-fn report_fields(
+fn structure(fault: Fault) -> RowFault {
+    (fault, "fhir_structure")
+}
+
+/// Returns the resource's first `identifier.value`, else its `id`.
+fn resource_id<'a>(resource: &Resource<'a>) -> Result<Option<&'a str>, Fault> {
+    match first_identifier(resource, None)? {
+        Some(value) => Ok(Some(value)),
+        None => resource.string("id"),
+    }
+}
+
+/// Reads the identity, sex and residence columns from the `Patient` that
+/// the resource's `subject` references.
+fn read_subject(
     index: &Index<'_>,
-    report: &Resource<'_>,
-) -> Result<Fields, (Fault, &'static str)> {
-    let structure = |fault| (fault, "fhir_structure");
-    let mut fields: Fields = column_names().map(|_| String::new()).collect();
-    let mut set = |column: &str, value: Option<&str>| {
-        let position = column_names()
-            .position(|c| c == column)
-            .expect("a column of the pathology_report feed");
-        fields[position] = value.unwrap_or("").trim().to_string();
-    };
-
-    let id = match first_identifier(report, None).map_err(structure)? {
-        Some(value) => Some(value),
-        None => report.string("id").map_err(structure)?,
-    };
-    set("report_id", id);
-    set(
-        "report_date",
-        report.string("issued").map_err(structure)?.map(date_part),
-    );
-    set("laboratory", laboratory(index, report).map_err(structure)?);
-
-    let patient = referenced(index, report, "subject", "Patient")?;
+    resource: &Resource<'_>,
+    fields: &mut RowFields,
+) -> Result<(), RowFault> {
+    let patient = referenced(index, resource, "subject", "Patient")?;
     let nir =
         first_identifier(&patient, Some(INS_NIR_SYSTEM)).map_err(structure)?;
-    set("nir", nir);
+    fields.set("nir", nir);
     let names = names(&patient).map_err(structure)?;
-    set("birth_name", names.birth);
-    set("usage_name", names.usage);
-    set("first_name", names.first);
+    fields.set("birth_name", names.birth);
+    fields.set("usage_name", names.usage);
+    fields.set("first_name", names.first);
     let sex = patient
         .string("gender")
         .map_err(structure)?
@@ -480,10 +542,29 @@ fn report_fields(
             "other" | "unknown" => "9",
             other => other,
         });
-    set("sex", sex);
+    fields.set("sex", sex);
     let birth = patient.string("birthDate").map_err(structure)?;
-    set("birth_date", birth.map(fhir_date).as_deref());
-    set("departement", departement(&patient).map_err(structure)?);
+    fields.set("birth_date", birth.map(fhir_date).as_deref());
+    fields.set("departement", departement(&patient).map_err(structure)?);
+    Ok(())
+}
+
+/// Reads the columns of one report from its resources, or the first
+/// structural fault with its rule.
+fn report_fields(
+    index: &Index<'_>,
+    report: &Resource<'_>,
+) -> Result<RowFields, RowFault> {
+    let mut fields = RowFields::new(SourceKind::PathologyReport);
+    let mut set = |column: &str, value: Option<&str>| fields.set(column, value);
+    set("report_id", resource_id(report).map_err(structure)?);
+    set(
+        "report_date",
+        report.string("issued").map_err(structure)?.map(date_part),
+    );
+    set("laboratory", laboratory(index, report).map_err(structure)?);
+    read_subject(index, report, &mut fields)?;
+    let mut set = |column: &str, value: Option<&str>| fields.set(column, value);
 
     let specimens = report.array("specimen").map_err(structure)?;
     if !specimens.is_empty() {

@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | CSV text | line of the file where the row starts, from 1 (the header is line 1) | none |
 //! | Parquet | row number, from 1 (the schema is not a row) | none |
-//! | FHIR Bundle (`.json`) | number of the Bundle in the file, from 1 | position of the `DiagnosticReport` in `Bundle.entry`, from 0 |
+//! | FHIR Bundle (`.json`) | number of the Bundle in the file, from 1 | position of the `DiagnosticReport` or `Procedure` in `Bundle.entry`, from 0 |
 //! | FHIR NDJSON (`.ndjson`) | line of the Bundle, from 1 | as for a Bundle |
 //!
 //! Compressed input keeps these positions, counted in the decompressed
@@ -22,11 +22,11 @@
 
 mod csv_text;
 mod decode;
+mod digest;
 mod fhir;
 mod parquet_rows;
 
 use std::fmt;
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::str::FromStr;
@@ -37,6 +37,7 @@ use rnc_model::SourceKind;
 use crate::{Error, ErrorKind};
 
 pub(crate) use decode::DecodeFailure;
+use digest::InputDigest;
 
 /// Bytes read ahead to detect the form, the byte-order mark and the
 /// delimiter of a file.
@@ -218,6 +219,9 @@ pub struct RowReader {
     header: StringRecord,
     format: Format,
     rows: Box<dyn Iterator<Item = Result<ReadRow, Error>> + Send>,
+    /// SHA-256 of the file's bytes, fed as they are read; `None` only
+    /// until [`open_rows`] sets it.
+    digest: Option<InputDigest>,
 }
 
 impl RowReader {
@@ -229,6 +233,19 @@ impl RowReader {
     /// Returns the form the file was read in.
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// Returns the SHA-256 of the file's bytes, lowercase hex. The bytes
+    /// are hashed as the rows are read; those the rows did not need are
+    /// read here: anything after a compressed stream, and a Parquet file
+    /// past its first 64 KiB, because the Parquet reader seeks through a
+    /// file handle of its own.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the rest of the file cannot be read.
+    pub fn finish_sha256(self) -> Result<String, Error> {
+        self.digest.expect("open_rows sets the digest").finish()
     }
 }
 
@@ -253,9 +270,9 @@ impl fmt::Debug for RowReader {
 /// streaming iterator over its data rows.
 ///
 /// The form is detected from the first bytes (see the module
-/// documentation); `options` apply to CSV text only. FHIR input is read as
-/// the `pathology_report` feed, following the profile in
-/// `docs/sources.md`.
+/// documentation); `options` apply to CSV text only. FHIR input is read
+/// for the `pathology_report` and `treatment` feeds, following the
+/// profile in `docs/sources.md`.
 ///
 /// # Errors
 ///
@@ -276,8 +293,25 @@ pub fn open_rows(
         path: path.to_path_buf(),
         source,
     };
-    let mut raw =
-        BufReader::with_capacity(PEEK, File::open(path).map_err(io_error)?);
+    let (hashed, digest) = InputDigest::open(path).map_err(io_error)?;
+    let mut reader = open_hashed(path, &file, kind, options, hashed)?;
+    reader.digest = Some(digest);
+    Ok(reader)
+}
+
+/// Opens the rows of a file whose bytes are hashed as they are read.
+fn open_hashed(
+    path: &Path,
+    file: &str,
+    kind: SourceKind,
+    options: &ReadOptions,
+    hashed: digest::HashingFile,
+) -> Result<RowReader, Error> {
+    let io_error = |source| ErrorKind::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut raw = BufReader::with_capacity(PEEK, hashed);
     let head = raw.fill_buf().map_err(io_error)?;
 
     let (compression, mut input): (Compression, Box<dyn BufRead + Send>) =
@@ -291,7 +325,7 @@ pub fn open_rows(
             let input = BufReader::with_capacity(PEEK, decoder);
             (Compression::Zstd, Box::new(input))
         } else if head.starts_with(PARQUET_MAGIC) {
-            return parquet_rows::open(path, &file);
+            return parquet_rows::open(path, file);
         } else {
             (Compression::None, Box::new(raw))
         };
@@ -299,14 +333,14 @@ pub fn open_rows(
     let head = input.fill_buf().map_err(io_error)?;
     if head.starts_with(PARQUET_MAGIC) {
         return Err(unsupported(
-            &file,
+            file,
             "Parquet inside gzip or zstd (Parquet compresses its own \
              columns; deliver the .parquet file uncompressed)",
         ));
     }
     if head.starts_with(UTF16_LE_BOM) || head.starts_with(UTF16_BE_BOM) {
         return Err(unsupported(
-            &file,
+            file,
             "UTF-16 text, found from its byte-order mark (convert it to \
              UTF-8, for example with `iconv -f UTF-16 -t UTF-8`)",
         ));
@@ -315,20 +349,20 @@ pub fn open_rows(
     let start = if bom { UTF8_BOM.len() } else { 0 };
     let first = head[start..].iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
-        if kind != SourceKind::PathologyReport {
+        if !fhir::FHIR_FEEDS.iter().any(|(feed, _)| *feed == kind) {
             return Err(unsupported(
-                &file,
+                file,
                 &format!(
                     "FHIR JSON for the {kind} feed (FHIR input is read as \
-                     pathology_report only)"
+                     pathology_report or treatment only)"
                 ),
             ));
         }
         input.consume(start);
         let ndjson = is_ndjson(path);
-        return Ok(fhir::open(input, &file, compression, ndjson));
+        return Ok(fhir::open(input, file, kind, compression, ndjson));
     }
-    csv_text::open(input, path, &file, compression, bom, options)
+    csv_text::open(input, path, file, compression, bom, options)
 }
 
 /// Returns the file name without directory, as used in messages.

@@ -67,6 +67,7 @@ pub(super) fn open(path: &Path, file: &str) -> Result<RowReader, Error> {
         header,
         format: Format::Parquet,
         rows: Box::new(rows),
+        digest: None,
     })
 }
 
