@@ -263,6 +263,7 @@ pub enum Command {
     Run(RunArgs),
 
     /// Start a Ballista scheduler with rnc's functions registered.
+    #[cfg(feature = "ballista")]
     #[command(
         after_help = "Example:\n  rnc scheduler --bind 127.0.0.1:50050\n  \
         rnc executor --scheduler 127.0.0.1:50050\n  \
@@ -273,6 +274,7 @@ pub enum Command {
     Scheduler(SchedulerArgs),
 
     /// Start a Ballista executor with rnc's functions registered.
+    #[cfg(feature = "ballista")]
     #[command(
         after_help = "Example:\n  rnc executor --scheduler 127.0.0.1:50050 \
         --flight-port 50051 --grpc-port 50052\n\n\
@@ -771,6 +773,7 @@ pub struct RunArgs {
 }
 
 /// Arguments of `rnc scheduler`.
+#[cfg(feature = "ballista")]
 #[derive(Debug, Args)]
 pub struct SchedulerArgs {
     /// Address and port to listen on.
@@ -783,6 +786,7 @@ pub struct SchedulerArgs {
 }
 
 /// Arguments of `rnc executor`.
+#[cfg(feature = "ballista")]
 #[derive(Debug, Args)]
 pub struct ExecutorArgs {
     /// Scheduler address, HOST:PORT.

@@ -57,7 +57,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sql(args) => sql(&registry_dir, &engine, &args),
         Command::Demo(args) => demo(&args, &engine),
         Command::Run(args) => crate::run::run(&args, &engine),
+        #[cfg(feature = "ballista")]
         Command::Scheduler(args) => crate::cluster::scheduler(&args),
+        #[cfg(feature = "ballista")]
         Command::Executor(args) => crate::cluster::executor(&args),
         Command::Dedupe(args) => crate::dedupe::dedupe(&args),
         Command::LinkFiles(args) => crate::dedupe::link_files(&args),

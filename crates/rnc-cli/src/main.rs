@@ -3,6 +3,7 @@
 //! display, and calls the library crates through [`pipeline`].
 
 mod cli;
+#[cfg(feature = "ballista")]
 mod cluster;
 mod commands;
 mod confirm;

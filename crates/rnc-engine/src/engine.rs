@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
+#[cfg(feature = "ballista")]
 use ballista::extension::SessionContextExt;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
@@ -156,6 +157,7 @@ impl Engine {
                     .build();
                 SessionContext::new_with_state(state)
             }
+            #[cfg(feature = "ballista")]
             EngineKind::Ballista { host, port } => {
                 let state = SessionStateBuilder::new()
                     .with_default_features()
@@ -164,6 +166,15 @@ impl Engine {
                 let url = format!("df://{host}:{port}");
                 tracing::debug!(scheduler = %url, "connecting to Ballista");
                 SessionContext::remote_with_state(&url, state).await?
+            }
+            #[cfg(not(feature = "ballista"))]
+            EngineKind::Ballista { .. } => {
+                return Err(Error::InvalidEngine(format!(
+                    "engine {} is not available: this rnc was built without \
+                     the `ballista` feature; rebuild with `--features \
+                     ballista` or use `--engine local`",
+                    self.kind
+                )));
             }
         };
         // Registered after the Ballista upgrade, which replaces the
@@ -265,6 +276,20 @@ mod tests {
                 "{text}: {error}"
             );
         }
+    }
+
+    #[cfg(not(feature = "ballista"))]
+    #[test]
+    fn cluster_rejected_without_feature() {
+        let engine = Engine::new(
+            "ballista://127.0.0.1:50050".parse().unwrap(),
+            MemorySettings::default(),
+        );
+        let Err(error) = engine.block_on(engine.context(SessionConfig::new()))
+        else {
+            panic!("a ballista:// engine opened a session without the feature");
+        };
+        assert!(error.to_string().contains("`ballista` feature"), "{error}");
     }
 
     #[test]

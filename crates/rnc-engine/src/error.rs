@@ -13,6 +13,7 @@ pub enum Error {
     #[error("datafusion: {0}")]
     DataFusion(#[from] datafusion::error::DataFusionError),
     /// A Ballista scheduler or executor failed.
+    #[cfg(feature = "ballista")]
     #[error("ballista: {0}")]
     Ballista(#[from] ballista_core::error::BallistaError),
     /// A release could not be read or queried.

@@ -38,6 +38,7 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "ballista")]
 pub mod cluster;
 mod engine;
 mod error;
