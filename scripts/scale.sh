@@ -11,10 +11,15 @@
 #             feeds and registry are deleted once measured, unless
 #             KEEP=1 is set, because four national years take several GB.
 #   YEARS     numbers of years to run (default: 1 2 4).
-# Environment: RNC_ENGINE (default local) is passed as --engine;
-# RNC_MEMORY_LIMIT, if set, as --memory-limit. Needs GNU time at
-# /usr/bin/time. Run it on an idle machine: the figures of a shared one
-# say more about the other processes than about rnc.
+# Environment:
+#   PERSONS           writes a population of that size (`rnc synth
+#                     --persons PERSONS --years N`) instead of the national
+#                     one, for a machine too busy for a national year.
+#   RNC               the rnc binary to run instead of a fresh release build.
+#   RNC_ENGINE        passed as --engine (default: local).
+#   RNC_MEMORY_LIMIT  passed as --memory-limit, when set.
+# Needs GNU time at /usr/bin/time. Run it on an idle machine: the figures
+# of a shared one say more about the other processes than about rnc.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,9 +33,13 @@ fi
 years=${*:-1 2 4}
 engine=${RNC_ENGINE:-local}
 
-cargo build --release --manifest-path "$root/Cargo.toml" -p rnc-cli
-target=${CARGO_TARGET_DIR:-$root/target}
-rnc="$target/release/rnc"
+if [ -n "${RNC:-}" ]; then
+    rnc=$RNC
+else
+    cargo build --release --manifest-path "$root/Cargo.toml" -p rnc-cli
+    target=${CARGO_TARGET_DIR:-$root/target}
+    rnc="$target/release/rnc"
+fi
 
 summary="$work/summary.txt"
 : > "$summary"
@@ -38,8 +47,14 @@ for n in $years; do
     feeds="$work/feeds-$n"
     run="$work/run-$n"
     rm -rf "$feeds" "$run"
-    echo "scale.sh: writing $n national year(s) to $feeds" >&2
-    "$rnc" --quiet synth --scale france --years "$n" --out "$feeds" \
+    echo "scale.sh: writing $n year(s) to $feeds" >&2
+    if [ -n "${PERSONS:-}" ]; then
+        population="--persons $PERSONS"
+    else
+        population="--scale france"
+    fi
+    # shellcheck disable=SC2086 # $population is two words
+    "$rnc" --quiet synth $population --years "$n" --out "$feeds" \
         > "$work/synth-$n.log"
     echo "scale.sh: running the pipeline on $n year(s)" >&2
     memory=""
