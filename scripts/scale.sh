@@ -75,8 +75,10 @@ for n in $years; do
     sed -n '/^stage /,/^total /p' "$work/run-$n.log"
     grep '^run: ' "$work/run-$n.log"
     wall=$(sed -n 's/.*Elapsed (wall clock) time.*: //p' "$work/time-$n.log")
-    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' \
-        "$work/time-$n.log")
+    # The run's peak is the largest stage peak (the table's total line, in
+    # MiB). GNU time's maximum RSS is not, because rnc resets the kernel's
+    # peak counter at each stage, which getrusage also reads.
+    rss=$(awk '/^total / { print $NF * 1024 }' "$work/run-$n.log")
     cpu=$(sed -n 's/.*Percent of CPU this job got: //p' "$work/time-$n.log")
     seconds=$(echo "$wall" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
     echo "$n $seconds $rss $cpu" >> "$summary"
