@@ -330,6 +330,45 @@ pub enum Command {
         (mode 0600) when absent. The old key is rejected afterwards: destroy it."
     )]
     Rotate(RotateArgs),
+
+    /// Serve published indicators, a dashboard, release tables by role
+    /// and research extracts over HTTP, recording every request in the
+    /// audit log.
+    #[command(
+        after_help = "Example:\n  rnc serve --registry registry --listen 127.0.0.1:8080\n\n\
+        Without a token a caller has the public role (suppressed indicators only);\n\
+        issue tokens with `rnc token create`. Every request is appended to\n\
+        <registry>/service/audit.log; check it with `rnc audit verify`.\n\
+        Ctrl-C or SIGTERM stops the service."
+    )]
+    Serve(crate::service::ServeArgs),
+
+    /// Verify the service's audit log: hash chain, signed head, anchors.
+    #[command(
+        after_help = "Example:\n  rnc audit verify --registry registry\n  \
+        rnc audit verify --anchor 1042:3f5a…\n\n\
+        Exit code 0 when intact; 1 when entries follow the signed head (written\n\
+        less than a second before the service stopped, or appended by someone\n\
+        without the service key); 2 when an entry was altered, deleted or\n\
+        reordered, or the tail was cut."
+    )]
+    Audit(crate::service::AuditArgs),
+
+    /// Issue, list or revoke the service's bearer tokens.
+    #[command(
+        after_help = "Example:\n  rnc token create --name \"INCa analysts\" --role analyst\n  \
+        rnc token create --name \"lab X\" --role researcher --project P2025-01\n  \
+        rnc token list\n  rnc token revoke T0002\n\n\
+        The token is printed once; the registry keeps only its SHA-256. A running\n\
+        service picks up changes within a second."
+    )]
+    Token(crate::service::TokenArgs),
+
+    /// Approve a research project or list approved projects.
+    #[command(
+        after_help = "Example:\n  rnc project add --id P2025-01 --title \"Colon cancer survival\" --k 5"
+    )]
+    Project(crate::service::ProjectArgs),
 }
 
 /// Arguments of `rnc rotate`.
@@ -579,7 +618,9 @@ pub struct StatsArgs {
     /// and age group with cases and person-years (`rnc stats` only).
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// Output format of `--input` results.
+    /// Output format of `--input` results. On a release every table is
+    /// written as CSV, and with json or parquet also in that format beside
+    /// it (analyst tables are always written as Parquet too).
     #[arg(long, value_enum, default_value = "csv")]
     pub format: OutputFormat,
     /// Standard population of `--input`: world, europe1976, europe2013 or
@@ -690,7 +731,7 @@ pub struct CohortArgs {
     pub prevalence_years: Vec<u32>,
 }
 
-/// Output format of `rnc stats --input`.
+/// Output format of `rnc stats`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// Comma-separated values with a header line.

@@ -11,8 +11,8 @@ use rnc_store::Registry;
 use rnc_synth::NoiseKind;
 
 use crate::cli::{
-    Cli, Command, DemoArgs, IngestArgs, InputLayout, LinkArgs, ReleaseArgs,
-    SqlArgs, StatsArgs, SynthArgs,
+    Cli, Command, DemoArgs, IngestArgs, InputLayout, LinkArgs, OutputFormat,
+    ReleaseArgs, SqlArgs, StatsArgs, SynthArgs,
 };
 use crate::pipeline::{self, FileReport};
 use crate::stages::{StageEnd, StageTable};
@@ -67,6 +67,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Rotate(args) => {
             crate::rotate::rotate(&registry_dir, &key_path, &args)
         }
+        Command::Serve(args) => crate::service::serve(&registry_dir, &args),
+        Command::Audit(args) => crate::service::audit(&registry_dir, &args),
+        Command::Token(args) => crate::service::token(&registry_dir, &args),
+        Command::Project(args) => crate::service::project(&registry_dir, &args),
     }
 }
 
@@ -412,19 +416,58 @@ fn stats(
         args.small_cell_threshold,
     )?;
     print_stats(&output);
+    // Tables written as CSV, and those of them that have no typed Parquet
+    // beside them yet, for --format json or parquet.
+    let mut tables = vec![
+        output.out_dir.join("incidence_published.csv"),
+        output.out_dir.join("quality_indicators.csv"),
+    ];
+    let mut typed = vec![output.out_dir.join("incidence.csv")];
     if !args.by.is_empty() || args.mortality {
-        strata_stats(&registry, &output, args)?;
+        for written in strata_stats(&registry, &output, args)? {
+            tables.push(written.csv.with_file_name(format!(
+                "{}_published.csv",
+                file_stem(&written.csv)
+            )));
+            tables.push(written.csv.with_file_name(format!(
+                "{}_not_estimable.csv",
+                file_stem(&written.csv)
+            )));
+            typed.push(written.csv);
+        }
     }
     if let Some(index_date) = index_date {
-        let (path, prevalent) = pipeline::write_prevalence(
+        let written = pipeline::write_prevalence(
             &registry.release_dir(&output.release.release_id),
             index_date,
             &cohort.prevalence_years,
+            args.small_cell_threshold,
             &output.out_dir,
         )?;
         println!(
-            "prevalence: {prevalent} persons alive at {index_date} after a malignant tumour, by site group and sex in {} (analyst output: counts not suppressed)",
-            path.display()
+            "prevalence: {} persons alive at {index_date} after a malignant tumour, by site group and sex in {} (analyst output) and {} (counts under {} suppressed)",
+            written.prevalent,
+            written.analyst.display(),
+            written.published.display(),
+            args.small_cell_threshold
+        );
+        tables.extend([written.analyst, written.published]);
+    }
+    if args.format != OutputFormat::Csv {
+        if args.format == OutputFormat::Json {
+            tables.extend(typed);
+        }
+        for table in &tables {
+            crate::stats_file::write_copy_of_csv(table, args.format)?;
+        }
+        println!(
+            "stats: {} tables also written as {}",
+            tables.len(),
+            if args.format == OutputFormat::Json {
+                "JSON"
+            } else {
+                "Parquet"
+            }
         );
     }
     println!(
@@ -445,7 +488,7 @@ fn strata_stats(
     registry: &Registry,
     output: &pipeline::StatsOutput,
     args: &StatsArgs,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<pipeline::StrataOutput>> {
     let names: Vec<&str> = if args.by.is_empty() {
         vec!["site_group", "sex"]
     } else {
@@ -472,7 +515,7 @@ fn strata_stats(
         &request,
         &output.out_dir,
     )?;
-    for table in outputs {
+    for table in &outputs {
         println!(
             "{}: {} strata ({} without a rate, see the warnings) from {} events by {}, written to {} (and .parquet, _published.csv); {} left out for an unknown residence",
             table.measure,
@@ -484,7 +527,14 @@ fn strata_stats(
             table.unknown_residence
         );
     }
-    Ok(())
+    Ok(outputs)
+}
+
+/// Returns the name of a file without its extension.
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn print_stats(output: &pipeline::StatsOutput) {

@@ -17,6 +17,7 @@ mod pseudonymise;
 mod review;
 mod rotate;
 mod run;
+mod service;
 mod stages;
 mod stats_cohort;
 mod stats_file;

@@ -12,7 +12,9 @@ use anyhow::Context;
 use arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, RecordBatch, StringArray,
 };
-use arrow::datatypes::{DataType, Field, Float64Type, Schema, UInt64Type};
+use arrow::datatypes::{
+    DataType, Field, Float64Type, Int64Type, Schema, UInt64Type,
+};
 use rnc_stats::{
     AggregateColumns, StandardPopulation, StratumRates,
     rates_from_aggregate_csv,
@@ -178,8 +180,62 @@ pub fn write_table(
     Ok(())
 }
 
-/// Converts a batch of text, whole-number and Float64 columns to JSON
-/// objects.
+/// Writes the CSV table at `csv_path` again beside it in `format` (same
+/// name, the format's extension), and returns the new path.
+///
+/// Column types are read back from the text: whole numbers, decimals and
+/// `true`/`false` keep their type, everything else (labels, dates, status)
+/// stays text, and an empty field is null. The published tables exist
+/// only as the CSV their suppression writes, so this is how they reach
+/// JSON and Parquet without a second writer that could drift from it.
+pub fn write_copy_of_csv(
+    csv_path: &Path,
+    format: OutputFormat,
+) -> anyhow::Result<std::path::PathBuf> {
+    let open = || {
+        std::fs::File::open(csv_path)
+            .with_context(|| format!("reading {}", csv_path.display()))
+    };
+    let (inferred, _) = arrow::csv::reader::Format::default()
+        .with_header(true)
+        .infer_schema(open()?, None)
+        .with_context(|| format!("reading {}", csv_path.display()))?;
+    let fields: Vec<Field> = inferred
+        .fields()
+        .iter()
+        .map(|field| {
+            let kept = matches!(
+                field.data_type(),
+                DataType::Int64 | DataType::Float64 | DataType::Boolean
+            );
+            let data_type = if kept {
+                field.data_type().clone()
+            } else {
+                DataType::Utf8
+            };
+            Field::new(field.name(), data_type, true)
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let reader = arrow::csv::ReaderBuilder::new(schema.clone())
+        .with_header(true)
+        .build(open()?)?;
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("reading {}", csv_path.display()))?;
+    let batch = arrow::compute::concat_batches(&schema, &batches)?;
+    let extension = match format {
+        OutputFormat::Csv => return Ok(csv_path.to_path_buf()),
+        OutputFormat::Json => "json",
+        OutputFormat::Parquet => "parquet",
+    };
+    let path = csv_path.with_extension(extension);
+    write_table(&batch, format, &path)?;
+    Ok(path)
+}
+
+/// Converts a batch of text, whole-number, Float64 and Boolean columns to
+/// JSON objects.
 fn to_json(batch: &RecordBatch) -> anyhow::Result<serde_json::Value> {
     let schema = batch.schema();
     let mut objects = vec![serde_json::Map::new(); batch.num_rows()];
@@ -198,6 +254,10 @@ fn to_json(batch: &RecordBatch) -> anyhow::Result<serde_json::Value> {
                     DataType::UInt64 => {
                         column.as_primitive::<UInt64Type>().value(row).into()
                     }
+                    DataType::Int64 => {
+                        column.as_primitive::<Int64Type>().value(row).into()
+                    }
+                    DataType::Boolean => column.as_boolean().value(row).into(),
                     other => anyhow::bail!(
                         "internal error: column {} of type {other} has no JSON form; please report this bug",
                         field.name()

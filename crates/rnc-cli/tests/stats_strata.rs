@@ -154,6 +154,8 @@ fn release_strata_mortality_and_plots() {
         "2022-12-31",
         "--out",
         arg(&prevalence),
+        "--format",
+        "json",
     ]);
     rnc_expect(&args, 0);
     let (header, rows) = read_csv(&prevalence.join("prevalence.csv"));
@@ -174,6 +176,53 @@ fn release_strata_mortality_and_plots() {
     );
     assert!(complete > 0.0, "no prevalent person");
     assert_eq!(complete, counted);
+
+    // The published prevalence shows the analyst counts or nothing, never
+    // a count from 1 to 10, and hides some (the demo has rare sites).
+    let (published_header, published) =
+        read_csv(&prevalence.join("prevalence_published.csv"));
+    assert_eq!(
+        published_header[..5],
+        ["site_group", "sex", "index_date", "status", "complete"]
+    );
+    assert_eq!(published.len(), rows.len());
+    let mut hidden = 0;
+    for (shown, analyst) in published.iter().zip(&rows) {
+        assert_eq!(shown[..3], analyst[..3]);
+        for (value, truth) in shown[4..].iter().zip(&analyst[3..]) {
+            if value.is_empty() {
+                hidden += 1;
+                continue;
+            }
+            assert_eq!(value, truth, "{shown:?}");
+            let count: u64 = value.parse().unwrap();
+            assert!(count == 0 || count >= 11, "{shown:?}");
+        }
+    }
+    assert!(hidden > 0, "nothing suppressed in the published prevalence");
+
+    // --format json writes each table again as JSON objects, with nulls
+    // where the CSV is empty.
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(prevalence.join("prevalence_published.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let objects = json.as_array().unwrap();
+    assert_eq!(objects.len(), published.len());
+    for (object, row) in objects.iter().zip(&published) {
+        assert_eq!(object["site_group"], row[0].as_str());
+        match row[4].as_str() {
+            "" => assert!(object["complete"].is_null()),
+            count => {
+                assert_eq!(object["complete"], count.parse::<u64>().unwrap())
+            }
+        }
+    }
+    for name in ["incidence", "incidence_published", "quality_indicators"] {
+        let path = prevalence.join(format!("{name}.json"));
+        assert!(path.exists(), "{} missing", path.display());
+    }
 
     let mut args = registry.to_vec();
     let report = dir.path().join("report");

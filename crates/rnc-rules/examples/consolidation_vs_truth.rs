@@ -182,7 +182,9 @@ fn noise_of(truth: &HashMap<String, TrueRecord>, ids: &[String]) -> String {
 fn describe(tumour: &Tumour) -> String {
     format!(
         "{} {} {}/{} {} {} [{}]",
-        tumour.incidence_date.to_iso(),
+        tumour
+            .incidence_date
+            .map_or_else(|| "unknown".to_owned(), |date| date.to_iso()),
         tumour.topography,
         tumour.morphology.histology(),
         tumour.morphology.behaviour().code(),
@@ -204,17 +206,19 @@ fn split_key(
         == multiple_primary_site(extra.topography);
     let same_group = histology_group(first.morphology.histology())
         == histology_group(extra.morphology.histology());
-    let days = (first.incidence_date.midpoint()
-        - extra.incidence_date.midpoint())
-    .num_days()
-    .abs();
+    let years_apart = match (first.incidence_date, extra.incidence_date) {
+        (Some(a), Some(b)) => {
+            ((a.midpoint() - b.midpoint()).num_days().abs() / 365).to_string()
+        }
+        _ => "unknown".to_owned(),
+    };
     format!(
         "extra [{}] noise {} | site {} histology {} | {} years apart",
         kinds(extra),
         noise_of(truth, &extra.record_ids),
         if same_site { "same" } else { "differs" },
         if same_group { "same" } else { "differs" },
-        days / 365
+        years_apart
     )
 }
 

@@ -107,7 +107,8 @@ pub use period::{AnalysisWindow, DelayedFollowUp, kaplan_meier_delayed};
 pub use person_time::{AgeSplit, split_by_age};
 pub use prevalence::{Prevalence, PrevalencePerson, count_prevalence};
 pub use publication::{
-    IncidenceSuppression, published_incidence_csv, published_rates_csv,
+    IncidenceSuppression, PrevalenceRow, published_incidence_csv,
+    published_prevalence_csv, published_rates_csv,
 };
 pub use rates::{
     Estimate, IntervalMethod, StandardisedRate, age_specific_rates,
@@ -122,7 +123,7 @@ pub use strata::{
 pub use suppression::{
     CellStatus, DEFAULT_SMALL_CELL_THRESHOLD, DEFAULT_UNRELIABLE_RATE_CASES,
     SuppressedCell, SuppressedTable, TOTAL, rate_is_unreliable,
-    suppress_counts, suppress_counts_with_unpublished,
+    reduce_to_echelon, suppress_counts, suppress_counts_with_unpublished,
 };
 pub use survival::{
     FollowUp, IntervalScale, SurvivalAt, SurvivalCurve, SurvivalStep,

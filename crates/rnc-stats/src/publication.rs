@@ -304,3 +304,195 @@ mod tests {
         assert!(lines[2].starts_with("male,secondary,,,"), "{}", lines[2]);
     }
 }
+
+/// Prevalence counts of one site group (or all sites) and sex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrevalenceRow {
+    /// Site group, or [`crate::ALL_SITES`] for persons counted once over
+    /// every site.
+    pub site_group: String,
+    /// Sex label.
+    pub sex: String,
+    /// The counts, with partial prevalence for the same durations in every
+    /// row.
+    pub prevalence: crate::Prevalence,
+}
+
+/// Writes prevalence for publication as CSV: `site_group`, `sex`,
+/// `index_date`, `status`, `complete` and one `partial_N_years` column per
+/// duration, with hidden counts left empty.
+///
+/// Partial prevalence is cumulative, so two durations give by difference
+/// the persons diagnosed between them: a small count hides there as well
+/// as in a cell. Each row is therefore split into disjoint intervals since
+/// diagnosis (under the shortest duration, between two durations, beyond
+/// the longest), which sum to the complete prevalence. That cube of site
+/// group, sex and interval is suppressed with every margin assumed known. A partial count is shown only when every interval it
+/// sums is shown, and the complete count only when its margin is, so each
+/// figure shown follows from cells the suppression leaves visible.
+///
+/// The all-sites rows count a person with tumours of two groups once, so
+/// they are not the sum of the site rows: they are suppressed as a cube of
+/// their own (sex and interval). The dead, the lost to follow-up and the
+/// persons diagnosed after the index date are analyst figures and are not
+/// written.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::InvalidSuppressionInput`] when the rows do not all
+/// have the same durations, or for a site group or sex named `total`.
+pub fn published_prevalence_csv(
+    rows: &[PrevalenceRow],
+    threshold: u64,
+) -> Result<String, Error> {
+    let durations: Vec<u32> = rows.first().map_or_else(Vec::new, |row| {
+        row.prevalence
+            .partial
+            .iter()
+            .map(|(years, _)| *years)
+            .collect()
+    });
+    if durations.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err(crate::ErrorKind::InvalidSuppressionInput(
+            "prevalence durations are not in increasing order: sort them (for example 1,3,5,10)".into(),
+        )
+        .into());
+    }
+    let interval_labels: Vec<String> = interval_labels(&durations);
+
+    let mut site_cells = Vec::new();
+    let mut all_sites_cells = Vec::new();
+    for row in rows {
+        let row_durations: Vec<u32> = row
+            .prevalence
+            .partial
+            .iter()
+            .map(|(years, _)| *years)
+            .collect();
+        if row_durations != durations {
+            return Err(crate::ErrorKind::InvalidSuppressionInput(
+                "prevalence rows have different durations: count every row with the same list".into(),
+            )
+            .into());
+        }
+        for (label, count) in
+            interval_labels.iter().zip(interval_counts(&row.prevalence))
+        {
+            if row.site_group == crate::ALL_SITES {
+                all_sites_cells
+                    .push((vec![row.sex.clone(), label.clone()], count));
+            } else {
+                site_cells.push((
+                    vec![
+                        row.site_group.clone(),
+                        row.sex.clone(),
+                        label.clone(),
+                    ],
+                    count,
+                ));
+            }
+        }
+    }
+    let by_site = crate::suppress_counts(
+        &["site_group", "sex", "interval"],
+        &site_cells,
+        threshold,
+    )?;
+    let all_sites = crate::suppress_counts(
+        &["sex", "interval"],
+        &all_sites_cells,
+        threshold,
+    )?;
+
+    let mut header = vec![
+        "site_group".to_owned(),
+        "sex".to_owned(),
+        "index_date".to_owned(),
+        "status".to_owned(),
+        "complete".to_owned(),
+    ];
+    header.extend(
+        durations
+            .iter()
+            .map(|years| format!("partial_{years}_years")),
+    );
+    let mut out = header.join(",");
+    out.push('\n');
+    for row in rows {
+        let (table, prefix): (&SuppressedTable, Vec<&str>) =
+            if row.site_group == crate::ALL_SITES {
+                (&all_sites, vec![row.sex.as_str()])
+            } else {
+                (&by_site, vec![row.site_group.as_str(), row.sex.as_str()])
+            };
+        let key = |interval: &str| -> Vec<String> {
+            let mut key: Vec<String> =
+                prefix.iter().map(|part| (*part).to_owned()).collect();
+            key.push(interval.to_owned());
+            key
+        };
+        let status = table
+            .cell(&as_strs(&key(TOTAL)))
+            .map_or(CellStatus::SecondarySuppressed, |cell| cell.status);
+        let mut fields = vec![
+            quote_csv(&row.site_group),
+            quote_csv(&row.sex),
+            row.prevalence.index_date.to_string(),
+            status.label().to_owned(),
+            if status.is_published() {
+                row.prevalence.complete.to_string()
+            } else {
+                String::new()
+            },
+        ];
+        for (position, (_, count)) in row.prevalence.partial.iter().enumerate()
+        {
+            let shown = interval_labels[..=position]
+                .iter()
+                .all(|label| table.published(&as_strs(&key(label))).is_some());
+            fields.push(if shown {
+                count.to_string()
+            } else {
+                String::new()
+            });
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Names the intervals since diagnosis that the durations cut: `0-1y`,
+/// `1-3y`, ..., and `10y+` after the longest (`all` without durations).
+fn interval_labels(durations: &[u32]) -> Vec<String> {
+    let mut labels = Vec::with_capacity(durations.len() + 1);
+    let mut start = 0;
+    for years in durations {
+        labels.push(format!("{start}-{years}y"));
+        start = *years;
+    }
+    labels.push(if durations.is_empty() {
+        "all".to_owned()
+    } else {
+        format!("{start}y+")
+    });
+    labels
+}
+
+/// Splits cumulative partial prevalence into the counts of the intervals
+/// named by [`interval_labels`].
+fn interval_counts(prevalence: &crate::Prevalence) -> Vec<f64> {
+    let mut counts = Vec::with_capacity(prevalence.partial.len() + 1);
+    let mut below = 0;
+    for (_, cumulative) in &prevalence.partial {
+        counts.push((cumulative - below) as f64);
+        below = *cumulative;
+    }
+    counts.push((prevalence.complete - below) as f64);
+    counts
+}
+
+/// Borrows a key of owned parts as the `&str` key of a suppressed table.
+fn as_strs(key: &[String]) -> Vec<&str> {
+    key.iter().map(String::as_str).collect()
+}

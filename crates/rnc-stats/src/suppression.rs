@@ -523,8 +523,10 @@ fn determined_cells(table: &SuppressedTable) -> Vec<usize> {
 }
 
 /// Reduces `rows` to reduced row echelon form in place, with partial
-/// pivoting, and returns the (row, column) of each pivot.
-fn reduce_to_echelon(
+/// pivoting, and returns the (row, column) of each pivot. A coefficient
+/// below 1e-9 in absolute value counts as zero, so rows should be scaled
+/// to a largest coefficient near 1.
+pub fn reduce_to_echelon(
     rows: &mut [Vec<f64>],
     columns: usize,
 ) -> Vec<(usize, usize)> {

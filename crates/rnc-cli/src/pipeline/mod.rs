@@ -27,7 +27,7 @@ pub use prevalence::write_prevalence;
 pub use release::release;
 pub use report::write_report;
 pub use stats::{StatsOutput, choose_release, compute_stats};
-pub use strata::{StrataRequest, rates_by_strata};
+pub use strata::{StrataOutput, StrataRequest, rates_by_strata};
 
 /// Reads every staged record, sorted by record id so that later stages do
 /// not depend on ingestion order.

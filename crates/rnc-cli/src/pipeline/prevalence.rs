@@ -6,19 +6,24 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use rnc_stats::{PrevalencePerson, count_prevalence};
+use rnc_stats::{
+    PrevalencePerson, PrevalenceRow, count_prevalence, published_prevalence_csv,
+};
 
 use crate::survival::{full_date, quote, read_tumours};
 
 /// Counts complete and partial prevalence at `index_date` by site group
-/// and sex, plus all sites, and writes `prevalence.csv` into `out_dir`.
+/// and sex, plus all sites, and writes `prevalence.csv` (analyst output)
+/// and `prevalence_published.csv` (counts under `small_cell_threshold`
+/// hidden, with the counts that would give them back by difference) into
+/// `out_dir`.
 ///
 /// Each person counts once per site group, with the first malignant
 /// tumour of that group (and once over all sites). A person is known to
 /// be alive up to `closing`, the latest date of death in the death
 /// records, so the index date must not be after it. Tumours with a
 /// partial incidence date or known only from a death certificate are left
-/// out. The file is an analyst output: its counts are not suppressed.
+/// out. The durations are taken in increasing order.
 ///
 /// # Errors
 ///
@@ -27,8 +32,13 @@ pub fn write_prevalence(
     release_dir: &Path,
     index_date: NaiveDate,
     durations_years: &[u32],
+    small_cell_threshold: u64,
     out_dir: &Path,
-) -> anyhow::Result<(PathBuf, u64)> {
+) -> anyhow::Result<PrevalenceOutput> {
+    let mut durations = durations_years.to_vec();
+    durations.sort_unstable();
+    durations.dedup();
+
     let closing = super::report_curves::closing_date(release_dir)?
         .context("the release has no death record, so no one is known to be alive at the index date")?;
     anyhow::ensure!(
@@ -63,13 +73,14 @@ pub fn write_prevalence(
     }
 
     let mut csv = String::from("site_group,sex,index_date,complete");
-    for years in durations_years {
+    for years in &durations {
         let _ = write!(csv, ",partial_{years}_years");
     }
     csv.push_str(",dead,diagnosed_after\n");
     let mut prevalent = 0;
+    let mut rows = Vec::with_capacity(groups.len());
     for ((site, sex), persons) in &groups {
-        let counts = count_prevalence(persons, index_date, durations_years)?;
+        let counts = count_prevalence(persons, index_date, &durations)?;
         if site == rnc_stats::ALL_SITES {
             prevalent += counts.complete;
         }
@@ -84,9 +95,37 @@ pub fn write_prevalence(
             let _ = write!(csv, ",{count}");
         }
         let _ = writeln!(csv, ",{},{}", counts.dead, counts.diagnosed_after);
+        rows.push(PrevalenceRow {
+            site_group: site.clone(),
+            sex: sex.clone(),
+            prevalence: counts,
+        });
     }
-    let path = out_dir.join("prevalence.csv");
-    std::fs::write(&path, csv)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok((path, prevalent))
+    let analyst = out_dir.join("prevalence.csv");
+    std::fs::write(&analyst, csv)
+        .with_context(|| format!("writing {}", analyst.display()))?;
+    let published = out_dir.join("prevalence_published.csv");
+    std::fs::write(
+        &published,
+        published_prevalence_csv(&rows, small_cell_threshold)?,
+    )
+    .with_context(|| format!("writing {}", published.display()))?;
+    Ok(PrevalenceOutput {
+        analyst,
+        published,
+        prevalent,
+    })
+}
+
+/// What [`write_prevalence`] wrote.
+#[derive(Debug)]
+pub struct PrevalenceOutput {
+    /// Counts as computed, with the dead and the persons diagnosed after
+    /// the index date.
+    pub analyst: PathBuf,
+    /// Counts for publication.
+    pub published: PathBuf,
+    /// Persons alive at the index date after a malignant tumour of any
+    /// site.
+    pub prevalent: u64,
 }
