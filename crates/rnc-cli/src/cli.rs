@@ -44,9 +44,39 @@ pub struct Global {
     /// Hide progress bars.
     #[arg(long, global = true)]
     pub quiet: bool,
+
+    /// Engine of the set-based stages (statistics, SQL): `local` (in
+    /// process) or `ballista://HOST:PORT` (a scheduler started with
+    /// `rnc scheduler`, whose executors mount the registry at the same
+    /// path).
+    #[arg(long, global = true, default_value = "local")]
+    pub engine: rnc_engine::EngineKind,
+
+    /// Memory that in-process queries may hold before they spill to disk,
+    /// in bytes or with a K, M or G suffix (powers of 1024). The default is
+    /// half the physical memory.
+    #[arg(long, global = true, value_parser = parse_bytes)]
+    pub memory_limit: Option<u64>,
+
+    /// Folder for the spill files of in-process queries (default: the
+    /// system's temporary folder).
+    #[arg(long, global = true)]
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl Global {
+    /// Builds the engine chosen by `--engine`, `--memory-limit` and
+    /// `--spill-dir`.
+    pub fn engine(&self) -> rnc_engine::Engine {
+        rnc_engine::Engine::new(
+            self.engine.clone(),
+            rnc_engine::MemorySettings {
+                memory_limit: self.memory_limit,
+                spill_dir: self.spill_dir.clone(),
+            },
+        )
+    }
+
     /// The key file: `--key`, else `<registry>.key`.
     pub fn key_path(&self) -> PathBuf {
         self.key.clone().unwrap_or_else(|| {
@@ -220,6 +250,38 @@ pub enum Command {
         Tables: persons, tumours, source_records, link_pairs, quality_checks, population."
     )]
     Sql(SqlArgs),
+
+    /// Run every stage on a folder of feeds written by `rnc synth`: ingest,
+    /// link, consolidate, release, statistics and report, with a timing
+    /// table at the end.
+    #[command(
+        after_help = "Example:\n  rnc synth --scale france --years 1 --out france\n  \
+        rnc run --feeds france --out france-run\n\n\
+        Writes france-run/registry, france-run/rnc.key, france-run/stats and\n\
+        france-run/report, then prints per stage: rows, wall time and peak resident memory."
+    )]
+    Run(RunArgs),
+
+    /// Start a Ballista scheduler with rnc's functions registered.
+    #[cfg(feature = "ballista")]
+    #[command(
+        after_help = "Example:\n  rnc scheduler --bind 127.0.0.1:50050\n  \
+        rnc executor --scheduler 127.0.0.1:50050\n  \
+        rnc stats --engine ballista://127.0.0.1:50050\n\n\
+        Ballista's ports have no authentication: bind a private address only\n\
+        (see docs/deployment.md). Stops on Ctrl-C."
+    )]
+    Scheduler(SchedulerArgs),
+
+    /// Start a Ballista executor with rnc's functions registered.
+    #[cfg(feature = "ballista")]
+    #[command(
+        after_help = "Example:\n  rnc executor --scheduler 127.0.0.1:50050 \
+        --flight-port 50051 --grpc-port 50052\n\n\
+        The executor reads the registry directory at the path the client names,\n\
+        so mount it at the same path on every machine. It never needs the key."
+    )]
+    Executor(ExecutorArgs),
 
     /// Run the whole pipeline on a fresh synthetic population and compare
     /// it with the truth.
@@ -738,6 +800,85 @@ pub struct PseudonymiseArgs {
     pub input: PathBuf,
     /// The pre-pseudonymised file to write; must differ from the input.
     pub output: PathBuf,
+}
+
+/// Arguments of `rnc run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Folder of feeds written by `rnc synth` (population.csv and one or
+    /// more files per feed).
+    #[arg(long)]
+    pub feeds: PathBuf,
+    /// Output folder for the registry, key, statistics and report; it must
+    /// not hold a registry yet.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `rnc scheduler`.
+#[cfg(feature = "ballista")]
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    pub bind: std::net::SocketAddr,
+    /// Host name executors and clients use to reach the scheduler
+    /// (default: the --bind address).
+    #[arg(long)]
+    pub external_host: Option<String>,
+}
+
+/// Arguments of `rnc executor`.
+#[cfg(feature = "ballista")]
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// Scheduler address, HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    pub scheduler: String,
+    /// Address to bind the executor's two ports on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind_host: String,
+    /// Host name the scheduler, other executors and clients use to reach
+    /// this executor (default: --bind-host).
+    #[arg(long)]
+    pub external_host: Option<String>,
+    /// Arrow Flight port, serving shuffle data and results.
+    #[arg(long, default_value_t = 50051)]
+    pub flight_port: u16,
+    /// gRPC port, on which the scheduler sends tasks.
+    #[arg(long, default_value_t = 50052)]
+    pub grpc_port: u16,
+    /// Tasks run at once (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub concurrent_tasks: usize,
+    /// Memory the executor's tasks share before they spill, in bytes or
+    /// with a K, M or G suffix (default: Ballista's share of the host's or
+    /// cgroup's memory).
+    #[arg(long, value_parser = parse_bytes)]
+    pub memory_limit: Option<u64>,
+    /// Folder of shuffle and spill files (default: a new temporary folder).
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
+}
+
+/// Parses a byte count such as `8G`, `512M`, `64K` or `1048576`.
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, shift) = match text.chars().last() {
+        Some('K' | 'k') => (&text[..text.len() - 1], 10),
+        Some('M' | 'm') => (&text[..text.len() - 1], 20),
+        Some('G' | 'g') => (&text[..text.len() - 1], 30),
+        _ => (text, 0),
+    };
+    let value: u64 = digits.parse().map_err(|_| {
+        format!("invalid size {text:?}: expected a number of bytes, optionally with K, M or G")
+    })?;
+    value
+        .checked_mul(1 << shift)
+        .filter(|bytes| *bytes > 0)
+        .ok_or_else(|| {
+            format!("invalid size {text:?}: must be above 0 and below 16 EiB")
+        })
 }
 
 /// Arguments of `rnc demo`.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use rnc_engine::Engine;
 use rnc_model::SourceKind;
 use rnc_store::Registry;
 use rnc_synth::NoiseKind;
@@ -14,6 +15,7 @@ use crate::cli::{
     ReleaseArgs, SqlArgs, StatsArgs, SynthArgs,
 };
 use crate::pipeline::{self, FileReport};
+use crate::stages::{StageEnd, StageTable};
 use crate::{evaluate, progress};
 
 /// The result of a command that completed.
@@ -32,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
     let registry_dir = cli.global.registry.clone();
     let key_path = cli.global.key_path();
+    let engine = cli.global.engine();
     match cli.command {
         Command::Synth(args) => synth(&args),
         Command::Pseudonymise(args) => {
@@ -41,8 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Link(args) => link(&registry_dir, &args),
         Command::Consolidate => consolidate(&registry_dir),
         Command::Release(args) => release(&registry_dir, &args),
-        Command::Stats(args) => stats(&registry_dir, &args),
-        Command::Report(args) => report(&registry_dir, &args),
+        Command::Stats(args) => stats(&registry_dir, &engine, &args),
+        Command::Report(args) => report(&registry_dir, &engine, &args),
         Command::Survival(args) => {
             crate::survival::survival(&registry_dir, &args)
         }
@@ -51,8 +54,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export(args) => {
             crate::export::export(&registry_dir, &key_path, &args)
         }
-        Command::Sql(args) => sql(&registry_dir, &args),
-        Command::Demo(args) => demo(&args),
+        Command::Sql(args) => sql(&registry_dir, &engine, &args),
+        Command::Demo(args) => demo(&args, &engine),
+        Command::Run(args) => crate::run::run(&args, &engine),
+        #[cfg(feature = "ballista")]
+        Command::Scheduler(args) => crate::cluster::scheduler(&args),
+        #[cfg(feature = "ballista")]
+        Command::Executor(args) => crate::cluster::executor(&args),
         Command::Dedupe(args) => crate::dedupe::dedupe(&args),
         Command::LinkFiles(args) => crate::dedupe::link_files(&args),
         Command::Review(args) => crate::review::review(&registry_dir, &args),
@@ -140,7 +148,7 @@ fn ingest(
 
 /// The default provider key file: `<registry key>` with `.provider.key`
 /// in place of `.key`, beside it.
-fn provider_key_path(key_path: &Path) -> PathBuf {
+pub(crate) fn provider_key_path(key_path: &Path) -> PathBuf {
     let stem = key_path
         .file_stem()
         .map(|s| s.to_os_string())
@@ -152,7 +160,7 @@ fn provider_key_path(key_path: &Path) -> PathBuf {
 
 /// Removes the files an interrupted ingestion or key rotation left in the
 /// registry and prints each removed path on stderr.
-fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
+pub(crate) fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
     for path in registry.remove_orphans()? {
         eprintln!(
             "rnc: removed {path} from registry {}: an interrupted ingestion or key rotation left it, and the catalogue does not list it",
@@ -162,7 +170,7 @@ fn remove_orphans(registry: &Registry) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_ingest(reports: &[FileReport]) -> Outcome {
+pub(crate) fn print_ingest(reports: &[FileReport]) -> Outcome {
     let mut outcome = Outcome::Clean;
     for report in reports {
         match (&report.batch_id, &report.duplicate_of) {
@@ -241,7 +249,7 @@ fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-fn print_link(report: &pipeline::LinkReport) {
+pub(crate) fn print_link(report: &pipeline::LinkReport) {
     let s = &report.summary;
     let model = if s.reused_model {
         format!("model from {} (no training)", report.model_source)
@@ -299,7 +307,7 @@ fn consolidate(registry_dir: &Path) -> anyhow::Result<Outcome> {
     })
 }
 
-fn print_consolidate(report: &pipeline::ConsolidateReport) {
+pub(crate) fn print_consolidate(report: &pipeline::ConsolidateReport) {
     let checks: Vec<String> = report
         .checks
         .iter()
@@ -361,7 +369,11 @@ fn release(registry_dir: &Path, args: &ReleaseArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
+fn stats(
+    registry_dir: &Path,
+    engine: &Engine,
+    args: &StatsArgs,
+) -> anyhow::Result<Outcome> {
     if let Some(input) = &args.input {
         return match args.cohort.layout {
             InputLayout::Aggregate => {
@@ -396,6 +408,7 @@ fn stats(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
     }
     let output = pipeline::compute_stats(
+        engine,
         &registry,
         args.release.as_deref(),
         args.population.as_deref(),
@@ -555,7 +568,11 @@ fn print_stats(output: &pipeline::StatsOutput) {
     }
 }
 
-fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
+fn report(
+    registry_dir: &Path,
+    engine: &Engine,
+    args: &StatsArgs,
+) -> anyhow::Result<Outcome> {
     if args.input.is_some() {
         bail!("--input works with rnc stats only; rnc report reads a release");
     }
@@ -565,6 +582,7 @@ fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
         pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
     }
     let output = pipeline::compute_stats(
+        engine,
         &registry,
         args.release.as_deref(),
         args.population.as_deref(),
@@ -581,10 +599,14 @@ fn report(registry_dir: &Path, args: &StatsArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-fn sql(registry_dir: &Path, args: &SqlArgs) -> anyhow::Result<Outcome> {
+fn sql(
+    registry_dir: &Path,
+    engine: &Engine,
+    args: &SqlArgs,
+) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
     let release = pipeline::choose_release(&registry, args.release.as_deref())?;
-    let batches = rnc_store::sql::run_sql(
+    let batches = engine.query_release(
         &registry.release_dir(&release.release_id),
         &args.query,
     )?;
@@ -600,161 +622,64 @@ fn sql(registry_dir: &Path, args: &SqlArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// Timing of one demo stage.
-struct Stage {
-    name: &'static str,
-    seconds: f64,
-    detail: String,
-}
-
-fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
+fn demo(args: &DemoArgs, engine: &Engine) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let feeds = args.out.join("feeds");
     let registry_dir = args.out.join("registry");
-    let key_path = args.out.join("rnc.key");
-    let stats_dir = args.out.join("stats");
-    let report_dir = args.out.join("report");
     if registry_dir.exists() {
         bail!(
             "{} already exists: choose another --out or delete the folder, because the demo builds a fresh registry",
             registry_dir.display()
         );
     }
-    let mut stages = Vec::new();
-    let mut timed = |name: &'static str, clock: Instant, detail: String| {
-        stages.push(Stage {
-            name,
-            seconds: clock.elapsed().as_secs_f64(),
-            detail,
-        });
-    };
-
-    let clock = Instant::now();
-    // The native file conventions (one file per feed and year, hospital
-    // stays in Windows-1252 with semicolons and dd/mm/yyyy dates, part of
-    // the pathology reports as FHIR bundles) and the default noise.
-    // NOTE: except first and birth names swapped, because linkage does not
-    // compare names crosswise. On 100 000 persons, 22 % of the records
-    // with a swap and a valid NIR, and 72 % of those without a NIR, formed
-    // a person of their own and split their tumour in two. That put small
-    // site groups such as thyroid past their allowed difference.
-    let noise =
-        rnc_synth::NoiseConfig::default().without(&[NoiseKind::NameSwap]);
-    let config = rnc_synth::SynthConfig {
-        persons: args.persons,
-        seed: args.seed,
-        formats: rnc_synth::FeedFormats::native(),
-        noise,
-        ..rnc_synth::SynthConfig::default()
-    };
-    let synth = rnc_synth::write_synthetic(&config, &feeds)?;
-    timed(
-        "synth",
-        clock,
-        format!("{} persons, {} tumours", synth.persons, synth.tumours),
-    );
-
-    let clock = Instant::now();
-    let registry = Registry::open_or_create(&registry_dir)?;
-    remove_orphans(&registry)?;
-    pipeline::load_population(&registry, &feeds.join("population.csv"))?;
-    let key = pipeline::load_key(&registry_dir, &key_path)?;
-    let provider_key = pipeline::load_provider_key(
-        &registry_dir,
-        &provider_key_path(&key_path),
-        false,
-    )?;
-    let mut reports = Vec::new();
-    let kinds = rnc_synth::Feed::ALL.iter().filter_map(|f| f.source_kind());
-    for kind in kinds {
-        let mut files = feed_files(&feeds, kind)?;
-        if kind == SourceKind::PathologyReport {
-            files.extend(fhir_deliveries(&feeds)?);
-        }
-        // The hospital discharge feed comes in Windows-1252, which a file
-        // cannot show by itself, so it is declared as a user would.
-        let read = rnc_ingest::ReadOptions {
-            encoding: (kind == SourceKind::HospitalStay)
-                .then_some(rnc_ingest::TextEncoding::Windows1252),
-            delimiter: None,
+    let mut table = StageTable::default();
+    let synth = table.run("synth", || {
+        // The native file conventions (one file per feed and year,
+        // hospital stays in Windows-1252 with semicolons and dd/mm/yyyy
+        // dates, part of the pathology reports as FHIR bundles) and the
+        // default noise.
+        // NOTE: except first and birth names swapped, because linkage does
+        // not compare names crosswise. On 100 000 persons, 22 % of the
+        // records with a swap and a valid NIR, and 72 % of those without a
+        // NIR, formed a person of their own and split their tumour in two.
+        // That put small site groups such as thyroid past their allowed
+        // difference.
+        let noise =
+            rnc_synth::NoiseConfig::default().without(&[NoiseKind::NameSwap]);
+        let config = rnc_synth::SynthConfig {
+            persons: args.persons,
+            seed: args.seed,
+            formats: rnc_synth::FeedFormats::native(),
+            noise,
+            ..rnc_synth::SynthConfig::default()
         };
-        reports.extend(pipeline::ingest_files(
-            &registry,
-            (&key, &provider_key),
-            kind,
-            None,
-            &files,
-            false,
-            &read,
-        )?);
-    }
-    print_ingest(&reports);
-    let read: u64 = reports.iter().map(|r| r.rows_read).sum();
-    let quarantined: u64 = reports.iter().map(|r| r.rows_quarantined).sum();
-    timed(
-        "ingest",
-        clock,
-        format!("{read} rows, {quarantined} quarantined"),
-    );
+        let synth = rnc_synth::write_synthetic(&config, &feeds)?;
+        let end = StageEnd {
+            rows: synth.persons,
+            detail: format!("persons, {} tumours", synth.tumours),
+        };
+        Ok((synth, end))
+    })?;
 
-    let clock = Instant::now();
-    let lock = registry.lock()?;
-    let link = pipeline::link(
-        &registry,
-        &rnc_link::LinkConfig::default(),
-        &pipeline::LinkRun::default(),
-    )?;
-    print_link(&link);
-    timed("link", clock, format!("{} persons", link.summary.persons));
+    let outcome =
+        crate::run::run_stages(&feeds, &args.out, engine, &mut table)?;
+    let registry = &outcome.registry;
+    let release = &outcome.release;
 
-    let clock = Instant::now();
-    let consolidation = pipeline::consolidate(&registry)?;
-    drop(lock);
-    print_consolidate(&consolidation);
-    timed(
-        "consolidate",
-        clock,
-        format!("{} tumours", consolidation.tumours),
-    );
-
-    let clock = Instant::now();
-    let release = pipeline::release(&registry)?;
-    timed("release", clock, release.release_id.clone());
-
-    let clock = Instant::now();
-    let stats = pipeline::compute_stats(
-        &registry,
-        None,
-        None,
-        Some(&stats_dir),
-        rnc_stats::DEFAULT_SMALL_CELL_THRESHOLD,
-    )?;
-    timed("stats", clock, format!("{} rows", stats.rows.len()));
-
-    let clock = Instant::now();
-    let report_path =
-        pipeline::write_report(&registry, &stats, Some(&report_dir))?;
-    timed("report", clock, report_path.display().to_string());
-
-    let clock = Instant::now();
-    let evaluation = evaluate::evaluate(
-        &registry.release_dir(&release.release_id),
-        &feeds.join("truth"),
-    )?;
-    timed(
-        "evaluate",
-        clock,
-        format!("{} records", evaluation.records_compared),
-    );
+    let evaluation = table.run("evaluate", || {
+        let evaluation = evaluate::evaluate(
+            &registry.release_dir(&release.release_id),
+            &feeds.join("truth"),
+        )?;
+        let end = StageEnd {
+            rows: evaluation.records_compared as u64,
+            detail: "records compared with the truth".to_string(),
+        };
+        Ok((evaluation, end))
+    })?;
 
     println!();
-    println!("{:<12} {:>9}  detail", "stage", "seconds");
-    for stage in &stages {
-        println!(
-            "{:<12} {:>9.2}  {}",
-            stage.name, stage.seconds, stage.detail
-        );
-    }
+    print!("{}", table.format());
     println!();
     evaluate::print_linkage_scores(&evaluation.linkage);
     println!(
@@ -764,12 +689,14 @@ fn demo(args: &DemoArgs) -> anyhow::Result<Outcome> {
         evaluation.tumour_difference_percent()
     );
     print_site_groups(&evaluation.by_site_group);
-    println!("report: {}", report_path.display());
+    println!("report: {}", outcome.report_path.display());
     println!(
-        "demo: {} persons, {read} source rows ({quarantined} quarantined), {} linked persons, {} tumours, release {} in {:.1} s",
+        "demo: {} persons, {} source rows ({} quarantined), {} linked persons, {} tumours, release {} in {:.1} s",
         synth.persons,
-        link.summary.persons,
-        consolidation.tumours,
+        outcome.rows_read,
+        outcome.rows_quarantined,
+        outcome.link.summary.persons,
+        outcome.consolidation.tumours,
         release.release_id,
         started.elapsed().as_secs_f64()
     );
@@ -799,47 +726,4 @@ fn print_site_groups(rows: &[(String, u64, u64)]) {
         };
         println!("{group:<26} {found:>8} {truth:>8} {difference:>9}");
     }
-}
-
-/// Lists the CSV files of one feed that `rnc synth` wrote in `feeds`:
-/// `KIND.csv`, or one `KIND_YEAR.csv` per period, in name order.
-fn feed_files(feeds: &Path, kind: SourceKind) -> anyhow::Result<Vec<PathBuf>> {
-    let single = format!("{}.csv", kind.name());
-    let period_prefix = format!("{}_", kind.name());
-    let mut files = Vec::new();
-    let entries = std::fs::read_dir(feeds)
-        .with_context(|| format!("listing {}", feeds.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let year = name
-            .strip_prefix(&period_prefix)
-            .and_then(|rest| rest.strip_suffix(".csv"));
-        if *name == single
-            || year.is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
-        {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// Lists the FHIR pathology deliveries that `rnc synth` wrote in `feeds`,
-/// in name order.
-fn fhir_deliveries(feeds: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let entries = std::fs::read_dir(feeds)
-        .with_context(|| format!("listing {}", feeds.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if name.starts_with(rnc_synth::fhir::DELIVERY_PREFIX)
-            && name.ends_with(".json")
-        {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
 }

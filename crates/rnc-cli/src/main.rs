@@ -3,6 +3,8 @@
 //! display, and calls the library crates through [`pipeline`].
 
 mod cli;
+#[cfg(feature = "ballista")]
+mod cluster;
 mod commands;
 mod confirm;
 mod dedupe;
@@ -14,7 +16,9 @@ mod progress;
 mod pseudonymise;
 mod review;
 mod rotate;
+mod run;
 mod service;
+mod stages;
 mod stats_cohort;
 mod stats_file;
 mod survival;

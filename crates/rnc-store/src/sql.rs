@@ -15,6 +15,11 @@ use crate::Error;
 /// `COPY … TO`) and statements such as `SET` are rejected, so a query can
 /// neither change a release nor write or read files outside it.
 ///
+/// This runs in process on a new DataFusion session. The `rnc-engine`
+/// crate runs the same query through [`register_release`] and
+/// [`run_read_only`] on a session of its choice, in process or on a
+/// cluster.
+///
 /// # Errors
 ///
 /// [`Error::Sql`] when the query does not parse or plan, or is not a
@@ -29,70 +34,100 @@ pub fn run_sql(
         .build()
         .map_err(Error::io(release_dir))?;
     runtime.block_on(async {
-        // Plain Utf8 string columns rather than Utf8View, so that results
-        // keep the types of the release tables for callers and for R and
-        // Python readers of exported results.
-        let config = SessionConfig::new().set_bool(
-            "datafusion.execution.parquet.schema_force_view_types",
-            false,
-        );
-        let context = SessionContext::new_with_config(config);
-        for entry in
-            std::fs::read_dir(release_dir).map_err(Error::io(release_dir))?
-        {
-            let path = entry.map_err(Error::io(release_dir))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
-                continue;
-            }
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .expect("release file names are ASCII");
-            let location = path.to_str().ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{} is not a UTF-8 path",
-                    path.display()
-                ))
-            })?;
-            context
-                .register_parquet(name, location, ParquetReadOptions::default())
-                .await?;
-        }
-        let read_only = SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false);
-        let frame = match context.sql_with_options(query, read_only).await {
-            Ok(frame) => frame,
-            Err(error) if error.to_string().contains("not found") => {
-                let mut tables: Vec<String> = context
-                    .catalog_names()
-                    .iter()
-                    .filter_map(|c| context.catalog(c))
-                    .flat_map(|c| {
-                        c.schema_names()
-                            .into_iter()
-                            .filter_map(move |s| c.schema(&s))
-                    })
-                    .flat_map(|s| s.table_names())
-                    .collect();
-                tables.sort();
-                return Err(Error::Invalid(format!(
-                    "{}; the tables are: {}",
-                    error.strip_backtrace(),
-                    tables.join(", ")
-                )));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        // A query with no row still shows its columns.
-        let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
-        let mut batches = frame.collect().await?;
-        if batches.is_empty() {
-            batches.push(RecordBatch::new_empty(schema));
-        }
-        Ok(batches)
+        let context = SessionContext::new_with_config(release_session_config());
+        register_release(&context, release_dir).await?;
+        run_read_only(&context, query).await
     })
+}
+
+/// Returns the session settings of queries on a release.
+pub fn release_session_config() -> SessionConfig {
+    // Plain Utf8 string columns rather than Utf8View, so that results
+    // keep the types of the release tables for callers and for R and
+    // Python readers of exported results.
+    SessionConfig::new().set_bool(
+        "datafusion.execution.parquet.schema_force_view_types",
+        false,
+    )
+}
+
+/// Registers each Parquet table of `release_dir` in `context` under its
+/// file stem.
+///
+/// # Errors
+///
+/// I/O errors when the folder cannot be listed, [`Error::Invalid`] for a
+/// path that is not UTF-8, [`Error::Sql`] when a file cannot be read.
+pub async fn register_release(
+    context: &SessionContext,
+    release_dir: &Path,
+) -> Result<(), Error> {
+    for entry in
+        std::fs::read_dir(release_dir).map_err(Error::io(release_dir))?
+    {
+        let path = entry.map_err(Error::io(release_dir))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
+            continue;
+        }
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("release file names are ASCII");
+        let location = path.to_str().ok_or_else(|| {
+            Error::Invalid(format!("{} is not a UTF-8 path", path.display()))
+        })?;
+        context
+            .register_parquet(name, location, ParquetReadOptions::default())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Runs `query` on the tables registered in `context`, rejecting DDL, DML
+/// and statements, and returns at least one batch so that a query with no
+/// row still shows its columns.
+///
+/// # Errors
+///
+/// [`Error::Sql`] when the query does not parse, plan or run, or is not a
+/// read-only query; an unknown table's error lists the tables there are.
+pub async fn run_read_only(
+    context: &SessionContext,
+    query: &str,
+) -> Result<Vec<RecordBatch>, Error> {
+    let read_only = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let frame = match context.sql_with_options(query, read_only).await {
+        Ok(frame) => frame,
+        Err(error) if error.to_string().contains("not found") => {
+            let mut tables: Vec<String> = context
+                .catalog_names()
+                .iter()
+                .filter_map(|c| context.catalog(c))
+                .flat_map(|c| {
+                    c.schema_names()
+                        .into_iter()
+                        .filter_map(move |s| c.schema(&s))
+                })
+                .flat_map(|s| s.table_names())
+                .collect();
+            tables.sort();
+            return Err(Error::Invalid(format!(
+                "{}; the tables are: {}",
+                error.strip_backtrace(),
+                tables.join(", ")
+            )));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
+    let mut batches = frame.collect().await?;
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    Ok(batches)
 }
 
 /// Formats batches as a text table for a terminal.

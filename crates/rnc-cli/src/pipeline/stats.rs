@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::{Int32Type, Int64Type};
+use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
+use rnc_engine::Engine;
 use rnc_stats::{Cell, IncidenceRow};
-use rnc_store::parquet_io::{read_parquet, write_parquet};
-use rnc_store::population::read_population_csv;
-use rnc_store::sql::run_sql;
+use rnc_store::parquet_io::write_parquet;
+use rnc_store::population::{AGE_BANDS, read_population_csv};
+use rnc_store::sql::{release_session_config, run_read_only};
 use rnc_store::{Registry, ReleaseEntry};
 
 /// The incidence table of a release and where it was written.
@@ -56,7 +57,12 @@ pub fn choose_release(
 /// cases.
 ///
 /// Counts malignant tumours (behaviour 3) by incidence year, as IARC does.
+///
+/// The counts and the person-years are DataFusion plans run by `engine`,
+/// in process or on a Ballista cluster. The rates are computed here from
+/// their few hundred rows.
 pub fn compute_stats(
+    engine: &Engine,
     registry: &Registry,
     release: Option<&str>,
     population_csv: Option<&Path>,
@@ -65,12 +71,29 @@ pub fn compute_stats(
 ) -> anyhow::Result<StatsOutput> {
     let release = choose_release(registry, release)?;
     let release_dir = registry.release_dir(&release.release_id);
+    let person_years_query = "SELECT sex, age_band, \
+            COALESCE(SUM(population), 0.0) AS person_years, \
+            MIN(year) AS first_year, MAX(year) AS last_year \
+         FROM population GROUP BY sex, age_band";
     let (population, population_label) = match population_csv {
         Some(csv) => {
-            (vec![read_population_csv(csv)?], csv.display().to_string())
+            // A population CSV is small (years × sexes × 18 bands × areas),
+            // so it is aggregated in process even when the release is
+            // queried on a cluster, whose executors could not read a
+            // table held in this process's memory.
+            let table = read_population_csv(csv)?;
+            let local = Engine::default();
+            let sums = local.block_on(async {
+                let context = local.context(release_session_config()).await?;
+                context.register_batch("population", table)?;
+                Ok(run_read_only(&context, person_years_query).await?)
+            })?;
+            (sums, csv.display().to_string())
         }
         None => (
-            read_parquet(&release_dir.join("population.parquet"))?,
+            engine
+                .query_release(&release_dir, person_years_query)
+                .context("summing person-years")?,
             format!(
                 "registry population table of release {}",
                 release.release_id
@@ -90,14 +113,17 @@ pub fn compute_stats(
          GROUP BY 1, 2, 3",
         period.0, period.1
     );
-    let counted = run_sql(&release_dir, &query).context("counting tumours")?;
+    let counted = engine
+        .query_release(&release_dir, &query)
+        .context("counting tumours")?;
     let excluded_query = format!(
         "SELECT COUNT(*) AS n FROM tumours WHERE behaviour = 3 \
            AND incidence_year BETWEEN {} AND {} \
            AND (age_at_incidence IS NULL OR sex NOT IN ('male', 'female'))",
         period.0, period.1
     );
-    let excluded = run_sql(&release_dir, &excluded_query)?
+    let excluded = engine
+        .query_release(&release_dir, &excluded_query)?
         .first()
         .map_or(0, |b| {
             b.column(0).as_primitive::<Int64Type>().value(0) as u64
@@ -162,19 +188,35 @@ pub fn compute_stats(
 /// Person-years by sex label and age-band index.
 type PersonYears = Vec<(String, usize, f64)>;
 
-/// Sums the population by sex and age band over its years, and returns
-/// those years' range.
+/// Converts the person-years summed by sex and age-band label into
+/// rows by age-band index, and returns the years they cover.
 fn person_years_by_sex_and_band(
-    population: &[RecordBatch],
+    sums: &[RecordBatch],
 ) -> anyhow::Result<(PersonYears, (i32, i32))> {
-    let (cells, years) = super::strata::population_cells(population)?;
-    let mut sums: BTreeMap<(String, usize), f64> = BTreeMap::new();
-    for cell in cells {
-        *sums.entry((cell.sex, cell.age_band)).or_default() +=
-            cell.person_years;
+    let mut rows: BTreeMap<(String, usize), f64> = BTreeMap::new();
+    let mut years = (i32::MAX, i32::MIN);
+    for batch in sums {
+        let sex = batch.column(0).as_string::<i32>();
+        let band = batch.column(1).as_string::<i32>();
+        let person_years = batch.column(2).as_primitive::<Float64Type>();
+        let first = batch.column(3).as_primitive::<Int32Type>();
+        let last = batch.column(4).as_primitive::<Int32Type>();
+        for i in 0..batch.num_rows() {
+            let index = AGE_BANDS
+                .iter()
+                .position(|b| *b == band.value(i))
+                .with_context(|| {
+                    "population table has an unknown age band".to_string()
+                })?;
+            years = (years.0.min(first.value(i)), years.1.max(last.value(i)));
+            rows.insert(
+                (sex.value(i).to_string(), index),
+                person_years.value(i),
+            );
+        }
     }
     Ok((
-        sums.into_iter()
+        rows.into_iter()
             .map(|((sex, band), py)| (sex, band, py))
             .collect(),
         years,
