@@ -269,7 +269,7 @@ pub(crate) fn print_link(report: &pipeline::LinkReport) {
             "link: incremental, {} new of {} records; {} new pairs compared, {} kept from the last run",
             s.new_records,
             s.records,
-            s.candidate_pairs - s.prior_pairs,
+            s.candidate_pairs.saturating_sub(s.prior_pairs),
             s.prior_pairs
         );
     }

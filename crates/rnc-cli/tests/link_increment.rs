@@ -159,3 +159,61 @@ fn second_batch_links_incrementally() {
         .count();
     assert!(kept * 100 >= relinked.len() * 99, "{kept} ids kept");
 }
+
+/// Reads the number before `label` in the last `link:` line that has it,
+/// e.g. 2038 for "persons" in "... 2038 persons (...".
+fn count_before(output: &str, label: &str) -> u64 {
+    let line = output
+        .lines()
+        .rev()
+        .find(|line| line.starts_with("link:") && line.contains(label))
+        .unwrap_or_else(|| panic!("no link line with {label:?}\n{output}"));
+    let (before, _) = line.split_once(label).unwrap();
+    let number = before.split_whitespace().last().unwrap();
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("{number:?} before {label:?} in {line}"))
+}
+
+#[test]
+fn resent_records_keep_their_pairs_on_relink() {
+    // Records sent again in a later file keep their record ids, so one id
+    // names two staged records. A second `rnc link` with nothing new must
+    // carry every stored pair to both copies and find the same persons.
+    let set = SyntheticRegistry::new("5000", "3");
+    let run = |args: &[&str], expected: &[i32]| set.run(args, expected);
+    for kind in ["registry_extract", "hospital_stay"] {
+        let file = set.feeds.join(format!("{kind}.csv"));
+        run(&["ingest", "--source", kind, arg(&file)], &[0, 1]);
+    }
+    let stays =
+        std::fs::read_to_string(set.feeds.join("hospital_stay.csv")).unwrap();
+    let resent: String = stays
+        .lines()
+        .take(41)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let resent_file = set.feeds.join("hospital_stay_resent.csv");
+    std::fs::write(&resent_file, resent).unwrap();
+    run(
+        &["ingest", "--source", "hospital_stay", arg(&resent_file)],
+        &[0, 1],
+    );
+
+    let first = run(&["link"], &[0]);
+    let second = run(&["link"], &[0]);
+    assert!(second.contains("link: incremental, 0 new"), "{second}");
+    assert_eq!(
+        count_before(&first, "candidate"),
+        count_before(&second, "candidate")
+    );
+    assert_eq!(
+        count_before(&first, "persons ("),
+        count_before(&second, "persons (")
+    );
+    assert_eq!(
+        count_before(&second, "kept from"),
+        count_before(&second, "candidate"),
+        "{second}"
+    );
+}

@@ -543,19 +543,16 @@ fn add_prior_pairs(
     levels: &mut Vec<Levels>,
     scored: &mut Vec<Score>,
 ) -> Result<u64, Error> {
-    let canonical: HashMap<&str, u32> = order
-        .iter()
-        .enumerate()
-        .map(|(c, &i)| (records[i].record_id.as_str(), c as u32))
-        .collect();
-    let mut rows: Vec<((u32, u32), Levels, Score)> = candidates
+    let canonical = indices_by_record_id(records, order);
+    // The flag marks a carried pair, so that a pair blocking found again
+    // keeps its fresh score and is counted once.
+    let mut rows: Vec<((u32, u32), bool, Levels, Score)> = candidates
         .drain(..)
         .zip(levels.drain(..))
         .zip(scored.drain(..))
-        .map(|((pair, vector), score)| (pair, vector, score))
+        .map(|((pair, vector), score)| (pair, false, vector, score))
         .collect();
     let mut missing = 0u64;
-    let mut carried = 0u64;
     for pair in &prior.pairs {
         let vector: Levels =
             pair.levels.as_slice().try_into().map_err(|_| {
@@ -568,26 +565,21 @@ fn add_prior_pairs(
                     ),
                 })
             })?;
-        let (Some(&a), Some(&b)) = (
+        let (Some(lefts), Some(rights)) = (
             canonical.get(pair.record_id_left.as_str()),
             canonical.get(pair.record_id_right.as_str()),
         ) else {
             missing += 1;
             continue;
         };
-        if a == b {
-            continue;
+        let score = (
+            pair.match_weight,
+            pair.match_probability,
+            pair.method == PairMethod::NirAgreement,
+        );
+        for (a, b) in index_pairs(lefts, rights) {
+            rows.push(((a, b), true, vector, score));
         }
-        carried += 1;
-        rows.push((
-            (a.min(b), a.max(b)),
-            vector,
-            (
-                pair.match_weight,
-                pair.match_probability,
-                pair.method == PairMethod::NirAgreement,
-            ),
-        ));
     }
     if missing > 0 {
         warn!(
@@ -596,14 +588,50 @@ fn add_prior_pairs(
              staged; they were left out"
         );
     }
-    rows.par_sort_unstable_by_key(|row| row.0);
+    rows.par_sort_unstable_by_key(|row| (row.0, row.1));
     rows.dedup_by_key(|row| row.0);
-    for (pair, vector, score) in rows {
+    let mut carried = 0u64;
+    for (pair, from_prior, vector, score) in rows {
+        carried += u64::from(from_prior);
         candidates.push(pair);
         levels.push(vector);
         scored.push(score);
     }
     Ok(carried)
+}
+
+/// Maps each `record_id` to the canonical indices of the records that
+/// carry it. A record sent again in a later file keeps its `record_id`,
+/// so one id may name several staged records, and a stored pair or
+/// decision applies to each of them.
+///
+/// NOTE: a copy sent again with corrected values takes the stored levels
+/// of the earlier copy's pairs until `rnc link --full` compares it anew.
+fn indices_by_record_id<'r>(
+    records: &'r [SourceRecord],
+    order: &[usize],
+) -> HashMap<&'r str, Vec<u32>> {
+    let mut canonical: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (c, &i) in order.iter().enumerate() {
+        canonical
+            .entry(records[i].record_id.as_str())
+            .or_default()
+            .push(c as u32);
+    }
+    canonical
+}
+
+/// Lists the ordered pairs of distinct indices, one from each side.
+fn index_pairs<'a>(
+    lefts: &'a [u32],
+    rights: &'a [u32],
+) -> impl Iterator<Item = (u32, u32)> + 'a {
+    lefts.iter().flat_map(move |&a| {
+        rights
+            .iter()
+            .filter(move |&&b| a != b)
+            .map(move |&b| (a.min(b), a.max(b)))
+    })
 }
 
 /// Reviewers' decisions keyed by canonical (left, right) indices.
@@ -615,22 +643,19 @@ fn decisions_by_pair(
     if decisions.is_empty() {
         return HashMap::new();
     }
-    let canonical: HashMap<&str, u32> = order
-        .iter()
-        .enumerate()
-        .map(|(c, &i)| (records[i].record_id.as_str(), c as u32))
-        .collect();
+    let canonical = indices_by_record_id(records, order);
     let mut by_pair = HashMap::new();
     let mut unknown = 0u64;
     for d in decisions {
-        match (
+        let (Some(lefts), Some(rights)) = (
             canonical.get(d.record_id_left.as_str()),
             canonical.get(d.record_id_right.as_str()),
-        ) {
-            (Some(&a), Some(&b)) if a != b => {
-                by_pair.insert((a.min(b), a.max(b)), d.decision);
-            }
-            _ => unknown += 1,
+        ) else {
+            unknown += 1;
+            continue;
+        };
+        for pair in index_pairs(lefts, rights) {
+            by_pair.insert(pair, d.decision);
         }
     }
     if unknown > 0 {
