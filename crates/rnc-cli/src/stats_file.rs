@@ -184,8 +184,8 @@ pub fn write_table(
 /// name, the format's extension), and returns the new path.
 ///
 /// Column types are read back from the text: whole numbers, decimals and
-/// `true`/`false` keep their type, everything else (labels, dates, status)
-/// stays text, and an empty field is null. The published tables exist
+/// `true`/`false` keep their type, everything else (labels, dates, status,
+/// codes with a leading zero) stays text, and an empty field is null. The published tables exist
 /// only as the CSV their suppression writes, so this is how they reach
 /// JSON and Parquet without a second writer that could drift from it.
 pub fn write_copy_of_csv(
@@ -200,14 +200,17 @@ pub fn write_copy_of_csv(
         .with_header(true)
         .infer_schema(open()?, None)
         .with_context(|| format!("reading {}", csv_path.display()))?;
+    let codes = columns_with_leading_zeros(csv_path)?;
     let fields: Vec<Field> = inferred
         .fields()
         .iter()
-        .map(|field| {
-            let kept = matches!(
-                field.data_type(),
-                DataType::Int64 | DataType::Float64 | DataType::Boolean
-            );
+        .enumerate()
+        .map(|(column, field)| {
+            let kept = !codes.contains(&column)
+                && matches!(
+                    field.data_type(),
+                    DataType::Int64 | DataType::Float64 | DataType::Boolean
+                );
             let data_type = if kept {
                 field.data_type().clone()
             } else {
@@ -232,6 +235,30 @@ pub fn write_copy_of_csv(
     let path = csv_path.with_extension(extension);
     write_table(&batch, format, &path)?;
     Ok(path)
+}
+
+/// Lists the columns of a CSV table in which some value is a code with a
+/// leading zero (region `01`, département `04`): read as numbers they
+/// would lose it, so they stay text.
+fn columns_with_leading_zeros(
+    csv_path: &Path,
+) -> anyhow::Result<std::collections::BTreeSet<usize>> {
+    let mut reader = csv::Reader::from_path(csv_path)
+        .with_context(|| format!("reading {}", csv_path.display()))?;
+    let mut codes = std::collections::BTreeSet::new();
+    for record in reader.records() {
+        let record = record
+            .with_context(|| format!("reading {}", csv_path.display()))?;
+        for (column, value) in record.iter().enumerate() {
+            if value.len() > 1
+                && value.starts_with('0')
+                && value.bytes().all(|b| b.is_ascii_digit())
+            {
+                codes.insert(column);
+            }
+        }
+    }
+    Ok(codes)
 }
 
 /// Converts a batch of text, whole-number, Float64 and Boolean columns to
@@ -270,4 +297,32 @@ fn to_json(batch: &RecordBatch) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::Value::Array(
         objects.into_iter().map(serde_json::Value::Object).collect(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_copy_keeps_code_zeros() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("rates.csv");
+        std::fs::write(
+            &csv,
+            "region,cases,rate,unreliable\n01,5,1.5,true\n11,,2.25,false\n",
+        )
+        .unwrap();
+
+        let json = write_copy_of_csv(&csv, OutputFormat::Json).unwrap();
+        let rows: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(json).unwrap())
+                .unwrap();
+
+        assert_eq!(rows[0]["region"], "01");
+        assert_eq!(rows[1]["region"], "11");
+        assert_eq!(rows[0]["cases"], 5);
+        assert!(rows[1]["cases"].is_null());
+        assert_eq!(rows[1]["rate"], 2.25);
+        assert_eq!(rows[0]["unreliable"], true);
+    }
 }
