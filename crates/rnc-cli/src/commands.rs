@@ -407,6 +407,14 @@ fn stats(
     if let Some(out) = &args.out {
         pipeline::check_output_path(out, Some(registry_dir), None, &[])?;
     }
+    if let Some(index_date) = index_date {
+        let release =
+            pipeline::choose_release(&registry, args.release.as_deref())?;
+        pipeline::check_index_date(
+            &registry.release_dir(&release.release_id),
+            index_date,
+        )?;
+    }
     let output = pipeline::compute_stats(
         engine,
         &registry,

@@ -201,6 +201,14 @@ fn release_strata_mortality_and_plots() {
     }
     assert!(hidden > 0, "nothing suppressed in the published prevalence");
 
+    // An index date after the latest death record is rejected before any
+    // table is written.
+    let mut args = registry.to_vec();
+    let late = dir.path().join("late");
+    args.extend(["stats", "--index-date", "2099-12-31", "--out", arg(&late)]);
+    rnc_expect(&args, 2);
+    assert!(!late.exists(), "tables written before the index date check");
+
     // --format json writes each table again as JSON objects, with nulls
     // where the CSV is empty.
     let json: serde_json::Value = serde_json::from_str(

@@ -39,12 +39,7 @@ pub fn write_prevalence(
     durations.sort_unstable();
     durations.dedup();
 
-    let closing = super::report_curves::closing_date(release_dir)?
-        .context("the release has no death record, so no one is known to be alive at the index date")?;
-    anyhow::ensure!(
-        index_date <= closing,
-        "--index-date {index_date} is after {closing}, the latest death record of the release: vital status is unknown after it"
-    );
+    let closing = check_index_date(release_dir, index_date)?;
 
     let mut seen = HashSet::new();
     let mut groups: BTreeMap<(String, String), Vec<PrevalencePerson>> =
@@ -115,6 +110,28 @@ pub fn write_prevalence(
         published,
         prevalent,
     })
+}
+
+/// Checks that vital status is known at `index_date`: the release has
+/// death records and the latest is on or after it. Returns that closing
+/// date. `rnc stats` calls it before writing anything, so that a wrong
+/// date leaves no partial output.
+///
+/// # Errors
+///
+/// A release without death records, an index date after the closing
+/// date, and read failures.
+pub fn check_index_date(
+    release_dir: &Path,
+    index_date: NaiveDate,
+) -> anyhow::Result<NaiveDate> {
+    let closing = super::report_curves::closing_date(release_dir)?
+        .context("the release has no death record, so no one is known to be alive at the index date")?;
+    anyhow::ensure!(
+        index_date <= closing,
+        "--index-date {index_date} is after {closing}, the latest death record of the release: vital status is unknown after it; give a date on or before it"
+    );
+    Ok(closing)
 }
 
 /// What [`write_prevalence`] wrote.
