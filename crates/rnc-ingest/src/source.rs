@@ -471,13 +471,33 @@ fn check_row(
         )));
     }
     if read.fields.len() != context.header_len {
-        let detail = format!(
-            "row has {} fields but the header has {} (expected one field per \
-             header column; check for an unquoted comma or a missing \
-             separator)",
-            read.fields.len(),
-            context.header_len
-        );
+        // A quote left open makes every following line part of one field,
+        // up to the next quote or the end of the file: say so, because
+        // those lines are in this row rather than read as rows.
+        let spanned: usize = read
+            .fields
+            .iter()
+            .map(|field| field.bytes().filter(|&b| b == b'\n').count())
+            .sum();
+        let detail = if spanned > 0 {
+            format!(
+                "row has {} fields but the header has {}, and a quoted field \
+                 runs over {} more lines: a quote is probably not closed, so \
+                 those lines were read into this row; close the quote and \
+                 ingest the file again",
+                read.fields.len(),
+                context.header_len,
+                spanned
+            )
+        } else {
+            format!(
+                "row has {} fields but the header has {} (expected one field \
+                 per header column; check for an unquoted comma or a missing \
+                 separator)",
+                read.fields.len(),
+                context.header_len
+            )
+        };
         return Err(Box::new(quarantined(
             context,
             read,

@@ -395,3 +395,25 @@ fn wholly_unknown_dates_are_kept() {
     assert_eq!(outcome.quarantine[0].field, "specimen_date");
     assert_eq!(outcome.quarantine[0].rule, "required");
 }
+
+#[test]
+fn unclosed_quote_is_named() {
+    // Row T2 opens a quote that never closes: the reader takes the rest of
+    // the file into that field, so the two rows after it are inside it.
+    let text = format!(
+        "{REGISTRY_HEADER}\n\
+         T1,REG14,,Martin,,Anne,2,1961-04-02,35,2021-05-03,C50.4,8500,3,,7,,\n\
+         T2,REG14,,\"Martin,,Anne,2,1961-04-02,35,2021-05-03,C50.4,8500,3,,7,,\n\
+         T3,REG14,,Martin,,Anne,2,1961-04-02,35,2021-05-03,C50.4,8500,3,,7,,\n\
+         T4,REG14,,Martin,,Anne,2,1961-04-02,35,2021-05-03,C50.4,8500,3,,7,,\n"
+    );
+    let outcome = ingest(SourceKind::RegistryExtract, "registry.csv", &text);
+
+    assert_eq!(outcome.rows_read, 2);
+    assert_eq!(outcome.quarantine.len(), 1);
+    let message = &outcome.quarantine[0].message;
+    assert!(message.contains("line 3"), "{message}");
+    assert!(message.contains("runs over 2 more lines"), "{message}");
+    assert!(message.contains("not closed"), "{message}");
+    assert!(!message.contains("Martin"), "{message}");
+}
