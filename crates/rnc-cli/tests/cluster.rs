@@ -37,21 +37,6 @@ fn free_ports(count: usize) -> Vec<u16> {
         .collect()
 }
 
-/// Waits until 127.0.0.1:`port` accepts a connection, for up to 120 s.
-fn wait_for_port(port: u16) {
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let started = Instant::now();
-    while std::net::TcpStream::connect_timeout(&address, Duration::from_secs(1))
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "nothing listens on {address} after 120 s"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn spawn(args: &[&str], log: &Path) -> Child {
     let log = std::fs::File::create(log).unwrap();
     Command::new(env!("CARGO_BIN_EXE_rnc"))
@@ -184,12 +169,6 @@ fn cluster_matches_in_process_run() {
             ],
             &logs.join(format!("executor{i}.log")),
         ));
-    }
-    // An executor registers with the scheduler before its own servers
-    // listen, and a task sent to it then fails and marks it lost, so the
-    // first query waits until every executor port accepts connections.
-    for port in &ports[1..] {
-        wait_for_port(*port);
     }
     wait_for_cluster(&registry, &engine, &logs);
 
