@@ -39,14 +39,16 @@ const EXIT_FLAGGED: u8 = 1;
 const EXIT_FAILED: u8 = 2;
 
 fn main() -> ExitCode {
-    // A closed pipe (`rnc … | head`) ends the process quietly, as for other
-    // command-line tools, instead of making `println!` panic.
-    // SAFETY: called first in main, before any thread exists; SIG_DFL is a
-    // valid disposition for SIGPIPE.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
+    if !talks_over_network(&cli) {
+        // A closed pipe (`rnc … | head`) ends the process quietly, as for
+        // other command-line tools, instead of making `println!` panic.
+        // SAFETY: argument parsing starts no thread, so no thread exists
+        // yet; SIG_DFL is a valid disposition for SIGPIPE.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     init_logging(&cli.global.log_level);
     match commands::run(cli) {
         Ok(commands::Outcome::Clean) => ExitCode::from(EXIT_CLEAN),
@@ -59,6 +61,21 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// Tells whether the command reads or writes sockets: the service, the
+/// Ballista processes and any command sent to a Ballista scheduler. They
+/// keep Rust's default of ignoring SIGPIPE, because a peer that closes a
+/// connection would otherwise kill the process on its next write (an
+/// executor died so when the scheduler closed its connectivity check).
+fn talks_over_network(cli: &Cli) -> bool {
+    use crate::cli::Command;
+    #[cfg(feature = "ballista")]
+    if matches!(cli.command, Command::Scheduler(_) | Command::Executor(_)) {
+        return true;
+    }
+    matches!(cli.command, Command::Serve(_))
+        || !matches!(cli.global.engine, rnc_engine::EngineKind::Local)
 }
 
 /// Installs the stderr subscriber: `--log-level`, else `RUST_LOG`, else
