@@ -192,73 +192,71 @@ pub fn write_copy_of_csv(
     csv_path: &Path,
     format: OutputFormat,
 ) -> anyhow::Result<std::path::PathBuf> {
-    let open = || {
-        std::fs::File::open(csv_path)
-            .with_context(|| format!("reading {}", csv_path.display()))
-    };
-    let (inferred, _) = arrow::csv::reader::Format::default()
-        .with_header(true)
-        .infer_schema(open()?, None)
-        .with_context(|| format!("reading {}", csv_path.display()))?;
-    let codes = columns_with_leading_zeros(csv_path)?;
-    let fields: Vec<Field> = inferred
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(column, field)| {
-            let kept = !codes.contains(&column)
-                && matches!(
-                    field.data_type(),
-                    DataType::Int64 | DataType::Float64 | DataType::Boolean
-                );
-            let data_type = if kept {
-                field.data_type().clone()
-            } else {
-                DataType::Utf8
-            };
-            Field::new(field.name(), data_type, true)
-        })
-        .collect();
-    let schema = Arc::new(Schema::new(fields));
-    let reader = arrow::csv::ReaderBuilder::new(schema.clone())
-        .with_header(true)
-        .build(open()?)?;
-    let batches = reader
-        .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("reading {}", csv_path.display()))?;
-    let batch = arrow::compute::concat_batches(&schema, &batches)?;
     let extension = match format {
         OutputFormat::Csv => return Ok(csv_path.to_path_buf()),
         OutputFormat::Json => "json",
         OutputFormat::Parquet => "parquet",
     };
+
+    let schema = Arc::new(csv_schema(csv_path)?);
+    let file = std::fs::File::open(csv_path)
+        .with_context(|| format!("reading {}", csv_path.display()))?;
+    let batches = arrow::csv::ReaderBuilder::new(schema.clone())
+        .with_header(true)
+        .build(file)?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("reading {}", csv_path.display()))?;
+    let batch = arrow::compute::concat_batches(&schema, &batches)?;
+
     let path = csv_path.with_extension(extension);
     write_table(&batch, format, &path)?;
     Ok(path)
 }
 
-/// Lists the columns of a CSV table in which some value is a code with a
-/// leading zero (region `01`, département `04`): read as numbers they
-/// would lose it, so they stay text.
-fn columns_with_leading_zeros(
-    csv_path: &Path,
-) -> anyhow::Result<std::collections::BTreeSet<usize>> {
+/// Reads the column types of a CSV table from its values: Int64 when every
+/// value is a whole number without a leading zero (region `01` is a code),
+/// Float64 when every value is a number, Boolean for `true`/`false`, and
+/// text otherwise. Empty values are nulls and do not decide a type.
+fn csv_schema(csv_path: &Path) -> anyhow::Result<Schema> {
     let mut reader = csv::Reader::from_path(csv_path)
         .with_context(|| format!("reading {}", csv_path.display()))?;
-    let mut codes = std::collections::BTreeSet::new();
+    let names: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("reading {}", csv_path.display()))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+
+    // Per column: whether it may still be whole numbers, decimals, booleans.
+    let mut possible = vec![(true, true, true); names.len()];
     for record in reader.records() {
         let record = record
             .with_context(|| format!("reading {}", csv_path.display()))?;
-        for (column, value) in record.iter().enumerate() {
-            if value.len() > 1
-                && value.starts_with('0')
-                && value.bytes().all(|b| b.is_ascii_digit())
-            {
-                codes.insert(column);
+        for (value, (whole, decimal, boolean)) in
+            record.iter().zip(possible.iter_mut())
+        {
+            if value.is_empty() {
+                continue;
             }
+            // `01` is a code, `0.5` a number.
+            let code = value.starts_with('0')
+                && value.as_bytes().get(1).is_some_and(u8::is_ascii_digit);
+            *whole &= !code && value.parse::<i64>().is_ok();
+            *decimal &= !code && value.parse::<f64>().is_ok();
+            *boolean &= value == "true" || value == "false";
         }
     }
-    Ok(codes)
+
+    let fields = names.iter().zip(possible).map(|(name, possible)| {
+        let data_type = match possible {
+            (true, _, _) => DataType::Int64,
+            (_, true, _) => DataType::Float64,
+            (_, _, true) => DataType::Boolean,
+            _ => DataType::Utf8,
+        };
+        Field::new(name, data_type, true)
+    });
+    Ok(Schema::new(fields.collect::<Vec<_>>()))
 }
 
 /// Converts a batch of text, whole-number, Float64 and Boolean columns to
@@ -309,7 +307,7 @@ mod tests {
         let csv = dir.path().join("rates.csv");
         std::fs::write(
             &csv,
-            "region,cases,rate,unreliable\n01,5,1.5,true\n11,,2.25,false\n",
+            "region,cases,rate,unreliable\n01,5,0.5,true\n11,,2.25,false\n",
         )
         .unwrap();
 
@@ -322,6 +320,7 @@ mod tests {
         assert_eq!(rows[1]["region"], "11");
         assert_eq!(rows[0]["cases"], 5);
         assert!(rows[1]["cases"].is_null());
+        assert_eq!(rows[0]["rate"], 0.5);
         assert_eq!(rows[1]["rate"], 2.25);
         assert_eq!(rows[0]["unreliable"], true);
     }

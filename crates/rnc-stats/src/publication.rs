@@ -425,14 +425,9 @@ pub fn published_prevalence_csv(
             } else {
                 (&by_site, vec![row.site_group.as_str(), row.sex.as_str()])
             };
-        let key = |interval: &str| -> Vec<String> {
-            let mut key: Vec<String> =
-                prefix.iter().map(|part| (*part).to_owned()).collect();
-            key.push(interval.to_owned());
-            key
-        };
+
         let status = table
-            .cell(&as_strs(&key(TOTAL)))
+            .cell(&with_interval(&prefix, TOTAL))
             .map_or(CellStatus::SecondarySuppressed, |cell| cell.status);
         let mut fields = vec![
             quote_csv(&row.site_group),
@@ -447,9 +442,9 @@ pub fn published_prevalence_csv(
         ];
         for (position, (_, count)) in row.prevalence.partial.iter().enumerate()
         {
-            let shown = interval_labels[..=position]
-                .iter()
-                .all(|label| table.published(&as_strs(&key(label))).is_some());
+            let shown = interval_labels[..=position].iter().all(|label| {
+                table.published(&with_interval(&prefix, label)).is_some()
+            });
             fields.push(if shown {
                 count.to_string()
             } else {
@@ -492,7 +487,10 @@ fn interval_counts(prevalence: &crate::Prevalence) -> Vec<f64> {
     counts
 }
 
-/// Borrows a key of owned parts as the `&str` key of a suppressed table.
-fn as_strs(key: &[String]) -> Vec<&str> {
-    key.iter().map(String::as_str).collect()
+/// Returns the key of one interval's cell: `prefix` (site group and sex,
+/// or sex) followed by the interval label.
+fn with_interval<'a>(prefix: &[&'a str], interval: &'a str) -> Vec<&'a str> {
+    let mut key = prefix.to_vec();
+    key.push(interval);
+    key
 }

@@ -92,7 +92,8 @@ fn known_forms(shown: &[Vec<Option<u64>>]) -> Vec<Vec<f64>> {
 }
 
 /// Computes the rank of a set of vectors by Gaussian elimination with
-/// partial pivots.
+/// partial pivots. It is written here rather than taken from rnc-stats, so
+/// that the attack shares no code with the suppression it tests.
 fn rank(mut rows: Vec<Vec<f64>>) -> usize {
     let width = rows.first().map_or(0, Vec::len);
     let mut rank = 0;
