@@ -179,7 +179,9 @@ pub fn ingest_file_as(
 /// Reads, checks and pseudonymises one file as [`ingest_file_as`] does,
 /// [`CHUNK_ROWS`] rows at a time, and hands each chunk to `sink` in file
 /// order, so that memory does not grow with the file. The rows of a chunk
-/// are checked in parallel.
+/// are checked in parallel while the chunk before goes to `sink` and the
+/// next is read, so `sink` runs on a thread of rayon's pool and must be
+/// `Send`; at most three chunks are in memory at once.
 ///
 /// A decoding error stops the file after the chunks before it were handed
 /// on: a caller that stores chunks must discard them when this function
@@ -198,8 +200,8 @@ pub fn ingest_file_chunked<F, E>(
     mut sink: F,
 ) -> Result<FileSummary, Error>
 where
-    F: FnMut(Chunk) -> Result<(), E>,
-    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    F: FnMut(Chunk) -> Result<(), E> + Send,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
 {
     let started = Instant::now();
     let file = file_name(path);
@@ -271,11 +273,34 @@ where
         today: chrono::Utc::now().date_naive(),
     };
     let mut totals = Totals::default();
-    while !rows.is_empty() {
-        let outcomes: Vec<Result<SourceRecord, Box<QuarantinedRow>>> = rows
-            .par_iter()
-            .map(|raw| check_row(&context, raw))
-            .collect();
+    let mut checked: Option<Chunk> = None;
+    loop {
+        // Three steps overlap, so that both cores stay busy: the rows of
+        // this chunk are checked in parallel while the chunk checked
+        // before goes to the sink and the next one is read, two steps
+        // that must each stay in file order on one thread.
+        let (outcomes, (sunk, next)) = rayon::join(
+            || -> Vec<Result<SourceRecord, Box<QuarantinedRow>>> {
+                rows.par_iter().map(|raw| check_row(&context, raw)).collect()
+            },
+            || {
+                let sunk = checked.take().map_or(Ok(()), &mut sink);
+                let next = if rows.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    read_chunk(&mut reader, id_index, header_len, &mut ids)
+                };
+                (sunk, next)
+            },
+        );
+        sunk.map_err(|source| ErrorKind::Output {
+            file: file.clone(),
+            source: source.into(),
+        })?;
+        if rows.is_empty() {
+            break;
+        }
+
         let mut chunk = Chunk {
             records: Vec::with_capacity(outcomes.len()),
             quarantine: Vec::new(),
@@ -294,11 +319,21 @@ where
         );
         totals.add(&chunk);
         chunk.rows_read = totals.rows_read;
-        sink(chunk).map_err(|source| ErrorKind::Output {
-            file: file.clone(),
-            source: source.into(),
-        })?;
-        rows = read_chunk(&mut reader, id_index, header_len, &mut ids)?;
+        checked = Some(chunk);
+        rows = match next {
+            Ok(rows) => rows,
+            Err(error) => {
+                // The chunks before the fault are handed on, as the
+                // caller expects, before the error.
+                if let Some(chunk) = checked.take() {
+                    sink(chunk).map_err(|source| ErrorKind::Output {
+                        file: file.clone(),
+                        source: source.into(),
+                    })?;
+                }
+                return Err(error);
+            }
+        };
     }
 
     let input_sha256 = reader.finish_sha256()?;

@@ -486,19 +486,20 @@ pub fn encode_bloom(filter: &[u8]) -> String {
 /// [`ErrorKind::InvalidBloom`] when the text is not hexadecimal or does not
 /// decode to [`BLOOM_BYTES`] bytes.
 pub fn decode_bloom(domain: Domain, text: &str) -> Result<Vec<u8>, Error> {
-    let filter =
-        hex::decode(text.trim()).map_err(|_| ErrorKind::InvalidBloom {
+    let text = text.trim().as_bytes();
+    let invalid = |length: usize| -> Error {
+        ErrorKind::InvalidBloom {
             domain: domain.name(),
-            length: 0,
-            expected: BLOOM_BYTES,
-        })?;
-    if filter.len() != BLOOM_BYTES {
-        return Err(ErrorKind::InvalidBloom {
-            domain: domain.name(),
-            length: filter.len(),
+            length,
             expected: BLOOM_BYTES,
         }
-        .into());
+        .into()
+    };
+    if text.len() != 2 * BLOOM_BYTES {
+        // The length in bytes the digits would give, for the message.
+        return Err(invalid(text.len() / 2));
     }
+    let mut filter = vec![0u8; BLOOM_BYTES];
+    faster_hex::hex_decode(text, &mut filter).map_err(|_| invalid(0))?;
     Ok(filter)
 }
