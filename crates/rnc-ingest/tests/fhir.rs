@@ -143,6 +143,17 @@ fn bundle_elements_become_columns() {
     );
 }
 
+/// Returns the line, field and rule of each quarantined row.
+fn quarantined_rules(
+    outcome: &rnc_ingest::FileOutcome,
+) -> Vec<(u64, &str, &str)> {
+    outcome
+        .quarantine
+        .iter()
+        .map(|q| (q.line, q.field.as_str(), q.rule.as_str()))
+        .collect()
+}
+
 #[test]
 fn malformed_resources_are_quarantined() {
     // Line 1: a Patient whose birthDate is a number. Line 2: not JSON.
@@ -162,13 +173,8 @@ fn malformed_resources_are_quarantined() {
 
     assert_eq!(outcome.rows_read, 5);
     assert!(outcome.records.is_empty());
-    let found: Vec<(u64, &str, &str)> = outcome
-        .quarantine
-        .iter()
-        .map(|q| (q.line, q.field.as_str(), q.rule.as_str()))
-        .collect();
     assert_eq!(
-        found,
+        quarantined_rules(&outcome),
         [
             (1, "Patient.birthDate", "fhir_structure"),
             (2, "Bundle", "fhir_json"),
@@ -363,6 +369,58 @@ fn procedure_bundle(acts: &[[&str; 13]]) -> serde_json::Value {
     serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
 }
 
+/// Ingests the CSV `csv` and the same records as one FHIR Bundle, as
+/// NDJSON and as a gzip-compressed Bundle. Asserts that each FHIR form
+/// loads to the records and pseudonyms of the CSV, and that each form
+/// quarantines one row as an `impossible_date` in `date_column`. Returns
+/// the outcome of the CSV.
+fn assert_fhir_forms_match_csv(
+    kind: SourceKind,
+    stem: &str,
+    csv: &str,
+    bundle: String,
+    ndjson: String,
+    date_column: &str,
+) -> rnc_ingest::FileOutcome {
+    let mut gzip = flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    );
+    std::io::Write::write_all(&mut gzip, bundle.as_bytes()).unwrap();
+    let gzip = gzip.finish().unwrap();
+
+    let (_dir, csv_path) = fixture(&format!("{stem}.csv"), csv.as_bytes());
+    let baseline = ingest_file(kind, &csv_path, keys(), "b").unwrap();
+    assert_eq!(baseline.quarantine.len(), 1);
+    assert_eq!(baseline.quarantine[0].field, date_column);
+    assert_eq!(baseline.quarantine[0].rule, "impossible_date");
+
+    let comparable = |outcome: &rnc_ingest::FileOutcome| {
+        let mut records = outcome.records.clone();
+        for record in &mut records {
+            record.source_file.clear();
+            record.source_line = 0;
+        }
+        records
+    };
+    let forms: [(String, Vec<u8>); 3] = [
+        (format!("{stem}.json"), bundle.into_bytes()),
+        (format!("{stem}.ndjson"), ndjson.into_bytes()),
+        (format!("{stem}.json.gz"), gzip),
+    ];
+    for (name, bytes) in forms {
+        let (_dir, path) = fixture(&name, &bytes);
+        let outcome = ingest_file(kind, &path, keys(), "b")
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(comparable(&outcome), comparable(&baseline), "{name}");
+        assert_eq!(outcome.rows_read, baseline.rows_read, "{name}");
+        assert_eq!(outcome.quarantine.len(), 1, "{name}");
+        assert_eq!(outcome.quarantine[0].field, date_column, "{name}");
+        assert_eq!(outcome.quarantine[0].rule, "impossible_date", "{name}");
+    }
+    baseline
+}
+
 #[test]
 fn procedures_load_as_treatment_csv() {
     // The same acts as treatment CSV, as one FHIR Bundle, as NDJSON with
@@ -378,43 +436,17 @@ fn procedures_load_as_treatment_csv() {
         .iter()
         .map(|act| procedure_bundle(&[*act]).to_string() + "\n")
         .collect();
-    let mut gzip = flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::default(),
+
+    let baseline = assert_fhir_forms_match_csv(
+        SourceKind::Treatment,
+        "treatments",
+        &csv,
+        bundle,
+        ndjson,
+        "start_date",
     );
-    std::io::Write::write_all(&mut gzip, bundle.as_bytes()).unwrap();
-    let gzip = gzip.finish().unwrap();
 
-    let kind = SourceKind::Treatment;
-    let (_dir, csv_path) = fixture("treatments.csv", csv.as_bytes());
-    let baseline = ingest_file(kind, &csv_path, keys(), "b").unwrap();
-    assert_eq!(baseline.records.len(), 3, "{:?}", baseline.quarantine);
-    assert_eq!(baseline.quarantine.len(), 1);
-    assert_eq!(baseline.quarantine[0].field, "start_date");
-    assert_eq!(baseline.quarantine[0].rule, "impossible_date");
-
-    let comparable = |outcome: &rnc_ingest::FileOutcome| {
-        let mut records = outcome.records.clone();
-        for record in &mut records {
-            record.source_file.clear();
-            record.source_line = 0;
-        }
-        records
-    };
-    let forms: [(&str, Vec<u8>); 3] = [
-        ("treatments.json", bundle.into_bytes()),
-        ("treatments.ndjson", ndjson.into_bytes()),
-        ("treatments.json.gz", gzip),
-    ];
-    for (name, bytes) in forms {
-        let (_dir, path) = fixture(name, &bytes);
-        let outcome = ingest_file(kind, &path, keys(), "b")
-            .unwrap_or_else(|error| panic!("{name}: {error}"));
-        assert_eq!(comparable(&outcome), comparable(&baseline), "{name}");
-        assert_eq!(outcome.quarantine.len(), 1, "{name}");
-        assert_eq!(outcome.quarantine[0].field, "start_date", "{name}");
-        assert_eq!(outcome.quarantine[0].rule, "impossible_date", "{name}");
-    }
+    assert_eq!(baseline.records.len(), 3);
     let radiotherapy = &baseline.records[1];
     assert_eq!(radiotherapy.procedure_code.as_deref(), Some("ZZNL050"));
     assert_eq!(radiotherapy.icd10.as_deref(), Some("Z51.0"));

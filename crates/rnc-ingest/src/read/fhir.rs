@@ -44,6 +44,8 @@ pub(crate) const HISTOLOGY_EXTENSION: &str = "http://hl7.org/fhir/us/mcode/Struc
 /// histologic grade Observation.
 pub(crate) const GRADE_LOINC: &str = "33732-9";
 pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
+/// ICD-10 (WHO), the code system of the ICD-10 codings read here.
+pub(crate) const ICD_10_SYSTEM: &str = "http://hl7.org/fhir/sid/icd-10";
 
 /// Feeds read from FHIR, with the resource type that becomes a row.
 pub(crate) const FHIR_FEEDS: [(SourceKind, &str); 2] = [
@@ -588,18 +590,25 @@ fn report_fields(
 
     if let Some(condition) = condition_of(index, report).map_err(structure)? {
         set("topography", body_site(&condition).map_err(structure)?);
-        if let Some(code) = histology(&condition).map_err(structure)? {
-            match code.split_once('/') {
-                Some((histology, behaviour)) => {
-                    set("morphology", Some(histology));
-                    set("behaviour", Some(behaviour));
-                }
-                None => set("morphology", Some(code)),
-            }
-        }
+        set_histology(&mut fields, histology(&condition).map_err(structure)?);
     }
-    set("grade", grade(index, report).map_err(structure)?);
+    fields.set("grade", grade(index, report).map_err(structure)?);
     Ok(fields)
+}
+
+/// Sets `morphology` and `behaviour` from an ICD-O-3 code such as
+/// `8500/3`, split at `/`. A code without `/` is all morphology.
+fn set_histology(fields: &mut RowFields, code: Option<&str>) {
+    let Some(code) = code else {
+        return;
+    };
+    match code.split_once('/') {
+        Some((histology, behaviour)) => {
+            fields.set("morphology", Some(histology));
+            fields.set("behaviour", Some(behaviour));
+        }
+        None => fields.set("morphology", Some(code)),
+    }
 }
 
 /// Resolves the single `Reference` element `name` of `resource`.
@@ -674,17 +683,28 @@ fn laboratory<'a>(
     report: &Resource<'a>,
 ) -> Result<Option<&'a str>, Fault> {
     let performers = report.array("performer")?;
-    let Some(performer) = performers.first() else {
-        return Ok(None);
-    };
-    let performer = report.nested(performer);
-    if let Some(target) = performer.string("reference")?
+    match performers.first() {
+        Some(performer) => organisation_id(index, report, performer),
+        None => Ok(None),
+    }
+}
+
+/// Returns the first identifier of the `Organization` that a `Reference`
+/// of `resource` points to, or else the `identifier.value` of the
+/// reference itself.
+fn organisation_id<'a>(
+    index: &Index<'a>,
+    resource: &Resource<'a>,
+    reference: &'a Value,
+) -> Result<Option<&'a str>, Fault> {
+    let reference = resource.nested(reference);
+    if let Some(target) = reference.string("reference")?
         && let Some(organisation) = index.resolve(target, "Organization")
     {
         return first_identifier(&organisation, None);
     }
-    match performer.object("identifier")? {
-        Some(identifier) => performer.nested(identifier).string("value"),
+    match reference.object("identifier")? {
+        Some(identifier) => reference.nested(identifier).string("value"),
         None => Ok(None),
     }
 }
@@ -828,17 +848,28 @@ fn grade<'a>(
         let Some(observation) = index.resolve(target, "Observation") else {
             continue;
         };
-        let Some(code) = observation.object("code")? else {
-            continue;
-        };
-        if coding(&observation, code, LOINC_SYSTEM)? != Some(GRADE_LOINC) {
-            continue;
-        }
-        if let Some(value) = observation.object("valueCodeableConcept")? {
-            return coding(&observation, value, ICD_O_3_SYSTEM);
+        if let Some(grade) = observation_grade(&observation)? {
+            return Ok(Some(grade));
         }
     }
     Ok(None)
+}
+
+/// Returns the ICD-O-3 coding of `valueCodeableConcept` when the
+/// Observation is a histologic grade (LOINC 33732-9), else `None`.
+fn observation_grade<'a>(
+    observation: &Resource<'a>,
+) -> Result<Option<&'a str>, Fault> {
+    let Some(code) = observation.object("code")? else {
+        return Ok(None);
+    };
+    if coding(observation, code, LOINC_SYSTEM)? != Some(GRADE_LOINC) {
+        return Ok(None);
+    }
+    match observation.object("valueCodeableConcept")? {
+        Some(value) => coding(observation, value, ICD_O_3_SYSTEM),
+        None => Ok(None),
+    }
 }
 
 /// Converts a FHIR `date` or `dateTime` to the feed's date text: the date
