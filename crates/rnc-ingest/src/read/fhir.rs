@@ -1,9 +1,14 @@
 //! FHIR R4 JSON: Bundles of type `collection` or `transaction`, one after
 //! another in a `.json` file or one per line in an `.ndjson` file. Each
 //! `DiagnosticReport` of a Bundle becomes one row of the
-//! `pathology_report` feed, and each `Procedure` one row of the
-//! `treatment` feed (the `procedure` module). The profile read, element
-//! by element, is in `docs/sources.md`.
+//! `pathology_report` feed, each `Procedure` one row of the `treatment`
+//! feed (the `procedure` module), and each clinical cancer `Condition`
+//! that no report takes one row of the `registry_extract` feed (the
+//! `condition` module). A resource is thus a row of one feed at most, so
+//! a Bundle read once per feed counts each record once. `Patient`,
+//! `Organization`, `Specimen` and `Observation` are never rows: they fill
+//! the rows that reference them. The profile read, element by element,
+//! is in `docs/sources.md`.
 //!
 //! A Bundle is parsed entry by entry ([`SlimBundle`]): each entry is
 //! parsed on its own, and only the resources that the profile reads are
@@ -22,6 +27,7 @@ use serde_json::Value;
 
 use rnc_model::SourceKind;
 
+mod condition;
 mod procedure;
 mod slim;
 
@@ -48,9 +54,14 @@ pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
 pub(crate) const ICD_10_SYSTEM: &str = "http://hl7.org/fhir/sid/icd-10";
 
 /// Feeds read from FHIR, with the resource type that becomes a row.
-pub(crate) const FHIR_FEEDS: [(SourceKind, &str); 2] = [
+/// NOTE: a clinical `Condition` becomes a `registry_extract` row, because
+/// that feed has the columns of a tumour diagnosis (incidence date, ICD-O-3
+/// codes, grade). Consolidation then ranks its codes and incidence date as
+/// a registry's, above a pathology report's.
+pub(crate) const FHIR_FEEDS: [(SourceKind, &str); 3] = [
     (SourceKind::PathologyReport, "DiagnosticReport"),
     (SourceKind::Treatment, "Procedure"),
+    (SourceKind::RegistryExtract, "Condition"),
 ];
 
 /// Returns the columns of the rows, those of the feed.
@@ -380,7 +391,8 @@ impl<'a> Index<'a> {
 
 /// Turns one Bundle into rows: one per resource of the type the feed
 /// reads ([`FHIR_FEEDS`]), and one per entry that is not a resource at
-/// all.
+/// all. For `registry_extract`, only the Conditions that
+/// [`condition::clinical_conditions`] selects are rows.
 fn bundle_rows(bundle: &Value, line: u64, kind: SourceKind) -> Vec<ReadRow> {
     let bundle_defect = |detail: String| {
         vec![defect_row(
@@ -471,11 +483,23 @@ fn bundle_rows(bundle: &Value, line: u64, kind: SourceKind) -> Vec<ReadRow> {
         .iter()
         .find(|(feed, _)| *feed == kind)
         .expect("open_rows reads FHIR for the feeds of FHIR_FEEDS only");
-    for resource in index.resources.iter().filter(|r| r.kind == *row_type) {
+    let row_resources: Vec<Resource<'_>> = match kind {
+        SourceKind::RegistryExtract => condition::clinical_conditions(&index),
+        _ => index
+            .resources
+            .iter()
+            .copied()
+            .filter(|r| r.kind == *row_type)
+            .collect(),
+    };
+    for resource in &row_resources {
         let entry = Some(resource.entry as u64);
         let fields = match kind {
             SourceKind::Treatment => {
                 procedure::procedure_fields(&index, resource)
+            }
+            SourceKind::RegistryExtract => {
+                condition::condition_fields(&index, resource)
             }
             _ => report_fields(&index, resource),
         };
@@ -521,12 +545,12 @@ fn resource_id<'a>(resource: &Resource<'a>) -> Result<Option<&'a str>, Fault> {
 }
 
 /// Reads the identity, sex and residence columns from the `Patient` that
-/// the resource's `subject` references.
-fn read_subject(
-    index: &Index<'_>,
-    resource: &Resource<'_>,
+/// the resource's `subject` references, and returns that `Patient`.
+fn read_subject<'a>(
+    index: &Index<'a>,
+    resource: &Resource<'a>,
     fields: &mut RowFields,
-) -> Result<(), RowFault> {
+) -> Result<Resource<'a>, RowFault> {
     let patient = referenced(index, resource, "subject", "Patient")?;
     let nir =
         first_identifier(&patient, Some(INS_NIR_SYSTEM)).map_err(structure)?;
@@ -548,7 +572,7 @@ fn read_subject(
     let birth = patient.string("birthDate").map_err(structure)?;
     fields.set("birth_date", birth.map(fhir_date).as_deref());
     fields.set("departement", departement(&patient).map_err(structure)?);
-    Ok(())
+    Ok(patient)
 }
 
 /// Reads the columns of one report from its resources, or the first
