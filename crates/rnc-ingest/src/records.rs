@@ -290,7 +290,7 @@ fn session_treatment(code: &str) -> Option<TreatmentType> {
 }
 
 /// Whether a normalised ICD-10 code is in chapter II, C00-D48.
-fn is_neoplasm(code: &str) -> bool {
+pub(crate) fn is_neoplasm(code: &str) -> bool {
     let category: u8 =
         code.get(1..3).and_then(|c| c.parse().ok()).unwrap_or(99);
     match code.as_bytes().first() {

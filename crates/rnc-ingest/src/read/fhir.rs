@@ -1,9 +1,14 @@
 //! FHIR R4 JSON: Bundles of type `collection` or `transaction`, one after
 //! another in a `.json` file or one per line in an `.ndjson` file. Each
 //! `DiagnosticReport` of a Bundle becomes one row of the
-//! `pathology_report` feed, and each `Procedure` one row of the
-//! `treatment` feed (the `procedure` module). The profile read, element
-//! by element, is in `docs/sources.md`.
+//! `pathology_report` feed, each `Procedure` one row of the `treatment`
+//! feed (the `procedure` module), and each clinical cancer `Condition`
+//! that no report takes one row of the `registry_extract` feed (the
+//! `condition` module). A resource is thus a row of one feed at most, so
+//! a Bundle read once per feed counts each record once. `Patient`,
+//! `Organization`, `Specimen` and `Observation` are never rows: they fill
+//! the rows that reference them. The profile read, element by element,
+//! is in `docs/sources.md`.
 //!
 //! A Bundle is parsed entry by entry ([`SlimBundle`]): each entry is
 //! parsed on its own, and only the resources that the profile reads are
@@ -22,6 +27,7 @@ use serde_json::Value;
 
 use rnc_model::SourceKind;
 
+mod condition;
 mod procedure;
 mod slim;
 
@@ -44,11 +50,18 @@ pub(crate) const HISTOLOGY_EXTENSION: &str = "http://hl7.org/fhir/us/mcode/Struc
 /// histologic grade Observation.
 pub(crate) const GRADE_LOINC: &str = "33732-9";
 pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
+/// ICD-10 (WHO), the code system of the ICD-10 codings read here.
+pub(crate) const ICD_10_SYSTEM: &str = "http://hl7.org/fhir/sid/icd-10";
 
 /// Feeds read from FHIR, with the resource type that becomes a row.
-pub(crate) const FHIR_FEEDS: [(SourceKind, &str); 2] = [
+/// NOTE: a clinical `Condition` becomes a `registry_extract` row, because
+/// that feed has the columns of a tumour diagnosis (incidence date, ICD-O-3
+/// codes, grade). Consolidation then ranks its codes and incidence date as
+/// a registry's, above a pathology report's.
+pub(crate) const FHIR_FEEDS: [(SourceKind, &str); 3] = [
     (SourceKind::PathologyReport, "DiagnosticReport"),
     (SourceKind::Treatment, "Procedure"),
+    (SourceKind::RegistryExtract, "Condition"),
 ];
 
 /// Returns the columns of the rows, those of the feed.
@@ -378,7 +391,8 @@ impl<'a> Index<'a> {
 
 /// Turns one Bundle into rows: one per resource of the type the feed
 /// reads ([`FHIR_FEEDS`]), and one per entry that is not a resource at
-/// all.
+/// all. For `registry_extract`, only the Conditions that
+/// [`condition::clinical_conditions`] selects are rows.
 fn bundle_rows(bundle: &Value, line: u64, kind: SourceKind) -> Vec<ReadRow> {
     let bundle_defect = |detail: String| {
         vec![defect_row(
@@ -469,11 +483,23 @@ fn bundle_rows(bundle: &Value, line: u64, kind: SourceKind) -> Vec<ReadRow> {
         .iter()
         .find(|(feed, _)| *feed == kind)
         .expect("open_rows reads FHIR for the feeds of FHIR_FEEDS only");
-    for resource in index.resources.iter().filter(|r| r.kind == *row_type) {
+    let row_resources: Vec<Resource<'_>> = match kind {
+        SourceKind::RegistryExtract => condition::clinical_conditions(&index),
+        _ => index
+            .resources
+            .iter()
+            .copied()
+            .filter(|r| r.kind == *row_type)
+            .collect(),
+    };
+    for resource in &row_resources {
         let entry = Some(resource.entry as u64);
         let fields = match kind {
             SourceKind::Treatment => {
                 procedure::procedure_fields(&index, resource)
+            }
+            SourceKind::RegistryExtract => {
+                condition::condition_fields(&index, resource)
             }
             _ => report_fields(&index, resource),
         };
@@ -519,12 +545,12 @@ fn resource_id<'a>(resource: &Resource<'a>) -> Result<Option<&'a str>, Fault> {
 }
 
 /// Reads the identity, sex and residence columns from the `Patient` that
-/// the resource's `subject` references.
-fn read_subject(
-    index: &Index<'_>,
-    resource: &Resource<'_>,
+/// the resource's `subject` references, and returns that `Patient`.
+fn read_subject<'a>(
+    index: &Index<'a>,
+    resource: &Resource<'a>,
     fields: &mut RowFields,
-) -> Result<(), RowFault> {
+) -> Result<Resource<'a>, RowFault> {
     let patient = referenced(index, resource, "subject", "Patient")?;
     let nir =
         first_identifier(&patient, Some(INS_NIR_SYSTEM)).map_err(structure)?;
@@ -546,7 +572,7 @@ fn read_subject(
     let birth = patient.string("birthDate").map_err(structure)?;
     fields.set("birth_date", birth.map(fhir_date).as_deref());
     fields.set("departement", departement(&patient).map_err(structure)?);
-    Ok(())
+    Ok(patient)
 }
 
 /// Reads the columns of one report from its resources, or the first
@@ -588,18 +614,25 @@ fn report_fields(
 
     if let Some(condition) = condition_of(index, report).map_err(structure)? {
         set("topography", body_site(&condition).map_err(structure)?);
-        if let Some(code) = histology(&condition).map_err(structure)? {
-            match code.split_once('/') {
-                Some((histology, behaviour)) => {
-                    set("morphology", Some(histology));
-                    set("behaviour", Some(behaviour));
-                }
-                None => set("morphology", Some(code)),
-            }
-        }
+        set_histology(&mut fields, histology(&condition).map_err(structure)?);
     }
-    set("grade", grade(index, report).map_err(structure)?);
+    fields.set("grade", grade(index, report).map_err(structure)?);
     Ok(fields)
+}
+
+/// Sets `morphology` and `behaviour` from an ICD-O-3 code such as
+/// `8500/3`, split at `/`. A code without `/` is all morphology.
+fn set_histology(fields: &mut RowFields, code: Option<&str>) {
+    let Some(code) = code else {
+        return;
+    };
+    match code.split_once('/') {
+        Some((histology, behaviour)) => {
+            fields.set("morphology", Some(histology));
+            fields.set("behaviour", Some(behaviour));
+        }
+        None => fields.set("morphology", Some(code)),
+    }
 }
 
 /// Resolves the single `Reference` element `name` of `resource`.
@@ -674,17 +707,28 @@ fn laboratory<'a>(
     report: &Resource<'a>,
 ) -> Result<Option<&'a str>, Fault> {
     let performers = report.array("performer")?;
-    let Some(performer) = performers.first() else {
-        return Ok(None);
-    };
-    let performer = report.nested(performer);
-    if let Some(target) = performer.string("reference")?
+    match performers.first() {
+        Some(performer) => organisation_id(index, report, performer),
+        None => Ok(None),
+    }
+}
+
+/// Returns the first identifier of the `Organization` that a `Reference`
+/// of `resource` points to, or else the `identifier.value` of the
+/// reference itself.
+fn organisation_id<'a>(
+    index: &Index<'a>,
+    resource: &Resource<'a>,
+    reference: &'a Value,
+) -> Result<Option<&'a str>, Fault> {
+    let reference = resource.nested(reference);
+    if let Some(target) = reference.string("reference")?
         && let Some(organisation) = index.resolve(target, "Organization")
     {
         return first_identifier(&organisation, None);
     }
-    match performer.object("identifier")? {
-        Some(identifier) => performer.nested(identifier).string("value"),
+    match reference.object("identifier")? {
+        Some(identifier) => reference.nested(identifier).string("value"),
         None => Ok(None),
     }
 }
@@ -828,17 +872,28 @@ fn grade<'a>(
         let Some(observation) = index.resolve(target, "Observation") else {
             continue;
         };
-        let Some(code) = observation.object("code")? else {
-            continue;
-        };
-        if coding(&observation, code, LOINC_SYSTEM)? != Some(GRADE_LOINC) {
-            continue;
-        }
-        if let Some(value) = observation.object("valueCodeableConcept")? {
-            return coding(&observation, value, ICD_O_3_SYSTEM);
+        if let Some(grade) = observation_grade(&observation)? {
+            return Ok(Some(grade));
         }
     }
     Ok(None)
+}
+
+/// Returns the ICD-O-3 coding of `valueCodeableConcept` when the
+/// Observation is a histologic grade (LOINC 33732-9), else `None`.
+fn observation_grade<'a>(
+    observation: &Resource<'a>,
+) -> Result<Option<&'a str>, Fault> {
+    let Some(code) = observation.object("code")? else {
+        return Ok(None);
+    };
+    if coding(observation, code, LOINC_SYSTEM)? != Some(GRADE_LOINC) {
+        return Ok(None);
+    }
+    match observation.object("valueCodeableConcept")? {
+        Some(value) => coding(observation, value, ICD_O_3_SYSTEM),
+        None => Ok(None),
+    }
 }
 
 /// Converts a FHIR `date` or `dateTime` to the feed's date text: the date

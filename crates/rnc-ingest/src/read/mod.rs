@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | CSV text | line of the file where the row starts, from 1 (the header is line 1) | none |
 //! | Parquet | row number, from 1 (the schema is not a row) | none |
-//! | FHIR Bundle (`.json`) | number of the Bundle in the file, from 1 | position of the `DiagnosticReport` or `Procedure` in `Bundle.entry`, from 0 |
+//! | FHIR Bundle (`.json`) | number of the Bundle in the file, from 1 | position of the `DiagnosticReport`, `Procedure` or `Condition` in `Bundle.entry`, from 0 |
 //! | FHIR NDJSON (`.ndjson`) | line of the Bundle, from 1 | as for a Bundle |
 //!
 //! Compressed input keeps these positions, counted in the decompressed
@@ -350,11 +350,16 @@ fn open_hashed(
     let first = head[start..].iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
         if !fhir::FHIR_FEEDS.iter().any(|(feed, _)| *feed == kind) {
+            let feeds: Vec<&str> = fhir::FHIR_FEEDS
+                .iter()
+                .map(|(feed, _)| feed.name())
+                .collect();
             return Err(unsupported(
                 file,
                 &format!(
                     "FHIR JSON for the {kind} feed (FHIR input is read as \
-                     pathology_report or treatment only)"
+                     {} only)",
+                    feeds.join(", ")
                 ),
             ));
         }

@@ -6,14 +6,12 @@ use rnc_model::SourceKind;
 use serde_json::Value;
 
 use super::{
-    Fault, Index, Resource, RowFault, RowFields, coding, fhir_date,
-    first_identifier, read_subject, resource_id, structure,
+    Fault, ICD_10_SYSTEM, Index, Resource, RowFault, RowFields, coding,
+    fhir_date, first_identifier, read_subject, resource_id, structure,
 };
 
 /// SNOMED CT, the code system of `Procedure.category`.
 const SNOMED_SYSTEM: &str = "http://snomed.info/sct";
-/// ICD-10 (WHO), the code system of `Procedure.reasonCode` read here.
-const ICD_10_SYSTEM: &str = "http://hl7.org/fhir/sid/icd-10";
 
 /// SNOMED CT concepts of `Procedure.category` (or `Procedure.code`) with
 /// the `treatment` value each gives: 387713003 surgical procedure,
