@@ -65,7 +65,7 @@ pub struct PrevalenceRow {
     /// `published`, `primary` or `secondary`.
     pub status: String,
     /// Persons, absent when suppressed.
-    pub persons: Option<f64>,
+    pub persons: Option<u64>,
 }
 
 /// Published cohort indicators of a release.
@@ -324,7 +324,7 @@ fn prevalence_rows(
                     key[2].clone()
                 },
                 status: cells.status(cell).label().to_owned(),
-                persons: cells.published(cell),
+                persons: cells.published_integer(cell),
             }
         })
         .collect()

@@ -99,7 +99,7 @@ fn trend_figure(page: &mut String, published: &Published) -> Result<(), Error> {
         .incidence
         .iter()
         .filter(|r| r.sex == BOTH_SEXES && r.site_group != ALL_SITES)
-        .filter_map(|r| r.cases.map(|c| (r.site_group.clone(), c)))
+        .filter_map(|r| r.cases.map(|c| (r.site_group.clone(), c as f64)))
         .collect();
     sites.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut shown_sites = vec![ALL_SITES.to_owned()];
@@ -127,7 +127,10 @@ fn trend_figure(page: &mut String, published: &Published) -> Result<(), Error> {
         };
         series.push(TrendSeries {
             label: label(site),
-            cases: points.iter().map(|r| r.cases.unwrap_or(0.0)).collect(),
+            cases: points
+                .iter()
+                .map(|r| r.cases.map_or(0.0, |c| c as f64))
+                .collect(),
             years,
             rates,
             fit,

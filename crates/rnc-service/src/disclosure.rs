@@ -121,6 +121,13 @@ impl LinkedCells {
             .then_some(self.counts[cell])
     }
 
+    /// Returns the count of a cell as an integer when it is
+    /// published, for JSON fields that carry counts. Counts are sums of
+    /// tumours or persons, so rounding only removes float noise.
+    pub fn published_integer(&self, cell: usize) -> Option<u64> {
+        self.published(cell).map(|count| count.round() as u64)
+    }
+
     /// Counts the cells of each status: (primary, secondary).
     pub fn suppressed_counts(&self) -> (usize, usize) {
         let count =

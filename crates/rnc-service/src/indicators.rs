@@ -70,7 +70,7 @@ pub struct IncidenceRow {
     /// `published`, `primary` or `secondary`.
     pub status: String,
     /// Tumours, absent when suppressed.
-    pub cases: Option<f64>,
+    pub cases: Option<u64>,
     /// Person-years at risk.
     pub person_years: f64,
     /// Crude rate with its exact Poisson interval.
@@ -97,7 +97,7 @@ pub struct TrendRow {
     /// `published`, `primary` or `secondary`.
     pub status: String,
     /// Tumours, absent when suppressed.
-    pub cases: Option<f64>,
+    pub cases: Option<u64>,
     /// Person-years at risk.
     pub person_years: f64,
     /// Crude rate with its exact Poisson interval.
@@ -116,7 +116,7 @@ pub struct DepartementRow {
     /// `published`, `primary` or `secondary`.
     pub status: String,
     /// Tumours, absent when suppressed.
-    pub cases: Option<f64>,
+    pub cases: Option<u64>,
     /// Person-years at risk.
     pub person_years: f64,
     /// Crude rate with its exact Poisson interval.
@@ -421,8 +421,8 @@ fn sex_label(sex: &str) -> String {
     }
 }
 
-fn crude(cases: Option<f64>, person_years: f64) -> Option<RateEstimate> {
-    let cases = cases?;
+fn crude(cases: Option<u64>, person_years: f64) -> Option<RateEstimate> {
+    let cases = cases? as f64;
     let estimate = crude_rate(cases, person_years, TABLE_CONFIDENCE).ok()?;
     Some(RateEstimate {
         value: estimate.value,
@@ -443,7 +443,7 @@ fn incidence_rows(
         for sex in levels[SEX].iter().chain(std::iter::once(&total)) {
             let row_key = age_key(site, sex, TOTAL);
             let row_cell = cells.find(&row_key).expect("row was added");
-            let cases = cells.published(row_cell);
+            let cases = cells.published_integer(row_cell);
             let person_years = py(&row_key);
             let mut band_cases = Vec::new();
             let mut band_years = Vec::new();
@@ -480,7 +480,7 @@ fn incidence_rows(
                 asr_europe2013: standardised(&weights[1]),
                 unreliable: cases.map(|c| {
                     rnc_stats::rate_is_unreliable(
-                        c,
+                        c as f64,
                         rnc_stats::DEFAULT_UNRELIABLE_RATE_CASES,
                     )
                 }),
@@ -505,7 +505,7 @@ fn trend_rows(
                 key[SEX] = sex.clone();
                 key[YEAR] = year.clone();
                 let cell = cells.find(&key).expect("trend cell was added");
-                let cases = cells.published(cell);
+                let cases = cells.published_integer(cell);
                 let person_years = py(&key);
                 rows.push(TrendRow {
                     site_group: site_label(site),
@@ -535,7 +535,7 @@ fn departement_rows(
             key[SEX] = sex.clone();
             key[DEPARTEMENT] = departement.clone();
             let cell = cells.find(&key).expect("département cell was added");
-            let cases = cells.published(cell);
+            let cases = cells.published_integer(cell);
             let person_years = py(&key);
             let (label, region) = if departement == TOTAL {
                 (ALL_DEPARTEMENTS.to_owned(), None)

@@ -477,3 +477,32 @@ async fn prevalence_hides_small_counts() {
     let found = recoverable(&d);
     assert!(found.is_empty(), "recoverable by difference: {found:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_are_json_integers() {
+    // Counts are whole numbers, so the API writes them as JSON integers
+    // (`12`), never as decimals (`12.0`) that a client would have to
+    // round. The fixture publishes counts in every table checked here.
+    let dir = tempfile::tempdir().unwrap();
+    let state = common::state(dir.path());
+    let app = rnc_service::router(state.clone())
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 1))));
+    for (uri, field) in [
+        ("/api/v1/indicators/incidence", "cases"),
+        ("/api/v1/indicators/trends", "cases"),
+        ("/api/v1/indicators/departements", "cases"),
+        ("/api/v1/indicators/prevalence", "persons"),
+    ] {
+        let answer = get(&app, uri).await;
+        let rows = answer["rows"].as_array().unwrap();
+        let counts: Vec<&Value> = rows
+            .iter()
+            .map(|row| &row[field])
+            .filter(|value| !value.is_null())
+            .collect();
+        assert!(!counts.is_empty(), "{uri}: no published {field}");
+        for value in counts {
+            assert!(value.is_u64(), "{uri}: {field} {value} is not an integer");
+        }
+    }
+}
