@@ -9,7 +9,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use rnc_stats::{Error, TOTAL};
 
 use crate::modality::Modality;
-use crate::publish::{Counts, PublicationRules};
+use crate::publish::{Counts, Cube, PublicationRules};
 use crate::summary::{TreatmentStatus, TumourPathway};
 use crate::table::{Table, Values};
 
@@ -210,13 +210,43 @@ fn flag(cases: u64, rules: &PublicationRules) -> Option<String> {
     )
 }
 
+/// Outcome category of a tumour in the delay cube: the delay band of a
+/// treated tumour, or whether an untreated one died before treatment.
+fn delay_outcome(pathway: &TumourPathway) -> (&'static str, &'static str) {
+    if !pathway.status.is_treated() {
+        let outcome = if pathway.status == TreatmentStatus::DiedBeforeTreatment
+        {
+            "died_before_treatment"
+        } else {
+            "other"
+        };
+        return ("not_treated", outcome);
+    }
+    let outcome = match pathway.delay_days.map(|d| d.max(0)) {
+        Some(0..=30) => "within_30",
+        Some(31..=60) => "days_31_60",
+        Some(_) => "after_60",
+        None => "unknown_delay",
+    };
+    ("treated", outcome)
+}
+
 /// Builds the delay table: per dimension and level, tumours, treated,
 /// not treated (of which died before treatment), and the median,
 /// quartiles and shares within 30 and 60 days of the treated.
 ///
-/// Tumours outside [`in_delay_population`] are left out. Counts are
-/// suppressed by [`PublicationRules`]; the statistics of a level are
-/// withheld when its treated count is below the small-cell threshold.
+/// Tumours outside [`in_delay_population`] are left out. Each dimension
+/// is one cube of level, treatment (`treated`, `not_treated`) and
+/// outcome, suppressed by [`PublicationRules`]. The outcome is the delay
+/// band (within 30, 31 to 60 or after 60 days) of a treated tumour, and
+/// whether an untreated one died before treatment. So every count that
+/// the table shows or implies is a cell or margin of the cube.
+///
+/// The shares within 30 and 60 days times the treated count give the
+/// counts of the three delay bands, so the shares are shown only where
+/// the treated count and those three counts are all published. The
+/// median and quartiles imply no count, so they are withheld only when
+/// the treated count is below the small-cell threshold.
 ///
 /// # Errors
 ///
@@ -230,48 +260,52 @@ pub fn delay_table(
     let mut rows = Rows::default();
     let mut few = Vec::new();
     for dimension in Dimension::ALL {
-        let counts = Counts::new(
-            dimension.label(),
+        let cube = Cube::new(
+            &[dimension.label(), "treatment", "outcome"],
             population.iter().map(|p| {
-                let category = if p.status.is_treated() {
-                    "treated"
-                } else {
-                    "not_treated"
-                };
-                (dimension.level(p), category.to_string())
+                let (treatment, outcome) = delay_outcome(p);
+                vec![
+                    dimension.level(p),
+                    treatment.to_string(),
+                    outcome.to_string(),
+                ]
             }),
             rules,
         )?;
         let groups = groups(&population, dimension);
-        for level in counts.levels() {
-            let members = groups.get(&level).map_or(&[][..], |v| &v[..]);
+        for level in cube.levels() {
+            let level = level.as_str();
+            let members = groups.get(level).map_or(&[][..], |v| &v[..]);
             let stats = delay_statistics(members.iter().copied());
-            let (treated, _) = counts.get(&level, "treated");
-            // A median or share reveals no count, so it is published when
-            // its group passes the primary rule, even where the count itself
-            // is hidden as a complement.
-            let published = treated >= rules.small_cell_threshold;
-            let died = members
+            let (treated, treated_published) =
+                cube.get(&[level, "treated", TOTAL]);
+            let bands_published = ["within_30", "days_31_60", "after_60"]
                 .iter()
-                .filter(|p| p.status == TreatmentStatus::DiedBeforeTreatment)
-                .count() as u64;
-            let not_treated = counts.published(&level, "not_treated");
-            rows.start(dimension, &level, counts.status(&level));
-            rows.integer("tumours", counts.published(&level, TOTAL));
-            rows.integer("treated", counts.published(&level, "treated"));
-            rows.integer("not_treated", not_treated);
-            let died_published = not_treated.is_some()
-                && (died == 0 || died >= rules.small_cell_threshold);
+                .all(|band| cube.get(&[level, "treated", band]).1);
+            rows.start(dimension, level, cube.status(&[level, TOTAL, TOTAL]));
+            rows.integer("tumours", cube.published(&[level, TOTAL, TOTAL]));
+            rows.integer("treated", cube.published(&[level, "treated", TOTAL]));
+            rows.integer(
+                "not_treated",
+                cube.published(&[level, "not_treated", TOTAL]),
+            );
             rows.integer(
                 "died_before_treatment",
-                died_published.then_some(died as i64),
+                cube.published(&[
+                    level,
+                    "not_treated",
+                    "died_before_treatment",
+                ]),
             );
-            let show = |x: Option<f64>| x.filter(|_| published && treated > 0);
-            rows.number("median_days", show(stats.median));
-            rows.number("q1_days", show(stats.q1));
-            rows.number("q3_days", show(stats.q3));
-            rows.number("within_30_days", show(stats.within_30));
-            rows.number("within_60_days", show(stats.within_60));
+            let quantiles_shown = treated >= rules.small_cell_threshold;
+            let shares_shown = treated_published && bands_published;
+            let quantile = |x: Option<f64>| x.filter(|_| quantiles_shown);
+            let share = |x: Option<f64>| x.filter(|_| shares_shown);
+            rows.number("median_days", quantile(stats.median));
+            rows.number("q1_days", quantile(stats.q1));
+            rows.number("q3_days", quantile(stats.q3));
+            rows.number("within_30_days", share(stats.within_30));
+            rows.number("within_60_days", share(stats.within_60));
             few.push(flag(treated, rules));
         }
     }

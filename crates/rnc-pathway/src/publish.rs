@@ -32,37 +32,31 @@ impl Default for PublicationRules {
     }
 }
 
-/// Counts of items by level of one dimension and a category, suppressed
-/// as a two-way table with its margins, so that the total of a level
-/// (`[level, total]`) and its categories stay consistent.
-pub(crate) struct Counts {
+/// Counts of items by one key per item, suppressed as a cube with all its
+/// margins ([`TOTAL`] in a key position), for tables whose published
+/// values are margins of more than two dimensions.
+pub(crate) struct Cube {
     table: SuppressedTable,
 }
 
-impl Counts {
-    /// Builds the table from one `(level, category)` pair per item.
+impl Cube {
+    /// Builds the cube from one key (one level per dimension) per item.
     pub(crate) fn new(
-        dimension: &str,
-        items: impl IntoIterator<Item = (String, String)>,
+        dimensions: &[&str],
+        items: impl IntoIterator<Item = Vec<String>>,
         rules: &PublicationRules,
-    ) -> Result<Counts, Error> {
-        let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();
+    ) -> Result<Cube, Error> {
+        let mut sums: BTreeMap<Vec<String>, f64> = BTreeMap::new();
         for key in items {
             *sums.entry(key).or_default() += 1.0;
         }
-        let interior: Vec<(Vec<String>, f64)> = sums
-            .into_iter()
-            .map(|((level, category), n)| (vec![level, category], n))
-            .collect();
-        let table = suppress_counts(
-            &[dimension, "category"],
-            &interior,
-            rules.small_cell_threshold,
-        )?;
-        Ok(Counts { table })
+        let interior: Vec<(Vec<String>, f64)> = sums.into_iter().collect();
+        let table =
+            suppress_counts(dimensions, &interior, rules.small_cell_threshold)?;
+        Ok(Cube { table })
     }
 
-    /// Levels of the dimension in order, then [`TOTAL`].
+    /// Levels of the first dimension in order, then [`TOTAL`].
     pub(crate) fn levels(&self) -> Vec<String> {
         let mut levels: Vec<String> = self
             .table
@@ -76,27 +70,71 @@ impl Counts {
         levels
     }
 
-    /// Returns the count of a cell (`category` may be [`TOTAL`]) and
-    /// whether it may be published.
-    pub(crate) fn get(&self, level: &str, category: &str) -> (u64, bool) {
-        match self.table.cell(&[level, category]) {
+    /// Returns the count of a cell and whether it may be published. A
+    /// key absent from the cube has count 0, published.
+    pub(crate) fn get(&self, key: &[&str]) -> (u64, bool) {
+        match self.table.cell(key) {
             Some(cell) => (cell.count as u64, cell.status.is_published()),
             None => (0, true),
         }
     }
 
     /// Returns the published count of a cell, `None` when suppressed.
-    pub(crate) fn published(&self, level: &str, category: &str) -> Option<i64> {
-        let (count, published) = self.get(level, category);
+    pub(crate) fn published(&self, key: &[&str]) -> Option<i64> {
+        let (count, published) = self.get(key);
         published.then_some(count as i64)
+    }
+
+    /// Returns the status label of a cell: `published`, `primary` or
+    /// `secondary`.
+    pub(crate) fn status(&self, key: &[&str]) -> String {
+        self.table
+            .cell(key)
+            .map_or("published", |c| c.status.label())
+            .to_string()
+    }
+}
+
+/// Counts of items by level of one dimension and a category, suppressed
+/// as a two-way table with its margins, so that the total of a level
+/// (`[level, total]`) and its categories stay consistent.
+pub(crate) struct Counts {
+    cube: Cube,
+}
+
+impl Counts {
+    /// Builds the table from one `(level, category)` pair per item.
+    pub(crate) fn new(
+        dimension: &str,
+        items: impl IntoIterator<Item = (String, String)>,
+        rules: &PublicationRules,
+    ) -> Result<Counts, Error> {
+        let keys = items
+            .into_iter()
+            .map(|(level, category)| vec![level, category]);
+        let cube = Cube::new(&[dimension, "category"], keys, rules)?;
+        Ok(Counts { cube })
+    }
+
+    /// Levels of the dimension in order, then [`TOTAL`].
+    pub(crate) fn levels(&self) -> Vec<String> {
+        self.cube.levels()
+    }
+
+    /// Returns the count of a cell (`category` may be [`TOTAL`]) and
+    /// whether it may be published.
+    pub(crate) fn get(&self, level: &str, category: &str) -> (u64, bool) {
+        self.cube.get(&[level, category])
+    }
+
+    /// Returns the published count of a cell, `None` when suppressed.
+    pub(crate) fn published(&self, level: &str, category: &str) -> Option<i64> {
+        self.cube.published(&[level, category])
     }
 
     /// Returns the status label of the level's total: `published`,
     /// `primary` or `secondary`.
     pub(crate) fn status(&self, level: &str) -> String {
-        self.table
-            .cell(&[level, TOTAL])
-            .map_or("published", |c| c.status.label())
-            .to_string()
+        self.cube.status(&[level, TOTAL])
     }
 }

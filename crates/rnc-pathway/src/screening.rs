@@ -308,6 +308,35 @@ fn keep_latest<'a>(
     }
 }
 
+/// Suppresses the target populations of the listed départements by age
+/// band, rounded to whole persons, with the départements' totals over
+/// the bands as margins. The table has no row over all départements, so
+/// that margin is unpublished.
+fn suppress_targets(
+    departements: &BTreeSet<&str>,
+    bands: &[&str],
+    population: &TargetPopulation,
+    rules: &PublicationRules,
+) -> Result<rnc_stats::SuppressedTable, rnc_stats::Error> {
+    let mut interior = Vec::new();
+    for departement in departements {
+        for band in bands {
+            let target = population
+                .get(&(departement.to_string(), band.to_string()))
+                .copied()
+                .unwrap_or(0.0);
+            let key = vec![departement.to_string(), band.to_string()];
+            interior.push((key, target.round()));
+        }
+    }
+    rnc_stats::suppress_counts_with_unpublished(
+        &["departement", "age_band"],
+        &interior,
+        rules.small_cell_threshold,
+        &["departement"],
+    )
+}
+
 /// Builds the participation table of one programme.
 ///
 /// - participation: persons with at least one test in the `interval_days`
@@ -320,8 +349,11 @@ fn keep_latest<'a>(
 /// latest test, so that bands add up to the département's total. Rows
 /// are by département and age band, then the département over all bands.
 /// Only départements with at least one test are listed, because a feed may
-/// cover part of the country. The screened counts follow the publication
-/// rules (suppression with complements over the bands of a département).
+/// cover part of the country. The screened counts and the target
+/// populations (rounded to whole persons) follow the publication rules
+/// (suppression with complements over the bands of a département), and a
+/// participation or coverage is shown only where its count and its
+/// target population are.
 ///
 /// # Errors
 ///
@@ -355,6 +387,7 @@ pub fn participation_table(
     let ever = Counts::new("departement", latest.values().map(place), rules)?;
     let departements: BTreeSet<&str> =
         latest.values().map(|t| t.departement.as_str()).collect();
+    let targets = suppress_targets(&departements, bands, population, rules)?;
 
     let mut columns: (
         Vec<_>,
@@ -367,29 +400,27 @@ pub fn participation_table(
         Vec<_>,
     ) = Default::default();
     for departement in departements {
-        let target_of = |band: &str| {
-            population
-                .get(&(departement.to_string(), band.to_string()))
-                .copied()
-                .unwrap_or(0.0)
-        };
         let mut rows: Vec<&str> = bands.to_vec();
         rows.push(TOTAL);
         for band in rows {
-            let target: f64 = if band == TOTAL {
-                bands.iter().map(|b| target_of(b)).sum()
-            } else {
-                target_of(band)
-            };
+            // A share and its published count give the target back, and a
+            // share and its target give the count back, so a share needs
+            // both published.
+            let target = targets
+                .cell(&[departement, band])
+                .filter(|cell| cell.status.is_published())
+                .map(|cell| cell.count);
             let (tested, tested_published) = round.get(departement, band);
             let (tested_ever, ever_published) = ever.get(departement, band);
             let share = |count: u64, published: bool| {
-                (published && target > 0.0).then(|| count as f64 / target)
+                target
+                    .filter(|&target| published && target > 0.0)
+                    .map(|target| count as f64 / target)
             };
             columns.0.push(Some(programme.label().to_string()));
             columns.1.push(Some(departement.to_string()));
             columns.2.push(Some(band.to_string()));
-            columns.3.push(Some(target.round() as i64));
+            columns.3.push(target.map(|target| target as i64));
             columns.4.push(tested_published.then_some(tested as i64));
             columns.5.push(share(tested, tested_published));
             columns.6.push(share(tested_ever, ever_published));

@@ -109,6 +109,13 @@ fn screened(
     }
 }
 
+/// Returns the first row of the participation table for `band`.
+fn band_row(table: &rnc_pathway::table::Table, band: &str) -> usize {
+    (0..table.rows())
+        .find(|&r| table.cell("age_band", r).unwrap() == band)
+        .unwrap()
+}
+
 #[test]
 fn participation_by_departement_and_band() {
     // Closing 2023-12-31, round of 730 days (from 2022-01-01 exclusive).
@@ -141,11 +148,7 @@ fn participation_by_departement_and_band() {
         &NO_SUPPRESSION,
     )
     .unwrap();
-    let row = |band: &str| {
-        (0..table.rows())
-            .find(|&r| table.cell("age_band", r).unwrap() == band)
-            .unwrap()
-    };
+    let row = |band: &str| band_row(&table, band);
     assert_eq!(table.cell("screened_in_round", row("50-54")).unwrap(), "1");
     assert_eq!(table.cell("participation", row("50-54")).unwrap(), "0.1000");
     assert_eq!(table.cell("participation", row("55-59")).unwrap(), "0.0500");
@@ -156,6 +159,51 @@ fn participation_by_departement_and_band() {
     assert_eq!(table.cell("coverage", row("total")).unwrap(), "0.1000");
     // 5 bands and the total, for the one département tested.
     assert_eq!(table.rows(), 6);
+}
+
+#[test]
+fn participation_hides_small_targets() {
+    // Département 14, breast programme: target 8 women at 50-54, 30 at
+    // 55-59 and 40 at each of 60-64, 65-69 and 70-74, total 158, with 12
+    // tested in the round at 60-64. With the default threshold of 11 the
+    // target 8 is hidden, and the smallest other non-zero target of the
+    // département (30) as its complement, else 158 minus the published
+    // bands gives 8 back. Participation needs its target, so it is empty
+    // at 50-54 and 55-59 and 12 / 40 = 0.3000 at 60-64.
+    let tests: Vec<ScreenedPerson> = (0..12)
+        .map(|i| screened(&format!("W{i}"), "2023-03-01", "14", "60-64"))
+        .collect();
+    let mut population = HashMap::new();
+    for (band, target) in [
+        ("50-54", 8.0),
+        ("55-59", 30.0),
+        ("60-64", 40.0),
+        ("65-69", 40.0),
+        ("70-74", 40.0),
+    ] {
+        population.insert(("14".to_string(), band.to_string()), target);
+    }
+    let table = participation_table(
+        ScreeningProgramme::Breast,
+        &tests,
+        &population,
+        730,
+        day("2023-12-31"),
+        &PublicationRules::default(),
+    )
+    .unwrap();
+    let row = |band: &str| band_row(&table, band);
+    assert_eq!(table.cell("target_population", row("50-54")).unwrap(), "");
+    assert_eq!(table.cell("participation", row("50-54")).unwrap(), "");
+    assert_eq!(table.cell("target_population", row("55-59")).unwrap(), "");
+    assert_eq!(table.cell("participation", row("55-59")).unwrap(), "");
+    assert_eq!(table.cell("target_population", row("60-64")).unwrap(), "40");
+    assert_eq!(table.cell("screened_in_round", row("60-64")).unwrap(), "12");
+    assert_eq!(table.cell("participation", row("60-64")).unwrap(), "0.3000");
+    assert_eq!(
+        table.cell("target_population", row("total")).unwrap(),
+        "158"
+    );
 }
 
 #[test]

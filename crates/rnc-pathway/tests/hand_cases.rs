@@ -228,8 +228,9 @@ fn delay_table_suppresses_small_groups() {
     // the treated 12. Colon: 5
     // treated, below 11, so its count and statistics are suppressed, and
     // the breast total 15 too, which with the published total 20 would
-    // give the colon 5 away. The statistics of the 12 still show, as 12
-    // passes the threshold.
+    // give the colon 5 away. The median and quartiles of the 12 still
+    // show, as 12 passes the threshold, but not the shares: with four
+    // decimals a share is a fraction k / n that gives the hidden 12 back.
     let mut pathways: Vec<TumourPathway> = (1..=12)
         .map(|d| operated(d as usize, "breast", d, "750000001", None))
         .collect();
@@ -250,7 +251,8 @@ fn delay_table_suppresses_small_groups() {
     assert_eq!(table.cell("median_days", row).unwrap(), "6.5000");
     assert_eq!(table.cell("q1_days", row).unwrap(), "3.7500");
     assert_eq!(table.cell("q3_days", row).unwrap(), "9.2500");
-    assert_eq!(table.cell("within_30_days", row).unwrap(), "1.0000");
+    assert_eq!(table.cell("within_30_days", row).unwrap(), "");
+    assert_eq!(table.cell("within_60_days", row).unwrap(), "");
     assert_eq!(table.cell("few_cases", row).unwrap(), "yes");
     let colon = row_where(&table, &[("level", "colon_rectum")]);
     assert_eq!(table.cell("tumours", colon).unwrap(), "");
@@ -270,6 +272,40 @@ fn delay_table_suppresses_small_groups() {
     assert_eq!(table.cell("not_treated", total).unwrap(), "3");
     // 1..=12 and five 40s: 12 of 17 within 30 days.
     assert_eq!(table.cell("within_30_days", total).unwrap(), "0.7059");
+}
+
+#[test]
+fn delay_shares_hide_small_bands() {
+    // 20 treated breast tumours: 15 operated after 10 days, 5 after 40.
+    // Every count of the row passes the threshold of 11, but the share
+    // within 30 days (0.75) times the published 20 treated gives the 5
+    // treated after 30 days, so both shares are withheld. The 5 are
+    // primary suppressed in the delay cube; the median (10, R 4.2:
+    // median(c(rep(10, 15), rep(40, 5)))) still shows.
+    let mut pathways: Vec<TumourPathway> = (1..=15)
+        .map(|id| operated(id, "breast", 10, "750000001", None))
+        .collect();
+    for id in 16..=20 {
+        pathways.push(operated(id, "breast", 40, "750000001", None));
+    }
+    let table = delay_table(&pathways, &PublicationRules::default()).unwrap();
+    let row =
+        row_where(&table, &[("dimension", "site_group"), ("level", "breast")]);
+    assert_eq!(table.cell("treated", row).unwrap(), "20");
+    assert_eq!(table.cell("median_days", row).unwrap(), "10.0000");
+    assert_eq!(table.cell("within_30_days", row).unwrap(), "");
+    assert_eq!(table.cell("within_60_days", row).unwrap(), "");
+
+    // 15 more after 40 days: the bands are 15, 20 and 0, all published,
+    // so the shares show: 15 of 35 within 30 days, all 35 within 60.
+    for id in 21..=35 {
+        pathways.push(operated(id, "breast", 40, "750000001", None));
+    }
+    let table = delay_table(&pathways, &PublicationRules::default()).unwrap();
+    let row =
+        row_where(&table, &[("dimension", "site_group"), ("level", "breast")]);
+    assert_eq!(table.cell("within_30_days", row).unwrap(), "0.4286");
+    assert_eq!(table.cell("within_60_days", row).unwrap(), "1.0000");
 }
 
 #[test]
