@@ -178,7 +178,7 @@ pub fn render_report(data: &ReportData) -> Result<String, Error> {
         &data.indicators,
         &data.registration_date_note,
         data.small_cell_threshold,
-    );
+    )?;
 
     out.push_str("<h2>Record linkage</h2>\n");
     html::write_pairs(&mut out, &data.linkage, "No linkage summary was given.");

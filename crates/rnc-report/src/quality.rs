@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use rnc_stats::{CellStatus, TOTAL, suppress_counts_with_unpublished};
+
 use crate::html;
+use crate::{Error, ErrorKind};
 
 /// One failed check of one tumour, as the check report lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +44,10 @@ pub struct IndicatorLine {
     pub unspecified_morphology_percent: Option<f64>,
     /// Median days from incidence to registration.
     pub median_registration_delay_days: Option<f64>,
+    /// Whether this is the row over every site group of its period (all
+    /// sites but C44), which the report treats as the margin of the site
+    /// group rows when it suppresses small counts.
+    pub all_sites: bool,
 }
 
 /// Counts findings by rule and severity, sorted by rule then severity.
@@ -144,46 +151,148 @@ pub fn render_check_report(
     out
 }
 
-/// Writes the quality-indicator table of the main report. Rows with 1 to
-/// threshold - 1 tumours show the count as "< threshold" and no
-/// percentages, as the incidence table does.
+/// Tells whether a period is a span of years (`2019-2023`), the margin of
+/// its single years, rather than one year.
+fn is_span(period: &str) -> bool {
+    period.contains('-')
+}
+
+/// Suppresses the tumour counts of the indicator rows as one cube of site
+/// group and year, whose margins are the span rows (over years) and the
+/// all-sites rows (over site groups), and returns the status of each row.
+///
+/// The all-sites row leaves out C44, so it may be below the sum of the
+/// site groups. A margin of which no row is given is left unpublished. A margin assumed known where a reader lacks part of it
+/// only hides more. A row whose own count is from 1 to threshold - 1 is
+/// primary suppressed even if its cube margin differs.
+fn indicator_statuses(
+    lines: &[IndicatorLine],
+    threshold: u64,
+) -> Result<Vec<CellStatus>, rnc_stats::Error> {
+    let key = |line: &IndicatorLine| {
+        let site = if line.all_sites {
+            TOTAL.to_owned()
+        } else {
+            line.site_group.clone()
+        };
+        let period = if is_span(&line.period) {
+            TOTAL.to_owned()
+        } else {
+            line.period.clone()
+        };
+        vec![site, period]
+    };
+    let interior: Vec<(Vec<String>, f64)> = lines
+        .iter()
+        .map(|line| (key(line), line.tumours as f64))
+        .filter(|(key, _)| key.iter().all(|level| level != TOTAL))
+        .collect();
+    // A margin that no line shows is unknown to a reader, which leaves
+    // more counts published.
+    let mut unpublished = Vec::new();
+    if !lines.iter().any(|line| line.all_sites) {
+        unpublished.push("site_group");
+    }
+    if !lines.iter().any(|line| is_span(&line.period)) {
+        unpublished.push("year");
+    }
+    let table = suppress_counts_with_unpublished(
+        &["site_group", "year"],
+        &interior,
+        threshold,
+        &unpublished,
+    )?;
+    let statuses = lines
+        .iter()
+        .map(|line| {
+            if html::is_small(line.tumours as f64, threshold) {
+                return CellStatus::PrimarySuppressed;
+            }
+            let key = key(line);
+            let key: Vec<&str> = key.iter().map(String::as_str).collect();
+            table
+                .cell(&key)
+                .map_or(CellStatus::Published, |cell| cell.status)
+        })
+        .collect();
+    Ok(statuses)
+}
+
+/// Tells whether a percentage of `tumours` may be shown: its numerator
+/// and the rest of the tumours, which the percentage and the published
+/// count give back, must each be 0 or at least `threshold`.
+fn percent_shown(percent: f64, tumours: u64, threshold: u64) -> bool {
+    let part = (percent / 100.0 * tumours as f64).round();
+    let rest = tumours as f64 - part;
+    !html::is_small(part, threshold) && !html::is_small(rest, threshold)
+}
+
+/// Writes the quality-indicator table of the main report.
+///
+/// Tumour counts from 1 to threshold - 1 show as "< threshold", and the
+/// counts that would give them back from the span and all-sites rows as
+/// "suppressed", as in the incidence table. A percentage or ratio times
+/// the published count gives its numerator back. So a percentage is left
+/// empty where its numerator or the rest of the row's tumours is from 1
+/// to threshold - 1, and the M:I ratio where the deaths are.
+///
+/// # Errors
+///
+/// [`ErrorKind::Suppression`] when a site group or period is named
+/// `total`, the key reserved for margins.
+// NOTE: the percentages are checked row by row. A numerator hidden in a
+// year row can still be the difference between the span row's numerator
+// and those of the other years; a cube per indicator would close that.
 pub(crate) fn write_indicators(
     out: &mut String,
     lines: &[IndicatorLine],
     registration_note: &str,
     threshold: u64,
-) {
+) -> Result<(), Error> {
     if lines.is_empty() {
         out.push_str("<p>No quality indicators were computed.</p>\n");
-        return;
+        return Ok(());
     }
+    let statuses =
+        indicator_statuses(lines, threshold).map_err(ErrorKind::Suppression)?;
     out.push_str(
         "<table>\n<tr><th>Site group</th><th>Period</th><th>Tumours</th>\
          <th>MV %</th><th>DCO %</th><th>M:I</th><th>C80.9 %</th>\
          <th>Unspecified morphology %</th><th>Median delay (days)</th></tr>\n",
     );
-    for line in lines {
+    for (line, status) in lines.iter().zip(statuses) {
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td>",
             html::escape(&line.site_group),
             html::escape(&line.period)
         );
-        if html::is_small(line.tumours as f64, threshold) {
+        if status.is_suppressed() {
+            let text = if status == CellStatus::PrimarySuppressed {
+                html::escape(&format!("< {threshold}"))
+            } else {
+                "suppressed".to_owned()
+            };
             let _ = writeln!(
                 out,
-                "<td class=\"suppressed\" colspan=\"7\">{}</td></tr>",
-                html::escape(&format!("< {threshold}"))
+                "<td class=\"suppressed\" colspan=\"7\">{text}</td></tr>"
             );
             continue;
         }
         let _ = write!(out, "<td class=\"number\">{}</td>", line.tumours);
+        let percent = |value: Option<f64>| {
+            value.filter(|&v| percent_shown(v, line.tumours, threshold))
+        };
+        let ratio = line.mortality_incidence_ratio.filter(|&ratio| {
+            let deaths = (ratio * line.tumours as f64).round();
+            !html::is_small(deaths, threshold)
+        });
         for (value, decimals) in [
-            (line.microscopically_verified_percent, 1),
-            (line.death_certificate_only_percent, 1),
-            (line.mortality_incidence_ratio, 2),
-            (line.unknown_primary_percent, 1),
-            (line.unspecified_morphology_percent, 1),
+            (percent(line.microscopically_verified_percent), 1),
+            (percent(line.death_certificate_only_percent), 1),
+            (ratio, 2),
+            (percent(line.unknown_primary_percent), 1),
+            (percent(line.unspecified_morphology_percent), 1),
             (line.median_registration_delay_days, 0),
         ] {
             let text =
@@ -199,6 +308,7 @@ pub(crate) fn write_indicators(
          Unspecified morphology: ICD-O-3 8000-8005. {}</p>",
         html::escape(registration_note)
     );
+    Ok(())
 }
 
 #[cfg(test)]
@@ -271,7 +381,7 @@ mod tests {
                 site_group: "Breast".into(),
                 period: "2021".into(),
                 tumours: 120,
-                microscopically_verified_percent: Some(95.0),
+                microscopically_verified_percent: Some(90.0),
                 mortality_incidence_ratio: Some(0.25),
                 ..IndicatorLine::default()
             },
@@ -289,13 +399,102 @@ mod tests {
             &lines,
             "Registration dates: report dates.",
             11,
-        );
+        )
+        .unwrap();
         assert!(out.contains(
-            "<td class=\"number\">120</td><td class=\"number\">95.0</td>"
+            "<td class=\"number\">120</td><td class=\"number\">90.0</td>"
         ));
         assert!(out.contains("<td class=\"number\">0.25</td>"));
         assert!(out.contains("colspan=\"7\">&lt; 11</td>"));
         assert!(!out.contains("100.0"));
         assert!(out.contains("Registration dates: report dates."));
+    }
+
+    /// Returns the cells of the table row of `site` in `period`.
+    fn row_cells(html: &str, site: &str, period: &str) -> String {
+        let start = format!("<tr><td>{site}</td><td>{period}</td>");
+        let from = html.find(&start).expect("row present");
+        let to = from + html[from..].find("</tr>").expect("row ends");
+        html[from + start.len()..to].to_owned()
+    }
+
+    #[test]
+    fn indicator_percent_hides_small_parts() {
+        // 40 tumours, 36 microscopically verified (90 %), 4 DCO (10 %)
+        // and 3 cancer deaths (M:I 0.075). 90 % x 40 gives the 4 tumours
+        // not verified, 10 % x 40 the 4 DCO and 0.075 x 40 the 3 deaths,
+        // so those three values are withheld. C80.9 0 % and
+        // unspecified morphology 50 % (20 and 20) show.
+        let lines = [IndicatorLine {
+            site_group: "Lung".into(),
+            period: "2021".into(),
+            tumours: 40,
+            microscopically_verified_percent: Some(90.0),
+            death_certificate_only_percent: Some(10.0),
+            mortality_incidence_ratio: Some(0.075),
+            unknown_primary_percent: Some(0.0),
+            unspecified_morphology_percent: Some(50.0),
+            median_registration_delay_days: Some(12.0),
+            all_sites: false,
+        }];
+        let mut out = String::new();
+        write_indicators(&mut out, &lines, "", 11).unwrap();
+        let number = |text: &str| format!("<td class=\"number\">{text}</td>");
+        let expected = [
+            number("40"),
+            number(""),
+            number(""),
+            number(""),
+            number("0.0"),
+            number("50.0"),
+            number("12"),
+        ]
+        .concat();
+        assert_eq!(row_cells(&out, "Lung", "2021"), expected);
+    }
+
+    #[test]
+    fn indicator_totals_protect_small_rows() {
+        // Eye: 3 tumours in 2021 and 20 in 2022, 23 over 2021-2022. The 3
+        // is primary suppressed; without a complement 23 - 20 gives it
+        // back, so the smallest count of its relations (20 in 2022, or
+        // 23) is hidden as well. Lung has 30 and 40, and all sites 33
+        // and 60 (93 over both years).
+        let line =
+            |site: &str, period: &str, tumours: u64, all: bool| IndicatorLine {
+                site_group: site.into(),
+                period: period.into(),
+                tumours,
+                all_sites: all,
+                ..IndicatorLine::default()
+            };
+        let lines = [
+            line("Eye", "2021", 3, false),
+            line("Eye", "2022", 20, false),
+            line("Eye", "2021-2022", 23, false),
+            line("Lung", "2021", 30, false),
+            line("Lung", "2022", 40, false),
+            line("Lung", "2021-2022", 70, false),
+            line("All sites", "2021", 33, true),
+            line("All sites", "2022", 60, true),
+            line("All sites", "2021-2022", 93, true),
+        ];
+        let mut out = String::new();
+        write_indicators(&mut out, &lines, "", 11).unwrap();
+        assert!(row_cells(&out, "Eye", "2021").contains("&lt; 11"));
+        let hidden = ["2022", "2021-2022"]
+            .iter()
+            .filter(|period| {
+                row_cells(&out, "Eye", period).contains("suppressed")
+            })
+            .count();
+        assert!(hidden >= 1, "{out}");
+        // The all-sites row of 2021 minus lung 2021 also gives the 3.
+        let all_2021 = row_cells(&out, "All sites", "2021");
+        let lung_2021 = row_cells(&out, "Lung", "2021");
+        assert!(
+            all_2021.contains("suppressed") || lung_2021.contains("suppressed"),
+            "{out}"
+        );
     }
 }

@@ -154,6 +154,7 @@ fn indicator_lines(
             unknown_primary_percent: row.unknown_primary_percent,
             unspecified_morphology_percent: row.unspecified_morphology_percent,
             median_registration_delay_days: row.median_registration_delay_days,
+            all_sites: row.site_group == rnc_rules::ALL_SITES_BUT_SKIN,
         })
         .collect();
     let (stated, ingestion) = facts.registration_date_counts;
