@@ -594,9 +594,16 @@ pub struct PathwayArgs {
     #[arg(long)]
     pub life_table: Option<PathBuf>,
     /// Published tables hide counts from 1 to this value - 1, with
-    /// secondary suppression; 0 or 1 hides nothing.
+    /// secondary suppression. At least 2: to publish every count, give
+    /// --no-small-cell-suppression. A value below the default prints a
+    /// warning.
     #[arg(long, default_value_t = rnc_stats::DEFAULT_SMALL_CELL_THRESHOLD)]
     pub small_cell_threshold: u64,
+    /// Publish every count, small ones included: sets the small-cell
+    /// threshold to 0 and prints a warning. For outputs that stay inside
+    /// the registry.
+    #[arg(long, conflicts_with = "small_cell_threshold")]
+    pub no_small_cell_suppression: bool,
     /// Folder written by `rnc synth`: compare the indicators with its
     /// truth and print the deviations.
     #[arg(long)]
@@ -613,9 +620,16 @@ pub struct StatsArgs {
     #[arg(long)]
     pub population: Option<PathBuf>,
     /// Published outputs hide counts from 1 to this value - 1, with
-    /// secondary suppression; 0 or 1 hides nothing.
+    /// secondary suppression. At least 2: to publish every count, give
+    /// --no-small-cell-suppression. A value below the default prints a
+    /// warning.
     #[arg(long, default_value_t = rnc_stats::DEFAULT_SMALL_CELL_THRESHOLD)]
     pub small_cell_threshold: u64,
+    /// Publish every count, small ones included: sets the small-cell
+    /// threshold to 0 and prints a warning. For outputs that stay inside
+    /// the registry.
+    #[arg(long, conflicts_with = "small_cell_threshold")]
+    pub no_small_cell_suppression: bool,
     /// Aggregate CSV to analyse instead of a release: one row per stratum
     /// and age group with cases and person-years (`rnc stats` only).
     #[arg(long)]

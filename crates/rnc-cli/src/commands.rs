@@ -28,7 +28,8 @@ pub enum Outcome {
 }
 
 /// Runs the subcommand of `cli`.
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+pub fn run(mut cli: Cli) -> anyhow::Result<Outcome> {
+    crate::threshold::resolve_small_cell_threshold(&mut cli.command)?;
     if cli.global.quiet {
         progress::hide();
     }

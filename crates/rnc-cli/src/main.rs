@@ -23,6 +23,7 @@ mod stats_cohort;
 mod stats_file;
 mod survival;
 mod synth;
+mod threshold;
 
 use std::process::ExitCode;
 

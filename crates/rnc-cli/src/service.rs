@@ -30,9 +30,16 @@ pub struct ServeArgs {
     #[arg(long)]
     pub audit_head: Option<PathBuf>,
     /// Published counts from 1 to this value - 1 are suppressed, with
-    /// secondary suppression across every table.
+    /// secondary suppression across every table. At least 2: to publish
+    /// every count, give --no-small-cell-suppression. A value below the
+    /// default prints a warning.
     #[arg(long, default_value_t = rnc_stats::DEFAULT_SMALL_CELL_THRESHOLD)]
     pub small_cell_threshold: u64,
+    /// Publish every count, small ones included: sets the small-cell
+    /// threshold to 0 and prints a warning. For outputs that stay inside
+    /// the registry.
+    #[arg(long, conflicts_with = "small_cell_threshold")]
+    pub no_small_cell_suppression: bool,
     /// Requests per second allowed to one token, or to one IP address
     /// without a token.
     #[arg(long, default_value_t = 50)]
