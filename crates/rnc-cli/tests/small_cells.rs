@@ -80,3 +80,115 @@ fn threshold_and_no_suppression_conflict() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
+
+/// Reads a CSV file as a header and rows of fields.
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|record| record.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Tells whether a count is from 1 to 10, hidden at the default threshold.
+fn small(count: f64) -> bool {
+    let count = count.round();
+    count > 0.0 && count < 11.0
+}
+
+/// Returns the number in a field, `None` when the field is empty.
+fn number(field: &str) -> Option<f64> {
+    field.parse().ok()
+}
+
+#[test]
+fn outputs_give_no_small_count_back() {
+    // A 20 000-person synthetic registry (rnc demo, seed 1) has 628
+    // tumours, enough for pathway delays, participation and quality
+    // indicators with many small cells. Each check multiplies a published
+    // share by its published count, as a reader would, and looks for a
+    // count from 1 to 10.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    common::rnc_expect(
+        &["demo", "--out", arg(&out), "--persons", "20000", "--quiet"],
+        0,
+    );
+    let registry = out.join("registry");
+    let key = out.join("rnc.key");
+    let global = ["--registry", arg(&registry), "--key", arg(&key), "--quiet"];
+    let pathway = dir.path().join("pathway");
+    common::run_rnc(&global, &["pathway", "--out", arg(&pathway)], &[0]);
+    let report = dir.path().join("report");
+    common::run_rnc(&global, &["report", "--out", arg(&report)], &[0, 1]);
+
+    let (header, rows) = read_csv(&pathway.join("pathway_delays.csv"));
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut shares = 0;
+    for row in &rows {
+        let treated = number(&row[column("treated")]);
+        for share_column in ["within_30_days", "within_60_days"] {
+            let Some(share) = number(&row[column(share_column)]) else {
+                continue;
+            };
+            shares += 1;
+            let treated = treated.unwrap_or_else(|| {
+                panic!("{share_column} shown with treated hidden: {row:?}")
+            });
+            let within = share * treated;
+            assert!(!small(within), "{share_column} gives {within}: {row:?}");
+            let rest = treated - within;
+            assert!(!small(rest), "{share_column} gives {rest}: {row:?}");
+        }
+    }
+    assert!(
+        shares > 0,
+        "no share published, so the check proves nothing"
+    );
+
+    let (header, rows) = read_csv(&pathway.join("screening_participation.csv"));
+    let target = header
+        .iter()
+        .position(|h| h == "target_population")
+        .unwrap();
+    for row in &rows {
+        if let Some(count) = number(&row[target]) {
+            assert!(!small(count), "target population {count}: {row:?}");
+        }
+    }
+
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    let start = html.find("<h2>Quality indicators</h2>").unwrap();
+    let end = start + html[start..].find("</table>").unwrap();
+    let mut checked = 0;
+    for row in html[start..end].split("<tr>").skip(2) {
+        let cells: Vec<&str> = row
+            .split("<td")
+            .skip(1)
+            .map(|cell| {
+                let open = cell.find('>').unwrap() + 1;
+                &cell[open..cell.find("</td>").unwrap()]
+            })
+            .collect();
+        // Site group, period, tumours and six values; a suppressed row
+        // has one cell spanning the seven.
+        if cells.len() < 9 {
+            continue;
+        }
+        let tumours: f64 = cells[2].parse().unwrap();
+        for percent in [cells[3], cells[4], cells[6], cells[7]] {
+            if let Some(percent) = number(percent) {
+                checked += 1;
+                let part = percent / 100.0 * tumours;
+                assert!(!small(part), "{percent} % of {tumours}: {row}");
+                assert!(
+                    !small(tumours - part),
+                    "{percent} % of {tumours}: {row}"
+                );
+            }
+        }
+    }
+    assert!(checked > 0, "no quality percentage shown");
+}

@@ -1,9 +1,7 @@
 //! The care-pathway section of `rnc report`.
 
 use rnc_model::ScreeningProgramme;
-use rnc_pathway::indicators::{
-    cross_table, delay_histogram, delay_statistics, in_delay_population,
-};
+use rnc_pathway::indicators::{cross_table, delay_histogram, delay_table};
 use rnc_pathway::screening::{ScreeningSettings, participation_table};
 use rnc_pathway::table::Table;
 use rnc_pathway::{PathwaySettings, PublicationRules};
@@ -32,58 +30,62 @@ pub(crate) fn report_section(
         small_cell_threshold,
         ..PublicationRules::default()
     };
-    let population: Vec<_> = analysis
-        .pathways
-        .iter()
-        .filter(|p| in_delay_population(p))
-        .collect();
-    let stats = delay_statistics(population.iter().copied());
-    let shown = stats.treated as u64 >= small_cell_threshold.max(1);
-    let days = |x: Option<f64>| {
-        x.filter(|_| shown)
+    // The summary repeats the total row of pathway_delays, so that it
+    // hides what that table hides. A share of the treated computed here
+    // again could give a small count back with a published count.
+    let delays = delay_table(&analysis.pathways, &rules)?;
+    let total_row = (0..delays.rows()).find(|&row| {
+        delays.cell("dimension", row).as_deref() == Some("site_group")
+            && delays.cell("level", row).as_deref() == Some("total")
+    });
+    let value = |column: &str| {
+        total_row
+            .and_then(|row| delays.cell(column, row))
+            .and_then(|text| text.parse::<f64>().ok())
+    };
+    let days = |column: &str| {
+        value(column)
             .map_or_else(|| "suppressed".to_string(), |x| format!("{x:.0}"))
     };
     let percent = |x: Option<f64>| {
-        x.filter(|_| shown).map_or_else(
+        x.map_or_else(
             || "suppressed".to_string(),
             |x| format!("{:.1} %", 100.0 * x),
         )
     };
-    let mut summary = vec![
+    let tumours = value("tumours");
+    let treated_share = tumours
+        .zip(value("treated"))
+        .filter(|(tumours, _)| *tumours > 0.0)
+        .map(|(tumours, treated)| treated / tumours);
+    let summary = vec![
         (
             "Tumours with a complete incidence date".to_string(),
-            population.len().to_string(),
+            tumours.map_or_else(
+                || "suppressed".to_string(),
+                |n| format!("{n:.0}"),
+            ),
         ),
+        ("Treated".to_string(), percent(treated_share)),
         (
             "Median days from diagnosis to first treatment (quartiles)"
                 .to_string(),
             format!(
                 "{} ({} to {})",
-                days(stats.median),
-                days(stats.q1),
-                days(stats.q3)
+                days("median_days"),
+                days("q1_days"),
+                days("q3_days")
             ),
         ),
         (
             "Treated within 30 days".to_string(),
-            percent(stats.within_30),
+            percent(value("within_30_days")),
         ),
         (
             "Treated within 60 days".to_string(),
-            percent(stats.within_60),
+            percent(value("within_60_days")),
         ),
     ];
-    if population.len() as u64 >= small_cell_threshold {
-        summary.insert(
-            1,
-            (
-                "Treated".to_string(),
-                percent(Some(
-                    stats.treated as f64 / population.len().max(1) as f64,
-                )),
-            ),
-        );
-    }
 
     let histogram = delay_histogram(&analysis.pathways, 7, 13, &rules)?;
     let mut charts = vec![BarChart {
