@@ -97,11 +97,12 @@ pub(crate) fn write_incidence(
         let status = suppression.row_status(row);
         let unreliable =
             rate_is_unreliable(row.cases, data.unreliable_rate_cases);
+        let standardised = suppression.standardised_published(row);
         write_incidence_row(
             out,
             row,
             data.small_cell_threshold,
-            status,
+            (status, standardised),
             unreliable,
         );
     }
@@ -115,13 +116,16 @@ pub(crate) fn write_incidence(
     );
 }
 
+/// Writes one incidence row. `shown` is the status of the row's count and
+/// whether its standardised rates and cumulative risk may be shown.
 fn write_incidence_row(
     out: &mut String,
     row: &IncidenceRow,
     threshold: u64,
-    status: CellStatus,
+    shown: (CellStatus, bool),
     unreliable: bool,
 ) {
+    let (status, standardised) = shown;
     let _ = write!(
         out,
         "<tr><td>{}</td><td>{}</td>",
@@ -142,6 +146,19 @@ fn write_incidence_row(
         return;
     }
     let mark = if unreliable { "&#8224;" } else { "" };
+    if !standardised {
+        // The standardised rates, their intervals and the cumulative risk
+        // are weighted sums of the bands, which would give a hidden band
+        // count back.
+        let _ = writeln!(
+            out,
+            "<td class=\"number\">{:.0}</td><td class=\"number\">{:.1}{mark}</td>{}</tr>",
+            row.cases,
+            row.crude.value,
+            "<td class=\"suppressed\">suppressed</td>".repeat(3)
+        );
+        return;
+    }
     let _ = writeln!(
         out,
         "<td class=\"number\">{:.0}</td><td class=\"number\">{:.1}{mark}</td>\
@@ -218,6 +235,9 @@ pub(crate) fn write_methods(
          suppression hides further counts, shown as &#8220;suppressed&#8221;, so \
          that no hidden count can be recovered by difference from the totals of \
          this report (by site group and sex, over all sites, and by age band). \
+         The age-standardised rates and cumulative risk of a row are suppressed \
+         where, with the rates of its shown age bands, they would give a hidden \
+         band count back. \
          Suppressed rows and age bands are left out of the plots, and so are survival \
          curves of fewer than {} patients and trend points on fewer than {} \
          cases. In the incidence cube of this report (site group, sex and age \

@@ -1,13 +1,17 @@
 //! Publication rules applied to the incidence table: small counts hidden
 //! with secondary suppression, and rates on few cases flagged.
 
-use crate::standard::AGE_BANDS;
+use std::collections::BTreeSet;
+
+use crate::rates::BANDS_0_74;
+use crate::standard::{AGE_BANDS, StandardPopulation};
 use crate::table::{
     ALL_SITES, IncidenceRow, RATE_COLUMNS, age_band_column, quote_csv,
     rate_values,
 };
 use crate::{
-    CellStatus, Error, SuppressedTable, TOTAL, suppress_counts_with_unpublished,
+    CellStatus, Error, SuppressedTable, TOTAL, reduce_to_echelon,
+    suppress_counts_with_unpublished,
 };
 
 /// Publication status of the counts behind incidence rows.
@@ -20,6 +24,9 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct IncidenceSuppression {
     table: SuppressedTable,
+    /// Rows, by (site key, sex), whose standardised rates, their
+    /// intervals and cumulative risk would give a hidden band count back.
+    standardised_withheld: BTreeSet<(String, String)>,
 }
 
 impl IncidenceSuppression {
@@ -52,7 +59,29 @@ impl IncidenceSuppression {
             threshold,
             &["sex"],
         )?;
-        Ok(IncidenceSuppression { table })
+        let mut suppression = IncidenceSuppression {
+            table,
+            standardised_withheld: BTreeSet::new(),
+        };
+        for row in rows {
+            let hidden: Vec<usize> = (0..AGE_BANDS.len())
+                .filter(|&band| !suppression.band_published(row, band))
+                .collect();
+            if standardised_give_bands_back(row, &hidden) {
+                let key = (Self::site_key(row).to_owned(), row.sex.clone());
+                suppression.standardised_withheld.insert(key);
+            }
+        }
+        Ok(suppression)
+    }
+
+    /// Tells whether the age-standardised rates of a row, their intervals
+    /// and its cumulative risk may be shown: the row is published and
+    /// they give no hidden band count back.
+    pub fn standardised_published(&self, row: &IncidenceRow) -> bool {
+        let key = (Self::site_key(row).to_owned(), row.sex.clone());
+        self.row_status(row).is_published()
+            && !self.standardised_withheld.contains(&key)
     }
 
     fn site_key(row: &IncidenceRow) -> &str {
@@ -91,13 +120,86 @@ impl IncidenceSuppression {
     }
 }
 
+/// Tells whether the published values of a row determine one of its
+/// hidden age-band counts.
+///
+/// With the rates of the published bands known, each published value
+/// below is a known linear function of the hidden counts c_a, with n_a
+/// the band's person-years and w_a its standard weight:
+///
+/// * the row's cases, Σ c_a;
+/// * each age-standardised rate (world and European), Σ w_a c_a / n_a;
+/// * the variance behind its Fay-Feuer interval, Σ w_a² c_a / n_a²;
+/// * the cumulative rate 0-74, Σ c_a / n_a over the bands below 75.
+/// A count is determined when the
+/// elimination leaves its unit vector in the span of these relations.
+/// The person-years of a band come back from its count and rate, so a
+/// hidden band with no case but a rate has unknown person-years and is
+/// treated as determined, which only withholds more.
+// NOTE: the check is row by row. The all-sites row's bands are sums of
+// the site groups' bands, and a combination of rows is not checked.
+fn standardised_give_bands_back(row: &IncidenceRow, hidden: &[usize]) -> bool {
+    if hidden.is_empty() {
+        return false;
+    }
+    let mut inverse_years = Vec::with_capacity(hidden.len());
+    for &band in hidden {
+        let cases = row.age_specific_cases.get(band).copied().unwrap_or(0.0);
+        match row.age_specific.get(band).copied().flatten() {
+            // No person-years: the band takes no part in the rates.
+            None => inverse_years.push(0.0),
+            Some(rate) if cases > 0.0 && rate > 0.0 => {
+                inverse_years.push(rate / (cases * 100_000.0));
+            }
+            Some(_) => return true,
+        }
+    }
+    let world = StandardPopulation::WorldSegi1960.weights();
+    let europe = StandardPopulation::Europe2013.weights();
+    let term = |f: &dyn Fn(usize, f64) -> f64| -> Vec<f64> {
+        hidden
+            .iter()
+            .zip(&inverse_years)
+            .map(|(&band, &inverse)| f(band, inverse))
+            .collect()
+    };
+    let mut relations = vec![vec![1.0; hidden.len()]];
+    for weights in [&world, &europe] {
+        relations.push(term(&|band, inverse| weights[band] * inverse));
+        relations
+            .push(term(&|band, inverse| (weights[band] * inverse).powi(2)));
+    }
+    relations.push(term(&|band, inverse| {
+        if band < BANDS_0_74 { inverse } else { 0.0 }
+    }));
+    // The elimination's tolerance is absolute, so each relation is
+    // scaled to a largest coefficient of 1 first.
+    for relation in &mut relations {
+        let largest = relation.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        if largest > 0.0 {
+            relation.iter_mut().for_each(|v| *v /= largest);
+        }
+    }
+    let pivots = reduce_to_echelon(&mut relations, hidden.len());
+    pivots.iter().any(|&(pivot_row, _)| {
+        relations[pivot_row]
+            .iter()
+            .filter(|v| v.abs() > 1e-9)
+            .count()
+            == 1
+    })
+}
+
 /// Writes incidence rows for publication as CSV, with `status` (see
 /// [`CellStatus::label`]) and `unreliable` columns after `sex`.
 ///
 /// A suppressed row keeps its site group, sex and status, with every count
 /// and rate empty. An age-specific rate is empty where its band is
 /// suppressed, because the rate times the published population gives the
-/// count back. `unreliable` is `true` for a shown row with fewer than
+/// count back. The standardised rates, their intervals and the cumulative
+/// risk are empty where they would give such a count back
+/// ([`IncidenceSuppression::standardised_published`]). `unreliable` is
+/// `true` for a shown row with fewer than
 /// `unreliable_cases` cases. The rate columns and their 4 decimals are
 /// those of [`crate::incidence_to_csv`].
 ///
@@ -134,8 +236,17 @@ pub fn published_incidence_csv(
                 crate::rate_is_unreliable(row.cases, unreliable_cases);
             fields.push(unreliable.to_string());
             fields.push(row.cases.to_string());
+            let standardised = suppression.standardised_published(row);
             let rates = rate_values(row);
-            fields.extend(rates.iter().map(|value| format!("{value:.4}")));
+            // The first three are the crude rate and its interval, which
+            // give back only the published cases.
+            fields.extend(rates.iter().enumerate().map(|(i, value)| {
+                if i < 3 || standardised {
+                    format!("{value:.4}")
+                } else {
+                    String::new()
+                }
+            }));
             for band in 0..AGE_BANDS.len() {
                 let rate = row.age_specific.get(band).copied().flatten();
                 let shown =

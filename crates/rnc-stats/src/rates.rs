@@ -14,7 +14,7 @@ const PER: f64 = 100_000.0;
 
 /// Number of five-year bands from 0-4 to 70-74, the range of the IARC
 /// cumulative rate.
-const BANDS_0_74: usize = 15;
+pub(crate) const BANDS_0_74: usize = 15;
 
 /// Bands 35-39 to 60-64, the range of the IARC truncated rate.
 const BANDS_35_64: std::ops::RangeInclusive<usize> = 7..=12;

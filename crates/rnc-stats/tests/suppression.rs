@@ -316,3 +316,66 @@ fn published_csv_resists_difference_by_sex() {
     assert!(csv.contains(",secondary,"), "{csv}");
     assert!(csv.contains("kidney,female,primary,"), "{csv}");
 }
+
+#[test]
+fn published_csv_hides_standardised_rates_giving_bands() {
+    // Lung, men: 40 cases at 60-64, 5 at 65-69 and 50 at 70-74; lung,
+    // women: 30 at 60-64 and 30 at 70-74; 10 000 person-years in every
+    // band. The 5 is hidden, and 40 with it, else 95 - 50 would give
+    // 45 = 40 + 5 back. With the other bands' rates shown, the cases give
+    // c1 + c2 = 45 and the world standardised rate gives
+    // w1 c1 + w2 c2 (Segi weights 4 000 and 3 000), two independent
+    // equations: the rate, its interval and the cumulative risk of the
+    // men's row must go. The women's row hides no band and keeps them.
+    let mut cells = Vec::new();
+    for (sex, band, cases) in [
+        ("male", 12, 40.0),
+        ("male", 13, 5.0),
+        ("male", 14, 50.0),
+        ("female", 12, 30.0),
+        ("female", 14, 30.0),
+    ] {
+        cells.push(rnc_stats::Cell {
+            site_group: "lung".to_owned(),
+            sex: sex.to_owned(),
+            age_band: band,
+            cases,
+            person_years: 0.0,
+        });
+    }
+    let population: Vec<(String, usize, f64)> = ["male", "female"]
+        .iter()
+        .flat_map(|sex| (0..18).map(move |band| (sex.to_string(), band, 1e4)))
+        .collect();
+    let rows = rnc_stats::incidence_table(&cells, &population).unwrap();
+    let csv = rnc_stats::published_incidence_csv(&rows, 11, 20).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> =
+        reader.records().map(Result::unwrap).collect();
+    let row = |sex: &str| {
+        records
+            .iter()
+            .find(|r| {
+                &r[column("site_group")] == "lung" && &r[column("sex")] == sex
+            })
+            .unwrap()
+    };
+    let lung = row("male");
+    assert_eq!(&lung[column("status")], "published", "{csv}");
+    assert_eq!(&lung[column("rate_65_69")], "", "{csv}");
+    assert_eq!(&lung[column("cases")], "95", "{csv}");
+    assert_ne!(&lung[column("crude_rate")], "", "{csv}");
+    for name in [
+        "asr_world",
+        "asr_world_lower",
+        "asr_europe2013_upper",
+        "cumulative_risk_0_74",
+    ] {
+        assert_eq!(&lung[column(name)], "", "{name}: {csv}");
+    }
+    let women = row("female");
+    assert_ne!(&women[column("asr_world")], "", "{csv}");
+    assert_ne!(&women[column("cumulative_risk_0_74")], "", "{csv}");
+}
