@@ -46,30 +46,64 @@ const INDEX_BITS: usize = 10;
 const _: () = assert!(BLOOM_HASHES * INDEX_BITS <= 256);
 const _: () = assert!(1 << INDEX_BITS == BLOOM_BITS);
 
-/// Bit positions of the bigrams seen so far, per sub-key.
+/// Bit positions of the bigrams seen so far, per sub-key and salt.
 ///
 /// Names are made of few distinct bigrams, so most lookups hit and the
 /// HMAC runs once per bigram rather than once per occurrence. The cache
 /// stops growing at [`CACHE_LIMIT`] entries; later bigrams are hashed each
-/// time. It contains the same keyed positions the filters reveal, no key.
+/// time. It contains the same keyed positions the filters reveal, and the
+/// salts in clear (which the caller also holds), no key.
 #[derive(Debug, Default)]
 pub(crate) struct PositionCache {
-    positions: RwLock<HashMap<(usize, char, char), [u16; BLOOM_HASHES]>>,
+    positions: RwLock<HashMap<CacheEntry, [u16; BLOOM_HASHES]>>,
 }
 
-/// Entries kept at most, about 3 MB.
-const CACHE_LIMIT: usize = 1 << 16;
+/// Sub-key index, salt and bigram of a cached position set. A salt of up
+/// to [`SALT_BYTES`] bytes is kept inline with its length. An unsalted
+/// bigram has no salt, which differs from the empty salt, because the
+/// salted hash adds a separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CacheEntry {
+    sub_key: usize,
+    salt: Option<([u8; SALT_BYTES], u8)>,
+    pair: (char, char),
+}
+
+/// Longest salt cached, in bytes: the name salts `YYYY|MM` take 7.
+const SALT_BYTES: usize = 8;
+
+/// Entries kept at most, about 50 MB at about 100 bytes per entry with
+/// the map's overhead (an estimate). Salted entries number up to the
+/// salts (about 3 100 birth year and day or month values over a century)
+/// times the bigrams of each salt's names, so a national run fills the
+/// cache with its most frequent pairs first and hashes the rarer ones.
+const CACHE_LIMIT: usize = 1 << 19;
 
 impl PositionCache {
     fn positions(
         &self,
         keyed: &HmacSha256,
         sub_key: usize,
+        salt: Option<&str>,
         pair: (char, char),
     ) -> [u16; BLOOM_HASHES] {
-        let entry = (sub_key, pair.0, pair.1);
-        if let Ok(map) = self.positions.read()
-            && let Some(found) = map.get(&entry)
+        let inline_salt = match salt {
+            None => Some(None),
+            Some(text) if text.len() <= SALT_BYTES => {
+                let mut bytes = [0u8; SALT_BYTES];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Some(Some((bytes, text.len() as u8)))
+            }
+            Some(_) => None,
+        };
+        let entry = inline_salt.map(|salt| CacheEntry {
+            sub_key,
+            salt,
+            pair,
+        });
+        if let Some(entry) = &entry
+            && let Ok(map) = self.positions.read()
+            && let Some(found) = map.get(entry)
         {
             return *found;
         }
@@ -77,7 +111,18 @@ impl PositionCache {
         let mut bigram = [0u8; 8];
         let first = pair.0.encode_utf8(&mut bigram[..4]).len();
         let second = pair.1.encode_utf8(&mut bigram[first..]).len();
-        let computed = positions(keyed, &bigram[..first + second]);
+        let computed = match salt {
+            None => positions(keyed, &bigram[..first + second]),
+            Some(salt) => {
+                let mut salted = keyed.clone();
+                salted.update(salt.as_bytes());
+                salted.update(&[0x1F]);
+                positions(&salted, &bigram[..first + second])
+            }
+        };
+        let Some(entry) = entry else {
+            return computed;
+        };
 
         if let Ok(mut map) = self.positions.write()
             && map.len() < CACHE_LIMIT
@@ -106,7 +151,8 @@ pub(crate) fn encode(
     padded.push(' ');
 
     for pair in padded.windows(2) {
-        for position in cache.positions(keyed, sub_key, (pair[0], pair[1])) {
+        let pair = (pair[0], pair[1]);
+        for position in cache.positions(keyed, sub_key, None, pair) {
             let position = usize::from(position);
             filter[position / 8] |= 0x80 >> (position % 8);
         }
@@ -116,28 +162,23 @@ pub(crate) fn encode(
 
 /// Encodes the padded bigrams of `name` as [`encode`] does, with each
 /// bigram hashed after `salt` and a 0x1F separator, so that one name
-/// under two salts gives unrelated filters. The cache is not used,
-/// because it would grow with every salt.
+/// under two salts gives unrelated filters.
 pub(crate) fn encode_salted(
     keyed: &HmacSha256,
+    sub_key: usize,
+    cache: &PositionCache,
     salt: &str,
     name: &str,
 ) -> Vec<u8> {
-    let mut salted = keyed.clone();
-    salted.update(salt.as_bytes());
-    salted.update(&[0x1F]);
-
     let mut filter = vec![0u8; BLOOM_BYTES];
     let mut padded: Vec<char> = Vec::with_capacity(name.len() + 2);
     padded.push(' ');
     padded.extend(name.chars());
     padded.push(' ');
 
-    let mut bigram = [0u8; 8];
     for pair in padded.windows(2) {
-        let first = pair[0].encode_utf8(&mut bigram[..4]).len();
-        let second = pair[1].encode_utf8(&mut bigram[first..]).len();
-        for position in positions(&salted, &bigram[..first + second]) {
+        let pair = (pair[0], pair[1]);
+        for position in cache.positions(keyed, sub_key, Some(salt), pair) {
             let position = usize::from(position);
             filter[position / 8] |= 0x80 >> (position % 8);
         }
@@ -207,6 +248,37 @@ mod tests {
     #[test]
     fn dice_pads_shorter_array() {
         assert_eq!(dice_coefficient(&[0xFF], &[0xFF, 0xFF]), 2.0 * 8.0 / 24.0);
+    }
+
+    #[test]
+    fn cached_salted_positions_match_uncached() {
+        // The positions are recomputed here without the cache, from the
+        // construction the module documents: HMAC(salt, 0x1F, bigram).
+        let keyed = crate::pseudonymiser::keyed_hmac(
+            &crate::Key::from_bytes([9; 32]),
+            "test",
+        );
+        let cache = PositionCache::default();
+        let long_salt = "a salt longer than eight bytes";
+        for salt in ["", "1961|04", "1961|05", long_salt] {
+            let mut salted = keyed.clone();
+            salted.update(salt.as_bytes());
+            salted.update(&[0x1F]);
+            let mut expected = vec![0u8; BLOOM_BYTES];
+            for bigram in [" A", "AB", "B "] {
+                for p in positions(&salted, bigram.as_bytes()) {
+                    let p = usize::from(p);
+                    expected[p / 8] |= 0x80 >> (p % 8);
+                }
+            }
+            let first = encode_salted(&keyed, 0, &cache, salt, "AB");
+            let cached = encode_salted(&keyed, 0, &cache, salt, "AB");
+            assert_eq!(first, expected, "salt {salt:?}, first call");
+            assert_eq!(cached, expected, "salt {salt:?}, from the cache");
+        }
+        let unsalted = encode(&keyed, 0, &cache, "AB");
+        let empty_salt = encode_salted(&keyed, 0, &cache, "", "AB");
+        assert_ne!(unsalted, empty_salt, "no salt differs from the empty one");
     }
 
     #[test]

@@ -261,7 +261,9 @@ fn rotate_bloom(
 /// Lists the pseudonym fields of a record with their domains.
 fn pseudonym_fields(
     record: &mut SourceRecord,
-) -> [(Domain, &mut Option<String>); 11] {
+) -> [(Domain, &mut Option<String>); 16] {
+    let month = &mut record.month_salted_names;
+    let day = &mut record.day_salted_names;
     [
         (Domain::Nir, &mut record.nir_pseudonym),
         (Domain::BirthDate, &mut record.birth_date_pseudonym),
@@ -283,20 +285,30 @@ fn pseudonym_fields(
             Domain::NirBirthDateSex,
             &mut record.nir_birth_date_sex_pseudonym,
         ),
-        (Domain::Name, &mut record.birth_name_pseudonym),
-        (Domain::Name, &mut record.usage_name_pseudonym),
-        (Domain::FirstName, &mut record.first_name_pseudonym),
+        (Domain::NameSalt, &mut month.salt_pseudonym),
+        (Domain::Name, &mut month.birth_name_pseudonym),
+        (Domain::Name, &mut month.usage_name_pseudonym),
+        (Domain::FirstName, &mut month.first_name_pseudonym),
+        (Domain::NameSalt, &mut day.salt_pseudonym),
+        (Domain::Name, &mut day.birth_name_pseudonym),
+        (Domain::Name, &mut day.usage_name_pseudonym),
+        (Domain::FirstName, &mut day.first_name_pseudonym),
     ]
 }
 
 /// Lists the Bloom-filter fields of a record with their domains.
 fn bloom_fields(
     record: &mut SourceRecord,
-) -> [(Domain, &mut Option<Vec<u8>>); 3] {
+) -> [(Domain, &mut Option<Vec<u8>>); 6] {
+    let month = &mut record.month_salted_names;
+    let day = &mut record.day_salted_names;
     [
-        (Domain::Name, &mut record.birth_name_bloom),
-        (Domain::Name, &mut record.usage_name_bloom),
-        (Domain::FirstName, &mut record.first_name_bloom),
+        (Domain::Name, &mut month.birth_name_bloom),
+        (Domain::Name, &mut month.usage_name_bloom),
+        (Domain::FirstName, &mut month.first_name_bloom),
+        (Domain::Name, &mut day.birth_name_bloom),
+        (Domain::Name, &mut day.usage_name_bloom),
+        (Domain::FirstName, &mut day.first_name_bloom),
     ]
 }
 
