@@ -28,7 +28,7 @@ use rnc_model::{PartialDate, SaltedNames, SourceRecord};
 use rnc_pseudonym::attack::{FrequencyAttack, frequency_alignment_attack};
 use rnc_pseudonym::{
     ClearIdentity, ClkEncoder, ClkIdentity, ClkSettings, Domain, Key,
-    NameSalts, Pseudonymiser, name_salts, normalise_name,
+    NameSalts, Pseudonymiser, name_salt, name_salts, normalise_name,
 };
 use rnc_synth::{FeedFormats, SynthConfig, write_synthetic};
 
@@ -111,6 +111,7 @@ fn run(dir: &Path) -> Result<(), String> {
     );
 
     unsalted_name_attacks(&pseudonymiser, &persons);
+    year_salt_attacks(&pseudonymiser, &persons);
     stored_name_attacks(&pseudonymiser, &persons);
     stored_date_attacks(&pseudonymiser, &persons);
     clk_attacks(&key, &persons)
@@ -218,6 +219,55 @@ fn stored_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
     for stored in STORED_SALTS {
         for field in NAME_FIELDS {
             attack_salted_field(persons, &records, &salts, &stored, &field);
+        }
+    }
+}
+
+/// Attacks the name encodings salted with the birth year alone
+/// ([`name_salt`]), which the registry stored before the two salts, with
+/// the (name, salt) attacks of [`stored_name_attacks`], for comparison.
+fn year_salt_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
+    for field in NAME_FIELDS {
+        let mut salted = Vec::new();
+        let mut pseudonyms = Vec::new();
+        let mut filters = Vec::new();
+        for person in persons {
+            let name = (field.name)(person);
+            if name.is_empty() {
+                continue;
+            }
+            let salt = name_salt(person.birth_date.as_ref());
+            salted.push(format!("{name}|{salt}"));
+            pseudonyms.push(pseudonymiser.pseudonym_salted(
+                field.domain,
+                name,
+                &salt,
+            ));
+            filters.push(pseudonymiser.bloom_salted(field.domain, name, &salt));
+        }
+
+        let prefix = format!("{}, birth year salt (before)", field.label);
+        let attacks = [
+            (
+                "exact pseudonym, vs (name, salt)",
+                frequency_alignment_attack(&pseudonyms, &salted, MIN_COUNT),
+            ),
+            (
+                "Bloom filter, vs (name, salt)",
+                frequency_alignment_attack(&filters, &salted, MIN_COUNT),
+            ),
+            (
+                "exact pseudonym, vs (name, salt) per salt",
+                attack_within_salts(&pseudonyms, &salted),
+            ),
+            (
+                "Bloom filter, vs (name, salt) per salt",
+                attack_within_salts(&filters, &salted),
+            ),
+        ];
+        for (label, mut attack) in attacks {
+            attack.records = persons.len();
+            report(&format!("{prefix}, {label}"), &attack);
         }
     }
 }
