@@ -99,10 +99,10 @@ pub(crate) fn estimate_u_probabilities(
 /// of a pair whose birth dates are equal or transposed.
 ///
 /// Names are compared only under a birth-date salt both records share, so
-/// random pairs rarely have a name level, and a person's own records,
-/// which share their salts, are a large part of those that do (a fifth in
+/// random pairs rarely have a name level. A person's own records share
+/// their salts, so they are a large part of the pairs that do: a fifth in
 /// a 25 000-record demo registry, which gave the exact names a u near
-/// 0.1). Most such pairs have equal dates. Among other pairs that share
+/// 0.1. Most such pairs have equal dates. Among other pairs that share
 /// a salt, whether the names agree does not depend on whether the birth
 /// days agree too, so leaving equal dates out removes most matches and
 /// keeps u of the others.
