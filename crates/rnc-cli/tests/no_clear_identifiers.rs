@@ -224,7 +224,8 @@ fn planted_identifiers_never_stored_or_logged() {
     for column in [
         "birth_year_month_pseudonym",
         "birth_date_pseudonym",
-        "birth_name_bloom",
+        "birth_name_month_salt_bloom",
+        "first_name_day_salt_pseudonym",
         "age_at_event",
     ] {
         let query = format!("SELECT {column} FROM source_records");

@@ -66,8 +66,8 @@ fn stored_pseudonyms(registry: &Path) -> BTreeSet<String> {
                 [
                     record.nir_pseudonym,
                     record.birth_date_pseudonym,
-                    record.birth_name_pseudonym,
-                    record.first_name_pseudonym,
+                    record.month_salted_names.birth_name_pseudonym,
+                    record.month_salted_names.first_name_pseudonym,
                 ]
                 .into_iter()
                 .flatten(),

@@ -9,7 +9,10 @@
 //! provider key and registry key.
 
 use csv::StringRecord;
-use rnc_model::{NirStatus, SourceKind, SourceRecord};
+use rnc_model::{
+    NirStatus, SaltedNameColumns, SaltedNames, SourceKind, SourceRecord,
+};
+use rnc_pseudonym::Domain::{FirstName, Name};
 use rnc_pseudonym::RegistryLayer;
 use rnc_pseudonym::provider::{PROVIDER_COLUMNS, decode_bloom};
 
@@ -85,13 +88,14 @@ pub(crate) fn build(
     read_pseudonyms(row, &mut record);
     if kind == SourceKind::HospitalStay {
         // The clear path ignores a usage name in a hospital stay.
-        record.usage_name_pseudonym = None;
-        record.usage_name_bloom = None;
+        record.month_salted_names.clear_usage_name();
+        record.day_salted_names.clear_usage_name();
     }
     // As on the clear path, every feed but the hospital stays requires a
     // birth name. The provider leaves the pseudonym empty when the name
     // was missing or had no letters.
-    if kind != SourceKind::HospitalStay && record.birth_name_pseudonym.is_none()
+    if kind != SourceKind::HospitalStay
+        && record.month_salted_names.birth_name_pseudonym.is_none()
     {
         row.problem(
             "birth_name",
@@ -158,21 +162,33 @@ fn read_pseudonyms(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.birth_year_month_pseudonym = text(row, "birth_year_month_pseudonym");
     record.birth_year_day_pseudonym = text(row, "birth_year_day_pseudonym");
     record.birth_month_day_pseudonym = text(row, "birth_month_day_pseudonym");
-    record.birth_name_pseudonym = text(row, "birth_name_pseudonym");
-    record.usage_name_pseudonym = text(row, "usage_name_pseudonym");
-    record.first_name_pseudonym = text(row, "first_name_pseudonym");
-    record.birth_name_bloom = read_bloom(row, "birth_name_bloom");
-    record.usage_name_bloom = read_bloom(row, "usage_name_bloom");
-    record.first_name_bloom = read_bloom(row, "first_name_bloom");
+    record.month_salted_names =
+        read_salted_names(row, SaltedNameColumns::MONTH);
+    record.day_salted_names = read_salted_names(row, SaltedNameColumns::DAY);
 }
 
-fn read_bloom(row: &mut Row<'_>, column: &str) -> Option<Vec<u8>> {
+fn read_salted_names(
+    row: &mut Row<'_>,
+    columns: SaltedNameColumns,
+) -> SaltedNames {
+    let text = |row: &Row<'_>, column| row.optional(column).map(str::to_string);
+    SaltedNames {
+        salt_pseudonym: text(row, columns.salt_pseudonym),
+        birth_name_pseudonym: text(row, columns.birth_name_pseudonym),
+        usage_name_pseudonym: text(row, columns.usage_name_pseudonym),
+        first_name_pseudonym: text(row, columns.first_name_pseudonym),
+        birth_name_bloom: read_bloom(row, columns.birth_name_bloom, Name),
+        usage_name_bloom: read_bloom(row, columns.usage_name_bloom, Name),
+        first_name_bloom: read_bloom(row, columns.first_name_bloom, FirstName),
+    }
+}
+
+fn read_bloom(
+    row: &mut Row<'_>,
+    column: &'static str,
+    domain: rnc_pseudonym::Domain,
+) -> Option<Vec<u8>> {
     let text = row.optional(column)?;
-    let domain = if column == "first_name_bloom" {
-        rnc_pseudonym::Domain::FirstName
-    } else {
-        rnc_pseudonym::Domain::Name
-    };
     match decode_bloom(domain, text) {
         Ok(filter) => Some(filter),
         Err(error) => {

@@ -115,7 +115,7 @@ fn layout_fields_are_read() {
     assert_eq!(stage.and_then(|t| t.stage_group.as_deref()), Some("IIA"));
     // The layout has no name, NIR, registry or département.
     assert_eq!(t1.nir_status, Some(NirStatus::Missing));
-    assert_eq!(t1.birth_name_pseudonym, None);
+    assert_eq!(t1.month_salted_names.birth_name_pseudonym, None);
     assert_eq!(t1.establishment, None);
     assert_eq!(t1.departement, None);
 

@@ -49,8 +49,8 @@ fn clean_registry_extract() {
     assert_eq!(t1.nir_status, Some(NirStatus::Valid));
     assert!(t1.nir_pseudonym.is_some());
     assert!(t1.birth_date_pseudonym.is_some());
-    assert!(t1.birth_name_bloom.is_some());
-    assert_eq!(t1.usage_name_pseudonym, None);
+    assert!(t1.month_salted_names.birth_name_bloom.is_some());
+    assert_eq!(t1.month_salted_names.usage_name_pseudonym, None);
 
     let t2 = &outcome.records[1];
     assert_eq!(t2.source_line, 3);
@@ -63,7 +63,7 @@ fn clean_registry_extract() {
     assert_eq!(t2.birth_date_pseudonym, None);
     // A year alone gets no pseudonym: the age would reveal it.
     assert_eq!(t2.birth_year_month_pseudonym, None);
-    assert!(t2.usage_name_pseudonym.is_some());
+    assert!(t2.month_salted_names.usage_name_pseudonym.is_some());
     // Birth month unknown: the age in 2020 is 71 or 72.
     assert_eq!(t2.age_at_event, None);
 }
@@ -92,7 +92,7 @@ fn clean_hospital_stay() {
     assert_eq!(s1.topography, None);
     let s2 = &outcome.records[1];
     assert_eq!(s2.departement.as_deref(), Some("971"));
-    assert_eq!(s2.birth_name_pseudonym, None);
+    assert_eq!(s2.month_salted_names.birth_name_pseudonym, None);
     assert!(s2.icd10_other.is_empty());
 }
 
@@ -165,8 +165,14 @@ fn same_person_links_across_feeds() {
     let t1 = &registry.records[0];
     let d1 = &deaths.records[0];
     assert_eq!(t1.nir_pseudonym, d1.nir_pseudonym);
-    assert_eq!(t1.birth_name_pseudonym, d1.birth_name_pseudonym);
-    assert_eq!(t1.first_name_pseudonym, d1.first_name_pseudonym);
+    assert_eq!(
+        t1.month_salted_names.birth_name_pseudonym,
+        d1.month_salted_names.birth_name_pseudonym
+    );
+    assert_eq!(
+        t1.month_salted_names.first_name_pseudonym,
+        d1.month_salted_names.first_name_pseudonym
+    );
     assert_eq!(t1.birth_date_pseudonym, d1.birth_date_pseudonym);
 }
 
@@ -223,8 +229,8 @@ fn bom_is_stripped() {
     assert_eq!(with_bom.records.len(), 1);
     assert_eq!(with_bom.records[0].record_id, "registry_extract/T1");
     assert_eq!(
-        with_bom.records[0].birth_name_pseudonym,
-        without.records[0].birth_name_pseudonym
+        with_bom.records[0].month_salted_names.birth_name_pseudonym,
+        without.records[0].month_salted_names.birth_name_pseudonym
     );
 }
 

@@ -447,7 +447,12 @@ fn same_extract_in_four_encodings() {
         let outcome =
             ingest_file_with(kind, &path, keys(), "b", options).unwrap();
         assert_eq!(outcome.records.len(), 1, "{name}");
-        pseudonyms.push(outcome.records[0].birth_name_pseudonym.clone());
+        pseudonyms.push(
+            outcome.records[0]
+                .month_salted_names
+                .birth_name_pseudonym
+                .clone(),
+        );
     }
     assert!(pseudonyms[0].is_some());
     assert!(pseudonyms.iter().all(|p| *p == pseudonyms[0]));

@@ -46,7 +46,7 @@ fn long_term_illness_rows() {
     assert_eq!(a1.event_date, PartialDate::parse("2021-03-20").unwrap());
     // Born 12 August 1955, exemption from 20 March 2021: 65 years.
     assert_eq!(a1.age_at_event, Some(65));
-    assert_eq!(a1.birth_name_pseudonym, None);
+    assert_eq!(a1.month_salted_names.birth_name_pseudonym, None);
     assert_eq!(
         rules(&outcome),
         vec![
@@ -72,7 +72,7 @@ fn screening_rows() {
     assert_eq!(k1.screening_programme, Some(ScreeningProgramme::Colorectal));
     assert_eq!(k1.screening_test, Some(ScreeningTest::Fit));
     assert_eq!(k1.screening_result, Some(ScreeningResult::Positive));
-    assert!(k1.birth_name_pseudonym.is_some());
+    assert!(k1.month_salted_names.birth_name_pseudonym.is_some());
     assert_eq!(k1.age_at_event, Some(62));
     assert_eq!(
         rules(&outcome),

@@ -69,7 +69,12 @@ fn provider_file_equals_clear_in_two_layers() {
     assert_eq!(provided.provider_key, clear.provider_key);
     assert!(clear.records[0].nir_birth_date_sex_pseudonym.is_some());
     assert!(clear.records[0].birth_date_next_year_pseudonym.is_some());
-    assert!(clear.records[0].first_name_bloom.is_some());
+    assert!(
+        clear.records[0]
+            .month_salted_names
+            .first_name_bloom
+            .is_some()
+    );
 }
 
 #[test]
@@ -134,7 +139,7 @@ fn malformed_bloom_is_quarantined() {
     let header: Vec<&str> = file.lines().next().unwrap().split(',').collect();
     let column = header
         .iter()
-        .position(|c| *c == "first_name_bloom")
+        .position(|c| *c == "first_name_month_salt_bloom")
         .unwrap();
     let mut lines: Vec<String> = file.lines().map(str::to_string).collect();
     let mut fields: Vec<String> =
@@ -145,7 +150,7 @@ fn malformed_bloom_is_quarantined() {
     let outcome = ingest(&(lines.join("\n") + "\n"), false);
 
     assert_eq!(outcome.quarantine.len(), 1);
-    assert_eq!(outcome.quarantine[0].field, "first_name_bloom");
+    assert_eq!(outcome.quarantine[0].field, "first_name_month_salt_bloom");
     assert_eq!(outcome.quarantine[0].rule, "invalid_bloom");
     assert!(!outcome.quarantine[0].message.contains("abcd"));
 }

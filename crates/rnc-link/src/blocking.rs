@@ -30,8 +30,12 @@ fn join(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
 }
 
-fn surnames(r: &Encoded) -> impl Iterator<Item = u32> {
-    r.birth_name.into_iter().chain(r.usage_name)
+fn surnames(r: &Encoded) -> impl Iterator<Item = u32> + '_ {
+    r.surnames()
+}
+
+fn first_names(r: &Encoded) -> impl Iterator<Item = u32> + '_ {
+    r.names.iter().filter_map(|names| names.first_name)
 }
 
 fn dates(r: &Encoded) -> impl Iterator<Item = u32> {
@@ -53,9 +57,15 @@ const RULES: [BlockingRule; 6] = [
     },
     BlockingRule {
         name: "surname+first_name",
+        // Under each salt apart: a surname and first name encoded under
+        // two salts never meet, so the cross keys would be wasted.
         keys: |r, keys| {
-            if let Some(first) = r.first_name {
-                keys.extend(surnames(r).map(|s| join(s, first)));
+            for names in &r.names {
+                if let Some(first) = names.first_name {
+                    let surnames = names.birth_name.into_iter();
+                    let surnames = surnames.chain(names.usage_name);
+                    keys.extend(surnames.map(|s| join(s, first)));
+                }
             }
         },
     },
@@ -75,7 +85,7 @@ const RULES: [BlockingRule; 6] = [
     BlockingRule {
         name: "first_name+birth_date",
         keys: |r, keys| {
-            if let Some(first) = r.first_name {
+            for first in first_names(r) {
                 keys.extend(dates(r).map(|d| join(first, d)));
             }
         },
@@ -251,6 +261,23 @@ fn block_one_rule(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::EncodedNames;
+
+    /// Name slots with the given ids under one salt and none under the
+    /// other.
+    fn names(
+        birth_name: Option<u32>,
+        usage_name: Option<u32>,
+        first_name: Option<u32>,
+    ) -> [EncodedNames; 2] {
+        let salted = EncodedNames {
+            birth_name,
+            usage_name,
+            first_name,
+            ..EncodedNames::default()
+        };
+        [salted, EncodedNames::default()]
+    }
 
     #[test]
     fn missing_keys_never_block() {
@@ -263,13 +290,13 @@ mod tests {
     #[test]
     fn transposed_date_meets_through_surname() {
         let a = Encoded {
-            birth_name: Some(1),
+            names: names(Some(1), None, None),
             date: Some(10),
             swapped: Some(11),
             ..Default::default()
         };
         let b = Encoded {
-            birth_name: Some(1),
+            names: names(Some(1), None, None),
             date: Some(11),
             swapped: Some(10),
             ..Default::default()
@@ -283,19 +310,15 @@ mod tests {
     #[test]
     fn married_name_meets_through_usage_name() {
         let a = Encoded {
-            birth_name: Some(1),
-            usage_name: Some(2),
-            first_name: Some(5),
+            names: names(Some(1), Some(2), Some(5)),
             ..Default::default()
         };
         let b = Encoded {
-            birth_name: Some(2),
-            first_name: Some(5),
+            names: names(Some(2), None, Some(5)),
             ..Default::default()
         };
         let c = Encoded {
-            birth_name: Some(3),
-            first_name: Some(5),
+            names: names(Some(3), None, Some(5)),
             ..Default::default()
         };
         let blocking = block(&[a, b, c], None);

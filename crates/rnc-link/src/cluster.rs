@@ -24,6 +24,7 @@ use tracing::warn;
 
 use crate::compare::{
     DATE_DIFFERENT, Encoded, compare_birth_dates, first_names_unrelated,
+    same_first_name,
 };
 use crate::dice::BloomArena;
 
@@ -110,7 +111,7 @@ impl GroupIdentity {
             } else {
                 vec![]
             },
-            first_name_records: if record.first_bloom.is_some() {
+            first_name_records: if record.has_first_name_bloom() {
                 vec![index]
             } else {
                 vec![]
@@ -165,20 +166,22 @@ impl GroupIdentity {
         add_distinct(&mut self.date_records, other.date_records, |i| {
             records[i as usize].date
         });
+        // One record per distinct pair of first-name pseudonyms, one per
+        // salt, because equal names under other salts are other values.
         add_distinct(
             &mut self.first_name_records,
             other.first_name_records,
-            |i| records[i as usize].first_name,
+            |i| records[i as usize].names.map(|names| names.first_name),
         );
     }
 }
 
 /// Appends the records of `other` whose value (by `value_of`) no record of
 /// `list` has.
-fn add_distinct(
+fn add_distinct<T: PartialEq>(
     list: &mut Vec<u32>,
     other: Vec<u32>,
-    value_of: impl Fn(u32) -> Option<u32>,
+    value_of: impl Fn(u32) -> T,
 ) {
     for index in other {
         let value = value_of(index);
@@ -198,7 +201,7 @@ fn add_distinct(
 fn only_nir_differs(a: &Encoded, b: &Encoded) -> bool {
     let same = |x: Option<u32>, y: Option<u32>| x.is_some() && x == y;
     same(a.date, b.date)
-        && same(a.first_name, b.first_name)
+        && same_first_name(a, b)
         && same(a.sex.map(u32::from), b.sex.map(u32::from))
 }
 
@@ -340,6 +343,21 @@ fn rebuild_cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::EncodedNames;
+
+    /// Name slots with a first name under one salt and none under the
+    /// other.
+    fn first_name(
+        first_name: Option<u32>,
+        first_bloom: Option<u32>,
+    ) -> [EncodedNames; 2] {
+        let salted = EncodedNames {
+            first_name,
+            first_bloom,
+            ..EncodedNames::default()
+        };
+        [salted, EncodedNames::default()]
+    }
 
     fn person(nir: Option<u32>, date: u32) -> Encoded {
         Encoded {
@@ -388,7 +406,7 @@ mod tests {
         // Records 0 and 2 differ only in their NIR: same birth date, first
         // name and sex, so record 2 is the same person with a wrong NIR.
         let named = |nir: Option<u32>| Encoded {
-            first_name: Some(3),
+            names: first_name(Some(3), None),
             sex: Some(2),
             ..person(nir, 7)
         };
@@ -402,7 +420,7 @@ mod tests {
     #[test]
     fn twins_with_other_first_names_are_split() {
         let twin = |nir: Option<u32>, first: u32| Encoded {
-            first_name: Some(first),
+            names: first_name(Some(first), None),
             sex: Some(2),
             ..person(nir, 7)
         };
@@ -420,8 +438,7 @@ mod tests {
         // it joins and the cluster is kept whole, because not every first
         // name across the groups is unrelated.
         let with_name = |nir: Option<u32>, first: u32, bloom: u32| Encoded {
-            first_name: Some(first),
-            first_bloom: Some(bloom),
+            names: first_name(Some(first), Some(bloom)),
             ..person(nir, 7)
         };
         let mut blooms = BloomArena::new(2);

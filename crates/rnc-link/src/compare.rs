@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use rnc_model::{NirStatus, Sex, SourceRecord};
+use rnc_model::{NirStatus, SaltedNameColumns, Sex, SourceRecord};
 
 use crate::Error;
 use crate::dice::BloomArena;
@@ -132,13 +132,52 @@ pub(crate) struct Encoded {
     pub year_month: Option<u32>,
     pub year_day: Option<u32>,
     pub month_day: Option<u32>,
+    /// The names under the month salt and under the day salt.
+    pub names: [EncodedNames; 2],
+    pub departement: Option<u32>,
+}
+
+/// Interned name pseudonyms and filter indices of a record under one
+/// salt ([`rnc_model::SaltedNames`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct EncodedNames {
+    pub salt: Option<u32>,
     pub birth_name: Option<u32>,
     pub usage_name: Option<u32>,
     pub first_name: Option<u32>,
     pub birth_bloom: Option<u32>,
     pub usage_bloom: Option<u32>,
     pub first_bloom: Option<u32>,
-    pub departement: Option<u32>,
+}
+
+impl Encoded {
+    /// Surname pseudonyms under every salt, birth and usage names.
+    pub fn surnames(&self) -> impl Iterator<Item = u32> + '_ {
+        self.names.iter().flat_map(|names| {
+            names.birth_name.into_iter().chain(names.usage_name)
+        })
+    }
+
+    /// Tests whether the record has a first-name filter under some salt.
+    pub fn has_first_name_bloom(&self) -> bool {
+        self.names.iter().any(|names| names.first_bloom.is_some())
+    }
+}
+
+/// Returns the pairs of name slots, one of each record, whose salts are
+/// equal: the names that can be compared. Both slots lacking a salt
+/// pseudonym count as equal, so names made without a salt (records built
+/// by hand) still compare. A slot with no names yields nothing to compare.
+pub(crate) fn shared_salts<'a>(
+    a: &'a Encoded,
+    b: &'a Encoded,
+) -> impl Iterator<Item = (&'a EncodedNames, &'a EncodedNames)> {
+    a.names.iter().flat_map(move |x| {
+        b.names
+            .iter()
+            .filter(move |y| x.salt == y.salt)
+            .map(move |y| (x, y))
+    })
 }
 
 /// Interner of one hashing domain: equal strings get equal ids.
@@ -181,11 +220,12 @@ pub(crate) fn encode_records(
 ) -> Result<EncodedRecords, Error> {
     let filter_bytes = records
         .iter()
-        .flat_map(|r| {
+        .flat_map(|r| [&r.month_salted_names, &r.day_salted_names])
+        .flat_map(|names| {
             [
-                &r.birth_name_bloom,
-                &r.usage_name_bloom,
-                &r.first_name_bloom,
+                &names.birth_name_bloom,
+                &names.usage_name_bloom,
+                &names.first_name_bloom,
             ]
         })
         .find_map(|b| b.as_ref().map(Vec::len))
@@ -197,6 +237,7 @@ pub(crate) fn encode_records(
     let mut date_parts = Interner::default();
     let mut surnames = Interner::default();
     let mut first_names = Interner::default();
+    let mut salts = Interner::default();
     let mut departements = Interner::default();
     let mut encoded = Vec::with_capacity(order.len());
     for &index in order {
@@ -215,9 +256,31 @@ pub(crate) fn encode_records(
             }
             Ok(Some(blooms.push(bytes)))
         };
-        let birth_bloom = bloom("birth_name_bloom", &r.birth_name_bloom)?;
-        let usage_bloom = bloom("usage_name_bloom", &r.usage_name_bloom)?;
-        let first_bloom = bloom("first_name_bloom", &r.first_name_bloom)?;
+        let mut names = [EncodedNames::default(); 2];
+        for (slot, (salted, columns)) in names.iter_mut().zip([
+            (&r.month_salted_names, SaltedNameColumns::MONTH),
+            (&r.day_salted_names, SaltedNameColumns::DAY),
+        ]) {
+            *slot = EncodedNames {
+                salt: salts.id(salted.salt_pseudonym.as_ref()),
+                birth_name: surnames.id(salted.birth_name_pseudonym.as_ref()),
+                usage_name: surnames.id(salted.usage_name_pseudonym.as_ref()),
+                first_name: first_names
+                    .id(salted.first_name_pseudonym.as_ref()),
+                birth_bloom: bloom(
+                    columns.birth_name_bloom,
+                    &salted.birth_name_bloom,
+                )?,
+                usage_bloom: bloom(
+                    columns.usage_name_bloom,
+                    &salted.usage_name_bloom,
+                )?,
+                first_bloom: bloom(
+                    columns.first_name_bloom,
+                    &salted.first_name_bloom,
+                )?,
+            };
+        }
         let nir_counts = matches!(r.nir_status, Some(NirStatus::Valid) | None);
         encoded.push(Encoded {
             nir: nirs.id(r.nir_pseudonym.as_ref().filter(|_| nir_counts)),
@@ -236,12 +299,7 @@ pub(crate) fn encode_records(
             year_month: date_parts.id(r.birth_year_month_pseudonym.as_ref()),
             year_day: date_parts.id(r.birth_year_day_pseudonym.as_ref()),
             month_day: date_parts.id(r.birth_month_day_pseudonym.as_ref()),
-            birth_name: surnames.id(r.birth_name_pseudonym.as_ref()),
-            usage_name: surnames.id(r.usage_name_pseudonym.as_ref()),
-            first_name: first_names.id(r.first_name_pseudonym.as_ref()),
-            birth_bloom,
-            usage_bloom,
-            first_bloom,
+            names,
             departement: departements.id(r.departement.as_ref()),
         });
     }
@@ -257,31 +315,37 @@ pub(crate) fn compare(a: &Encoded, b: &Encoded, blooms: &BloomArena) -> Levels {
     let mut levels = [NULL; COMPARISON_COUNT];
     levels[NIR] = compare_nirs(a, b);
     levels[BIRTH_DATE] = compare_birth_dates(a, b);
-    levels[BIRTH_NAME] = compare_names(
-        &[
-            (a.birth_name, b.birth_name, a.birth_bloom, b.birth_bloom),
-            (a.birth_name, b.usage_name, a.birth_bloom, b.usage_bloom),
-            (a.usage_name, b.birth_name, a.usage_bloom, b.birth_bloom),
-        ],
-        blooms,
-    )
-    .map_or(NULL, |similarity| match similarity {
-        NameSimilarity::Exact => EXACT,
-        NameSimilarity::Dice(d) if d >= DICE_HIGH => 2,
-        NameSimilarity::Dice(d) if d >= DICE_LOW => 3,
-        NameSimilarity::Dice(_) => NAME_DIFFERENT,
+    // Names are compared only under a salt the two records share; the
+    // other encodings are unrelated values.
+    let surnames = shared_salts(a, b).flat_map(|(x, y)| {
+        [
+            (x.birth_name, y.birth_name, x.birth_bloom, y.birth_bloom),
+            (x.birth_name, y.usage_name, x.birth_bloom, y.usage_bloom),
+            (x.usage_name, y.birth_name, x.usage_bloom, y.birth_bloom),
+        ]
     });
-    levels[FIRST_NAME] = compare_names(
-        &[(a.first_name, b.first_name, a.first_bloom, b.first_bloom)],
-        blooms,
-    )
-    .map_or(NULL, |similarity| match similarity {
-        NameSimilarity::Exact => EXACT,
-        NameSimilarity::Dice(d) if d >= DICE_HIGH => 2,
-        NameSimilarity::Dice(d) if d >= DICE_LOW => 3,
-        NameSimilarity::Dice(d) if d >= FIRST_NAME_DICE_FLOOR => 4,
-        NameSimilarity::Dice(_) => FIRST_NAME_UNRELATED,
+    levels[BIRTH_NAME] =
+        compare_names(surnames, blooms).map_or(NULL, |similarity| {
+            match similarity {
+                NameSimilarity::Exact => EXACT,
+                NameSimilarity::Dice(d) if d >= DICE_HIGH => 2,
+                NameSimilarity::Dice(d) if d >= DICE_LOW => 3,
+                NameSimilarity::Dice(_) => NAME_DIFFERENT,
+            }
+        });
+    let first_names = shared_salts(a, b).map(|(x, y)| {
+        (x.first_name, y.first_name, x.first_bloom, y.first_bloom)
     });
+    levels[FIRST_NAME] =
+        compare_names(first_names, blooms).map_or(NULL, |similarity| {
+            match similarity {
+                NameSimilarity::Exact => EXACT,
+                NameSimilarity::Dice(d) if d >= DICE_HIGH => 2,
+                NameSimilarity::Dice(d) if d >= DICE_LOW => 3,
+                NameSimilarity::Dice(d) if d >= FIRST_NAME_DICE_FLOOR => 4,
+                NameSimilarity::Dice(_) => FIRST_NAME_UNRELATED,
+            }
+        });
     levels[SEX] = compare_exact(a.sex.map(u32::from), b.sex.map(u32::from));
     levels[DEPARTEMENT] = compare_exact(a.departement, b.departement);
     levels
@@ -341,20 +405,34 @@ pub(crate) fn compare_birth_dates(a: &Encoded, b: &Encoded) -> u8 {
     }
 }
 
-/// Whether both records have first-name filters whose Dice is below
-/// [`FIRST_NAME_DICE_FLOOR`] and different pseudonyms.
+/// Tests whether the two records have first-name filters under a shared
+/// salt, and under every such salt different pseudonyms and a Dice below
+/// [`FIRST_NAME_DICE_FLOOR`]. Records that share no salt are never
+/// unrelated by this test, because their names cannot be compared.
 pub(crate) fn first_names_unrelated(
     a: &Encoded,
     b: &Encoded,
     blooms: &BloomArena,
 ) -> bool {
-    match (a.first_bloom, b.first_bloom) {
-        (Some(x), Some(y)) => {
-            a.first_name != b.first_name
-                && blooms.dice(x, y) < FIRST_NAME_DICE_FLOOR
+    let mut compared = false;
+    for (x, y) in shared_salts(a, b) {
+        if let (Some(p), Some(q)) = (x.first_bloom, y.first_bloom) {
+            if x.first_name == y.first_name
+                || blooms.dice(p, q) >= FIRST_NAME_DICE_FLOOR
+            {
+                return false;
+            }
+            compared = true;
         }
-        _ => false,
     }
+    compared
+}
+
+/// Tests whether the two records have equal first-name pseudonyms under
+/// a shared salt.
+pub(crate) fn same_first_name(a: &Encoded, b: &Encoded) -> bool {
+    shared_salts(a, b)
+        .any(|(x, y)| x.first_name.is_some() && x.first_name == y.first_name)
 }
 
 /// Pseudonym ids and filter indices of two names: (pseudonym of a,
@@ -372,12 +450,12 @@ enum NameSimilarity {
 /// exact when any pseudonym pair is equal, else the best Dice over the
 /// filter pairs, `None` when no pair has both sides.
 fn compare_names(
-    candidates: &[NamePair],
+    candidates: impl IntoIterator<Item = NamePair>,
     blooms: &BloomArena,
 ) -> Option<NameSimilarity> {
     let mut comparable = false;
     let mut best_dice: f64 = -1.0;
-    for &(name_a, name_b, bloom_a, bloom_b) in candidates {
+    for (name_a, name_b, bloom_a, bloom_b) in candidates {
         if let (Some(x), Some(y)) = (name_a, name_b) {
             if x == y {
                 return Some(NameSimilarity::Exact);
@@ -498,34 +576,116 @@ mod tests {
     #[test]
     fn married_name_cross_match_is_exact() {
         let mut a = record("a");
-        a.birth_name_pseudonym = text("n:DUPONT");
-        a.usage_name_pseudonym = text("n:MARTIN");
+        a.month_salted_names.birth_name_pseudonym = text("n:DUPONT");
+        a.month_salted_names.usage_name_pseudonym = text("n:MARTIN");
         let mut b = record("b");
-        b.birth_name_pseudonym = text("n:MARTIN");
+        b.month_salted_names.birth_name_pseudonym = text("n:MARTIN");
         assert_eq!(encode_pair(a, b)[BIRTH_NAME], EXACT);
+    }
+
+    /// Stores `first` and `surname` under the salts of a birth date, as
+    /// `Pseudonymiser::apply` does: `YYYY|MM` and `YYYY|DD`, with the
+    /// clear text standing for each keyed value.
+    fn set_salted_names(
+        record: &mut SourceRecord,
+        (year, month, day): (u32, u32, u32),
+        first: &str,
+        surname: &str,
+    ) {
+        for (names, part) in [
+            (&mut record.month_salted_names, month),
+            (&mut record.day_salted_names, day),
+        ] {
+            let salt = format!("{year:04}|{part:02}");
+            names.salt_pseudonym = text(&salt);
+            names.first_name_pseudonym = text(&format!("{salt}:{first}"));
+            names.birth_name_pseudonym = text(&format!("{salt}:{surname}"));
+        }
+    }
+
+    #[test]
+    fn names_compare_under_shared_salt() {
+        let mut a = record("a");
+        set_salted_names(&mut a, (1961, 4, 5), "ANNE", "DURAND");
+        let cases = [
+            ((1961, 4, 5), "same date"),
+            ((1961, 4, 9), "other day, month salt shared"),
+            ((1961, 7, 5), "other month, day salt shared"),
+            ((1961, 5, 4), "transposed, month salt of one is day salt"),
+        ];
+        for (date, case) in cases {
+            let mut b = record("b");
+            set_salted_names(&mut b, date, "ANNE", "DURAND");
+            let levels = encode_pair(a.clone(), b);
+            assert_eq!(levels[FIRST_NAME], EXACT, "{case}, first name");
+            assert_eq!(levels[BIRTH_NAME], EXACT, "{case}, surname");
+        }
+        let mut other_name = record("c");
+        set_salted_names(&mut other_name, (1961, 4, 9), "ANNIE", "DURAND");
+        assert_eq!(
+            encode_pair(a.clone(), other_name)[FIRST_NAME],
+            FIRST_NAME_UNRELATED,
+            "a pseudonym alone, under a shared salt, is a different name"
+        );
+        let unshared = [
+            ((1962, 4, 5), "year off by one"),
+            ((1961, 7, 9), "day and month both different"),
+        ];
+        for (date, case) in unshared {
+            let mut b = record("b");
+            set_salted_names(&mut b, date, "ANNE", "DURAND");
+            let levels = encode_pair(a.clone(), b);
+            assert_eq!(levels[FIRST_NAME], NULL, "{case}, first name");
+            assert_eq!(levels[BIRTH_NAME], NULL, "{case}, surname");
+        }
+    }
+
+    #[test]
+    fn unrelated_first_names_need_shared_salt() {
+        // Two 16-bit filters with no bit in common: Dice 0.
+        let mut a = record("a");
+        set_salted_names(&mut a, (1961, 4, 5), "ANNE", "DURAND");
+        a.month_salted_names.first_name_bloom = Some(vec![0xff, 0x00]);
+        let mut b = record("b");
+        set_salted_names(&mut b, (1961, 4, 9), "PAUL", "DURAND");
+        b.month_salted_names.first_name_bloom = Some(vec![0x00, 0xff]);
+        let encoded = encode_records(&[a.clone(), b], &[0, 1]).unwrap();
+        let [x, y] = &encoded.records[..] else {
+            unreachable!("two records encoded")
+        };
+        assert!(first_names_unrelated(x, y, &encoded.blooms));
+
+        let mut far = record("c");
+        set_salted_names(&mut far, (1962, 4, 5), "PAUL", "DURAND");
+        far.month_salted_names.first_name_bloom = Some(vec![0x00, 0xff]);
+        let encoded = encode_records(&[a, far], &[0, 1]).unwrap();
+        let [x, y] = &encoded.records[..] else {
+            unreachable!("two records encoded")
+        };
+        assert!(!first_names_unrelated(x, y, &encoded.blooms));
     }
 
     #[test]
     fn name_dice_bands() {
         let mut a = record("a");
-        a.first_name_pseudonym = text("f:1");
-        a.first_name_bloom = Some(vec![0xff, 0xff, 0x00, 0x00]);
+        a.month_salted_names.first_name_pseudonym = text("f:1");
+        a.month_salted_names.first_name_bloom =
+            Some(vec![0xff, 0xff, 0x00, 0x00]);
         let mut b = record("b");
-        b.first_name_pseudonym = text("f:2");
+        b.month_salted_names.first_name_pseudonym = text("f:2");
+        let mut with_bloom = |bloom: Option<Vec<u8>>| {
+            b.month_salted_names.first_name_bloom = bloom;
+            encode_pair(a.clone(), b.clone())[FIRST_NAME]
+        };
         // 14 of 16 bits shared, B has 14: 28 / 30 = 0.933.
-        b.first_name_bloom = Some(vec![0xff, 0x3f, 0x00, 0x00]);
-        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 2);
+        assert_eq!(with_bloom(Some(vec![0xff, 0x3f, 0x00, 0x00])), 2);
         // 12 shared of 16 and 12: 24 / 28 = 0.857.
-        b.first_name_bloom = Some(vec![0xff, 0x0f, 0x00, 0x00]);
-        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 3);
+        assert_eq!(with_bloom(Some(vec![0xff, 0x0f, 0x00, 0x00])), 3);
         // 8 shared of 16 and 16: 16 / 32 = 0.5.
-        b.first_name_bloom = Some(vec![0xff, 0x00, 0xff, 0x00]);
-        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 4);
+        assert_eq!(with_bloom(Some(vec![0xff, 0x00, 0xff, 0x00])), 4);
         // 4 shared of 16 and 16: 8 / 32 = 0.25.
-        b.first_name_bloom = Some(vec![0x0f, 0x00, 0xff, 0xf0]);
-        assert_eq!(encode_pair(a.clone(), b.clone())[FIRST_NAME], 5);
-        b.first_name_bloom = None;
-        assert_eq!(encode_pair(a, b)[FIRST_NAME], 5);
+        assert_eq!(with_bloom(Some(vec![0x0f, 0x00, 0xff, 0xf0])), 5);
+        assert_eq!(with_bloom(None), 5);
     }
 
     #[test]
@@ -542,9 +702,9 @@ mod tests {
     #[test]
     fn bloom_length_mismatch_is_rejected() {
         let mut a = record("a");
-        a.first_name_bloom = Some(vec![1; 128]);
+        a.month_salted_names.first_name_bloom = Some(vec![1; 128]);
         let mut b = record("b");
-        b.first_name_bloom = Some(vec![1; 64]);
+        b.day_salted_names.first_name_bloom = Some(vec![1; 64]);
         let error = encode_records(&[a, b], &[0, 1]).unwrap_err();
         assert!(matches!(
             error.kind(),

@@ -57,7 +57,8 @@ impl BloomArena {
         }
         self.popcounts.push(popcount(bytes));
         u32::try_from(self.popcounts.len() - 1).expect(
-            "fewer filters than three per record, checked by the caller",
+            "name filter index overflows u32: link fewer than 715 million \
+             records, which hold up to six filters each",
         )
     }
 

@@ -14,7 +14,7 @@ use rnc_link::{
     FellegiSunterModel, LinkConfig, LinkOptions, PairMethod, PriorLinkage,
     PriorPair, link, link_with_options,
 };
-use rnc_model::{NirStatus, Sex, SourceRecord};
+use rnc_model::{NirStatus, SaltedNames, Sex, SourceRecord};
 
 const FIRST: [&str; 8] = [
     "JEAN", "MARIE", "PIERRE", "ANNE", "LOUIS", "CLAIRE", "PAUL", "JULIE",
@@ -72,10 +72,15 @@ fn records(seed: u64, persons: usize) -> Vec<SourceRecord> {
                 nir_pseudonym: has_nir.then(|| format!("nir{p}")),
                 sex: Some(sex),
                 birth_date_pseudonym: Some(format!("d{date}")),
-                birth_name_pseudonym: Some(format!("s{surname}")),
-                birth_name_bloom: bloom(&surname),
-                first_name_pseudonym: Some(format!("f{first}")),
-                first_name_bloom: bloom(&first),
+                // Names without a salt, which the linker compares as
+                // names sharing one.
+                month_salted_names: SaltedNames {
+                    birth_name_pseudonym: Some(format!("s{surname}")),
+                    birth_name_bloom: bloom(&surname),
+                    first_name_pseudonym: Some(format!("f{first}")),
+                    first_name_bloom: bloom(&first),
+                    ..Default::default()
+                },
                 departement: Some(format!("{:02}", p % 95 + 1)),
                 ..Default::default()
             });

@@ -275,8 +275,10 @@ fn make_record(
     if rng.random_bool(0.05) {
         first_name = typo(rng, &first_name);
     }
-    record.first_name_pseudonym = pseudonym("name", &first_name);
-    record.first_name_bloom = bloom(&first_name);
+    // Unsalted names, which the linker compares as names sharing a salt.
+    record.month_salted_names.first_name_pseudonym =
+        pseudonym("name", &first_name);
+    record.month_salted_names.first_name_bloom = bloom(&first_name);
 
     let mut surname = person.surname.clone();
     if rng.random_bool(0.05) {
@@ -291,11 +293,13 @@ fn make_record(
             usage = Some(married.clone());
         }
     }
-    record.birth_name_pseudonym = pseudonym("name", &surname);
-    record.birth_name_bloom = bloom(&surname);
+    record.month_salted_names.birth_name_pseudonym =
+        pseudonym("name", &surname);
+    record.month_salted_names.birth_name_bloom = bloom(&surname);
     if let Some(usage) = usage {
-        record.usage_name_pseudonym = pseudonym("name", &usage);
-        record.usage_name_bloom = bloom(&usage);
+        record.month_salted_names.usage_name_pseudonym =
+            pseudonym("name", &usage);
+        record.month_salted_names.usage_name_bloom = bloom(&usage);
     }
 
     let (mut year, mut month, mut day) =

@@ -42,6 +42,8 @@ pub use event::{
     ScreeningProgramme, ScreeningResult, ScreeningTest, TreatmentType,
 };
 pub use position::Position;
-pub use record::{NirStatus, SourceKind, SourceRecord};
+pub use record::{
+    NirStatus, SaltedNameColumns, SaltedNames, SourceKind, SourceRecord,
+};
 pub use staging::{Laterality, Stage, SummaryStage, Tnm, TnmBasis};
 pub use tumour::Tumour;

@@ -166,6 +166,110 @@ impl NirStatus {
     }
 }
 
+/// The name pseudonyms and Bloom filters of a record under one salt, and
+/// the pseudonym of that salt.
+///
+/// A record stores its names twice: salted with its birth year and month
+/// (text `YYYY|MM`) and with its birth year and day (`YYYY|DD`). Both
+/// salts are texts of one form in one domain, so a month salt of one date
+/// equals the day salt of its day-month transposition. Two records of one
+/// person whose dates differ in the day, in the month, or by a
+/// transposition still share a salt, and their salt pseudonyms show which.
+/// Names under different salts are unrelated values, so the linker
+/// compares names only under a salt the two records share.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SaltedNames {
+    /// Keyed pseudonym of the salt text.
+    pub salt_pseudonym: Option<String>,
+    /// Keyed pseudonym of the normalised birth surname under the salt.
+    pub birth_name_pseudonym: Option<String>,
+    /// Keyed pseudonym of the normalised usage (married) name under the
+    /// salt.
+    pub usage_name_pseudonym: Option<String>,
+    /// Keyed pseudonym of the normalised first name under the salt.
+    pub first_name_pseudonym: Option<String>,
+    /// Keyed Bloom-filter encoding of the birth surname's bigrams under the
+    /// salt.
+    pub birth_name_bloom: Option<Vec<u8>>,
+    /// Keyed Bloom-filter encoding of the usage name's bigrams under the
+    /// salt.
+    pub usage_name_bloom: Option<Vec<u8>>,
+    /// Keyed Bloom-filter encoding of the first name's bigrams under the
+    /// salt.
+    pub first_name_bloom: Option<Vec<u8>>,
+}
+
+impl SaltedNames {
+    /// Removes the usage name's pseudonym and filter.
+    pub fn clear_usage_name(&mut self) {
+        self.usage_name_pseudonym = None;
+        self.usage_name_bloom = None;
+    }
+}
+
+/// Column names of one salt's [`SaltedNames`], field by field, in tables
+/// and provider files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaltedNameColumns {
+    /// Column of [`SaltedNames::salt_pseudonym`].
+    pub salt_pseudonym: &'static str,
+    /// Column of [`SaltedNames::birth_name_pseudonym`].
+    pub birth_name_pseudonym: &'static str,
+    /// Column of [`SaltedNames::usage_name_pseudonym`].
+    pub usage_name_pseudonym: &'static str,
+    /// Column of [`SaltedNames::first_name_pseudonym`].
+    pub first_name_pseudonym: &'static str,
+    /// Column of [`SaltedNames::birth_name_bloom`].
+    pub birth_name_bloom: &'static str,
+    /// Column of [`SaltedNames::usage_name_bloom`].
+    pub usage_name_bloom: &'static str,
+    /// Column of [`SaltedNames::first_name_bloom`].
+    pub first_name_bloom: &'static str,
+}
+
+impl SaltedNameColumns {
+    /// Columns of [`SourceRecord::month_salted_names`].
+    pub const MONTH: SaltedNameColumns = SaltedNameColumns {
+        salt_pseudonym: "month_salt_pseudonym",
+        birth_name_pseudonym: "birth_name_month_salt_pseudonym",
+        usage_name_pseudonym: "usage_name_month_salt_pseudonym",
+        first_name_pseudonym: "first_name_month_salt_pseudonym",
+        birth_name_bloom: "birth_name_month_salt_bloom",
+        usage_name_bloom: "usage_name_month_salt_bloom",
+        first_name_bloom: "first_name_month_salt_bloom",
+    };
+
+    /// Columns of [`SourceRecord::day_salted_names`].
+    pub const DAY: SaltedNameColumns = SaltedNameColumns {
+        salt_pseudonym: "day_salt_pseudonym",
+        birth_name_pseudonym: "birth_name_day_salt_pseudonym",
+        usage_name_pseudonym: "usage_name_day_salt_pseudonym",
+        first_name_pseudonym: "first_name_day_salt_pseudonym",
+        birth_name_bloom: "birth_name_day_salt_bloom",
+        usage_name_bloom: "usage_name_day_salt_bloom",
+        first_name_bloom: "first_name_day_salt_bloom",
+    };
+
+    /// Returns the four pseudonym columns, salt first.
+    pub fn pseudonyms(&self) -> [&'static str; 4] {
+        [
+            self.salt_pseudonym,
+            self.birth_name_pseudonym,
+            self.usage_name_pseudonym,
+            self.first_name_pseudonym,
+        ]
+    }
+
+    /// Returns the three Bloom-filter columns.
+    pub fn blooms(&self) -> [&'static str; 3] {
+        [
+            self.birth_name_bloom,
+            self.usage_name_bloom,
+            self.first_name_bloom,
+        ]
+    }
+}
+
 /// One source row after validation and pseudonymisation.
 ///
 /// No field contains a clear identifier. NIR, names and the birth date are
@@ -220,18 +324,13 @@ pub struct SourceRecord {
     /// Keyed pseudonym of the birth date with its year left out; see
     /// [`SourceRecord::birth_year_month_pseudonym`].
     pub birth_month_day_pseudonym: Option<String>,
-    /// Keyed pseudonym of the normalised birth surname.
-    pub birth_name_pseudonym: Option<String>,
-    /// Keyed pseudonym of the normalised usage (married) name.
-    pub usage_name_pseudonym: Option<String>,
-    /// Keyed pseudonym of the normalised first name.
-    pub first_name_pseudonym: Option<String>,
-    /// Keyed Bloom-filter encoding of the birth surname's bigrams.
-    pub birth_name_bloom: Option<Vec<u8>>,
-    /// Keyed Bloom-filter encoding of the usage name's bigrams.
-    pub usage_name_bloom: Option<Vec<u8>>,
-    /// Keyed Bloom-filter encoding of the first name's bigrams.
-    pub first_name_bloom: Option<Vec<u8>>,
+    /// Name encodings under the month salt: the birth year and month, or
+    /// the year alone when the month is unknown, or no salt when the birth
+    /// date is missing.
+    pub month_salted_names: SaltedNames,
+    /// Name encodings under the day salt, the birth year and day; empty
+    /// when the day is unknown.
+    pub day_salted_names: SaltedNames,
 
     /// Département of residence (INSEE code, `2A`/`2B` for Corsica).
     pub departement: Option<String>,

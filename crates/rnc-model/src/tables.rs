@@ -28,8 +28,8 @@ pub use staging_columns::{
 
 use crate::{
     BasisOfDiagnosis, Behaviour, Morphology, NirStatus, PartialDate,
-    ScreeningProgramme, ScreeningResult, ScreeningTest, Sex, SourceKind,
-    SourceRecord, Topography, TreatmentType,
+    SaltedNameColumns, SaltedNames, ScreeningProgramme, ScreeningResult,
+    ScreeningTest, Sex, SourceKind, SourceRecord, Topography, TreatmentType,
 };
 
 /// Separator of the codes in the `icd10_other` column.
@@ -42,7 +42,7 @@ pub const CODE_LIST_SEPARATOR: char = '|';
 /// the staged tables of the linkage environment.
 /// [`batch_to_source_records`] reads a batch without them as if they were
 /// empty.
-pub const LINKAGE_COLUMNS: [&str; 16] = [
+pub const LINKAGE_COLUMNS: [&str; 24] = [
     "nir_pseudonym",
     "nir_birth_date_sex_pseudonym",
     "birth_date_pseudonym",
@@ -51,12 +51,20 @@ pub const LINKAGE_COLUMNS: [&str; 16] = [
     "birth_year_month_pseudonym",
     "birth_year_day_pseudonym",
     "birth_month_day_pseudonym",
-    "birth_name_pseudonym",
-    "usage_name_pseudonym",
-    "first_name_pseudonym",
-    "birth_name_bloom",
-    "usage_name_bloom",
-    "first_name_bloom",
+    "month_salt_pseudonym",
+    "birth_name_month_salt_pseudonym",
+    "usage_name_month_salt_pseudonym",
+    "first_name_month_salt_pseudonym",
+    "birth_name_month_salt_bloom",
+    "usage_name_month_salt_bloom",
+    "first_name_month_salt_bloom",
+    "day_salt_pseudonym",
+    "birth_name_day_salt_pseudonym",
+    "usage_name_day_salt_pseudonym",
+    "first_name_day_salt_pseudonym",
+    "birth_name_day_salt_bloom",
+    "usage_name_day_salt_bloom",
+    "first_name_day_salt_bloom",
     "age_at_event",
     "event_year",
 ];
@@ -81,12 +89,14 @@ pub fn source_record_schema() -> SchemaRef {
         text("birth_year_month_pseudonym", true),
         text("birth_year_day_pseudonym", true),
         text("birth_month_day_pseudonym", true),
-        text("birth_name_pseudonym", true),
-        text("usage_name_pseudonym", true),
-        text("first_name_pseudonym", true),
-        Field::new("birth_name_bloom", Binary, true),
-        Field::new("usage_name_bloom", Binary, true),
-        Field::new("first_name_bloom", Binary, true),
+    ];
+    for columns in [SaltedNameColumns::MONTH, SaltedNameColumns::DAY] {
+        fields.extend(columns.pseudonyms().map(|name| text(name, true)));
+        fields.extend(
+            columns.blooms().map(|name| Field::new(name, Binary, true)),
+        );
+    }
+    fields.extend([
         text("departement", true),
         text("event_date", true),
         Field::new("event_year", Int32, true),
@@ -109,7 +119,7 @@ pub fn source_record_schema() -> SchemaRef {
         text("procedure_code", true),
         text("drug_code", true),
         text("end_date", true),
-    ];
+    ]);
     fields.extend(staging_fields());
     Arc::new(Schema::new(fields))
 }
@@ -202,12 +212,24 @@ pub fn source_records_to_batch(
         strs(&|r| r.birth_year_month_pseudonym.as_deref()),
         strs(&|r| r.birth_year_day_pseudonym.as_deref()),
         strs(&|r| r.birth_month_day_pseudonym.as_deref()),
-        strs(&|r| r.birth_name_pseudonym.as_deref()),
-        strs(&|r| r.usage_name_pseudonym.as_deref()),
-        strs(&|r| r.first_name_pseudonym.as_deref()),
-        blooms(&|r| r.birth_name_bloom.as_ref()),
-        blooms(&|r| r.usage_name_bloom.as_ref()),
-        blooms(&|r| r.first_name_bloom.as_ref()),
+    ];
+    // In the order of `source_record_schema`: per salt, the salt and name
+    // pseudonyms, then the filters.
+    type Salted = fn(&SourceRecord) -> &SaltedNames;
+    let salts: [Salted; 2] =
+        [|r| &r.month_salted_names, |r| &r.day_salted_names];
+    for names in salts {
+        columns.extend([
+            strs(&|r| names(r).salt_pseudonym.as_deref()),
+            strs(&|r| names(r).birth_name_pseudonym.as_deref()),
+            strs(&|r| names(r).usage_name_pseudonym.as_deref()),
+            strs(&|r| names(r).first_name_pseudonym.as_deref()),
+            blooms(&|r| names(r).birth_name_bloom.as_ref()),
+            blooms(&|r| names(r).usage_name_bloom.as_ref()),
+            blooms(&|r| names(r).first_name_bloom.as_ref()),
+        ]);
+    }
+    columns.extend([
         strs(&|r| r.departement.as_deref()),
         texts(&|r| iso(&r.event_date)),
         Arc::new(years.finish()),
@@ -236,7 +258,7 @@ pub fn source_records_to_batch(
         strs(&|r| r.procedure_code.as_deref()),
         strs(&|r| r.drug_code.as_deref()),
         texts(&|r| iso(&r.end_date)),
-    ];
+    ]);
     columns.extend(staging_arrays(
         records.iter().map(|r| (r.laterality, r.stage.as_ref())),
     ));
@@ -273,12 +295,8 @@ pub fn batch_to_source_records(
     let by = c.optional::<StringArray>("birth_year_month_pseudonym")?;
     let bm = c.optional::<StringArray>("birth_year_day_pseudonym")?;
     let bday = c.optional::<StringArray>("birth_month_day_pseudonym")?;
-    let birth_name = c.optional::<StringArray>("birth_name_pseudonym")?;
-    let usage_name = c.optional::<StringArray>("usage_name_pseudonym")?;
-    let first_name = c.optional::<StringArray>("first_name_pseudonym")?;
-    let birth_name_bloom = c.optional::<BinaryArray>("birth_name_bloom")?;
-    let usage_name_bloom = c.optional::<BinaryArray>("usage_name_bloom")?;
-    let first_name_bloom = c.optional::<BinaryArray>("first_name_bloom")?;
+    let month_salted = SaltedNameArrays::read(&c, SaltedNameColumns::MONTH)?;
+    let day_salted = SaltedNameArrays::read(&c, SaltedNameColumns::DAY)?;
     let departement = c.text("departement")?;
     let event_date = c.text("event_date")?;
     let _ = c.optional::<Int32Array>("event_year")?;
@@ -303,9 +321,6 @@ pub fn batch_to_source_records(
     };
     let token =
         |a: Option<&StringArray>, i: usize| a.and_then(|a| opt_text(a, i));
-    let opt_bytes = |a: Option<&BinaryArray>, i: usize| {
-        a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_vec()))
-    };
     let bad = |column: &str, row: usize, what: String| {
         ArrowError::ParseError(format!("column {column}, row {row}: {what}"))
     };
@@ -374,12 +389,8 @@ pub fn batch_to_source_records(
             birth_year_month_pseudonym: token(by, i),
             birth_year_day_pseudonym: token(bm, i),
             birth_month_day_pseudonym: token(bday, i),
-            birth_name_pseudonym: token(birth_name, i),
-            usage_name_pseudonym: token(usage_name, i),
-            first_name_pseudonym: token(first_name, i),
-            birth_name_bloom: opt_bytes(birth_name_bloom, i),
-            usage_name_bloom: opt_bytes(usage_name_bloom, i),
-            first_name_bloom: opt_bytes(first_name_bloom, i),
+            month_salted_names: month_salted.names(i),
+            day_salted_names: day_salted.names(i),
             departement: opt_text(departement, i),
             event_date: date(event_date, "event_date", i)?,
             age_at_event: age.and_then(|a| a.is_valid(i).then(|| a.value(i))),
@@ -489,6 +500,51 @@ impl<'a> EventColumns<'a> {
     }
 }
 
+/// The optional columns of one salt's [`SaltedNames`]. A table written
+/// before names were stored under two salts has none of them, and its
+/// records read back with no salted names.
+struct SaltedNameArrays<'a> {
+    pseudonyms: [Option<&'a StringArray>; 4],
+    blooms: [Option<&'a BinaryArray>; 3],
+}
+
+impl<'a> SaltedNameArrays<'a> {
+    fn read(
+        c: &Columns<'a>,
+        columns: SaltedNameColumns,
+    ) -> Result<SaltedNameArrays<'a>, ArrowError> {
+        let mut pseudonyms = [None; 4];
+        for (array, name) in pseudonyms.iter_mut().zip(columns.pseudonyms()) {
+            *array = c.optional::<StringArray>(name)?;
+        }
+        let mut blooms = [None; 3];
+        for (array, name) in blooms.iter_mut().zip(columns.blooms()) {
+            *array = c.optional::<BinaryArray>(name)?;
+        }
+        Ok(SaltedNameArrays { pseudonyms, blooms })
+    }
+
+    fn names(&self, i: usize) -> SaltedNames {
+        let token = |a: Option<&StringArray>| {
+            a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_string()))
+        };
+        let bytes = |a: Option<&BinaryArray>| {
+            a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_vec()))
+        };
+        let [salt, birth_name, usage_name, first_name] = self.pseudonyms;
+        let [birth_bloom, usage_bloom, first_bloom] = self.blooms;
+        SaltedNames {
+            salt_pseudonym: token(salt),
+            birth_name_pseudonym: token(birth_name),
+            usage_name_pseudonym: token(usage_name),
+            first_name_pseudonym: token(first_name),
+            birth_name_bloom: bytes(birth_bloom),
+            usage_name_bloom: bytes(usage_bloom),
+            first_name_bloom: bytes(first_bloom),
+        }
+    }
+}
+
 /// Typed column look-up with errors that name the column.
 struct Columns<'a> {
     batch: &'a RecordBatch,
@@ -537,7 +593,15 @@ mod tests {
             nir_status: Some(NirStatus::Valid),
             nir_pseudonym: Some("ab".repeat(32)),
             sex: Some(Sex::Female),
-            birth_name_bloom: Some(vec![1, 2, 3]),
+            month_salted_names: SaltedNames {
+                salt_pseudonym: Some("cd".repeat(32)),
+                birth_name_bloom: Some(vec![1, 2, 3]),
+                ..SaltedNames::default()
+            },
+            day_salted_names: SaltedNames {
+                first_name_pseudonym: Some("ef".repeat(32)),
+                ..SaltedNames::default()
+            },
             event_date: Some(PartialDate::parse_iso("2021-03").unwrap()),
             age_at_event: Some(64),
             topography: Some("C50.4".parse().unwrap()),
@@ -654,7 +718,8 @@ mod tests {
         let back = batch_to_source_records(&released).unwrap();
         assert_eq!(back[0].record_id, "pathology_report/P1");
         assert_eq!(back[0].nir_pseudonym, None);
-        assert_eq!(back[0].birth_name_bloom, None);
+        assert_eq!(back[0].month_salted_names, SaltedNames::default());
+        assert_eq!(back[0].day_salted_names, SaltedNames::default());
         assert_eq!(back[0].age_at_event, None);
         assert_eq!(back[0].topography, sample().topography);
     }

@@ -24,11 +24,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rnc_model::Sex;
-use rnc_model::{PartialDate, SourceRecord};
+use rnc_model::{PartialDate, SaltedNames, SourceRecord};
 use rnc_pseudonym::attack::{FrequencyAttack, frequency_alignment_attack};
 use rnc_pseudonym::{
     ClearIdentity, ClkEncoder, ClkIdentity, ClkSettings, Domain, Key,
-    Pseudonymiser, name_salt, normalise_name,
+    NameSalts, Pseudonymiser, name_salt, name_salts, normalise_name,
 };
 use rnc_synth::{FeedFormats, SynthConfig, write_synthetic};
 
@@ -102,7 +102,7 @@ fn run(dir: &Path) -> Result<(), String> {
         dir.display()
     );
     println!(
-        "{:<66} {:>9} {:>9} {:>9} {:>8}",
+        "{:<88} {:>9} {:>9} {:>9} {:>8}",
         "encoding, attacker's frequencies",
         "distinct",
         "aligned",
@@ -111,19 +111,20 @@ fn run(dir: &Path) -> Result<(), String> {
     );
 
     unsalted_name_attacks(&pseudonymiser, &persons);
+    year_salt_attacks(&pseudonymiser, &persons);
     stored_name_attacks(&pseudonymiser, &persons);
     stored_date_attacks(&pseudonymiser, &persons);
     clk_attacks(&key, &persons)
 }
 
 /// A name field: its label, its domain, how to read it and where the
-/// registry stores its encodings.
+/// registry stores its encodings under one salt.
 struct NameField {
     label: &'static str,
     domain: Domain,
     name: fn(&Identity) -> &str,
-    pseudonym: fn(&SourceRecord) -> &Option<String>,
-    bloom: fn(&SourceRecord) -> &Option<Vec<u8>>,
+    pseudonym: fn(&SaltedNames) -> &Option<String>,
+    bloom: fn(&SaltedNames) -> &Option<Vec<u8>>,
 }
 
 const NAME_FIELDS: [NameField; 2] = [
@@ -131,15 +132,36 @@ const NAME_FIELDS: [NameField; 2] = [
         label: "surname",
         domain: Domain::Name,
         name: |p| &p.surname,
-        pseudonym: |r| &r.birth_name_pseudonym,
-        bloom: |r| &r.birth_name_bloom,
+        pseudonym: |n| &n.birth_name_pseudonym,
+        bloom: |n| &n.birth_name_bloom,
     },
     NameField {
         label: "first-name",
         domain: Domain::FirstName,
         name: |p| &p.first_name,
-        pseudonym: |r| &r.first_name_pseudonym,
-        bloom: |r| &r.first_name_bloom,
+        pseudonym: |n| &n.first_name_pseudonym,
+        bloom: |n| &n.first_name_bloom,
+    },
+];
+
+/// One of the two salts the registry stores names under: its label, where
+/// the record keeps the encodings, and the salt text of a person.
+struct StoredSalt {
+    label: &'static str,
+    names: fn(&SourceRecord) -> &SaltedNames,
+    salt: fn(&NameSalts) -> Option<&str>,
+}
+
+const STORED_SALTS: [StoredSalt; 2] = [
+    StoredSalt {
+        label: "birth year and month salt",
+        names: |r| &r.month_salted_names,
+        salt: |s| Some(&s.month),
+    },
+    StoredSalt {
+        label: "birth year and day salt",
+        names: |r| &r.day_salted_names,
+        salt: |s| s.day.as_deref(),
     },
 ];
 
@@ -174,64 +196,180 @@ fn unsalted_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
 }
 
 /// Attacks the name pseudonyms and Bloom filters as the registry stores
-/// them, salted with [`name_salt`], against the frequencies of the names
-/// alone (a published list of names), of (name, birth year) (a published
-/// list of first names by birth year) and of (name, salt).
+/// them, under each of the two salts of [`name_salts`]. The attacker's
+/// frequencies are of the names alone (a published list of names), of
+/// (name, birth year) (a published list of first names by birth year) and
+/// of (name, salt), the value each encoding was made from. A person
+/// without a day salt has no encoding under it and counts as not
+/// re-identified.
+///
+/// The last attack of each salt aligns within each salt apart: an attacker
+/// who matched the salt pseudonyms to their salts (the stored year-month
+/// pseudonyms fall to the frequency attack below) knows which encodings
+/// share a salt and aligns them with the (name, salt) counts of that salt.
 fn stored_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
     let records: Vec<SourceRecord> = persons
         .iter()
         .map(|person| stored_record(pseudonymiser, person))
         .collect();
-    for NameField {
-        label: field,
-        name: name_of,
-        pseudonym: pseudonym_of,
-        bloom: bloom_of,
-        ..
-    } in NAME_FIELDS
-    {
-        let names: Vec<&str> = persons.iter().map(name_of).collect();
-        let years: Vec<String> = persons
-            .iter()
-            .zip(&names)
-            .map(|(p, name)| {
-                let year = p.birth_date.map(|d| d.year().to_string());
-                format!("{name}|{}", year.unwrap_or_default())
-            })
-            .collect();
-        let salted: Vec<String> = persons
-            .iter()
-            .zip(&names)
-            .map(|(p, name)| {
-                format!("{name}|{}", name_salt(p.birth_date.as_ref()))
-            })
-            .collect();
-        let pseudonyms: Vec<String> = records
-            .iter()
-            .map(|r| pseudonym_of(r).clone().unwrap_or_default())
-            .collect();
-        let filters: Vec<Vec<u8>> = records
-            .iter()
-            .map(|r| bloom_of(r).clone().unwrap_or_default())
-            .collect();
-        for (label, values) in [
-            ("names", names.clone()),
-            (
-                "(name, birth year)",
-                years.iter().map(String::as_str).collect(),
-            ),
-            ("(name, salt)", salted.iter().map(String::as_str).collect()),
-        ] {
-            report(
-                &format!("{field} exact pseudonym, stored, vs {label}"),
-                &frequency_alignment_attack(&pseudonyms, &values, MIN_COUNT),
-            );
-            report(
-                &format!("{field} Bloom filter, stored, vs {label}"),
-                &frequency_alignment_attack(&filters, &values, MIN_COUNT),
-            );
+    let salts: Vec<NameSalts> = persons
+        .iter()
+        .map(|p| name_salts(p.birth_date.as_ref()))
+        .collect();
+    for stored in STORED_SALTS {
+        for field in NAME_FIELDS {
+            attack_salted_field(persons, &records, &salts, &stored, &field);
         }
     }
+}
+
+/// Attacks the name encodings salted with the birth year alone
+/// ([`name_salt`]), which the registry stored before the two salts, with
+/// the (name, salt) attacks of [`stored_name_attacks`], for comparison.
+fn year_salt_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
+    for field in NAME_FIELDS {
+        let mut salted = Vec::new();
+        let mut pseudonyms = Vec::new();
+        let mut filters = Vec::new();
+        for person in persons {
+            let name = (field.name)(person);
+            if name.is_empty() {
+                continue;
+            }
+            let salt = name_salt(person.birth_date.as_ref());
+            salted.push(format!("{name}|{salt}"));
+            pseudonyms.push(pseudonymiser.pseudonym_salted(
+                field.domain,
+                name,
+                &salt,
+            ));
+            filters.push(pseudonymiser.bloom_salted(field.domain, name, &salt));
+        }
+
+        let prefix = format!("{}, birth year salt (before)", field.label);
+        let attacks = [
+            (
+                "exact pseudonym, vs (name, salt)",
+                frequency_alignment_attack(&pseudonyms, &salted, MIN_COUNT),
+            ),
+            (
+                "Bloom filter, vs (name, salt)",
+                frequency_alignment_attack(&filters, &salted, MIN_COUNT),
+            ),
+            (
+                "exact pseudonym, vs (name, salt) per salt",
+                attack_within_salts(&pseudonyms, &salted),
+            ),
+            (
+                "Bloom filter, vs (name, salt) per salt",
+                attack_within_salts(&filters, &salted),
+            ),
+        ];
+        for (label, mut attack) in attacks {
+            attack.records = persons.len();
+            report(&format!("{prefix}, {label}"), &attack);
+        }
+    }
+}
+
+/// Attacks one name field's encodings under one salt; see
+/// [`stored_name_attacks`].
+fn attack_salted_field(
+    persons: &[Identity],
+    records: &[SourceRecord],
+    salts: &[NameSalts],
+    stored: &StoredSalt,
+    field: &NameField,
+) {
+    let mut names = Vec::new();
+    let mut years = Vec::new();
+    let mut salted = Vec::new();
+    let mut pseudonyms = Vec::new();
+    let mut filters = Vec::new();
+    for ((person, record), salts) in persons.iter().zip(records).zip(salts) {
+        let encodings = (stored.names)(record);
+        let (Some(salt), Some(pseudonym), Some(filter)) = (
+            (stored.salt)(salts),
+            (field.pseudonym)(encodings),
+            (field.bloom)(encodings),
+        ) else {
+            continue;
+        };
+        let name = (field.name)(person);
+        let year = person.birth_date.map(|d| d.year().to_string());
+        names.push(name.to_string());
+        years.push(format!("{name}|{}", year.unwrap_or_default()));
+        salted.push(format!("{name}|{salt}"));
+        pseudonyms.push(pseudonym.clone());
+        filters.push(filter.clone());
+    }
+
+    let prefix = format!("{}, {}", field.label, stored.label);
+    for (label, values) in [
+        ("names", &names),
+        ("(name, birth year)", &years),
+        ("(name, salt)", &salted),
+    ] {
+        let mut attack =
+            frequency_alignment_attack(&pseudonyms, values, MIN_COUNT);
+        attack.records = persons.len();
+        report(&format!("{prefix}, exact pseudonym, vs {label}"), &attack);
+        let mut attack =
+            frequency_alignment_attack(&filters, values, MIN_COUNT);
+        attack.records = persons.len();
+        report(&format!("{prefix}, Bloom filter, vs {label}"), &attack);
+    }
+
+    let mut attack = attack_within_salts(&pseudonyms, &salted);
+    attack.records = persons.len();
+    report(
+        &format!("{prefix}, exact pseudonym, vs (name, salt) per salt"),
+        &attack,
+    );
+    let mut attack = attack_within_salts(&filters, &salted);
+    attack.records = persons.len();
+    report(
+        &format!("{prefix}, Bloom filter, vs (name, salt) per salt"),
+        &attack,
+    );
+}
+
+/// Runs the frequency attack on the records of each salt apart and sums
+/// the outcomes. `values` are `name|salt` texts.
+fn attack_within_salts<E: AsRef<[u8]>>(
+    encodings: &[E],
+    values: &[String],
+) -> FrequencyAttack {
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, value) in values.iter().enumerate() {
+        // Normalised names hold no `|`, so the salt follows the first.
+        let salt = value.split_once('|').map_or("", |(_, salt)| salt);
+        groups.entry(salt).or_default().push(index);
+    }
+    let mut total = FrequencyAttack {
+        records: 0,
+        distinct_encodings: 0,
+        aligned: 0,
+        aligned_correct: 0,
+        records_reidentified: 0,
+    };
+    for members in groups.values() {
+        let group_encodings: Vec<&[u8]> =
+            members.iter().map(|&i| encodings[i].as_ref()).collect();
+        let group_values: Vec<&str> =
+            members.iter().map(|&i| values[i].as_str()).collect();
+        let attack = frequency_alignment_attack(
+            &group_encodings,
+            &group_values,
+            MIN_COUNT,
+        );
+        total.records += attack.records;
+        total.distinct_encodings += attack.distinct_encodings;
+        total.aligned += attack.aligned;
+        total.aligned_correct += attack.aligned_correct;
+        total.records_reidentified += attack.records_reidentified;
+    }
+    total
 }
 
 /// Attacks the birth-date pseudonyms: the complete date and the three
@@ -365,7 +503,7 @@ fn encode(encoder: &ClkEncoder, person: &Identity) -> Vec<u8> {
 
 fn report(label: &str, attack: &FrequencyAttack) {
     println!(
-        "{label:<66} {:>9} {:>9} {:>9} {:>7.3}%",
+        "{label:<88} {:>9} {:>9} {:>9} {:>7.3}%",
         attack.distinct_encodings,
         attack.aligned,
         attack.records_reidentified,

@@ -62,5 +62,7 @@ pub use clk::{ClkEncoder, ClkIdentity, ClkSettings};
 pub use error::{Error, ErrorKind};
 pub use key::{KEY_BYTES, Key};
 pub use normalise::normalise_name;
-pub use pseudonymiser::{ClearIdentity, Domain, Pseudonymiser, name_salt};
+pub use pseudonymiser::{
+    ClearIdentity, Domain, NameSalts, Pseudonymiser, name_salt, name_salts,
+};
 pub use rekey::{RegistryLayer, rotate_record};

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Columns appended by the provider step, in output order.
-pub const PROVIDER_COLUMNS: [&str; 19] = [
+pub const PROVIDER_COLUMNS: [&str; 27] = [
     "provider_key",
     "nir_status",
     "nir_pseudonym",
@@ -32,12 +32,20 @@ pub const PROVIDER_COLUMNS: [&str; 19] = [
     "birth_year_day_pseudonym",
     "birth_month_day_pseudonym",
     "age_at_event",
-    "birth_name_pseudonym",
-    "birth_name_bloom",
-    "usage_name_pseudonym",
-    "usage_name_bloom",
-    "first_name_pseudonym",
-    "first_name_bloom",
+    "month_salt_pseudonym",
+    "birth_name_month_salt_pseudonym",
+    "birth_name_month_salt_bloom",
+    "usage_name_month_salt_pseudonym",
+    "usage_name_month_salt_bloom",
+    "first_name_month_salt_pseudonym",
+    "first_name_month_salt_bloom",
+    "day_salt_pseudonym",
+    "birth_name_day_salt_pseudonym",
+    "birth_name_day_salt_bloom",
+    "usage_name_day_salt_pseudonym",
+    "usage_name_day_salt_bloom",
+    "first_name_day_salt_pseudonym",
+    "first_name_day_salt_bloom",
     "clk",
 ];
 
@@ -457,14 +465,19 @@ fn pseudonymise_row(
         optional(record.birth_year_day_pseudonym),
         optional(record.birth_month_day_pseudonym),
         age.map(|years| years.to_string()).unwrap_or_default(),
-        optional(record.birth_name_pseudonym),
-        bloom(record.birth_name_bloom),
-        optional(record.usage_name_pseudonym),
-        bloom(record.usage_name_bloom),
-        optional(record.first_name_pseudonym),
-        bloom(record.first_name_bloom),
-        encode_bloom(&encoded),
     ]);
+    for names in [record.month_salted_names, record.day_salted_names] {
+        row.extend([
+            optional(names.salt_pseudonym),
+            optional(names.birth_name_pseudonym),
+            bloom(names.birth_name_bloom),
+            optional(names.usage_name_pseudonym),
+            bloom(names.usage_name_bloom),
+            optional(names.first_name_pseudonym),
+            bloom(names.first_name_bloom),
+        ]);
+    }
+    row.push(encode_bloom(&encoded));
     row
 }
 
@@ -474,7 +487,7 @@ fn pseudonymise_row(
 /// `ANNE` turns up by chance in megabytes of base64 and would set off every
 /// search for planted identifiers in the registry's files.
 pub fn encode_bloom(filter: &[u8]) -> String {
-    hex::encode(filter)
+    crate::rekey::lower_hex(filter)
 }
 
 /// Reads a Bloom filter written by the provider step (lowercase

@@ -326,15 +326,17 @@ pub(crate) fn lower_hex(bytes: &[u8]) -> String {
 }
 
 /// Number of pseudonym fields of a record, as [`pseudonym_fields`] lists.
-const PSEUDONYM_FIELDS: usize = 11;
+const PSEUDONYM_FIELDS: usize = 16;
 
 /// Number of Bloom-filter fields of a record, as [`bloom_fields`] lists.
-const BLOOM_FIELDS: usize = 3;
+const BLOOM_FIELDS: usize = 6;
 
 /// Lists the pseudonym fields of a record with their domains.
 fn pseudonym_fields(
     record: &mut SourceRecord,
 ) -> [(Domain, &mut Option<String>); PSEUDONYM_FIELDS] {
+    let month = &mut record.month_salted_names;
+    let day = &mut record.day_salted_names;
     [
         (Domain::Nir, &mut record.nir_pseudonym),
         (Domain::BirthDate, &mut record.birth_date_pseudonym),
@@ -356,9 +358,14 @@ fn pseudonym_fields(
             Domain::NirBirthDateSex,
             &mut record.nir_birth_date_sex_pseudonym,
         ),
-        (Domain::Name, &mut record.birth_name_pseudonym),
-        (Domain::Name, &mut record.usage_name_pseudonym),
-        (Domain::FirstName, &mut record.first_name_pseudonym),
+        (Domain::NameSalt, &mut month.salt_pseudonym),
+        (Domain::Name, &mut month.birth_name_pseudonym),
+        (Domain::Name, &mut month.usage_name_pseudonym),
+        (Domain::FirstName, &mut month.first_name_pseudonym),
+        (Domain::NameSalt, &mut day.salt_pseudonym),
+        (Domain::Name, &mut day.birth_name_pseudonym),
+        (Domain::Name, &mut day.usage_name_pseudonym),
+        (Domain::FirstName, &mut day.first_name_pseudonym),
     ]
 }
 
@@ -366,10 +373,15 @@ fn pseudonym_fields(
 fn bloom_fields(
     record: &mut SourceRecord,
 ) -> [(Domain, &mut Option<Vec<u8>>); BLOOM_FIELDS] {
+    let month = &mut record.month_salted_names;
+    let day = &mut record.day_salted_names;
     [
-        (Domain::Name, &mut record.birth_name_bloom),
-        (Domain::Name, &mut record.usage_name_bloom),
-        (Domain::FirstName, &mut record.first_name_bloom),
+        (Domain::Name, &mut month.birth_name_bloom),
+        (Domain::Name, &mut month.usage_name_bloom),
+        (Domain::FirstName, &mut month.first_name_bloom),
+        (Domain::Name, &mut day.birth_name_bloom),
+        (Domain::Name, &mut day.usage_name_bloom),
+        (Domain::FirstName, &mut day.first_name_bloom),
     ]
 }
 

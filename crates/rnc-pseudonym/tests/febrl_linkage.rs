@@ -55,8 +55,15 @@ struct Person {
 }
 
 fn febrl_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/febrl");
+    // RNC_FEBRL_DIR names the folder when the checkout is not beside it,
+    // as in a git worktree.
+    let dir = std::env::var_os("RNC_FEBRL_DIR").map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/febrl")
+        },
+        PathBuf::from,
+    );
     if dir.is_dir() {
         Some(dir)
     } else {

@@ -1,7 +1,7 @@
 //! The provider-side step: output columns, absence of clear identifiers,
 //! and re-keying of its output by the registry.
 
-use rnc_model::{NirStatus, SourceKind, SourceRecord};
+use rnc_model::{NirStatus, SaltedNames, SourceKind, SourceRecord};
 use rnc_pseudonym::provider::{
     PROVIDER_COLUMNS, decode_bloom, pseudonymise_feed, pseudonymise_file,
 };
@@ -162,10 +162,14 @@ fn provider_values_match_library_pseudonyms() {
     );
     let bloom = decode_bloom(
         Domain::Name,
-        &rows[0][column(&output, "birth_name_bloom")],
+        &rows[0][column(&output, "birth_name_day_salt_bloom")],
     )
     .unwrap();
-    assert_eq!(Some(bloom), expected.birth_name_bloom);
+    assert_eq!(Some(bloom), expected.day_salted_names.birth_name_bloom);
+    assert_eq!(
+        Some(&rows[0][column(&output, "month_salt_pseudonym")]),
+        expected.month_salted_names.salt_pseudonym.as_deref()
+    );
     assert_eq!(
         &rows[0][column(&output, "provider_key")],
         provider_key().fingerprint()
@@ -181,21 +185,25 @@ fn registry_seals_provider_output() {
     let mut record = SourceRecord {
         nir_status: Some(NirStatus::Valid),
         nir_pseudonym: text("nir_pseudonym"),
-        birth_name_pseudonym: text("birth_name_pseudonym"),
-        birth_name_bloom: Some(
-            decode_bloom(
-                Domain::Name,
-                &rows[0][column(&output, "birth_name_bloom")],
-            )
-            .unwrap(),
-        ),
-        usage_name_bloom: Some(
-            decode_bloom(
-                Domain::Name,
-                &rows[0][column(&output, "usage_name_bloom")],
-            )
-            .unwrap(),
-        ),
+        month_salted_names: SaltedNames {
+            salt_pseudonym: text("month_salt_pseudonym"),
+            birth_name_pseudonym: text("birth_name_month_salt_pseudonym"),
+            birth_name_bloom: Some(
+                decode_bloom(
+                    Domain::Name,
+                    &rows[0][column(&output, "birth_name_month_salt_bloom")],
+                )
+                .unwrap(),
+            ),
+            usage_name_bloom: Some(
+                decode_bloom(
+                    Domain::Name,
+                    &rows[0][column(&output, "usage_name_month_salt_bloom")],
+                )
+                .unwrap(),
+            ),
+            ..SaltedNames::default()
+        },
         ..SourceRecord::default()
     };
     let provider = record.clone();
@@ -212,16 +220,40 @@ fn registry_seals_provider_output() {
             )
             .unwrap()
     );
-    assert_ne!(record.birth_name_bloom, provider.birth_name_bloom);
+    assert_eq!(
+        record.month_salted_names.salt_pseudonym.as_deref().unwrap(),
+        registry
+            .seal_pseudonym(
+                Domain::NameSalt,
+                provider
+                    .month_salted_names
+                    .salt_pseudonym
+                    .as_deref()
+                    .unwrap()
+            )
+            .unwrap()
+    );
+    assert_ne!(
+        record.month_salted_names.birth_name_bloom,
+        provider.month_salted_names.birth_name_bloom
+    );
     // One permutation per domain keeps the Dice coefficient of any two
     // filters of that domain, here the birth and usage names.
     let before = dice_coefficient(
-        provider.birth_name_bloom.as_ref().unwrap(),
-        provider.usage_name_bloom.as_ref().unwrap(),
+        provider
+            .month_salted_names
+            .birth_name_bloom
+            .as_ref()
+            .unwrap(),
+        provider
+            .month_salted_names
+            .usage_name_bloom
+            .as_ref()
+            .unwrap(),
     );
     let after = dice_coefficient(
-        record.birth_name_bloom.as_ref().unwrap(),
-        record.usage_name_bloom.as_ref().unwrap(),
+        record.month_salted_names.birth_name_bloom.as_ref().unwrap(),
+        record.month_salted_names.usage_name_bloom.as_ref().unwrap(),
     );
     assert_eq!(before, after);
 }

@@ -1,10 +1,10 @@
 //! Pseudonyms, Bloom filters and their placement in source records.
 
 use proptest::prelude::*;
-use rnc_model::{NirStatus, PartialDate, Sex, SourceRecord};
+use rnc_model::{NirStatus, PartialDate, SaltedNames, Sex, SourceRecord};
 use rnc_pseudonym::{
     BLOOM_BYTES, ClearIdentity, Domain, Key, Pseudonymiser, dice_coefficient,
-    name_salt, normalise_name,
+    name_salt, name_salts, normalise_name,
 };
 
 fn pseudonymiser(seed: u8) -> Pseudonymiser {
@@ -293,10 +293,19 @@ fn married_name_in_birth_column_matches() {
         ..Default::default()
     });
 
-    assert_eq!(a.usage_name_pseudonym, b.birth_name_pseudonym);
-    assert_eq!(a.usage_name_bloom, b.birth_name_bloom);
-    assert_ne!(a.birth_name_pseudonym, b.birth_name_pseudonym);
-    assert_eq!(b.usage_name_pseudonym, None);
+    assert_eq!(
+        a.month_salted_names.usage_name_pseudonym,
+        b.month_salted_names.birth_name_pseudonym
+    );
+    assert_eq!(
+        a.month_salted_names.usage_name_bloom,
+        b.month_salted_names.birth_name_bloom
+    );
+    assert_ne!(
+        a.month_salted_names.birth_name_pseudonym,
+        b.month_salted_names.birth_name_pseudonym
+    );
+    assert_eq!(b.month_salted_names.usage_name_pseudonym, None);
 }
 
 #[test]
@@ -314,9 +323,18 @@ fn particle_spacing_gives_same_exact_pseudonym() {
         ..Default::default()
     });
 
-    assert_eq!(spaced.birth_name_pseudonym, joined.birth_name_pseudonym);
-    assert_eq!(spaced.birth_name_pseudonym, upper.birth_name_pseudonym);
-    assert_eq!(spaced.birth_name_bloom, upper.birth_name_bloom);
+    assert_eq!(
+        spaced.month_salted_names.birth_name_pseudonym,
+        joined.month_salted_names.birth_name_pseudonym
+    );
+    assert_eq!(
+        spaced.month_salted_names.birth_name_pseudonym,
+        upper.month_salted_names.birth_name_pseudonym
+    );
+    assert_eq!(
+        spaced.month_salted_names.birth_name_bloom,
+        upper.month_salted_names.birth_name_bloom
+    );
 }
 
 #[test]
@@ -326,8 +344,8 @@ fn empty_name_after_normalisation_is_missing() {
         ..Default::default()
     });
 
-    assert_eq!(record.first_name_pseudonym, None);
-    assert_eq!(record.first_name_bloom, None);
+    assert_eq!(record.month_salted_names.first_name_pseudonym, None);
+    assert_eq!(record.month_salted_names.first_name_bloom, None);
 }
 
 #[test]
@@ -343,7 +361,10 @@ fn accented_forms_share_pseudonym() {
         ..Default::default()
     });
 
-    assert_eq!(nfc.first_name_pseudonym, nfd.first_name_pseudonym);
+    assert_eq!(
+        nfc.month_salted_names.first_name_pseudonym,
+        nfd.month_salted_names.first_name_pseudonym
+    );
 }
 
 /// Padded bigrams of a name as a set, for the hand check below.
@@ -509,31 +530,77 @@ fn with_name_and_birth(name: &str, birth_date: &str) -> SourceRecord {
     })
 }
 
-// Salting with the birth year spreads one name over as many values as
-// there are birth years, against frequency attacks.
+// Salting with the birth year and month, and with the birth year and day,
+// spreads one name over as many values as there are salts, against
+// frequency attacks. The salts are `YYYY|NN` in one domain, so the month
+// salt of a date is the day salt of its transposition.
 #[test]
-fn names_salted_with_birth_year() {
+fn names_salted_with_month_and_day() {
     let a = with_name_and_birth("Martin", "1961-04-05");
-    let same_year = with_name_and_birth("MARTIN", "1961-11-30");
+    let other_day = with_name_and_birth("MARTIN", "1961-04-30");
+    let other_month = with_name_and_birth("MARTIN", "1961-11-05");
+    let transposed = with_name_and_birth("MARTIN", "1961-05-04");
     let other_year = with_name_and_birth("Martin", "1962-04-05");
+    let (month, day) = (&a.month_salted_names, &a.day_salted_names);
 
-    assert_eq!(a.birth_name_pseudonym, same_year.birth_name_pseudonym);
-    assert_eq!(a.birth_name_bloom, same_year.birth_name_bloom);
-    assert_eq!(a.first_name_bloom, same_year.first_name_bloom);
-    assert_ne!(a.birth_name_pseudonym, other_year.birth_name_pseudonym);
-    assert_ne!(a.first_name_pseudonym, other_year.first_name_pseudonym);
-    assert_ne!(a.birth_name_bloom, other_year.birth_name_bloom);
+    assert_eq!(month, &other_day.month_salted_names);
+    assert_ne!(day, &other_day.day_salted_names);
+    assert_eq!(day, &other_month.day_salted_names);
+    assert_ne!(month, &other_month.month_salted_names);
+    assert_eq!(month, &transposed.day_salted_names);
+    assert_eq!(day, &transposed.month_salted_names);
+    for (mine, theirs) in [
+        (month, &other_year.month_salted_names),
+        (day, &other_year.day_salted_names),
+    ] {
+        assert_ne!(mine.salt_pseudonym, theirs.salt_pseudonym);
+        assert_ne!(mine.birth_name_pseudonym, theirs.birth_name_pseudonym);
+        assert_ne!(mine.first_name_pseudonym, theirs.first_name_pseudonym);
+        assert_ne!(mine.birth_name_bloom, theirs.birth_name_bloom);
+    }
+
     let p = pseudonymiser(1);
     assert_eq!(
-        a.birth_name_pseudonym,
-        Some(p.pseudonym_salted(Domain::Name, "MARTIN", "1961"))
-    );
-    assert_ne!(
-        a.birth_name_pseudonym,
-        Some(p.pseudonym(Domain::Name, "MARTIN"))
+        month.birth_name_pseudonym,
+        Some(p.pseudonym_salted(Domain::Name, "MARTIN", "1961|04"))
     );
     assert_eq!(
-        name_salt(PartialDate::parse_iso("1961-99-99").ok().as_ref()),
+        day.first_name_bloom,
+        Some(p.bloom_salted(Domain::FirstName, "MARTIN", "1961|05"))
+    );
+    assert_eq!(
+        month.salt_pseudonym,
+        Some(p.pseudonym(Domain::NameSalt, "1961|04"))
+    );
+    assert_ne!(
+        month.birth_name_pseudonym,
+        Some(p.pseudonym(Domain::Name, "MARTIN"))
+    );
+}
+
+#[test]
+fn partial_birth_date_keeps_salt_it_forms() {
+    let salts = |date: Option<&str>| {
+        let date = date.map(|d| PartialDate::parse_iso(d).unwrap());
+        name_salts(date.as_ref())
+    };
+    let complete = salts(Some("1961-04-05"));
+    assert_eq!(complete.month, "1961|04");
+    assert_eq!(complete.day.as_deref(), Some("1961|05"));
+    let no_day = salts(Some("1961-04"));
+    assert_eq!(no_day.month, "1961|04");
+    assert_eq!(no_day.day, None);
+    assert_eq!(salts(Some("1961")).month, "1961");
+    assert_eq!(salts(None).month, "");
+
+    let no_day = with_name_and_birth("Martin", "1961-04");
+    assert_eq!(no_day.day_salted_names, SaltedNames::default());
+    assert_eq!(
+        no_day.month_salted_names,
+        with_name_and_birth("Martin", "1961-04-05").month_salted_names
+    );
+    assert_eq!(
+        name_salt(PartialDate::parse_iso("1961-04").ok().as_ref()),
         "1961"
     );
     assert_eq!(name_salt(None), "");

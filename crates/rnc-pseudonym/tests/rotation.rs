@@ -48,9 +48,14 @@ fn pseudonyms(record: &SourceRecord) -> Vec<Option<String>> {
         record.birth_year_day_pseudonym.clone(),
         record.birth_month_day_pseudonym.clone(),
         record.nir_birth_date_sex_pseudonym.clone(),
-        record.birth_name_pseudonym.clone(),
-        record.usage_name_pseudonym.clone(),
-        record.first_name_pseudonym.clone(),
+        record.month_salted_names.salt_pseudonym.clone(),
+        record.month_salted_names.birth_name_pseudonym.clone(),
+        record.month_salted_names.usage_name_pseudonym.clone(),
+        record.month_salted_names.first_name_pseudonym.clone(),
+        record.day_salted_names.salt_pseudonym.clone(),
+        record.day_salted_names.birth_name_pseudonym.clone(),
+        record.day_salted_names.usage_name_pseudonym.clone(),
+        record.day_salted_names.first_name_pseudonym.clone(),
     ]
 }
 
@@ -105,17 +110,17 @@ fn rotation_keeps_dice() {
         sealed(&provider_record(NIR_B, "Smyth", "Anna", "1953-07-04"), &old);
     let dice = |x: &SourceRecord, y: &SourceRecord| {
         dice_coefficient(
-            x.birth_name_bloom.as_ref().unwrap(),
-            y.birth_name_bloom.as_ref().unwrap(),
+            x.month_salted_names.birth_name_bloom.as_ref().unwrap(),
+            y.month_salted_names.birth_name_bloom.as_ref().unwrap(),
         )
     };
     let before = dice(&a, &b);
-    let filter_before = a.birth_name_bloom.clone();
+    let filter_before = a.month_salted_names.birth_name_bloom.clone();
 
     rotate_record(&old, &new, &mut a).unwrap();
     rotate_record(&old, &new, &mut b).unwrap();
 
-    assert_ne!(a.birth_name_bloom, filter_before);
+    assert_ne!(a.month_salted_names.birth_name_bloom, filter_before);
     assert!(before > 0.3 && before < 1.0, "Dice {before}");
     assert_eq!(dice(&a, &b), before);
 }
