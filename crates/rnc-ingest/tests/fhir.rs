@@ -934,7 +934,7 @@ fn conditions_load_as_registry_csv() {
     assert_eq!(baseline.records.len(), 3);
     let k1 = &baseline.records[0];
     assert!(k1.nir_pseudonym.is_some());
-    assert!(k1.birth_name_pseudonym.is_some());
+    assert!(k1.month_salted_names.birth_name_pseudonym.is_some());
     assert_eq!(k1.topography.unwrap().to_string(), "C50.4");
     assert_eq!(k1.morphology.unwrap().grade(), Some(2));
     let k2 = &baseline.records[1];
