@@ -277,6 +277,19 @@ pub fn source_records_to_batch(
 pub fn batch_to_source_records(
     batch: &RecordBatch,
 ) -> Result<Vec<SourceRecord>, ArrowError> {
+    // A table written while names were salted with the birth year alone
+    // has these columns and none of the two-salt ones, so its records
+    // would read back without names and link on the other fields only.
+    if let Some(column) = YEAR_SALTED_NAME_COLUMNS
+        .iter()
+        .find(|column| batch.column_by_name(column).is_some())
+    {
+        return Err(ArrowError::SchemaError(format!(
+            "column {column} holds names salted with the birth year alone, \
+             which this version of rnc no longer compares: ingest the \
+             source files again into a new registry"
+        )));
+    }
     let c = Columns { batch };
     let record_id = c.text("record_id")?;
     let batch_id = c.text("batch_id")?;
@@ -545,6 +558,17 @@ impl<'a> SaltedNameArrays<'a> {
     }
 }
 
+/// Name columns of staged tables written before names were stored under
+/// two birth-date salts.
+const YEAR_SALTED_NAME_COLUMNS: [&str; 6] = [
+    "birth_name_pseudonym",
+    "usage_name_pseudonym",
+    "first_name_pseudonym",
+    "birth_name_bloom",
+    "usage_name_bloom",
+    "first_name_bloom",
+];
+
 /// Typed column look-up with errors that name the column.
 struct Columns<'a> {
     batch: &'a RecordBatch,
@@ -658,6 +682,23 @@ mod tests {
         assert_eq!(back[1].treatment, records[1].treatment);
         assert_eq!(back[1].drug_code, records[1].drug_code);
         assert_eq!(back[1].end_date, records[1].end_date);
+    }
+
+    #[test]
+    fn year_salted_names_are_refused() {
+        let batch = source_records_to_batch(&[sample()]).unwrap();
+        let mut fields: Vec<Field> =
+            batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(Field::new("first_name_bloom", DataType::Binary, true));
+        let mut columns = batch.columns().to_vec();
+        columns.push(Arc::new(BinaryArray::from(vec![Some(&[1u8][..])])));
+        let old = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .unwrap();
+
+        let error = batch_to_source_records(&old).unwrap_err().to_string();
+
+        assert!(error.contains("first_name_bloom"), "{error}");
+        assert!(error.contains("ingest the source files again"), "{error}");
     }
 
     #[test]
