@@ -52,35 +52,41 @@ const EXIT_FAILED: u8 = 2;
 /// crates are pinned in the workspace's `Cargo.toml` for that reason.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// mimalloc's default purge delay in milliseconds. Reading it back before
-/// changing the option shows that the option number above is right.
-const MI_DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 10;
+/// mimalloc's default purge delay in milliseconds, 1 000 in mimalloc 3
+/// (`src/options.c`; its header's comment still says 10). Reading it back
+/// before changing the option shows that the option number above is
+/// right.
+const MI_DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1_000;
 
 /// The purge delay rnc sets: -1, freed memory stays with the process until
 /// it ends. Ingestion frees the rows of a chunk and allocates the next
-/// chunk's about a second later. With the default 10 ms, or even 1 000
-/// ms, the memory went back to the system and was faulted in again for
-/// each chunk. On a million rows that made 234 000 page faults instead of
-/// 12 000, a sixth of the CPU time of `rnc ingest`. The cost is that the
-/// resident memory of a long run stays at its peak.
+/// chunk's about a second later. With the default 1 000 ms, the memory
+/// went back to the system and was faulted in again for each chunk. On a
+/// million rows that made 234 000 page faults instead of 12 000, a sixth
+/// of the CPU time of `rnc ingest`. The cost is that the
+/// resident memory of a run stays at its peak until it ends, so the
+/// processes that run until stopped keep mimalloc's default.
 const PURGE_DELAY_NEVER: std::ffi::c_long = -1;
 
 fn main() -> ExitCode {
-    // SAFETY: reading and setting a mimalloc option takes no pointer and
-    // may be done at any time. The option is checked to be the purge
-    // delay by its default value first. It is left alone otherwise, as
-    // when the environment variable MIMALLOC_PURGE_DELAY sets it.
-    unsafe {
-        if libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY)
-            == MI_DEFAULT_PURGE_DELAY_MS
-        {
-            libmimalloc_sys::mi_option_set(
-                MI_OPTION_PURGE_DELAY,
-                PURGE_DELAY_NEVER,
-            );
+    let cli = Cli::parse();
+    if !runs_until_stopped(&cli) {
+        // SAFETY: reading and setting a mimalloc option takes no pointer
+        // and may be done at any time. The option is checked to be the
+        // purge delay by its default value first. It is left alone
+        // otherwise, as when the environment variable MIMALLOC_PURGE_DELAY
+        // sets it.
+        unsafe {
+            if libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY)
+                == MI_DEFAULT_PURGE_DELAY_MS
+            {
+                libmimalloc_sys::mi_option_set(
+                    MI_OPTION_PURGE_DELAY,
+                    PURGE_DELAY_NEVER,
+                );
+            }
         }
     }
-    let cli = Cli::parse();
     if !talks_over_network(&cli) {
         // A closed pipe (`rnc … | head`) ends the process quietly, as for
         // other command-line tools, instead of making `println!` panic.
@@ -110,13 +116,19 @@ fn main() -> ExitCode {
 /// connection would otherwise kill the process on its next write (an
 /// executor died so when the scheduler closed its connectivity check).
 fn talks_over_network(cli: &Cli) -> bool {
+    runs_until_stopped(cli)
+        || !matches!(cli.global.engine, rnc_engine::EngineKind::Local)
+}
+
+/// Tells whether the command runs until it is stopped: the service and
+/// the Ballista processes.
+fn runs_until_stopped(cli: &Cli) -> bool {
     use crate::cli::Command;
     #[cfg(feature = "ballista")]
     if matches!(cli.command, Command::Scheduler(_) | Command::Executor(_)) {
         return true;
     }
     matches!(cli.command, Command::Serve(_))
-        || !matches!(cli.global.engine, rnc_engine::EngineKind::Local)
 }
 
 /// Installs the stderr subscriber: `--log-level`, else `RUST_LOG`, else

@@ -46,11 +46,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The purge delay `rnc` sets at start, for the reason given in
     // `crates/rnc-cli/src/main.rs`: mimalloc 3's option 15 to -1, never,
-    // instead of 10 ms.
+    // instead of its default 1 000 ms.
     // SAFETY: setting a mimalloc option takes no pointer; the option is
     // checked by its default value first.
     unsafe {
-        if libmimalloc_sys::mi_option_get(15) == 10 {
+        if libmimalloc_sys::mi_option_get(15) == 1_000 {
             libmimalloc_sys::mi_option_set(15, -1);
         }
     }

@@ -21,7 +21,7 @@ use crate::{Error, ErrorKind, FileOutcome, IngestKeys, QuarantinedRow};
 
 /// Rows read, checked and handed on together by [`ingest_file_chunked`].
 /// Memory use grows with this number, not with the file's length.
-pub const CHUNK_ROWS: usize = 64 * 1024;
+pub const CHUNK_ROWS: usize = 32 * 1024;
 
 /// Checked rows of one chunk of a file, in file order.
 #[derive(Debug, Clone, PartialEq)]
