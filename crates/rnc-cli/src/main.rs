@@ -52,10 +52,9 @@ const EXIT_FAILED: u8 = 2;
 /// crates are pinned in the workspace's `Cargo.toml` for that reason.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// mimalloc's default purge delay in milliseconds, 1 000 in mimalloc 3
-/// (`src/options.c`; its header's comment still says 10). Reading it back
-/// before changing the option shows that the option number above is
-/// right.
+/// mimalloc's default purge delay in milliseconds: 1 000 in mimalloc 3's
+/// `src/options.c`, although its header's comment gives 10. Reading it
+/// back before changing the option checks the option number above.
 const MI_DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1_000;
 
 /// The purge delay rnc sets: -1, freed memory stays with the process until

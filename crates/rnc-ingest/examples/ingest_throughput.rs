@@ -11,10 +11,11 @@
 //! A clear feed gets both layers of pseudonyms in the run, the provider's
 //! keyed hashes and the registry's seal, as `rnc ingest --provider-key`
 //! does. With `--provider-file` the feed is first turned into a provider
-//! file, as `rnc pseudonymise` does at the hospital or laboratory (timed
-//! apart and not counted), and the run ingests that file, which only the
-//! registry's layer is applied to: the usual path, since the law wants
-//! data pseudonymised before they reach the registry.
+//! file, as `rnc pseudonymise` does at the hospital or laboratory; that
+//! step is timed apart and not counted. The run then ingests the provider
+//! file, applying only the registry's layer. This is the usual path,
+//! because the law requires data to be pseudonymised before they reach
+//! the registry.
 //!
 //! Prints one line with the counts, the wall-clock time, rows per second,
 //! and the process's CPU time per row (user and system, from
@@ -36,7 +37,9 @@ use rnc_ingest::{
 use rnc_model::SourceKind;
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_pseudonym::provider::pseudonymise_file;
-use rnc_pseudonym::{ClkEncoder, ClkSettings, Key, Pseudonymiser, RegistryLayer};
+use rnc_pseudonym::{
+    ClkEncoder, ClkSettings, Key, Pseudonymiser, RegistryLayer,
+};
 
 /// The allocator of the `rnc` binary, so that the figures are those of
 /// `rnc ingest`.

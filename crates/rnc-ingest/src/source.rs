@@ -180,8 +180,8 @@ pub fn ingest_file_as(
 /// [`CHUNK_ROWS`] rows at a time, and hands each chunk to `sink` in file
 /// order, so that memory does not grow with the file. The rows of a chunk
 /// are checked in parallel while the chunk before goes to `sink` and the
-/// next is read, so `sink` runs on a thread of rayon's pool and must be
-/// `Send`; at most three chunks are in memory at once.
+/// next is read. `sink` therefore runs on a thread of rayon's pool and
+/// must be `Send`, and at most three chunks are in memory at once.
 ///
 /// A decoding error stops the file after the chunks before it were handed
 /// on: a caller that stores chunks must discard them when this function
@@ -275,13 +275,14 @@ where
     let mut totals = Totals::default();
     let mut checked: Option<Chunk> = None;
     loop {
-        // Three steps overlap, so that both cores stay busy: the rows of
-        // this chunk are checked in parallel while the chunk checked
-        // before goes to the sink and the next one is read, two steps
-        // that must each stay in file order on one thread.
+        // Three steps overlap so that both cores stay busy. Writing the
+        // previous chunk and reading the next must each keep file order,
+        // so they share one thread while this chunk's rows are checked.
         let (outcomes, (sunk, next)) = rayon::join(
             || -> Vec<Result<SourceRecord, Box<QuarantinedRow>>> {
-                rows.par_iter().map(|raw| check_row(&context, raw)).collect()
+                rows.par_iter()
+                    .map(|raw| check_row(&context, raw))
+                    .collect()
             },
             || {
                 let sunk = checked.take().map_or(Ok(()), &mut sink);

@@ -687,8 +687,12 @@ mod tests {
     #[test]
     fn year_salted_names_are_refused() {
         let batch = source_records_to_batch(&[sample()]).unwrap();
-        let mut fields: Vec<Field> =
-            batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut fields: Vec<Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         fields.push(Field::new("first_name_bloom", DataType::Binary, true));
         let mut columns = batch.columns().to_vec();
         columns.push(Arc::new(BinaryArray::from(vec![Some(&[1u8][..])])));

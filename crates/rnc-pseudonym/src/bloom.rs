@@ -54,23 +54,23 @@ const _: () = assert!(1 << INDEX_BITS == BLOOM_BITS);
 /// time. It contains the same keyed positions the filters reveal, and the
 /// salts in clear (which the caller also holds), no key.
 ///
-/// NOTE: salted entries fill a map far larger than the processor's caches,
-/// so a hit saved only about a third of the HMAC's time in one
-/// single-threaded measurement (hospital stays of a 5-million-person
-/// synthetic year: 8 % of 4.7 million lookups missed).
+/// NOTE: salted entries fill a map far larger than the processor's caches.
+/// A hit therefore saved only about a third of an HMAC's time in one
+/// single-threaded measurement, where 8 % of 4.7 million lookups missed.
 #[derive(Debug, Default)]
 pub(crate) struct PositionCache {
     positions: RwLock<HashMap<u128, [u16; BLOOM_HASHES]>>,
 }
 
-/// Longest salt cached, in bytes: the name salts `YYYY|MM` take 7.
+/// Maximum length of a cached salt, in bytes. The name salts `YYYY|MM`
+/// take 7.
 const SALT_BYTES: usize = 8;
 
 /// Entries kept at most, about 40 MB at about 80 bytes per entry with
-/// the map's overhead (an estimate). Salted entries number up to the
-/// salts (about 3 100 birth year and day or month values over a century)
-/// times the bigrams of each salt's names, so a national run fills the
-/// cache with its most frequent pairs first and hashes the rarer ones.
+/// the map's overhead (an estimate). Salted entries can number the salts
+/// (about 3 100 year-and-month or year-and-day values over a century)
+/// times the bigrams of each salt's names. A national run therefore fills
+/// the cache with its most frequent pairs first and hashes the rarer ones.
 const CACHE_LIMIT: usize = 1 << 19;
 
 /// Packs a sub-key index, a salt of at most [`SALT_BYTES`] bytes and a
