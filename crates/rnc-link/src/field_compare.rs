@@ -1,11 +1,15 @@
 //! Comparison levels of two clear values under a model file's comparison.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use tracing::warn;
 
 use crate::dice::BloomArena;
 use crate::records::{Column, MISSING};
-use crate::spec::{BloomEncoding, ComparisonKind, ComparisonSpec, DateLayout};
+use crate::spec::{
+    BloomEncoding, ComparisonKind, ComparisonSpec, DateLayout, SALT_SEPARATOR,
+};
 
 /// Level 0: either side missing.
 pub(crate) const LEVEL_NULL: u8 = 0;
@@ -32,11 +36,27 @@ pub(crate) struct FieldComparator<'a> {
     blooms: Option<BloomArena>,
     /// Index in `blooms` of each code, [`MISSING`] for an invalid value.
     bloom_of_code: Vec<u32>,
+    /// Filters and salts of each value when the comparison has
+    /// `multiple_salts`.
+    multiple: Option<SaltedFilters>,
     /// Level of "different", the last level.
     different: u8,
     /// Character counts of each value of a Jaro-Winkler column, by code,
     /// to rule out most dissimilar pairs without computing Jaro-Winkler.
     letter_counts: Vec<LetterCounts>,
+}
+
+/// The filters of a comparison with `multiple_salts`: for each code of
+/// the value column its filters, and for each code of the salt column its
+/// salts, position by position.
+struct SaltedFilters {
+    /// Indices in the comparator's `blooms`, [`MISSING`] where a position
+    /// is empty or not valid in the column's encoding.
+    filters: Vec<Vec<u32>>,
+    /// Salt ids, equal for equal salt values at any position, so that a
+    /// salt in one record's first position meets the same salt in the
+    /// other's second position (a day-month transposition).
+    salts: Vec<Vec<u32>>,
 }
 
 /// Length in characters and counts of the letters A to Z and of all
@@ -117,11 +137,19 @@ impl<'a> FieldComparator<'a> {
                 .map(|value| column.code_of(value).unwrap_or(MISSING))
                 .collect()
         });
-        let (blooms, bloom_of_code) = if spec.kind == ComparisonKind::Dice {
-            let (arena, index) = decode_blooms(column, spec.bloom_encoding);
-            (Some(arena), index)
-        } else {
-            (None, Vec::new())
+        let mut multiple = None;
+        let (blooms, bloom_of_code) = match (spec.kind, second_column) {
+            (ComparisonKind::Dice, Some(salts)) if spec.multiple_salts => {
+                let (arena, filters) =
+                    decode_salted_blooms(column, salts, spec.bloom_encoding);
+                multiple = Some(filters);
+                (Some(arena), Vec::new())
+            }
+            (ComparisonKind::Dice, _) => {
+                let (arena, index) = decode_blooms(column, spec.bloom_encoding);
+                (Some(arena), index)
+            }
+            _ => (None, Vec::new()),
         };
         let letter_counts = if spec.kind == ComparisonKind::JaroWinkler {
             column.values.iter().map(|v| LetterCounts::of(v)).collect()
@@ -138,9 +166,15 @@ impl<'a> FieldComparator<'a> {
             dates,
             blooms,
             bloom_of_code,
+            multiple,
             different: (spec.levels_count() - 1) as u8,
             letter_counts,
         }
+    }
+
+    /// Tests whether the comparison has `multiple_salts`.
+    pub(crate) fn has_multiple_salts(&self) -> bool {
+        self.multiple.is_some()
     }
 
     /// Level "different", the last level.
@@ -173,6 +207,9 @@ impl<'a> FieldComparator<'a> {
         let (code_a, code_b) = (a[0], b[0]);
         if code_a == MISSING || code_b == MISSING {
             return LEVEL_NULL;
+        }
+        if let Some(multiple) = &self.multiple {
+            return self.level_of_salted_filters(multiple, a, b);
         }
         if self.salted && a[1] != b[1] {
             return LEVEL_NULL;
@@ -208,6 +245,44 @@ impl<'a> FieldComparator<'a> {
         self.level_of_values(x, y)
     }
 
+    /// Level of two present values of a comparison with `multiple_salts`:
+    /// the most similar of their filters under a salt both records have,
+    /// level 0 when they share none.
+    fn level_of_salted_filters(
+        &self,
+        multiple: &SaltedFilters,
+        a: [u32; 2],
+        b: [u32; 2],
+    ) -> u8 {
+        if a[1] == MISSING || b[1] == MISSING {
+            return LEVEL_NULL;
+        }
+        if a == b {
+            return LEVEL_EXACT;
+        }
+        let blooms = self.blooms.as_ref().expect("built for multiple salts");
+        let slots = |[value, salt]: [u32; 2]| {
+            let filters = &multiple.filters[value as usize];
+            filters.iter().zip(&multiple.salts[salt as usize])
+        };
+        let mut best: Option<f64> = None;
+        for (&x, salt_x) in slots(a) {
+            for (&y, salt_y) in slots(b) {
+                if salt_x != salt_y || x == MISSING || y == MISSING {
+                    continue;
+                }
+                let dice = blooms.dice(x, y);
+                best = Some(best.map_or(dice, |b| b.max(dice)));
+            }
+        }
+        match best {
+            None => LEVEL_NULL,
+            // Equal filters under a shared salt are the same name.
+            Some(dice) if dice >= 1.0 => LEVEL_EXACT,
+            Some(dice) => self.band_of_similarity(dice),
+        }
+    }
+
     /// Tests whether two different values of a Jaro-Winkler column are
     /// surely below the lowest threshold, from their character counts
     /// alone. Most random pairs are, and the test costs a fraction of
@@ -223,6 +298,22 @@ impl<'a> FieldComparator<'a> {
             (Some(a), Some(b)) => a.jaro_winkler_bound(b) < *lowest,
             _ => false,
         }
+    }
+
+    /// Level of two records drawn to estimate u, the level probabilities
+    /// among non-matching pairs. As [`FieldComparator::level_of_codes`],
+    /// except that a `multiple_salts` pair with identical salts, such as
+    /// two equal birth dates, gets level 0 and so counts for nothing.
+    /// Salts that specific make such pairs rare among random pairs, and
+    /// the duplicates of a deduplication share them, so among those pairs
+    /// matches are common enough to inflate u of the agreeing levels. A
+    /// pair that shares some of its salts but not all (one birth-date part
+    /// different) is almost always two persons.
+    pub(crate) fn level_for_u(&self, a: [u32; 2], b: [u32; 2]) -> u8 {
+        if self.multiple.is_some() && a[1] == b[1] {
+            return LEVEL_NULL;
+        }
+        self.level_of_codes(a, b)
     }
 
     /// [`FieldComparator::level_of_codes`] with the string comparisons of
@@ -404,6 +495,96 @@ fn decode_blooms(
     (arena, index)
 }
 
+/// Decodes the filters of every distinct value of a `multiple_salts`
+/// column, and splits every distinct value of its salt column, as
+/// [`decode_blooms`] does for one filter per value. Rows whose counts of
+/// filters and salts differ are counted in one warning; their extra
+/// filters are never compared, because their salts are unknown.
+fn decode_salted_blooms(
+    column: &Column,
+    salt_column: &Column,
+    encoding: BloomEncoding,
+) -> (BloomArena, SaltedFilters) {
+    let decoded: Vec<Vec<Option<Vec<u8>>>> = column
+        .values
+        .iter()
+        .map(|value| {
+            value
+                .split(SALT_SEPARATOR)
+                .map(|piece| {
+                    (!piece.is_empty())
+                        .then(|| decode_bloom(piece, encoding))
+                        .flatten()
+                })
+                .collect()
+        })
+        .collect();
+    let longest = decoded
+        .iter()
+        .flatten()
+        .flatten()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0);
+    let mut arena = BloomArena::new(longest);
+    let mut invalid = 0usize;
+    let filters = decoded
+        .iter()
+        .zip(&column.values)
+        .map(|(pieces, value)| {
+            pieces
+                .iter()
+                .zip(value.split(SALT_SEPARATOR))
+                .map(|(bytes, piece)| match bytes {
+                    Some(bytes) => arena.push(bytes),
+                    None => {
+                        invalid += usize::from(!piece.is_empty());
+                        MISSING
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let salts = salt_column
+        .values
+        .iter()
+        .map(|value| {
+            value
+                .split(SALT_SEPARATOR)
+                .map(|salt| {
+                    let next = ids.len() as u32;
+                    *ids.entry(salt).or_insert(next)
+                })
+                .collect()
+        })
+        .collect();
+    let filters = SaltedFilters { filters, salts };
+    let unequal = column
+        .codes
+        .iter()
+        .zip(&salt_column.codes)
+        .filter(|&(&value, &salt)| {
+            value != MISSING
+                && salt != MISSING
+                && filters.filters[value as usize].len()
+                    != filters.salts[salt as usize].len()
+        })
+        .count();
+    if invalid > 0 || unequal > 0 {
+        warn!(
+            column = %column.name,
+            salt_column = %salt_column.name,
+            invalid_filters = invalid,
+            rows_with_unequal_counts = unequal,
+            encoding = ?encoding,
+            "filters that are not valid in the column's encoding, or that \
+             have no salt at their position, are compared as missing"
+        );
+    }
+    (arena, filters)
+}
+
 /// Year, month and day of a date written in `layout`, as numbers. The
 /// fields need not make a valid calendar date, because a typo such as
 /// month 13 must still be compared field by field.
@@ -484,6 +665,7 @@ mod tests {
             normalise: Normalisation::Nfc,
             swap_column: None,
             salt_column: None,
+            multiple_salts: false,
             bloom_encoding: BloomEncoding::Hex,
         }
     }
@@ -611,6 +793,62 @@ mod tests {
         // "/wA=" is ff00 and "/gA=" is fe00.
         assert_eq!(level(&base64, "/wA=", "/gA="), 2);
         assert_eq!(level(&base64, "/wA=", "AP8="), 4);
+    }
+
+    // Dice by hand from 2|A∧B| / (|A| + |B|) on one-byte filters:
+    // ff/fe 14/15 = 0.933 (level 2, Dice >= 0.8), ff/f0 and ff/0f
+    // 8/12 = 0.667 (level 3, Dice >= 0.6), equal filters level 1.
+    #[test]
+    fn multiple_salts_compare_only_under_shared_salts() {
+        let mut salted = spec(ComparisonKind::Dice, &[0.8, 0.6, 0.4]);
+        salted.salt_column = Some("salt".to_string());
+        salted.multiple_salts = true;
+        let rows = [
+            ("ff;0f", "s1;s2"),
+            ("fe;ff", "s1;s3"),
+            ("ff;f0", "s9;s1"),
+            ("ff;ff", "s7;s8"),
+            ("0f;0f", "s1;s2"),
+            ("ff;", "s1;"),
+            ("ff;0f", "s1"),
+            ("ff;zz", "s9;s1"),
+        ];
+        let values: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let salts: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        let values = crate::records::tests_support::column(&values);
+        let salts = crate::records::tests_support::column(&salts);
+        let comparator = FieldComparator::new(&salted, &values, Some(&salts));
+
+        let level = |a: usize, b: usize| {
+            let forward = comparator.level(a, b);
+            assert_eq!(forward, comparator.level(b, a), "must be symmetric");
+            forward
+        };
+
+        assert_eq!(level(0, 0), LEVEL_EXACT);
+        // Only s1 is shared: ff against fe.
+        assert_eq!(level(0, 1), 2);
+        // s1 is the first salt of one and the second of the other.
+        assert_eq!(level(0, 2), 3);
+        // Equal filters under different salts are unrelated encodings.
+        assert_eq!(level(0, 3), LEVEL_NULL);
+        // The most similar of the shared salts wins: 0f equals 0f under s2.
+        assert_eq!(level(0, 4), LEVEL_EXACT);
+        assert_eq!(level(0, 5), LEVEL_EXACT);
+        // A filter with no salt at its position is never compared.
+        assert_eq!(level(6, 1), 2);
+        assert_eq!(level(6, 4), 3);
+        // An invalid filter is missing: 0f under s1 meets nothing.
+        assert_eq!(level(4, 7), LEVEL_NULL);
+        // For u, pairs with identical salts count for nothing; the others
+        // keep their level.
+        let for_u = |a: usize, b: usize| {
+            comparator
+                .level_for_u(comparator.codes_of(a), comparator.codes_of(b))
+        };
+        assert_eq!(for_u(0, 4), LEVEL_NULL);
+        assert_eq!(for_u(0, 1), 2);
+        assert_eq!(for_u(0, 2), 3);
     }
 
     #[test]

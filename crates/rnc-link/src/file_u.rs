@@ -365,7 +365,7 @@ fn count_record_pairs(
                     LinkMode::LinkOnly => &right[..],
                 };
                 for &other in others {
-                    let level = comparator.level_of_codes(left[i], other);
+                    let level = comparator.level_for_u(left[i], other);
                     totals[usize::from(level)] += 1.0;
                 }
                 totals
@@ -416,7 +416,11 @@ fn sample_record_pairs(
                         right[rng.random_range(0..right.len())],
                     ),
                 };
-                let level = comparator.level_of_codes_cached(a, b, &mut cache);
+                let level = if comparator.has_multiple_salts() {
+                    comparator.level_for_u(a, b)
+                } else {
+                    comparator.level_of_codes_cached(a, b, &mut cache)
+                };
                 totals[usize::from(level)] += 1;
             }
             totals

@@ -109,6 +109,6 @@ pub use review::{
 };
 pub use spec::{
     BlockingSpec, BloomEncoding, ClusteringSpec, ComparisonKind,
-    ComparisonSpec, ModelSpec, Normalisation, SpecSettings,
+    ComparisonSpec, ModelSpec, Normalisation, SALT_SEPARATOR, SpecSettings,
 };
 pub use table::{pair_schema, pairs_to_batch};

@@ -191,7 +191,22 @@ pub struct ComparisonSpec {
     /// be combined with `swap_column`.
     #[serde(default)]
     pub salt_column: Option<String>,
+    /// With `salt_column`, on a `dice` comparison: each value holds the
+    /// filters of one name under several salts, separated by
+    /// [`SALT_SEPARATOR`], and the salt column holds those salts in the
+    /// same order, an empty salt where the filter is missing. rnc stores a
+    /// name under a birth year+month salt and a birth year+day salt, so
+    /// that a typo in the day or in the month still leaves one shared
+    /// salt. A pair compares the filters under every salt the two records
+    /// share, in any position, and takes the most similar; a pair that
+    /// shares none gets level 0.
+    #[serde(default)]
+    pub multiple_salts: bool,
 }
+
+/// Separator of the filters, and of their salts, in a value of a
+/// comparison with `multiple_salts`. Hexadecimal and base64 never hold it.
+pub const SALT_SEPARATOR: char = ';';
 
 impl ComparisonSpec {
     /// Returns the comparison's name: `name`, else the column.
@@ -472,6 +487,16 @@ impl ModelSpec {
             _ if c.salt_column.is_some() && c.swap_column.is_some() => invalid(
                 "`salt_column` and `swap_column` cannot be combined (use one)",
             ),
+            _ if c.multiple_salts
+                && (c.salt_column.is_none()
+                    || c.kind != ComparisonKind::Dice
+                    || c.term_frequency) =>
+            {
+                invalid(
+                    "`multiple_salts` applies only to a `dice` comparison \
+                     with a `salt_column` and without `term_frequency`",
+                )
+            }
             _ if c.swap_column.is_some()
                 && !matches!(
                     c.kind,
@@ -587,6 +612,33 @@ rules = [["surname"], ["dob", "ssn"]]
         let text = FILE.replace("YYYYMMDD", "MM/DD/YY");
         let error = ModelSpec::from_toml(&text).unwrap_err();
         assert!(error.to_string().contains("date_format"), "{error}");
+    }
+
+    #[test]
+    fn multiple_salts_need_a_salted_dice_comparison() {
+        let salted = |kind: &str, extra: &str| {
+            FILE.replace(
+                "[[comparison]]\ncolumn = \"ssn\"",
+                &format!(
+                    "[[comparison]]\ncolumn = \"name_filters\"\n\
+                     kind = \"{kind}\"\nthresholds = [0.8]\n{extra}\n\
+                     multiple_salts = true\n\n\
+                     [[comparison]]\ncolumn = \"ssn\""
+                ),
+            )
+        };
+        let spec =
+            ModelSpec::from_toml(&salted("dice", "salt_column = \"salts\""))
+                .unwrap();
+        assert!(spec.comparisons[2].multiple_salts);
+        for (kind, extra) in [
+            ("dice", ""),
+            ("jaro_winkler", "salt_column = \"salts\""),
+            ("dice", "salt_column = \"salts\"\nterm_frequency = true"),
+        ] {
+            let error = ModelSpec::from_toml(&salted(kind, extra)).unwrap_err();
+            assert!(error.to_string().contains("multiple_salts"), "{error}");
+        }
     }
 
     #[test]

@@ -456,8 +456,8 @@ pub fn name_salts(birth_date: Option<&PartialDate>) -> NameSalts {
 /// were stored under the two salts of [`name_salts`]: the year as four
 /// digits, or an empty text when the birth date is missing.
 ///
-/// Model files take one salt column per name, so the FEBRL linkage tests
-/// and the frequency-attack example still use it for comparison.
+/// The frequency-attack example still uses it, to compare the two salts
+/// with it.
 pub fn name_salt(birth_date: Option<&PartialDate>) -> String {
     birth_date
         .map(|date| format!("{:04}", date.year()))

@@ -20,11 +20,13 @@
 //!   filters approximate (target: F1 within 0.01), and against the mean
 //!   clear Jaro-Winkler similarity (strsim 0.11), a different measure, so
 //!   one-sided: the encoded F1 must not fall more than 0.01 below it.
-//! - The same mean with the given-name and surname filters salted with
-//!   the birth year ([`Pseudonymiser::bloom_salted`] with
-//!   [`name_salt`]), as rnc's ingest salts them
-//!   against frequency attacks. The salt costs the pairs whose birth
-//!   years differ, which the unsalted clear bigram Dice keeps. So it is
+//! - The same mean with the given-name and surname filters under the two
+//!   salts of the birth date ([`Pseudonymiser::bloom_salted`] with
+//!   [`name_salts`]: year and month, year and day), as rnc's ingest
+//!   stores them against frequency attacks. Two names score the most
+//!   similar of their filters under a shared salt. The salts cost the pairs that share
+//!   none (birth years differ, or day and month both differ), which the
+//!   unsalted clear bigram Dice keeps. So it is
 //!   checked one-sided against the clear Jaro-Winkler F1, the clear-text
 //!   linkage of the peer runs: it must not fall more than 0.01 below it.
 //! - One CLK of given name, surname and date of birth ([`ClkEncoder`],
@@ -42,7 +44,7 @@ use std::path::PathBuf;
 use rnc_model::PartialDate;
 use rnc_pseudonym::{
     ClkEncoder, ClkIdentity, ClkSettings, Domain, Key, Pseudonymiser,
-    dice_coefficient, name_salt,
+    dice_coefficient, name_salts,
 };
 
 struct Person {
@@ -275,25 +277,34 @@ fn compare_on(set: &str) -> Option<Figures> {
                 .collect()
         })
         .collect();
-    let salted: Vec<Vec<Option<Vec<u8>>>> = persons
+    // Each field's filters with their salts: the given name and surname
+    // (fields 0 and 1) under each salt of the birth date, the other
+    // fields under the one empty salt.
+    let salted: Vec<Vec<Vec<(String, Vec<u8>)>>> = persons
         .iter()
         .map(|person| {
             let birth =
                 PartialDate::parse(&person.date_of_birth).ok().flatten();
-            let salt = name_salt(birth.as_ref());
+            let salts = name_salts(birth.as_ref());
+            let salts: Vec<String> =
+                std::iter::once(salts.month).chain(salts.day).collect();
             fields(person)
                 .iter()
                 .zip(&field_keys)
                 .enumerate()
-                .map(|(i, (value, keyed))| {
-                    present(value).map(|v| {
-                        // Fields 0 and 1 are the given name and surname.
-                        if i < 2 {
-                            keyed.bloom_salted(Domain::Name, v, &salt)
-                        } else {
-                            keyed.bloom(Domain::Name, v)
-                        }
-                    })
+                .map(|(i, (value, keyed))| match present(value) {
+                    None => Vec::new(),
+                    Some(v) if i < 2 => salts
+                        .iter()
+                        .map(|salt| {
+                            let bloom =
+                                keyed.bloom_salted(Domain::Name, v, salt);
+                            (salt.clone(), bloom)
+                        })
+                        .collect(),
+                    Some(v) => {
+                        vec![(String::new(), keyed.bloom(Domain::Name, v))]
+                    }
                 })
                 .collect()
         })
@@ -328,11 +339,22 @@ fn compare_on(set: &str) -> Option<Figures> {
         };
         blooms[a].iter().zip(&blooms[b]).map(dice).sum::<f64>() / 5.0
     });
+    // The most similar filters under a salt both share, as rnc's linker
+    // compares names; 0 when they share none.
     let salted_fields = score(&|a, b| {
-        let dice = |(u, v): (&Option<Vec<u8>>, &Option<Vec<u8>>)| match (u, v) {
-            (Some(u), Some(v)) => dice_coefficient(u, v),
-            _ => 0.0,
-        };
+        let dice =
+            |(u, v): (&Vec<(String, Vec<u8>)>, &Vec<(String, Vec<u8>)>)| {
+                let mut best = 0.0f64;
+                for (salt_u, filter_u) in u {
+                    for (salt_v, filter_v) in v {
+                        if salt_u == salt_v {
+                            best =
+                                best.max(dice_coefficient(filter_u, filter_v));
+                        }
+                    }
+                }
+                best
+            };
         salted[a].iter().zip(&salted[b]).map(dice).sum::<f64>() / 5.0
     });
     let bigram_fields = score(&|a, b| {
