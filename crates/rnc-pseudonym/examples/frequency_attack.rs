@@ -25,7 +25,9 @@ use std::process::ExitCode;
 
 use rnc_model::Sex;
 use rnc_model::{PartialDate, SaltedNames, SourceRecord};
-use rnc_pseudonym::attack::{FrequencyAttack, frequency_alignment_attack};
+use rnc_pseudonym::attack::{
+    FrequencyAttack, frequency_alignment_attack, reference_alignment_attack,
+};
 use rnc_pseudonym::{
     ClearIdentity, ClkEncoder, ClkIdentity, ClkSettings, Domain, Key,
     NameSalts, Pseudonymiser, name_salt, name_salts, normalise_name,
@@ -203,10 +205,12 @@ fn unsalted_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
 /// without a day salt has no encoding under it and counts as not
 /// re-identified.
 ///
-/// The last attack of each salt aligns within each salt apart: an attacker
-/// who matched the salt pseudonyms to their salts (the stored year-month
-/// pseudonyms fall to the frequency attack below) knows which encodings
-/// share a salt and aligns them with the (name, salt) counts of that salt.
+/// The last attacks of each salt align within each salt apart: an
+/// attacker who matched the salt pseudonyms to their salts (the stored
+/// year-month pseudonyms fall to the frequency attack below) knows which
+/// encodings share a salt. They align each salt's encodings either with
+/// that salt's own (name, salt) counts, an upper bound since nobody
+/// publishes them, or with the ranking of names in the salt's birth year.
 fn stored_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
     let records: Vec<SourceRecord> = persons
         .iter()
@@ -332,6 +336,68 @@ fn attack_salted_field(
         &format!("{prefix}, Bloom filter, vs (name, salt) per salt"),
         &attack,
     );
+
+    let rankings = rankings_by_year(&years);
+    let mut attack =
+        attack_within_salts_by_year(&pseudonyms, &salted, &rankings);
+    attack.records = persons.len();
+    report(
+        &format!("{prefix}, exact pseudonym, vs (name, birth year) per salt"),
+        &attack,
+    );
+    let mut attack = attack_within_salts_by_year(&filters, &salted, &rankings);
+    attack.records = persons.len();
+    report(
+        &format!("{prefix}, Bloom filter, vs (name, birth year) per salt"),
+        &attack,
+    );
+}
+
+/// For each birth year, the names ranked by how many persons born that
+/// year have them, most frequent first: the published list of names by
+/// birth year. `years` are `name|year` texts.
+fn rankings_by_year(years: &[String]) -> HashMap<String, Vec<String>> {
+    let mut counts: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
+    for value in years {
+        let (name, year) = value.rsplit_once('|').unwrap_or((value, ""));
+        *counts.entry(year).or_default().entry(name).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(year, names)| {
+            let mut names: Vec<(&str, usize)> = names.into_iter().collect();
+            names.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let ranked = names.into_iter().map(|(n, _)| n.to_string());
+            (year.to_string(), ranked.collect())
+        })
+        .collect()
+}
+
+/// Runs the attack on the records of each salt apart, as
+/// [`attack_within_salts`] does, but against the ranking of names in the
+/// salt's birth year ([`rankings_by_year`]) instead of the salt's own
+/// counts, which no published list gives. `values` are `name|salt` texts.
+fn attack_within_salts_by_year<E: AsRef<[u8]>>(
+    encodings: &[E],
+    values: &[String],
+    rankings: &HashMap<String, Vec<String>>,
+) -> FrequencyAttack {
+    let nothing = Vec::new();
+    sum_over_salts(encodings, values, |salt, group_encodings, members| {
+        // A salt is `YYYY`, `YYYY|MM` or `YYYY|DD`: its year comes first.
+        let year = salt.split('|').next().unwrap_or_default();
+        let reference = rankings.get(year).unwrap_or(&nothing);
+        let group_names: Vec<&str> = members
+            .iter()
+            .map(|&i| values[i].split_once('|').map_or("", |(name, _)| name))
+            .collect();
+        reference_alignment_attack(
+            group_encodings,
+            &group_names,
+            reference,
+            MIN_COUNT,
+        )
+    })
 }
 
 /// Runs the frequency attack on the records of each salt apart and sums
@@ -340,12 +406,28 @@ fn attack_within_salts<E: AsRef<[u8]>>(
     encodings: &[E],
     values: &[String],
 ) -> FrequencyAttack {
+    sum_over_salts(encodings, values, |_, group_encodings, members| {
+        let group_values: Vec<&str> =
+            members.iter().map(|&i| values[i].as_str()).collect();
+        frequency_alignment_attack(group_encodings, &group_values, MIN_COUNT)
+    })
+}
+
+/// Runs `attack` on the encodings of each salt apart, given the salt,
+/// the group's encodings and their indices in `values`, and sums the
+/// outcomes. `values` are `name|salt` texts.
+fn sum_over_salts<E: AsRef<[u8]>>(
+    encodings: &[E],
+    values: &[String],
+    attack: impl Fn(&str, &[&[u8]], &[usize]) -> FrequencyAttack,
+) -> FrequencyAttack {
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, value) in values.iter().enumerate() {
         // Normalised names hold no `|`, so the salt follows the first.
         let salt = value.split_once('|').map_or("", |(_, salt)| salt);
         groups.entry(salt).or_default().push(index);
     }
+
     let mut total = FrequencyAttack {
         records: 0,
         distinct_encodings: 0,
@@ -353,21 +435,15 @@ fn attack_within_salts<E: AsRef<[u8]>>(
         aligned_correct: 0,
         records_reidentified: 0,
     };
-    for members in groups.values() {
+    for (salt, members) in groups {
         let group_encodings: Vec<&[u8]> =
             members.iter().map(|&i| encodings[i].as_ref()).collect();
-        let group_values: Vec<&str> =
-            members.iter().map(|&i| values[i].as_str()).collect();
-        let attack = frequency_alignment_attack(
-            &group_encodings,
-            &group_values,
-            MIN_COUNT,
-        );
-        total.records += attack.records;
-        total.distinct_encodings += attack.distinct_encodings;
-        total.aligned += attack.aligned;
-        total.aligned_correct += attack.aligned_correct;
-        total.records_reidentified += attack.records_reidentified;
+        let outcome = attack(salt, &group_encodings, &members);
+        total.records += outcome.records;
+        total.distinct_encodings += outcome.distinct_encodings;
+        total.aligned += outcome.aligned;
+        total.aligned_correct += outcome.aligned_correct;
+        total.records_reidentified += outcome.records_reidentified;
     }
     total
 }

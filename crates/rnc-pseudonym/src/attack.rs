@@ -76,7 +76,21 @@ where
         }
         guess.insert(encoding, value);
     }
+    score_guesses(encodings, values, &guess, ranked_encodings.len())
+}
 
+/// Scores the guessed value of each aligned encoding against the records'
+/// true values.
+fn score_guesses<E, V>(
+    encodings: &[E],
+    values: &[V],
+    guess: &HashMap<&[u8], &[u8]>,
+    distinct_encodings: usize,
+) -> FrequencyAttack
+where
+    E: AsRef<[u8]>,
+    V: AsRef<str>,
+{
     let mut records_reidentified = 0;
     let mut correct_encodings: HashMap<&[u8], bool> = HashMap::new();
     for (encoding, value) in encodings.iter().zip(values) {
@@ -93,7 +107,7 @@ where
 
     FrequencyAttack {
         records: encodings.len(),
-        distinct_encodings: ranked_encodings.len(),
+        distinct_encodings,
         aligned: guess.len(),
         aligned_correct: correct_encodings
             .values()
@@ -101,6 +115,42 @@ where
             .count(),
         records_reidentified,
     }
+}
+
+/// Runs the frequency-alignment attack against a published ranking.
+/// The attacker ranks the distinct encodings by count. They guess that
+/// the encoding of rank r encodes `reference[r]`, the value of rank r in
+/// a list such as the first names given in one birth year. Only encodings
+/// seen at least `min_count` times are aligned. `values[i]` is the true
+/// value of record `i`, used only to score the guesses.
+///
+/// This is the attack an attacker can run on one group of encodings, for
+/// example those sharing a salt, with public frequencies rather than the
+/// group's own, which nobody publishes.
+///
+/// # Panics
+///
+/// When `encodings` and `values` differ in length.
+pub fn reference_alignment_attack<E, V, R>(
+    encodings: &[E],
+    values: &[V],
+    reference: &[R],
+    min_count: usize,
+) -> FrequencyAttack
+where
+    E: AsRef<[u8]>,
+    V: AsRef<str>,
+    R: AsRef<str>,
+{
+    assert_eq!(encodings.len(), values.len(), "one true value per encoding");
+    let ranked_encodings = ranked(encodings.iter().map(AsRef::as_ref));
+    let guess: HashMap<&[u8], &[u8]> = ranked_encodings
+        .iter()
+        .take_while(|(_, count)| *count >= min_count)
+        .zip(reference)
+        .map(|((encoding, _), value)| (*encoding, value.as_ref().as_bytes()))
+        .collect();
+    score_guesses(encodings, values, &guess, ranked_encodings.len())
 }
 
 /// Distinct items with their counts, most frequent first.
@@ -135,6 +185,35 @@ mod tests {
         assert_eq!(attack.aligned_correct, 2);
         assert_eq!(attack.records_reidentified, 5);
         assert!((attack.share_reidentified() - 5.0 / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reference_ranking_guesses_by_rank() {
+        // Group counts A 3, B 2, C 1. Against the ranking B, A, C, the two
+        // encodings seen twice or more are guessed B then A, both wrong.
+        // Against A, B, C both are right, for 5 records.
+        let values = ["A", "A", "A", "B", "B", "C"];
+        let encodings: Vec<Vec<u8>> = values
+            .iter()
+            .map(|v| v.bytes().map(|b| b ^ 0x5A).collect())
+            .collect();
+        let wrong = reference_alignment_attack(
+            &encodings,
+            &values,
+            &["B", "A", "C"],
+            2,
+        );
+
+        assert_eq!(wrong.aligned, 2);
+        assert_eq!(wrong.records_reidentified, 0);
+        let right = reference_alignment_attack(
+            &encodings,
+            &values,
+            &["A", "B", "C"],
+            2,
+        );
+        assert_eq!(right.aligned_correct, 2);
+        assert_eq!(right.records_reidentified, 5);
     }
 
     #[test]
