@@ -234,7 +234,9 @@ pub(crate) fn read_screening_ages(
     registry: &Registry,
 ) -> anyhow::Result<HashMap<String, u16>> {
     let mut ages = HashMap::new();
-    for batch in registry.read_staged_records()? {
+    // The pseudonyms and Bloom filters are most of each batch and unused.
+    let skipped = rnc_model::tables::encoding_columns();
+    for batch in registry.read_staged_records_without(&skipped)? {
         let (Some(ids), Some(kinds), Some(age)) = (
             batch.column_by_name("record_id"),
             batch.column_by_name("source_kind"),

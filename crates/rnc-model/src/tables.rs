@@ -69,6 +69,18 @@ pub const LINKAGE_COLUMNS: [&str; 24] = [
     "event_year",
 ];
 
+/// Returns the [`LINKAGE_COLUMNS`] that hold pseudonyms and Bloom
+/// filters: all but the age at event and the event year, which
+/// consolidation reads.
+/// They take most of a staged record's memory, so the stages after
+/// linkage read staged records without them.
+pub fn encoding_columns() -> Vec<&'static str> {
+    LINKAGE_COLUMNS
+        .into_iter()
+        .filter(|column| !matches!(*column, "age_at_event" | "event_year"))
+        .collect()
+}
+
 /// Schema of the staged source-record table.
 pub fn source_record_schema() -> SchemaRef {
     use DataType::{Binary, Int32, UInt8, UInt16, UInt64, Utf8};

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use sha2::{Digest, Sha256};
@@ -200,6 +200,45 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, Error> {
     Ok(batches)
 }
 
+/// Reads every batch of a Parquet file without the top-level columns
+/// named in `skipped`, which are never decoded, so that a reader that
+/// does not need wide columns does not hold them in memory. Names absent
+/// from the file are ignored.
+///
+/// # Errors
+///
+/// As [`read_parquet`].
+pub fn read_parquet_without(
+    path: &Path,
+    skipped: &[&str],
+) -> Result<Vec<RecordBatch>, Error> {
+    let file = File::open(path).map_err(Error::io(path))?;
+    let parquet_error = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(parquet_error)?;
+    let kept = builder
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, field)| !skipped.contains(&field.name().as_str()))
+        .map(|(index, _)| index);
+    let mask = ProjectionMask::roots(builder.parquet_schema(), kept);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(parquet_error)?;
+    let mut batches = Vec::new();
+    for batch in reader {
+        batches.push(batch?);
+    }
+    Ok(batches)
+}
+
 /// Opens a Parquet file for reading batch by batch, so that memory does
 /// not grow with the file. The reader also gives the file's schema.
 ///
@@ -294,6 +333,33 @@ mod tests {
         let back = read_parquet(&path).unwrap();
         assert_eq!(concat(schema, &back).unwrap(), batch);
         assert!(!path.with_extension("parquet.partial").exists());
+    }
+
+    #[test]
+    fn skipped_columns_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("record_id", DataType::Utf8, false),
+            Field::new("nir_pseudonym", DataType::Utf8, true),
+            Field::new("cases", DataType::Int32, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["a", "b"])),
+                Arc::new(StringArray::from(vec![Some("p1"), None])),
+                Arc::new(Int32Array::from(vec![Some(3), None])),
+            ],
+        )
+        .unwrap();
+        write_parquet(&path, schema, std::slice::from_ref(&batch)).unwrap();
+
+        let back =
+            read_parquet_without(&path, &["nir_pseudonym", "absent"]).unwrap();
+
+        let kept = batch.project(&[0, 2]).unwrap();
+        assert_eq!(concat(kept.schema(), &back).unwrap(), kept);
     }
 
     #[test]

@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
 use crate::fault::{FaultPoint, fault_point};
-use crate::parquet_io::{file_sha256, read_parquet, write_parquet};
+use crate::parquet_io::{
+    file_sha256, read_parquet, read_parquet_without, write_parquet,
+};
 use crate::staging::{BatchCommit, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
 
 const CATALOGUE: &str = "catalogue.json";
@@ -234,7 +236,20 @@ impl Registry {
     ///
     /// I/O and Parquet errors naming the file.
     pub fn read_staged_records(&self) -> Result<Vec<RecordBatch>, Error> {
-        self.read_staged(SOURCE_RECORDS_FILE)
+        self.read_staged(SOURCE_RECORDS_FILE, &[])
+    }
+
+    /// Reads the accepted records of every staged batch, in ingestion
+    /// order, without the columns named in `skipped`.
+    ///
+    /// # Errors
+    ///
+    /// I/O and Parquet errors naming the file.
+    pub fn read_staged_records_without(
+        &self,
+        skipped: &[&str],
+    ) -> Result<Vec<RecordBatch>, Error> {
+        self.read_staged(SOURCE_RECORDS_FILE, skipped)
     }
 
     /// Reads the quarantined rows of every staged batch.
@@ -243,10 +258,14 @@ impl Registry {
     ///
     /// I/O and Parquet errors naming the file.
     pub fn read_quarantine(&self) -> Result<Vec<RecordBatch>, Error> {
-        self.read_staged(QUARANTINE_FILE)
+        self.read_staged(QUARANTINE_FILE, &[])
     }
 
-    fn read_staged(&self, file: &str) -> Result<Vec<RecordBatch>, Error> {
+    fn read_staged(
+        &self,
+        file: &str,
+        skipped: &[&str],
+    ) -> Result<Vec<RecordBatch>, Error> {
         let name = file.trim_end_matches(".parquet");
         let mut batches = Vec::new();
         for entry in self.catalogue()?.batches {
@@ -254,7 +273,7 @@ impl Registry {
                 .staged_dir()
                 .join(&entry.batch_id)
                 .join(entry.file_of(name, file));
-            batches.extend(read_parquet(&path)?);
+            batches.extend(read_parquet_without(&path, skipped)?);
         }
         Ok(batches)
     }

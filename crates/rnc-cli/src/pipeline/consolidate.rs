@@ -17,7 +17,7 @@ use rnc_model::{NirStatus, Sex, SourceKind, SourceRecord, Tumour};
 use rnc_rules::{CheckResult, Severity};
 use rnc_store::{Registry, WorkStage};
 
-use super::read_staged_records;
+use super::read_staged_records_without_encodings;
 use crate::progress;
 
 /// Counts of one consolidation run.
@@ -42,7 +42,7 @@ pub struct ConsolidateReport {
 /// `work/consolidate`.
 pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     let started = Instant::now();
-    let records = read_staged_records(registry)?;
+    let records = read_staged_records_without_encodings(registry)?;
     let person_of = read_person_map(registry)?;
     // Findings a reviewer confirmed (`rnc confirm`) pass while the
     // tumour's codes stay the same.

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use rnc_model::SourceRecord;
-use rnc_model::tables::batch_to_source_records;
+use rnc_model::tables::{batch_to_source_records, encoding_columns};
 use rnc_store::Registry;
 
 pub use consolidate::{ConsolidateReport, consolidate, read_person_map};
@@ -34,8 +34,25 @@ pub use strata::{StrataOutput, StrataRequest, rates_by_strata};
 fn read_staged_records(
     registry: &Registry,
 ) -> anyhow::Result<Vec<SourceRecord>> {
+    read_staged_records_skipping(registry, &[])
+}
+
+/// Reads every staged record as [`read_staged_records`] does, but without
+/// the pseudonyms and Bloom filters ([`encoding_columns`]), which only
+/// linkage compares. They are most of a record's size: consolidation of a
+/// national year would otherwise hold them all in memory at once.
+fn read_staged_records_without_encodings(
+    registry: &Registry,
+) -> anyhow::Result<Vec<SourceRecord>> {
+    read_staged_records_skipping(registry, &encoding_columns())
+}
+
+fn read_staged_records_skipping(
+    registry: &Registry,
+    skipped: &[&str],
+) -> anyhow::Result<Vec<SourceRecord>> {
     let mut records = Vec::new();
-    for batch in registry.read_staged_records()? {
+    for batch in registry.read_staged_records_without(skipped)? {
         records
             .extend(batch_to_source_records(&batch).context("staged records")?);
     }
