@@ -172,7 +172,10 @@ pub enum Command {
         incidence.csv and incidence.parquet are internal analyst outputs with every\n\
         count. incidence_published.csv is for publication: counts below\n\
         --small-cell-threshold and the counts that would give them back by\n\
-        difference are suppressed, and rates on fewer than 20 cases are flagged.\n\n\
+        difference are suppressed, and rates on fewer than 20 cases are flagged.\n\
+        quality_indicators.csv (MV %, DCO %, M:I, ...) is the analyst output with\n\
+        every count; quality_indicators_published.csv withholds the same small\n\
+        counts, and the percentages and ratios that would give one back.\n\n\
         By any of site_group, sex, age_band, year, departement and region, with\n\
         mortality from the death records (incidence_by_*.csv, mortality_by_*.csv):\n  \
         rnc stats --by site_group,sex,region --mortality --out stats\n\n\

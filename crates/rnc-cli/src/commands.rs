@@ -434,6 +434,7 @@ fn stats(
     let mut tables = vec![
         output.out_dir.join("incidence_published.csv"),
         output.out_dir.join("quality_indicators.csv"),
+        output.out_dir.join("quality_indicators_published.csv"),
     ];
     let mut typed = vec![output.out_dir.join("incidence.csv")];
     if !args.by.is_empty() || args.mortality {

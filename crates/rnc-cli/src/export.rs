@@ -239,11 +239,16 @@ pub fn export(
 }
 
 /// Computes the quality indicators of a release and writes them to
-/// `out_dir/quality_indicators.csv`; returns the number of rows.
+/// `out_dir`, and returns the number of rows. `quality_indicators.csv` is
+/// the analyst output, with every count and the cancer deaths.
+/// `quality_indicators_published.csv` withholds, as the report does, the
+/// tumour counts below `small_cell_threshold`, the counts that would give
+/// them back, and the values that would give a small numerator back.
 pub fn write_quality_indicators(
     registry: &Registry,
     release: &ReleaseEntry,
     out_dir: &Path,
+    small_cell_threshold: u64,
 ) -> anyhow::Result<usize> {
     let facts = read_release_facts(registry, release)?;
     let rows = rnc_rules::quality_indicators(
@@ -257,5 +262,42 @@ pub fn write_quality_indicators(
         rnc_rules::quality_indicators_to_csv(&rows, REGISTRATION_DATE_SOURCE),
     )
     .with_context(|| format!("writing {}", path.display()))?;
+
+    let lines = indicator_lines_of(&rows, str::to_string);
+    let published =
+        rnc_report::publish_indicators(&lines, small_cell_threshold)?;
+    let path = out_dir.join("quality_indicators_published.csv");
+    std::fs::write(
+        &path,
+        rnc_report::published_indicators_csv(
+            &published,
+            REGISTRATION_DATE_SOURCE,
+        ),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
     Ok(rows.len())
+}
+
+/// Converts quality-indicator rows to the lines the report and the
+/// published table suppress, naming each site group with `name` (given
+/// the code, [`rnc_rules::ALL_SITES_BUT_SKIN`] for the all-sites rows).
+pub(crate) fn indicator_lines_of(
+    rows: &[rnc_rules::QualityIndicatorRow],
+    name: impl Fn(&str) -> String,
+) -> Vec<rnc_report::IndicatorLine> {
+    rows.iter()
+        .map(|row| rnc_report::IndicatorLine {
+            site_group: name(&row.site_group),
+            period: row.period.clone(),
+            tumours: row.tumours,
+            microscopically_verified_percent: row
+                .microscopically_verified_percent,
+            death_certificate_only_percent: row.death_certificate_only_percent,
+            mortality_incidence_ratio: row.mortality_incidence_ratio,
+            unknown_primary_percent: row.unknown_primary_percent,
+            unspecified_morphology_percent: row.unspecified_morphology_percent,
+            median_registration_delay_days: row.median_registration_delay_days,
+            all_sites: row.site_group == rnc_rules::ALL_SITES_BUT_SKIN,
+        })
+        .collect()
 }

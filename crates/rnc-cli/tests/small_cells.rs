@@ -191,4 +191,41 @@ fn outputs_give_no_small_count_back() {
         }
     }
     assert!(checked > 0, "no quality percentage shown");
+
+    // The same indicators as rnc stats publishes them.
+    let stats = dir.path().join("stats");
+    common::run_rnc(&global, &["stats", "--out", arg(&stats)], &[0]);
+    let published = stats.join("quality_indicators_published.csv");
+    let (header, rows) = read_csv(&published);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut checked = 0;
+    for row in &rows {
+        let Some(tumours) = number(&row[column("tumours")]) else {
+            continue;
+        };
+        assert!(!small(tumours), "tumours {tumours}: {row:?}");
+        for name in [
+            "microscopically_verified_percent",
+            "death_certificate_only_percent",
+            "unknown_primary_percent",
+            "unspecified_morphology_percent",
+        ] {
+            if let Some(percent) = number(&row[column(name)]) {
+                checked += 1;
+                let part = percent / 100.0 * tumours;
+                assert!(!small(part), "{name} gives {part}: {row:?}");
+                let rest = tumours - part;
+                assert!(!small(rest), "{name} gives {rest}: {row:?}");
+            }
+        }
+        if let Some(ratio) = number(&row[column("mortality_incidence_ratio")]) {
+            let deaths = ratio * tumours;
+            assert!(!small(deaths), "M:I gives {deaths} deaths: {row:?}");
+        }
+    }
+    assert!(checked > 0, "no published quality percentage");
+    assert!(
+        !header.iter().any(|h| h == "deaths"),
+        "the published table names the cancer deaths"
+    );
 }

@@ -42,8 +42,9 @@ pub use error::{Error, ErrorKind};
 pub use pathway::{BarChart, BarSeries, PathwaySection, bar_chart_svg};
 pub use plot::age_specific_svg;
 pub use quality::{
-    CheckFinding, IndicatorLine, check_report_csv, check_totals,
-    render_check_report,
+    CheckFinding, IndicatorLine, PUBLISHED_INDICATOR_COLUMNS,
+    PublishedIndicator, check_report_csv, check_totals, publish_indicators,
+    published_indicators_csv, render_check_report,
 };
 
 /// Small-cell threshold of French registry publications: counts below 11

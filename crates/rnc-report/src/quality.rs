@@ -227,7 +227,34 @@ fn percent_shown(percent: f64, tumours: u64, threshold: u64) -> bool {
     !html::is_small(part, threshold) && !html::is_small(rest, threshold)
 }
 
-/// Writes the quality-indicator table of the main report.
+/// One row of the quality-indicator table as it may be published: every
+/// value as text, empty where it is withheld.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedIndicator {
+    /// Site group label.
+    pub site_group: String,
+    /// One year or a span of years.
+    pub period: String,
+    /// The tumour count, "< threshold" or "suppressed".
+    pub tumours: String,
+    /// Whether the row's count is hidden, and with it every value.
+    pub suppressed: bool,
+    /// MV %, DCO %, M:I, C80.9 %, unspecified morphology % and median
+    /// delay in days, in [`PUBLISHED_INDICATOR_COLUMNS`] order.
+    pub values: [String; 6],
+}
+
+/// Names of [`PublishedIndicator::values`], as CSV columns.
+pub const PUBLISHED_INDICATOR_COLUMNS: [&str; 6] = [
+    "microscopically_verified_percent",
+    "death_certificate_only_percent",
+    "mortality_incidence_ratio",
+    "unknown_primary_percent",
+    "unspecified_morphology_percent",
+    "median_registration_delay_days",
+];
+
+/// Returns the indicator rows as they may be published.
 ///
 /// Tumour counts from 1 to threshold - 1 show as "< threshold", and the
 /// counts that would give them back from the span and all-sites rows as
@@ -243,6 +270,85 @@ fn percent_shown(percent: f64, tumours: u64, threshold: u64) -> bool {
 // NOTE: the percentages are checked row by row. A numerator hidden in a
 // year row can still be the difference between the span row's numerator
 // and those of the other years; a cube per indicator would close that.
+pub fn publish_indicators(
+    lines: &[IndicatorLine],
+    threshold: u64,
+) -> Result<Vec<PublishedIndicator>, Error> {
+    let statuses =
+        indicator_statuses(lines, threshold).map_err(ErrorKind::Suppression)?;
+    let rows = lines
+        .iter()
+        .zip(statuses)
+        .map(|(line, status)| {
+            let mut row = PublishedIndicator {
+                site_group: line.site_group.clone(),
+                period: line.period.clone(),
+                tumours: line.tumours.to_string(),
+                suppressed: status.is_suppressed(),
+                values: Default::default(),
+            };
+            if row.suppressed {
+                row.tumours = if status == CellStatus::PrimarySuppressed {
+                    format!("< {threshold}")
+                } else {
+                    "suppressed".to_owned()
+                };
+                return row;
+            }
+
+            let percent = |value: Option<f64>| {
+                value.filter(|&v| percent_shown(v, line.tumours, threshold))
+            };
+            let ratio = line.mortality_incidence_ratio.filter(|&ratio| {
+                let deaths = (ratio * line.tumours as f64).round();
+                !html::is_small(deaths, threshold)
+            });
+            let shown = [
+                (percent(line.microscopically_verified_percent), 1),
+                (percent(line.death_certificate_only_percent), 1),
+                (ratio, 2),
+                (percent(line.unknown_primary_percent), 1),
+                (percent(line.unspecified_morphology_percent), 1),
+                (line.median_registration_delay_days, 0),
+            ];
+            for (text, (value, decimals)) in row.values.iter_mut().zip(shown) {
+                *text = value
+                    .map_or_else(String::new, |v| format!("{v:.decimals$}"));
+            }
+            row
+        })
+        .collect();
+    Ok(rows)
+}
+
+/// Writes published indicator rows as CSV: site group, period, tumours
+/// and the [`PUBLISHED_INDICATOR_COLUMNS`], then `registration_date_source`.
+pub fn published_indicators_csv(
+    rows: &[PublishedIndicator],
+    registration_date_source: &str,
+) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["site_group", "period", "tumours"];
+    header.extend(PUBLISHED_INDICATOR_COLUMNS);
+    header.push("registration_date_source");
+    writer.write_record(header).expect("writing CSV to memory");
+    for row in rows {
+        let mut record =
+            vec![row.site_group.as_str(), &row.period, &row.tumours];
+        record.extend(row.values.iter().map(String::as_str));
+        record.push(registration_date_source);
+        writer.write_record(record).expect("writing CSV to memory");
+    }
+    let bytes = writer.into_inner().expect("flushing CSV to memory");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+/// Writes the quality-indicator table of the main report, with the
+/// values of [`publish_indicators`].
+///
+/// # Errors
+///
+/// As [`publish_indicators`].
 pub(crate) fn write_indicators(
     out: &mut String,
     lines: &[IndicatorLine],
@@ -253,50 +359,29 @@ pub(crate) fn write_indicators(
         out.push_str("<p>No quality indicators were computed.</p>\n");
         return Ok(());
     }
-    let statuses =
-        indicator_statuses(lines, threshold).map_err(ErrorKind::Suppression)?;
+    let rows = publish_indicators(lines, threshold)?;
     out.push_str(
         "<table>\n<tr><th>Site group</th><th>Period</th><th>Tumours</th>\
          <th>MV %</th><th>DCO %</th><th>M:I</th><th>C80.9 %</th>\
          <th>Unspecified morphology %</th><th>Median delay (days)</th></tr>\n",
     );
-    for (line, status) in lines.iter().zip(statuses) {
+    for row in &rows {
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td>",
-            html::escape(&line.site_group),
-            html::escape(&line.period)
+            html::escape(&row.site_group),
+            html::escape(&row.period)
         );
-        if status.is_suppressed() {
-            let text = if status == CellStatus::PrimarySuppressed {
-                html::escape(&format!("< {threshold}"))
-            } else {
-                "suppressed".to_owned()
-            };
+        if row.suppressed {
             let _ = writeln!(
                 out,
-                "<td class=\"suppressed\" colspan=\"7\">{text}</td></tr>"
+                "<td class=\"suppressed\" colspan=\"7\">{}</td></tr>",
+                html::escape(&row.tumours)
             );
             continue;
         }
-        let _ = write!(out, "<td class=\"number\">{}</td>", line.tumours);
-        let percent = |value: Option<f64>| {
-            value.filter(|&v| percent_shown(v, line.tumours, threshold))
-        };
-        let ratio = line.mortality_incidence_ratio.filter(|&ratio| {
-            let deaths = (ratio * line.tumours as f64).round();
-            !html::is_small(deaths, threshold)
-        });
-        for (value, decimals) in [
-            (percent(line.microscopically_verified_percent), 1),
-            (percent(line.death_certificate_only_percent), 1),
-            (ratio, 2),
-            (percent(line.unknown_primary_percent), 1),
-            (percent(line.unspecified_morphology_percent), 1),
-            (line.median_registration_delay_days, 0),
-        ] {
-            let text =
-                value.map_or_else(String::new, |v| format!("{v:.decimals$}"));
+        let _ = write!(out, "<td class=\"number\">{}</td>", row.tumours);
+        for text in &row.values {
             let _ = write!(out, "<td class=\"number\">{text}</td>");
         }
         out.push_str("</tr>\n");
@@ -418,14 +503,9 @@ mod tests {
         html[from + start.len()..to].to_owned()
     }
 
-    #[test]
-    fn indicator_percent_hides_small_parts() {
-        // 40 tumours, 36 microscopically verified (90 %), 4 DCO (10 %)
-        // and 3 cancer deaths (M:I 0.075). 90 % x 40 gives the 4 tumours
-        // not verified, 10 % x 40 the 4 DCO and 0.075 x 40 the 3 deaths,
-        // so those three values are withheld. C80.9 0 % and
-        // unspecified morphology 50 % (20 and 20) show.
-        let lines = [IndicatorLine {
+    /// 40 lung tumours of 2021 with every indicator.
+    fn lung_2021() -> IndicatorLine {
+        IndicatorLine {
             site_group: "Lung".into(),
             period: "2021".into(),
             tumours: 40,
@@ -436,7 +516,44 @@ mod tests {
             unspecified_morphology_percent: Some(50.0),
             median_registration_delay_days: Some(12.0),
             all_sites: false,
-        }];
+        }
+    }
+
+    #[test]
+    fn published_csv_withholds_small_values() {
+        // The row of indicator_percent_hides_small_parts, and a row of 4
+        // tumours, below 11, which hides the row's values too.
+        let lung = lung_2021();
+        let bone = IndicatorLine {
+            site_group: "Bone, cartilage".into(),
+            tumours: 4,
+            ..lung.clone()
+        };
+
+        let rows = publish_indicators(&[lung, bone], 11).unwrap();
+        let csv = published_indicators_csv(&rows, "stated");
+
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "site_group,period,tumours,microscopically_verified_percent,\
+             death_certificate_only_percent,mortality_incidence_ratio,\
+             unknown_primary_percent,unspecified_morphology_percent,\
+             median_registration_delay_days,registration_date_source"
+        );
+        assert_eq!(lines[1], "Lung,2021,40,,,,0.0,50.0,12,stated");
+        assert_eq!(lines[2], "\"Bone, cartilage\",2021,< 11,,,,,,,stated");
+        assert_eq!(lines.len(), 3);
+    }
+
+    #[test]
+    fn indicator_percent_hides_small_parts() {
+        // 40 tumours, 36 microscopically verified (90 %), 4 DCO (10 %)
+        // and 3 cancer deaths (M:I 0.075). 90 % x 40 gives the 4 tumours
+        // not verified, 10 % x 40 the 4 DCO and 0.075 x 40 the 3 deaths,
+        // so those three values are withheld. C80.9 0 % and
+        // unspecified morphology 50 % (20 and 20) show.
+        let lines = [lung_2021()];
         let mut out = String::new();
         write_indicators(&mut out, &lines, "", 11).unwrap();
         let number = |text: &str| format!("<td class=\"number\">{text}</td>");

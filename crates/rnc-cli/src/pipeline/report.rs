@@ -132,31 +132,15 @@ fn indicator_lines(
         &facts.cancer_deaths,
     );
     let label = |code: &str| {
+        if code == rnc_rules::ALL_SITES_BUT_SKIN {
+            return "All sites but skin (C44)".to_string();
+        }
         rnc_codes::site_groups()
             .iter()
             .find(|g| g.code == code)
             .map_or_else(|| code.to_string(), |g| g.label.to_string())
     };
-    let lines = rows
-        .iter()
-        .map(|row| IndicatorLine {
-            site_group: if row.site_group == rnc_rules::ALL_SITES_BUT_SKIN {
-                "All sites but skin (C44)".to_string()
-            } else {
-                label(&row.site_group)
-            },
-            period: row.period.clone(),
-            tumours: row.tumours,
-            microscopically_verified_percent: row
-                .microscopically_verified_percent,
-            death_certificate_only_percent: row.death_certificate_only_percent,
-            mortality_incidence_ratio: row.mortality_incidence_ratio,
-            unknown_primary_percent: row.unknown_primary_percent,
-            unspecified_morphology_percent: row.unspecified_morphology_percent,
-            median_registration_delay_days: row.median_registration_delay_days,
-            all_sites: row.site_group == rnc_rules::ALL_SITES_BUT_SKIN,
-        })
-        .collect();
+    let lines = crate::export::indicator_lines_of(&rows, label);
     let (stated, ingestion) = facts.registration_date_counts;
     let note = format!(
         "Median delay: days from the incidence date to the registration \

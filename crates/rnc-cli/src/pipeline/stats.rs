@@ -172,7 +172,12 @@ pub fn compute_stats(
     )?;
     // Registry quality indicators (MV %, DCO %, M:I, PSU %, UM %,
     // registration delay) by site group and period.
-    crate::export::write_quality_indicators(registry, &release, &out_dir)?;
+    crate::export::write_quality_indicators(
+        registry,
+        &release,
+        &out_dir,
+        small_cell_threshold,
+    )?;
     Ok(StatsOutput {
         release,
         period,
