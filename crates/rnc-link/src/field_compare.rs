@@ -257,9 +257,6 @@ impl<'a> FieldComparator<'a> {
         if a[1] == MISSING || b[1] == MISSING {
             return LEVEL_NULL;
         }
-        if a == b {
-            return LEVEL_EXACT;
-        }
         let blooms = self.blooms.as_ref().expect("built for multiple salts");
         let slots = |[value, salt]: [u32; 2]| {
             let filters = &multiple.filters[value as usize];
@@ -812,6 +809,7 @@ mod tests {
             ("ff;", "s1;"),
             ("ff;0f", "s1"),
             ("ff;zz", "s9;s1"),
+            ("zz", "s1"),
         ];
         let values: Vec<&str> = rows.iter().map(|r| r.0).collect();
         let salts: Vec<&str> = rows.iter().map(|r| r.1).collect();
@@ -838,8 +836,10 @@ mod tests {
         // A filter with no salt at its position is never compared.
         assert_eq!(level(6, 1), 2);
         assert_eq!(level(6, 4), 3);
-        // An invalid filter is missing: 0f under s1 meets nothing.
+        // An invalid filter is missing: 0f under s1 meets nothing, and
+        // equal values with no valid filter are no evidence.
         assert_eq!(level(4, 7), LEVEL_NULL);
+        assert_eq!(level(8, 8), LEVEL_NULL);
         // For u, pairs with identical salts count for nothing; the others
         // keep their level.
         let for_u = |a: usize, b: usize| {
