@@ -128,7 +128,7 @@ pub enum Command {
         rnc ingest --source pathology_report acp.csv.gz acp.parquet acp.json acp.ndjson\n  \
         rnc ingest --population feeds/population.csv\n\n\
         Source kinds: registry_extract, hospital_stay, pathology_report, death_record,\n\
-        long_term_illness, screening, treatment. A registry_extract file in the ENCR-JRC\n\
+        long_term_illness, screening, treatment, clinical_record. A registry_extract file in the ENCR-JRC\n\
         call-for-data layout is recognised by its header. Forms are detected from the\n\
         first bytes: CSV text (UTF-8 by default, a UTF-8 byte-order mark is skipped;\n\
         comma, semicolon or tab found from the header line), gzip or zstd around CSV or\n\
@@ -441,8 +441,8 @@ pub struct SynthArgs {
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// Source kind of the files: registry_extract, hospital_stay,
-    /// pathology_report, death_record, long_term_illness, screening or
-    /// treatment.
+    /// pathology_report, death_record, long_term_illness, screening,
+    /// treatment or clinical_record.
     #[arg(long, required_unless_present = "population")]
     pub source: Option<String>,
     /// A mapping file (TOML) that gives the files' own column names, date

@@ -71,6 +71,26 @@ const REGISTRY_EXTRACT: &[Column] = &[
     optional("summary_stage"),
 ];
 
+const CLINICAL_RECORD: &[Column] = &[
+    required("condition_ref"),
+    optional("organisation"),
+    optional("nir"),
+    required("birth_name"),
+    optional("usage_name"),
+    optional("first_name"),
+    required("sex"),
+    required("birth_date"),
+    optional("departement"),
+    required("diagnosis_date"),
+    optional("recorded_date"),
+    required("topography"),
+    required("morphology"),
+    required("behaviour"),
+    optional("grade"),
+    optional("basis_of_diagnosis"),
+    optional("death_date"),
+];
+
 const HOSPITAL_STAY: &[Column] = &[
     required("stay_id"),
     required("finess"),
@@ -219,6 +239,7 @@ pub(crate) fn columns(kind: SourceKind) -> &'static [Column] {
         SourceKind::LongTermIllness => LONG_TERM_ILLNESS,
         SourceKind::Screening => SCREENING,
         SourceKind::Treatment => TREATMENT,
+        SourceKind::ClinicalRecord => CLINICAL_RECORD,
     }
 }
 
@@ -237,6 +258,7 @@ pub(crate) fn id_column(kind: SourceKind) -> &'static str {
         SourceKind::LongTermIllness => "ald_id",
         SourceKind::Screening => "screening_id",
         SourceKind::Treatment => "treatment_id",
+        SourceKind::ClinicalRecord => "condition_ref",
     }
 }
 
@@ -257,6 +279,10 @@ pub(crate) fn date_order(
         SourceKind::HospitalStay => &[("admission_date", "discharge_date")],
         SourceKind::PathologyReport => &[("specimen_date", "report_date")],
         SourceKind::Treatment => &[("start_date", "end_date")],
+        SourceKind::ClinicalRecord => &[
+            ("diagnosis_date", "death_date"),
+            ("diagnosis_date", "recorded_date"),
+        ],
         SourceKind::DeathRecord
         | SourceKind::LongTermIllness
         | SourceKind::Screening => &[],

@@ -61,6 +61,7 @@ pub(crate) fn read_event_fields(
         SourceKind::LongTermIllness => long_term_illness(row, record),
         SourceKind::Screening => screening(row, record),
         SourceKind::Treatment => treatment(row, record),
+        SourceKind::ClinicalRecord => clinical_record(row, record),
     }
     check_date_order(kind, row);
 }
@@ -116,6 +117,21 @@ fn registry_extract(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.morphology = row.morphology();
     record.basis_of_diagnosis = row.basis_of_diagnosis();
     (record.laterality, record.stage) = read_staging(row, TnmBasis::Clinical);
+}
+
+fn clinical_record(row: &mut Row<'_>, record: &mut SourceRecord) {
+    record.establishment = row.optional("organisation").map(str::to_string);
+    record.event_date = row.event_date("diagnosis_date");
+    record.death_date = row.date("death_date", false);
+    record.registration_date = row.date("recorded_date", false);
+    record.topography = row.topography();
+    record.morphology = row.morphology();
+    // A clinical record seldom states how the diagnosis was made;
+    // consolidation then keeps the basis of the tumour's other records.
+    record.basis_of_diagnosis = match row.optional("basis_of_diagnosis") {
+        Some(_) => row.basis_of_diagnosis(),
+        None => None,
+    };
 }
 
 fn hospital_stay(row: &mut Row<'_>, record: &mut SourceRecord) {

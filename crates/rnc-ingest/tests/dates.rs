@@ -78,6 +78,17 @@ fn template(kind: SourceKind) -> Vec<(&'static str, String)> {
             ("end_date", "2020-06-25"),
             ("procedure_code", "QEFA003"),
         ],
+        SourceKind::ClinicalRecord => vec![
+            ("condition_ref", "C1"),
+            ("organisation", "140000001"),
+            ("birth_name", "Martin"),
+            ("diagnosis_date", "2020-06-01"),
+            ("recorded_date", "2020-06-03"),
+            ("topography", "C50.4"),
+            ("morphology", "8500"),
+            ("behaviour", "3"),
+            ("death_date", "2022-01-01"),
+        ],
     };
     row.extend(person);
     row.into_iter().map(|(c, v)| (c, v.to_string())).collect()
@@ -171,6 +182,12 @@ fn every_ordered_pair_is_checked() {
         (SourceKind::HospitalStay, "admission_date", "discharge_date"),
         (SourceKind::PathologyReport, "specimen_date", "report_date"),
         (SourceKind::Treatment, "start_date", "end_date"),
+        (SourceKind::ClinicalRecord, "diagnosis_date", "death_date"),
+        (
+            SourceKind::ClinicalRecord,
+            "diagnosis_date",
+            "recorded_date",
+        ),
     ];
     for (kind, first, second) in pairs {
         let row = template(kind);

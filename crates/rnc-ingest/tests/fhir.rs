@@ -1,6 +1,6 @@
 //! FHIR R4 pathology reports, treatment acts and clinical diagnoses: the
 //! profile's elements become the pathology_report, treatment and
-//! registry_extract columns, and a malformed resource is quarantined with
+//! clinical_record columns, and a malformed resource is quarantined with
 //! its Bundle entry instead of failing the file. Expected values are read
 //! by hand from the fixtures, following the profile in docs/sources.md.
 
@@ -563,19 +563,19 @@ fn clinical_bundle() -> serde_json::Value {
 }
 
 #[test]
-fn clinical_conditions_become_registry_rows() {
+fn clinical_conditions_become_clinical_rows() {
     // Expected values are read by hand from `clinical_bundle`, following
     // the profile in docs/sources.md.
     let bundle = clinical_bundle().to_string();
     let (_dir, path) = fixture("clinique.json", bundle.as_bytes());
-    let kind = SourceKind::RegistryExtract;
+    let kind = SourceKind::ClinicalRecord;
 
     let reader = open_rows(&path, kind, &ReadOptions::default()).unwrap();
     let rows: Vec<_> = reader.map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);
     let first: Vec<&str> = rows[0].fields.iter().collect();
     assert_eq!(
-        first[..18],
+        first,
         [
             "K1",
             "140000001",
@@ -587,22 +587,19 @@ fn clinical_conditions_become_registry_rows() {
             "1955-08-99",
             "14",
             "2021-03-02",
+            "2021-03-20",
             "C50.4",
             "8500",
             "3",
             "2",
             "9",
             "2023-02-11",
-            "",
-            "2021-03-20",
         ]
     );
-    // Laterality and stage are not read from FHIR.
-    assert!(first[18..].iter().all(|f| f.is_empty()), "{first:?}");
     assert_eq!(rows[0].entry, Some(2));
     let second: Vec<&str> = rows[1].fields.iter().collect();
     assert_eq!(
-        second[..18],
+        second,
         [
             "K2",
             "750000003",
@@ -614,14 +611,13 @@ fn clinical_conditions_become_registry_rows() {
             "1948-01-02",
             "35",
             "2021-06-99",
+            "2021-06-99",
             "C34.1",
             "8070",
             "3",
             "",
             "9",
             "",
-            "",
-            "2021-06-99",
         ]
     );
     assert_eq!(rows[1].entry, Some(5));
@@ -630,8 +626,8 @@ fn clinical_conditions_become_registry_rows() {
     assert!(outcome.quarantine.is_empty(), "{:?}", outcome.quarantine);
     assert_eq!(outcome.rows_read, 2);
     assert_eq!(outcome.records.len(), 2);
-    assert_eq!(outcome.records[0].record_id, "registry_extract/K1");
-    assert_eq!(outcome.records[1].record_id, "registry_extract/K2");
+    assert_eq!(outcome.records[0].record_id, "clinical_record/K1");
+    assert_eq!(outcome.records[1].record_id, "clinical_record/K2");
 }
 
 /// Returns the two-report Bundle with a third Condition that no report
@@ -665,40 +661,42 @@ fn mixed_bundle() -> serde_json::Value {
 #[test]
 fn reports_and_conditions_split_by_feed() {
     // BUNDLE's two Conditions are taken by their reports through
-    // `evidence.detail`; only the third, K3, is a registry_extract row.
-    // Its patient has no managingOrganization, so `registry` is empty and
-    // the row is quarantined as required.
+    // `evidence.detail`; only the third, K3, is a clinical_record row.
+    // Its patient has no managingOrganization, so `organisation`, which
+    // is optional, is empty.
     let bundle = mixed_bundle().to_string();
     let (_dir, path) = fixture("mixte.json", bundle.as_bytes());
 
     let reports =
         ingest_file(SourceKind::PathologyReport, &path, keys(), "b").unwrap();
     let clinical =
-        ingest_file(SourceKind::RegistryExtract, &path, keys(), "b").unwrap();
+        ingest_file(SourceKind::ClinicalRecord, &path, keys(), "b").unwrap();
 
     assert_eq!(reports.rows_read, 2);
     assert_eq!(reports.records.len(), 2);
     assert!(reports.quarantine.is_empty(), "{:?}", reports.quarantine);
     assert_eq!(clinical.rows_read, 1);
-    assert!(clinical.records.is_empty());
-    assert_eq!(clinical.quarantine.len(), 1);
-    assert_eq!(clinical.quarantine[0].field, "registry");
-    assert_eq!(clinical.quarantine[0].rule, "required");
+    assert_eq!(clinical.records.len(), 1);
+    assert!(clinical.quarantine.is_empty(), "{:?}", clinical.quarantine);
+    assert_eq!(clinical.records[0].establishment, None);
     let reader =
-        open_rows(&path, SourceKind::RegistryExtract, &ReadOptions::default())
+        open_rows(&path, SourceKind::ClinicalRecord, &ReadOptions::default())
             .unwrap();
     let rows: Vec<_> = reader.map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     let fields: Vec<&str> = rows[0].fields.iter().collect();
     assert_eq!(fields[0], "K3");
-    assert_eq!(&fields[9..14], ["2022-09-14", "C18.7", "8140", "3", "1"]);
+    assert_eq!(
+        &fields[9..15],
+        ["2022-09-14", "", "C18.7", "8140", "3", "1"]
+    );
     assert_eq!(rows[0].entry, Some(9));
 }
 
 #[test]
 fn only_condition_goes_to_report() {
     // With one Condition in the Bundle and no `evidence`, the report
-    // takes it, so reading the Bundle as registry_extract gives no row.
+    // takes it, so reading the Bundle as clinical_record gives no row.
     let mut bundle: serde_json::Value = serde_json::from_str(BUNDLE).unwrap();
     let entries = bundle["entry"].as_array_mut().unwrap();
     entries.truncate(6);
@@ -711,26 +709,26 @@ fn only_condition_goes_to_report() {
     let reports =
         ingest_file(SourceKind::PathologyReport, &path, keys(), "b").unwrap();
     let clinical =
-        ingest_file(SourceKind::RegistryExtract, &path, keys(), "b").unwrap();
+        ingest_file(SourceKind::ClinicalRecord, &path, keys(), "b").unwrap();
 
     assert_eq!(reports.records.len(), 1);
     assert_eq!(reports.records[0].record_id, "pathology_report/R1");
     assert_eq!(clinical.rows_read, 0);
 }
 
-/// A clinical diagnosis as `registry_extract` CSV columns, with the FHIR
+/// A clinical diagnosis as `clinical_record` CSV columns, with the FHIR
 /// element that carries its site. Dates ending in `-99` are written in
 /// FHIR in their partial form. The NIR is synthetic with a valid key.
 struct Diagnosis {
-    tumour_ref: &'static str,
-    registry: &'static str,
+    condition_ref: &'static str,
+    organisation: &'static str,
     nir: &'static str,
     birth_name: &'static str,
     first_name: &'static str,
     sex: &'static str,
     birth_date: &'static str,
     departement: &'static str,
-    incidence_date: &'static str,
+    diagnosis_date: &'static str,
     topography: &'static str,
     /// `bodySite`, `code` (ICD-O-3) or `icd10` (an ICD-10 coding of
     /// `Condition.code`, whose code is this text).
@@ -739,39 +737,39 @@ struct Diagnosis {
     behaviour: &'static str,
     grade: &'static str,
     death_date: &'static str,
-    registration_date: &'static str,
+    recorded_date: &'static str,
 }
 
-/// K4 has an incidence date of 30 February and is rejected.
+/// K4 has a diagnosis date of 30 February and is rejected.
 const DIAGNOSES: [Diagnosis; 4] = [
     Diagnosis {
-        tumour_ref: "K1",
-        registry: "140000001",
+        condition_ref: "K1",
+        organisation: "140000001",
         nir: "255081416802538",
         birth_name: "Lefèvre",
         first_name: "Jeanne",
         sex: "2",
         birth_date: "1955-08-14",
         departement: "14",
-        incidence_date: "2021-03-02",
+        diagnosis_date: "2021-03-02",
         topography: "C50.4",
         site_element: ("bodySite", "C50.4"),
         morphology: "8500",
         behaviour: "3",
         grade: "2",
         death_date: "",
-        registration_date: "2021-03-20",
+        recorded_date: "2021-03-20",
     },
     Diagnosis {
-        tumour_ref: "K2",
-        registry: "140000001",
+        condition_ref: "K2",
+        organisation: "140000001",
         nir: "",
         birth_name: "Martin",
         first_name: "Paul",
         sex: "1",
         birth_date: "1948-01-02",
         departement: "35",
-        incidence_date: "2021-05-99",
+        diagnosis_date: "2021-05-99",
         // ICD-10 C18.7 (sigmoid colon) is the ICD-O-3 site C18.7.
         topography: "C18.7",
         site_element: ("icd10", "C187"),
@@ -779,65 +777,65 @@ const DIAGNOSES: [Diagnosis; 4] = [
         behaviour: "3",
         grade: "",
         death_date: "2022-01-15",
-        registration_date: "",
+        recorded_date: "",
     },
     Diagnosis {
-        tumour_ref: "K3",
-        registry: "350000002",
+        condition_ref: "K3",
+        organisation: "350000002",
         nir: "",
         birth_name: "Nguyen",
         first_name: "Anh",
         sex: "2",
         birth_date: "1960-12-31",
         departement: "35",
-        incidence_date: "2021-04-01",
+        diagnosis_date: "2021-04-01",
         topography: "C34.1",
         site_element: ("code", "C34.1"),
         morphology: "8070",
         behaviour: "3",
         grade: "3",
         death_date: "",
-        registration_date: "2021-04-15",
+        recorded_date: "2021-04-15",
     },
     Diagnosis {
-        tumour_ref: "K4",
-        registry: "350000002",
+        condition_ref: "K4",
+        organisation: "350000002",
         nir: "",
         birth_name: "Nguyen",
         first_name: "Anh",
         sex: "2",
         birth_date: "1960-12-31",
         departement: "35",
-        incidence_date: "2021-02-30",
+        diagnosis_date: "2021-02-30",
         topography: "C16.0",
         site_element: ("bodySite", "C16.0"),
         morphology: "8140",
         behaviour: "3",
         grade: "",
         death_date: "",
-        registration_date: "",
+        recorded_date: "",
     },
 ];
 
 impl Diagnosis {
     fn csv_line(&self) -> String {
         [
-            self.tumour_ref,
-            self.registry,
+            self.condition_ref,
+            self.organisation,
             self.nir,
             self.birth_name,
             self.first_name,
             self.sex,
             self.birth_date,
             self.departement,
-            self.incidence_date,
+            self.diagnosis_date,
             self.topography,
             self.morphology,
             self.behaviour,
             self.grade,
             "9",
             self.death_date,
-            self.registration_date,
+            self.recorded_date,
         ]
         .join(",")
     }
@@ -845,7 +843,7 @@ impl Diagnosis {
     /// Writes the diagnosis as FHIR entries: an Organization, a Patient,
     /// a Condition and, when graded, a grade Observation on its `focus`.
     fn entries(&self) -> Vec<serde_json::Value> {
-        let id = self.tumour_ref;
+        let id = self.condition_ref;
         let partial = |date: &'static str| date.trim_end_matches("-99");
         let mut patient = serde_json::json!({
             "resourceType": "Patient",
@@ -869,7 +867,7 @@ impl Diagnosis {
             "identifier": [{"value": id}],
             "subject": {"reference": format!("urn:uuid:pat-{id}")},
             "extension": histology_extension(&format!("{}/{}", self.morphology, self.behaviour)),
-            "onsetDateTime": partial(self.incidence_date),
+            "onsetDateTime": partial(self.diagnosis_date),
         });
         let (element, code) = self.site_element;
         let coding = |system: &str| serde_json::json!({"coding": [{"system": system, "code": code}]});
@@ -880,14 +878,14 @@ impl Diagnosis {
             "code" => condition["code"] = coding(ICD_O_3),
             _ => condition["code"] = coding("http://hl7.org/fhir/sid/icd-10"),
         }
-        if !self.registration_date.is_empty() {
-            condition["recordedDate"] = partial(self.registration_date).into();
+        if !self.recorded_date.is_empty() {
+            condition["recordedDate"] = partial(self.recorded_date).into();
         }
 
         let mut entries = vec![
             serde_json::json!({
                 "fullUrl": format!("urn:uuid:org-{id}"),
-                "resource": {"resourceType": "Organization", "identifier": [{"value": self.registry}]},
+                "resource": {"resourceType": "Organization", "identifier": [{"value": self.organisation}]},
             }),
             serde_json::json!({"fullUrl": format!("urn:uuid:pat-{id}"), "resource": patient}),
             serde_json::json!({"fullUrl": format!("urn:uuid:cond-{id}"), "resource": condition}),
@@ -903,12 +901,12 @@ impl Diagnosis {
 }
 
 #[test]
-fn conditions_load_as_registry_csv() {
-    // The same diagnoses as registry_extract CSV, as one FHIR Bundle, as
+fn conditions_load_as_clinical_csv() {
+    // The same diagnoses as clinical_record CSV, as one FHIR Bundle, as
     // NDJSON with one Bundle per diagnosis, and gzip-compressed, load to
     // identical records and pseudonyms, and K4 is quarantined for its
-    // incidence date in each.
-    let header = "tumour_ref,registry,nir,birth_name,first_name,sex,birth_date,departement,incidence_date,topography,morphology,behaviour,grade,basis_of_diagnosis,death_date,registration_date";
+    // diagnosis date in each.
+    let header = "condition_ref,organisation,nir,birth_name,first_name,sex,birth_date,departement,diagnosis_date,topography,morphology,behaviour,grade,basis_of_diagnosis,death_date,recorded_date";
     let mut csv = format!("{header}\n");
     for diagnosis in &DIAGNOSES {
         csv += &(diagnosis.csv_line() + "\n");
@@ -922,12 +920,12 @@ fn conditions_load_as_registry_csv() {
         .collect();
 
     let baseline = assert_fhir_forms_match_csv(
-        SourceKind::RegistryExtract,
+        SourceKind::ClinicalRecord,
         "clinique",
         &csv,
         bundle,
         ndjson,
-        "incidence_date",
+        "diagnosis_date",
     );
 
     assert_eq!(baseline.rows_read, 4);
@@ -996,11 +994,11 @@ fn malformed_conditions_are_quarantined() {
     let (_dir, path) = fixture("clinique.ndjson", content.as_bytes());
 
     let outcome =
-        ingest_file(SourceKind::RegistryExtract, &path, keys(), "b").unwrap();
+        ingest_file(SourceKind::ClinicalRecord, &path, keys(), "b").unwrap();
 
     assert_eq!(outcome.rows_read, 5);
     assert_eq!(outcome.records.len(), 1);
-    assert_eq!(outcome.records[0].record_id, "registry_extract/C5");
+    assert_eq!(outcome.records[0].record_id, "clinical_record/C5");
     assert_eq!(outcome.records[0].morphology.unwrap().grade(), None);
     assert_eq!(
         quarantined_rules(&outcome),

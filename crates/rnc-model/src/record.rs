@@ -40,11 +40,16 @@ pub enum SourceKind {
     Screening,
     /// A surgery, chemotherapy or radiotherapy act.
     Treatment,
+    /// A cancer diagnosis from a hospital's clinical record, such as an
+    /// mCODE primary cancer `Condition`, coded in ICD-O-3 or ICD-10. Its
+    /// date is a clinician's date of diagnosis, which ranks below a
+    /// histology date and a hospital admission for the incidence date.
+    ClinicalRecord,
 }
 
 impl SourceKind {
     /// Every kind, in the order feeds are listed.
-    pub const ALL: [SourceKind; 7] = [
+    pub const ALL: [SourceKind; 8] = [
         SourceKind::RegistryExtract,
         SourceKind::HospitalStay,
         SourceKind::PathologyReport,
@@ -52,6 +57,7 @@ impl SourceKind {
         SourceKind::LongTermIllness,
         SourceKind::Screening,
         SourceKind::Treatment,
+        SourceKind::ClinicalRecord,
     ];
 
     /// The name used on the command line, in tables and in record ids.
@@ -64,6 +70,7 @@ impl SourceKind {
             SourceKind::LongTermIllness => "long_term_illness",
             SourceKind::Screening => "screening",
             SourceKind::Treatment => "treatment",
+            SourceKind::ClinicalRecord => "clinical_record",
         }
     }
 
@@ -72,6 +79,7 @@ impl SourceKind {
     pub fn event_column(self) -> &'static str {
         match self {
             SourceKind::RegistryExtract => "incidence_date",
+            SourceKind::ClinicalRecord => "diagnosis_date",
             SourceKind::HospitalStay => "admission_date",
             SourceKind::PathologyReport => "specimen_date",
             SourceKind::DeathRecord => "death_date",

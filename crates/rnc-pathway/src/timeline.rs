@@ -1,6 +1,6 @@
 //! The dated events of one tumour's care pathway, each with its source.
 
-use rnc_model::{PartialDate, SourceKind, Tumour};
+use rnc_model::{PartialDate, SourceKind, SourceRecord, Tumour};
 use serde::Serialize;
 
 use crate::input::LinkedRecord;
@@ -15,6 +15,8 @@ pub enum EventKind {
     RegistryIncidence,
     /// A specimen examined by a pathology laboratory.
     PathologyReport,
+    /// A diagnosis recorded in a hospital's clinical record.
+    ClinicalDiagnosis,
     /// A hospital stay that is not a treatment session.
     HospitalStay,
     /// A surgery, chemotherapy, radiotherapy or hormone therapy act or
@@ -37,6 +39,7 @@ impl EventKind {
             EventKind::ScreeningTest => "screening_test",
             EventKind::RegistryIncidence => "registry_incidence",
             EventKind::PathologyReport => "pathology_report",
+            EventKind::ClinicalDiagnosis => "clinical_diagnosis",
             EventKind::HospitalStay => "hospital_stay",
             EventKind::Treatment(modality) => modality.label(),
             EventKind::PalliativeCare => "palliative_care",
@@ -47,14 +50,29 @@ impl EventKind {
     }
 
     /// Tells whether the event can be the first diagnostic act: a registry
-    /// incidence, a pathology specimen or a hospital stay.
+    /// incidence, a pathology specimen, a clinical diagnosis or a hospital
+    /// stay.
     pub fn is_diagnostic(self) -> bool {
         matches!(
             self,
             EventKind::RegistryIncidence
                 | EventKind::PathologyReport
+                | EventKind::ClinicalDiagnosis
                 | EventKind::HospitalStay
         )
+    }
+}
+
+/// Returns the ICD-O-3 site and morphology of a record, such as
+/// `C50.4 8500/3`, or an empty text when either is missing.
+fn coded_detail(record: &SourceRecord) -> String {
+    match (record.topography, record.morphology) {
+        (Some(site), Some(morphology)) => format!(
+            "{site} {:04}/{}",
+            morphology.histology(),
+            morphology.behaviour().code()
+        ),
+        _ => String::new(),
     }
 }
 
@@ -130,19 +148,18 @@ pub fn record_events(linked: &LinkedRecord) -> Vec<Event> {
                 String::new(),
             ));
         }
+        SourceKind::ClinicalRecord => {
+            events.extend(event(
+                record.event_date,
+                EventKind::ClinicalDiagnosis,
+                coded_detail(record),
+            ));
+        }
         SourceKind::PathologyReport => {
-            let detail = match (record.topography, record.morphology) {
-                (Some(site), Some(morphology)) => format!(
-                    "{site} {:04}/{}",
-                    morphology.histology(),
-                    morphology.behaviour().code()
-                ),
-                _ => String::new(),
-            };
             events.extend(event(
                 record.event_date,
                 EventKind::PathologyReport,
-                detail,
+                coded_detail(record),
             ));
         }
         SourceKind::HospitalStay => {

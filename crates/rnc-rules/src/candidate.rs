@@ -33,7 +33,9 @@ impl<'a> Candidate<'a> {
     pub fn from_record(record: &'a SourceRecord) -> Option<Candidate<'a>> {
         let kind = record.source_kind?;
         let (topography, morphology) = match kind {
-            SourceKind::RegistryExtract | SourceKind::PathologyReport => {
+            SourceKind::RegistryExtract
+            | SourceKind::PathologyReport
+            | SourceKind::ClinicalRecord => {
                 coded_site(record).or_else(|| hospital_site(record))?
             }
             SourceKind::HospitalStay => hospital_site(record)?,
@@ -63,7 +65,7 @@ impl<'a> Candidate<'a> {
                     .basis_of_diagnosis
                     .unwrap_or(BasisOfDiagnosis::Clinical),
             ),
-            SourceKind::RegistryExtract => Some(
+            SourceKind::RegistryExtract | SourceKind::ClinicalRecord => Some(
                 record
                     .basis_of_diagnosis
                     .unwrap_or(BasisOfDiagnosis::Unknown),
@@ -93,12 +95,13 @@ impl<'a> Candidate<'a> {
     }
 
     /// Rank of the source for choosing morphology and topography:
-    /// registry extract (already consolidated), pathology, hospital,
-    /// death.
+    /// registry extract (already consolidated), pathology, a clinical
+    /// record's ICD-O-3 codes, hospital stay (ICD-10 only), death.
     pub fn source_rank(&self) -> u8 {
         match self.kind {
-            SourceKind::RegistryExtract => 3,
-            SourceKind::PathologyReport => 2,
+            SourceKind::RegistryExtract => 4,
+            SourceKind::PathologyReport => 3,
+            SourceKind::ClinicalRecord => 2,
             SourceKind::HospitalStay => 1,
             // The last three kinds never become candidates.
             SourceKind::DeathRecord
@@ -110,13 +113,14 @@ impl<'a> Candidate<'a> {
 
     /// Priority of the record's date in the ENCR incidence-date
     /// hierarchy, higher first: the registry's own incidence date, then
-    /// histology or cytology (a pathology report), hospital admission,
-    /// and death last.
+    /// histology or cytology (a pathology report), hospital admission, a
+    /// clinician's date of diagnosis (a clinical record), and death last.
     pub fn date_priority(&self) -> u8 {
         match self.kind {
-            SourceKind::RegistryExtract => 4,
-            SourceKind::PathologyReport => 3,
-            SourceKind::HospitalStay => 2,
+            SourceKind::RegistryExtract => 5,
+            SourceKind::PathologyReport => 4,
+            SourceKind::HospitalStay => 3,
+            SourceKind::ClinicalRecord => 2,
             SourceKind::DeathRecord
             | SourceKind::LongTermIllness
             | SourceKind::Screening

@@ -6,8 +6,8 @@
 mod common;
 
 use arrow_array::Array;
-use common::{date, death, pathology, registry, stay};
-use rnc_model::{BasisOfDiagnosis, SourceRecord};
+use common::{coded, date, death, pathology, registry, stay};
+use rnc_model::{BasisOfDiagnosis, Behaviour, SourceKind, SourceRecord};
 use rnc_rules::consolidate_person;
 
 fn consolidate(records: &[SourceRecord]) -> rnc_rules::Consolidation {
@@ -53,6 +53,50 @@ fn registry_date_ranks_highest() {
         registry("R", "2023-03-15", "C50.4", 8500),
     ]);
     assert_eq!(result.tumours[0].incidence_date, Some(date("2023-03-15")));
+}
+
+// A clinician's date of diagnosis from a hospital's clinical record
+// (clinical_record, as from an FHIR Condition) ranks below histology and a
+// hospital admission. Either of them within three months after it gives
+// the incidence date, and the pathology codes win over the clinical ones.
+#[test]
+fn clinical_record_ranks_below_histology_and_admission() {
+    let clinical = |day: &str| {
+        let mut record = coded(
+            SourceKind::ClinicalRecord,
+            "C",
+            day,
+            "C50.9",
+            8010,
+            Behaviour::Malignant,
+        );
+        record.basis_of_diagnosis = Some(BasisOfDiagnosis::Unknown);
+        record
+    };
+
+    let result = consolidate(&[
+        clinical("2023-01-05"),
+        pathology("A", "2023-02-20", "C50.4", 8500),
+    ]);
+    assert_eq!(result.tumours.len(), 1);
+    let tumour = &result.tumours[0];
+    assert_eq!(tumour.incidence_date, Some(date("2023-02-20")));
+    assert_eq!(tumour.topography.to_string(), "C50.4");
+    assert_eq!(tumour.morphology.histology(), 8500);
+
+    let result = consolidate(&[
+        clinical("2023-01-05"),
+        stay("S", "2023-02-01", "C50.4", &[]),
+    ]);
+    assert_eq!(result.tumours.len(), 1);
+    assert_eq!(result.tumours[0].incidence_date, Some(date("2023-02-01")));
+
+    // First by more than three months, its date is the incidence date.
+    let result = consolidate(&[
+        clinical("2023-01-05"),
+        stay("S", "2023-06-01", "C50.4", &[]),
+    ]);
+    assert_eq!(result.tumours[0].incidence_date, Some(date("2023-01-05")));
 }
 
 // DCO: a tumour known only from a death record gets basis 0, the death

@@ -54,14 +54,10 @@ pub(crate) const LOINC_SYSTEM: &str = "http://loinc.org";
 pub(crate) const ICD_10_SYSTEM: &str = "http://hl7.org/fhir/sid/icd-10";
 
 /// Feeds read from FHIR, with the resource type that becomes a row.
-/// NOTE: a clinical `Condition` becomes a `registry_extract` row, because
-/// that feed has the columns of a tumour diagnosis (incidence date, ICD-O-3
-/// codes, grade). Consolidation then ranks its codes and incidence date as
-/// a registry's, above a pathology report's.
 pub(crate) const FHIR_FEEDS: [(SourceKind, &str); 3] = [
     (SourceKind::PathologyReport, "DiagnosticReport"),
     (SourceKind::Treatment, "Procedure"),
-    (SourceKind::RegistryExtract, "Condition"),
+    (SourceKind::ClinicalRecord, "Condition"),
 ];
 
 /// Returns the columns of the rows, those of the feed.
@@ -484,7 +480,7 @@ fn bundle_rows(bundle: &Value, line: u64, kind: SourceKind) -> Vec<ReadRow> {
         .find(|(feed, _)| *feed == kind)
         .expect("open_rows reads FHIR for the feeds of FHIR_FEEDS only");
     let row_resources: Vec<Resource<'_>> = match kind {
-        SourceKind::RegistryExtract => condition::clinical_conditions(&index),
+        SourceKind::ClinicalRecord => condition::clinical_conditions(&index),
         _ => index
             .resources
             .iter()
@@ -498,7 +494,7 @@ fn bundle_rows(bundle: &Value, line: u64, kind: SourceKind) -> Vec<ReadRow> {
             SourceKind::Treatment => {
                 procedure::procedure_fields(&index, resource)
             }
-            SourceKind::RegistryExtract => {
+            SourceKind::ClinicalRecord => {
                 condition::condition_fields(&index, resource)
             }
             _ => report_fields(&index, resource),

@@ -22,8 +22,8 @@ const PRIMARY_PROFILE: &str = "http://hl7.org/fhir/us/mcode/StructureDefinition/
 /// `meta.profile` of the mCODE secondary cancer condition (a metastasis).
 const SECONDARY_PROFILE: &str = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-secondary-cancer-condition";
 /// ENCR basis of diagnosis 9, unknown: FHIR R4 and mCODE STU3 have no
-/// element for the basis, and `registry_extract` requires the column.
-/// Consolidation keeps the most valid basis among a tumour's records.
+/// element for the basis. Consolidation keeps the most valid basis among
+/// a tumour's records.
 const UNKNOWN_BASIS: &str = "9";
 
 /// Returns the Conditions of a Bundle that are rows, in entry order: the
@@ -96,30 +96,30 @@ pub(super) fn condition_fields(
     index: &Index<'_>,
     condition: &Resource<'_>,
 ) -> Result<RowFields, RowFault> {
-    let mut fields = RowFields::new(SourceKind::RegistryExtract);
-    fields.set("tumour_ref", resource_id(condition).map_err(structure)?);
+    let mut fields = RowFields::new(SourceKind::ClinicalRecord);
+    fields.set("condition_ref", resource_id(condition).map_err(structure)?);
     let patient = read_subject(index, condition, &mut fields)?;
-    // The custodian of the patient record: the registry, or the hospital
-    // that made the diagnosis.
+    // The custodian of the patient record, usually the hospital that made
+    // the diagnosis.
     let custodian =
         patient.object("managingOrganization").map_err(structure)?;
-    let registry = match custodian {
+    let organisation = match custodian {
         Some(reference) => organisation_id(index, &patient, reference),
         None => Ok(None),
     };
-    fields.set("registry", registry.map_err(structure)?);
+    fields.set("organisation", organisation.map_err(structure)?);
     let death = patient.string("deceasedDateTime").map_err(structure)?;
     fields.set("death_date", death.map(fhir_date).as_deref());
 
     // The mCODE STU3 examples give the date of diagnosis as `onset`.
     // Without it, the date the diagnosis was recorded is the nearest date
     // stated, and it keeps the record from a rejection for a missing
-    // incidence date.
+    // diagnosis date.
     let onset = condition.string("onsetDateTime").map_err(structure)?;
     let recorded = condition.string("recordedDate").map_err(structure)?;
-    let incidence = onset.or(recorded);
-    fields.set("incidence_date", incidence.map(fhir_date).as_deref());
-    fields.set("registration_date", recorded.map(fhir_date).as_deref());
+    let diagnosed = onset.or(recorded);
+    fields.set("diagnosis_date", diagnosed.map(fhir_date).as_deref());
+    fields.set("recorded_date", recorded.map(fhir_date).as_deref());
 
     let site = topography(condition).map_err(structure)?;
     fields.set("topography", site.as_deref());
