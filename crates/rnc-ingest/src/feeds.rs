@@ -311,6 +311,22 @@ mod tests {
     }
 
     #[test]
+    fn provider_step_keeps_every_other_column() {
+        use rnc_pseudonym::provider::{IDENTIFYING_COLUMNS, kept_columns};
+        for kind in SourceKind::ALL {
+            let mut expected: Vec<&str> = columns(kind)
+                .iter()
+                .map(|c| c.name)
+                .filter(|name| !IDENTIFYING_COLUMNS.contains(name))
+                .collect();
+            expected.sort_unstable();
+            let mut kept = kept_columns(kind).to_vec();
+            kept.sort_unstable();
+            assert_eq!(kept, expected, "{kind}");
+        }
+    }
+
+    #[test]
     fn ordered_dates_are_feed_columns() {
         for kind in SourceKind::ALL {
             for (first, second) in date_order(kind) {

@@ -28,15 +28,20 @@ fn registry() -> RegistryLayer {
     RegistryLayer::new(&Key::from_bytes([4; 32]))
 }
 
-/// The provider step's output for `clear`.
+/// The provider step's output for `clear`, a death-record file.
 fn pseudonymised(clear: &str) -> String {
+    pseudonymised_feed(SourceKind::DeathRecord, clear)
+}
+
+/// The provider step's output for `clear`, a file of feed `kind`.
+fn pseudonymised_feed(kind: SourceKind, clear: &str) -> String {
     let clk =
         ClkEncoder::new(&Key::from_bytes([3; 32]), ClkSettings::default())
             .unwrap();
     let mut output = Vec::new();
     pseudonymise_feed(
-        SourceKind::DeathRecord,
-        "deaths.csv",
+        kind,
+        "feed.csv",
         clear.as_bytes(),
         &mut output,
         &provider(),
@@ -47,13 +52,21 @@ fn pseudonymised(clear: &str) -> String {
 }
 
 fn ingest(content: &str, with_provider: bool) -> FileOutcome {
-    let (_dir, path) = fixture("deaths.csv", content.as_bytes());
+    ingest_feed(SourceKind::DeathRecord, content, with_provider)
+}
+
+fn ingest_feed(
+    kind: SourceKind,
+    content: &str,
+    with_provider: bool,
+) -> FileOutcome {
+    let (_dir, path) = fixture("feed.csv", content.as_bytes());
     let (registry, provider) = (registry(), provider());
     let keys = IngestKeys {
         registry: &registry,
         provider: with_provider.then_some(&provider),
     };
-    ingest_file(SourceKind::DeathRecord, &path, keys, "batch-1").unwrap()
+    ingest_file(kind, &path, keys, "batch-1").unwrap()
 }
 
 #[test]
@@ -75,6 +88,29 @@ fn provider_file_equals_clear_in_two_layers() {
             .first_name_bloom
             .is_some()
     );
+}
+
+#[test]
+fn provider_file_keeps_stage_and_registration_date() {
+    // An invented registry extract row with every optional column of the
+    // feed filled: the provider step must copy them all.
+    let extract = "\
+tumour_ref,registry,nir,birth_name,first_name,sex,birth_date,departement,incidence_date,topography,morphology,behaviour,grade,basis_of_diagnosis,last_contact_date,registration_date,laterality,tnm_t,tnm_n,tnm_m,tnm_stage_group,tnm_edition,summary_stage
+T1,R14,253072B07300470,Villeneuve,Héloïse,2,1953-07-14,2B,2021-03-02,C50.4,8500,3,2,7,2022-01-10,2021-04-01,2,pT2,pN1,M0,IIB,8,2
+";
+    let clear = ingest_feed(SourceKind::RegistryExtract, extract, true);
+    let provided = ingest_feed(
+        SourceKind::RegistryExtract,
+        &pseudonymised_feed(SourceKind::RegistryExtract, extract),
+        false,
+    );
+
+    assert!(clear.quarantine.is_empty(), "{:?}", clear.quarantine);
+    assert_eq!(clear.records.len(), 1);
+    assert!(clear.records[0].stage.is_some());
+    assert!(clear.records[0].laterality.is_some());
+    assert!(clear.records[0].registration_date.is_some());
+    assert_eq!(clear.records, provided.records);
 }
 
 #[test]

@@ -59,8 +59,10 @@ pub const IDENTIFYING_COLUMNS: [&str; 5] = [
 ];
 
 /// Returns the non-identifying columns of each feed that are copied, as
-/// the feed specification (`docs/sources.md`) defines them.
-fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
+/// the feed specification (`docs/sources.md`) defines them: every column
+/// of the feed but the [`IDENTIFYING_COLUMNS`]. rnc-ingest, which holds
+/// the specification, tests that the two agree.
+pub fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
     match kind {
         SourceKind::RegistryExtract => &[
             "tumour_ref",
@@ -75,6 +77,14 @@ fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
             "basis_of_diagnosis",
             "death_date",
             "last_contact_date",
+            "registration_date",
+            "laterality",
+            "tnm_t",
+            "tnm_n",
+            "tnm_m",
+            "tnm_stage_group",
+            "tnm_edition",
+            "summary_stage",
         ],
         SourceKind::ClinicalRecord => &[
             "condition_ref",
@@ -111,6 +121,13 @@ fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
             "morphology",
             "behaviour",
             "grade",
+            "laterality",
+            "tnm_t",
+            "tnm_n",
+            "tnm_m",
+            "tnm_stage_group",
+            "tnm_edition",
+            "summary_stage",
         ],
         SourceKind::DeathRecord => &[
             "certificate_id",
