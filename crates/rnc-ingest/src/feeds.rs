@@ -284,6 +284,25 @@ mod tests {
         }
     }
 
+    // A provider's file must carry every column the ingest reads from a
+    // clear file, or `rnc pseudonymise` silently drops data such as the
+    // TNM stage.
+    #[test]
+    fn provider_keeps_non_identifying_columns() {
+        for kind in SourceKind::ALL {
+            let expected: Vec<&str> = columns(kind)
+                .iter()
+                .map(|c| c.name)
+                .filter(|name| !is_identifying(name))
+                .collect();
+            assert_eq!(
+                rnc_pseudonym::provider::kept_columns(kind),
+                expected.as_slice(),
+                "{kind}"
+            );
+        }
+    }
+
     #[test]
     fn ordered_dates_are_feed_columns() {
         for kind in SourceKind::ALL {

@@ -59,8 +59,11 @@ pub const IDENTIFYING_COLUMNS: [&str; 5] = [
 ];
 
 /// Returns the non-identifying columns of each feed that are copied, as
-/// the feed specification (`docs/sources.md`) defines them.
-fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
+/// the feed specification (`docs/sources.md`) defines them, in its order.
+/// They are the ingest's columns of the feed without
+/// [`IDENTIFYING_COLUMNS`], so that the registry reads from a provider's
+/// file every column it reads from a clear one.
+pub fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
     match kind {
         SourceKind::RegistryExtract => &[
             "tumour_ref",
@@ -75,6 +78,14 @@ fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
             "basis_of_diagnosis",
             "death_date",
             "last_contact_date",
+            "registration_date",
+            "laterality",
+            "tnm_t",
+            "tnm_n",
+            "tnm_m",
+            "tnm_stage_group",
+            "tnm_edition",
+            "summary_stage",
         ],
         SourceKind::HospitalStay => &[
             "stay_id",
@@ -97,6 +108,13 @@ fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
             "morphology",
             "behaviour",
             "grade",
+            "laterality",
+            "tnm_t",
+            "tnm_n",
+            "tnm_m",
+            "tnm_stage_group",
+            "tnm_edition",
+            "summary_stage",
         ],
         SourceKind::DeathRecord => &[
             "certificate_id",
