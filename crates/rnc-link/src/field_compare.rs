@@ -214,6 +214,9 @@ impl<'a> FieldComparator<'a> {
         if self.salted && a[1] != b[1] {
             return LEVEL_NULL;
         }
+        if let Some(blooms) = &self.blooms {
+            return self.level_of_filters(blooms, code_a, code_b);
+        }
         if code_a == code_b {
             return LEVEL_EXACT;
         }
@@ -227,22 +230,34 @@ impl<'a> FieldComparator<'a> {
                 _ => self.different,
             };
         }
-        if let Some(blooms) = &self.blooms {
-            let (x, y) = (
-                self.bloom_of_code[code_a as usize],
-                self.bloom_of_code[code_b as usize],
-            );
-            if x == MISSING || y == MISSING {
-                return LEVEL_NULL;
-            }
-            return self.band_of_similarity(blooms.dice(x, y));
-        }
         if self.surely_different(code_a, code_b) {
             return self.different;
         }
         let x = &self.column.values[code_a as usize];
         let y = &self.column.values[code_b as usize];
         self.level_of_values(x, y)
+    }
+
+    /// Level of two present values of a Dice comparison with one filter
+    /// per value. A value that is not a filter in the column's encoding
+    /// is missing, even when the other record contains the same text.
+    fn level_of_filters(
+        &self,
+        blooms: &BloomArena,
+        code_a: u32,
+        code_b: u32,
+    ) -> u8 {
+        let (x, y) = (
+            self.bloom_of_code[code_a as usize],
+            self.bloom_of_code[code_b as usize],
+        );
+        if x == MISSING || y == MISSING {
+            LEVEL_NULL
+        } else if code_a == code_b {
+            LEVEL_EXACT
+        } else {
+            self.band_of_similarity(blooms.dice(x, y))
+        }
     }
 
     /// Level of two present values of a comparison with `multiple_salts`:
@@ -256,9 +271,6 @@ impl<'a> FieldComparator<'a> {
     ) -> u8 {
         if a[1] == MISSING || b[1] == MISSING {
             return LEVEL_NULL;
-        }
-        if a == b {
-            return LEVEL_EXACT;
         }
         let blooms = self.blooms.as_ref().expect("built for multiple salts");
         let slots = |[value, salt]: [u32; 2]| {
@@ -849,6 +861,30 @@ mod tests {
         assert_eq!(for_u(0, 4), LEVEL_NULL);
         assert_eq!(for_u(0, 1), 2);
         assert_eq!(for_u(0, 2), 3);
+    }
+
+    // A value with no readable filter carries no evidence, even when both
+    // records contain the same text: "NA" is not hexadecimal, and ";" is two
+    // missing filters under the salts s1 and s2.
+    #[test]
+    fn unreadable_equal_filters_are_null() {
+        let dice = spec(ComparisonKind::Dice, &[0.9, 0.6]);
+        assert_eq!(level(&dice, "NA", "NA"), LEVEL_NULL);
+        assert_eq!(level(&dice, "ff00", "ff00"), LEVEL_EXACT);
+
+        let mut salted = spec(ComparisonKind::Dice, &[0.8]);
+        salted.salt_column = Some("salt".to_string());
+        salted.multiple_salts = true;
+        let values = crate::records::tests_support::column(&[
+            ";", ";", "zz;", "zz;", "ff;ff", "ff;ff",
+        ]);
+        let salts = crate::records::tests_support::column(&[
+            "s1;s2", "s1;s2", "s1;s2", "s1;s2", "s1;s2", "s1;s2",
+        ]);
+        let comparator = FieldComparator::new(&salted, &values, Some(&salts));
+        assert_eq!(comparator.level(0, 1), LEVEL_NULL);
+        assert_eq!(comparator.level(2, 3), LEVEL_NULL);
+        assert_eq!(comparator.level(4, 5), LEVEL_EXACT);
     }
 
     #[test]
