@@ -341,11 +341,15 @@ impl Columns {
         file: &str,
         header: &csv::StringRecord,
     ) -> Result<Columns, Error> {
+        let kept_names = kept_columns(kind);
         for (i, name) in header.iter().enumerate() {
-            if header.iter().take(i).any(|earlier| earlier == name) {
+            if let Some(first) = header.iter().take(i).position(|x| x == name) {
+                let known = kept_names.contains(&name)
+                    || IDENTIFYING_COLUMNS.contains(&name);
                 return Err(ErrorKind::DuplicateColumn {
                     file: file.to_string(),
-                    column: name.to_string(),
+                    column: known.then(|| name.to_string()),
+                    positions: [first + 1, i + 1],
                 }
                 .into());
             }
@@ -361,7 +365,6 @@ impl Columns {
             .into()
         };
 
-        let kept_names = kept_columns(kind);
         let id = kept_names[0];
         position(id).ok_or_else(|| missing(id))?;
         let kept = kept_names

@@ -298,6 +298,64 @@ fn missing_birth_date_column_is_rejected() {
     assert!(error.to_string().contains("pathology.csv"), "{error}");
 }
 
+// A file without a header line: its first row, read as the header,
+// repeats the birth name as the usage name. The error names the columns by
+// position, never by the repeated value.
+#[test]
+fn duplicate_value_in_first_line_is_not_shown() {
+    let key = provider_key();
+    let input = "P1,L1,,MARTINEAU,MARTINEAU,Sophie,2,1985-12-04,13\n";
+    let error = pseudonymise_feed(
+        SourceKind::PathologyReport,
+        "pathology.csv",
+        input.as_bytes(),
+        Vec::new(),
+        &Pseudonymiser::new(&key),
+        &ClkEncoder::new(&key, ClkSettings::default()).unwrap(),
+    )
+    .unwrap_err();
+
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::DuplicateColumn {
+                column: None,
+                positions: [4, 5],
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("MARTINEAU"), "{error}");
+}
+
+#[test]
+fn duplicate_feed_column_is_named() {
+    let key = provider_key();
+    let input = "report_id,laboratory,sex,birth_date,sex\n";
+    let error = pseudonymise_feed(
+        SourceKind::PathologyReport,
+        "pathology.csv",
+        input.as_bytes(),
+        Vec::new(),
+        &Pseudonymiser::new(&key),
+        &ClkEncoder::new(&key, ClkSettings::default()).unwrap(),
+    )
+    .unwrap_err();
+
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::DuplicateColumn {
+                column: Some(column),
+                positions: [3, 5],
+                ..
+            } if column == "sex"
+        ),
+        "{error}"
+    );
+}
+
 #[test]
 fn short_row_names_its_line() {
     let key = provider_key();
