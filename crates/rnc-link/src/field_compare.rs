@@ -55,7 +55,9 @@ struct SaltedFilters {
     filters: Vec<Vec<u32>>,
     /// Salt ids, equal for equal salt values at any position, so that a
     /// salt in one record's first position meets the same salt in the
-    /// other's second position (a day-month transposition).
+    /// other's second position (a day-month transposition). An empty
+    /// salt is [`MISSING`], because it marks a missing filter rather than
+    /// a salt that two records could share.
     salts: Vec<Vec<u32>>,
 }
 
@@ -280,7 +282,11 @@ impl<'a> FieldComparator<'a> {
         let mut best: Option<f64> = None;
         for (&x, salt_x) in slots(a) {
             for (&y, salt_y) in slots(b) {
-                if salt_x != salt_y || x == MISSING || y == MISSING {
+                if salt_x != salt_y
+                    || *salt_x == MISSING
+                    || x == MISSING
+                    || y == MISSING
+                {
                     continue;
                 }
                 let dice = blooms.dice(x, y);
@@ -565,6 +571,9 @@ fn decode_salted_blooms(
             value
                 .split(SALT_SEPARATOR)
                 .map(|salt| {
+                    if salt.is_empty() {
+                        return MISSING;
+                    }
                     let next = ids.len() as u32;
                     *ids.entry(salt).or_insert(next)
                 })
@@ -572,26 +581,34 @@ fn decode_salted_blooms(
         })
         .collect();
     let filters = SaltedFilters { filters, salts };
-    let unequal = column
-        .codes
-        .iter()
-        .zip(&salt_column.codes)
-        .filter(|&(&value, &salt)| {
-            value != MISSING
-                && salt != MISSING
-                && filters.filters[value as usize].len()
-                    != filters.salts[salt as usize].len()
-        })
-        .count();
-    if invalid > 0 || unequal > 0 {
+    let (mut unequal, mut unsalted) = (0usize, 0usize);
+    for (&value, &salt) in column.codes.iter().zip(&salt_column.codes) {
+        if value == MISSING || salt == MISSING {
+            continue;
+        }
+        let (row_filters, row_salts) = (
+            &filters.filters[value as usize],
+            &filters.salts[salt as usize],
+        );
+        unequal += usize::from(row_filters.len() != row_salts.len());
+        unsalted += usize::from(
+            row_filters
+                .iter()
+                .zip(row_salts)
+                .any(|(&filter, &salt)| filter != MISSING && salt == MISSING),
+        );
+    }
+    if invalid > 0 || unequal > 0 || unsalted > 0 {
         warn!(
             column = %column.name,
             salt_column = %salt_column.name,
             invalid_filters = invalid,
             rows_with_unequal_counts = unequal,
+            rows_with_empty_salt_of_a_filter = unsalted,
             encoding = ?encoding,
             "filters that are not valid in the column's encoding, or that \
-             have no salt at their position, are compared as missing"
+             have no salt or an empty one at their position, are compared as \
+             missing (write one salt per filter, in the same order)"
         );
     }
     (arena, filters)
@@ -885,6 +902,23 @@ mod tests {
         assert_eq!(comparator.level(0, 1), LEVEL_NULL);
         assert_eq!(comparator.level(2, 3), LEVEL_NULL);
         assert_eq!(comparator.level(4, 5), LEVEL_EXACT);
+    }
+
+    // An empty salt marks a missing filter: a filter written beside it
+    // is never compared, even with another record's filter beside an
+    // empty salt. Dice of ff and fe is 14/15 (level 2, Dice >= 0.8).
+    #[test]
+    fn empty_salt_never_shared() {
+        let mut salted = spec(ComparisonKind::Dice, &[0.8]);
+        salted.salt_column = Some("salt".to_string());
+        salted.multiple_salts = true;
+        let values =
+            crate::records::tests_support::column(&["ff;ff", "ff;ff", "fe;ff"]);
+        let salts =
+            crate::records::tests_support::column(&["s1;", "s2;", "s1;"]);
+        let comparator = FieldComparator::new(&salted, &values, Some(&salts));
+        assert_eq!(comparator.level(0, 1), LEVEL_NULL);
+        assert_eq!(comparator.level(0, 2), 2);
     }
 
     #[test]
