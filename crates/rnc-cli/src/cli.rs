@@ -807,7 +807,8 @@ pub struct SqlArgs {
 #[derive(Debug, Args)]
 pub struct PseudonymiseArgs {
     /// Source kind of the file: registry_extract, hospital_stay,
-    /// pathology_report or death_record.
+    /// pathology_report, death_record, long_term_illness, screening,
+    /// treatment or clinical_record.
     #[arg(long)]
     pub source: String,
     /// Create the provider key file given by --key when it does not exist.

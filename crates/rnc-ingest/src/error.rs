@@ -147,15 +147,16 @@ pub enum ErrorKind {
         expected: String,
     },
     /// The header names one column twice, so its values are ambiguous.
-    #[error(
-        "{file}: line 1: column {column} appears more than once in the \
-         header (remove or rename the duplicate)"
-    )]
+    #[error("{}", duplicate_column_message(file, column.as_deref(), positions))]
     DuplicateColumn {
         /// The source file name.
         file: String,
-        /// The repeated column.
-        column: String,
+        /// The repeated name when it is a column of the feed. `None`
+        /// otherwise, because a first line of data read as the header
+        /// repeats values such as a birth name also used as usage name.
+        column: Option<String>,
+        /// Positions of the two columns in the header, from 1.
+        positions: [usize; 2],
     },
     /// A mapping file is invalid; nothing was read with it.
     #[error("{file}: invalid mapping: {problem}")]
@@ -194,6 +195,28 @@ pub enum ErrorKind {
          report this as a bug in rnc)"
     )]
     Arrow(#[from] arrow_schema::ArrowError),
+}
+
+/// Message of [`ErrorKind::DuplicateColumn`], which names the repeated
+/// text only when it is a column of the feed.
+fn duplicate_column_message(
+    file: &str,
+    column: Option<&str>,
+    [first, second]: &[usize; 2],
+) -> String {
+    match column {
+        Some(column) => format!(
+            "{file}: line 1: column {column} appears more than once in the \
+             header, as columns {first} and {second} (remove or rename the \
+             duplicate)"
+        ),
+        None => format!(
+            "{file}: line 1: columns {first} and {second} of the header have \
+             the same name, which is not a column of the feed (check that the \
+             first line is a header naming the columns, or rename the \
+             duplicate)"
+        ),
+    }
 }
 
 impl Error {

@@ -1,7 +1,7 @@
 //! Checking one source file: header, rows, and the split into accepted
 //! and quarantined rows. The `read` module opens the file in its form.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -12,7 +12,7 @@ use rnc_model::{SourceKind, SourceRecord};
 
 use crate::checks::{Header, Row, safe_fields};
 use crate::encr_jrc;
-use crate::feeds::{Column, id_column};
+use crate::feeds::{Column, id_column, is_identifying};
 use crate::mapping::{Layout, Mapping};
 use crate::pseudonymised::{self, PROVIDER_KEY_COLUMN, is_pseudonymised};
 use crate::read::{ReadOptions, ReadRow, RowReader, file_name, open_rows};
@@ -365,12 +365,20 @@ fn read_header(
         .into());
     }
 
-    let mut seen = HashSet::new();
-    for name in names {
-        if !name.is_empty() && !seen.insert(name) {
+    let is_feed_column = |name: &str| {
+        is_identifying(name)
+            || spec.iter().any(|c| mapping.column_name(c.name) == name)
+    };
+    let mut seen = HashMap::new();
+    for (index, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(name, index) {
             return Err(ErrorKind::DuplicateColumn {
                 file: file.to_string(),
-                column: name.to_string(),
+                column: is_feed_column(name).then(|| name.to_string()),
+                positions: [first + 1, index + 1],
             }
             .into());
         }

@@ -340,8 +340,39 @@ fn duplicate_header_column_is_an_error() {
         ingest_file(SourceKind::DeathRecord, &path, keys(), "b").unwrap_err();
 
     assert!(
-        matches!(error.kind(), ErrorKind::DuplicateColumn { column, .. } if column == "sex")
+        matches!(
+            error.kind(),
+            ErrorKind::DuplicateColumn { column: Some(column), positions: [2, 3], .. }
+                if column == "sex"
+        ),
+        "{error}"
     );
+}
+
+// A file without a header line: its first row, read as the header, repeats
+// the birth name as the usage name. The error names the columns by
+// position, never by the repeated value.
+#[test]
+fn duplicate_value_in_first_line_is_not_shown() {
+    let content = "T1,R01,,MARTINEAU,MARTINEAU,Sophie,2,1985-12-04,13,\
+                   2023-02-10,C50.4,8500,3,2,7,,,\n";
+    let (_dir, path) = fixture("extract.csv", content.as_bytes());
+
+    let error = ingest_file(SourceKind::RegistryExtract, &path, keys(), "b")
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::DuplicateColumn {
+                column: None,
+                positions: [4, 5],
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("MARTINEAU"), "{error}");
 }
 
 #[test]

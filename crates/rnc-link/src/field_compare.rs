@@ -55,7 +55,9 @@ struct SaltedFilters {
     filters: Vec<Vec<u32>>,
     /// Salt ids, equal for equal salt values at any position, so that a
     /// salt in one record's first position meets the same salt in the
-    /// other's second position (a day-month transposition).
+    /// other's second position (a day-month transposition). An empty
+    /// salt is [`MISSING`], because it marks a missing filter rather than
+    /// a salt that two records could share.
     salts: Vec<Vec<u32>>,
 }
 
@@ -214,6 +216,9 @@ impl<'a> FieldComparator<'a> {
         if self.salted && a[1] != b[1] {
             return LEVEL_NULL;
         }
+        if let Some(blooms) = &self.blooms {
+            return self.level_of_filters(blooms, code_a, code_b);
+        }
         if code_a == code_b {
             return LEVEL_EXACT;
         }
@@ -227,22 +232,34 @@ impl<'a> FieldComparator<'a> {
                 _ => self.different,
             };
         }
-        if let Some(blooms) = &self.blooms {
-            let (x, y) = (
-                self.bloom_of_code[code_a as usize],
-                self.bloom_of_code[code_b as usize],
-            );
-            if x == MISSING || y == MISSING {
-                return LEVEL_NULL;
-            }
-            return self.band_of_similarity(blooms.dice(x, y));
-        }
         if self.surely_different(code_a, code_b) {
             return self.different;
         }
         let x = &self.column.values[code_a as usize];
         let y = &self.column.values[code_b as usize];
         self.level_of_values(x, y)
+    }
+
+    /// Level of two present values of a Dice comparison with one filter
+    /// per value. A value that is not a filter in the column's encoding
+    /// is missing, even when the other record contains the same text.
+    fn level_of_filters(
+        &self,
+        blooms: &BloomArena,
+        code_a: u32,
+        code_b: u32,
+    ) -> u8 {
+        let (x, y) = (
+            self.bloom_of_code[code_a as usize],
+            self.bloom_of_code[code_b as usize],
+        );
+        if x == MISSING || y == MISSING {
+            LEVEL_NULL
+        } else if code_a == code_b {
+            LEVEL_EXACT
+        } else {
+            self.band_of_similarity(blooms.dice(x, y))
+        }
     }
 
     /// Level of two present values of a comparison with `multiple_salts`:
@@ -265,7 +282,11 @@ impl<'a> FieldComparator<'a> {
         let mut best: Option<f64> = None;
         for (&x, salt_x) in slots(a) {
             for (&y, salt_y) in slots(b) {
-                if salt_x != salt_y || x == MISSING || y == MISSING {
+                if salt_x != salt_y
+                    || *salt_x == MISSING
+                    || x == MISSING
+                    || y == MISSING
+                {
                     continue;
                 }
                 let dice = blooms.dice(x, y);
@@ -550,6 +571,9 @@ fn decode_salted_blooms(
             value
                 .split(SALT_SEPARATOR)
                 .map(|salt| {
+                    if salt.is_empty() {
+                        return MISSING;
+                    }
                     let next = ids.len() as u32;
                     *ids.entry(salt).or_insert(next)
                 })
@@ -557,26 +581,34 @@ fn decode_salted_blooms(
         })
         .collect();
     let filters = SaltedFilters { filters, salts };
-    let unequal = column
-        .codes
-        .iter()
-        .zip(&salt_column.codes)
-        .filter(|&(&value, &salt)| {
-            value != MISSING
-                && salt != MISSING
-                && filters.filters[value as usize].len()
-                    != filters.salts[salt as usize].len()
-        })
-        .count();
-    if invalid > 0 || unequal > 0 {
+    let (mut unequal, mut unsalted) = (0usize, 0usize);
+    for (&value, &salt) in column.codes.iter().zip(&salt_column.codes) {
+        if value == MISSING || salt == MISSING {
+            continue;
+        }
+        let (row_filters, row_salts) = (
+            &filters.filters[value as usize],
+            &filters.salts[salt as usize],
+        );
+        unequal += usize::from(row_filters.len() != row_salts.len());
+        unsalted += usize::from(
+            row_filters
+                .iter()
+                .zip(row_salts)
+                .any(|(&filter, &salt)| filter != MISSING && salt == MISSING),
+        );
+    }
+    if invalid > 0 || unequal > 0 || unsalted > 0 {
         warn!(
             column = %column.name,
             salt_column = %salt_column.name,
             invalid_filters = invalid,
             rows_with_unequal_counts = unequal,
+            rows_with_empty_salt_of_a_filter = unsalted,
             encoding = ?encoding,
             "filters that are not valid in the column's encoding, or that \
-             have no salt at their position, are compared as missing"
+             have no salt or an empty one at their position, are compared as \
+             missing (write one salt per filter, in the same order)"
         );
     }
     (arena, filters)
@@ -849,6 +881,47 @@ mod tests {
         assert_eq!(for_u(0, 4), LEVEL_NULL);
         assert_eq!(for_u(0, 1), 2);
         assert_eq!(for_u(0, 2), 3);
+    }
+
+    // A value with no readable filter carries no evidence, even when both
+    // records contain the same text: "NA" is not hexadecimal, and ";" is two
+    // missing filters under the salts s1 and s2.
+    #[test]
+    fn unreadable_equal_filters_are_null() {
+        let dice = spec(ComparisonKind::Dice, &[0.9, 0.6]);
+        assert_eq!(level(&dice, "NA", "NA"), LEVEL_NULL);
+        assert_eq!(level(&dice, "ff00", "ff00"), LEVEL_EXACT);
+
+        let mut salted = spec(ComparisonKind::Dice, &[0.8]);
+        salted.salt_column = Some("salt".to_string());
+        salted.multiple_salts = true;
+        let values = crate::records::tests_support::column(&[
+            ";", ";", "zz;", "zz;", "ff;ff", "ff;ff",
+        ]);
+        let salts = crate::records::tests_support::column(&[
+            "s1;s2", "s1;s2", "s1;s2", "s1;s2", "s1;s2", "s1;s2",
+        ]);
+        let comparator = FieldComparator::new(&salted, &values, Some(&salts));
+        assert_eq!(comparator.level(0, 1), LEVEL_NULL);
+        assert_eq!(comparator.level(2, 3), LEVEL_NULL);
+        assert_eq!(comparator.level(4, 5), LEVEL_EXACT);
+    }
+
+    // An empty salt marks a missing filter: a filter written beside it
+    // is never compared, even with another record's filter beside an
+    // empty salt. Dice of ff and fe is 14/15 (level 2, Dice >= 0.8).
+    #[test]
+    fn empty_salt_never_shared() {
+        let mut salted = spec(ComparisonKind::Dice, &[0.8]);
+        salted.salt_column = Some("salt".to_string());
+        salted.multiple_salts = true;
+        let values =
+            crate::records::tests_support::column(&["ff;ff", "ff;ff", "fe;ff"]);
+        let salts =
+            crate::records::tests_support::column(&["s1;", "s2;", "s1;"]);
+        let comparator = FieldComparator::new(&salted, &values, Some(&salts));
+        assert_eq!(comparator.level(0, 1), LEVEL_NULL);
+        assert_eq!(comparator.level(0, 2), 2);
     }
 
     #[test]

@@ -331,7 +331,11 @@ fn count_value_pairs(
         .fold(
             || vec![0.0; levels],
             |mut totals, i| {
-                totals[usize::from(LEVEL_EXACT)] += rule.within(per_code[i]);
+                // Equal values agree exactly, except an unreadable Bloom
+                // filter, which is missing even against itself.
+                let equal = comparator
+                    .level_of_codes([i as u32, MISSING], [i as u32, MISSING]);
+                totals[usize::from(equal)] += rule.within(per_code[i]);
                 for j in i + 1..per_code.len() {
                     let level = comparator.level_of_codes(
                         [i as u32, MISSING],
@@ -588,6 +592,31 @@ rules = [["sex"]]
         let results = methods_and_enumeration(LinkMode::Dedupe);
         let (_, counts, _) = &results[1];
         assert_eq!(counts, &[0.0, 4.0, 4.0, 4.0, 3.0, 40.0]);
+    }
+
+    // Five Bloom filters, two of them the unreadable "NA", so 10 pairs.
+    // By hand: ff00 with ff00 exact (1 pair); ff00 with 00ff different
+    // (2); every pair with an NA missing (7), the NA pair included.
+    #[test]
+    fn unreadable_filters_counted_as_missing() {
+        let spec = ModelSpec::from_toml(
+            "[[comparison]]\ncolumn = \"filter\"\nkind = \"dice\"\n\
+             thresholds = [0.9]\n\n[blocking]\nrules = [[\"filter\"]]\n",
+        )
+        .unwrap();
+        let mut table = RecordTable::new(&spec);
+        for (i, filter) in
+            ["ff00", "ff00", "00ff", "NA", "NA"].iter().enumerate()
+        {
+            table.push(&format!("r{i}"), 0, |_| Some(*filter)).unwrap();
+        }
+        let prepared = prepare(&table, &spec, LinkMode::Dedupe).unwrap();
+        let comparator = &prepared.comparators[0];
+
+        let estimate = count_levels(&prepared, 0, comparator, 4, 1_000, &spec);
+
+        assert_eq!(estimate.method, Method::AllValuePairs);
+        assert_eq!(estimate.counts, [7.0, 1.0, 0.0, 2.0]);
     }
 
     #[test]

@@ -160,14 +160,16 @@ pub enum ErrorKind {
         column: &'static str,
     },
     /// A feed file names a column twice.
-    #[error(
-        "{file}: column {column} appears twice in the header (rename or remove one)"
-    )]
+    #[error("{}", duplicate_column_message(file, column.as_deref(), positions))]
     DuplicateColumn {
         /// The file name.
         file: String,
-        /// The repeated column.
-        column: String,
+        /// The repeated name when it is a column of the feed. `None`
+        /// otherwise, because a first line of data read as the header
+        /// repeats values such as a birth name also used as usage name.
+        column: Option<String>,
+        /// Positions of the two columns in the header, from 1.
+        positions: [usize; 2],
     },
     /// The output path is the input path, which would destroy the input.
     #[error(
@@ -178,6 +180,26 @@ pub enum ErrorKind {
         /// The path given twice.
         path: PathBuf,
     },
+}
+
+/// Message of [`ErrorKind::DuplicateColumn`], which names the repeated
+/// text only when it is a column of the feed.
+fn duplicate_column_message(
+    file: &str,
+    column: Option<&str>,
+    [first, second]: &[usize; 2],
+) -> String {
+    match column {
+        Some(column) => format!(
+            "{file}: column {column} appears twice in the header, as columns \
+             {first} and {second} (rename or remove one)"
+        ),
+        None => format!(
+            "{file}: columns {first} and {second} of the header have the same \
+             name, which is not a column of the feed (check that the first \
+             line is a header naming the columns, or rename one)"
+        ),
+    }
 }
 
 impl Error {

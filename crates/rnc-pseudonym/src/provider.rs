@@ -59,8 +59,10 @@ pub const IDENTIFYING_COLUMNS: [&str; 5] = [
 ];
 
 /// Returns the non-identifying columns of each feed that are copied, as
-/// the feed specification (`docs/sources.md`) defines them: every column
-/// of the feed but the [`IDENTIFYING_COLUMNS`]. rnc-ingest, which holds
+/// the feed specification (`docs/sources.md`) defines them, in its order.
+/// They are the ingest's columns of the feed without
+/// [`IDENTIFYING_COLUMNS`], so that the registry reads from a provider's
+/// file every column it reads from a clear one; rnc-ingest, which holds
 /// the specification, tests that the two agree.
 pub fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
     match kind {
@@ -354,11 +356,15 @@ impl Columns {
         file: &str,
         header: &csv::StringRecord,
     ) -> Result<Columns, Error> {
+        let kept_names = kept_columns(kind);
         for (i, name) in header.iter().enumerate() {
-            if header.iter().take(i).any(|earlier| earlier == name) {
+            if let Some(first) = header.iter().take(i).position(|x| x == name) {
+                let known = kept_names.contains(&name)
+                    || IDENTIFYING_COLUMNS.contains(&name);
                 return Err(ErrorKind::DuplicateColumn {
                     file: file.to_string(),
-                    column: name.to_string(),
+                    column: known.then(|| name.to_string()),
+                    positions: [first + 1, i + 1],
                 }
                 .into());
             }
@@ -374,7 +380,6 @@ impl Columns {
             .into()
         };
 
-        let kept_names = kept_columns(kind);
         let id = kept_names[0];
         position(id).ok_or_else(|| missing(id))?;
         let kept = kept_names

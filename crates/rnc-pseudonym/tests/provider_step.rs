@@ -71,6 +71,20 @@ fn column(output: &str, name: &str) -> usize {
         .unwrap()
 }
 
+/// Runs the provider step on a pathology feed that it must reject.
+fn feed_error(input: &str) -> rnc_pseudonym::Error {
+    let key = provider_key();
+    pseudonymise_feed(
+        SourceKind::PathologyReport,
+        "pathology.csv",
+        input.as_bytes(),
+        Vec::new(),
+        &Pseudonymiser::new(&key),
+        &ClkEncoder::new(&key, ClkSettings::default()).unwrap(),
+    )
+    .unwrap_err()
+}
+
 #[test]
 fn output_holds_no_clear_identifier() {
     let (output, _) = run(PATHOLOGY);
@@ -273,17 +287,7 @@ fn clk_column_decodes_to_filter() {
 
 #[test]
 fn missing_birth_date_column_is_rejected() {
-    let key = provider_key();
-    let input = "report_id,laboratory,birth_name\nP1,L1,Martin\n";
-    let error = pseudonymise_feed(
-        SourceKind::PathologyReport,
-        "pathology.csv",
-        input.as_bytes(),
-        Vec::new(),
-        &Pseudonymiser::new(&key),
-        &ClkEncoder::new(&key, ClkSettings::default()).unwrap(),
-    )
-    .unwrap_err();
+    let error = feed_error("report_id,laboratory,birth_name\nP1,L1,Martin\n");
 
     assert!(
         matches!(
@@ -298,19 +302,50 @@ fn missing_birth_date_column_is_rejected() {
     assert!(error.to_string().contains("pathology.csv"), "{error}");
 }
 
+// A file without a header line: its first row, read as the header,
+// repeats the birth name as the usage name. The error names the columns by
+// position, never by the repeated value.
+#[test]
+fn duplicate_value_in_first_line_is_not_shown() {
+    let error =
+        feed_error("P1,L1,,MARTINEAU,MARTINEAU,Sophie,2,1985-12-04,13\n");
+
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::DuplicateColumn {
+                column: None,
+                positions: [4, 5],
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("MARTINEAU"), "{error}");
+}
+
+#[test]
+fn duplicate_feed_column_is_named() {
+    let error = feed_error("report_id,laboratory,sex,birth_date,sex\n");
+
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::DuplicateColumn {
+                column: Some(column),
+                positions: [3, 5],
+                ..
+            } if column == "sex"
+        ),
+        "{error}"
+    );
+}
+
 #[test]
 fn short_row_names_its_line() {
-    let key = provider_key();
-    let input = "report_id,laboratory,birth_date\nP1,L1,1950-01-01\nP2,L1\n";
-    let error = pseudonymise_feed(
-        SourceKind::PathologyReport,
-        "pathology.csv",
-        input.as_bytes(),
-        Vec::new(),
-        &Pseudonymiser::new(&key),
-        &ClkEncoder::new(&key, ClkSettings::default()).unwrap(),
-    )
-    .unwrap_err();
+    let error = feed_error(
+        "report_id,laboratory,birth_date\nP1,L1,1950-01-01\nP2,L1\n",
+    );
 
     assert!(
         error.to_string().starts_with("pathology.csv: line 3"),
