@@ -30,9 +30,9 @@ pub struct Global {
     #[arg(long, global = true, default_value = "registry")]
     pub registry: PathBuf,
 
-    /// Pseudonymisation key file, created with mode 0600 on first use. Keep
-    /// it outside the registry directory; the default is `<registry>.key`
-    /// next to it.
+    /// Pseudonymisation key file, created with mode 0600 on first use
+    /// (by `rnc pseudonymise` only with --create-key). Keep it outside the
+    /// registry directory; the default is `<registry>.key` next to it.
     #[arg(long, global = true)]
     pub key: Option<PathBuf>,
 
@@ -110,12 +110,14 @@ pub enum Command {
     /// Provider-side step: replace the identifiers of a feed file by
     /// keyed pseudonyms and Bloom encodings before sending it.
     #[command(
-        after_help = "Example:\n  rnc pseudonymise --key provider.key --source hospital_stay \
+        after_help = "Example:\n  rnc pseudonymise --key provider.key --create-key --source hospital_stay \\\n    \
         stays_2023.csv stays_2023.pseudonymised.csv\n\n\
         Run by the hospital, laboratory or registry that holds the file. The output keeps\n\
         the feed's non-identifying columns and holds no NIR, name or birth date; its columns\n\
-        are described in docs/sources.md. --key is required (the provider key, mode 0600);\n\
-        --create-key makes it when absent. Exit code 1 when a NIR or birth date was invalid."
+        are described in docs/sources.md. It is written with mode 0600. --key is required\n\
+        (the provider key, mode 0600), and only --create-key makes it when absent.\n\
+        Exit code 1 when a NIR or birth date was invalid, 2 when the file could not be\n\
+        pseudonymised (unreadable input, missing column, key problem)."
     )]
     Pseudonymise(PseudonymiseArgs),
 

@@ -224,7 +224,17 @@ pub fn pseudonymise_file(
     let mut temporary = output.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = std::path::PathBuf::from(temporary);
-    let writer = std::fs::File::create(&temporary)
+    // The output holds no clear identifier, but its keyed pseudonyms are
+    // personal data: only the owner may read it until it is sent. A stale
+    // temporary file is removed first, because opening an existing file
+    // keeps its mode.
+    let _ = std::fs::remove_file(&temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let writer = options
+        .open(&temporary)
         .map_err(|source| io_error(&temporary, "create", source))?;
 
     let result =

@@ -403,4 +403,10 @@ fn file_step_writes_output() {
             .join("pathology.pseudonymised.csv.partial")
             .exists()
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&output).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
 }
