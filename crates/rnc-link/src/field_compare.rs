@@ -326,9 +326,15 @@ impl<'a> FieldComparator<'a> {
     /// the duplicates of a deduplication share them, so among those pairs
     /// matches are common enough to inflate u of the agreeing levels. A
     /// pair that shares some of its salts but not all (one birth-date part
-    /// different) is almost always two persons.
+    /// different) is almost always two persons. Records with a single
+    /// salt keep their pairs, because they have no other pair that shares
+    /// a salt.
     pub(crate) fn level_for_u(&self, a: [u32; 2], b: [u32; 2]) -> u8 {
-        if self.multiple.is_some() && a[1] == b[1] {
+        if let Some(multiple) = &self.multiple
+            && a[1] == b[1]
+            && a[1] != MISSING
+            && multiple.salts[a[1] as usize].len() > 1
+        {
             return LEVEL_NULL;
         }
         self.level_of_codes(a, b)
@@ -879,6 +885,10 @@ mod tests {
                 .level_for_u(comparator.codes_of(a), comparator.codes_of(b))
         };
         assert_eq!(for_u(0, 4), LEVEL_NULL);
+        // A record with one salt has no pair sharing only part of its
+        // salts, so its pairs stay in the u counts.
+        assert_eq!(for_u(8, 8), level(8, 8));
+        assert_eq!(for_u(6, 6), LEVEL_EXACT);
         assert_eq!(for_u(0, 1), 2);
         assert_eq!(for_u(0, 2), 3);
     }
