@@ -469,6 +469,13 @@ pub struct IngestArgs {
     /// is new. Files with a provider_key column need only --key.
     #[arg(long)]
     pub provider_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+/// How to read CSV text files, for `rnc ingest` and `rnc pseudonymise`.
+#[derive(Debug, Args)]
+pub struct TextOptions {
     /// Encoding of CSV text files: utf-8, windows-1252 or latin-1. A file
     /// that is not in it stops with its byte offset and line.
     #[arg(long, value_parser = clap::builder::ValueParser::new(
@@ -481,6 +488,16 @@ pub struct IngestArgs {
         rnc_ingest::parse_delimiter
     ))]
     pub delimiter: Option<u8>,
+}
+
+impl TextOptions {
+    /// Returns the options as the ingest's reader takes them.
+    pub fn read_options(&self) -> rnc_ingest::ReadOptions {
+        rnc_ingest::ReadOptions {
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+        }
+    }
 }
 
 /// Arguments of `rnc link`.
@@ -816,7 +833,9 @@ pub struct PseudonymiseArgs {
     /// Create the provider key file given by --key when it does not exist.
     #[arg(long)]
     pub create_key: bool,
-    /// The feed file, in the format of docs/sources.md.
+    #[command(flatten)]
+    pub text: TextOptions,
+    /// The feed file, in any form `rnc ingest` reads (docs/sources.md).
     pub input: PathBuf,
     /// The pre-pseudonymised file to write; must differ from the input.
     pub output: PathBuf,

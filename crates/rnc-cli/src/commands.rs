@@ -120,10 +120,7 @@ fn ingest(
             .unwrap_or_else(|| provider_key_path(key_path)),
         args.provider_key.is_some(),
     )?;
-    let read_options = rnc_ingest::ReadOptions {
-        encoding: args.encoding,
-        delimiter: args.delimiter,
-    };
+    let read_options = args.text.read_options();
     let reports = pipeline::ingest_files(
         &registry,
         (&key, &provider_key),

@@ -1,11 +1,13 @@
 //! `rnc pseudonymise`: the provider-side step, run by a hospital,
 //! laboratory or regional registry on its own feed file before sending it.
 
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use rnc_ingest::{RowReader, open_rows};
 use rnc_model::SourceKind;
-use rnc_pseudonym::provider::pseudonymise_file;
+use rnc_pseudonym::provider::{ensure_distinct_files, write_pseudonymised};
 use rnc_pseudonym::{ClkEncoder, ClkSettings, Key, Pseudonymiser};
 
 use crate::cli::PseudonymiseArgs;
@@ -60,9 +62,20 @@ pub fn pseudonymise(
 
     let pseudonymiser = Pseudonymiser::new(&key);
     let clk = ClkEncoder::new(&key, ClkSettings::default())?;
-    let summary = pseudonymise_file(
+    ensure_distinct_files(&args.input, &args.output)?;
+    // The ingest's reader takes every form a registry accepts (encodings,
+    // delimiters, compression, Parquet, FHIR), and the provider step reads
+    // its rows as comma-separated UTF-8.
+    let rows = open_rows(&args.input, kind, &args.text.read_options())?;
+    let file_name = args
+        .input
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| args.input.display().to_string());
+    let summary = write_pseudonymised(
         kind,
-        &args.input,
+        &file_name,
+        RowsAsCsv::new(rows)?,
         &args.output,
         &pseudonymiser,
         &clk,
@@ -89,5 +102,69 @@ pub fn pseudonymise(
         Ok(Outcome::Flagged)
     } else {
         Ok(Outcome::Clean)
+    }
+}
+
+/// The rows of a [`RowReader`] written back as comma-separated UTF-8 CSV,
+/// header first, one row at a time as the reader asks for bytes.
+struct RowsAsCsv {
+    rows: RowReader,
+    /// Bytes of the header or of the current row not yet read.
+    pending: Vec<u8>,
+    position: usize,
+}
+
+impl RowsAsCsv {
+    fn new(rows: RowReader) -> anyhow::Result<RowsAsCsv> {
+        let mut pending = csv::Writer::from_writer(Vec::new());
+        pending.write_record(rows.header())?;
+        let pending = pending.into_inner().context("writing the header")?;
+        Ok(RowsAsCsv {
+            rows,
+            pending,
+            position: 0,
+        })
+    }
+
+    /// Replaces the pending bytes by the next row, and returns false at
+    /// the end of the file.
+    fn next_row(&mut self) -> std::io::Result<bool> {
+        let row = match self.rows.next() {
+            None => return Ok(false),
+            Some(Err(error)) => {
+                return Err(std::io::Error::other(error.to_string()));
+            }
+            Some(Ok(row)) => row,
+        };
+        // The provider step writes every row, so a row the reader found
+        // malformed stops the file. Its detail holds no value of the row.
+        if let Some(defect) = row.defect {
+            return Err(std::io::Error::other(format!(
+                "line {}: field {}: {} ({})",
+                row.line, defect.field, defect.detail, defect.rule
+            )));
+        }
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&row.fields)?;
+        self.pending = writer
+            .into_inner()
+            .map_err(|error| std::io::Error::other(error.to_string()))?;
+        self.position = 0;
+        Ok(true)
+    }
+}
+
+impl Read for RowsAsCsv {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        while self.position == self.pending.len() {
+            if !self.next_row()? {
+                return Ok(0);
+            }
+        }
+        let available = &self.pending[self.position..];
+        let count = available.len().min(buffer.len());
+        buffer[..count].copy_from_slice(&available[..count]);
+        self.position += count;
+        Ok(count)
     }
 }

@@ -92,6 +92,48 @@ fn same_key_gives_same_output() {
 }
 
 #[test]
+fn windows_1252_semicolons_give_same_output() {
+    // The feed as many French hospital exports write it: Windows-1252
+    // (é, ï and ë are one byte each, equal to their code points) with
+    // semicolons. Its output must equal that of the UTF-8 comma file.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("provider.key");
+    let utf8 = dir.path().join("pathology.csv");
+    std::fs::write(&utf8, FEED).unwrap();
+    let windows: Vec<u8> = FEED
+        .replace(',', ";")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    let legacy = dir.path().join("pathology_1252.csv");
+    std::fs::write(&legacy, windows).unwrap();
+    let run = |input: &std::path::Path, name: &str, extra: &[&str]| {
+        let output = dir.path().join(name);
+        let mut args = vec![
+            "pseudonymise",
+            "--key",
+            key.to_str().unwrap(),
+            "--create-key",
+        ];
+        args.extend_from_slice(extra);
+        args.extend([
+            "--source",
+            "pathology_report",
+            input.to_str().unwrap(),
+            output.to_str().unwrap(),
+        ]);
+        rnc_expect(&args, 0);
+        std::fs::read_to_string(output).unwrap()
+    };
+
+    let expected = run(&utf8, "utf8.out.csv", &[]);
+    let converted =
+        run(&legacy, "legacy.out.csv", &["--encoding", "windows-1252"]);
+
+    assert_eq!(converted, expected);
+}
+
+#[test]
 fn missing_key_option_fails() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("pathology.csv");

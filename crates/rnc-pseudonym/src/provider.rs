@@ -199,11 +199,26 @@ pub fn pseudonymise_file(
     pseudonymiser: &Pseudonymiser,
     clk: &ClkEncoder,
 ) -> Result<ProviderSummary, Error> {
-    let io_error = |path: &Path, action, source| ErrorKind::FileIo {
-        path: path.to_path_buf(),
-        action,
-        source,
-    };
+    ensure_distinct_files(input, output)?;
+    let reader =
+        std::fs::File::open(input).map_err(|source| ErrorKind::FileIo {
+            path: input.to_path_buf(),
+            action: "read",
+            source,
+        })?;
+    let file_name = input
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| input.display().to_string());
+    write_pseudonymised(kind, &file_name, reader, output, pseudonymiser, clk)
+}
+
+/// Checks that `output` is not `input`, which writing would destroy.
+///
+/// # Errors
+///
+/// [`ErrorKind::SameFile`] when both name the same file.
+pub fn ensure_distinct_files(input: &Path, output: &Path) -> Result<(), Error> {
     let same = match (input.canonicalize(), output.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => input == output,
@@ -214,13 +229,30 @@ pub fn pseudonymise_file(
         }
         .into());
     }
+    Ok(())
+}
 
-    let reader = std::fs::File::open(input)
-        .map_err(|source| io_error(input, "read", source))?;
-    let file_name = input
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| input.display().to_string());
+/// Writes the pre-pseudonymised form of `input`, comma-separated UTF-8
+/// CSV named `file` in errors, to `output`, as [`pseudonymise_file`]
+/// does: through a temporary file renamed at the end, with mode 0600.
+///
+/// # Errors
+///
+/// [`ErrorKind::FileIo`] when the output cannot be written; as
+/// [`pseudonymise_feed`].
+pub fn write_pseudonymised<R: Read>(
+    kind: SourceKind,
+    file: &str,
+    input: R,
+    output: &Path,
+    pseudonymiser: &Pseudonymiser,
+    clk: &ClkEncoder,
+) -> Result<ProviderSummary, Error> {
+    let io_error = |path: &Path, action, source| ErrorKind::FileIo {
+        path: path.to_path_buf(),
+        action,
+        source,
+    };
     let mut temporary = output.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = std::path::PathBuf::from(temporary);
@@ -238,7 +270,7 @@ pub fn pseudonymise_file(
         .map_err(|source| io_error(&temporary, "create", source))?;
 
     let result =
-        pseudonymise_feed(kind, &file_name, reader, writer, pseudonymiser, clk);
+        pseudonymise_feed(kind, file, input, writer, pseudonymiser, clk);
     match result {
         Ok(summary) => {
             std::fs::rename(&temporary, output)
