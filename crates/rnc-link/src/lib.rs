@@ -62,6 +62,7 @@
 #![deny(missing_docs)]
 
 mod blocking;
+mod carried;
 mod cluster;
 mod compare;
 mod dice;
