@@ -9,10 +9,11 @@ use rnc_model::SourceRecord;
 use tracing::warn;
 
 use crate::Error;
-use crate::compare::{COMPARISON_NAMES, Levels};
+use crate::compare::{COMPARISON_NAMES, Encoded, Levels};
+use crate::dice::BloomArena;
 use crate::error::ErrorKind;
 use crate::linkage::{PairMethod, PriorLinkage, Score};
-use crate::profiles::Profiles;
+use crate::profiles::{Profiles, group_profiles};
 use crate::review::{Decision, ReviewDecision};
 
 /// Appends the earlier run's pairs, with their stored levels and scores,
@@ -25,11 +26,13 @@ pub(crate) fn add_prior_pairs(
     records: &[SourceRecord],
     order: &[usize],
     profiles: &Profiles,
+    blooms: &BloomArena,
     candidates: &mut Vec<(u32, u32)>,
     levels: &mut Vec<Levels>,
     scored: &mut Vec<Score>,
 ) -> Result<u64, Error> {
     let canonical = indices_by_record_id(records, order);
+    let split = SplitProfiles::of(profiles, blooms);
     // The flag marks a carried pair, so that a pair blocking found again
     // keeps its fresh score and is counted once.
     let mut rows: Vec<((u32, u32), bool, Levels, Score)> = candidates
@@ -68,7 +71,9 @@ pub(crate) fn add_prior_pairs(
                 profiles.of_record[a as usize],
                 profiles.of_record[b as usize],
             );
-            rows.push(((p.min(q), p.max(q)), true, vector, score));
+            for pair in split.profile_pairs(profiles, p, q) {
+                rows.push((pair, true, vector, score));
+            }
         }
     }
     if missing > 0 {
@@ -92,6 +97,67 @@ pub(crate) fn add_prior_pairs(
         scored.push(score);
     }
     Ok(carried)
+}
+
+/// Groups of profiles with equal encodings, split because some of their
+/// records are kept apart (named in a reviewer's decision). An earlier
+/// run without those decisions stored one pair for all of them, named by
+/// one record, and that pair applies to every record with the encoding.
+struct SplitProfiles {
+    /// Encoding class of each profile: profiles of one class have equal
+    /// encodings.
+    class_of: Vec<u32>,
+    /// Profiles of each class that contains several.
+    profiles_of: HashMap<u32, Vec<u32>>,
+}
+
+impl SplitProfiles {
+    fn of(profiles: &Profiles, blooms: &BloomArena) -> SplitProfiles {
+        let encodings: Vec<Encoded> = profiles.encoded.to_vec();
+        let together = vec![false; encodings.len()];
+        let classes = group_profiles(encodings, blooms, &together);
+        let class_of = classes.of_record;
+        let mut profiles_of: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (p, &class) in class_of.iter().enumerate() {
+            if classes.sizes[class as usize] > 1 {
+                profiles_of.entry(class).or_default().push(p as u32);
+            }
+        }
+        SplitProfiles {
+            class_of,
+            profiles_of,
+        }
+    }
+
+    /// Lists the profile pairs, `(p, q)` with `p <= q`, that a stored pair
+    /// of a record of `p` and a record of `q` applies to.
+    fn profile_pairs(
+        &self,
+        profiles: &Profiles,
+        p: u32,
+        q: u32,
+    ) -> Vec<(u32, u32)> {
+        let members = |profile: u32| {
+            let class = self.class_of[profile as usize];
+            self.profiles_of
+                .get(&class)
+                .cloned()
+                .unwrap_or_else(|| vec![profile])
+        };
+        let (lefts, rights) = (members(p), members(q));
+        let same_class = self.class_of[p as usize] == self.class_of[q as usize];
+        let mut pairs = Vec::new();
+        for &a in &lefts {
+            for &b in &rights {
+                let within_has_pairs =
+                    a != b || profiles.record_pairs(a, a) > 0;
+                if (!same_class || a <= b) && within_has_pairs {
+                    pairs.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+        pairs
+    }
 }
 
 /// Maps each `record_id` to the canonical indices of the records that

@@ -437,6 +437,7 @@ pub fn link_with_options(
             records,
             &order,
             &profiles,
+            &blooms,
             &mut candidates,
             &mut levels,
             &mut scored,
