@@ -272,9 +272,11 @@ pub(crate) fn print_link(report: &pipeline::LinkReport) {
         );
     }
     println!(
-        "link: {} records, {} candidate pairs, {} linked ({} on NIR agreement), {} persons ({} earlier person ids kept); {model} in {:.1} s",
+        "link: {} records in {} profiles, {} candidate pairs ({} profile pairs), {} linked ({} on NIR agreement), {} persons ({} earlier person ids kept); {model} in {:.1} s",
         s.records,
+        s.profiles,
         s.candidate_pairs,
+        s.profile_pairs,
         s.linked_pairs,
         s.nir_pairs,
         s.persons,

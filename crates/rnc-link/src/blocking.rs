@@ -107,20 +107,29 @@ pub fn blocking_rule_names() -> Vec<&'static str> {
 
 /// Candidate pairs and the size of the work.
 pub(crate) struct Blocking {
-    /// Distinct pairs `(left, right)` with `left < right`, sorted.
+    /// Distinct pairs `(left, right)` with `left <= right`, sorted. A pair
+    /// `(p, p)` is the pair within a profile of several records.
     pub pairs: Vec<(u32, u32)>,
-    /// Σ n(n−1)/2 over the kept blocks of every rule, before removing
-    /// pairs found by several rules.
+    /// Σ n(n−1)/2 over the kept blocks of every rule, in records, before
+    /// removing pairs found by several rules.
     pub estimated_pairs: u64,
 }
 
-/// Blocks encoded records under every rule. With `is_new`, only pairs
-/// that hold at least one new record are kept and counted, because the
-/// pairs among earlier records were scored by an earlier run.
-pub(crate) fn block(records: &[Encoded], is_new: Option<&[bool]>) -> Blocking {
+/// Blocks encoded profiles under every rule; `sizes` holds the records
+/// of each profile. Block sizes count records, so a block is kept or
+/// skipped as it would be if every record were blocked on its own. With
+/// `old_sizes`, the records of each profile that an earlier run linked,
+/// pairs of profiles made only of such records are left out, because the
+/// earlier run scored them, and the count leaves out their record pairs.
+pub(crate) fn block(
+    profiles: &[Encoded],
+    sizes: &[u32],
+    old_sizes: Option<&[u32]>,
+) -> Blocking {
+    let records = ProfileRecords { sizes, old_sizes };
     let per_rule: Vec<RulePairs> = RULES
         .par_iter()
-        .map(|rule| block_one_rule(rule, records, is_new))
+        .map(|rule| block_one_rule(rule, profiles, &records))
         .collect();
     let estimated_pairs = per_rule.iter().map(|(_, n)| n).sum();
     info!(
@@ -144,19 +153,49 @@ pub(crate) fn block(records: &[Encoded], is_new: Option<&[bool]>) -> Blocking {
 /// Pairs of each kept block of one rule, and Σ n(n−1)/2 over those blocks.
 type RulePairs = (Vec<Vec<(u32, u32)>>, u64);
 
+/// Records of each blocked entry (a profile, or a record on its own), and
+/// how many of them an earlier run linked.
+struct ProfileRecords<'a> {
+    sizes: &'a [u32],
+    old_sizes: Option<&'a [u32]>,
+}
+
+impl ProfileRecords<'_> {
+    fn size(&self, index: u32) -> u64 {
+        u64::from(self.sizes[index as usize])
+    }
+
+    fn old_size(&self, index: u32) -> u64 {
+        self.old_sizes
+            .map_or(0, |old| u64::from(old[index as usize]))
+    }
+
+    /// Tests whether an earlier run linked every record of the entry.
+    fn is_old(&self, index: u32) -> bool {
+        self.old_sizes.is_some() && self.old_size(index) == self.size(index)
+    }
+}
+
 /// Counts, per rule, the pairs of its kept blocks that hold at least one
 /// new record (every pair without `is_new`), without comparing them.
 pub(crate) fn estimate_pairs(
     records: &[Encoded],
     is_new: Option<&[bool]>,
 ) -> Vec<RuleEstimate> {
+    let sizes = vec![1; records.len()];
+    let old_sizes: Option<Vec<u32>> = is_new
+        .map(|is_new| is_new.iter().map(|&new| u32::from(!new)).collect());
+    let counts = ProfileRecords {
+        sizes: &sizes,
+        old_sizes: old_sizes.as_deref(),
+    };
     RULES
         .par_iter()
         .map(|rule| {
             let entries = rule_entries(rule, records);
-            let pairs = kept_blocks(rule, &entries)
+            let pairs = kept_blocks(rule, &entries, &counts)
                 .iter()
-                .map(|block| block_pairs(block, is_new))
+                .map(|block| block_pairs(block, &counts))
                 .sum();
             let mut keyed: Vec<u32> =
                 entries.iter().map(|&(_, index)| index).collect();
@@ -191,15 +230,19 @@ fn rule_entries(rule: &BlockingRule, records: &[Encoded]) -> Vec<(u64, u32)> {
 fn kept_blocks<'a>(
     rule: &BlockingRule,
     entries: &'a [(u64, u32)],
+    counts: &ProfileRecords,
 ) -> Vec<&'a [(u64, u32)]> {
+    let records = |block: &[(u64, u32)]| -> u64 {
+        block.iter().map(|&(_, index)| counts.size(index)).sum()
+    };
     let mut blocks: Vec<&[(u64, u32)]> = entries
         .chunk_by(|a, b| a.0 == b.0)
-        .filter(|block| block.len() > 1)
+        .filter(|block| records(block) > 1)
         .collect();
-    let oversized: Vec<usize> = blocks
+    let oversized: Vec<u64> = blocks
         .iter()
-        .map(|block| block.len())
-        .filter(|&n| n > MAX_BLOCK_SIZE)
+        .map(|block| records(block))
+        .filter(|&n| n > MAX_BLOCK_SIZE as u64)
         .collect();
     if let Some(&largest) = oversized.iter().max() {
         warn!(
@@ -210,43 +253,39 @@ fn kept_blocks<'a>(
             "blocks larger than the maximum block size were skipped"
         );
     }
-    blocks.retain(|block| block.len() <= MAX_BLOCK_SIZE);
+    blocks.retain(|block| records(block) <= MAX_BLOCK_SIZE as u64);
     blocks
 }
 
-/// Pairs of one block that hold at least one new record: all n(n−1)/2
-/// less those among the earlier records.
-fn block_pairs(block: &[(u64, u32)], is_new: Option<&[bool]>) -> u64 {
-    let n = block.len() as u64;
-    let old = match is_new {
-        None => 0,
-        Some(is_new) => block
-            .iter()
-            .filter(|(_, index)| !is_new[*index as usize])
-            .count() as u64,
-    };
+/// Record pairs of one block that hold at least one new record: all
+/// n(n−1)/2 less those among the earlier records.
+fn block_pairs(block: &[(u64, u32)], counts: &ProfileRecords) -> u64 {
+    let n: u64 = block.iter().map(|&(_, index)| counts.size(index)).sum();
+    let old: u64 = block.iter().map(|&(_, index)| counts.old_size(index)).sum();
     n * (n - 1) / 2 - old * old.saturating_sub(1) / 2
 }
 
 fn block_one_rule(
     rule: &BlockingRule,
-    records: &[Encoded],
-    is_new: Option<&[bool]>,
+    profiles: &[Encoded],
+    counts: &ProfileRecords,
 ) -> RulePairs {
-    let entries = rule_entries(rule, records);
-    let blocks = kept_blocks(rule, &entries);
+    let entries = rule_entries(rule, profiles);
+    let blocks = kept_blocks(rule, &entries, counts);
     let estimated: u64 =
-        blocks.iter().map(|block| block_pairs(block, is_new)).sum();
+        blocks.iter().map(|block| block_pairs(block, counts)).sum();
 
     let pairs = blocks
         .par_iter()
         .map(|block| {
             let mut pairs =
-                Vec::with_capacity(block.len() * (block.len() - 1) / 2);
-            let old = |index: u32| is_new.is_some_and(|n| !n[index as usize]);
+                Vec::with_capacity(block.len() * (block.len() + 1) / 2);
             for (i, &(_, left)) in block.iter().enumerate() {
+                if counts.size(left) > 1 && !counts.is_old(left) {
+                    pairs.push((left, left));
+                }
                 for &(_, right) in &block[i + 1..] {
-                    if old(left) && old(right) {
+                    if counts.is_old(left) && counts.is_old(right) {
                         continue;
                     }
                     pairs.push((left.min(right), left.max(right)));
@@ -282,7 +321,7 @@ mod tests {
     #[test]
     fn missing_keys_never_block() {
         let records = vec![Encoded::default(), Encoded::default()];
-        let blocking = block(&records, None);
+        let blocking = block(&records, &[1, 1], None);
         assert!(blocking.pairs.is_empty());
         assert_eq!(blocking.estimated_pairs, 0);
     }
@@ -301,10 +340,29 @@ mod tests {
             swapped: Some(10),
             ..Default::default()
         };
-        let blocking = block(&[a, b], None);
+        let blocking = block(&[a, b], &[1, 1], None);
         assert_eq!(blocking.pairs, vec![(0, 1)]);
         // Keys (1, 10) and (1, 11) each hold both records.
         assert_eq!(blocking.estimated_pairs, 2);
+    }
+
+    // A profile counts as its records: its own pairs are the candidate
+    // (p, p), and a block is kept or skipped on its records.
+    #[test]
+    fn profile_sizes_count_in_blocks() {
+        let record = Encoded {
+            nir: Some(1),
+            ..Default::default()
+        };
+        let pair = [record.clone(), record.clone()];
+        let blocking = block(&pair, &[3, 1], None);
+        assert_eq!(blocking.pairs, vec![(0, 0), (0, 1)]);
+        // Four records under one NIR key: 4 × 3 / 2 pairs.
+        assert_eq!(blocking.estimated_pairs, 6);
+        let oversized = MAX_BLOCK_SIZE as u32 + 1;
+        let skipped = block(&[record], &[oversized], None);
+        assert!(skipped.pairs.is_empty());
+        assert_eq!(skipped.estimated_pairs, 0);
     }
 
     #[test]
@@ -321,7 +379,7 @@ mod tests {
             names: names(Some(3), None, Some(5)),
             ..Default::default()
         };
-        let blocking = block(&[a, b, c], None);
+        let blocking = block(&[a, b, c], &[1, 1, 1], None);
         assert_eq!(blocking.pairs, vec![(0, 1)]);
     }
 }

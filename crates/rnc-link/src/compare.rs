@@ -119,7 +119,7 @@ pub(crate) fn untrained_comparisons() -> Vec<Comparison> {
 
 /// A source record reduced to interned pseudonym ids and Bloom-filter
 /// indices, so that comparisons are integer tests.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Encoded {
     pub nir: Option<u32>,
     /// The NIR, birth date and sex pseudonym.
@@ -139,7 +139,7 @@ pub(crate) struct Encoded {
 
 /// Interned name pseudonyms and filter indices of a record under one
 /// salt ([`rnc_model::SaltedNames`]).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) struct EncodedNames {
     pub salt: Option<u32>,
     pub birth_name: Option<u32>,

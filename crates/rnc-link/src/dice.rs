@@ -62,6 +62,13 @@ impl BloomArena {
         )
     }
 
+    /// Words of a stored filter, for testing two filters for equality.
+    pub(crate) fn filter(&self, index: u32) -> &[u64] {
+        let w = self.words_per_filter;
+        let start = index as usize * w;
+        &self.words[start..start + w]
+    }
+
     /// Dice coefficient of two stored filters, as in [`dice_coefficient`].
     pub(crate) fn dice(&self, a: u32, b: u32) -> f64 {
         let (a, b) = (a as usize, b as usize);

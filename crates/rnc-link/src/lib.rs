@@ -7,6 +7,11 @@
 //! trained [`FellegiSunterModel`]. The steps follow Splink's
 //! Fellegi-Sunter model:
 //!
+//! 0. profiles: records whose encoded pseudonyms and name filters are all
+//!    equal are grouped into one linkage profile, compared once, and
+//!    counted as the record pairs they represent
+//!    ([`ScoredPair::record_pairs`]), so that a person's identical records
+//!    from many years do not multiply the pairs;
 //! 1. blocking: candidate pairs share a key under one of the rules listed
 //!    by [`blocking_rule_names`] (blocks above [`MAX_BLOCK_SIZE`] records
 //!    are skipped);
@@ -57,6 +62,7 @@
 #![deny(missing_docs)]
 
 mod blocking;
+mod carried;
 mod cluster;
 mod compare;
 mod dice;
@@ -72,6 +78,7 @@ mod file_u;
 mod linkage;
 mod model;
 mod persons;
+mod profiles;
 mod records;
 mod review;
 mod similarity;

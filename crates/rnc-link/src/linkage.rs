@@ -7,18 +7,23 @@ use std::time::Instant;
 use rayon::prelude::*;
 use rnc_model::SourceRecord;
 use serde::{Deserialize, Serialize};
-use tracing::{info, info_span, warn};
+use tracing::{info, info_span};
 
 use crate::Error;
 use crate::RuleEstimate;
 use crate::blocking::{block, estimate_pairs};
+use crate::carried::{
+    add_prior_pairs, decisions_by_pair, records_in_decisions,
+};
 use crate::cluster::{Edge, cluster};
 use crate::compare::{
     COMPARISON_NAMES, EXACT, FIRST_NAME, FIRST_NAME_UNRELATED, Levels, NIR,
     SEX, compare, encode_records, untrained_comparisons,
 };
+use crate::dice::BloomArena;
 use crate::error::ErrorKind;
 use crate::model::FellegiSunterModel;
+use crate::profiles::{Profiles, group_profiles};
 use crate::review::{Decision, ReviewDecision};
 use crate::training::{
     EmLimits, count_vectors, estimate_lambda, estimate_m_probabilities,
@@ -111,13 +116,23 @@ impl PairMethod {
     }
 }
 
-/// A candidate pair with its score.
+/// A candidate pair of linkage profiles with its score.
+///
+/// Records whose encoded pseudonyms and name filters are all equal form
+/// one profile and are compared once. A pair of two profiles represents
+/// every pair of their records, and a pair within one profile for every
+/// pair of its records; `left` and `right` name one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoredPair {
-    /// Index of the first record in the input, smaller than `right`.
+    /// Index in the input of a record of the first profile, smaller than
+    /// `right`.
     pub left: u32,
-    /// Index of the second record in the input.
+    /// Index in the input of a record of the second profile; for a pair
+    /// within one profile, another record of it.
     pub right: u32,
+    /// Record pairs that this pair represents: the product of the two
+    /// profiles' record counts, or n(n−1)/2 within a profile of n records.
+    pub record_pairs: u64,
     /// log2 posterior odds of a match.
     pub match_weight: f64,
     /// Posterior match probability.
@@ -137,17 +152,23 @@ pub struct ScoredPair {
 pub struct LinkSummary {
     /// Input records.
     pub records: u64,
-    /// Distinct candidate pairs scored.
+    /// Distinct candidate record pairs scored, counted through their
+    /// profiles ([`ScoredPair::record_pairs`]).
     pub candidate_pairs: u64,
     /// Σ n(n−1)/2 over the blocks of every rule, counted before pairs
     /// found by several rules were merged.
     pub estimated_pairs: u64,
-    /// Pairs linked by NIR agreement.
+    /// Record pairs linked by NIR agreement.
     pub nir_pairs: u64,
-    /// Pairs linked after clustering (NIR agreement or posterior).
+    /// Record pairs linked after clustering (NIR agreement or posterior).
     pub linked_pairs: u64,
     /// Persons (clusters), singletons included.
     pub persons: u64,
+    /// Linkage profiles: groups of records with equal encodings, which
+    /// are compared once.
+    pub profiles: u64,
+    /// Candidate profile pairs scored ([`Linkage::pairs`]).
+    pub profile_pairs: u64,
     /// EM iterations over all training sessions.
     pub em_iterations: u32,
     /// Whether every EM session converged.
@@ -157,7 +178,7 @@ pub struct LinkSummary {
     /// Records that an earlier run had not linked; all of them when the
     /// run had no [`LinkOptions::prior`].
     pub new_records: u64,
-    /// Pairs carried from the earlier run with their stored scores.
+    /// Record pairs carried from the earlier run with their stored scores.
     pub prior_pairs: u64,
     /// Whether the parameters came from [`LinkOptions::trained_model`] or
     /// the earlier run instead of training.
@@ -170,8 +191,12 @@ pub struct Linkage {
     /// Person (cluster) of each input record. Persons are numbered from 0
     /// in the order of the smallest `record_id` they contain.
     pub person_of: Vec<u32>,
-    /// Candidate pairs sorted by (`left`, `right`).
+    /// Candidate profile pairs sorted by (`left`, `right`).
     pub pairs: Vec<ScoredPair>,
+    /// Linkage profile of each input record. Records of one profile have
+    /// equal encodings and share a person, unless neither their own pairs
+    /// nor any pair with another profile is linked.
+    pub profile_of: Vec<u32>,
     /// The trained model.
     pub model: FellegiSunterModel,
     /// Counts.
@@ -285,6 +310,11 @@ pub struct LinkOptions<'a> {
     /// earlier run had not linked, keep its pairs with their stored
     /// scores, and score with its model unless `trained_model` is given.
     pub prior: Option<&'a PriorLinkage>,
+    /// Compare every record on its own instead of grouping records with
+    /// equal encodings into linkage profiles. It costs pairs that grow
+    /// with the square of a person's records, and serves as the reference
+    /// that the profile path is tested against.
+    pub record_by_record: bool,
 }
 
 /// Links records into persons, with reviewers' decisions, a saved model
@@ -340,21 +370,46 @@ pub fn link_with_options(
     let new_records = is_new
         .as_ref()
         .map_or(records.len(), |n| n.iter().filter(|&&x| x).count());
+    let decisions = options.decisions;
+    let apart = if options.record_by_record {
+        vec![true; records.len()]
+    } else {
+        records_in_decisions(records, &order, decisions)
+    };
+    let blooms = encoded.blooms;
+    let profiles = group_profiles(encoded.records, &blooms, &apart);
+    // A profile may hold earlier and new records, because a new record
+    // equal to an earlier one is compared exactly as that one was.
+    let old_sizes: Option<Vec<u32>> = is_new.as_ref().map(|is_new| {
+        let mut old = vec![0; profiles.sizes.len()];
+        for (c, &p) in profiles.of_record.iter().enumerate() {
+            if !is_new[c] {
+                old[p as usize] += 1;
+            }
+        }
+        old
+    });
+    info!(
+        profiles = profiles.sizes.len(),
+        "records with equal encodings grouped into linkage profiles"
+    );
 
-    let blocking = block(&encoded.records, is_new.as_deref());
+    let blocking =
+        block(&profiles.encoded, &profiles.sizes, old_sizes.as_deref());
     let mut candidates = blocking.pairs;
     let mut levels: Vec<Levels> = candidates
         .par_iter()
         .map(|&(a, b)| {
             compare(
-                &encoded.records[a as usize],
-                &encoded.records[b as usize],
-                &encoded.blooms,
+                &profiles.encoded[a as usize],
+                &profiles.encoded[b as usize],
+                &blooms,
             )
         })
         .collect();
     info!(
-        candidate_pairs = levels.len(),
+        candidate_pairs = count_record_pairs(&profiles, &candidates),
+        profile_pairs = levels.len(),
         estimated_pairs = blocking.estimated_pairs,
         new_records,
         "candidate pairs compared"
@@ -362,7 +417,7 @@ pub fn link_with_options(
 
     let model = match reused {
         Some(model) => model.clone(),
-        None => train_model(&encoded, &levels, config),
+        None => train_model(&profiles, &blooms, &candidates, &levels, config),
     };
 
     let mut scored: Vec<Score> = levels
@@ -381,100 +436,74 @@ pub fn link_with_options(
             prior,
             records,
             &order,
+            &profiles,
+            &blooms,
             &mut candidates,
             &mut levels,
             &mut scored,
         )?,
         None => 0,
     };
-    let decisions = options.decisions;
-    let pairs_of_candidates = candidates;
-    let mut decided = decisions_by_pair(records, &order, decisions);
-    let mut edge_pairs = Vec::new();
-    let mut edges = Vec::new();
-    for (p, &(weight, probability, nir_agreement)) in scored.iter().enumerate()
-    {
-        let (left, right) = pairs_of_candidates[p];
-        let decision = decided.remove(&(left, right));
-        let above =
-            nir_agreement || probability >= config.match_probability_threshold;
-        let keep = match decision {
-            Some(Decision::Match) => true,
-            Some(Decision::NonMatch) => false,
-            None => above,
-        };
-        if keep {
-            edge_pairs.push(p);
-            edges.push(Edge {
-                left,
-                right,
-                // A reviewed match is as certain as NIR agreement, so the
-                // chain guard keeps it.
-                nir_agreement: nir_agreement
-                    || decision == Some(Decision::Match),
-                weight,
-            });
-        }
-    }
-    // Matches decided on pairs that blocking did not produce.
-    let mut extra: Vec<(u32, u32)> = decided
-        .into_iter()
-        .filter(|(_, d)| *d == Decision::Match)
-        .map(|(pair, _)| pair)
-        .collect();
-    extra.sort_unstable();
-    for (left, right) in extra {
-        edges.push(Edge {
-            left,
-            right,
-            nir_agreement: true,
-            weight: f64::INFINITY,
-        });
-    }
-    let clustering = cluster(&encoded.records, &encoded.blooms, &edges);
+    let decided =
+        decisions_by_pair(records, &order, &profiles.of_record, decisions);
+    let KeptEdges {
+        edges,
+        edge_pairs,
+        mut linked,
+        linked_within,
+    } = keep_edges(
+        &candidates,
+        &scored,
+        decided,
+        config.match_probability_threshold,
+        profiles.sizes.len(),
+    );
+    let clustering = cluster(&profiles.encoded, &blooms, &edges);
 
-    let mut linked = vec![false; levels.len()];
     for (&p, &dropped) in edge_pairs.iter().zip(&clustering.dropped) {
         linked[p] = !dropped;
     }
-    let person_of = number_persons(&clustering.root_of, &order);
-    let mut pairs: Vec<ScoredPair> = pairs_of_candidates
+    // A profile of several records that no kept edge touches leaves its
+    // records apart, as linking them one by one would.
+    let mut joined: Vec<bool> = profiles
+        .sizes
         .iter()
-        .zip(&levels)
-        .zip(&scored)
-        .zip(&linked)
-        .map(
-            |((((a, b), vector), &(weight, probability, nir)), &linked)| {
-                let (x, y) =
-                    (order[*a as usize] as u32, order[*b as usize] as u32);
-                ScoredPair {
-                    left: x.min(y),
-                    right: x.max(y),
-                    match_weight: weight,
-                    match_probability: probability,
-                    method: if nir {
-                        PairMethod::NirAgreement
-                    } else {
-                        PairMethod::FellegiSunter
-                    },
-                    linked,
-                    levels: vector.to_vec(),
-                }
-            },
-        )
+        .zip(&linked_within)
+        .map(|(&size, &within)| size == 1 || within)
         .collect();
+    for (edge, &dropped) in edges.iter().zip(&clustering.dropped) {
+        if !dropped {
+            joined[edge.left as usize] = true;
+            joined[edge.right as usize] = true;
+        }
+    }
+    let person_of =
+        number_persons(&profiles, &clustering.root_of, &joined, &order);
+    let mut profile_of = vec![0; records.len()];
+    for (c, &p) in profiles.of_record.iter().enumerate() {
+        profile_of[order[c]] = p;
+    }
+    let mut pairs =
+        scored_pairs(&profiles, &order, &candidates, &levels, &scored, &linked);
     pairs.par_sort_unstable_by_key(|pair| (pair.left, pair.right));
 
     let summary = LinkSummary {
         records: records.len() as u64,
-        candidate_pairs: pairs.len() as u64,
+        candidate_pairs: pairs.iter().map(|p| p.record_pairs).sum(),
         estimated_pairs: blocking.estimated_pairs,
         nir_pairs: pairs
             .iter()
             .filter(|p| p.method == PairMethod::NirAgreement)
-            .count() as u64,
-        linked_pairs: pairs.iter().filter(|p| p.linked).count() as u64,
+            .map(|p| p.record_pairs)
+            .sum(),
+        linked_pairs: pairs
+            .iter()
+            .filter(|p| p.linked)
+            .map(|p| p.record_pairs)
+            .sum(),
         persons: person_of.iter().max().map_or(0, |&m| u64::from(m) + 1),
+        profiles: profiles.sizes.len() as u64,
+        profile_pairs: pairs.len() as u64,
         em_iterations: model.em_iterations,
         em_converged: model.em_converged,
         max_parameter_change: model
@@ -489,6 +518,7 @@ pub fn link_with_options(
     };
     info!(
         candidate_pairs = summary.candidate_pairs,
+        profile_pairs = summary.profile_pairs,
         nir_pairs = summary.nir_pairs,
         linked_pairs = summary.linked_pairs,
         persons = summary.persons,
@@ -499,13 +529,138 @@ pub fn link_with_options(
     Ok(Linkage {
         person_of,
         pairs,
+        profile_of,
         model,
         summary,
     })
 }
 
 /// Match weight, probability and NIR agreement of a candidate pair.
-type Score = (f64, f64, bool);
+pub(crate) type Score = (f64, f64, bool);
+
+/// The candidate pairs that clustering joins on.
+struct KeptEdges {
+    /// Kept pairs of two profiles, then matches decided on pairs that
+    /// blocking did not produce.
+    edges: Vec<Edge>,
+    /// Candidate index of each edge from a candidate pair.
+    edge_pairs: Vec<usize>,
+    /// Per candidate, whether it is linked; edges are set after the chain
+    /// guard.
+    linked: Vec<bool>,
+    /// Per profile, whether its own record pairs are linked.
+    linked_within: Vec<bool>,
+}
+
+/// Keeps the candidate pairs above the threshold or on NIR agreement,
+/// unless a reviewer decided otherwise, and adds the decided matches
+/// that blocking did not produce. A kept pair within one profile makes
+/// the profile one node of the clustering whatever its other pairs.
+fn keep_edges(
+    candidates: &[(u32, u32)],
+    scored: &[Score],
+    mut decided: HashMap<(u32, u32), Decision>,
+    threshold: f64,
+    profiles: usize,
+) -> KeptEdges {
+    let mut edge_pairs = Vec::new();
+    let mut edges = Vec::new();
+    let mut linked_within = vec![false; profiles];
+    let mut linked = vec![false; candidates.len()];
+    for (p, &(weight, probability, nir_agreement)) in scored.iter().enumerate()
+    {
+        let (left, right) = candidates[p];
+        let decision = decided.remove(&(left, right));
+        let above = nir_agreement || probability >= threshold;
+        let keep = match decision {
+            Some(Decision::Match) => true,
+            Some(Decision::NonMatch) => false,
+            None => above,
+        };
+        if keep && left == right {
+            // Records with equal encodings never conflict, so the chain
+            // guard has nothing to drop here.
+            linked_within[left as usize] = true;
+            linked[p] = true;
+        } else if keep {
+            edge_pairs.push(p);
+            edges.push(Edge {
+                left,
+                right,
+                // A reviewed match is as certain as NIR agreement, so the
+                // chain guard keeps it.
+                nir_agreement: nir_agreement
+                    || decision == Some(Decision::Match),
+                weight,
+            });
+        }
+    }
+    // Records named in decisions have profiles of their own, so these
+    // join two profiles.
+    let mut extra: Vec<(u32, u32)> = decided
+        .into_iter()
+        .filter(|(_, d)| *d == Decision::Match)
+        .map(|(pair, _)| pair)
+        .collect();
+    extra.sort_unstable();
+    for (left, right) in extra {
+        edges.push(Edge {
+            left,
+            right,
+            nir_agreement: true,
+            weight: f64::INFINITY,
+        });
+    }
+    KeptEdges {
+        edges,
+        edge_pairs,
+        linked,
+        linked_within,
+    }
+}
+
+/// Builds the scored profile pairs, each named by records of its
+/// profiles in input indices.
+fn scored_pairs(
+    profiles: &Profiles,
+    order: &[usize],
+    candidates: &[(u32, u32)],
+    levels: &[Levels],
+    scored: &[Score],
+    linked: &[bool],
+) -> Vec<ScoredPair> {
+    let named = |p: u32| order[profiles.first[p as usize] as usize] as u32;
+    candidates
+        .iter()
+        .zip(levels)
+        .zip(scored)
+        .zip(linked)
+        .map(
+            |((((a, b), vector), &(weight, probability, nir)), &linked)| {
+                let (x, y) = if a == b {
+                    let second = profiles.second[*a as usize];
+                    (named(*a), order[second as usize] as u32)
+                } else {
+                    (named(*a), named(*b))
+                };
+                ScoredPair {
+                    left: x.min(y),
+                    right: x.max(y),
+                    record_pairs: profiles.record_pairs(*a, *b),
+                    match_weight: weight,
+                    match_probability: probability,
+                    method: if nir {
+                        PairMethod::NirAgreement
+                    } else {
+                        PairMethod::FellegiSunter
+                    },
+                    linked,
+                    levels: vector.to_vec(),
+                }
+            },
+        )
+        .collect()
+}
 
 /// Checks that a saved model has the comparisons and levels of this
 /// linkage.
@@ -531,179 +686,76 @@ fn check_model_fits(model: &FellegiSunterModel) -> Result<(), Error> {
     }
 }
 
-/// Appends the earlier run's pairs, with their stored levels and scores,
-/// to the candidates, keeping them sorted by (left, right). Pairs naming
-/// a record that is no longer given are left out with a `warn` event.
-/// Returns the number of pairs carried over.
-fn add_prior_pairs(
-    prior: &PriorLinkage,
-    records: &[SourceRecord],
-    order: &[usize],
-    candidates: &mut Vec<(u32, u32)>,
-    levels: &mut Vec<Levels>,
-    scored: &mut Vec<Score>,
-) -> Result<u64, Error> {
-    let canonical = indices_by_record_id(records, order);
-    // The flag marks a carried pair, so that a pair blocking found again
-    // keeps its fresh score and is counted once.
-    let mut rows: Vec<((u32, u32), bool, Levels, Score)> = candidates
-        .drain(..)
-        .zip(levels.drain(..))
-        .zip(scored.drain(..))
-        .map(|((pair, vector), score)| (pair, false, vector, score))
-        .collect();
-    let mut missing = 0u64;
-    for pair in &prior.pairs {
-        let vector: Levels =
-            pair.levels.as_slice().try_into().map_err(|_| {
-                Error::from(ErrorKind::InvalidModel {
-                    reason: format!(
-                        "a stored pair has {} comparison levels, expected {} \
-                         (relink the registry in full)",
-                        pair.levels.len(),
-                        COMPARISON_NAMES.len()
-                    ),
-                })
-            })?;
-        let (Some(lefts), Some(rights)) = (
-            canonical.get(pair.record_id_left.as_str()),
-            canonical.get(pair.record_id_right.as_str()),
-        ) else {
-            missing += 1;
-            continue;
-        };
-        let score = (
-            pair.match_weight,
-            pair.match_probability,
-            pair.method == PairMethod::NirAgreement,
-        );
-        for (a, b) in index_pairs(lefts, rights) {
-            rows.push(((a, b), true, vector, score));
-        }
-    }
-    if missing > 0 {
-        warn!(
-            pairs = missing,
-            "pairs of the earlier run name records that are no longer \
-             staged; they were left out"
-        );
-    }
-    rows.par_sort_unstable_by_key(|row| (row.0, row.1));
-    rows.dedup_by_key(|row| row.0);
-    let mut carried = 0u64;
-    for (pair, from_prior, vector, score) in rows {
-        carried += u64::from(from_prior);
-        candidates.push(pair);
-        levels.push(vector);
-        scored.push(score);
-    }
-    Ok(carried)
+/// Record pairs that the candidate profile pairs represent.
+fn count_record_pairs(profiles: &Profiles, candidates: &[(u32, u32)]) -> u64 {
+    candidates
+        .iter()
+        .map(|&(a, b)| profiles.record_pairs(a, b))
+        .sum()
 }
 
-/// Maps each `record_id` to the canonical indices of the records that
-/// carry it. A record sent again in a later file keeps its `record_id`,
-/// so one id may name several staged records, and a stored pair or
-/// decision applies to each of them.
-///
-/// NOTE: a copy sent again with corrected values takes the stored levels
-/// of the earlier copy's pairs until `rnc link --full` compares it anew.
-fn indices_by_record_id<'r>(
-    records: &'r [SourceRecord],
-    order: &[usize],
-) -> HashMap<&'r str, Vec<u32>> {
-    let mut canonical: HashMap<&str, Vec<u32>> = HashMap::new();
-    for (c, &i) in order.iter().enumerate() {
-        canonical
-            .entry(records[i].record_id.as_str())
-            .or_default()
-            .push(c as u32);
-    }
-    canonical
-}
-
-/// Lists the ordered pairs of distinct indices, one from each side.
-fn index_pairs<'a>(
-    lefts: &'a [u32],
-    rights: &'a [u32],
-) -> impl Iterator<Item = (u32, u32)> + 'a {
-    lefts.iter().flat_map(move |&a| {
-        rights
-            .iter()
-            .filter(move |&&b| a != b)
-            .map(move |&b| (a.min(b), a.max(b)))
-    })
-}
-
-/// Reviewers' decisions keyed by canonical (left, right) indices.
-fn decisions_by_pair(
-    records: &[SourceRecord],
-    order: &[usize],
-    decisions: &[ReviewDecision],
-) -> HashMap<(u32, u32), Decision> {
-    if decisions.is_empty() {
-        return HashMap::new();
-    }
-    let canonical = indices_by_record_id(records, order);
-    let mut by_pair = HashMap::new();
-    let mut unknown = 0u64;
-    for d in decisions {
-        let (Some(lefts), Some(rights)) = (
-            canonical.get(d.record_id_left.as_str()),
-            canonical.get(d.record_id_right.as_str()),
-        ) else {
-            unknown += 1;
-            continue;
-        };
-        for pair in index_pairs(lefts, rights) {
-            by_pair.insert(pair, d.decision);
-        }
-    }
-    if unknown > 0 {
-        warn!(
-            decisions = unknown,
-            "review decisions name records that are not in this run; \
-             they were ignored"
-        );
-    }
-    by_pair
-}
-
+/// Trains the model on record pairs: u from random record pairs, m and λ
+/// from the candidate vectors, each weighted by the record pairs its
+/// profile pair represents. Training therefore gives the parameters it
+/// gave when records were compared one by one.
 fn train_model(
-    encoded: &crate::compare::EncodedRecords,
+    profiles: &Profiles,
+    blooms: &BloomArena,
+    candidates: &[(u32, u32)],
     levels: &[Levels],
     config: &LinkConfig,
 ) -> FellegiSunterModel {
     let mut model = FellegiSunterModel::new(untrained_comparisons(), 1e-4);
     estimate_u_probabilities(
         &mut model,
-        &encoded.records,
-        &encoded.blooms,
+        &profiles.encoded,
+        &profiles.of_record,
+        blooms,
         config.u_sample_pairs,
         config.seed,
     );
-    let vectors = count_vectors(levels);
+    let vectors = count_vectors(
+        candidates
+            .iter()
+            .zip(levels)
+            .map(|(&(a, b), vector)| (*vector, profiles.record_pairs(a, b))),
+    );
     let limits = EmLimits {
         max_iterations: config.max_em_iterations,
         tolerance: config.em_tolerance,
     };
     estimate_m_probabilities(&mut model, &vectors, &limits);
-    estimate_lambda(&mut model, &vectors, encoded.records.len(), &limits);
+    estimate_lambda(&mut model, &vectors, profiles.of_record.len(), &limits);
     model
 }
 
 /// Numbers persons by their first record in canonical order and maps the
-/// numbers back to input positions.
-fn number_persons(root_of: &[u32], order: &[usize]) -> Vec<u32> {
+/// numbers back to input positions. A record takes the cluster of its
+/// profile (`root_of`) when the profile is `joined`, else a person of its
+/// own.
+fn number_persons(
+    profiles: &Profiles,
+    root_of: &[u32],
+    joined: &[bool],
+    order: &[usize],
+) -> Vec<u32> {
     let mut number_of_root = vec![u32::MAX; root_of.len()];
-    let mut person_of = vec![0; root_of.len()];
+    let mut person_of = vec![0; order.len()];
     let mut next = 0;
-    for (canonical, &root) in root_of.iter().enumerate() {
-        let number = &mut number_of_root[root as usize];
-        if *number == u32::MAX {
-            *number = next;
+    for (canonical, &profile) in profiles.of_record.iter().enumerate() {
+        let number = if joined[profile as usize] {
+            let number =
+                &mut number_of_root[root_of[profile as usize] as usize];
+            if *number == u32::MAX {
+                *number = next;
+                next += 1;
+            }
+            *number
+        } else {
             next += 1;
-        }
-        person_of[order[canonical]] = *number;
+            next - 1
+        };
+        person_of[order[canonical]] = number;
     }
     person_of
 }

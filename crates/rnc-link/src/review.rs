@@ -6,11 +6,13 @@
 //! levels, never an identifier in clear: the records themselves hold
 //! only pseudonyms.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::error::ErrorKind;
-use crate::{Linkage, PairMethod};
+use crate::{Linkage, PairMethod, ScoredPair};
 use rnc_model::SourceRecord;
 
 /// A reviewer's decision on a pair.
@@ -65,9 +67,11 @@ pub struct ReviewItem {
     pub comparisons: Vec<ComparisonDetail>,
 }
 
-/// Returns the pairs whose match probability is in [`lower`, `upper`)
-/// and that no decision covers yet, by decreasing probability. Pairs
-/// linked on NIR agreement are not queued.
+/// Returns the record pairs whose match probability is in [`lower`,
+/// `upper`) and that no decision covers yet, by decreasing probability.
+/// A profile pair of [`Linkage::pairs`] is listed as each of its record
+/// pairs, because reviewers decide on records. Pairs linked on NIR
+/// agreement are not queued.
 ///
 /// # Errors
 ///
@@ -89,46 +93,50 @@ pub fn review_queue(
         }
         .into());
     }
-    let decided: std::collections::HashSet<(&str, &str)> = decisions
+    let decided: HashSet<(&str, &str)> = decisions
         .iter()
         .map(|d| ordered(&d.record_id_left, &d.record_id_right))
         .collect();
-    let mut items: Vec<ReviewItem> = linkage
+    let queued: Vec<&ScoredPair> = linkage
         .pairs
         .iter()
         .filter(|p| p.method == PairMethod::FellegiSunter)
         .filter(|p| p.match_probability >= lower && p.match_probability < upper)
-        .filter_map(|pair| {
-            let left = &records[pair.left as usize].record_id;
-            let right = &records[pair.right as usize].record_id;
+        .collect();
+    let members = profile_members(linkage, &queued);
+    let mut items = Vec::new();
+    for pair in queued {
+        let comparisons: Vec<ComparisonDetail> = linkage
+            .model
+            .comparisons
+            .iter()
+            .zip(&pair.levels)
+            .map(|(comparison, &level)| {
+                let level = &comparison.levels[usize::from(level)];
+                ComparisonDetail {
+                    comparison: comparison.name.clone(),
+                    level: level.name.clone(),
+                    weight: level.weight(),
+                }
+            })
+            .collect();
+        for (a, b) in record_pairs_of(linkage, &members, pair) {
+            let left = &records[a as usize].record_id;
+            let right = &records[b as usize].record_id;
             let (left, right) = ordered(left, right);
             if decided.contains(&(left, right)) {
-                return None;
+                continue;
             }
-            let comparisons = linkage
-                .model
-                .comparisons
-                .iter()
-                .zip(&pair.levels)
-                .map(|(comparison, &level)| {
-                    let level = &comparison.levels[usize::from(level)];
-                    ComparisonDetail {
-                        comparison: comparison.name.clone(),
-                        level: level.name.clone(),
-                        weight: level.weight(),
-                    }
-                })
-                .collect();
-            Some(ReviewItem {
+            items.push(ReviewItem {
                 record_id_left: left.to_string(),
                 record_id_right: right.to_string(),
                 match_weight: pair.match_weight,
                 match_probability: pair.match_probability,
                 linked: pair.linked,
-                comparisons,
-            })
-        })
-        .collect();
+                comparisons: comparisons.clone(),
+            });
+        }
+    }
     items.sort_by(|a, b| {
         b.match_probability
             .total_cmp(&a.match_probability)
@@ -136,6 +144,48 @@ pub fn review_queue(
             .then_with(|| a.record_id_right.cmp(&b.record_id_right))
     });
     Ok(items)
+}
+
+/// Input indices of the records of each profile that `pairs` name, in
+/// input order.
+fn profile_members(
+    linkage: &Linkage,
+    pairs: &[&ScoredPair],
+) -> HashMap<u32, Vec<u32>> {
+    let profile_of = |index: u32| linkage.profile_of[index as usize];
+    let mut members: HashMap<u32, Vec<u32>> = pairs
+        .iter()
+        .flat_map(|pair| [profile_of(pair.left), profile_of(pair.right)])
+        .map(|profile| (profile, Vec::new()))
+        .collect();
+    for (index, profile) in linkage.profile_of.iter().enumerate() {
+        if let Some(list) = members.get_mut(profile) {
+            list.push(index as u32);
+        }
+    }
+    members
+}
+
+/// Lists the record pairs (input indices) that a profile pair represents.
+fn record_pairs_of(
+    linkage: &Linkage,
+    members: &HashMap<u32, Vec<u32>>,
+    pair: &ScoredPair,
+) -> Vec<(u32, u32)> {
+    let p = linkage.profile_of[pair.left as usize];
+    let q = linkage.profile_of[pair.right as usize];
+    let (left, right) = (&members[&p], &members[&q]);
+    let mut pairs = Vec::new();
+    if p == q {
+        for (i, &a) in left.iter().enumerate() {
+            pairs.extend(left[i + 1..].iter().map(|&b| (a, b)));
+        }
+    } else {
+        for &a in left {
+            pairs.extend(right.iter().map(|&b| (a, b)));
+        }
+    }
+    pairs
 }
 
 /// The two ids, smaller first.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, StringBuilder, UInt8Builder,
+    BooleanBuilder, Float64Builder, StringBuilder, UInt8Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -15,9 +15,11 @@ use crate::model::FellegiSunterModel;
 use crate::{Error, ScoredPair};
 
 /// Schema of the pair table for the comparisons of [`crate::link`]:
-/// `record_id_left`, `record_id_right`, `match_weight`,
+/// `record_id_left`, `record_id_right`, `record_pairs`, `match_weight`,
 /// `match_probability`, `method`, `linked`, then one `gamma_<name>` UInt8
-/// column per comparison.
+/// column per comparison. A row is a pair of linkage profiles
+/// ([`ScoredPair`]) named by one record pair of it; `record_pairs` counts
+/// the record pairs it represents.
 pub fn pair_schema() -> SchemaRef {
     schema_for(COMPARISON_NAMES.iter().copied())
 }
@@ -26,6 +28,7 @@ fn schema_for<'a>(names: impl Iterator<Item = &'a str>) -> SchemaRef {
     let mut fields = vec![
         Field::new("record_id_left", DataType::Utf8, false),
         Field::new("record_id_right", DataType::Utf8, false),
+        Field::new("record_pairs", DataType::UInt64, false),
         Field::new("match_weight", DataType::Float64, false),
         Field::new("match_probability", DataType::Float64, false),
         Field::new("method", DataType::Utf8, false),
@@ -53,6 +56,7 @@ pub fn pairs_to_batch(
     let comparisons = model.comparisons.len();
     let mut left_ids = StringBuilder::with_capacity(n, n * 24);
     let mut right_ids = StringBuilder::with_capacity(n, n * 24);
+    let mut record_pairs = UInt64Builder::with_capacity(n);
     let mut weights = Float64Builder::with_capacity(n);
     let mut probabilities = Float64Builder::with_capacity(n);
     let mut methods = StringBuilder::with_capacity(n, n * 14);
@@ -86,6 +90,7 @@ pub fn pairs_to_batch(
                 pair.levels.len()
             )));
         }
+        record_pairs.append_value(pair.record_pairs);
         weights.append_value(pair.match_weight);
         probabilities.append_value(pair.match_probability);
         methods.append_value(pair.method.label());
@@ -97,6 +102,7 @@ pub fn pairs_to_batch(
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(left_ids.finish()),
         Arc::new(right_ids.finish()),
+        Arc::new(record_pairs.finish()),
         Arc::new(weights.finish()),
         Arc::new(probabilities.finish()),
         Arc::new(methods.finish()),

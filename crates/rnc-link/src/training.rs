@@ -28,19 +28,27 @@ const SAMPLES_PER_STREAM: u64 = 1 << 16;
 /// Estimates u from record pairs drawn at random (with replacement) among
 /// all pairs, or from every pair when there are no more pairs than
 /// `sample_pairs`. Records are in canonical order, so the sample does not
-/// depend on the input order.
+/// depend on the input order. `profiles` contains the encoding of each
+/// profile and `of_record` the profile of each record, so the sample is
+/// drawn among records as if each carried its own encoding.
 ///
 /// NOTE: the sample contains the few true matches that random pairs hold;
 /// like Splink, we ignore them, which overstates u of the agreeing levels
 /// by roughly λ.
 pub(crate) fn estimate_u_probabilities(
     model: &mut FellegiSunterModel,
-    records: &[Encoded],
+    profiles: &[Encoded],
+    of_record: &[u32],
     blooms: &BloomArena,
     sample_pairs: u64,
     seed: u64,
 ) -> u64 {
-    let n = records.len() as u64;
+    let records = Records {
+        profiles,
+        of_record,
+        blooms,
+    };
+    let n = of_record.len() as u64;
     if n < 2 {
         warn!(
             "fewer than two records; u probabilities keep their starting values"
@@ -49,10 +57,10 @@ pub(crate) fn estimate_u_probabilities(
     }
     let all_pairs = n * (n - 1) / 2;
     let (counts, sampled) = if all_pairs <= sample_pairs {
-        (count_all_pairs(records, blooms), all_pairs)
+        (count_all_pairs(&records), all_pairs)
     } else {
         (
-            count_sampled_pairs(records, blooms, sample_pairs, seed),
+            count_sampled_pairs(&records, sample_pairs, seed),
             sample_pairs,
         )
     };
@@ -130,17 +138,30 @@ fn merge_counts(mut a: LevelCounts, b: LevelCounts) -> LevelCounts {
     a
 }
 
-fn count_all_pairs(records: &[Encoded], blooms: &BloomArena) -> LevelCounts {
-    (0..records.len())
+/// Profiles, the profile of each record and the filters they point to.
+struct Records<'a> {
+    profiles: &'a [Encoded],
+    of_record: &'a [u32],
+    blooms: &'a BloomArena,
+}
+
+impl Records<'_> {
+    /// Levels of the pair of records `i` and `j`.
+    fn compare(&self, i: usize, j: usize) -> Levels {
+        let profile = |r: usize| &self.profiles[self.of_record[r] as usize];
+        compare(profile(i), profile(j), self.blooms)
+    }
+}
+
+fn count_all_pairs(records: &Records) -> LevelCounts {
+    let n = records.of_record.len();
+    (0..n)
         .into_par_iter()
         .fold(
             || [[0; MAX_LEVELS]; COMPARISON_COUNT],
             |mut counts, i| {
-                for j in i + 1..records.len() {
-                    add_levels(
-                        &mut counts,
-                        &compare(&records[i], &records[j], blooms),
-                    );
+                for j in i + 1..n {
+                    add_levels(&mut counts, &records.compare(i, j));
                 }
                 counts
             },
@@ -149,12 +170,11 @@ fn count_all_pairs(records: &[Encoded], blooms: &BloomArena) -> LevelCounts {
 }
 
 fn count_sampled_pairs(
-    records: &[Encoded],
-    blooms: &BloomArena,
+    records: &Records,
     sample_pairs: u64,
     seed: u64,
 ) -> LevelCounts {
-    let n = records.len();
+    let n = records.of_record.len();
     let streams = sample_pairs.div_ceil(SAMPLES_PER_STREAM);
     (0..streams)
         .into_par_iter()
@@ -170,22 +190,22 @@ fn count_sampled_pairs(
                 if j >= i {
                     j += 1;
                 }
-                add_levels(
-                    &mut counts,
-                    &compare(&records[i], &records[j], blooms),
-                );
+                add_levels(&mut counts, &records.compare(i, j));
             }
             counts
         })
         .reduce(|| [[0; MAX_LEVELS]; COMPARISON_COUNT], merge_counts)
 }
 
-/// Counts the distinct comparison vectors, sorted so that training does
-/// not depend on the pair order.
-pub(crate) fn count_vectors(levels: &[Levels]) -> Vec<(Levels, u64)> {
+/// Counts the record pairs of each distinct comparison vector, from
+/// (vector, record pairs) items, sorted so that training does not depend
+/// on the pair order.
+pub(crate) fn count_vectors(
+    levels: impl Iterator<Item = (Levels, u64)>,
+) -> Vec<(Levels, u64)> {
     let mut counts: HashMap<Levels, u64> = HashMap::new();
-    for vector in levels {
-        *counts.entry(*vector).or_default() += 1;
+    for (vector, pairs) in levels {
+        *counts.entry(vector).or_default() += pairs;
     }
     let mut counted: Vec<(Levels, u64)> = counts.into_iter().collect();
     counted.sort_unstable();

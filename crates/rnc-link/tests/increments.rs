@@ -189,7 +189,9 @@ fn increment_equals_full_run_with_same_model() {
     .unwrap();
 
     assert_eq!(incremental.summary.new_records, 150);
-    assert_eq!(incremental.summary.prior_pairs, first.pairs.len() as u64);
+    let first_record_pairs: u64 =
+        first.pairs.iter().map(|p| p.record_pairs).sum();
+    assert_eq!(incremental.summary.prior_pairs, first_record_pairs);
     assert!(incremental.summary.reused_model);
     // The increment compared only pairs holding a new record, yet ends with
     // the pairs, scores and persons of the full run.

@@ -18,8 +18,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rnc_link::evaluate::pairwise_scores;
 use rnc_link::{
-    Decision, FellegiSunterModel, LinkConfig, PairMethod, ReviewDecision, link,
-    link_with_decisions, pair_schema, pairs_to_batch, review_queue,
+    Decision, FellegiSunterModel, LinkConfig, LinkOptions, PairMethod,
+    ReviewDecision, link, link_with_decisions, link_with_options, pair_schema,
+    pairs_to_batch, review_queue,
 };
 use rnc_model::{NirStatus, Sex, SourceRecord};
 
@@ -487,7 +488,9 @@ fn summary_and_pairs_agree() {
     let linkage = link(&data.records, &config()).unwrap();
     let summary = &linkage.summary;
     assert_eq!(summary.records, data.records.len() as u64);
-    assert_eq!(summary.candidate_pairs, linkage.pairs.len() as u64);
+    let record_pairs: u64 = linkage.pairs.iter().map(|p| p.record_pairs).sum();
+    assert_eq!(summary.candidate_pairs, record_pairs);
+    assert_eq!(summary.profile_pairs, linkage.pairs.len() as u64);
     assert!(summary.estimated_pairs >= summary.candidate_pairs);
     assert!(
         linkage
@@ -522,7 +525,7 @@ fn pair_table_has_schema_and_rows() {
         pairs_to_batch(&linkage.pairs, &data.records, &linkage.model).unwrap();
     assert_eq!(batch.schema(), pair_schema());
     assert_eq!(batch.num_rows(), linkage.pairs.len());
-    assert_eq!(batch.num_columns(), 12);
+    assert_eq!(batch.num_columns(), 13);
 }
 
 #[test]
@@ -638,7 +641,14 @@ fn review_queue_holds_pairs_between_thresholds() {
             && p.match_probability >= 0.01
             && p.match_probability < 0.999
     };
-    let expected = linkage.pairs.iter().filter(|p| in_range(p)).count();
+    // Each profile pair is queued as every record pair it represents.
+    let expected: u64 = linkage
+        .pairs
+        .iter()
+        .filter(|p| in_range(p))
+        .map(|p| p.record_pairs)
+        .sum();
+    let expected = expected as usize;
     assert!(expected > 0, "the synthetic data must give uncertain pairs");
     let queue =
         review_queue(&linkage, &data.records, 0.01, 0.999, &[]).unwrap();
@@ -659,4 +669,84 @@ fn review_queue_holds_pairs_between_thresholds() {
         review_queue(&linkage, &data.records, 0.01, 0.999, &decided).unwrap();
     assert_eq!(after.len(), expected - 1);
     assert!(review_queue(&linkage, &data.records, 0.9, 0.5, &[]).is_err());
+}
+
+// Linking through profiles must give what comparing every record on its
+// own gives: the same persons, model, record-pair counts and review
+// queue. The reference is the same linker with `record_by_record` set.
+// The data add identical copies of every third record, identical records
+// that share only a birth date and sex (their own pairs are compared but
+// not linked) or nothing that blocks, and decisions on a copy.
+#[test]
+fn profiles_match_record_by_record() {
+    let mut records = synthetic_records(8).records;
+    let copies: Vec<SourceRecord> = records
+        .iter()
+        .step_by(3)
+        .enumerate()
+        .map(|(i, record)| SourceRecord {
+            record_id: format!("copy/{i:04}"),
+            ..record.clone()
+        })
+        .collect();
+    let original = records[0].record_id.clone();
+    let other = records[10].record_id.clone();
+    records.extend(copies);
+    for i in 0..4 {
+        let mut dated = SourceRecord {
+            record_id: format!("sparse/dated/{i}"),
+            sex: Some(Sex::Female),
+            ..Default::default()
+        };
+        date_fields(&mut dated, 1950, 1, 1);
+        records.push(dated);
+        records.push(SourceRecord {
+            record_id: format!("sparse/blank/{i}"),
+            departement: Some("75".to_string()),
+            ..Default::default()
+        });
+    }
+    let decisions = [
+        decision(&original, "copy/0000", Decision::NonMatch),
+        decision("copy/0001", &other, Decision::Match),
+    ];
+    let run = |record_by_record| {
+        let options = LinkOptions {
+            decisions: &decisions,
+            record_by_record,
+            ..LinkOptions::default()
+        };
+        link_with_options(&records, &config(), &options).unwrap()
+    };
+    let reference = run(true);
+    let profiles = run(false);
+
+    assert_eq!(reference.summary.profiles, records.len() as u64);
+    assert!(
+        profiles.summary.profiles < reference.summary.profiles,
+        "copies must share profiles: {:?}",
+        profiles.summary
+    );
+    assert!(profiles.pairs.len() < reference.pairs.len());
+    assert_eq!(profiles.model, reference.model);
+    assert_eq!(profiles.person_of, reference.person_of);
+    let (a, b) = (&profiles.summary, &reference.summary);
+    assert_eq!(a.candidate_pairs, b.candidate_pairs);
+    assert_eq!(a.estimated_pairs, b.estimated_pairs);
+    assert_eq!(a.nir_pairs, b.nir_pairs);
+    assert_eq!(a.linked_pairs, b.linked_pairs);
+    assert_eq!(a.persons, b.persons);
+    let queue = |linkage: &rnc_link::Linkage| {
+        review_queue(linkage, &records, 0.01, 0.999, &decisions).unwrap()
+    };
+    let expected = queue(&reference);
+    assert!(!expected.is_empty(), "the data must give uncertain pairs");
+    assert_eq!(queue(&profiles), expected);
+    // The blank records share a profile but no blocking key, so they are
+    // never compared and each stays a person of its own.
+    let person = |id: &str| {
+        let index = records.iter().position(|r| r.record_id == id).unwrap();
+        profiles.person_of[index]
+    };
+    assert_ne!(person("sparse/blank/0"), person("sparse/blank/1"));
 }

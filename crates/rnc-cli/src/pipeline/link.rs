@@ -111,6 +111,7 @@ pub fn link(
         decisions: &decisions,
         trained_model: saved_model.as_ref(),
         prior,
+        ..rnc_link::LinkOptions::default()
     };
     let linkage = rnc_link::link_with_options(&records, config, &options)?;
     let model_source = match (&run.model, prior) {

@@ -58,7 +58,7 @@ pub fn write_report(
 
     let pairs = run_sql(
         &release_dir,
-        "SELECT method, COUNT(*) AS n FROM link_pairs WHERE linked GROUP BY 1 ORDER BY 1",
+        "SELECT method, CAST(SUM(record_pairs) AS BIGINT) AS n FROM link_pairs WHERE linked GROUP BY 1 ORDER BY 1",
     )
     .context("summarising linkage")?;
     let linkage = count_rows(&pairs)
