@@ -174,11 +174,6 @@ impl<'a> FieldComparator<'a> {
         }
     }
 
-    /// Tests whether the comparison has `multiple_salts`.
-    pub(crate) fn has_multiple_salts(&self) -> bool {
-        self.multiple.is_some()
-    }
-
     /// Level "different", the last level.
     pub(crate) fn different_level(&self) -> u8 {
         self.different
@@ -330,14 +325,35 @@ impl<'a> FieldComparator<'a> {
     /// salt keep their pairs, because they have no other pair that shares
     /// a salt.
     pub(crate) fn level_for_u(&self, a: [u32; 2], b: [u32; 2]) -> u8 {
-        if let Some(multiple) = &self.multiple
-            && a[1] == b[1]
-            && a[1] != MISSING
-            && multiple.salts[a[1] as usize].len() > 1
-        {
+        if self.left_out_of_u(a, b) {
             return LEVEL_NULL;
         }
         self.level_of_codes(a, b)
+    }
+
+    /// [`FieldComparator::level_for_u`] with the string comparisons of
+    /// value pairs remembered in `cache`, as
+    /// [`FieldComparator::level_of_codes_cached`] does.
+    pub(crate) fn level_for_u_cached(
+        &self,
+        a: [u32; 2],
+        b: [u32; 2],
+        cache: &mut LevelCache,
+    ) -> u8 {
+        if self.left_out_of_u(a, b) {
+            return LEVEL_NULL;
+        }
+        self.level_of_codes_cached(a, b, cache)
+    }
+
+    /// Tests whether a pair is left out of the u counts: both records of
+    /// a `multiple_salts` comparison have the same several salts.
+    fn left_out_of_u(&self, a: [u32; 2], b: [u32; 2]) -> bool {
+        self.multiple.as_ref().is_some_and(|multiple| {
+            a[1] == b[1]
+                && a[1] != MISSING
+                && multiple.salts[a[1] as usize].len() > 1
+        })
     }
 
     /// [`FieldComparator::level_of_codes`] with the string comparisons of
@@ -543,6 +559,7 @@ fn decode_salted_blooms(
                 .collect()
         })
         .collect();
+
     let longest = decoded
         .iter()
         .flatten()
@@ -569,6 +586,8 @@ fn decode_salted_blooms(
                 .collect()
         })
         .collect();
+
+    // Salt ids shared across positions; an empty salt marks no filter.
     let mut ids: HashMap<&str, u32> = HashMap::new();
     let salts = salt_column
         .values
@@ -586,7 +605,10 @@ fn decode_salted_blooms(
                 .collect()
         })
         .collect();
+
     let filters = SaltedFilters { filters, salts };
+
+    // Rows whose filters have no salt at their position.
     let (mut unequal, mut unsalted) = (0usize, 0usize);
     for (&value, &salt) in column.codes.iter().zip(&salt_column.codes) {
         if value == MISSING || salt == MISSING {
@@ -604,6 +626,7 @@ fn decode_salted_blooms(
                 .any(|(&filter, &salt)| filter != MISSING && salt == MISSING),
         );
     }
+
     if invalid > 0 || unequal > 0 || unsalted > 0 {
         warn!(
             column = %column.name,

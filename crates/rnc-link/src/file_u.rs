@@ -420,11 +420,7 @@ fn sample_record_pairs(
                         right[rng.random_range(0..right.len())],
                     ),
                 };
-                let level = if comparator.has_multiple_salts() {
-                    comparator.level_for_u(a, b)
-                } else {
-                    comparator.level_of_codes_cached(a, b, &mut cache)
-                };
+                let level = comparator.level_for_u_cached(a, b, &mut cache);
                 totals[usize::from(level)] += 1;
             }
             totals

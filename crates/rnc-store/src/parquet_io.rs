@@ -193,11 +193,7 @@ impl<W: Write> Write for HashingWriter<W> {
 /// [`Error::Io`] when the file cannot be opened, [`Error::Parquet`] when
 /// it is not a readable Parquet file.
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, Error> {
-    let mut batches = Vec::new();
-    for batch in stream_parquet(path)? {
-        batches.push(batch?);
-    }
-    Ok(batches)
+    read_parquet_without(path, &[])
 }
 
 /// Reads every batch of a Parquet file without the top-level columns
@@ -212,28 +208,8 @@ pub fn read_parquet_without(
     path: &Path,
     skipped: &[&str],
 ) -> Result<Vec<RecordBatch>, Error> {
-    let file = File::open(path).map_err(Error::io(path))?;
-    let parquet_error = |source| Error::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(parquet_error)?;
-    let kept = builder
-        .schema()
-        .fields()
-        .iter()
-        .enumerate()
-        .filter(|(_, field)| !skipped.contains(&field.name().as_str()))
-        .map(|(index, _)| index);
-    let mask = ProjectionMask::roots(builder.parquet_schema(), kept);
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(parquet_error)?;
     let mut batches = Vec::new();
-    for batch in reader {
+    for batch in stream_parquet_without(path, skipped)? {
         batches.push(batch?);
     }
     Ok(batches)
@@ -249,13 +225,34 @@ pub fn read_parquet_without(
 pub fn stream_parquet(
     path: &Path,
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
+    stream_parquet_without(path, &[])
+}
+
+/// Opens a Parquet file as [`stream_parquet`] does, without the top-level
+/// columns named in `skipped`.
+fn stream_parquet_without(
+    path: &Path,
+    skipped: &[&str],
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
     let file = File::open(path).map_err(Error::io(path))?;
     let parquet_error = |source| Error::Parquet {
         path: path.to_path_buf(),
         source,
     };
-    ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(parquet_error)?
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(parquet_error)?;
+    if !skipped.is_empty() {
+        let kept = builder
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, field)| !skipped.contains(&field.name().as_str()))
+            .map(|(index, _)| index);
+        let mask = ProjectionMask::roots(builder.parquet_schema(), kept);
+        builder = builder.with_projection(mask);
+    }
+    builder
         .with_batch_size(64 * 1024)
         .build()
         .map_err(parquet_error)
