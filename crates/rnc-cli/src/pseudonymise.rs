@@ -137,7 +137,7 @@ impl RowsAsCsv {
             Some(Ok(row)) => row,
         };
         // The provider step writes every row, so a row the reader found
-        // malformed stops the file. Its detail holds no value of the row.
+        // malformed stops the file. Its detail contains no value of the row.
         if let Some(defect) = row.defect {
             return Err(std::io::Error::other(format!(
                 "line {}: field {}: {} ({})",

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::rnc_expect;
 
 const FEED: &str = "\
@@ -65,28 +67,37 @@ fn output_and_logs_hold_no_identifier() {
     }
 }
 
+/// Runs `rnc pseudonymise` on the pathology file `input` with the key
+/// `key` and the `extra` options, writing `output`, and returns the output.
+fn pseudonymise(
+    input: &Path,
+    key: &Path,
+    output: &Path,
+    extra: &[&str],
+) -> String {
+    let mut args = vec!["pseudonymise", "--key", key.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.extend([
+        "--source",
+        "pathology_report",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+    ]);
+    rnc_expect(&args, 0);
+    std::fs::read_to_string(output).unwrap()
+}
+
 #[test]
 fn same_key_gives_same_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("pathology.csv");
     let key = dir.path().join("provider.key");
     std::fs::write(&input, FEED).unwrap();
-    let run = |name: &str, extra: &[&str]| {
-        let output = dir.path().join(name);
-        let mut args = vec!["pseudonymise", "--key", key.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        args.extend([
-            "--source",
-            "pathology_report",
-            input.to_str().unwrap(),
-            output.to_str().unwrap(),
-        ]);
-        rnc_expect(&args, 0);
-        std::fs::read_to_string(output).unwrap()
-    };
+    let output = |name: &str| dir.path().join(name);
 
-    let first = run("first.csv", &["--create-key"]);
-    let second = run("second.csv", &[]);
+    let first =
+        pseudonymise(&input, &key, &output("first.csv"), &["--create-key"]);
+    let second = pseudonymise(&input, &key, &output("second.csv"), &[]);
 
     assert_eq!(first, second);
 }
@@ -107,28 +118,16 @@ fn windows_1252_semicolons_give_same_output() {
         .collect();
     let legacy = dir.path().join("pathology_1252.csv");
     std::fs::write(&legacy, windows).unwrap();
-    let run = |input: &std::path::Path, name: &str, extra: &[&str]| {
-        let output = dir.path().join(name);
-        let mut args = vec![
-            "pseudonymise",
-            "--key",
-            key.to_str().unwrap(),
-            "--create-key",
-        ];
-        args.extend_from_slice(extra);
-        args.extend([
-            "--source",
-            "pathology_report",
-            input.to_str().unwrap(),
-            output.to_str().unwrap(),
-        ]);
-        rnc_expect(&args, 0);
-        std::fs::read_to_string(output).unwrap()
-    };
+    let output = |name: &str| dir.path().join(name);
 
-    let expected = run(&utf8, "utf8.out.csv", &[]);
-    let converted =
-        run(&legacy, "legacy.out.csv", &["--encoding", "windows-1252"]);
+    let expected =
+        pseudonymise(&utf8, &key, &output("utf8.out.csv"), &["--create-key"]);
+    let converted = pseudonymise(
+        &legacy,
+        &key,
+        &output("legacy.out.csv"),
+        &["--encoding", "windows-1252"],
+    );
 
     assert_eq!(converted, expected);
 }

@@ -33,7 +33,8 @@ fn pseudonymised(clear: &str) -> String {
     pseudonymised_feed(SourceKind::DeathRecord, clear)
 }
 
-/// The provider step's output for `clear`, a file of feed `kind`.
+/// Runs the provider step on `clear`, a file of feed `kind`, and returns
+/// its output.
 fn pseudonymised_feed(kind: SourceKind, clear: &str) -> String {
     let clk =
         ClkEncoder::new(&Key::from_bytes([3; 32]), ClkSettings::default())

@@ -191,9 +191,9 @@ pub struct ComparisonSpec {
     /// be combined with `swap_column`.
     #[serde(default)]
     pub salt_column: Option<String>,
-    /// With `salt_column`, on a `dice` comparison: each value holds the
+    /// With `salt_column`, on a `dice` comparison: each value contains the
     /// filters of one name under several salts, separated by
-    /// [`SALT_SEPARATOR`], and the salt column holds those salts in the
+    /// [`SALT_SEPARATOR`], and the salt column contains those salts in the
     /// same order, an empty salt where the filter is missing. rnc stores a
     /// name under a birth year+month salt and a birth year+day salt, so
     /// that a typo in the day or in the month still leaves one shared

@@ -205,12 +205,13 @@ fn unsalted_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
 /// without a day salt has no encoding under it and counts as not
 /// re-identified.
 ///
-/// The last attacks of each salt align within each salt apart: an
+/// The last attacks of each salt align within each salt apart. An
 /// attacker who matched the salt pseudonyms to their salts (the stored
-/// year-month pseudonyms fall to the frequency attack below) knows which
-/// encodings share a salt. They align each salt's encodings either with
-/// that salt's own (name, salt) counts, an upper bound since nobody
-/// publishes them, or with the ranking of names in the salt's birth year.
+/// year-month pseudonyms fall to the frequency attack below) can tell
+/// which encodings share a salt. They align each salt's encodings either
+/// with that salt's own (name, salt) counts, an upper bound because these
+/// are not published, or with the ranking of names in the salt's birth
+/// year.
 fn stored_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
     let records: Vec<SourceRecord> = persons
         .iter()

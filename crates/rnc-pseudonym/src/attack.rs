@@ -126,7 +126,7 @@ where
 ///
 /// This is the attack an attacker can run on one group of encodings, for
 /// example those sharing a salt, with public frequencies rather than the
-/// group's own, which nobody publishes.
+/// group's own, which are not published.
 ///
 /// # Panics
 ///

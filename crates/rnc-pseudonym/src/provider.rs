@@ -62,8 +62,8 @@ pub const IDENTIFYING_COLUMNS: [&str; 5] = [
 /// the feed specification (`docs/sources.md`) defines them, in its order.
 /// They are the ingest's columns of the feed without
 /// [`IDENTIFYING_COLUMNS`], so that the registry reads from a provider's
-/// file every column it reads from a clear one; rnc-ingest, which holds
-/// the specification, tests that the two agree.
+/// file every column it reads from a clear one. rnc-ingest, which defines
+/// the feeds, tests that the two agree.
 pub fn kept_columns(kind: SourceKind) -> &'static [&'static str] {
     match kind {
         SourceKind::RegistryExtract => &[
@@ -256,7 +256,7 @@ pub fn write_pseudonymised<R: Read>(
     let mut temporary = output.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = std::path::PathBuf::from(temporary);
-    // The output holds no clear identifier, but its keyed pseudonyms are
+    // The output contains no clear identifier, but its keyed pseudonyms are
     // personal data: only the owner may read it until it is sent. A stale
     // temporary file is removed first, because opening an existing file
     // keeps its mode.

@@ -10,7 +10,7 @@
 //! The encoded run stores given_name and surname as the registry does:
 //! keyed Bloom filters under the two salts of [`name_salts`], birth year
 //! and month, and birth year and day ([`Pseudonymiser::bloom_salted`]).
-//! Each name column holds the two filters and the column `name_salts`
+//! Each name column contains the two filters and the column `name_salts`
 //! the keyed pseudonyms of the two salts (`multiple_salts` in the model).
 //! The linker compares the filters under every salt two records share
 //! and takes the most similar; filters under different salts are
