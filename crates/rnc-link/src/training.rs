@@ -9,8 +9,8 @@ use rayon::prelude::*;
 use tracing::{info, warn};
 
 use crate::compare::{
-    BIRTH_DATE, BIRTH_NAME, COMPARISON_COUNT, DATE_TRANSPOSED, EXACT, Encoded,
-    FIRST_NAME, Levels, NIR, SEX, compare,
+    BIRTH_DATE, BIRTH_NAME, COMPARISON_COUNT, DATE_TRANSPOSED, DEPARTEMENT,
+    EXACT, Encoded, FIRST_NAME, Levels, NIR, SEX, compare,
 };
 use crate::dice::BloomArena;
 use crate::em::{EmSettings, SessionAverage, posterior, train_em};
@@ -228,8 +228,8 @@ struct SessionRule {
 /// which EM counts partly as matches.
 const SESSIONS: [SessionRule; 3] = [
     SessionRule {
-        name: "birth_date+sex",
-        blocked: &[BIRTH_DATE, SEX],
+        name: "birth_date+sex+departement",
+        blocked: &[BIRTH_DATE, SEX, DEPARTEMENT],
     },
     SessionRule {
         name: "surname+first_name",

@@ -51,13 +51,32 @@ fn read_staged_records_skipping(
     registry: &Registry,
     skipped: &[&str],
 ) -> anyhow::Result<Vec<SourceRecord>> {
-    let mut records = Vec::new();
-    for batch in registry.read_staged_records_without(skipped)? {
+    let batches = registry.read_staged_records_without(skipped)?;
+    let rows = batches.iter().map(|batch| batch.num_rows()).sum();
+    let mut records = Vec::with_capacity(rows);
+    for batch in batches {
         records
             .extend(batch_to_source_records(&batch).context("staged records")?);
     }
-    records.sort_by(|a, b| a.record_id.cmp(&b.record_id));
-    Ok(records)
+    Ok(sorted_by_record_id(records))
+}
+
+/// Sorts records by `record_id`, moving each record once: a record is
+/// over a kilobyte, and sorting the records themselves moved each of them
+/// once per merge pass. Records already in order, such as those of a
+/// single batch, are returned as they are.
+fn sorted_by_record_id(records: Vec<SourceRecord>) -> Vec<SourceRecord> {
+    if records.is_sorted_by(|a, b| a.record_id <= b.record_id) {
+        return records;
+    }
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by(|&a, &b| records[a].record_id.cmp(&records[b].record_id));
+    let mut slots: Vec<Option<SourceRecord>> =
+        records.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each record is taken once"))
+        .collect()
 }
 
 /// Loads the pseudonymisation key, creating it on first use, after checking
@@ -210,4 +229,53 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
         }
     }
     Ok(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(ids: &[&str]) -> Vec<SourceRecord> {
+        ids.iter()
+            .map(|id| SourceRecord {
+                record_id: (*id).to_string(),
+                ..SourceRecord::default()
+            })
+            .collect()
+    }
+
+    fn ids(records: &[SourceRecord]) -> Vec<&str> {
+        records.iter().map(|r| r.record_id.as_str()).collect()
+    }
+
+    #[test]
+    fn records_of_several_batches_are_sorted_by_record_id() {
+        // Two batches, each sorted, read one after the other: a hospital
+        // stay file before a registry extract, as a catalogue may hold them.
+        let read = records(&[
+            "hospital_stay/S0000001",
+            "hospital_stay/S0000002",
+            "death_record/D0000001",
+            "registry_extract/R0000001",
+        ]);
+
+        let sorted = sorted_by_record_id(read);
+
+        assert_eq!(
+            ids(&sorted),
+            [
+                "death_record/D0000001",
+                "hospital_stay/S0000001",
+                "hospital_stay/S0000002",
+                "registry_extract/R0000001",
+            ]
+        );
+    }
+
+    #[test]
+    fn sorted_records_keep_their_order() {
+        let read = records(&["a/1", "a/2", "b/1"]);
+
+        assert_eq!(ids(&sorted_by_record_id(read)), ["a/1", "a/2", "b/1"]);
+    }
 }
