@@ -19,8 +19,15 @@ use rnc_link::evaluate::{PairwiseScores, pairwise_scores};
 use rnc_link::{LinkMode, ModelSpec, RecordTable, TrainedModel, link_table};
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/febrl");
+    // RNC_FEBRL_DIR names the folder when the checkout is not beside it,
+    // as in a git worktree, like the FEBRL tests of rnc-pseudonym.
+    let dir = std::env::var_os("RNC_FEBRL_DIR").map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/febrl")
+        },
+        PathBuf::from,
+    );
     if dir.join("febrl1.csv").exists() {
         Some(dir)
     } else {
