@@ -229,10 +229,41 @@ pub fn stream_parquet(
 }
 
 /// Opens a Parquet file as [`stream_parquet`] does, without the top-level
-/// columns named in `skipped`.
-fn stream_parquet_without(
+/// columns named in `skipped`. Names absent from the file are ignored.
+///
+/// # Errors
+///
+/// As [`stream_parquet`].
+pub fn stream_parquet_without(
     path: &Path,
     skipped: &[&str],
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
+    if skipped.is_empty() {
+        return stream_parquet_where(path, |_| true);
+    }
+    stream_parquet_where(path, |name| !skipped.contains(&name))
+}
+
+/// Opens a Parquet file as [`stream_parquet`] does, with only the
+/// top-level columns named in `columns`, in the file's order. Names
+/// absent from the file are ignored, so a caller checks for the columns
+/// it needs.
+///
+/// # Errors
+///
+/// As [`stream_parquet`].
+pub fn stream_parquet_columns(
+    path: &Path,
+    columns: &[&str],
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
+    stream_parquet_where(path, |name| columns.contains(&name))
+}
+
+/// Opens a Parquet file with the top-level columns whose name passes
+/// `keep`. The other columns are never decoded.
+fn stream_parquet_where(
+    path: &Path,
+    keep: impl Fn(&str) -> bool,
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
     let file = File::open(path).map_err(Error::io(path))?;
     let parquet_error = |source| Error::Parquet {
@@ -241,15 +272,15 @@ fn stream_parquet_without(
     };
     let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(parquet_error)?;
-    if !skipped.is_empty() {
-        let kept = builder
-            .schema()
-            .fields()
+    let fields = builder.schema().fields();
+    if !fields.iter().all(|field| keep(field.name())) {
+        let indices = fields
             .iter()
             .enumerate()
-            .filter(|(_, field)| !skipped.contains(&field.name().as_str()))
-            .map(|(index, _)| index);
-        let mask = ProjectionMask::roots(builder.parquet_schema(), kept);
+            .filter(|(_, field)| keep(field.name()))
+            .map(|(index, _)| index)
+            .collect::<Vec<_>>();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
         builder = builder.with_projection(mask);
     }
     builder
@@ -354,6 +385,38 @@ mod tests {
 
         let back =
             read_parquet_without(&path, &["nir_pseudonym", "absent"]).unwrap();
+
+        let kept = batch.project(&[0, 2]).unwrap();
+        assert_eq!(concat(kept.schema(), &back).unwrap(), kept);
+    }
+
+    #[test]
+    fn named_columns_are_read_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("record_id", DataType::Utf8, false),
+            Field::new("nir_pseudonym", DataType::Utf8, true),
+            Field::new("cases", DataType::Int32, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["a", "b"])),
+                Arc::new(StringArray::from(vec![Some("p1"), None])),
+                Arc::new(Int32Array::from(vec![Some(3), None])),
+            ],
+        )
+        .unwrap();
+        write_parquet(&path, schema, std::slice::from_ref(&batch)).unwrap();
+
+        // Asked in another order and with a name the file lacks, the
+        // columns come back in the file's order.
+        let back: Vec<RecordBatch> =
+            stream_parquet_columns(&path, &["cases", "absent", "record_id"])
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
 
         let kept = batch.project(&[0, 2]).unwrap();
         assert_eq!(concat(kept.schema(), &back).unwrap(), kept);
