@@ -363,8 +363,10 @@ mod tests {
         assert!(!path.with_extension("parquet.partial").exists());
     }
 
-    #[test]
-    fn skipped_columns_are_not_read() {
+    /// Writes a two-row table with a record id, a pseudonym and a count
+    /// to `t.parquet` in a new folder, and returns the folder, the path and
+    /// the batch written.
+    fn three_column_table() -> (tempfile::TempDir, PathBuf, RecordBatch) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         let schema = Arc::new(Schema::new(vec![
@@ -382,6 +384,12 @@ mod tests {
         )
         .unwrap();
         write_parquet(&path, schema, std::slice::from_ref(&batch)).unwrap();
+        (dir, path, batch)
+    }
+
+    #[test]
+    fn skipped_columns_are_not_read() {
+        let (_dir, path, batch) = three_column_table();
 
         let back =
             read_parquet_without(&path, &["nir_pseudonym", "absent"]).unwrap();
@@ -392,23 +400,7 @@ mod tests {
 
     #[test]
     fn named_columns_are_read_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.parquet");
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("record_id", DataType::Utf8, false),
-            Field::new("nir_pseudonym", DataType::Utf8, true),
-            Field::new("cases", DataType::Int32, true),
-        ]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                Arc::new(StringArray::from(vec!["a", "b"])),
-                Arc::new(StringArray::from(vec![Some("p1"), None])),
-                Arc::new(Int32Array::from(vec![Some(3), None])),
-            ],
-        )
-        .unwrap();
-        write_parquet(&path, schema, std::slice::from_ref(&batch)).unwrap();
+        let (_dir, path, batch) = three_column_table();
 
         // Asked in another order and with a name the file lacks, the
         // columns come back in the file's order.
