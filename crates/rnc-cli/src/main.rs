@@ -79,14 +79,14 @@ static PURGE_DELAY_SET: AtomicBool = AtomicBool::new(false);
 /// ends, whatever the delay.
 const PURGE_DELAY_BETWEEN_STAGES_MS: std::ffi::c_long = 10_000;
 
-/// Returns the memory freed since the purge delay was set to
-/// [`PURGE_DELAY_BETWEEN_STAGES_MS`] to the system, and sets it to that
-/// value, unless the environment set the delay. `rnc run` calls it when
-/// each stage ends, so that a stage does not start with the memory of the
-/// one before it. Memory freed while the delay was
-/// [`PURGE_DELAY_NEVER`] stays with the process, because mimalloc 3
-/// schedules a purge only when memory is freed with a delay of 0 or more
-/// (`src/arena.c`), but later stages reuse it.
+/// Sets mimalloc's purge delay to [`PURGE_DELAY_BETWEEN_STAGES_MS`] and
+/// returns to the system the memory freed since it was set, unless the
+/// environment set the delay. `rnc run` calls it when each stage ends, so
+/// that a stage does not start with the memory of the one before it.
+/// Memory freed while the delay was [`PURGE_DELAY_NEVER`] stays with the
+/// process, but later stages reuse it. mimalloc 3, as libmimalloc-sys
+/// 0.1.49 builds it, schedules a purge only when memory is freed with a
+/// delay of 0 or more (`src/arena.c`).
 pub(crate) fn return_freed_memory() {
     if !PURGE_DELAY_SET.load(Ordering::Relaxed) {
         return;
