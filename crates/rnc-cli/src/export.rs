@@ -3,18 +3,17 @@
 //! indicators of `rnc stats` share (deaths, follow-up, registration
 //! dates).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use arrow::array::AsArray;
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use chrono::NaiveDate;
 use rnc_codes::{Icd10, is_cancer_code};
-use rnc_model::tables::batch_to_source_records;
 use rnc_model::{PartialDate, SourceKind};
 use rnc_rules::{CancerDeath, EncrJrcFacts, Tumour};
-use rnc_store::parquet_io::read_parquet;
+use rnc_store::parquet_io::{read_parquet, stream_parquet_columns};
 use rnc_store::{Registry, ReleaseEntry};
 
 use crate::cli::ExportArgs;
@@ -75,26 +74,37 @@ pub fn read_release_facts(
         })
         .collect();
 
+    // The registration dates are looked up for the records of tumours
+    // only, so only theirs are kept.
+    let tumour_records: HashSet<&str> = facts
+        .tumours
+        .iter()
+        .flat_map(|t| t.record_ids.iter().map(String::as_str))
+        .collect();
     let mut record_registered: HashMap<String, NaiveDate> = HashMap::new();
     let mut record_stated: HashMap<String, NaiveDate> = HashMap::new();
-    for batch in read_parquet(&dir.join("source_records.parquet"))? {
-        let persons = batch
-            .column_by_name("person_id")
-            .context("source_records of the release lack person_id")?
-            .as_string::<i32>()
-            .clone();
-        let records = batch_to_source_records(&batch)
-            .context("reading source_records of the release")?;
-        for (row, record) in records.into_iter().enumerate() {
-            let person = persons.value(row).to_string();
-            if let Some(day) = ingested.get(record.batch_id.as_str()) {
-                record_registered.insert(record.record_id.clone(), *day);
-            }
-            if let Some(stated) = record.registration_date {
-                // A partial date counts from its midpoint, as incidence
-                // dates do in the delay.
-                record_stated
-                    .insert(record.record_id.clone(), stated.midpoint());
+    // The release's source records are read one batch at a time, with
+    // only the columns used here, because a national year has millions.
+    let path = dir.join("source_records.parquet");
+    for batch in stream_parquet_columns(&path, &RECORD_FACT_COLUMNS)? {
+        let batch = batch?;
+        let records = record_facts(&batch)
+            .with_context(|| format!("reading {}", path.display()))?;
+        for record in records {
+            let person = record.person_id.to_string();
+            if tumour_records.contains(record.record_id) {
+                if let Some(day) = ingested.get(record.batch_id) {
+                    record_registered
+                        .insert(record.record_id.to_string(), *day);
+                }
+                if let Some(stated) = record.registration_date {
+                    // A partial date counts from its midpoint, as incidence
+                    // dates do in the delay.
+                    record_stated.insert(
+                        record.record_id.to_string(),
+                        stated.midpoint(),
+                    );
+                }
             }
             if let Some(contact) = record.last_contact_date {
                 let latest = facts.last_contact.entry(person.clone());
@@ -102,14 +112,14 @@ pub fn read_release_facts(
                 *kept = (*kept).max(contact);
             }
             let death = match record.source_kind {
-                Some(SourceKind::DeathRecord) => record.event_date,
+                SourceKind::DeathRecord => record.event_date,
                 _ => record.death_date,
             };
             let Some(death) = death else { continue };
-            let cause = (record.source_kind == Some(SourceKind::DeathRecord))
-                .then(|| record.icd10.clone())
+            let cause = (record.source_kind == SourceKind::DeathRecord)
+                .then(|| record.icd10.map(str::to_string))
                 .flatten();
-            if record.source_kind == Some(SourceKind::DeathRecord) {
+            if record.source_kind == SourceKind::DeathRecord {
                 facts.death_records_end = Some(
                     facts.death_records_end.map_or(death, |d| d.max(death)),
                 );
@@ -162,6 +172,92 @@ pub fn read_release_facts(
         }
     }
     Ok(facts)
+}
+
+/// The columns of a release's `source_records` that
+/// [`read_release_facts`] reads.
+const RECORD_FACT_COLUMNS: [&str; 9] = [
+    "record_id",
+    "batch_id",
+    "person_id",
+    "source_kind",
+    "event_date",
+    "death_date",
+    "last_contact_date",
+    "registration_date",
+    "icd10",
+];
+
+/// The fields of one released source record that the release facts use,
+/// borrowed from its batch.
+struct RecordFacts<'a> {
+    record_id: &'a str,
+    batch_id: &'a str,
+    person_id: &'a str,
+    source_kind: SourceKind,
+    event_date: Option<PartialDate>,
+    death_date: Option<PartialDate>,
+    last_contact_date: Option<PartialDate>,
+    registration_date: Option<PartialDate>,
+    icd10: Option<&'a str>,
+}
+
+/// Reads the [`RecordFacts`] of a batch of [`RECORD_FACT_COLUMNS`],
+/// parsing the source kind and the dates as
+/// [`rnc_model::tables::batch_to_source_records`] does. The registration
+/// date may be absent, as in releases made before it existed.
+fn record_facts(batch: &RecordBatch) -> anyhow::Result<Vec<RecordFacts<'_>>> {
+    let text = |name: &str| -> anyhow::Result<Option<&StringArray>> {
+        match batch.column_by_name(name) {
+            None => Ok(None),
+            Some(column) => column
+                .as_string_opt::<i32>()
+                .map(Some)
+                .with_context(|| format!("column {name} is not text")),
+        }
+    };
+    let required = |name: &str| -> anyhow::Result<&StringArray> {
+        text(name)?.with_context(|| format!("column {name} is missing"))
+    };
+    let record_id = required("record_id")?;
+    let batch_id = required("batch_id")?;
+    let person_id = required("person_id")?;
+    let kind = required("source_kind")?;
+    let event_date = required("event_date")?;
+    let death_date = required("death_date")?;
+    let last_contact = required("last_contact_date")?;
+    let registration = text("registration_date")?;
+    let icd10 = required("icd10")?;
+    let date = |column: &StringArray, name: &str, row: usize| {
+        if column.is_null(row) {
+            return Ok(None);
+        }
+        PartialDate::parse(column.value(row))
+            .with_context(|| format!("column {name}, row {row}"))
+    };
+
+    let mut records = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let source_kind =
+            kind.value(row).parse::<SourceKind>().map_err(|error| {
+                anyhow::anyhow!("column source_kind, row {row}: {error}")
+            })?;
+        records.push(RecordFacts {
+            record_id: record_id.value(row),
+            batch_id: batch_id.value(row),
+            person_id: person_id.value(row),
+            source_kind,
+            event_date: date(event_date, "event_date", row)?,
+            death_date: date(death_date, "death_date", row)?,
+            last_contact_date: date(last_contact, "last_contact_date", row)?,
+            registration_date: match registration {
+                Some(column) => date(column, "registration_date", row)?,
+                None => None,
+            },
+            icd10: icd10.is_valid(row).then(|| icd10.value(row)),
+        });
+    }
+    Ok(records)
 }
 
 /// Writes the ENCR-JRC incidence file of a release.

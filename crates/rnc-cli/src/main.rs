@@ -26,6 +26,7 @@ mod synth;
 mod threshold;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 
@@ -64,8 +65,43 @@ const MI_DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1_000;
 /// million rows that made 234 000 page faults instead of 12 000, a sixth
 /// of the CPU time of `rnc ingest`. The cost is that the
 /// resident memory of a run stays at its peak until it ends, so the
-/// processes that run until stopped keep mimalloc's default.
+/// processes that run until stopped keep mimalloc's default, and `rnc run`
+/// returns memory between stages ([`return_freed_memory`]).
 const PURGE_DELAY_NEVER: std::ffi::c_long = -1;
+
+/// Whether `main` set the purge delay to [`PURGE_DELAY_NEVER`], so that
+/// [`return_freed_memory`] leaves a delay set by MIMALLOC_PURGE_DELAY alone.
+static PURGE_DELAY_SET: AtomicBool = AtomicBool::new(false);
+
+/// The purge delay after the first stage of `rnc run`, in milliseconds.
+/// Memory that a stage frees and allocates again within it stays resident,
+/// as in ingestion. [`return_freed_memory`] returns the rest when the stage
+/// ends, whatever the delay.
+const PURGE_DELAY_BETWEEN_STAGES_MS: std::ffi::c_long = 10_000;
+
+/// Sets mimalloc's purge delay to [`PURGE_DELAY_BETWEEN_STAGES_MS`] and
+/// returns to the system the memory freed since it was set, unless the
+/// environment set the delay. `rnc run` calls it when each stage ends, so
+/// that a stage does not start with the memory of the one before it.
+/// Memory freed while the delay was [`PURGE_DELAY_NEVER`] stays with the
+/// process, but later stages reuse it. mimalloc 3, as libmimalloc-sys
+/// 0.1.49 builds it, schedules a purge only when memory is freed with a
+/// delay of 0 or more (`src/arena.c`).
+pub(crate) fn return_freed_memory() {
+    if !PURGE_DELAY_SET.load(Ordering::Relaxed) {
+        return;
+    }
+    // SAFETY: as in `main`, setting a mimalloc option takes no pointer.
+    // mi_collect walks this thread's own heap and the shared arenas, which
+    // mimalloc locks itself.
+    unsafe {
+        libmimalloc_sys::mi_option_set(
+            MI_OPTION_PURGE_DELAY,
+            PURGE_DELAY_BETWEEN_STAGES_MS,
+        );
+        libmimalloc_sys::mi_collect(true);
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -83,6 +119,7 @@ fn main() -> ExitCode {
                     MI_OPTION_PURGE_DELAY,
                     PURGE_DELAY_NEVER,
                 );
+                PURGE_DELAY_SET.store(true, Ordering::Relaxed);
             }
         }
     }

@@ -2,7 +2,7 @@
 //! screening indicator tables of a release (domain logic in
 //! `rnc-pathway`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -29,7 +29,9 @@ use rnc_pathway::{
     build_timeline, summarise_pathway,
 };
 use rnc_store::Registry;
-use rnc_store::parquet_io::{read_parquet, write_parquet};
+use rnc_store::parquet_io::{
+    read_parquet, stream_parquet, stream_parquet_columns, write_parquet,
+};
 
 use crate::cli::PathwayArgs;
 use crate::commands::Outcome;
@@ -45,7 +47,8 @@ pub(crate) use report::report_section;
 pub(crate) struct ReleaseData {
     /// Tumours in person and incidence order.
     pub tumours: Vec<Tumour>,
-    /// Source records with their person and tumour.
+    /// Source records of the persons with a tumour, and every screening
+    /// test, with their person and tumour.
     pub records: Vec<LinkedRecord>,
     /// Death date of each person who died, when complete.
     pub deaths: HashMap<String, NaiveDate>,
@@ -167,9 +170,17 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
         ))
     });
 
-    let mut records = Vec::new();
+    // The analyses read the records of persons with a tumour and the
+    // screening tests of everyone. The other records count only towards
+    // the latest event date, and are not kept.
+    let with_tumour: HashSet<&str> =
+        tumours.iter().map(|t| t.person_id.as_str()).collect();
+    let path = release_dir.join("source_records.parquet");
+    let kept = count_kept_records(&path, &with_tumour)?;
+    let mut records = Vec::with_capacity(kept);
     let mut last_event: Option<NaiveDate> = None;
-    for batch in read_parquet(&release_dir.join("source_records.parquet"))? {
+    for batch in stream_parquet(&path)? {
+        let batch = batch?;
         let persons = batch
             .column_by_name("person_id")
             .context("source_records has no person_id column")?
@@ -185,6 +196,11 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
         for (i, record) in parsed.into_iter().enumerate() {
             if let Some(date) = full_date(record.event_date.as_ref()) {
                 last_event = last_event.max(Some(date));
+            }
+            if record.screening_programme.is_none()
+                && !with_tumour.contains(persons.value(i))
+            {
+                continue;
             }
             records.push(LinkedRecord {
                 record,
@@ -226,6 +242,34 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
     })
 }
 
+/// Counts the source records that [`read_release`] keeps: the screening
+/// tests and the records of persons with a tumour. A record takes about
+/// 1 KB, so a vector grown by doubling would take up to twice their
+/// memory, and three times while it moves. Only two columns are read.
+fn count_kept_records(
+    path: &Path,
+    with_tumour: &HashSet<&str>,
+) -> anyhow::Result<usize> {
+    let mut kept = 0;
+    for batch in
+        stream_parquet_columns(path, &["person_id", "screening_programme"])?
+    {
+        let batch = batch?;
+        let persons = batch
+            .column_by_name("person_id")
+            .context("source_records has no person_id column")?
+            .as_string::<i32>();
+        let programmes = batch.column_by_name("screening_programme");
+        kept += (0..batch.num_rows())
+            .filter(|&i| {
+                programmes.is_some_and(|p| p.is_valid(i))
+                    || with_tumour.contains(persons.value(i))
+            })
+            .count();
+    }
+    Ok(kept)
+}
+
 /// Reads the age at the test of every staged screening record. Releases
 /// leave age at event out (with event dates it would narrow birth dates
 /// down), so participation by age band reads it from the staged batches
@@ -234,9 +278,10 @@ pub(crate) fn read_screening_ages(
     registry: &Registry,
 ) -> anyhow::Result<HashMap<String, u16>> {
     let mut ages = HashMap::new();
-    // The pseudonyms and Bloom filters are most of each batch and unused.
-    let skipped = rnc_model::tables::encoding_columns();
-    for batch in registry.read_staged_records_without(&skipped)? {
+    // Only three of the staged columns are decoded, one batch at a time.
+    let columns = ["record_id", "source_kind", "age_at_event"];
+    for batch in registry.stream_staged_records_columns(&columns)? {
+        let batch = batch?;
         let (Some(ids), Some(kinds), Some(age)) = (
             batch.column_by_name("record_id"),
             batch.column_by_name("source_kind"),

@@ -38,7 +38,8 @@ pub struct StageTable {
 
 impl StageTable {
     /// Runs `stage` under a spinner named `name` and records its rows,
-    /// wall time and peak resident memory.
+    /// wall time and peak resident memory. Then it returns the memory the
+    /// stage freed to the system ([`crate::return_freed_memory`]).
     pub fn run<T>(
         &mut self,
         name: &'static str,
@@ -55,6 +56,7 @@ impl StageTable {
         let (value, end) = result?;
         let seconds = clock.elapsed().as_secs_f64();
         let peak_rss = peak_rss();
+        crate::return_freed_memory();
         tracing::info!(
             stage = name,
             rows = end.rows,

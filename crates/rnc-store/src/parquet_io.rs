@@ -229,10 +229,41 @@ pub fn stream_parquet(
 }
 
 /// Opens a Parquet file as [`stream_parquet`] does, without the top-level
-/// columns named in `skipped`.
-fn stream_parquet_without(
+/// columns named in `skipped`. Names absent from the file are ignored.
+///
+/// # Errors
+///
+/// As [`stream_parquet`].
+pub fn stream_parquet_without(
     path: &Path,
     skipped: &[&str],
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
+    if skipped.is_empty() {
+        return stream_parquet_where(path, |_| true);
+    }
+    stream_parquet_where(path, |name| !skipped.contains(&name))
+}
+
+/// Opens a Parquet file as [`stream_parquet`] does, with only the
+/// top-level columns named in `columns`, in the file's order. Names
+/// absent from the file are ignored, so a caller checks for the columns
+/// it needs.
+///
+/// # Errors
+///
+/// As [`stream_parquet`].
+pub fn stream_parquet_columns(
+    path: &Path,
+    columns: &[&str],
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
+    stream_parquet_where(path, |name| columns.contains(&name))
+}
+
+/// Opens a Parquet file with the top-level columns whose name passes
+/// `keep`. The other columns are never decoded.
+fn stream_parquet_where(
+    path: &Path,
+    keep: impl Fn(&str) -> bool,
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
     let file = File::open(path).map_err(Error::io(path))?;
     let parquet_error = |source| Error::Parquet {
@@ -241,15 +272,15 @@ fn stream_parquet_without(
     };
     let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(parquet_error)?;
-    if !skipped.is_empty() {
-        let kept = builder
-            .schema()
-            .fields()
+    let fields = builder.schema().fields();
+    if !fields.iter().all(|field| keep(field.name())) {
+        let indices = fields
             .iter()
             .enumerate()
-            .filter(|(_, field)| !skipped.contains(&field.name().as_str()))
-            .map(|(index, _)| index);
-        let mask = ProjectionMask::roots(builder.parquet_schema(), kept);
+            .filter(|(_, field)| keep(field.name()))
+            .map(|(index, _)| index)
+            .collect::<Vec<_>>();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
         builder = builder.with_projection(mask);
     }
     builder
@@ -332,8 +363,10 @@ mod tests {
         assert!(!path.with_extension("parquet.partial").exists());
     }
 
-    #[test]
-    fn skipped_columns_are_not_read() {
+    /// Writes a two-row table with a record id, a pseudonym and a count
+    /// to `t.parquet` in a new folder, and returns the folder, the path and
+    /// the batch written.
+    fn three_column_table() -> (tempfile::TempDir, PathBuf, RecordBatch) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         let schema = Arc::new(Schema::new(vec![
@@ -351,9 +384,31 @@ mod tests {
         )
         .unwrap();
         write_parquet(&path, schema, std::slice::from_ref(&batch)).unwrap();
+        (dir, path, batch)
+    }
+
+    #[test]
+    fn skipped_columns_are_not_read() {
+        let (_dir, path, batch) = three_column_table();
 
         let back =
             read_parquet_without(&path, &["nir_pseudonym", "absent"]).unwrap();
+
+        let kept = batch.project(&[0, 2]).unwrap();
+        assert_eq!(concat(kept.schema(), &back).unwrap(), kept);
+    }
+
+    #[test]
+    fn named_columns_are_read_alone() {
+        let (_dir, path, batch) = three_column_table();
+
+        // Asked in another order and with a name the file lacks, the
+        // columns come back in the file's order.
+        let back: Vec<RecordBatch> =
+            stream_parquet_columns(&path, &["cases", "absent", "record_id"])
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
 
         let kept = batch.project(&[0, 2]).unwrap();
         assert_eq!(concat(kept.schema(), &back).unwrap(), kept);

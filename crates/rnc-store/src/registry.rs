@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use sha2::{Digest, Sha256};
 
 use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
 use crate::fault::{FaultPoint, fault_point};
 use crate::parquet_io::{
-    file_sha256, read_parquet, read_parquet_without, write_parquet,
+    file_sha256, read_parquet, read_parquet_without, stream_parquet_columns,
+    stream_parquet_without, write_parquet,
 };
 use crate::staging::{BatchCommit, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
 
@@ -250,6 +252,85 @@ impl Registry {
         skipped: &[&str],
     ) -> Result<Vec<RecordBatch>, Error> {
         self.read_staged(SOURCE_RECORDS_FILE, skipped)
+    }
+
+    /// Streams the accepted records of every staged batch, in ingestion
+    /// order, without the columns named in `skipped`. Unlike
+    /// [`Registry::read_staged_records_without`], it decodes one Parquet
+    /// batch at a time, so a caller that keeps a part of each batch never
+    /// has the whole staged table in memory.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors when the catalogue cannot be read; each item may be an
+    /// I/O or Parquet error naming its file.
+    pub fn stream_staged_records_without(
+        &self,
+        skipped: &[&str],
+    ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>>, Error> {
+        let skipped: Vec<String> =
+            skipped.iter().map(|s| (*s).to_string()).collect();
+        self.stream_staged_records(move |path| {
+            let skipped: Vec<&str> =
+                skipped.iter().map(String::as_str).collect();
+            stream_parquet_without(path, &skipped)
+        })
+    }
+
+    /// Streams the accepted records of every staged batch, in ingestion
+    /// order, with only the columns named in `columns` (see
+    /// [`stream_parquet_columns`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Registry::stream_staged_records_without`].
+    pub fn stream_staged_records_columns(
+        &self,
+        columns: &[&str],
+    ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>>, Error> {
+        let columns: Vec<String> =
+            columns.iter().map(|s| (*s).to_string()).collect();
+        self.stream_staged_records(move |path| {
+            let columns: Vec<&str> =
+                columns.iter().map(String::as_str).collect();
+            stream_parquet_columns(path, &columns)
+        })
+    }
+
+    /// Streams the batches of the staged source-record files, each opened
+    /// by `open` when the previous one is read to its end.
+    fn stream_staged_records(
+        &self,
+        open: impl Fn(&Path) -> Result<ParquetRecordBatchReader, Error>,
+    ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>>, Error> {
+        let file = SOURCE_RECORDS_FILE;
+        let name = file.trim_end_matches(".parquet");
+        let paths: Vec<PathBuf> = self
+            .catalogue()?
+            .batches
+            .iter()
+            .map(|entry| {
+                self.staged_dir()
+                    .join(&entry.batch_id)
+                    .join(entry.file_of(name, file))
+            })
+            .collect();
+        let mut paths = paths.into_iter();
+        let mut current: Option<ParquetRecordBatchReader> = None;
+        Ok(std::iter::from_fn(move || {
+            loop {
+                if let Some(reader) = &mut current {
+                    match reader.next() {
+                        Some(batch) => return Some(batch.map_err(Error::from)),
+                        None => current = None,
+                    }
+                }
+                match open(&paths.next()?) {
+                    Ok(reader) => current = Some(reader),
+                    Err(error) => return Some(Err(error)),
+                }
+            }
+        }))
     }
 
     /// Reads the quarantined rows of every staged batch.
@@ -647,7 +728,7 @@ fn make_read_only(dir: &Path) -> Result<(), Error> {
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::Int32Array;
+    use arrow::array::{Int32Array, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
 
     use super::*;
@@ -700,6 +781,55 @@ mod tests {
         assert_eq!(registry.read_staged_records().unwrap()[0], batch);
         assert!(registry.batch_with_input("B000001-hash").unwrap().is_some());
         assert!(registry.lock().is_ok(), "the lock is released");
+    }
+
+    #[test]
+    fn staged_records_stream_in_ingestion_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open_or_create(dir.path()).unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("record_id", DataType::Utf8, false),
+            Field::new("nir_pseudonym", DataType::Utf8, true),
+        ]));
+        let batches: Vec<RecordBatch> = [["r1", "r2"], ["r3", "r4"]]
+            .iter()
+            .map(|ids| {
+                RecordBatch::try_new(
+                    schema.clone(),
+                    vec![
+                        Arc::new(StringArray::from(ids.to_vec())),
+                        Arc::new(StringArray::from(vec![Some("p"), None])),
+                    ],
+                )
+                .unwrap()
+            })
+            .collect();
+        for batch in &batches {
+            let id = registry.next_batch_id().unwrap();
+            registry
+                .stage_batch(
+                    entry(&id),
+                    (schema.clone(), std::slice::from_ref(batch)),
+                    (schema.clone(), &[]),
+                )
+                .unwrap();
+        }
+
+        let streamed: Vec<RecordBatch> = registry
+            .stream_staged_records_without(&["nir_pseudonym"])
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+
+        // The same batches as the reader that collects them, in the order
+        // the batches were staged.
+        let read = registry
+            .read_staged_records_without(&["nir_pseudonym"])
+            .unwrap();
+        assert_eq!(streamed, read);
+        assert_eq!(streamed.len(), 2);
+        assert_eq!(streamed[0], batches[0].project(&[0]).unwrap());
+        assert_eq!(streamed[1], batches[1].project(&[0]).unwrap());
     }
 
     #[test]

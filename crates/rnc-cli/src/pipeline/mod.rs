@@ -47,36 +47,61 @@ fn read_staged_records_without_encodings(
     read_staged_records_skipping(registry, &encoding_columns())
 }
 
+/// Reads the staged records one Parquet batch at a time, so that the
+/// Arrow copy of the whole staged table is never in memory beside the
+/// records made from it.
 fn read_staged_records_skipping(
     registry: &Registry,
     skipped: &[&str],
 ) -> anyhow::Result<Vec<SourceRecord>> {
-    let batches = registry.read_staged_records_without(skipped)?;
-    let rows = batches.iter().map(|batch| batch.num_rows()).sum();
-    let mut records = Vec::with_capacity(rows);
-    for batch in batches {
-        records
-            .extend(batch_to_source_records(&batch).context("staged records")?);
+    // A record takes about 1 KB (992 bytes of struct, and its strings), so
+    // a vector grown by doubling would take up to twice the records'
+    // memory, and three times while it moves.
+    let accepted: u64 = registry
+        .catalogue()?
+        .batches
+        .iter()
+        .map(|batch| batch.rows_accepted)
+        .sum();
+    let mut records = Vec::with_capacity(accepted as usize);
+    for batch in registry.stream_staged_records_without(skipped)? {
+        records.extend(
+            batch_to_source_records(&batch?).context("staged records")?,
+        );
     }
     Ok(sorted_by_record_id(records))
 }
 
-/// Sorts records by `record_id`, moving each record once: a record is
-/// over a kilobyte, and sorting the records themselves moved each of them
-/// once per merge pass. Records already in order, such as those of a
-/// single batch, are returned as they are.
-fn sorted_by_record_id(records: Vec<SourceRecord>) -> Vec<SourceRecord> {
+/// Sorts records by `record_id` in place. A record is over a kilobyte:
+/// sorting the records themselves moved each of them once per merge pass
+/// and took a buffer of half of them. Here the indices are sorted, and
+/// each cycle of the permutation is then followed with swaps, so a record
+/// moves at most twice and no second vector of records is made. Records
+/// already in order, such as those of a single batch, are left as they
+/// are.
+fn sorted_by_record_id(mut records: Vec<SourceRecord>) -> Vec<SourceRecord> {
     if records.is_sorted_by(|a, b| a.record_id <= b.record_id) {
         return records;
     }
+    // order[i] is the position, before sorting, of the record that
+    // belongs at i. A position is marked done by setting order[i] = i.
     let mut order: Vec<usize> = (0..records.len()).collect();
     order.sort_by(|&a, &b| records[a].record_id.cmp(&records[b].record_id));
-    let mut slots: Vec<Option<SourceRecord>> =
-        records.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .map(|i| slots[i].take().expect("each record is taken once"))
-        .collect()
+    for start in 0..records.len() {
+        let mut current = start;
+        while order[current] != current {
+            let next = order[current];
+            order[current] = current;
+            if next == start {
+                // The record first at `start` has been carried along the
+                // cycle and now sits at `current`, where it belongs.
+                break;
+            }
+            records.swap(current, next);
+            current = next;
+        }
+    }
+    records
 }
 
 /// Loads the pseudonymisation key, creating it on first use, after checking
@@ -270,6 +295,20 @@ mod tests {
                 "registry_extract/R0000001",
             ]
         );
+    }
+
+    #[test]
+    fn every_cycle_of_a_scramble_is_put_in_order() {
+        // 17 is prime to 60, so i * 17 mod 60 visits every id once, in an
+        // order of several permutation cycles of different lengths.
+        let scrambled: Vec<String> =
+            (0..60).map(|i| format!("r/{:02}", i * 17 % 60)).collect();
+        let read =
+            records(&scrambled.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut expected = scrambled.clone();
+        expected.sort();
+
+        assert_eq!(ids(&sorted_by_record_id(read)), expected);
     }
 
     #[test]
