@@ -274,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn records_of_several_batches_are_sorted_by_record_id() {
+    fn several_batches_sort_by_record_id() {
         // Two batches, each sorted, read one after the other: a hospital
         // stay file before a registry extract, as a catalogue may hold them.
         let read = records(&[
@@ -298,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn every_cycle_of_a_scramble_is_put_in_order() {
+    fn scrambled_records_sort_in_place() {
         // 17 is prime to 60, so i * 17 mod 60 visits every id once, in an
         // order of several permutation cycles of different lengths.
         let scrambled: Vec<String> =
@@ -312,7 +312,7 @@ mod tests {
     }
 
     #[test]
-    fn sorted_records_keep_their_order() {
+    fn sorted_records_stay_in_order() {
         let read = records(&["a/1", "a/2", "b/1"]);
 
         assert_eq!(ids(&sorted_by_record_id(read)), ["a/1", "a/2", "b/1"]);
