@@ -3,11 +3,12 @@
 //! Candidate pairs are the union of the pairs that share a key under any
 //! rule. A record missing a field of a rule has no key under it, so
 //! missing values never put records together. Rules that take a surname
-//! use both the birth and the usage name (same hashing domain), and rules
-//! that take a birth date use both the date and its day-month transposed
-//! form, so that a married name or a transposed date still meets the true
-//! pair in some block; a typo in one name is covered by the rules that do
-//! not use that name.
+//! use both the birth and the usage name (same hashing domain). Rules that
+//! join a name to the birth date use both the date and its day-month
+//! transposed form. A married name or a transposed date therefore still
+//! meets the true pair in some block, and a typo in one name is covered
+//! by the rules that do not use that name. The rule on birth date, sex and
+//! département takes the date as written.
 
 use rayon::prelude::*;
 use tracing::{info, warn};
