@@ -238,9 +238,6 @@ pub fn stream_parquet_without(
     path: &Path,
     skipped: &[&str],
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
-    if skipped.is_empty() {
-        return stream_parquet_where(path, |_| true);
-    }
     stream_parquet_where(path, |name| !skipped.contains(&name))
 }
 

@@ -303,19 +303,7 @@ impl Registry {
         &self,
         open: impl Fn(&Path) -> Result<ParquetRecordBatchReader, Error>,
     ) -> Result<impl Iterator<Item = Result<RecordBatch, Error>>, Error> {
-        let file = SOURCE_RECORDS_FILE;
-        let name = file.trim_end_matches(".parquet");
-        let paths: Vec<PathBuf> = self
-            .catalogue()?
-            .batches
-            .iter()
-            .map(|entry| {
-                self.staged_dir()
-                    .join(&entry.batch_id)
-                    .join(entry.file_of(name, file))
-            })
-            .collect();
-        let mut paths = paths.into_iter();
+        let mut paths = self.staged_paths(SOURCE_RECORDS_FILE)?.into_iter();
         let mut current: Option<ParquetRecordBatchReader> = None;
         Ok(std::iter::from_fn(move || {
             loop {
@@ -347,16 +335,27 @@ impl Registry {
         file: &str,
         skipped: &[&str],
     ) -> Result<Vec<RecordBatch>, Error> {
-        let name = file.trim_end_matches(".parquet");
         let mut batches = Vec::new();
-        for entry in self.catalogue()?.batches {
-            let path = self
-                .staged_dir()
-                .join(&entry.batch_id)
-                .join(entry.file_of(name, file));
+        for path in self.staged_paths(file)? {
             batches.extend(read_parquet_without(&path, skipped)?);
         }
         Ok(batches)
+    }
+
+    /// Paths of one staged file (`file`, such as `source_records.parquet`)
+    /// of every batch in the catalogue, in ingestion order.
+    fn staged_paths(&self, file: &str) -> Result<Vec<PathBuf>, Error> {
+        let name = file.trim_end_matches(".parquet");
+        Ok(self
+            .catalogue()?
+            .batches
+            .iter()
+            .map(|entry| {
+                self.staged_dir()
+                    .join(&entry.batch_id)
+                    .join(entry.file_of(name, file))
+            })
+            .collect())
     }
 
     /// The folder of a work stage's tables.
