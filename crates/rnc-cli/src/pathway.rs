@@ -176,8 +176,8 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
     let with_tumour: HashSet<&str> =
         tumours.iter().map(|t| t.person_id.as_str()).collect();
     let path = release_dir.join("source_records.parquet");
-    let kept = count_kept_records(&path, &with_tumour)?;
-    let mut records = Vec::with_capacity(kept);
+    let kept_records = count_kept_records(&path, &with_tumour)?;
+    let mut records = Vec::with_capacity(kept_records);
     let mut last_event: Option<NaiveDate> = None;
     for batch in stream_parquet(&path)? {
         let batch = batch?;

@@ -55,12 +55,12 @@ const RULES: [BlockingRule; 6] = [
         name: "nir",
         keys: |r, keys| keys.extend(r.nir.map(u64::from)),
     },
-    // For the pairs whose two names both differ: a typo in each, or a
-    // usage name against a birth name the other record lacks. Birth date
-    // and sex alone would gather the records of about 80 persons per
-    // block in a national year, and their pairs grow with the square of
-    // the years kept, so the département of residence narrows the block.
-    // A person who moved and has both names wrong is left to the NIR.
+    // This rule finds the pairs whose two names both differ: a typo in
+    // each, or a usage name against a birth name the other record lacks.
+    // Birth date and sex alone would put an estimated 80 persons in each
+    // block of a national year, and the pairs grow with the square of the
+    // years kept. So the département of residence narrows the block, and a
+    // person who moved and has both names wrong is left to the NIR.
     BlockingRule {
         name: "birth_date+sex+departement",
         keys: |r, keys| {
