@@ -5,14 +5,13 @@
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
-use rnc_model::SourceRecord;
 use tracing::warn;
 
 use crate::Error;
 use crate::compare::{COMPARISON_NAMES, Encoded, Levels};
 use crate::dice::BloomArena;
 use crate::error::ErrorKind;
-use crate::linkage::{PairMethod, PriorLinkage, Score};
+use crate::linkage::{PairMethod, PriorLinkage, RecordId, Score};
 use crate::profiles::{Profiles, group_profiles};
 use crate::review::{Decision, ReviewDecision};
 
@@ -21,9 +20,9 @@ use crate::review::{Decision, ReviewDecision};
 /// A stored pair counts as the pair of the profiles its records have in
 /// this run. Pairs naming a record that is no longer given are left out
 /// with a `warn` event. Returns the number of record pairs carried over.
-pub(crate) fn add_prior_pairs(
+pub(crate) fn add_prior_pairs<R: RecordId>(
     prior: &PriorLinkage,
-    records: &[SourceRecord],
+    records: &[R],
     order: &[usize],
     profiles: &Profiles,
     blooms: &BloomArena,
@@ -167,14 +166,14 @@ impl SplitProfiles {
 ///
 /// NOTE: a copy sent again with corrected values takes the stored levels
 /// of the earlier copy's pairs until `rnc link --full` compares it anew.
-pub(crate) fn indices_by_record_id<'r>(
-    records: &'r [SourceRecord],
+pub(crate) fn indices_by_record_id<'r, R: RecordId>(
+    records: &'r [R],
     order: &[usize],
 ) -> HashMap<&'r str, Vec<u32>> {
     let mut canonical: HashMap<&str, Vec<u32>> = HashMap::new();
     for (c, &i) in order.iter().enumerate() {
         canonical
-            .entry(records[i].record_id.as_str())
+            .entry(records[i].record_id())
             .or_default()
             .push(c as u32);
     }
@@ -195,8 +194,8 @@ pub(crate) fn index_pairs<'a>(
 }
 
 /// Marks, by canonical index, the records that a decision names.
-pub(crate) fn records_in_decisions(
-    records: &[SourceRecord],
+pub(crate) fn records_in_decisions<R: RecordId>(
+    records: &[R],
     order: &[usize],
     decisions: &[ReviewDecision],
 ) -> Vec<bool> {
@@ -206,7 +205,7 @@ pub(crate) fn records_in_decisions(
         .collect();
     order
         .iter()
-        .map(|&i| named.contains(records[i].record_id.as_str()))
+        .map(|&i| named.contains(records[i].record_id()))
         .collect()
 }
 
@@ -214,8 +213,8 @@ pub(crate) fn records_in_decisions(
 /// a decision names have profiles of their own
 /// ([`records_in_decisions`]), so a decision still holds for its two
 /// records only.
-pub(crate) fn decisions_by_pair(
-    records: &[SourceRecord],
+pub(crate) fn decisions_by_pair<R: RecordId>(
+    records: &[R],
     order: &[usize],
     profile_of: &[u32],
     decisions: &[ReviewDecision],

@@ -18,7 +18,9 @@
 //! matches and weighs too little.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
+use rnc_model::permutation::permute_in_place;
 use rnc_model::{NirStatus, SaltedNameColumns, Sex, SourceRecord};
 
 use crate::Error;
@@ -180,39 +182,329 @@ pub(crate) fn shared_salts<'a>(
     })
 }
 
-/// Interner of one hashing domain: equal strings get equal ids.
+/// Interner of one hashing domain: equal values get equal ids.
 ///
-/// It hashes with foldhash, not SipHash: a national year interns about
-/// ten pseudonyms for each of five million records, and the values are
-/// keyed hashes that no one can choose to collide.
+/// It keeps the 128-bit XXH3 digest of each value, not the value, so that
+/// records can be encoded one batch at a time and then dropped: a national
+/// year interns about twenty million distinct pseudonyms. Two distinct
+/// values share a digest with a probability near n²/2¹²⁹, below 10⁻²⁰ for
+/// n = 10⁹ values, and the values are keyed hashes that no one can choose.
+/// The map hashes the digests with foldhash, not SipHash, for the same
+/// reason.
 #[derive(Default)]
-struct Interner<'a> {
-    ids: HashMap<&'a str, u32, foldhash::fast::FixedState>,
+struct Interner {
+    ids: HashMap<u128, u32, foldhash::fast::FixedState>,
 }
 
-impl<'a> Interner<'a> {
-    fn id(&mut self, value: Option<&'a String>) -> Option<u32> {
-        let value = value?.as_str();
-        if value.is_empty() {
-            return None;
-        }
+impl Interner {
+    fn id(&mut self, value: Option<&String>) -> Option<u32> {
+        let value = value.filter(|v| !v.is_empty())?;
+        let digest = twox_hash::XxHash3_128::oneshot(value.as_bytes());
         let next = u32::try_from(self.ids.len()).expect("ids fit in u32");
-        Some(*self.ids.entry(value).or_insert(next))
+        Some(*self.ids.entry(digest).or_insert(next))
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
     }
 }
 
 /// Encoded records and the Bloom filters they point to.
 #[derive(Debug)]
-pub(crate) struct EncodedRecords {
-    pub records: Vec<Encoded>,
-    pub blooms: BloomArena,
+pub struct EncodedRecords {
+    pub(crate) records: Vec<Encoded>,
+    pub(crate) blooms: BloomArena,
 }
 
-/// Encodes records in the given order.
+impl EncodedRecords {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Tests whether there is no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+/// Reduces source records to what linkage compares, one record at a time,
+/// so that a caller can read a large staged table batch by batch and keep
+/// only each record's `record_id` and its encoding (about 200 bytes and
+/// the distinct name filters) instead of the whole record.
+///
+/// [`RecordEncoder::finish`] puts the records in the order of their
+/// `record_id` and numbers every pseudonym as [`crate::link`] would, so
+/// the linkage does not depend on the order of [`RecordEncoder::push`].
 ///
 /// The NIR pseudonym is kept only when the status is valid (or unset, as in
 /// a default-constructed record), because a provisional or malformed NIR
 /// carries no linkage weight.
+#[derive(Default)]
+pub struct RecordEncoder {
+    record_ids: Vec<String>,
+    records: Vec<Encoded>,
+    blooms: Option<BloomArena>,
+    /// Index of each distinct filter by a hash of its bytes, so that a
+    /// filter that many records share is stored once.
+    filter_index: HashMap<u64, u32, foldhash::fast::FixedState>,
+    nirs: Interner,
+    triplets: Interner,
+    dates: Interner,
+    date_parts: Interner,
+    surnames: Interner,
+    first_names: Interner,
+    salts: Interner,
+    departements: Interner,
+}
+
+impl RecordEncoder {
+    /// Starts an empty encoder.
+    pub fn new() -> RecordEncoder {
+        RecordEncoder::default()
+    }
+
+    /// Starts an empty encoder with room for `records` records.
+    pub fn with_capacity(records: usize) -> RecordEncoder {
+        RecordEncoder {
+            record_ids: Vec::with_capacity(records),
+            records: Vec::with_capacity(records),
+            ..RecordEncoder::default()
+        }
+    }
+
+    /// Number of records pushed.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Tests whether no record was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Encodes one record.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::BloomLengthMismatch`] when one of its name filters
+    /// differs in length from the first filter pushed, and
+    /// [`ErrorKind::TooManyRecords`] beyond `u32::MAX` records.
+    pub fn push(&mut self, r: &SourceRecord) -> Result<(), Error> {
+        if u32::try_from(self.records.len() + 1).is_err() {
+            return Err(ErrorKind::TooManyRecords {
+                records: self.records.len() + 1,
+                max: u32::MAX as usize,
+            }
+            .into());
+        }
+        let mut names = [EncodedNames::default(); 2];
+        for (slot, (salted, columns)) in names.iter_mut().zip([
+            (&r.month_salted_names, SaltedNameColumns::MONTH),
+            (&r.day_salted_names, SaltedNameColumns::DAY),
+        ]) {
+            *slot = EncodedNames {
+                salt: self.salts.id(salted.salt_pseudonym.as_ref()),
+                birth_name: self
+                    .surnames
+                    .id(salted.birth_name_pseudonym.as_ref()),
+                usage_name: self
+                    .surnames
+                    .id(salted.usage_name_pseudonym.as_ref()),
+                first_name: self
+                    .first_names
+                    .id(salted.first_name_pseudonym.as_ref()),
+                birth_bloom: self.bloom(
+                    r,
+                    columns.birth_name_bloom,
+                    &salted.birth_name_bloom,
+                )?,
+                usage_bloom: self.bloom(
+                    r,
+                    columns.usage_name_bloom,
+                    &salted.usage_name_bloom,
+                )?,
+                first_bloom: self.bloom(
+                    r,
+                    columns.first_name_bloom,
+                    &salted.first_name_bloom,
+                )?,
+            };
+        }
+        let nir_counts = matches!(r.nir_status, Some(NirStatus::Valid) | None);
+        self.records.push(Encoded {
+            nir: self
+                .nirs
+                .id(r.nir_pseudonym.as_ref().filter(|_| nir_counts)),
+            triplet: self.triplets.id(r
+                .nir_birth_date_sex_pseudonym
+                .as_ref()
+                .filter(|_| nir_counts)),
+            sex: match r.sex {
+                Some(Sex::Male) => Some(1),
+                Some(Sex::Female) => Some(2),
+                Some(Sex::Unknown) | None => None,
+            },
+            date: self.dates.id(r.birth_date_pseudonym.as_ref()),
+            swapped: self.dates.id(r.birth_date_swapped_pseudonym.as_ref()),
+            next_year: self.dates.id(r.birth_date_next_year_pseudonym.as_ref()),
+            year_month: self
+                .date_parts
+                .id(r.birth_year_month_pseudonym.as_ref()),
+            year_day: self.date_parts.id(r.birth_year_day_pseudonym.as_ref()),
+            month_day: self.date_parts.id(r.birth_month_day_pseudonym.as_ref()),
+            names,
+            departement: self.departements.id(r.departement.as_ref()),
+        });
+        self.record_ids.push(r.record_id.clone());
+        Ok(())
+    }
+
+    /// Stores a name filter once and returns its index. The first filter
+    /// pushed sets the length that every other must have.
+    fn bloom(
+        &mut self,
+        r: &SourceRecord,
+        field: &'static str,
+        value: &Option<Vec<u8>>,
+    ) -> Result<Option<u32>, Error> {
+        let Some(bytes) = value.as_deref().filter(|b| !b.is_empty()) else {
+            return Ok(None);
+        };
+        let blooms = self
+            .blooms
+            .get_or_insert_with(|| BloomArena::new(bytes.len()));
+        if bytes.len() != blooms.filter_bytes() {
+            return Err(Error::from(ErrorKind::BloomLengthMismatch {
+                record_id: r.record_id.clone(),
+                field,
+                expected: blooms.filter_bytes(),
+                found: bytes.len(),
+            }));
+        }
+        let hash = foldhash::fast::FixedState::default().hash_one(bytes);
+        if let Some(&index) = self.filter_index.get(&hash)
+            && blooms.holds(index, bytes)
+        {
+            return Ok(Some(index));
+        }
+        let index = blooms.push(bytes);
+        // A different filter of the same hash (never expected) is stored
+        // again under its own index; the first keeps the hash.
+        self.filter_index.entry(hash).or_insert(index);
+        Ok(Some(index))
+    }
+
+    /// Returns the `record_id`s and the encoded records, both sorted by
+    /// `record_id` (records of one id in the order pushed), with every
+    /// pseudonym numbered in the order it first appears in that order.
+    pub fn finish(self) -> (Vec<String>, EncodedRecords) {
+        let RecordEncoder {
+            mut record_ids,
+            mut records,
+            blooms,
+            nirs,
+            triplets,
+            dates,
+            date_parts,
+            surnames,
+            first_names,
+            salts,
+            departements,
+            ..
+        } = self;
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_by(|&a, &b| {
+            record_ids[a].cmp(&record_ids[b]).then(a.cmp(&b))
+        });
+        permute_in_place(&mut order, |a, b| {
+            record_ids.swap(a, b);
+            records.swap(a, b);
+        });
+        let mut renumber = Renumbering {
+            nirs: Remap::new(nirs.len()),
+            triplets: Remap::new(triplets.len()),
+            dates: Remap::new(dates.len()),
+            date_parts: Remap::new(date_parts.len()),
+            surnames: Remap::new(surnames.len()),
+            first_names: Remap::new(first_names.len()),
+            salts: Remap::new(salts.len()),
+            departements: Remap::new(departements.len()),
+        };
+        for record in &mut records {
+            renumber.apply(record);
+        }
+        (
+            record_ids,
+            EncodedRecords {
+                records,
+                blooms: blooms.unwrap_or_else(|| BloomArena::new(0)),
+            },
+        )
+    }
+}
+
+/// New ids of one interner, given in the order values are first met.
+struct Remap {
+    new_of: Vec<u32>,
+    next: u32,
+}
+
+impl Remap {
+    fn new(len: usize) -> Remap {
+        Remap {
+            new_of: vec![u32::MAX; len],
+            next: 0,
+        }
+    }
+
+    fn apply(&mut self, id: &mut Option<u32>) {
+        if let Some(id) = id {
+            let new = &mut self.new_of[*id as usize];
+            if *new == u32::MAX {
+                *new = self.next;
+                self.next += 1;
+            }
+            *id = *new;
+        }
+    }
+}
+
+/// Renumbers the pseudonyms of records in canonical order, visiting each
+/// record's fields in the order [`RecordEncoder::push`] interns them, so
+/// that the ids are those that pushing the records in that order gives.
+struct Renumbering {
+    nirs: Remap,
+    triplets: Remap,
+    dates: Remap,
+    date_parts: Remap,
+    surnames: Remap,
+    first_names: Remap,
+    salts: Remap,
+    departements: Remap,
+}
+
+impl Renumbering {
+    fn apply(&mut self, record: &mut Encoded) {
+        for names in &mut record.names {
+            self.salts.apply(&mut names.salt);
+            self.surnames.apply(&mut names.birth_name);
+            self.surnames.apply(&mut names.usage_name);
+            self.first_names.apply(&mut names.first_name);
+        }
+        self.nirs.apply(&mut record.nir);
+        self.triplets.apply(&mut record.triplet);
+        self.dates.apply(&mut record.date);
+        self.dates.apply(&mut record.swapped);
+        self.dates.apply(&mut record.next_year);
+        self.date_parts.apply(&mut record.year_month);
+        self.date_parts.apply(&mut record.year_day);
+        self.date_parts.apply(&mut record.month_day);
+        self.departements.apply(&mut record.departement);
+    }
+}
+
+/// Encodes records in the given order (see [`RecordEncoder`]).
 ///
 /// # Errors
 ///
@@ -222,94 +514,13 @@ pub(crate) fn encode_records(
     records: &[SourceRecord],
     order: &[usize],
 ) -> Result<EncodedRecords, Error> {
-    let filter_bytes = records
-        .iter()
-        .flat_map(|r| [&r.month_salted_names, &r.day_salted_names])
-        .flat_map(|names| {
-            [
-                &names.birth_name_bloom,
-                &names.usage_name_bloom,
-                &names.first_name_bloom,
-            ]
-        })
-        .find_map(|b| b.as_ref().map(Vec::len))
-        .unwrap_or(0);
-    let mut blooms = BloomArena::new(filter_bytes);
-    let mut nirs = Interner::default();
-    let mut dates = Interner::default();
-    let mut triplets = Interner::default();
-    let mut date_parts = Interner::default();
-    let mut surnames = Interner::default();
-    let mut first_names = Interner::default();
-    let mut salts = Interner::default();
-    let mut departements = Interner::default();
-    let mut encoded = Vec::with_capacity(order.len());
+    let mut encoder = RecordEncoder::with_capacity(order.len());
     for &index in order {
-        let r = &records[index];
-        let mut bloom = |field: &'static str, value: &Option<Vec<u8>>| {
-            let Some(bytes) = value.as_deref().filter(|b| !b.is_empty()) else {
-                return Ok(None);
-            };
-            if bytes.len() != filter_bytes {
-                return Err(Error::from(ErrorKind::BloomLengthMismatch {
-                    record_id: r.record_id.clone(),
-                    field,
-                    expected: filter_bytes,
-                    found: bytes.len(),
-                }));
-            }
-            Ok(Some(blooms.push(bytes)))
-        };
-        let mut names = [EncodedNames::default(); 2];
-        for (slot, (salted, columns)) in names.iter_mut().zip([
-            (&r.month_salted_names, SaltedNameColumns::MONTH),
-            (&r.day_salted_names, SaltedNameColumns::DAY),
-        ]) {
-            *slot = EncodedNames {
-                salt: salts.id(salted.salt_pseudonym.as_ref()),
-                birth_name: surnames.id(salted.birth_name_pseudonym.as_ref()),
-                usage_name: surnames.id(salted.usage_name_pseudonym.as_ref()),
-                first_name: first_names
-                    .id(salted.first_name_pseudonym.as_ref()),
-                birth_bloom: bloom(
-                    columns.birth_name_bloom,
-                    &salted.birth_name_bloom,
-                )?,
-                usage_bloom: bloom(
-                    columns.usage_name_bloom,
-                    &salted.usage_name_bloom,
-                )?,
-                first_bloom: bloom(
-                    columns.first_name_bloom,
-                    &salted.first_name_bloom,
-                )?,
-            };
-        }
-        let nir_counts = matches!(r.nir_status, Some(NirStatus::Valid) | None);
-        encoded.push(Encoded {
-            nir: nirs.id(r.nir_pseudonym.as_ref().filter(|_| nir_counts)),
-            triplet: triplets.id(r
-                .nir_birth_date_sex_pseudonym
-                .as_ref()
-                .filter(|_| nir_counts)),
-            sex: match r.sex {
-                Some(Sex::Male) => Some(1),
-                Some(Sex::Female) => Some(2),
-                Some(Sex::Unknown) | None => None,
-            },
-            date: dates.id(r.birth_date_pseudonym.as_ref()),
-            swapped: dates.id(r.birth_date_swapped_pseudonym.as_ref()),
-            next_year: dates.id(r.birth_date_next_year_pseudonym.as_ref()),
-            year_month: date_parts.id(r.birth_year_month_pseudonym.as_ref()),
-            year_day: date_parts.id(r.birth_year_day_pseudonym.as_ref()),
-            month_day: date_parts.id(r.birth_month_day_pseudonym.as_ref()),
-            names,
-            departement: departements.id(r.departement.as_ref()),
-        });
+        encoder.push(&records[index])?;
     }
     Ok(EncodedRecords {
-        records: encoded,
-        blooms,
+        records: encoder.records,
+        blooms: encoder.blooms.unwrap_or_else(|| BloomArena::new(0)),
     })
 }
 
@@ -701,6 +912,59 @@ mod tests {
         b.nir_status = Some(NirStatus::Valid);
         b.nir_pseudonym = text("x");
         assert_eq!(encode_pair(a, b)[NIR], NULL);
+    }
+
+    #[test]
+    fn equal_filters_are_stored_once() {
+        let mut a = record("a");
+        a.month_salted_names.first_name_bloom = Some(vec![0xf0, 0x0f]);
+        a.day_salted_names.first_name_bloom = Some(vec![0x0f, 0xf0]);
+        let mut b = record("b");
+        b.month_salted_names.first_name_bloom = Some(vec![0xf0, 0x0f]);
+        let mut encoder = RecordEncoder::new();
+        encoder.push(&a).unwrap();
+        encoder.push(&b).unwrap();
+        let (_, encoded) = encoder.finish();
+        let [x, y] = &encoded.records[..] else {
+            unreachable!("two records encoded")
+        };
+        assert_eq!(x.names[0].first_bloom, y.names[0].first_bloom);
+        assert_ne!(x.names[0].first_bloom, x.names[1].first_bloom);
+        assert_eq!(encoded.blooms.dice(0, 1), 0.0);
+        assert_eq!(
+            x.names[1].first_bloom.map(|f| encoded.blooms.filter(f)),
+            Some(&[0xf00f_u64][..])
+        );
+    }
+
+    #[test]
+    fn finish_sorts_records_and_numbers_as_in_order() {
+        let mut records = Vec::new();
+        for (id, nir, date, surname) in [
+            ("c", "n3", "d1", "s2"),
+            ("a", "n1", "d2", "s1"),
+            ("b", "n3", "d2", "s3"),
+            ("a", "n2", "d3", "s1"),
+        ] {
+            let mut r = record(id);
+            r.nir_pseudonym = text(nir);
+            r.birth_date_pseudonym = text(date);
+            r.month_salted_names.birth_name_pseudonym = text(surname);
+            r.departement = text("75");
+            records.push(r);
+        }
+        let mut encoder = RecordEncoder::new();
+        for r in &records {
+            encoder.push(r).unwrap();
+        }
+        let (ids, encoded) = encoder.finish();
+        assert_eq!(ids, ["a", "a", "b", "c"]);
+        // Records of one id keep the order they were pushed in.
+        let canonical = [1, 3, 2, 0];
+        let expected = encode_records(&records, &canonical).unwrap();
+        assert_eq!(encoded.records, expected.records);
+        assert_eq!(encoded.records[0].nir, Some(0));
+        assert_eq!(encoded.records[3].nir, encoded.records[2].nir);
     }
 
     #[test]

@@ -24,6 +24,13 @@ pub fn dice_coefficient(a: &[u8], b: &[u8]) -> f64 {
     2.0 * f64::from(common) / f64::from(total)
 }
 
+/// Packs up to eight bytes into a little-endian word, zero-padded.
+fn pack_word(chunk: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word[..chunk.len()].copy_from_slice(chunk);
+    u64::from_le_bytes(word)
+}
+
 fn popcount(bytes: &[u8]) -> u32 {
     bytes.iter().map(|x| x.count_ones()).sum()
 }
@@ -32,6 +39,7 @@ fn popcount(bytes: &[u8]) -> u32 {
 /// popcounts, so that a comparison costs a few word operations.
 #[derive(Debug, Default)]
 pub(crate) struct BloomArena {
+    filter_bytes: usize,
     words_per_filter: usize,
     words: Vec<u64>,
     popcounts: Vec<u32>,
@@ -40,6 +48,7 @@ pub(crate) struct BloomArena {
 impl BloomArena {
     pub(crate) fn new(filter_bytes: usize) -> BloomArena {
         BloomArena {
+            filter_bytes,
             words_per_filter: filter_bytes.div_ceil(8),
             words: Vec::new(),
             popcounts: Vec::new(),
@@ -51,15 +60,28 @@ impl BloomArena {
         let start = self.words.len();
         self.words.resize(start + self.words_per_filter, 0);
         for (i, chunk) in bytes.chunks(8).enumerate() {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.words[start + i] = u64::from_le_bytes(word);
+            self.words[start + i] = pack_word(chunk);
         }
         self.popcounts.push(popcount(bytes));
         u32::try_from(self.popcounts.len() - 1).expect(
             "name filter index overflows u32: link fewer than 715 million \
              records, which hold up to six filters each",
         )
+    }
+
+    /// Length in bytes of the filters this arena holds.
+    pub(crate) fn filter_bytes(&self) -> usize {
+        self.filter_bytes
+    }
+
+    /// Tests whether the stored filter `index` has exactly these bytes.
+    pub(crate) fn holds(&self, index: u32, bytes: &[u8]) -> bool {
+        bytes.len() == self.filter_bytes
+            && self
+                .filter(index)
+                .iter()
+                .zip(bytes.chunks(8))
+                .all(|(&word, chunk)| word == pack_word(chunk))
     }
 
     /// Words of a stored filter, for testing two filters for equality.

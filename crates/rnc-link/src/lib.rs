@@ -88,8 +88,8 @@ mod training;
 
 pub use blocking::{MAX_BLOCK_SIZE, blocking_rule_names};
 pub use compare::{
-    COMPARISON_COUNT, COMPARISON_NAMES, DICE_HIGH, DICE_LOW,
-    FIRST_NAME_DICE_FLOOR,
+    COMPARISON_COUNT, COMPARISON_NAMES, DICE_HIGH, DICE_LOW, EncodedRecords,
+    FIRST_NAME_DICE_FLOOR, RecordEncoder,
 };
 pub use dice::dice_coefficient;
 pub use em::{EmOutcome, EmSettings, train_em};
@@ -102,8 +102,9 @@ pub use file_link::{
 pub use file_truth::{ParameterCheck, compare_parameters_with_truth};
 pub use linkage::{
     LinkConfig, LinkOptions, LinkSummary, Linkage, PairMethod, PriorLinkage,
-    PriorPair, ScoredPair, estimate_link_comparisons, link,
-    link_with_decisions, link_with_options,
+    PriorPair, RecordId, ScoredPair, estimate_encoded_comparisons,
+    estimate_link_comparisons, link, link_encoded, link_with_decisions,
+    link_with_options,
 };
 pub use model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MAX_PROBABILITY,

@@ -17,8 +17,8 @@ use crate::carried::{
 };
 use crate::cluster::{Edge, cluster};
 use crate::compare::{
-    COMPARISON_NAMES, EXACT, FIRST_NAME, FIRST_NAME_UNRELATED, Levels, NIR,
-    SEX, compare, encode_records, untrained_comparisons,
+    COMPARISON_NAMES, EXACT, EncodedRecords, FIRST_NAME, FIRST_NAME_UNRELATED,
+    Levels, NIR, SEX, compare, encode_records, untrained_comparisons,
 };
 use crate::dice::BloomArena;
 use crate::error::ErrorKind;
@@ -185,6 +185,25 @@ pub struct LinkSummary {
     pub reused_model: bool,
 }
 
+/// What the linker reads of a record once it is encoded: its
+/// `record_id`, which names it in pairs, decisions and earlier runs.
+pub trait RecordId {
+    /// The record's `record_id`.
+    fn record_id(&self) -> &str;
+}
+
+impl RecordId for SourceRecord {
+    fn record_id(&self) -> &str {
+        &self.record_id
+    }
+}
+
+impl RecordId for String {
+    fn record_id(&self) -> &str {
+        self
+    }
+}
+
 /// Result of [`link`].
 #[derive(Debug, Clone)]
 pub struct Linkage {
@@ -260,13 +279,26 @@ pub fn estimate_link_comparisons(
 ) -> Result<Vec<RuleEstimate>, Error> {
     let order: Vec<usize> = (0..records.len()).collect();
     let encoded = encode_records(records, &order)?;
+    Ok(estimate_encoded_comparisons(records, &encoded, prior))
+}
+
+/// Counts the candidate pairs of each blocking rule, as
+/// [`estimate_link_comparisons`] does, on records encoded by a
+/// [`RecordEncoder`](crate::RecordEncoder). `records` name them: the
+/// record ids that [`RecordEncoder::finish`](crate::RecordEncoder::finish)
+/// returns.
+pub fn estimate_encoded_comparisons<R: RecordId>(
+    records: &[R],
+    encoded: &EncodedRecords,
+    prior: Option<&PriorLinkage>,
+) -> Vec<RuleEstimate> {
     let is_new: Option<Vec<bool>> = prior.map(|prior| {
         records
             .iter()
-            .map(|r| !prior.record_ids.contains(&r.record_id))
+            .map(|r| !prior.record_ids.contains(r.record_id()))
             .collect()
     });
-    Ok(estimate_pairs(&encoded.records, is_new.as_deref()))
+    estimate_pairs(&encoded.records, is_new.as_deref())
 }
 
 /// A scored pair of an earlier run, as its pair table stores it.
@@ -333,23 +365,7 @@ pub fn link_with_options(
     config: &LinkConfig,
     options: &LinkOptions,
 ) -> Result<Linkage, Error> {
-    let span = info_span!("link", records = records.len());
-    let _entered = span.enter();
-    let started = Instant::now();
-    config.validate()?;
-    if u32::try_from(records.len()).is_err() {
-        return Err(ErrorKind::TooManyRecords {
-            records: records.len(),
-            max: u32::MAX as usize,
-        }
-        .into());
-    }
-    let reused = options
-        .trained_model
-        .or(options.prior.map(|prior| &prior.model));
-    if let Some(model) = reused {
-        check_model_fits(model)?;
-    }
+    check_inputs(records.len(), config, options)?;
 
     // Canonical order by record_id, so that sampling, training and
     // tie-breaking do not depend on the input order.
@@ -361,10 +377,103 @@ pub fn link_with_options(
             .then(a.cmp(&b))
     });
     let encoded = encode_records(records, &order)?;
+    link_in_order(records, &order, encoded, config, options)
+}
+
+/// Links records encoded by a [`RecordEncoder`](crate::RecordEncoder),
+/// as [`link_with_options`] links the records themselves, with the same
+/// result. `record_ids` and `encoded` are what
+/// [`RecordEncoder::finish`](crate::RecordEncoder::finish) returns, and
+/// record `i` of the [`Linkage`] is `record_ids[i]`. A caller that encodes
+/// a large table batch by batch never keeps its records in memory.
+///
+/// # Errors
+///
+/// As [`link_with_options`], and [`ErrorKind::InvalidConfig`] when
+/// `record_ids` do not match `encoded` in number or are not sorted.
+pub fn link_encoded(
+    record_ids: &[String],
+    encoded: EncodedRecords,
+    config: &LinkConfig,
+    options: &LinkOptions,
+) -> Result<Linkage, Error> {
+    check_encoded(record_ids, &encoded)?;
+    check_inputs(record_ids.len(), config, options)?;
+    let order: Vec<usize> = (0..record_ids.len()).collect();
+    link_in_order(record_ids, &order, encoded, config, options)
+}
+
+/// Checks that `record_ids` are those that
+/// [`RecordEncoder::finish`](crate::RecordEncoder::finish) gave with
+/// `encoded`.
+fn check_encoded(
+    record_ids: &[String],
+    encoded: &EncodedRecords,
+) -> Result<(), Error> {
+    let reason = if record_ids.len() != encoded.len() {
+        format!(
+            "{} record ids for {} encoded records; pass the two values \
+             that RecordEncoder::finish returns",
+            record_ids.len(),
+            encoded.len()
+        )
+    } else if !record_ids.is_sorted() {
+        "the record ids are not sorted; pass those that \
+         RecordEncoder::finish returns"
+            .to_string()
+    } else {
+        return Ok(());
+    };
+    Err(ErrorKind::InvalidConfig {
+        field: "record_ids",
+        reason,
+    }
+    .into())
+}
+
+/// Checks the settings, the number of records and a reused model before
+/// any work.
+fn check_inputs(
+    records: usize,
+    config: &LinkConfig,
+    options: &LinkOptions,
+) -> Result<(), Error> {
+    config.validate()?;
+    if u32::try_from(records).is_err() {
+        return Err(ErrorKind::TooManyRecords {
+            records,
+            max: u32::MAX as usize,
+        }
+        .into());
+    }
+    let reused = options
+        .trained_model
+        .or(options.prior.map(|prior| &prior.model));
+    if let Some(model) = reused {
+        check_model_fits(model)?;
+    }
+    Ok(())
+}
+
+/// Links records whose encodings are given in canonical order: `order[c]`
+/// is the input index of the record encoded at `c`.
+fn link_in_order<R: RecordId>(
+    records: &[R],
+    order: &[usize],
+    encoded: EncodedRecords,
+    config: &LinkConfig,
+    options: &LinkOptions,
+) -> Result<Linkage, Error> {
+    let span = info_span!("link", records = records.len());
+    let _entered = span.enter();
+    let started = Instant::now();
+    let reused = options
+        .trained_model
+        .or(options.prior.map(|prior| &prior.model));
     let is_new: Option<Vec<bool>> = options.prior.map(|prior| {
         order
             .iter()
-            .map(|&i| !prior.record_ids.contains(&records[i].record_id))
+            .map(|&i| !prior.record_ids.contains(records[i].record_id()))
             .collect()
     });
     let new_records = is_new
@@ -374,7 +483,7 @@ pub fn link_with_options(
     let apart = if options.record_by_record {
         vec![true; records.len()]
     } else {
-        records_in_decisions(records, &order, decisions)
+        records_in_decisions(records, order, decisions)
     };
     let blooms = encoded.blooms;
     let profiles = group_profiles(encoded.records, &blooms, &apart);
@@ -435,7 +544,7 @@ pub fn link_with_options(
         Some(prior) => add_prior_pairs(
             prior,
             records,
-            &order,
+            order,
             &profiles,
             &blooms,
             &mut candidates,
@@ -445,7 +554,7 @@ pub fn link_with_options(
         None => 0,
     };
     let decided =
-        decisions_by_pair(records, &order, &profiles.of_record, decisions);
+        decisions_by_pair(records, order, &profiles.of_record, decisions);
     let KeptEdges {
         edges,
         edge_pairs,
@@ -478,13 +587,13 @@ pub fn link_with_options(
         }
     }
     let person_of =
-        number_persons(&profiles, &clustering.root_of, &joined, &order);
+        number_persons(&profiles, &clustering.root_of, &joined, order);
     let mut profile_of = vec![0; records.len()];
     for (c, &p) in profiles.of_record.iter().enumerate() {
         profile_of[order[c]] = p;
     }
     let mut pairs =
-        scored_pairs(&profiles, &order, &candidates, &levels, &scored, &linked);
+        scored_pairs(&profiles, order, &candidates, &levels, &scored, &linked);
     pairs.par_sort_unstable_by_key(|pair| (pair.left, pair.right));
 
     let summary = LinkSummary {

@@ -122,8 +122,8 @@ pub(crate) fn group_profiles(
     }
 }
 
-/// Copies the encoding without its filter indices, which differ between
-/// records even when the filters are equal.
+/// Copies the encoding without its filter indices. Equal filters need not
+/// have one index: an arena filled by hand stores each filter apart.
 fn without_filters(record: &Encoded) -> Encoded {
     let names = record.names.map(|names| EncodedNames {
         birth_bloom: None,

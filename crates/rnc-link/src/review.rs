@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::error::ErrorKind;
-use crate::{Linkage, PairMethod, ScoredPair};
-use rnc_model::SourceRecord;
+use crate::{Linkage, PairMethod, RecordId, ScoredPair};
 
 /// A reviewer's decision on a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,9 +75,9 @@ pub struct ReviewItem {
 /// # Errors
 ///
 /// [`ErrorKind::InvalidConfig`] unless 0 <= `lower` < `upper` <= 1.
-pub fn review_queue(
+pub fn review_queue<R: RecordId>(
     linkage: &Linkage,
-    records: &[SourceRecord],
+    records: &[R],
     lower: f64,
     upper: f64,
     decisions: &[ReviewDecision],
@@ -121,8 +120,8 @@ pub fn review_queue(
             })
             .collect();
         for (a, b) in record_pairs_of(linkage, &members, pair) {
-            let left = &records[a as usize].record_id;
-            let right = &records[b as usize].record_id;
+            let left = records[a as usize].record_id();
+            let right = records[b as usize].record_id();
             let (left, right) = ordered(left, right);
             if decided.contains(&(left, right)) {
                 continue;

@@ -7,12 +7,11 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use rnc_model::SourceRecord;
 
 use crate::compare::COMPARISON_NAMES;
 use crate::error::ErrorKind;
 use crate::model::FellegiSunterModel;
-use crate::{Error, ScoredPair};
+use crate::{Error, RecordId, ScoredPair};
 
 /// Schema of the pair table for the comparisons of [`crate::link`]:
 /// `record_id_left`, `record_id_right`, `record_pairs`, `match_weight`,
@@ -47,9 +46,9 @@ fn schema_for<'a>(names: impl Iterator<Item = &'a str>) -> SchemaRef {
 ///
 /// [`ErrorKind::PairMismatch`] when a pair points outside `records` or
 /// its level count differs from the model's comparisons.
-pub fn pairs_to_batch(
+pub fn pairs_to_batch<R: RecordId>(
     pairs: &[ScoredPair],
-    records: &[SourceRecord],
+    records: &[R],
     model: &FellegiSunterModel,
 ) -> Result<RecordBatch, Error> {
     let n = pairs.len();
@@ -81,8 +80,8 @@ pub fn pairs_to_batch(
                 ))
             })
         };
-        left_ids.append_value(&record(pair.left)?.record_id);
-        right_ids.append_value(&record(pair.right)?.record_id);
+        left_ids.append_value(record(pair.left)?.record_id());
+        right_ids.append_value(record(pair.right)?.record_id());
         if pair.levels.len() != comparisons {
             return Err(mismatch(format!(
                 "{} comparison levels for a model with {comparisons} comparisons \

@@ -18,9 +18,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rnc_link::evaluate::pairwise_scores;
 use rnc_link::{
-    Decision, FellegiSunterModel, LinkConfig, LinkOptions, PairMethod,
-    ReviewDecision, link, link_with_decisions, link_with_options, pair_schema,
-    pairs_to_batch, review_queue,
+    Decision, ErrorKind, FellegiSunterModel, LinkConfig, LinkOptions,
+    PairMethod, RecordEncoder, ReviewDecision, ScoredPair, link, link_encoded,
+    link_with_decisions, link_with_options, pair_schema, pairs_to_batch,
+    review_queue,
 };
 use rnc_model::{NirStatus, Sex, SourceRecord};
 
@@ -464,6 +465,110 @@ fn shuffled_input_gives_same_partition() {
     );
     assert_eq!(linkage.model, again.model);
     assert_eq!(linkage.summary, again.summary);
+}
+
+/// Names the records of each pair by `record_id`, the smaller first, and
+/// sorts the pairs.
+fn named_pairs(
+    pairs: &[ScoredPair],
+    id_of: impl Fn(u32) -> String,
+) -> Vec<(String, String, u64, u64, bool, Vec<u8>)> {
+    let mut named: Vec<_> = pairs
+        .iter()
+        .map(|p| {
+            let (left, right) = (id_of(p.left), id_of(p.right));
+            (
+                left.clone().min(right.clone()),
+                left.max(right),
+                p.record_pairs,
+                p.match_weight.to_bits(),
+                p.linked,
+                p.levels.clone(),
+            )
+        })
+        .collect();
+    named.sort();
+    named
+}
+
+#[test]
+fn link_encoded_matches_link_whatever_the_push_order() {
+    let data = synthetic_records(2);
+    let linkage = link(&data.records, &config()).unwrap();
+
+    let mut shuffled = data.records.clone();
+    shuffled.shuffle(&mut ChaCha8Rng::seed_from_u64(5));
+    let mut encoder = RecordEncoder::with_capacity(shuffled.len());
+    for record in &shuffled {
+        encoder.push(record).unwrap();
+    }
+    let (ids, encoded) = encoder.finish();
+    assert!(ids.is_sorted());
+    let again = link_encoded(&ids, encoded, &config(), &LinkOptions::default())
+        .unwrap();
+
+    // Persons are numbered by their smallest record_id in both, so each
+    // record has the same number.
+    let person_by_id = |ids: Vec<&str>, person_of: &[u32]| {
+        let mut by_id: Vec<(String, u32)> = ids
+            .into_iter()
+            .map(str::to_string)
+            .zip(person_of.iter().copied())
+            .collect();
+        by_id.sort();
+        by_id
+    };
+    assert_eq!(
+        person_by_id(
+            data.records.iter().map(|r| r.record_id.as_str()).collect(),
+            &linkage.person_of
+        ),
+        person_by_id(
+            ids.iter().map(String::as_str).collect(),
+            &again.person_of
+        )
+    );
+    assert_eq!(linkage.model, again.model);
+    assert_eq!(linkage.summary, again.summary);
+    assert_eq!(
+        named_pairs(&linkage.pairs, |i| data.records[i as usize]
+            .record_id
+            .clone()),
+        named_pairs(&again.pairs, |i| ids[i as usize].clone())
+    );
+    let table = pairs_to_batch(&again.pairs, &ids, &again.model).unwrap();
+    assert_eq!(table.num_rows(), again.pairs.len());
+}
+
+#[test]
+fn link_encoded_rejects_ids_unsorted_or_short() {
+    let data = synthetic_records(3);
+    let encode = || {
+        let mut encoder = RecordEncoder::new();
+        for record in &data.records {
+            encoder.push(record).unwrap();
+        }
+        encoder.finish()
+    };
+    let (mut ids, encoded) = encode();
+    ids.swap(0, 1);
+    let error = link_encoded(&ids, encoded, &config(), &LinkOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::InvalidConfig {
+                field: "record_ids",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let (mut ids, encoded) = encode();
+    ids.pop();
+    let error = link_encoded(&ids, encoded, &config(), &LinkOptions::default())
+        .unwrap_err();
+    assert!(error.to_string().contains("record ids for"), "{error}");
 }
 
 #[test]

@@ -28,6 +28,7 @@ mod codes;
 mod date;
 mod event;
 pub mod nir;
+pub mod permutation;
 mod position;
 mod record;
 mod staging;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use rnc_model::SourceRecord;
+use rnc_model::permutation::permute_in_place;
 use rnc_model::tables::{batch_to_source_records, encoding_columns};
 use rnc_store::Registry;
 
@@ -30,16 +31,8 @@ pub use stats::{StatsOutput, choose_release, compute_stats};
 pub use strata::{StrataOutput, StrataRequest, rates_by_strata};
 
 /// Reads every staged record, sorted by record id so that later stages do
-/// not depend on ingestion order.
-fn read_staged_records(
-    registry: &Registry,
-) -> anyhow::Result<Vec<SourceRecord>> {
-    read_staged_records_skipping(registry, &[])
-}
-
-/// Reads every staged record as [`read_staged_records`] does, but without
-/// the pseudonyms and Bloom filters ([`encoding_columns`]), which only
-/// linkage compares. They are most of a record's size: consolidation of a
+/// not depend on ingestion order, without the pseudonyms and Bloom
+/// filters ([`encoding_columns`]), which only linkage compares. They are most of a record's size: consolidation of a
 /// national year would otherwise hold them all in memory at once.
 fn read_staged_records_without_encodings(
     registry: &Registry,
@@ -57,19 +50,25 @@ fn read_staged_records_skipping(
     // A record takes about 1 KB (992 bytes of struct, and its strings), so
     // a vector grown by doubling would take up to twice the records'
     // memory, and three times while it moves.
-    let accepted: u64 = registry
-        .catalogue()?
-        .batches
-        .iter()
-        .map(|batch| batch.rows_accepted)
-        .sum();
-    let mut records = Vec::with_capacity(accepted as usize);
+    let mut records = Vec::with_capacity(staged_record_count(registry)?);
     for batch in registry.stream_staged_records_without(skipped)? {
         records.extend(
             batch_to_source_records(&batch?).context("staged records")?,
         );
     }
     Ok(sorted_by_record_id(records))
+}
+
+/// Counts the staged records from the catalogue, so that readers can
+/// reserve their vectors at the final size.
+fn staged_record_count(registry: &Registry) -> anyhow::Result<usize> {
+    let accepted: u64 = registry
+        .catalogue()?
+        .batches
+        .iter()
+        .map(|batch| batch.rows_accepted)
+        .sum();
+    Ok(usize::try_from(accepted)?)
 }
 
 /// Sorts records by `record_id` in place. A record is over a kilobyte:
@@ -83,24 +82,9 @@ fn sorted_by_record_id(mut records: Vec<SourceRecord>) -> Vec<SourceRecord> {
     if records.is_sorted_by(|a, b| a.record_id <= b.record_id) {
         return records;
     }
-    // order[i] is the position, before sorting, of the record that
-    // belongs at i. A position is marked done by setting order[i] = i.
     let mut order: Vec<usize> = (0..records.len()).collect();
     order.sort_by(|&a, &b| records[a].record_id.cmp(&records[b].record_id));
-    for start in 0..records.len() {
-        let mut current = start;
-        while order[current] != current {
-            let next = order[current];
-            order[current] = current;
-            if next == start {
-                // The record first at `start` has been carried along the
-                // cycle and now sits at `current`, where it belongs.
-                break;
-            }
-            records.swap(current, next);
-            current = next;
-        }
-    }
+    permute_in_place(&mut order, |a, b| records.swap(a, b));
     records
 }
 
