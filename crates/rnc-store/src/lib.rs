@@ -47,7 +47,7 @@ pub use catalogue::{
 };
 pub use error::Error;
 pub use fault::{FAULT_POINT_VARIABLE, FaultPoint};
-pub use registry::{Registry, RegistryLock, WorkStage};
+pub use registry::{Registry, RegistryLock, WorkStage, WorkTableWriter};
 pub use staging::{
     BatchCommit, BatchWriter, QUARANTINE_FILE, SOURCE_RECORDS_FILE,
 };

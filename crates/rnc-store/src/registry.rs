@@ -14,8 +14,8 @@ use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
 use crate::fault::{FaultPoint, fault_point};
 use crate::parquet_io::{
-    file_sha256, read_parquet, read_parquet_without, stream_parquet_columns,
-    stream_parquet_without, write_parquet,
+    TableWriter, file_sha256, read_parquet, read_parquet_without,
+    stream_parquet_columns, stream_parquet_without, write_parquet,
 };
 use crate::staging::{BatchCommit, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
 
@@ -381,6 +381,32 @@ impl Registry {
         write_parquet(&dir.join(format!("{name}.parquet")), schema, batches)
     }
 
+    /// Opens a work table, `work/<stage>/<name>.parquet`, to be written
+    /// batch by batch in bounded memory ([`TableWriter`]). The previous
+    /// table stays in place until [`WorkTableWriter::finish`] renames the
+    /// new one over it. A writer dropped before then leaves a partial
+    /// file, which the next write replaces.
+    ///
+    /// # Errors
+    ///
+    /// I/O and Parquet errors.
+    pub fn work_table_writer(
+        &self,
+        stage: WorkStage,
+        name: &str,
+        schema: SchemaRef,
+    ) -> Result<WorkTableWriter, Error> {
+        let dir = self.work_dir(stage);
+        fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+        let path = dir.join(format!("{name}.parquet"));
+        let temporary = path.with_extension("parquet.partial");
+        Ok(WorkTableWriter {
+            writer: TableWriter::create(&temporary, schema)?,
+            temporary,
+            path,
+        })
+    }
+
     /// Writes a work file other than a table, such as a model in JSON.
     ///
     /// # Errors
@@ -674,6 +700,39 @@ fn inputs_hash(catalogue: &Catalogue, settings: &str) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// A work table being written batch by batch; see
+/// [`Registry::work_table_writer`].
+#[derive(Debug)]
+pub struct WorkTableWriter {
+    writer: TableWriter,
+    temporary: PathBuf,
+    path: PathBuf,
+}
+
+impl WorkTableWriter {
+    /// Appends a batch, which must have the table's schema.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parquet`] naming the file.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        self.writer.write(batch)
+    }
+
+    /// Flushes the table to disk, moves it into place and returns its
+    /// row count.
+    ///
+    /// # Errors
+    ///
+    /// I/O and Parquet errors naming the file.
+    pub fn finish(self) -> Result<u64, Error> {
+        let written = self.writer.finish()?;
+        fs::rename(&self.temporary, &self.path)
+            .map_err(Error::io(&self.path))?;
+        Ok(written.rows)
+    }
+}
+
 /// Replaces `path` with `bytes`: writes a temporary file, flushes it to
 /// disk, renames it over `path` and flushes the folder, so that after a
 /// crash `path` holds either the old or the new content.
@@ -760,6 +819,40 @@ mod tests {
             ingested_at: "2026-01-01T00:00:00Z".into(),
             files: Vec::new(),
         }
+    }
+
+    #[test]
+    fn work_table_writer_replaces_table_at_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry =
+            Registry::open_or_create(&dir.path().join("reg")).unwrap();
+        let (schema, batch) = tiny();
+        registry
+            .write_work_table(
+                WorkStage::Link,
+                "t",
+                schema.clone(),
+                &[batch.clone()],
+            )
+            .unwrap();
+        let mut writer = registry
+            .work_table_writer(WorkStage::Link, "t", schema.clone())
+            .unwrap();
+        for _ in 0..3 {
+            writer.write(&batch).unwrap();
+        }
+        // Until finish, readers see the previous table.
+        let rows = |batches: Vec<RecordBatch>| -> usize {
+            batches.iter().map(RecordBatch::num_rows).sum()
+        };
+        let before = registry.read_work_table(WorkStage::Link, "t").unwrap();
+        assert_eq!(rows(before), 2);
+        assert_eq!(writer.finish().unwrap(), 6);
+        let after = registry.read_work_table(WorkStage::Link, "t").unwrap();
+        assert_eq!(rows(after), 6);
+        let partial =
+            registry.work_dir(WorkStage::Link).join("t.parquet.partial");
+        assert!(!partial.exists());
     }
 
     #[test]

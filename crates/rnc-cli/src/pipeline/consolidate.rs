@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use rnc_model::tables::{source_records_to_batch, without_linkage_columns};
 use rnc_model::{NirStatus, Sex, SourceKind, SourceRecord, Tumour};
 use rnc_rules::{CheckResult, Severity};
+use rnc_store::parquet_io::STREAMED_ROW_GROUP_ROWS;
 use rnc_store::{Registry, WorkStage};
 
 use super::read_staged_records_without_encodings;
@@ -151,14 +152,36 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
         persons_schema(),
         &[person_batch],
     )?;
-    let source_batch =
-        released_source_records(&records, &person_of, &tumour_of)?;
-    registry.write_work_table(
-        WorkStage::Consolidate,
-        "source_records",
-        source_batch.schema(),
-        &[source_batch],
-    )?;
+    // Written one row group at a time, so that no Arrow copy of every
+    // record is made at once.
+    let chunks = records.chunks(STREAMED_ROW_GROUP_ROWS.max(1));
+    let mut writer = None;
+    for chunk in chunks {
+        let batch = released_source_records(chunk, &person_of, &tumour_of)?;
+        let writer = match &mut writer {
+            Some(writer) => writer,
+            None => writer.insert(registry.work_table_writer(
+                WorkStage::Consolidate,
+                "source_records",
+                batch.schema(),
+            )?),
+        };
+        writer.write(&batch)?;
+    }
+    match writer {
+        Some(writer) => {
+            writer.finish()?;
+        }
+        None => {
+            let empty = released_source_records(&[], &person_of, &tumour_of)?;
+            registry.write_work_table(
+                WorkStage::Consolidate,
+                "source_records",
+                empty.schema(),
+                &[empty],
+            )?;
+        }
+    }
 
     report.seconds = started.elapsed().as_secs_f64();
     tracing::info!(
