@@ -197,6 +197,84 @@ fn malformed_resources_are_quarantined() {
 }
 
 #[test]
+fn condition_fault_reaches_only_reports_named_after_it() {
+    // A Condition whose evidence is a number, placed between the
+    // Condition of R1 and that of R2: R1 is named before the fault and
+    // keeps its codes, R2 meets the fault and is quarantined.
+    let mut bundle: serde_json::Value = serde_json::from_str(BUNDLE).unwrap();
+    let entries = bundle["entry"].as_array_mut().unwrap();
+    entries.insert(
+        6,
+        serde_json::json!({"fullUrl": "urn:uuid:cond-bad", "resource": {
+            "resourceType": "Condition",
+            "evidence": 5
+        }}),
+    );
+    let (_dir, path) =
+        fixture("acp.json", serde_json::to_vec(&bundle).unwrap().as_slice());
+
+    let kind = SourceKind::PathologyReport;
+    let rows: Vec<_> = open_rows(&path, kind, &ReadOptions::default())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].defect.is_none());
+    let first: Vec<&str> = rows[0].fields.iter().collect();
+    assert_eq!(&first[11..14], ["C50.4", "8500", "3"]);
+    let defect = rows[1].defect.as_ref().expect("R2 meets the fault");
+    assert_eq!(
+        (defect.field.as_str(), defect.rule),
+        ("Condition.evidence", "fhir_structure")
+    );
+}
+
+#[test]
+fn large_bundle_reports_find_their_conditions() {
+    // 300 reports, each named by its own Condition's evidence.detail, in
+    // an order unrelated to the reports'.
+    let mut entries = Vec::new();
+    entries.push(serde_json::json!({"fullUrl": "urn:uuid:pat", "resource": {
+        "resourceType": "Patient", "gender": "female", "birthDate": "1950-01-02"
+    }}));
+    let sites = ["C50.1", "C18.7", "C34.1"];
+    for i in 0..300 {
+        entries.push(
+            serde_json::json!({"fullUrl": format!("urn:uuid:rep-{i}"),
+            "resource": {
+                "resourceType": "DiagnosticReport",
+                "id": format!("R{i}"),
+                "subject": {"reference": "urn:uuid:pat"}
+            }}),
+        );
+    }
+    for i in (0..300).rev() {
+        entries.push(serde_json::json!({"resource": {
+            "resourceType": "Condition",
+            "bodySite": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/icd-o-3",
+                "code": sites[i % 3]
+            }]}],
+            "evidence": [{"detail": [{"reference": format!("DiagnosticReport/R{i}")}]}]
+        }}));
+    }
+    let content = serde_json::to_vec(&collection(entries)).unwrap();
+    let (_dir, path) = fixture("acp.json", content.as_slice());
+
+    let kind = SourceKind::PathologyReport;
+    let rows: Vec<_> = open_rows(&path, kind, &ReadOptions::default())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 300);
+    for (i, row) in rows.iter().enumerate() {
+        let fields: Vec<&str> = row.fields.iter().collect();
+        assert_eq!(fields[0], format!("R{i}"));
+        assert_eq!(fields[11], sites[i % 3], "report R{i}");
+    }
+}
+
+#[test]
 fn invalid_json_document_is_an_error() {
     let (_dir, path) = fixture(
         "acp.json",

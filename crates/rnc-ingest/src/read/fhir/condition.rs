@@ -33,10 +33,10 @@ pub(super) fn clinical_conditions<'a>(index: &Index<'a>) -> Vec<Resource<'a>> {
     // A report whose Condition cannot be found, for a structural fault in
     // some Condition, is quarantined in `pathology_report`, so it takes no
     // Condition here.
-    // NOTE: `condition_of` scans every Condition for each report, and
-    // `focused_grade` every Observation for each Condition row, so a
-    // Bundle with n of each costs n² steps. A large delivery is best sent
-    // as NDJSON, one patient per Bundle.
+    // NOTE: `focused_grade` scans every Observation for each Condition
+    // row, so a Bundle with n of each costs n² steps. A large delivery is
+    // best sent as NDJSON, one patient per Bundle. (`condition_of` reads
+    // the Conditions' references once per Bundle.)
     let taken_by_reports: HashSet<usize> = index
         .resources
         .iter()
@@ -92,9 +92,9 @@ fn is_cancer_record(condition: &Resource<'_>) -> Result<bool, Fault> {
 /// Reads the columns of one clinical diagnosis from its `Condition` and
 /// the resources it references, or the first structural fault with its
 /// rule.
-pub(super) fn condition_fields(
-    index: &Index<'_>,
-    condition: &Resource<'_>,
+pub(super) fn condition_fields<'a>(
+    index: &Index<'a>,
+    condition: &Resource<'a>,
 ) -> Result<RowFields, RowFault> {
     let mut fields = RowFields::new(SourceKind::ClinicalRecord);
     fields.set("condition_ref", resource_id(condition).map_err(structure)?);

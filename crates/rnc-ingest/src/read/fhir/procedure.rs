@@ -25,9 +25,9 @@ const TREATMENT_CONCEPTS: [(&str, &str); 3] = [
 
 /// Reads the columns of one treatment act from its `Procedure` and the
 /// resources it references, or the first structural fault with its rule.
-pub(super) fn procedure_fields(
-    index: &Index<'_>,
-    procedure: &Resource<'_>,
+pub(super) fn procedure_fields<'a>(
+    index: &Index<'a>,
+    procedure: &Resource<'a>,
 ) -> Result<RowFields, RowFault> {
     let mut fields = RowFields::new(SourceKind::Treatment);
     fields.set("treatment_id", resource_id(procedure).map_err(structure)?);
