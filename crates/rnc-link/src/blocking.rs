@@ -27,6 +27,10 @@ struct BlockingRule {
     keys: fn(&Encoded, &mut Vec<u64>),
 }
 
+/// Slot of [`Encoded::names`] that holds the names under the month salt
+/// (birth year and month); the other holds them under the day salt.
+const MONTH_SALT: usize = 0;
+
 fn join(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
 }
@@ -87,14 +91,27 @@ const RULES: [BlockingRule; 6] = [
     },
     // A date with one part wrong still shares one masked form, so this
     // rule finds the pairs whose first name and birth date both differ.
+    // A surname under the month salt already encodes the birth year and
+    // month, and one under the day salt the year and day. Joined to
+    // another part, either encodes the complete date, whose pairs the
+    // surname+birth_date rule finds, so each takes only the part of its
+    // own salt. A national year gave 214 million comparisons under this
+    // rule when every salted surname took all three parts.
     BlockingRule {
         name: "surname+birth_date_parts",
         keys: |r, keys| {
-            for surname in surnames(r) {
-                let parts = [r.year_month, r.year_day, r.month_day];
-                keys.extend(
-                    parts.into_iter().flatten().map(|p| join(surname, p)),
-                );
+            for (slot, names) in r.names.iter().enumerate() {
+                let parts = match (names.salt, slot) {
+                    (None, _) => [r.year_month, r.year_day, r.month_day],
+                    (Some(_), MONTH_SALT) => [r.year_month, None, None],
+                    (Some(_), _) => [r.year_day, None, None],
+                };
+                let surnames = names.birth_name.into_iter();
+                for surname in surnames.chain(names.usage_name) {
+                    keys.extend(
+                        parts.into_iter().flatten().map(|p| join(surname, p)),
+                    );
+                }
             }
         },
     },
@@ -397,6 +414,37 @@ mod tests {
         };
         let blocking = block(&[a, b, c], &[1, 1, 1], None);
         assert_eq!(blocking.pairs, vec![(0, 1)]);
+    }
+
+    // A salted surname takes the date part of its own salt only: the
+    // other parts would repeat the complete date, which the
+    // surname+birth_date rule blocks on. An unsalted one takes all three.
+    #[test]
+    fn salted_surname_takes_its_salt_part() {
+        let record = |salt: Option<u32>, month_day: u32| {
+            let mut names = names(Some(1), None, None);
+            names[0].salt = salt;
+            Encoded {
+                names,
+                year_month: Some(20),
+                year_day: Some(30),
+                month_day: Some(month_day),
+                ..Default::default()
+            }
+        };
+
+        // Month salt: only the year-month key; the two records differ in
+        // the day, so the other parts do not join them.
+        let salted = [record(Some(5), 40), record(Some(5), 41)];
+        let blocking = block(&salted, &[1, 1], None);
+        assert_eq!(blocking.pairs, vec![(0, 1)]);
+        assert_eq!(blocking.estimated_pairs, 1);
+
+        // No salt: year-month and year-day both join them.
+        let unsalted = [record(None, 40), record(None, 41)];
+        let blocking = block(&unsalted, &[1, 1], None);
+        assert_eq!(blocking.pairs, vec![(0, 1)]);
+        assert_eq!(blocking.estimated_pairs, 2);
     }
 
     // Records whose names all differ meet on birth date and sex only in
