@@ -85,7 +85,7 @@ pub fn link(
         !record_ids.is_empty(),
         "no staged record to link: run `rnc ingest` first"
     );
-    let earlier = link_state::read_earlier_run(registry, config)?;
+    let earlier = link_state::read_earlier_run(registry, config, !run.full)?;
     let saved_model = match &run.model {
         None => None,
         Some(path) => {
@@ -99,9 +99,8 @@ pub fn link(
             )
         }
     };
-    let incremental =
-        !run.full && earlier.as_ref().is_some_and(|e| e.same_settings);
-    let prior = earlier.as_ref().filter(|_| incremental).map(|e| &e.prior);
+    let prior = earlier.as_ref().and_then(|e| e.prior.as_ref());
+    let incremental = prior.is_some();
 
     bar.set_message("estimating comparisons");
     let estimates =

@@ -18,11 +18,10 @@ use rnc_store::{Registry, WorkStage};
 pub struct EarlierRun {
     /// Person id of every record it linked.
     pub person_of: HashMap<String, String>,
-    /// Its pairs and model, for an incremental run.
-    pub prior: PriorLinkage,
-    /// Whether it ran with the settings of this run, which an incremental
-    /// run needs because the stored pairs were decided under them.
-    pub same_settings: bool,
+    /// Its pairs and model, read only when this run can extend it: not
+    /// `--full`, and the same settings, because the stored pairs were
+    /// decided under them. A national year stores about 58 million pairs.
+    pub prior: Option<PriorLinkage>,
 }
 
 /// Settings stored with each run, compared by the next one.
@@ -38,9 +37,12 @@ pub fn settings_json(config: &LinkConfig) -> serde_json::Value {
 }
 
 /// Reads the earlier run, or `None` when the registry was never linked.
+/// Its pairs and model are read only when `extend` is set and the settings
+/// are the same.
 pub fn read_earlier_run(
     registry: &Registry,
     config: &LinkConfig,
+    extend: bool,
 ) -> anyhow::Result<Option<EarlierRun>> {
     let dir = registry.work_dir(WorkStage::Link);
     let files = [
@@ -52,12 +54,6 @@ pub fn read_earlier_run(
         return Ok(None);
     }
     let person_of = super::consolidate::read_person_map(registry)?;
-    let model_path = dir.join("link_model.json");
-    let json = std::fs::read_to_string(&model_path)
-        .with_context(|| format!("reading {}", model_path.display()))?;
-    let model = FellegiSunterModel::from_json(&json)
-        .with_context(|| format!("earlier model {}", model_path.display()))?;
-    let pairs = read_pairs(registry)?;
     let settings_path = dir.join("settings.json");
     let same_settings = match std::fs::read_to_string(&settings_path) {
         Ok(text) => {
@@ -66,14 +62,24 @@ pub fn read_earlier_run(
         }
         Err(_) => false,
     };
+    if !(extend && same_settings) {
+        return Ok(Some(EarlierRun {
+            person_of,
+            prior: None,
+        }));
+    }
+    let model_path = dir.join("link_model.json");
+    let json = std::fs::read_to_string(&model_path)
+        .with_context(|| format!("reading {}", model_path.display()))?;
+    let model = FellegiSunterModel::from_json(&json)
+        .with_context(|| format!("earlier model {}", model_path.display()))?;
     Ok(Some(EarlierRun {
-        prior: PriorLinkage {
+        prior: Some(PriorLinkage {
             record_ids: person_of.keys().cloned().collect::<HashSet<_>>(),
-            pairs,
+            pairs: read_pairs(registry)?,
             model,
-        },
+        }),
         person_of,
-        same_settings,
     }))
 }
 
