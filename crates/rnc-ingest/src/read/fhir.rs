@@ -371,7 +371,7 @@ struct Index<'a> {
 /// The `evidence.detail` references of a Bundle's Conditions, read once,
 /// so that finding the Condition of each report does not read every
 /// Condition again. Reading them per report cost n² steps for a Bundle of
-/// n reports and n Conditions: the 26 Bundles of 5 MB that `rnc synth
+/// n reports and n Conditions: the 25 Bundles of 5 MB that `rnc synth
 /// --persons 6800000 --years 4` writes took 33 s to ingest, 4.8 s now.
 struct Evidence<'a> {
     /// The Conditions, in entry order.
