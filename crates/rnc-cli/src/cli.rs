@@ -512,8 +512,10 @@ pub struct LinkArgs {
     /// Random pairs sampled to estimate u probabilities.
     #[arg(long, default_value_t = 1_000_000)]
     pub u_sample_pairs: u64,
-    /// Seed of the u sampling.
-    #[arg(long, default_value_t = 1)]
+    /// Seed of the u sampling. The default is the library's, which `rnc
+    /// run` and `rnc demo` use, so that `rnc link` gives the same model on
+    /// the same registry.
+    #[arg(long, default_value_t = rnc_link::LinkConfig::default().seed)]
     pub seed: u64,
     /// Compare every pair and train again, instead of linking only the
     /// records staged since the last run. Person ids are kept either way.
