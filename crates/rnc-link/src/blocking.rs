@@ -27,8 +27,8 @@ struct BlockingRule {
     keys: fn(&Encoded, &mut Vec<u64>),
 }
 
-/// Slot of [`Encoded::names`] that holds the names under the month salt
-/// (birth year and month); the other holds them under the day salt.
+/// Slot of [`Encoded::names`] with the names under the month salt (birth
+/// year and month). The other slot has them under the day salt.
 const MONTH_SALT: usize = 0;
 
 fn join(a: u32, b: u32) -> u64 {

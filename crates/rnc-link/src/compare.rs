@@ -228,10 +228,10 @@ impl EncodedRecords {
     }
 }
 
-/// Reduces source records to what linkage compares, one record at a time,
-/// so that a caller can read a large staged table batch by batch and keep
-/// only each record's `record_id` and its encoding (about 200 bytes and
-/// the distinct name filters) instead of the whole record.
+/// Encoder of source records into what linkage compares, one record at a
+/// time. A caller can then read a large staged table batch by batch and
+/// keep only each record's `record_id` and its encoding: about 200 bytes,
+/// plus the distinct name filters.
 ///
 /// [`RecordEncoder::finish`] puts the records in the order of their
 /// `record_id` and numbers every pseudonym as [`crate::link`] would, so

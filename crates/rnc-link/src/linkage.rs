@@ -185,10 +185,10 @@ pub struct LinkSummary {
     pub reused_model: bool,
 }
 
-/// What the linker reads of a record once it is encoded: its
-/// `record_id`, which names it in pairs, decisions and earlier runs.
+/// A record as the linker names it once encoded: by its `record_id`, in
+/// pairs, decisions and earlier runs.
 pub trait RecordId {
-    /// The record's `record_id`.
+    /// Returns the record's `record_id`.
     fn record_id(&self) -> &str;
 }
 

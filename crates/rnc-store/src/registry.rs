@@ -835,18 +835,21 @@ mod tests {
                 &[batch.clone()],
             )
             .unwrap();
+
         let mut writer = registry
             .work_table_writer(WorkStage::Link, "t", schema.clone())
             .unwrap();
         for _ in 0..3 {
             writer.write(&batch).unwrap();
         }
+
         // Until finish, readers see the previous table.
         let rows = |batches: Vec<RecordBatch>| -> usize {
             batches.iter().map(RecordBatch::num_rows).sum()
         };
         let before = registry.read_work_table(WorkStage::Link, "t").unwrap();
         assert_eq!(rows(before), 2);
+
         assert_eq!(writer.finish().unwrap(), 6);
         let after = registry.read_work_table(WorkStage::Link, "t").unwrap();
         assert_eq!(rows(after), 6);

@@ -363,7 +363,7 @@ struct Index<'a> {
     /// `fullUrl` and `Type/id` of each resource, to its position in
     /// `resources`.
     by_reference: HashMap<String, usize>,
-    /// What the Conditions' `evidence.detail` name, built on the first
+    /// References of the Conditions' `evidence.detail`, read on the first
     /// [`condition_of`].
     evidence: OnceCell<Evidence<'a>>,
 }
