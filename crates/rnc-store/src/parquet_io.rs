@@ -196,6 +196,33 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, Error> {
     read_parquet_without(path, &[])
 }
 
+/// Counts the rows of a Parquet file from its footer, without decoding
+/// any column: a release counts tables of tens of millions of rows.
+///
+/// # Errors
+///
+/// As [`read_parquet`].
+pub fn parquet_row_count(path: &Path) -> Result<u64, Error> {
+    let file = File::open(path).map_err(Error::io(path))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| {
+            Error::Parquet {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    let rows = builder.metadata().file_metadata().num_rows();
+    // The footer stores the count as a signed integer; a negative one
+    // means a damaged file.
+    u64::try_from(rows).map_err(|_| {
+        Error::Invalid(format!(
+            "{} declares {rows} rows; the file is damaged, copy it again \
+             from its source",
+            path.display()
+        ))
+    })
+}
+
 /// Reads every batch of a Parquet file without the top-level columns
 /// named in `skipped`, which are never decoded, so that a reader that
 /// does not need wide columns does not hold them in memory. Names absent
@@ -358,6 +385,33 @@ mod tests {
         let back = read_parquet(&path).unwrap();
         assert_eq!(concat(schema, &back).unwrap(), batch);
         assert!(!path.with_extension("parquet.partial").exists());
+    }
+
+    #[test]
+    fn row_count_of_four_row_groups_and_of_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "cases",
+            DataType::Int32,
+            false,
+        )]));
+        // Three row groups of the streamed size and a short fourth one.
+        let rows = 3 * STREAMED_ROW_GROUP_ROWS + 5;
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int32Array::from_iter_values(0..rows as i32))],
+        )
+        .unwrap();
+        let mut writer = TableWriter::create(&path, schema.clone()).unwrap();
+        writer.write(&batch).unwrap();
+        writer.finish().unwrap();
+
+        assert_eq!(parquet_row_count(&path).unwrap(), rows as u64);
+
+        let empty = dir.path().join("empty.parquet");
+        write_parquet(&empty, schema, &[]).unwrap();
+        assert_eq!(parquet_row_count(&empty).unwrap(), 0);
     }
 
     /// Writes a two-row table with a record id, a pseudonym and a count

@@ -14,8 +14,9 @@ use crate::Error;
 use crate::catalogue::{BatchEntry, Catalogue, ReleaseEntry, TableEntry};
 use crate::fault::{FaultPoint, fault_point};
 use crate::parquet_io::{
-    TableWriter, file_sha256, read_parquet, read_parquet_without,
-    stream_parquet_columns, stream_parquet_without, write_parquet,
+    TableWriter, file_sha256, parquet_row_count, read_parquet,
+    read_parquet_without, stream_parquet_columns, stream_parquet_without,
+    write_parquet,
 };
 use crate::staging::{BatchCommit, QUARANTINE_FILE, SOURCE_RECORDS_FILE};
 
@@ -577,10 +578,7 @@ impl Registry {
             let target = partial.join(&file);
             fs::copy(source, &target).map_err(Error::io(&target))?;
             let rows = if extension == "parquet" {
-                read_parquet(&target)?
-                    .iter()
-                    .map(|b| b.num_rows() as u64)
-                    .sum()
+                parquet_row_count(&target)?
             } else {
                 0
             };
