@@ -62,12 +62,13 @@ fn stored_pseudonyms(registry: &Path) -> BTreeSet<String> {
     let mut values = BTreeSet::new();
     for batch in registry.read_staged_records().unwrap() {
         for record in batch_to_source_records(&batch).unwrap() {
+            let month = record.month_salted_names.into_inner();
             values.extend(
                 [
                     record.nir_pseudonym,
                     record.birth_date_pseudonym,
-                    record.month_salted_names.birth_name_pseudonym,
-                    record.month_salted_names.first_name_pseudonym,
+                    month.birth_name_pseudonym,
+                    month.first_name_pseudonym,
                 ]
                 .into_iter()
                 .flatten(),

@@ -163,8 +163,9 @@ fn read_pseudonyms(row: &mut Row<'_>, record: &mut SourceRecord) {
     record.birth_year_day_pseudonym = text(row, "birth_year_day_pseudonym");
     record.birth_month_day_pseudonym = text(row, "birth_month_day_pseudonym");
     record.month_salted_names =
-        read_salted_names(row, SaltedNameColumns::MONTH);
-    record.day_salted_names = read_salted_names(row, SaltedNameColumns::DAY);
+        read_salted_names(row, SaltedNameColumns::MONTH).into();
+    record.day_salted_names =
+        read_salted_names(row, SaltedNameColumns::DAY).into();
 }
 
 fn read_salted_names(

@@ -80,7 +80,8 @@ fn records(seed: u64, persons: usize) -> Vec<SourceRecord> {
                     first_name_pseudonym: Some(format!("f{first}")),
                     first_name_bloom: bloom(&first),
                     ..Default::default()
-                },
+                }
+                .into(),
                 departement: Some(format!("{:02}", p % 95 + 1)),
                 ..Default::default()
             });
@@ -112,7 +113,7 @@ fn prior_of(
                 match_weight: p.match_weight,
                 match_probability: p.match_probability,
                 method: p.method,
-                levels: p.levels.clone(),
+                levels: p.levels.to_vec(),
             })
             .collect(),
         model: linkage.model.clone(),

@@ -44,7 +44,8 @@ pub use event::{
 };
 pub use position::Position;
 pub use record::{
-    NirStatus, SaltedNameColumns, SaltedNames, SourceKind, SourceRecord,
+    BoxedSaltedNames, NirStatus, SaltedNameColumns, SaltedNames, SourceKind,
+    SourceRecord,
 };
 pub use staging::{Laterality, Stage, SummaryStage, Tnm, TnmBasis};
 pub use tumour::Tumour;

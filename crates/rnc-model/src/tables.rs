@@ -414,8 +414,8 @@ pub fn batch_to_source_records(
             birth_year_month_pseudonym: token(by, i),
             birth_year_day_pseudonym: token(bm, i),
             birth_month_day_pseudonym: token(bday, i),
-            month_salted_names: month_salted.names(i),
-            day_salted_names: day_salted.names(i),
+            month_salted_names: month_salted.names(i).into(),
+            day_salted_names: day_salted.names(i).into(),
             departement: opt_text(departement, i),
             event_date: date(event_date, "event_date", i)?,
             age_at_event: age.and_then(|a| a.is_valid(i).then(|| a.value(i))),
@@ -633,11 +633,13 @@ mod tests {
                 salt_pseudonym: Some("cd".repeat(32)),
                 birth_name_bloom: Some(vec![1, 2, 3]),
                 ..SaltedNames::default()
-            },
+            }
+            .into(),
             day_salted_names: SaltedNames {
                 first_name_pseudonym: Some("ef".repeat(32)),
                 ..SaltedNames::default()
-            },
+            }
+            .into(),
             event_date: Some(PartialDate::parse_iso("2021-03").unwrap()),
             age_at_event: Some(64),
             topography: Some("C50.4".parse().unwrap()),

@@ -11,7 +11,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use rnc_model::{PartialDate, Sex, SourceKind, SourceRecord};
+use rnc_model::{BoxedSaltedNames, PartialDate, Sex, SourceKind, SourceRecord};
 
 use crate::{
     BLOOM_BYTES, ClearIdentity, ClkEncoder, ClkIdentity, Domain, Error,
@@ -544,7 +544,9 @@ fn pseudonymise_row(
         optional(record.birth_month_day_pseudonym),
         age.map(|years| years.to_string()).unwrap_or_default(),
     ]);
-    for names in [record.month_salted_names, record.day_salted_names] {
+    for names in [record.month_salted_names, record.day_salted_names]
+        .map(BoxedSaltedNames::into_inner)
+    {
         row.extend([
             optional(names.salt_pseudonym),
             optional(names.birth_name_pseudonym),

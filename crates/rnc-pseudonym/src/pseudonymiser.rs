@@ -208,9 +208,9 @@ impl Pseudonymiser {
 
         let salts = name_salts(identity.birth_date.as_ref());
         record.month_salted_names =
-            self.salted_names(identity, Some(&salts.month));
+            self.salted_names(identity, Some(&salts.month)).into();
         record.day_salted_names =
-            self.salted_names(identity, salts.day.as_deref());
+            self.salted_names(identity, salts.day.as_deref()).into();
     }
 
     /// Encodes the names of `identity` under `salt`, or returns no

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use aes_siv::KeyInit;
 use aes_siv::siv::Aes256Siv;
 use hmac::Mac;
-use rnc_model::SourceRecord;
+use rnc_model::{SaltedNames, SourceRecord};
 use zeroize::Zeroizing;
 
 use crate::pseudonymiser::{HmacSha256, SUB_KEYS, derive_sub_key, keyed_hmac};
@@ -336,8 +336,10 @@ const BLOOM_FIELDS: usize = 6;
 fn pseudonym_fields(
     record: &mut SourceRecord,
 ) -> [(Domain, &mut Option<String>); PSEUDONYM_FIELDS] {
-    let month = &mut record.month_salted_names;
-    let day = &mut record.day_salted_names;
+    // One mutable borrow of each salt's names, which every field below
+    // then borrows from.
+    let month: &mut SaltedNames = &mut record.month_salted_names;
+    let day: &mut SaltedNames = &mut record.day_salted_names;
     [
         (Domain::Nir, &mut record.nir_pseudonym),
         (Domain::BirthDate, &mut record.birth_date_pseudonym),
@@ -374,8 +376,10 @@ fn pseudonym_fields(
 fn bloom_fields(
     record: &mut SourceRecord,
 ) -> [(Domain, &mut Option<Vec<u8>>); BLOOM_FIELDS] {
-    let month = &mut record.month_salted_names;
-    let day = &mut record.day_salted_names;
+    // One mutable borrow of each salt's names, which every field below
+    // then borrows from.
+    let month: &mut SaltedNames = &mut record.month_salted_names;
+    let day: &mut SaltedNames = &mut record.day_salted_names;
     [
         (Domain::Name, &mut month.birth_name_bloom),
         (Domain::Name, &mut month.usage_name_bloom),

@@ -217,7 +217,8 @@ fn registry_seals_provider_output() {
                 .unwrap(),
             ),
             ..SaltedNames::default()
-        },
+        }
+        .into(),
         ..SourceRecord::default()
     };
     let provider = record.clone();
