@@ -17,8 +17,9 @@ use crate::carried::{
 };
 use crate::cluster::{Edge, cluster};
 use crate::compare::{
-    COMPARISON_NAMES, EXACT, EncodedRecords, FIRST_NAME, FIRST_NAME_UNRELATED,
-    Levels, NIR, SEX, compare, encode_records, untrained_comparisons,
+    COMPARISON_COUNT, COMPARISON_NAMES, EXACT, EncodedRecords, FIRST_NAME,
+    FIRST_NAME_UNRELATED, Levels, NIR, SEX, compare, encode_records,
+    untrained_comparisons,
 };
 use crate::dice::BloomArena;
 use crate::error::ErrorKind;
@@ -143,8 +144,10 @@ pub struct ScoredPair {
     /// above the threshold that the chain guard dropped.
     pub linked: bool,
     /// Comparison level per comparison, in [`crate::COMPARISON_NAMES`]
-    /// order.
-    pub levels: Vec<u8>,
+    /// order. A fixed array rather than a vector: a national year scores
+    /// some 58 million pairs, and a heap block per pair took more memory
+    /// than the rest of the pair.
+    pub levels: [u8; COMPARISON_COUNT],
 }
 
 /// Counts of a linkage run.
@@ -553,16 +556,19 @@ fn link_in_order<R: RecordId>(
         )?,
         None => 0,
     };
+    // The scored pairs replace the levels and scores here rather than at
+    // the end: a national year scores tens of millions of profile pairs,
+    // and holding both forms through clustering took gigabytes.
+    let mut pairs = scored_pairs(&profiles, order, &candidates, levels, scored);
     let decided =
         decisions_by_pair(records, order, &profiles.of_record, decisions);
     let KeptEdges {
         edges,
         edge_pairs,
-        mut linked,
         linked_within,
     } = keep_edges(
         &candidates,
-        &scored,
+        &mut pairs,
         decided,
         config.match_probability_threshold,
         profiles.sizes.len(),
@@ -570,7 +576,7 @@ fn link_in_order<R: RecordId>(
     let clustering = cluster(&profiles.encoded, &blooms, &edges);
 
     for (&p, &dropped) in edge_pairs.iter().zip(&clustering.dropped) {
-        linked[p] = !dropped;
+        pairs[p].linked = !dropped;
     }
     // A profile of several records that no kept edge touches leaves its
     // records apart, as linking them one by one would.
@@ -592,8 +598,7 @@ fn link_in_order<R: RecordId>(
     for (c, &p) in profiles.of_record.iter().enumerate() {
         profile_of[order[c]] = p;
     }
-    let mut pairs =
-        scored_pairs(&profiles, order, &candidates, &levels, &scored, &linked);
+    drop(candidates);
     pairs.par_sort_unstable_by_key(|pair| (pair.left, pair.right));
 
     let summary = LinkSummary {
@@ -654,9 +659,6 @@ struct KeptEdges {
     edges: Vec<Edge>,
     /// Candidate index of each edge from a candidate pair.
     edge_pairs: Vec<usize>,
-    /// Per candidate, whether it is linked; edges are set after the chain
-    /// guard.
-    linked: Vec<bool>,
     /// Per profile, whether its own record pairs are linked.
     linked_within: Vec<bool>,
 }
@@ -664,10 +666,12 @@ struct KeptEdges {
 /// Keeps the candidate pairs above the threshold or on NIR agreement,
 /// unless a reviewer decided otherwise, and adds the decided matches
 /// that blocking did not produce. A kept pair within one profile makes
-/// the profile one node of the clustering whatever its other pairs.
+/// the profile one node of the clustering whatever its other pairs. Such
+/// a pair is marked linked in `pairs` here. A kept pair of two profiles
+/// is marked after the chain guard.
 fn keep_edges(
     candidates: &[(u32, u32)],
-    scored: &[Score],
+    pairs: &mut [ScoredPair],
     mut decided: HashMap<(u32, u32), Decision>,
     threshold: f64,
     profiles: usize,
@@ -675,12 +679,11 @@ fn keep_edges(
     let mut edge_pairs = Vec::new();
     let mut edges = Vec::new();
     let mut linked_within = vec![false; profiles];
-    let mut linked = vec![false; candidates.len()];
-    for (p, &(weight, probability, nir_agreement)) in scored.iter().enumerate()
-    {
+    for (p, pair) in pairs.iter_mut().enumerate() {
         let (left, right) = candidates[p];
         let decision = decided.remove(&(left, right));
-        let above = nir_agreement || probability >= threshold;
+        let nir_agreement = pair.method == PairMethod::NirAgreement;
+        let above = nir_agreement || pair.match_probability >= threshold;
         let keep = match decision {
             Some(Decision::Match) => true,
             Some(Decision::NonMatch) => false,
@@ -690,7 +693,7 @@ fn keep_edges(
             // Records with equal encodings never conflict, so the chain
             // guard has nothing to drop here.
             linked_within[left as usize] = true;
-            linked[p] = true;
+            pair.linked = true;
         } else if keep {
             edge_pairs.push(p);
             edges.push(Edge {
@@ -700,7 +703,7 @@ fn keep_edges(
                 // chain guard keeps it.
                 nir_agreement: nir_agreement
                     || decision == Some(Decision::Match),
-                weight,
+                weight: pair.match_weight,
             });
         }
     }
@@ -723,51 +726,47 @@ fn keep_edges(
     KeptEdges {
         edges,
         edge_pairs,
-        linked,
         linked_within,
     }
 }
 
 /// Builds the scored profile pairs, each named by records of its
-/// profiles in input indices.
+/// profiles in input indices, none linked yet. Takes the levels and
+/// scores so that they are freed as soon as the pairs hold them.
 fn scored_pairs(
     profiles: &Profiles,
     order: &[usize],
     candidates: &[(u32, u32)],
-    levels: &[Levels],
-    scored: &[Score],
-    linked: &[bool],
+    levels: Vec<Levels>,
+    scored: Vec<Score>,
 ) -> Vec<ScoredPair> {
     let named = |p: u32| order[profiles.first[p as usize] as usize] as u32;
     candidates
-        .iter()
+        .par_iter()
         .zip(levels)
         .zip(scored)
-        .zip(linked)
-        .map(
-            |((((a, b), vector), &(weight, probability, nir)), &linked)| {
-                let (x, y) = if a == b {
-                    let second = profiles.second[*a as usize];
-                    (named(*a), order[second as usize] as u32)
+        .map(|(((a, b), vector), (weight, probability, nir))| {
+            let (x, y) = if a == b {
+                let second = profiles.second[*a as usize];
+                (named(*a), order[second as usize] as u32)
+            } else {
+                (named(*a), named(*b))
+            };
+            ScoredPair {
+                left: x.min(y),
+                right: x.max(y),
+                record_pairs: profiles.record_pairs(*a, *b),
+                match_weight: weight,
+                match_probability: probability,
+                method: if nir {
+                    PairMethod::NirAgreement
                 } else {
-                    (named(*a), named(*b))
-                };
-                ScoredPair {
-                    left: x.min(y),
-                    right: x.max(y),
-                    record_pairs: profiles.record_pairs(*a, *b),
-                    match_weight: weight,
-                    match_probability: probability,
-                    method: if nir {
-                        PairMethod::NirAgreement
-                    } else {
-                        PairMethod::FellegiSunter
-                    },
-                    linked,
-                    levels: vector.to_vec(),
-                }
-            },
-        )
+                    PairMethod::FellegiSunter
+                },
+                linked: false,
+                levels: vector,
+            }
+        })
         .collect()
 }
 

@@ -483,7 +483,7 @@ fn named_pairs(
                 p.record_pairs,
                 p.match_weight.to_bits(),
                 p.linked,
-                p.levels.clone(),
+                p.levels.to_vec(),
             )
         })
         .collect();

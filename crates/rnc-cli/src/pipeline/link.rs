@@ -6,6 +6,7 @@ use std::time::Instant;
 use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rnc_link::{LinkConfig, LinkSummary};
+use rnc_store::parquet_io::STREAMED_ROW_GROUP_ROWS;
 use rnc_store::{Registry, WorkStage};
 
 use anyhow::Context;
@@ -189,14 +190,7 @@ pub fn link(
         person_map_schema(),
         &[map],
     )?;
-    let pairs =
-        rnc_link::pairs_to_batch(&linkage.pairs, &record_ids, &linkage.model)?;
-    registry.write_work_table(
-        WorkStage::Link,
-        "link_pairs",
-        pairs.schema(),
-        &[pairs],
-    )?;
+    write_pairs(registry, &linkage, &record_ids)?;
     registry.write_work_file(
         WorkStage::Link,
         "link_model.json",
@@ -239,6 +233,33 @@ fn encode_staged_records(
         }
     }
     Ok(encoder.finish())
+}
+
+/// Writes the scored pairs to `link_pairs` one row group at a time. A
+/// national year scores some 58 million profile pairs, and one Arrow
+/// batch of them all took several gigabytes beside the pairs themselves.
+fn write_pairs(
+    registry: &Registry,
+    linkage: &rnc_link::Linkage,
+    record_ids: &[String],
+) -> anyhow::Result<()> {
+    let rows = STREAMED_ROW_GROUP_ROWS.max(1);
+    let batch_of = |pairs: &[rnc_link::ScoredPair]| {
+        rnc_link::pairs_to_batch(pairs, record_ids, &linkage.model)
+    };
+    // The first batch, empty when there is no pair, gives the schema.
+    let first = batch_of(&linkage.pairs[..linkage.pairs.len().min(rows)])?;
+    let mut writer = registry.work_table_writer(
+        WorkStage::Link,
+        "link_pairs",
+        first.schema(),
+    )?;
+    writer.write(&first)?;
+    for chunk in linkage.pairs.chunks(rows).skip(1) {
+        writer.write(&batch_of(chunk)?)?;
+    }
+    writer.finish()?;
+    Ok(())
 }
 
 /// Earlier persons that kept their number: distinct earlier numbers held
