@@ -44,25 +44,29 @@ pub struct ConsolidateReport {
 pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     let started = Instant::now();
     let records = read_staged_records_without_encodings(registry)?;
-    let person_of = read_person_map(registry)?;
+    let RecordPersons {
+        person_ids,
+        person_of,
+    } = record_persons(&records, read_person_map(registry)?)?;
     // Findings a reviewer confirmed (`rnc confirm`) pass while the
     // tumour's codes stay the same.
     let confirmations = crate::confirm::read_confirmations(registry)?;
 
-    // Group record indices by person; a record staged after the last
-    // `rnc link` has no person yet and stops the run.
-    let mut by_person: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (index, record) in records.iter().enumerate() {
-        let person = person_of.get(record.record_id.as_str()).with_context(|| {
-            "records were ingested after the last linkage: run `rnc link` again".to_string()
-        })?;
-        by_person.entry(person.as_str()).or_default().push(index);
-    }
+    // Record indices grouped by person, persons in the order of their
+    // ids and records in their own order within each.
+    let mut by_record = (0..records.len()).collect::<Vec<usize>>();
+    by_record.sort_by_key(|&i| person_of[i]);
+    let by_person: Vec<(&str, &[usize])> = by_record
+        .chunk_by(|&a, &b| person_of[a] == person_of[b])
+        .map(|indices| {
+            (person_ids[person_of[indices[0]] as usize].as_str(), indices)
+        })
+        .collect();
 
     let bar = progress::counter("consolidate", by_person.len() as u64);
     let results: Vec<PersonResult> = by_person
         .par_iter()
-        .map(|(person_id, indices)| {
+        .map(|&(person_id, indices)| {
             let own: Vec<&SourceRecord> =
                 indices.iter().map(|&i| &records[i]).collect();
             let consolidation = rnc_rules::consolidate_person(person_id, &own);
@@ -154,10 +158,11 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     )?;
     // Written one row group at a time, so that no Arrow copy of every
     // record is made at once.
-    let chunks = records.chunks(STREAMED_ROW_GROUP_ROWS.max(1));
+    let rows = STREAMED_ROW_GROUP_ROWS.max(1);
     let mut writer = None;
-    for chunk in chunks {
-        let batch = released_source_records(chunk, &person_of, &tumour_of)?;
+    for (chunk, persons) in records.chunks(rows).zip(person_of.chunks(rows)) {
+        let batch =
+            released_source_records(chunk, persons, &person_ids, &tumour_of)?;
         let writer = match &mut writer {
             Some(writer) => writer,
             None => writer.insert(registry.work_table_writer(
@@ -173,7 +178,8 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
             writer.finish()?;
         }
         None => {
-            let empty = released_source_records(&[], &person_of, &tumour_of)?;
+            let empty =
+                released_source_records(&[], &[], &person_ids, &tumour_of)?;
             registry.write_work_table(
                 WorkStage::Consolidate,
                 "source_records",
@@ -335,17 +341,60 @@ fn persons_to_batch(rows: &[PersonRow]) -> anyhow::Result<RecordBatch> {
     )?)
 }
 
+/// Each staged record's person, as numbers into the list of person ids.
+/// A national year has five million records, and a map from record id
+/// to person id took half a gigabyte through consolidation.
+struct RecordPersons {
+    /// The persons' ids, sorted.
+    person_ids: Vec<String>,
+    /// Per record, in the records' order, its person's index in
+    /// `person_ids`.
+    person_of: Vec<u32>,
+}
+
+/// Gives each record its person from the link stage's map. A record
+/// staged after the last `rnc link` has no person yet and stops the run.
+fn record_persons(
+    records: &[SourceRecord],
+    map: HashMap<String, String>,
+) -> anyhow::Result<RecordPersons> {
+    let mut person_ids: Vec<&str> = map.values().map(String::as_str).collect();
+    person_ids.sort_unstable();
+    person_ids.dedup();
+    let index_of: HashMap<&str, u32> = person_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i as u32))
+        .collect();
+    let person_of = records
+        .iter()
+        .map(|record| {
+            map.get(record.record_id.as_str())
+                .map(|person| index_of[person.as_str()])
+                .context(
+                    "records were ingested after the last linkage: run `rnc link` again",
+                )
+        })
+        .collect::<anyhow::Result<Vec<u32>>>()?;
+    Ok(RecordPersons {
+        person_ids: person_ids.into_iter().map(str::to_string).collect(),
+        person_of,
+    })
+}
+
 /// Builds the released source records: the staged records without their
-/// linkage columns, with the person and tumour ids appended.
+/// linkage columns, with the person and tumour ids appended. `persons`
+/// gives each record's index into `person_ids`.
 fn released_source_records(
     records: &[SourceRecord],
-    person_of: &HashMap<String, String>,
+    persons: &[u32],
+    person_ids: &[String],
     tumour_of: &HashMap<String, String>,
 ) -> anyhow::Result<RecordBatch> {
     let base = without_linkage_columns(&source_records_to_batch(records)?)?;
-    let persons: StringArray = records
+    let persons: StringArray = persons
         .iter()
-        .map(|r| person_of.get(&r.record_id).map(String::as_str))
+        .map(|&p| Some(person_ids[p as usize].as_str()))
         .collect();
     let tumours: StringArray = records
         .iter()
