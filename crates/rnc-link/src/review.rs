@@ -145,14 +145,17 @@ pub fn review_queue<R: RecordId>(
     Ok(items)
 }
 
+/// Input indices of the records of each profile, by profile. The map is
+/// looked up once per record (five million in a national year), so it
+/// hashes the profile numbers with foldhash rather than SipHash: they are
+/// counters, not values anyone outside chooses.
+type Members = HashMap<u32, Vec<u32>, foldhash::fast::FixedState>;
+
 /// Input indices of the records of each profile that `pairs` name, in
 /// input order.
-fn profile_members(
-    linkage: &Linkage,
-    pairs: &[&ScoredPair],
-) -> HashMap<u32, Vec<u32>> {
+fn profile_members(linkage: &Linkage, pairs: &[&ScoredPair]) -> Members {
     let profile_of = |index: u32| linkage.profile_of[index as usize];
-    let mut members: HashMap<u32, Vec<u32>> = pairs
+    let mut members: Members = pairs
         .iter()
         .flat_map(|pair| [profile_of(pair.left), profile_of(pair.right)])
         .map(|profile| (profile, Vec::new()))
@@ -168,7 +171,7 @@ fn profile_members(
 /// Lists the record pairs (input indices) that a profile pair represents.
 fn record_pairs_of(
     linkage: &Linkage,
-    members: &HashMap<u32, Vec<u32>>,
+    members: &Members,
     pair: &ScoredPair,
 ) -> Vec<(u32, u32)> {
     let p = linkage.profile_of[pair.left as usize];

@@ -124,28 +124,11 @@ pub fn link(
         (None, None) => "trained".to_string(),
     };
 
-    // A non-match decision removes the direct link only; the two records
-    // can still meet through others, which the reviewer must be told.
-    let index: std::collections::HashMap<&str, usize> = record_ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let non_matches_still_joined = decisions
-        .iter()
-        .filter(|d| d.decision == rnc_link::Decision::NonMatch)
-        .filter(|d| {
-            match (
-                index.get(d.record_id_left.as_str()),
-                index.get(d.record_id_right.as_str()),
-            ) {
-                (Some(&l), Some(&r)) => {
-                    linkage.person_of[l] == linkage.person_of[r]
-                }
-                _ => false,
-            }
-        })
-        .count();
+    let non_matches_still_joined = count_non_matches_still_joined(
+        &record_ids,
+        &linkage.person_of,
+        &decisions,
+    );
     if non_matches_still_joined > 0 {
         tracing::warn!(
             non_matches_still_joined,
@@ -262,6 +245,37 @@ fn write_pairs(
     Ok(())
 }
 
+/// Counts the non-match decisions whose two records still end in one
+/// person. A non-match decision removes the direct link only, so the two
+/// records can still meet through others, and the reviewer is warned. `record_ids` are sorted, so each is found by binary search
+/// rather than through a map of every record. A record sent again keeps
+/// its id, and its last copy stands for it.
+fn count_non_matches_still_joined(
+    record_ids: &[String],
+    person_of: &[u32],
+    decisions: &[rnc_link::ReviewDecision],
+) -> usize {
+    let index = |id: &str| {
+        let after = record_ids.partition_point(|r| r.as_str() <= id);
+        after.checked_sub(1).filter(|&last| record_ids[last] == id)
+    };
+    decisions
+        .iter()
+        .filter(|d| d.decision == rnc_link::Decision::NonMatch)
+        .filter(|d| {
+            match (
+                index(d.record_id_left.as_str()),
+                index(d.record_id_right.as_str()),
+            ) {
+                (Some(left), Some(right)) => {
+                    person_of[left] == person_of[right]
+                }
+                _ => false,
+            }
+        })
+        .count()
+}
+
 /// Earlier persons that kept their number: distinct earlier numbers held
 /// again by at least one of their records.
 fn count_kept(numbers: &[u32], earlier: &[Option<u32>]) -> u64 {
@@ -290,5 +304,42 @@ fn print_estimates(estimates: &[rnc_link::RuleEstimate], incremental: bool) {
             "  {:<28} {:>12} pairs, {} records without a key",
             estimate.rule, estimate.pairs, estimate.records_without_key
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(
+        left: &str,
+        right: &str,
+        decision: rnc_link::Decision,
+    ) -> rnc_link::ReviewDecision {
+        rnc_link::ReviewDecision {
+            record_id_left: left.to_string(),
+            record_id_right: right.to_string(),
+            decision,
+            decided_at: "2026-12-05T00:00:00Z".to_string(),
+        }
+    }
+
+    #[test]
+    fn non_matches_still_joined_counted_by_last_copy() {
+        // "b" was sent twice; its last copy (index 2) is in person 2.
+        let ids: Vec<String> =
+            ["a", "b", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let person_of = [0, 0, 2, 0];
+        let count = |decisions: &[rnc_link::ReviewDecision]| {
+            count_non_matches_still_joined(&ids, &person_of, decisions)
+        };
+        let non_match = rnc_link::Decision::NonMatch;
+
+        assert_eq!(count(&[decision("a", "c", non_match)]), 1);
+        assert_eq!(count(&[decision("c", "a", non_match)]), 1);
+        assert_eq!(count(&[decision("a", "b", non_match)]), 0);
+        assert_eq!(count(&[decision("a", "z", non_match)]), 0);
+        assert_eq!(count(&[decision("0", "a", non_match)]), 0);
+        assert_eq!(count(&[decision("a", "c", rnc_link::Decision::Match)]), 0);
     }
 }
