@@ -218,17 +218,17 @@ impl SaltedNames {
 /// One salt's [`SaltedNames`] on the heap, and nothing at all while empty.
 ///
 /// Only linkage reads salted names, and the stages after it read records
-/// without their columns, so most records in memory hold none. Inline,
-/// the two salts took 336 of a record's 992 bytes, which a national year
-/// of five million records multiplied to 1.6 GB of empty fields; boxed, an
-/// empty salt takes 8 bytes.
+/// without their columns, so most records in memory have none. Inline,
+/// the two salts took 336 of a record's 992 bytes, so a national year of
+/// five million records carried 1.6 GB of empty fields. Boxed, an empty
+/// salt takes 8 bytes.
 ///
 /// It reads as a [`SaltedNames`], an empty one when nothing is stored,
 /// and stores one at the first write through it.
 #[derive(Clone, Default)]
 pub struct BoxedSaltedNames(Option<Box<SaltedNames>>);
 
-/// What an empty [`BoxedSaltedNames`] reads as.
+/// The names an empty [`BoxedSaltedNames`] reads as.
 static NO_SALTED_NAMES: SaltedNames = SaltedNames {
     salt_pseudonym: None,
     birth_name_pseudonym: None,
@@ -240,7 +240,7 @@ static NO_SALTED_NAMES: SaltedNames = SaltedNames {
 };
 
 impl BoxedSaltedNames {
-    /// The names, empty when none are stored.
+    /// Returns the names, empty when none are stored.
     pub fn into_inner(self) -> SaltedNames {
         self.0.map_or_else(SaltedNames::default, |names| *names)
     }

@@ -388,7 +388,7 @@ mod tests {
     }
 
     #[test]
-    fn row_count_of_four_row_groups_and_of_none() {
+    fn row_count_spans_row_groups() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         let schema = Arc::new(Schema::new(vec![Field::new(

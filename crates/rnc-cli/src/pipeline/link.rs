@@ -247,9 +247,10 @@ fn write_pairs(
 
 /// Counts the non-match decisions whose two records still end in one
 /// person. A non-match decision removes the direct link only, so the two
-/// records can still meet through others, and the reviewer is warned. `record_ids` are sorted, so each is found by binary search
-/// rather than through a map of every record. A record sent again keeps
-/// its id, and its last copy stands for it.
+/// records can still meet through others, and the reviewer is warned.
+/// `record_ids` are sorted, so each is found by binary search rather than
+/// through a map of every record. A record sent again keeps its id, and
+/// its last copy is the one looked up.
 fn count_non_matches_still_joined(
     record_ids: &[String],
     person_of: &[u32],
