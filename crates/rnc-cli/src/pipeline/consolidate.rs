@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use arrow::array::{
-    Array, ArrayRef, RecordBatch, StringArray, StringBuilder, UInt16Array,
-    UInt32Builder,
+    Array, ArrayRef, AsArray, RecordBatch, StringArray, StringBuilder,
+    UInt16Array, UInt32Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rayon::prelude::*;
@@ -47,7 +47,10 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     let RecordPersons {
         person_ids,
         person_of,
-    } = record_persons(&records, read_person_map(registry)?)?;
+    } = record_persons(
+        &records,
+        &registry.read_work_table(WorkStage::Link, "person_map")?,
+    )?;
     // Findings a reviewer confirmed (`rnc confirm`) pass while the
     // tumour's codes stay the same.
     let confirmations = crate::confirm::read_confirmations(registry)?;
@@ -91,8 +94,12 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
                     &own,
                     consolidation.tumours.len(),
                 ),
+                record_tumour: own_record_tumours(
+                    indices,
+                    &own,
+                    &consolidation,
+                ),
                 tumours: consolidation.tumours,
-                record_tumour: consolidation.record_tumour,
                 checks,
                 confirmed,
             }
@@ -107,14 +114,14 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     let mut tumours: Vec<Tumour> = Vec::new();
     let mut checks: Vec<CheckResult> = Vec::new();
     let mut persons = Vec::new();
-    let mut tumour_of: HashMap<String, String> = HashMap::new();
+    // Per record, in the records' order, its tumour's index in `tumours`.
+    let mut tumour_of: Vec<Option<u32>> = vec![None; records.len()];
     let mut confirmed = 0;
     for result in results {
         confirmed += result.confirmed;
-        for (record_id, tumour_id) in result.record_tumour {
-            if let Some(tumour_id) = tumour_id {
-                tumour_of.insert(record_id, tumour_id);
-            }
+        let first = u32::try_from(tumours.len())?;
+        for (index, tumour) in result.record_tumour {
+            tumour_of[index] = Some(first + tumour);
         }
         tumours.extend(result.tumours);
         checks.extend(result.checks);
@@ -124,10 +131,17 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     report.dco_tumours =
         tumours.iter().filter(|t| t.death_certificate_only).count() as u64;
     // A record sent again in a later file shares its id with the first
-    // copy, and consolidation counts it once.
-    let record_ids: BTreeSet<&str> =
-        records.iter().map(|r| r.record_id.as_str()).collect();
-    report.records_without_tumour = (record_ids.len() - tumour_of.len()) as u64;
+    // copy, and consolidation counts it once. The records are sorted by
+    // id, so the copies are neighbours.
+    report.records_without_tumour = records
+        .iter()
+        .zip(&tumour_of)
+        .enumerate()
+        .filter(|&(i, (record, tumour))| {
+            tumour.is_none()
+                && (i == 0 || records[i - 1].record_id != record.record_id)
+        })
+        .count() as u64;
     for check in &checks {
         *report
             .checks
@@ -160,9 +174,18 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
     // record is made at once.
     let rows = STREAMED_ROW_GROUP_ROWS.max(1);
     let mut writer = None;
-    for (chunk, persons) in records.chunks(rows).zip(person_of.chunks(rows)) {
-        let batch =
-            released_source_records(chunk, persons, &person_ids, &tumour_of)?;
+    for ((chunk, persons), own_tumours) in records
+        .chunks(rows)
+        .zip(person_of.chunks(rows))
+        .zip(tumour_of.chunks(rows))
+    {
+        let batch = released_source_records(
+            chunk,
+            persons,
+            &person_ids,
+            own_tumours,
+            &tumours,
+        )?;
         let writer = match &mut writer {
             Some(writer) => writer,
             None => writer.insert(registry.work_table_writer(
@@ -179,7 +202,7 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
         }
         None => {
             let empty =
-                released_source_records(&[], &[], &person_ids, &tumour_of)?;
+                released_source_records(&[], &[], &person_ids, &[], &tumours)?;
             registry.write_work_table(
                 WorkStage::Consolidate,
                 "source_records",
@@ -203,10 +226,43 @@ pub fn consolidate(registry: &Registry) -> anyhow::Result<ConsolidateReport> {
 struct PersonResult {
     person: PersonRow,
     tumours: Vec<Tumour>,
-    record_tumour: Vec<(String, Option<String>)>,
+    /// Index into `records` of each of the person's records that belongs
+    /// to a tumour, with the tumour's index in `tumours`.
+    record_tumour: Vec<(usize, u32)>,
     checks: Vec<CheckResult>,
     /// Findings removed because a reviewer confirmed them.
     confirmed: usize,
+}
+
+/// Pairs each of one person's records (`indices` into the staged records,
+/// `own` the records themselves) that belongs to a tumour with that
+/// tumour's position in `consolidation.tumours`. Copies of a record sent
+/// again share its id, and so its tumour.
+fn own_record_tumours(
+    indices: &[usize],
+    own: &[&SourceRecord],
+    consolidation: &rnc_rules::Consolidation,
+) -> Vec<(usize, u32)> {
+    let position = |tumour_id: &str| {
+        consolidation
+            .tumours
+            .iter()
+            .position(|t| t.tumour_id == tumour_id)
+            .map(|p| p as u32)
+    };
+    indices
+        .iter()
+        .zip(own)
+        .filter_map(|(&index, record)| {
+            // `record_tumour` is sorted by record id.
+            let found = consolidation
+                .record_tumour
+                .binary_search_by(|(id, _)| id.as_str().cmp(&record.record_id))
+                .ok()?;
+            let tumour_id = consolidation.record_tumour[found].1.as_deref()?;
+            Some((index, position(tumour_id)?))
+        })
+        .collect()
 }
 
 /// One row of the `persons` table. No identifier in clear: the NIR appears
@@ -352,25 +408,74 @@ struct RecordPersons {
     person_of: Vec<u32>,
 }
 
-/// Gives each record its person from the link stage's map. A record
-/// staged after the last `rnc link` has no person yet and stops the run.
+/// Gives each record its person from the link stage's `person_map`
+/// batches. Both lists are sorted by record id, so one pass over each
+/// pairs them, without a map of every record id: at four years of a
+/// tenth of France, a map of record id to person id was the part of
+/// consolidation that grew fastest. A record id the map holds twice (a
+/// record sent again) takes its last row. A record staged after the last
+/// `rnc link` has no person yet and stops the run.
 fn record_persons(
     records: &[SourceRecord],
-    map: HashMap<String, String>,
+    map: &[RecordBatch],
 ) -> anyhow::Result<RecordPersons> {
-    let mut person_ids: Vec<&str> = map.values().map(String::as_str).collect();
+    let mut rows: Vec<(&str, &str)> = Vec::with_capacity(
+        map.iter().map(RecordBatch::num_rows).sum::<usize>(),
+    );
+    for batch in map {
+        let column = |name: &str| -> anyhow::Result<&StringArray> {
+            batch
+                .column_by_name(name)
+                .with_context(|| format!("person_map has no column {name}: run `rnc link --full` again"))?
+                .as_string_opt::<i32>()
+                .with_context(|| format!("person_map column {name} is not text: run `rnc link --full` again"))
+        };
+        let record_ids = column("record_id")?;
+        let person_ids = column("person_id")?;
+        rows.extend(
+            record_ids
+                .iter()
+                .zip(person_ids.iter())
+                .filter_map(|(record, person)| Some((record?, person?))),
+        );
+    }
+    // `rnc link` writes the map in record-id order; a stable sort keeps
+    // the rows of one id in their order should another writer not. Then
+    // only the last row of each id remains, as in a map keyed by id.
+    if !rows.is_sorted_by_key(|&(record, _)| record) {
+        rows.sort_by_key(|&(record, _)| record);
+    }
+    let mut last_rows: Vec<(&str, &str)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match last_rows.last_mut() {
+            Some(last) if last.0 == row.0 => *last = row,
+            _ => last_rows.push(row),
+        }
+    }
+
+    let mut person_ids: Vec<&str> =
+        last_rows.iter().map(|&(_, person)| person).collect();
     person_ids.sort_unstable();
     person_ids.dedup();
-    let index_of: HashMap<&str, u32> = person_ids
+    let index_of: HashMap<&str, u32, foldhash::fast::FixedState> = person_ids
         .iter()
         .enumerate()
         .map(|(i, &id)| (id, i as u32))
         .collect();
+
+    // The records are sorted by id too, so `next` only moves forward; the
+    // copies of a record sent again are neighbours and find the same row.
+    let mut next = 0;
     let person_of = records
         .iter()
         .map(|record| {
-            map.get(record.record_id.as_str())
-                .map(|person| index_of[person.as_str()])
+            let id = record.record_id.as_str();
+            while next < last_rows.len() && last_rows[next].0 < id {
+                next += 1;
+            }
+            last_rows.get(next)
+                .filter(|&&(row_id, _)| row_id == id)
+                .map(|&(_, person)| index_of[person])
                 .context(
                     "records were ingested after the last linkage: run `rnc link` again",
                 )
@@ -384,21 +489,23 @@ fn record_persons(
 
 /// Builds the released source records: the staged records without their
 /// linkage columns, with the person and tumour ids appended. `persons`
-/// gives each record's index into `person_ids`.
+/// gives each record's index into `person_ids`, and `own_tumours` its
+/// tumour's index into `tumours`.
 fn released_source_records(
     records: &[SourceRecord],
     persons: &[u32],
     person_ids: &[String],
-    tumour_of: &HashMap<String, String>,
+    own_tumours: &[Option<u32>],
+    tumours: &[Tumour],
 ) -> anyhow::Result<RecordBatch> {
     let base = without_linkage_columns(&source_records_to_batch(records)?)?;
     let persons: StringArray = persons
         .iter()
         .map(|&p| Some(person_ids[p as usize].as_str()))
         .collect();
-    let tumours: StringArray = records
+    let tumours: StringArray = own_tumours
         .iter()
-        .map(|r| tumour_of.get(&r.record_id).map(String::as_str))
+        .map(|t| t.map(|t| tumours[t as usize].tumour_id.as_str()))
         .collect();
     let mut fields: Vec<Field> = base
         .schema()
@@ -453,5 +560,61 @@ pub fn severity_label(severity: Severity) -> &'static str {
         Severity::Invalid => "invalid",
         Severity::Rare => "rare",
         Severity::Query => "query",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str) -> SourceRecord {
+        SourceRecord {
+            record_id: id.to_string(),
+            ..SourceRecord::default()
+        }
+    }
+
+    fn map(rows: &[(&str, &str)]) -> RecordBatch {
+        let column = |values: Vec<&str>| -> ArrayRef {
+            Arc::new(StringArray::from(values))
+        };
+        RecordBatch::try_new(
+            super::super::link::person_map_schema(),
+            vec![
+                column(rows.iter().map(|r| r.0).collect()),
+                column(rows.iter().map(|r| r.1).collect()),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn records_take_the_last_map_row_of_their_id() {
+        // "b" was sent twice and is staged twice; the map holds it twice,
+        // and its later row (person P3) is the one kept, as a map keyed
+        // by record id keeps the last insert. The map's two batches are
+        // out of order on purpose.
+        let records = [record("a"), record("b"), record("b"), record("c")];
+        let batches = [
+            map(&[("c", "P00000002"), ("b", "P00000001")]),
+            map(&[("a", "P00000002"), ("b", "P00000003")]),
+        ];
+
+        let persons = record_persons(&records, &batches).unwrap();
+
+        assert_eq!(persons.person_ids, ["P00000002", "P00000003"]);
+        assert_eq!(persons.person_of, [0, 1, 1, 0]);
+    }
+
+    #[test]
+    fn a_record_missing_from_the_map_asks_for_a_new_linkage() {
+        let records = [record("a"), record("b")];
+        let batches = [map(&[("a", "P00000001")])];
+
+        let Err(error) = record_persons(&records, &batches) else {
+            panic!("record b has no person in the map");
+        };
+
+        assert!(error.to_string().contains("run `rnc link` again"));
     }
 }
