@@ -3,7 +3,9 @@
 //! indicators of `rnc stats` share (deaths, follow-up, registration
 //! dates).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use foldhash::fast::FixedState;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -74,15 +76,19 @@ pub fn read_release_facts(
         })
         .collect();
 
-    // The registration dates are looked up for the records of tumours
-    // only, so only theirs are kept.
-    let tumour_records: HashSet<&str> = facts
+    // Registration dates are needed for the records of tumours only. Each
+    // is stored at the record's position in this list, so that no record
+    // id or person id is copied into a map per source record.
+    let tumour_records: HashMap<&str, usize, FixedState> = facts
         .tumours
         .iter()
         .flat_map(|t| t.record_ids.iter().map(String::as_str))
+        .enumerate()
+        .map(|(position, id)| (id, position))
         .collect();
-    let mut record_registered: HashMap<String, NaiveDate> = HashMap::new();
-    let mut record_stated: HashMap<String, NaiveDate> = HashMap::new();
+    let listed = facts.tumours.iter().map(|t| t.record_ids.len()).sum();
+    let mut record_registered: Vec<Option<NaiveDate>> = vec![None; listed];
+    let mut record_stated = record_registered.clone();
     // The release's source records are read one batch at a time, with
     // only the columns used here, because a national year has millions.
     let path = dir.join("source_records.parquet");
@@ -91,31 +97,32 @@ pub fn read_release_facts(
         let records = record_facts(&batch)
             .with_context(|| format!("reading {}", path.display()))?;
         for record in records {
-            let person = record.person_id.to_string();
-            if tumour_records.contains(record.record_id) {
+            if let Some(&position) = tumour_records.get(record.record_id) {
                 if let Some(day) = ingested.get(record.batch_id) {
-                    record_registered
-                        .insert(record.record_id.to_string(), *day);
+                    record_registered[position] = Some(*day);
                 }
                 if let Some(stated) = record.registration_date {
                     // A partial date counts from its midpoint, as incidence
                     // dates do in the delay.
-                    record_stated.insert(
-                        record.record_id.to_string(),
-                        stated.midpoint(),
-                    );
+                    record_stated[position] = Some(stated.midpoint());
                 }
             }
             if let Some(contact) = record.last_contact_date {
-                let latest = facts.last_contact.entry(person.clone());
-                let kept = latest.or_insert(contact);
-                *kept = (*kept).max(contact);
+                match facts.last_contact.get_mut(record.person_id) {
+                    Some(kept) => *kept = (*kept).max(contact),
+                    None => {
+                        facts
+                            .last_contact
+                            .insert(record.person_id.to_string(), contact);
+                    }
+                }
             }
             let death = match record.source_kind {
                 SourceKind::DeathRecord => record.event_date,
                 _ => record.death_date,
             };
             let Some(death) = death else { continue };
+            let person = record.person_id.to_string();
             let cause = (record.source_kind == SourceKind::DeathRecord)
                 .then(|| record.icd10.map(str::to_string))
                 .flatten();
@@ -145,13 +152,12 @@ pub fn read_release_facts(
     }
 
     for tumour in &facts.tumours {
-        let earliest = |dates: &HashMap<String, NaiveDate>| {
+        let earliest = |dates: &[Option<NaiveDate>]| {
             tumour
                 .record_ids
                 .iter()
-                .filter_map(|id| dates.get(id))
+                .filter_map(|id| dates[*tumour_records.get(id.as_str())?])
                 .min()
-                .copied()
         };
         let (stated, ingestion) = &mut facts.registration_date_counts;
         let first = match earliest(&record_stated) {

@@ -95,21 +95,49 @@ pub fn quality_indicators(
         site_groups().iter().map(|group| group.code).collect();
     groups.push(ALL_SITES_BUT_SKIN);
 
+    // Each tumour and death is put in its site group and year once. Every
+    // cell of the periods × site groups table then reads its own members,
+    // where one scan of all tumours per cell grew with the square of the
+    // years covered.
+    let mut members_by: HashMap<(&str, i32), Vec<&Tumour>> = HashMap::new();
+    for &tumour in &malignant {
+        let Some(year) = incidence_year(tumour) else {
+            continue;
+        };
+        members_by
+            .entry((tumour.site_group.as_str(), year))
+            .or_default()
+            .push(tumour);
+        if tumour_in_group(tumour, ALL_SITES_BUT_SKIN) {
+            members_by
+                .entry((ALL_SITES_BUT_SKIN, year))
+                .or_default()
+                .push(tumour);
+        }
+    }
+    let mut deaths_by: HashMap<(&str, i32), u64> = HashMap::new();
+    for death in &deaths {
+        *deaths_by
+            .entry((site_group(&death.underlying_cause).code, death.year))
+            .or_default() += 1;
+        if death_in_group(&death.underlying_cause, ALL_SITES_BUT_SKIN) {
+            *deaths_by
+                .entry((ALL_SITES_BUT_SKIN, death.year))
+                .or_default() += 1;
+        }
+    }
+
     let mut rows = Vec::new();
     for (label, from, to) in &periods {
-        let in_period = |year: i32| (*from..=*to).contains(&year);
-        for group in &groups {
-            let members: Vec<&Tumour> = malignant
-                .iter()
+        for &group in &groups {
+            let members: Vec<&Tumour> = (*from..=*to)
+                .filter_map(|year| members_by.get(&(group, year)))
+                .flatten()
                 .copied()
-                .filter(|t| incidence_year(t).is_some_and(in_period))
-                .filter(|t| tumour_in_group(t, group))
                 .collect();
-            let death_count = deaths
-                .iter()
-                .filter(|d| in_period(d.year))
-                .filter(|d| death_in_group(&d.underlying_cause, group))
-                .count() as u64;
+            let death_count: u64 = (*from..=*to)
+                .filter_map(|year| deaths_by.get(&(group, year)))
+                .sum();
             if members.is_empty() && death_count == 0 {
                 continue;
             }
