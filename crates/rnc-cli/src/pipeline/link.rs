@@ -135,45 +135,61 @@ pub fn link(
             "non-match decisions whose records are still in one person through other links"
         );
     }
-    let (lower, upper) = crate::review::queue_thresholds(config);
-    let queue = rnc_link::review_queue(
-        &linkage,
-        &record_ids,
-        lower,
-        upper,
-        &decisions,
-    )?;
-    crate::review::write_queue(registry, &queue)?;
-
     bar.set_message("writing");
-    let earlier_numbers: Vec<Option<u32>> = record_ids
-        .iter()
-        .map(|id| {
-            earlier
-                .as_ref()
-                .and_then(|e| e.person_of.get(id))
-                .and_then(|id| link_state::person_number(id))
-        })
-        .collect();
-    let numbers =
-        rnc_link::stable_person_numbers(&linkage.person_of, &earlier_numbers);
-    let persons_kept = count_kept(&numbers, &earlier_numbers);
-    let person_ids: Vec<String> =
-        numbers.iter().map(|&n| person_id(n)).collect();
-    let map = RecordBatch::try_new(
-        person_map_schema(),
-        vec![
-            Arc::new(StringArray::from_iter_values(&record_ids)),
-            Arc::new(StringArray::from(person_ids)),
-        ],
-    )?;
-    registry.write_work_table(
-        WorkStage::Link,
-        "person_map",
-        person_map_schema(),
-        &[map],
-    )?;
-    write_pairs(registry, &linkage, &record_ids)?;
+    // The pair table is the largest output (58 million rows for a
+    // national year) and is written on a thread of its own, while the
+    // review queue and the person map are built and written beside it.
+    let (queue, persons_kept) = std::thread::scope(|scope| {
+        let pairs =
+            scope.spawn(|| write_pairs(registry, &linkage, &record_ids));
+        let queue_and_map = || -> anyhow::Result<_> {
+            let (lower, upper) = crate::review::queue_thresholds(config);
+            let queue = rnc_link::review_queue(
+                &linkage,
+                &record_ids,
+                lower,
+                upper,
+                &decisions,
+            )?;
+            crate::review::write_queue(registry, &queue)?;
+
+            let earlier_numbers: Vec<Option<u32>> = record_ids
+                .iter()
+                .map(|id| {
+                    earlier
+                        .as_ref()
+                        .and_then(|e| e.person_of.get(id))
+                        .and_then(|id| link_state::person_number(id))
+                })
+                .collect();
+            let numbers = rnc_link::stable_person_numbers(
+                &linkage.person_of,
+                &earlier_numbers,
+            );
+            let persons_kept = count_kept(&numbers, &earlier_numbers);
+            let person_ids: Vec<String> =
+                numbers.iter().map(|&n| person_id(n)).collect();
+            let map = RecordBatch::try_new(
+                person_map_schema(),
+                vec![
+                    Arc::new(StringArray::from_iter_values(&record_ids)),
+                    Arc::new(StringArray::from(person_ids)),
+                ],
+            )?;
+            registry.write_work_table(
+                WorkStage::Link,
+                "person_map",
+                person_map_schema(),
+                &[map],
+            )?;
+            Ok((queue, persons_kept))
+        };
+        let queue_and_map = queue_and_map();
+        let pairs = pairs
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        pairs.and(queue_and_map)
+    })?;
     registry.write_work_file(
         WorkStage::Link,
         "link_model.json",
