@@ -4,14 +4,13 @@
 //! dates).
 
 use std::collections::HashMap;
-
-use foldhash::fast::FixedState;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use chrono::NaiveDate;
+use foldhash::fast::FixedState;
 use rnc_codes::{Icd10, is_cancer_code};
 use rnc_model::{PartialDate, SourceKind};
 use rnc_rules::{CancerDeath, EncrJrcFacts, Tumour};

