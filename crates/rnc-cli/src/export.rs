@@ -350,7 +350,7 @@ pub fn write_quality_indicators(
     release: &ReleaseEntry,
     out_dir: &Path,
     small_cell_threshold: u64,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<QualityIndicators> {
     let facts = read_release_facts(registry, release)?;
     let rows = rnc_rules::quality_indicators(
         &facts.tumours,
@@ -376,7 +376,21 @@ pub fn write_quality_indicators(
         ),
     )
     .with_context(|| format!("writing {}", path.display()))?;
-    Ok(rows.len())
+    Ok(QualityIndicators {
+        rows,
+        registration_date_counts: facts.registration_date_counts,
+    })
+}
+
+/// The quality indicators of a release, kept for the report so that it
+/// does not read the release's source records again.
+#[derive(Debug, Clone, Default)]
+pub struct QualityIndicators {
+    /// One row per site group and period.
+    pub rows: Vec<rnc_rules::QualityIndicatorRow>,
+    /// Tumours whose registration date a record states, and tumours whose
+    /// date is a batch ingestion time ([`ReleaseFacts`]).
+    pub registration_date_counts: (u64, u64),
 }
 
 /// Converts quality-indicator rows to the lines the report and the

@@ -69,7 +69,7 @@ pub fn write_report(
         .collect();
 
     let (indicators, registration_date_note) =
-        indicator_lines(registry, release)?;
+        indicator_lines(&stats.indicators);
     let (survival, closing) =
         super::report_curves::survival_series(&release_dir)?;
     if let Some(closing) = closing {
@@ -118,19 +118,12 @@ pub fn write_report(
     Ok(path)
 }
 
-/// Computes the registry quality indicators of the release for the report,
-/// with site-group labels, and the note saying where the registration
-/// dates of the median delay come from.
+/// Labels the registry quality indicators that `rnc stats` computed with
+/// site-group names for the report, and returns the note saying where the
+/// registration dates of the median delay come from.
 fn indicator_lines(
-    registry: &Registry,
-    release: &rnc_store::ReleaseEntry,
-) -> anyhow::Result<(Vec<IndicatorLine>, String)> {
-    let facts = crate::export::read_release_facts(registry, release)?;
-    let rows = rnc_rules::quality_indicators(
-        &facts.tumours,
-        &facts.registration_dates,
-        &facts.cancer_deaths,
-    );
+    indicators: &crate::export::QualityIndicators,
+) -> (Vec<IndicatorLine>, String) {
     let label = |code: &str| {
         if code == rnc_rules::ALL_SITES_BUT_SKIN {
             return "All sites but skin (C44)".to_string();
@@ -140,8 +133,8 @@ fn indicator_lines(
             .find(|g| g.code == code)
             .map_or_else(|| code.to_string(), |g| g.label.to_string())
     };
-    let lines = crate::export::indicator_lines_of(&rows, label);
-    let (stated, ingestion) = facts.registration_date_counts;
+    let lines = crate::export::indicator_lines_of(&indicators.rows, label);
+    let (stated, ingestion) = indicators.registration_date_counts;
     let note = format!(
         "Median delay: days from the incidence date to the registration \
          date. For {stated} tumours that is the earliest registration or \
@@ -150,7 +143,7 @@ fn indicator_lines(
          brought one of their records, which adds the time the feeds took \
          to reach the national registry."
     );
-    Ok((lines, note))
+    (lines, note)
 }
 
 /// Orders incidence rows for reading (all sites first, then site groups by

@@ -34,6 +34,9 @@ pub struct StatsOutput {
     pub out_dir: PathBuf,
     /// Small-cell threshold of the published outputs.
     pub small_cell_threshold: u64,
+    /// Registry quality indicators of the release, as written to
+    /// `quality_indicators.csv`.
+    pub indicators: crate::export::QualityIndicators,
 }
 
 /// Picks a release: the one named, else the latest.
@@ -172,7 +175,7 @@ pub fn compute_stats(
     )?;
     // Registry quality indicators (MV %, DCO %, M:I, PSU %, UM %,
     // registration delay) by site group and period.
-    crate::export::write_quality_indicators(
+    let indicators = crate::export::write_quality_indicators(
         registry,
         &release,
         &out_dir,
@@ -187,6 +190,7 @@ pub fn compute_stats(
         population_csv: population_csv.map(Path::to_path_buf),
         out_dir,
         small_cell_threshold,
+        indicators,
     })
 }
 
