@@ -188,7 +188,12 @@ pub fn link(
         let pairs = pairs
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        pairs.and(queue_and_map)
+        // The pair table moves into place only after the person map, as
+        // when it was written last, so that a failure before leaves the
+        // earlier run's pairs.
+        let queue_and_map = queue_and_map?;
+        pairs?.finish()?;
+        anyhow::Ok(queue_and_map)
     })?;
     registry.write_work_file(
         WorkStage::Link,
@@ -234,14 +239,16 @@ fn encode_staged_records(
     Ok(encoder.finish())
 }
 
-/// Writes the scored pairs to `link_pairs` one row group at a time. A
-/// national year scores some 58 million profile pairs, and one Arrow
-/// batch of them all took several gigabytes beside the pairs themselves.
+/// Writes the scored pairs to `link_pairs` one row group at a time, and
+/// returns the writer for the caller to finish, which moves the table into
+/// place. A national year scores some 58 million profile pairs, and one
+/// Arrow batch of them all took several gigabytes beside the pairs
+/// themselves.
 fn write_pairs(
     registry: &Registry,
     linkage: &rnc_link::Linkage,
     record_ids: &[String],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<rnc_store::WorkTableWriter> {
     let rows = STREAMED_ROW_GROUP_ROWS.max(1);
     let batch_of = |pairs: &[rnc_link::ScoredPair]| {
         rnc_link::pairs_to_batch(pairs, record_ids, &linkage.model)
@@ -257,8 +264,7 @@ fn write_pairs(
     for chunk in linkage.pairs.chunks(rows).skip(1) {
         writer.write(&batch_of(chunk)?)?;
     }
-    writer.finish()?;
-    Ok(())
+    Ok(writer)
 }
 
 /// Counts the non-match decisions whose two records still end in one
