@@ -142,49 +142,14 @@ pub fn link(
     let (queue, persons_kept) = std::thread::scope(|scope| {
         let pairs =
             scope.spawn(|| write_pairs(registry, &linkage, &record_ids));
-        let queue_and_map = || -> anyhow::Result<_> {
-            let (lower, upper) = crate::review::queue_thresholds(config);
-            let queue = rnc_link::review_queue(
-                &linkage,
-                &record_ids,
-                lower,
-                upper,
-                &decisions,
-            )?;
-            crate::review::write_queue(registry, &queue)?;
-
-            let earlier_numbers: Vec<Option<u32>> = record_ids
-                .iter()
-                .map(|id| {
-                    earlier
-                        .as_ref()
-                        .and_then(|e| e.person_of.get(id))
-                        .and_then(|id| link_state::person_number(id))
-                })
-                .collect();
-            let numbers = rnc_link::stable_person_numbers(
-                &linkage.person_of,
-                &earlier_numbers,
-            );
-            let persons_kept = count_kept(&numbers, &earlier_numbers);
-            let person_ids: Vec<String> =
-                numbers.iter().map(|&n| person_id(n)).collect();
-            let map = RecordBatch::try_new(
-                person_map_schema(),
-                vec![
-                    Arc::new(StringArray::from_iter_values(&record_ids)),
-                    Arc::new(StringArray::from(person_ids)),
-                ],
-            )?;
-            registry.write_work_table(
-                WorkStage::Link,
-                "person_map",
-                person_map_schema(),
-                &[map],
-            )?;
-            Ok((queue, persons_kept))
-        };
-        let queue_and_map = queue_and_map();
+        let queue_and_map = write_queue_and_person_map(
+            registry,
+            config,
+            &linkage,
+            &record_ids,
+            &decisions,
+            earlier.as_ref(),
+        );
         let pairs = pairs
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -217,6 +182,51 @@ pub fn link(
         persons_kept,
         model_source,
     })
+}
+
+/// Builds and writes the review queue, then numbers the persons, keeping
+/// the earlier run's numbers where its records allow, and writes the
+/// person map. Returns the queue and the count of earlier persons kept.
+fn write_queue_and_person_map(
+    registry: &Registry,
+    config: &LinkConfig,
+    linkage: &rnc_link::Linkage,
+    record_ids: &[String],
+    decisions: &[rnc_link::ReviewDecision],
+    earlier: Option<&link_state::EarlierRun>,
+) -> anyhow::Result<(Vec<rnc_link::ReviewItem>, u64)> {
+    let (lower, upper) = crate::review::queue_thresholds(config);
+    let queue =
+        rnc_link::review_queue(linkage, record_ids, lower, upper, decisions)?;
+    crate::review::write_queue(registry, &queue)?;
+
+    let earlier_numbers: Vec<Option<u32>> = record_ids
+        .iter()
+        .map(|id| {
+            earlier
+                .and_then(|e| e.person_of.get(id))
+                .and_then(|id| link_state::person_number(id))
+        })
+        .collect();
+    let numbers =
+        rnc_link::stable_person_numbers(&linkage.person_of, &earlier_numbers);
+    let persons_kept = count_kept(&numbers, &earlier_numbers);
+    let person_ids: Vec<String> =
+        numbers.iter().map(|&n| person_id(n)).collect();
+    let map = RecordBatch::try_new(
+        person_map_schema(),
+        vec![
+            Arc::new(StringArray::from_iter_values(record_ids)),
+            Arc::new(StringArray::from(person_ids)),
+        ],
+    )?;
+    registry.write_work_table(
+        WorkStage::Link,
+        "person_map",
+        person_map_schema(),
+        &[map],
+    )?;
+    Ok((queue, persons_kept))
 }
 
 /// Reads the staged records one Parquet batch at a time and keeps of each
