@@ -108,7 +108,7 @@ pub fn quality_indicators(
             .entry((tumour.site_group.as_str(), year))
             .or_default()
             .push(tumour);
-        if tumour_in_group(tumour, ALL_SITES_BUT_SKIN) {
+        if !is_skin_other_than_melanoma(&tumour.icd10) {
             members_by
                 .entry((ALL_SITES_BUT_SKIN, year))
                 .or_default()
@@ -120,7 +120,7 @@ pub fn quality_indicators(
         *deaths_by
             .entry((site_group(&death.underlying_cause).code, death.year))
             .or_default() += 1;
-        if death_in_group(&death.underlying_cause, ALL_SITES_BUT_SKIN) {
+        if !is_skin_other_than_melanoma(death.underlying_cause.as_str()) {
             *deaths_by
                 .entry((ALL_SITES_BUT_SKIN, death.year))
                 .or_default() += 1;
@@ -180,20 +180,6 @@ fn first_death_per_person(deaths: &[CancerDeath]) -> Vec<&CancerDeath> {
 
 fn is_skin_other_than_melanoma(icd10: &str) -> bool {
     icd10.starts_with("C44")
-}
-
-fn tumour_in_group(tumour: &Tumour, group: &str) -> bool {
-    if group == ALL_SITES_BUT_SKIN {
-        return !is_skin_other_than_melanoma(&tumour.icd10);
-    }
-    tumour.site_group == group
-}
-
-fn death_in_group(cause: &Icd10, group: &str) -> bool {
-    if group == ALL_SITES_BUT_SKIN {
-        return !is_skin_other_than_melanoma(cause.as_str());
-    }
-    site_group(cause).code == group
 }
 
 fn indicator_row(
