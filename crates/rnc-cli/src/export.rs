@@ -386,7 +386,7 @@ pub fn write_quality_indicators(
 /// does not read the release's source records again.
 #[derive(Debug, Clone, Default)]
 pub struct QualityIndicators {
-    /// One row per site group and period.
+    /// Rows, one per site group and period.
     pub rows: Vec<rnc_rules::QualityIndicatorRow>,
     /// Tumours whose registration date a record states, and tumours whose
     /// date is a batch ingestion time ([`ReleaseFacts`]).

@@ -412,9 +412,9 @@ struct RecordPersons {
 /// batches. Both lists are sorted by record id, so one pass over each
 /// pairs them. A map of record id to person id took 14 % of
 /// consolidation's perf samples at four years of a tenth of France. A
-/// record id the map holds twice (a record sent again) takes its last
-/// row. A record staged after the last
-/// `rnc link` has no person yet and stops the run.
+/// record id that appears twice in the map (a record sent again) takes
+/// its last row. A record staged after the last `rnc link` has no person
+/// yet and stops the run.
 fn record_persons(
     records: &[SourceRecord],
     map: &[RecordBatch],
@@ -423,15 +423,7 @@ fn record_persons(
         map.iter().map(RecordBatch::num_rows).sum::<usize>(),
     );
     for batch in map {
-        let column = |name: &str| -> anyhow::Result<&StringArray> {
-            batch
-                .column_by_name(name)
-                .with_context(|| format!("person_map has no column {name}: run `rnc link --full` again"))?
-                .as_string_opt::<i32>()
-                .with_context(|| format!("person_map column {name} is not text: run `rnc link --full` again"))
-        };
-        let record_ids = column("record_id")?;
-        let person_ids = column("person_id")?;
+        let (record_ids, person_ids) = person_map_columns(batch)?;
         rows.extend(
             record_ids
                 .iter()
@@ -439,9 +431,9 @@ fn record_persons(
                 .filter_map(|(record, person)| Some((record?, person?))),
         );
     }
-    // `rnc link` writes the map in record-id order; a stable sort keeps
-    // the rows of one id in their order should another writer not. Then
-    // only the last row of each id remains, as in a map keyed by id.
+    // `rnc link` writes the map in record-id order. If another writer did
+    // not, a stable sort keeps the rows of one id in their order. Then only
+    // the last row of each id remains, as in a map keyed by id.
     if !rows.is_sorted_by_key(|&(record, _)| record) {
         rows.sort_by_key(|&(record, _)| record);
     }
@@ -463,7 +455,7 @@ fn record_persons(
         .map(|(i, &id)| (id, i as u32))
         .collect();
 
-    // The records are sorted by id too, so `next` only moves forward; the
+    // The records are sorted by id too, so `next` only moves forward. The
     // copies of a record sent again are neighbours and find the same row.
     let mut next = 0;
     let person_of = records
@@ -485,6 +477,29 @@ fn record_persons(
         person_ids: person_ids.into_iter().map(str::to_string).collect(),
         person_of,
     })
+}
+
+/// Returns the `record_id` and `person_id` columns of a batch of the
+/// link stage's `person_map`.
+fn person_map_columns(
+    batch: &RecordBatch,
+) -> anyhow::Result<(&StringArray, &StringArray)> {
+    let column = |name: &str| -> anyhow::Result<&StringArray> {
+        batch
+            .column_by_name(name)
+            .with_context(|| {
+                format!(
+                    "person_map has no column {name}: run `rnc link --full` again"
+                )
+            })?
+            .as_string_opt::<i32>()
+            .with_context(|| {
+                format!(
+                    "person_map column {name} is not text: run `rnc link --full` again"
+                )
+            })
+    };
+    Ok((column("record_id")?, column("person_id")?))
 }
 
 /// Builds the released source records: the staged records without their
@@ -531,18 +546,7 @@ pub fn read_person_map(
 ) -> anyhow::Result<HashMap<String, String>> {
     let mut map = HashMap::new();
     for batch in registry.read_work_table(WorkStage::Link, "person_map")? {
-        let column = |name: &str| -> anyhow::Result<StringArray> {
-            let array = batch
-                .column_by_name(name)
-                .context("person_map lacks a column")?;
-            Ok(array
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .context("person_map column type")?
-                .clone())
-        };
-        let records = column("record_id")?;
-        let persons = column("person_id")?;
+        let (records, persons) = person_map_columns(&batch)?;
         for i in 0..batch.num_rows() {
             map.insert(
                 records.value(i).to_string(),
@@ -589,11 +593,11 @@ mod tests {
     }
 
     #[test]
-    fn records_take_the_last_map_row_of_their_id() {
-        // "b" was sent twice and is staged twice; the map holds it twice,
-        // and its later row (person P3) is the one kept, as a map keyed
-        // by record id keeps the last insert. The map's two batches are
-        // out of order on purpose.
+    fn record_persons_take_last_row() {
+        // "b" was sent twice, so it is staged twice and has two map rows.
+        // Its later row (person P3) is the one kept, as a map keyed by
+        // record id keeps the last insert. The map's two batches are out
+        // of order on purpose.
         let records = [record("a"), record("b"), record("b"), record("c")];
         let batches = [
             map(&[("c", "P00000002"), ("b", "P00000001")]),
@@ -607,7 +611,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_missing_from_the_map_asks_for_a_new_linkage() {
+    fn record_persons_missing_record_fails() {
         let records = [record("a"), record("b")];
         let batches = [map(&[("a", "P00000001")])];
 
