@@ -475,49 +475,56 @@ impl<'a> EventColumns<'a> {
         i: usize,
         record: &mut SourceRecord,
     ) -> Result<(), ArrowError> {
-        let text = |a: Option<&StringArray>| {
-            a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_string()))
+        let value = |a: Option<&'a StringArray>| {
+            a.and_then(|a| a.is_valid(i).then(|| a.value(i)))
         };
-        let bad = |column: &str| {
-            ArrowError::ParseError(format!(
-                "column {column}, row {i}: value is not one rnc writes"
-            ))
-        };
+        let text = |a| value(a).map(str::to_string);
+        // Every record of a table passes through here, so the label is
+        // parsed in place and the error is built only when parsing fails.
         fn coded<T>(
-            value: Option<String>,
+            label: Option<&str>,
             parse: fn(&str) -> Option<T>,
-            error: ArrowError,
+            column: &str,
+            row: usize,
         ) -> Result<Option<T>, ArrowError> {
-            match value {
-                None => Ok(None),
-                Some(text) => parse(&text).map(Some).ok_or(error),
-            }
+            let Some(label) = label else {
+                return Ok(None);
+            };
+            parse(label).map(Some).ok_or_else(|| {
+                ArrowError::ParseError(format!(
+                    "column {column}, row {row}: value is not one rnc writes"
+                ))
+            })
         }
         record.screening_programme = coded(
-            text(self.programme),
+            value(self.programme),
             ScreeningProgramme::from_label,
-            bad("screening_programme"),
+            "screening_programme",
+            i,
         )?;
         record.screening_test = coded(
-            text(self.test),
+            value(self.test),
             ScreeningTest::from_label,
-            bad("screening_test"),
+            "screening_test",
+            i,
         )?;
         record.screening_result = coded(
-            text(self.result),
+            value(self.result),
             ScreeningResult::from_label,
-            bad("screening_result"),
+            "screening_result",
+            i,
         )?;
         record.treatment = coded(
-            text(self.treatment),
+            value(self.treatment),
             TreatmentType::from_label,
-            bad("treatment"),
+            "treatment",
+            i,
         )?;
         record.procedure_code = text(self.procedure_code);
         record.drug_code = text(self.drug_code);
-        record.end_date = match text(self.end_date) {
+        record.end_date = match value(self.end_date) {
             None => None,
-            Some(value) => PartialDate::parse(&value).map_err(|e| {
+            Some(date) => PartialDate::parse(date).map_err(|e| {
                 ArrowError::ParseError(format!("column end_date, row {i}: {e}"))
             })?,
         };
@@ -696,6 +703,29 @@ mod tests {
         assert_eq!(back[1].treatment, records[1].treatment);
         assert_eq!(back[1].drug_code, records[1].drug_code);
         assert_eq!(back[1].end_date, records[1].end_date);
+    }
+
+    #[test]
+    fn unknown_event_label_names_column_and_row() {
+        let screening = SourceRecord {
+            record_id: "screening/K1".into(),
+            source_kind: Some(SourceKind::Screening),
+            screening_programme: Some(ScreeningProgramme::Colorectal),
+            screening_test: Some(ScreeningTest::Fit),
+            ..SourceRecord::default()
+        };
+        let batch =
+            source_records_to_batch(&[screening.clone(), screening]).unwrap();
+        let schema = batch.schema();
+        let (index, _) = schema.column_with_name("screening_test").unwrap();
+        let mut columns = batch.columns().to_vec();
+        columns[index] =
+            Arc::new(StringArray::from(vec![Some("fit"), Some("x-ray")]));
+        let edited = RecordBatch::try_new(schema.clone(), columns).unwrap();
+
+        let error = batch_to_source_records(&edited).unwrap_err().to_string();
+
+        assert!(error.contains("column screening_test, row 1"), "{error}");
     }
 
     #[test]
