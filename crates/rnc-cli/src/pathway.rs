@@ -203,7 +203,7 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
                 continue;
             }
             records.push(LinkedRecord {
-                record,
+                record: record.into(),
                 person_id: persons.value(i).to_string(),
                 tumour_id: (!tumour_ids.is_null(i))
                     .then(|| tumour_ids.value(i).to_string()),
@@ -244,8 +244,8 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
 
 /// Counts the source records that [`read_release`] keeps: the screening
 /// tests and the records of persons with a tumour. A record takes about
-/// 1 KB, so a vector grown by doubling would take up to twice their
-/// memory, and three times while it moves. Only two columns are read.
+/// 300 bytes besides its text, so a vector grown by doubling would take up
+/// to twice their memory, and three times while it moves. Only two columns are read.
 fn count_kept_records(
     path: &Path,
     with_tumour: &HashSet<&str>,

@@ -64,7 +64,7 @@ pub mod table;
 pub mod timeline;
 pub mod truth;
 
-pub use input::LinkedRecord;
+pub use input::{LinkedRecord, PathwayRecord};
 pub use modality::{Modality, classify_record};
 pub use publish::PublicationRules;
 pub use summary::{

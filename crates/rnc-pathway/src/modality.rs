@@ -13,7 +13,9 @@
 //!   [`RADIOTHERAPY_CCAM_PREFIXES`], and, for surgery, an act whose third
 //!   character is `F` (the CCAM action "exérèse", resection).
 
-use rnc_model::{SourceKind, SourceRecord, TreatmentType};
+use rnc_model::{SourceKind, TreatmentType};
+
+use crate::input::PathwayRecord;
 use serde::Serialize;
 
 /// A kind of cancer treatment.
@@ -124,7 +126,7 @@ pub fn procedure_modality(code: &str) -> Option<Modality> {
 ///   stays in the hospital feed carry no CCAM act, so a surgical stay is
 ///   seen only through the treatment feed.
 /// - Any other record shows no treatment.
-pub fn classify_record(record: &SourceRecord) -> Option<Modality> {
+pub fn classify_record(record: &PathwayRecord) -> Option<Modality> {
     match record.source_kind? {
         SourceKind::Treatment => {
             let session = record.icd10.as_deref().and_then(session_modality);
@@ -151,11 +153,11 @@ pub fn classify_record(record: &SourceRecord) -> Option<Modality> {
 mod tests {
     use super::*;
 
-    fn treatment(kind: TreatmentType) -> SourceRecord {
-        SourceRecord {
+    fn treatment(kind: TreatmentType) -> PathwayRecord {
+        PathwayRecord {
             source_kind: Some(SourceKind::Treatment),
             treatment: Some(kind),
-            ..SourceRecord::default()
+            ..PathwayRecord::default()
         }
     }
 
@@ -197,10 +199,10 @@ mod tests {
 
     #[test]
     fn hospital_stay_sessions_only() {
-        let mut stay = SourceRecord {
+        let mut stay = PathwayRecord {
             source_kind: Some(SourceKind::HospitalStay),
             icd10: Some("Z51.1".to_string()),
-            ..SourceRecord::default()
+            ..PathwayRecord::default()
         };
         assert_eq!(classify_record(&stay), Some(Modality::Chemotherapy));
         stay.icd10 = Some("C50.4".to_string());

@@ -1,9 +1,9 @@
 //! The dated events of one tumour's care pathway, each with its source.
 
-use rnc_model::{PartialDate, SourceKind, SourceRecord, Tumour};
+use rnc_model::{PartialDate, SourceKind, Tumour};
 use serde::Serialize;
 
-use crate::input::LinkedRecord;
+use crate::input::{LinkedRecord, PathwayRecord};
 use crate::modality::{Modality, classify_record, is_palliative_care};
 
 /// Kind of event in a pathway.
@@ -65,7 +65,7 @@ impl EventKind {
 
 /// Returns the ICD-O-3 site and morphology of a record, such as
 /// `C50.4 8500/3`, or an empty text when either is missing.
-fn coded_detail(record: &SourceRecord) -> String {
+fn coded_detail(record: &PathwayRecord) -> String {
     match (record.topography, record.morphology) {
         (Some(site), Some(morphology)) => format!(
             "{site} {:04}/{}",

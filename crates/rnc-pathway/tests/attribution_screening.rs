@@ -6,16 +6,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rnc_model::{
-    PartialDate, ScreeningProgramme, SourceKind, SourceRecord, TreatmentType,
-    Tumour,
+    PartialDate, ScreeningProgramme, SourceKind, TreatmentType, Tumour,
 };
 use rnc_pathway::attribution::attribute;
 use rnc_pathway::indicators::{cross_table, delay_histogram};
 use rnc_pathway::screening::{ScreenedPerson, participation_table};
 use rnc_pathway::survival::net_survival_table;
 use rnc_pathway::{
-    LinkedRecord, PathwaySettings, PublicationRules, TumourPathway,
-    example_tumour, summarise_pathway,
+    LinkedRecord, PathwayRecord, PathwaySettings, PublicationRules,
+    TumourPathway, example_tumour, summarise_pathway,
 };
 use rnc_stats::{CohortPatient, FollowUp, LifeTable};
 
@@ -38,16 +37,16 @@ fn two_tumours() -> (Tumour, Tumour) {
     (breast, colon)
 }
 
-fn evidence(kind: SourceKind, date: &str) -> SourceRecord {
-    SourceRecord {
+fn evidence(kind: SourceKind, date: &str) -> PathwayRecord {
+    PathwayRecord {
         record_id: format!("{}/X1", kind.name()),
         source_kind: Some(kind),
         event_date: Some(PartialDate::parse_iso(date).unwrap()),
-        ..SourceRecord::default()
+        ..PathwayRecord::default()
     }
 }
 
-fn linked(record: SourceRecord) -> LinkedRecord {
+fn linked(record: PathwayRecord) -> LinkedRecord {
     LinkedRecord {
         record,
         person_id: "P00000001".to_string(),

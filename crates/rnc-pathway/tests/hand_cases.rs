@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use rnc_model::{
     PartialDate, ScreeningProgramme, ScreeningResult, ScreeningTest, Sex,
-    SourceKind, SourceRecord, TreatmentType, Tumour,
+    SourceKind, TreatmentType, Tumour,
 };
 use rnc_pathway::indicators::{
     delay_statistics, delay_table, died_after_surgery, high_volume_table,
@@ -14,8 +14,9 @@ use rnc_pathway::screening::{
     detection_sensitivity, wilson,
 };
 use rnc_pathway::{
-    LinkedRecord, PathwaySettings, PublicationRules, TreatmentStatus,
-    TumourPathway, build_timeline, example_tumour, summarise_pathway,
+    LinkedRecord, PathwayRecord, PathwaySettings, PublicationRules,
+    TreatmentStatus, TumourPathway, build_timeline, example_tumour,
+    summarise_pathway,
 };
 
 fn day(text: &str) -> NaiveDate {
@@ -28,7 +29,7 @@ fn treatment(
     date: &str,
     finess: &str,
 ) -> LinkedRecord {
-    let record = SourceRecord {
+    let record = PathwayRecord {
         record_id: format!("treatment/{id}"),
         batch_id: "B000001".to_string(),
         source_kind: Some(SourceKind::Treatment),
@@ -39,7 +40,7 @@ fn treatment(
         establishment: Some(finess.to_string()),
         procedure_code: (kind == TreatmentType::Surgery)
             .then(|| "QEFA003".to_string()),
-        ..SourceRecord::default()
+        ..PathwayRecord::default()
     };
     LinkedRecord {
         record,
@@ -49,7 +50,7 @@ fn treatment(
 }
 
 fn stay(id: &str, date: &str, main: &str) -> LinkedRecord {
-    let record = SourceRecord {
+    let record = PathwayRecord {
         record_id: format!("hospital_stay/{id}"),
         batch_id: "B000002".to_string(),
         source_kind: Some(SourceKind::HospitalStay),
@@ -58,7 +59,7 @@ fn stay(id: &str, date: &str, main: &str) -> LinkedRecord {
         event_date: Some(PartialDate::parse_iso(date).unwrap()),
         icd10: Some(main.to_string()),
         establishment: Some("750000002".to_string()),
-        ..SourceRecord::default()
+        ..PathwayRecord::default()
     };
     LinkedRecord {
         record,
