@@ -47,7 +47,7 @@ fn read_staged_records_skipping(
     registry: &Registry,
     skipped: &[&str],
 ) -> anyhow::Result<Vec<SourceRecord>> {
-    // A record takes about 1 KB (992 bytes of struct, and its strings), so
+    // A record takes about 1 KB (672 bytes of struct, and its strings), so
     // a vector grown by doubling would take up to twice the records'
     // memory, and three times while it moves.
     let mut records = Vec::with_capacity(staged_record_count(registry)?);
