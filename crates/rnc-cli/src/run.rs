@@ -115,18 +115,19 @@ pub fn run_stages(
         Ok((link, end))
     })?;
 
-    let consolidation = table.run("consolidate", || {
-        let report = pipeline::consolidate(&registry)?;
-        print_consolidate(&report);
-        let end = StageEnd {
-            rows: report.tumours,
-            detail: format!("tumours of {} persons", report.persons),
-        };
-        Ok((report, end))
-    })?;
+    let consolidation =
+        table.run_keeping_freed_memory("consolidate", || {
+            let report = pipeline::consolidate(&registry)?;
+            print_consolidate(&report);
+            let end = StageEnd {
+                rows: report.tumours,
+                detail: format!("tumours of {} persons", report.persons),
+            };
+            Ok((report, end))
+        })?;
     drop(lock);
 
-    let release = table.run("release", || {
+    let release = table.run_keeping_freed_memory("release", || {
         let release = pipeline::release(&registry)?;
         let rows = release.tables.iter().map(|t| t.rows).sum();
         let detail = format!(
@@ -137,7 +138,7 @@ pub fn run_stages(
         Ok((release, StageEnd { rows, detail }))
     })?;
 
-    let stats = table.run("stats", || {
+    let stats = table.run_keeping_freed_memory("stats", || {
         let stats = pipeline::compute_stats(
             engine,
             &registry,
