@@ -43,6 +43,11 @@ mod truth;
 
 pub(crate) use report::report_section;
 
+/// Hash map keyed by record or person id, looked up once per record.
+/// foldhash is faster than the default SipHash, and its lack of a key does
+/// not matter for ids that rnc itself wrote. Nothing iterates these maps.
+type IdMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Everything the pathway analyses read from one release.
 pub(crate) struct ReleaseData {
     /// Tumours in person and incidence order.
@@ -173,7 +178,7 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
     // The analyses read the records of persons with a tumour and the
     // screening tests of everyone. The other records count only towards
     // the latest event date, and are not kept.
-    let with_tumour: HashSet<&str> =
+    let with_tumour: HashSet<&str, foldhash::fast::FixedState> =
         tumours.iter().map(|t| t.person_id.as_str()).collect();
     let path = release_dir.join("source_records.parquet");
     let kept_records = count_kept_records(&path, &with_tumour)?;
@@ -248,7 +253,7 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
 /// to twice their memory, and three times while it moves. Only two columns are read.
 fn count_kept_records(
     path: &Path,
-    with_tumour: &HashSet<&str>,
+    with_tumour: &HashSet<&str, foldhash::fast::FixedState>,
 ) -> anyhow::Result<usize> {
     let mut kept = 0;
     for batch in
@@ -276,8 +281,8 @@ fn count_kept_records(
 /// the release was built from.
 pub(crate) fn read_screening_ages(
     registry: &Registry,
-) -> anyhow::Result<HashMap<String, u16>> {
-    let mut ages = HashMap::new();
+) -> anyhow::Result<IdMap<String, u16>> {
+    let mut ages = IdMap::default();
     // Only three of the staged columns are decoded, one batch at a time.
     let columns = ["record_id", "source_kind", "age_at_event"];
     for batch in registry.stream_staged_records_columns(&columns)? {
@@ -303,8 +308,8 @@ pub(crate) fn read_screening_ages(
 }
 
 /// Groups record indices by person.
-fn records_by_person(records: &[LinkedRecord]) -> HashMap<&str, Vec<usize>> {
-    let mut by_person: HashMap<&str, Vec<usize>> = HashMap::new();
+fn records_by_person(records: &[LinkedRecord]) -> IdMap<&str, Vec<usize>> {
+    let mut by_person: IdMap<&str, Vec<usize>> = IdMap::default();
     for (index, record) in records.iter().enumerate() {
         by_person
             .entry(record.person_id.as_str())
@@ -347,7 +352,7 @@ pub(crate) fn analyse(
     data: &ReleaseData,
     settings: &PathwaySettings,
     screening: &ScreeningSettings,
-    ages: &HashMap<String, u16>,
+    ages: &IdMap<String, u16>,
 ) -> Analysis {
     let by_person = records_by_person(&data.records);
     let mut tumours_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -427,7 +432,7 @@ pub(crate) fn analyse(
 /// band, for participation.
 fn screened_persons(
     data: &ReleaseData,
-    ages: &HashMap<String, u16>,
+    ages: &IdMap<String, u16>,
 ) -> Vec<ScreenedPerson> {
     data.records
         .iter()
