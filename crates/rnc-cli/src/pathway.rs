@@ -249,8 +249,9 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
 
 /// Counts the source records that [`read_release`] keeps: the screening
 /// tests and the records of persons with a tumour. A record takes about
-/// 300 bytes besides its text, so a vector grown by doubling would take up
-/// to twice their memory, and three times while it moves. Only two columns are read.
+/// 300 bytes besides its text, so a vector grown by doubling would take
+/// up to twice their memory, and three times while it moves. Only two
+/// columns are read.
 fn count_kept_records(
     path: &Path,
     with_tumour: &HashSet<&str, foldhash::fast::FixedState>,
