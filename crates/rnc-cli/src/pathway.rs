@@ -44,9 +44,13 @@ mod truth;
 pub(crate) use report::report_section;
 
 /// Hash map keyed by record or person id, looked up once per record.
-/// foldhash is faster than the default SipHash, and its lack of a key does
-/// not matter for ids that rnc itself wrote. Nothing iterates these maps.
+/// foldhash is faster than the default SipHash, and it needs no key
+/// against crafted input because rnc wrote these ids itself. Nothing
+/// iterates these maps.
 type IdMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// Hash set of person ids, hashed as [`IdMap`] for the same reasons.
+type IdSet<K> = HashSet<K, foldhash::fast::FixedState>;
 
 /// Everything the pathway analyses read from one release.
 pub(crate) struct ReleaseData {
@@ -178,7 +182,7 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
     // The analyses read the records of persons with a tumour and the
     // screening tests of everyone. The other records count only towards
     // the latest event date, and are not kept.
-    let with_tumour: HashSet<&str, foldhash::fast::FixedState> =
+    let with_tumour: IdSet<&str> =
         tumours.iter().map(|t| t.person_id.as_str()).collect();
     let path = release_dir.join("source_records.parquet");
     let kept_records = count_kept_records(&path, &with_tumour)?;
@@ -254,7 +258,7 @@ pub(crate) fn read_release(release_dir: &Path) -> anyhow::Result<ReleaseData> {
 /// columns are read.
 fn count_kept_records(
     path: &Path,
-    with_tumour: &HashSet<&str, foldhash::fast::FixedState>,
+    with_tumour: &IdSet<&str>,
 ) -> anyhow::Result<usize> {
     let mut kept = 0;
     for batch in

@@ -48,11 +48,10 @@ impl StageTable {
         self.run_stage(name, stage, true)
     }
 
-    /// Runs `stage` as [`StageTable::run`] does, but leaves the memory it
-    /// freed with the process, for the next stage to reuse. Pages new to
-    /// the process cost the kernel's zeroing of them: the report of four
-    /// years of a tenth of France spent a fifth of its time there. What
-    /// stays unused is returned after the purge delay between stages.
+    /// Runs `stage` as [`StageTable::run`] does, but leaves the memory the
+    /// stage freed with the process for the next stage to reuse, because
+    /// the kernel zeroes every page new to the process. Memory still unused
+    /// after the purge delay between stages is returned to the system.
     pub fn run_keeping_freed_memory<T>(
         &mut self,
         name: &'static str,

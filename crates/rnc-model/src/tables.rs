@@ -492,7 +492,8 @@ impl<'a> EventColumns<'a> {
             };
             parse(label).map(Some).ok_or_else(|| {
                 ArrowError::ParseError(format!(
-                    "column {column}, row {row}: value is not one rnc writes"
+                    "column {column}, row {row}: invalid label {label:?}, not \
+                     one rnc writes: was the table written by another program?"
                 ))
             })
         }
@@ -726,6 +727,7 @@ mod tests {
         let error = batch_to_source_records(&edited).unwrap_err().to_string();
 
         assert!(error.contains("column screening_test, row 1"), "{error}");
+        assert!(error.contains("\"x-ray\""), "{error}");
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub struct PathwayRecord {
     pub establishment: Option<String>,
     /// Screening programme of a screening test.
     pub screening_programme: Option<ScreeningProgramme>,
-    /// Test of a screening record.
+    /// Screening test of the record.
     pub screening_test: Option<ScreeningTest>,
     /// Result of a screening test.
     pub screening_result: Option<ScreeningResult>,
