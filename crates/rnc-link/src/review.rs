@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::cluster::UnionFind;
 use crate::error::ErrorKind;
 use crate::{Linkage, PairMethod, RecordId, ScoredPair};
 
@@ -72,6 +73,11 @@ pub struct ReviewItem {
 /// pairs, because reviewers decide on records. Pairs linked on NIR
 /// agreement are not queued.
 ///
+/// A pair whose two records are already in one person through pairs that
+/// need no review is not queued either ([`Settled`]): no decision on it
+/// would change the persons. A non-match decision removes the direct
+/// link only, and the other pairs would still join the two records.
+///
 /// # Errors
 ///
 /// [`ErrorKind::InvalidConfig`] unless 0 <= `lower` < `upper` <= 1.
@@ -96,12 +102,23 @@ pub fn review_queue<R: RecordId>(
         .iter()
         .map(|d| ordered(&d.record_id_left, &d.record_id_right))
         .collect();
-    let queued: Vec<&ScoredPair> = linkage
+    let settled = Settled::new(linkage, records, upper, decisions);
+    let uncertain = linkage
         .pairs
         .iter()
         .filter(|p| p.method == PairMethod::FellegiSunter)
-        .filter(|p| p.match_probability >= lower && p.match_probability < upper)
-        .collect();
+        .filter(|p| {
+            p.match_probability >= lower && p.match_probability < upper
+        });
+    let (settled_pairs, queued): (Vec<&ScoredPair>, Vec<&ScoredPair>) =
+        uncertain.partition(|pair| settled.joins(linkage, pair));
+    tracing::info!(
+        settled_profile_pairs = settled_pairs.len(),
+        settled_record_pairs =
+            settled_pairs.iter().map(|p| p.record_pairs).sum::<u64>(),
+        "uncertain pairs left out of the review queue: their records are \
+         in one person through pairs that need no review"
+    );
     let members = profile_members(linkage, &queued);
     let mut items = Vec::new();
     for pair in queued {
@@ -143,6 +160,80 @@ pub fn review_queue<R: RecordId>(
             .then_with(|| a.record_id_right.cmp(&b.record_id_right))
     });
     Ok(items)
+}
+
+/// Linkage profiles joined by pairs that need no review: those linked on
+/// NIR agreement or at the upper threshold or above. A profile with a
+/// record that a non-match decision names joins nothing, so its pairs
+/// stay queued.
+struct Settled {
+    /// Root profile of each profile's set.
+    root: Vec<u32>,
+    /// Whether the profile's own records are joined to one another.
+    joined: Vec<bool>,
+}
+
+impl Settled {
+    fn new<R: RecordId>(
+        linkage: &Linkage,
+        records: &[R],
+        upper: f64,
+        decisions: &[ReviewDecision],
+    ) -> Settled {
+        let profiles = linkage
+            .profile_of
+            .iter()
+            .max()
+            .map_or(0, |&last| last as usize + 1);
+        let mut contested = vec![false; profiles];
+        let named: HashSet<&str> = decisions
+            .iter()
+            .filter(|d| d.decision == Decision::NonMatch)
+            .flat_map(|d| {
+                [d.record_id_left.as_str(), d.record_id_right.as_str()]
+            })
+            .collect();
+        if !named.is_empty() {
+            for (record, &profile) in records.iter().zip(&linkage.profile_of) {
+                if named.contains(record.record_id()) {
+                    contested[profile as usize] = true;
+                }
+            }
+        }
+
+        let mut sets = UnionFind::new(profiles);
+        let mut joined = vec![false; profiles];
+        for pair in &linkage.pairs {
+            let certain = pair.method == PairMethod::NirAgreement
+                || pair.match_probability >= upper;
+            let p = linkage.profile_of[pair.left as usize];
+            let q = linkage.profile_of[pair.right as usize];
+            if !pair.linked
+                || !certain
+                || contested[p as usize]
+                || contested[q as usize]
+            {
+                continue;
+            }
+            sets.union(p, q);
+            joined[p as usize] = true;
+            joined[q as usize] = true;
+        }
+        let root = (0..profiles as u32).map(|p| sets.find(p)).collect();
+        Settled { root, joined }
+    }
+
+    /// Tests whether the two records of `pair` are already in one person
+    /// through pairs that need no review.
+    fn joins(&self, linkage: &Linkage, pair: &ScoredPair) -> bool {
+        let p = linkage.profile_of[pair.left as usize] as usize;
+        let q = linkage.profile_of[pair.right as usize] as usize;
+        // The chain guard can split a set that such pairs join, and a
+        // decision may then still matter.
+        let same_person = linkage.person_of[pair.left as usize]
+            == linkage.person_of[pair.right as usize];
+        same_person && self.joined[p] && self.root[p] == self.root[q]
+    }
 }
 
 /// Input indices of the records of each profile, by profile. The map is

@@ -735,28 +735,63 @@ fn review_decisions_override_scores() {
     assert_eq!(reviewed.person_of, vec![0, 1, 2, 2]);
 }
 
-// The queue contains exactly the probabilistic pairs between the two
-// thresholds, by decreasing probability, minus the decided ones.
+// The queue contains the probabilistic pairs between the thresholds, most
+// probable first, less decided pairs and pairs that one person already
+// joins through pairs above the upper threshold or on NIR agreement.
+// Linking record by record makes each pair a record pair, so a plain
+// graph search finds the joined records.
 #[test]
 fn review_queue_holds_pairs_between_thresholds() {
     let data = synthetic_records(3);
-    let linkage = link(&data.records, &config()).unwrap();
+    let options = LinkOptions {
+        record_by_record: true,
+        ..LinkOptions::default()
+    };
+    let linkage =
+        link_with_options(&data.records, &config(), &options).unwrap();
+    let (lower, upper) = (0.01, 0.999);
     let in_range = |p: &rnc_link::ScoredPair| {
         p.method == PairMethod::FellegiSunter
-            && p.match_probability >= 0.01
-            && p.match_probability < 0.999
+            && p.match_probability >= lower
+            && p.match_probability < upper
     };
-    // Each profile pair is queued as every record pair it represents.
-    let expected: u64 = linkage
-        .pairs
-        .iter()
-        .filter(|p| in_range(p))
-        .map(|p| p.record_pairs)
-        .sum();
-    let expected = expected as usize;
+    let mut neighbours: HashMap<u32, Vec<u32>> = HashMap::new();
+    for pair in linkage.pairs.iter().filter(|p| {
+        p.linked
+            && (p.method == PairMethod::NirAgreement
+                || p.match_probability >= upper)
+    }) {
+        neighbours.entry(pair.left).or_default().push(pair.right);
+        neighbours.entry(pair.right).or_default().push(pair.left);
+    }
+    let joined = |from: u32, to: u32| {
+        let mut seen = BTreeSet::from([from]);
+        let mut next = vec![from];
+        while let Some(record) = next.pop() {
+            for &other in neighbours.get(&record).into_iter().flatten() {
+                if seen.insert(other) {
+                    next.push(other);
+                }
+            }
+        }
+        seen.contains(&to)
+    };
+    let settled = |p: &rnc_link::ScoredPair| {
+        linkage.person_of[p.left as usize]
+            == linkage.person_of[p.right as usize]
+            && joined(p.left, p.right)
+    };
+    let uncertain: Vec<&rnc_link::ScoredPair> =
+        linkage.pairs.iter().filter(|p| in_range(p)).collect();
+    let expected = uncertain.iter().filter(|p| !settled(p)).count();
     assert!(expected > 0, "the synthetic data must give uncertain pairs");
+    assert!(
+        expected < uncertain.len(),
+        "the synthetic data must give uncertain pairs that others settle"
+    );
+
     let queue =
-        review_queue(&linkage, &data.records, 0.01, 0.999, &[]).unwrap();
+        review_queue(&linkage, &data.records, lower, upper, &[]).unwrap();
     assert_eq!(queue.len(), expected);
     assert!(
         queue
@@ -771,9 +806,71 @@ fn review_queue_holds_pairs_between_thresholds() {
         Decision::Match,
     )];
     let after =
-        review_queue(&linkage, &data.records, 0.01, 0.999, &decided).unwrap();
+        review_queue(&linkage, &data.records, lower, upper, &decided).unwrap();
     assert_eq!(after.len(), expected - 1);
     assert!(review_queue(&linkage, &data.records, 0.9, 0.5, &[]).is_err());
+}
+
+// A non-match decision may leave a record apart from its person, so
+// every uncertain pair of that record stays queued.
+#[test]
+fn contested_records_stay_queued() {
+    let data = synthetic_records(3);
+    let options = LinkOptions {
+        record_by_record: true,
+        ..LinkOptions::default()
+    };
+    let linkage =
+        link_with_options(&data.records, &config(), &options).unwrap();
+    let (lower, upper) = (0.01, 0.999);
+    let all = review_queue(&linkage, &data.records, lower, upper, &[]).unwrap();
+    let record_id = |index: u32| data.records[index as usize].record_id.clone();
+
+    // An uncertain pair whose records share a person but is not queued.
+    let queued: BTreeSet<(String, String)> = all
+        .iter()
+        .map(|item| (item.record_id_left.clone(), item.record_id_right.clone()))
+        .collect();
+    let settled = linkage
+        .pairs
+        .iter()
+        .find(|p| {
+            p.method == PairMethod::FellegiSunter
+                && p.match_probability >= lower
+                && p.match_probability < upper
+                && !queued.contains(&ordered_ids(
+                    &record_id(p.left),
+                    &record_id(p.right),
+                ))
+        })
+        .expect("the synthetic data must give a settled uncertain pair");
+    let (left, right) = (record_id(settled.left), record_id(settled.right));
+
+    // A non-match decision on another pair of the left record.
+    let other = data
+        .records
+        .iter()
+        .map(|r| r.record_id.clone())
+        .find(|id| *id != left && *id != right)
+        .unwrap();
+    let decisions = [decision(&left, &other, Decision::NonMatch)];
+    let after = review_queue(&linkage, &data.records, lower, upper, &decisions)
+        .unwrap();
+    assert!(
+        after.iter().any(|item| {
+            (item.record_id_left.clone(), item.record_id_right.clone())
+                == ordered_ids(&left, &right)
+        }),
+        "the settled pair of a contested record must be queued"
+    );
+}
+
+fn ordered_ids(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
 }
 
 // Linking through profiles must give what comparing every record on its
