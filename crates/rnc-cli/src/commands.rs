@@ -284,8 +284,8 @@ pub(crate) fn print_link(report: &pipeline::LinkReport) {
         report.seconds
     );
     println!(
-        "review: {} pairs waiting (`rnc review`), {} reviewers' decisions applied",
-        report.review_pairs, report.decisions_applied
+        "review: {} pairs waiting (`rnc review`), {} more left out because surer pairs already join their records, {} reviewers' decisions applied",
+        report.review_pairs, report.settled_pairs, report.decisions_applied
     );
     if report.non_matches_still_joined > 0 {
         println!(

@@ -113,7 +113,8 @@ pub use model::{
 pub use persons::stable_person_numbers;
 pub use records::{RecordTable, standardise};
 pub use review::{
-    ComparisonDetail, Decision, ReviewDecision, ReviewItem, review_queue,
+    ComparisonDetail, Decision, ReviewDecision, ReviewItem, ReviewQueue,
+    review_queue,
 };
 pub use spec::{
     BlockingSpec, BloomEncoding, ClusteringSpec, ComparisonKind,

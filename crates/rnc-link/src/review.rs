@@ -67,6 +67,16 @@ pub struct ReviewItem {
     pub comparisons: Vec<ComparisonDetail>,
 }
 
+/// The review queue of one linkage run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewQueue {
+    /// Pairs waiting for a reviewer, most probable first.
+    pub items: Vec<ReviewItem>,
+    /// Record pairs between the thresholds left out because surer pairs
+    /// already join their records in one person.
+    pub settled_record_pairs: u64,
+}
+
 /// Returns the record pairs whose match probability is in [`lower`,
 /// `upper`) and that no decision covers yet, by decreasing probability.
 /// A profile pair of [`Linkage::pairs`] is listed as each of its record
@@ -74,9 +84,9 @@ pub struct ReviewItem {
 /// agreement are not queued.
 ///
 /// A pair whose two records are already in one person through pairs that
-/// need no review is not queued either ([`Settled`]): no decision on it
-/// would change the persons. A non-match decision removes the direct
-/// link only, and the other pairs would still join the two records.
+/// need no review is not queued either: no decision on it would change
+/// the persons. A non-match decision removes the direct link only, and
+/// the other pairs would still join the two records.
 ///
 /// # Errors
 ///
@@ -87,7 +97,7 @@ pub fn review_queue<R: RecordId>(
     lower: f64,
     upper: f64,
     decisions: &[ReviewDecision],
-) -> Result<Vec<ReviewItem>, Error> {
+) -> Result<ReviewQueue, Error> {
     if !(0.0 <= lower && lower < upper && upper <= 1.0) {
         return Err(ErrorKind::InvalidConfig {
             field: "review thresholds",
@@ -112,13 +122,8 @@ pub fn review_queue<R: RecordId>(
         });
     let (settled_pairs, queued): (Vec<&ScoredPair>, Vec<&ScoredPair>) =
         uncertain.partition(|pair| settled.joins(linkage, pair));
-    tracing::info!(
-        settled_profile_pairs = settled_pairs.len(),
-        settled_record_pairs =
-            settled_pairs.iter().map(|p| p.record_pairs).sum::<u64>(),
-        "uncertain pairs left out of the review queue: their records are \
-         in one person through pairs that need no review"
-    );
+    let settled_record_pairs =
+        settled_pairs.iter().map(|p| p.record_pairs).sum::<u64>();
     let members = profile_members(linkage, &queued);
     let mut items = Vec::new();
     for pair in queued {
@@ -159,7 +164,10 @@ pub fn review_queue<R: RecordId>(
             .then_with(|| a.record_id_left.cmp(&b.record_id_left))
             .then_with(|| a.record_id_right.cmp(&b.record_id_right))
     });
-    Ok(items)
+    Ok(ReviewQueue {
+        items,
+        settled_record_pairs,
+    })
 }
 
 /// Linkage profiles joined by pairs that need no review: those linked on

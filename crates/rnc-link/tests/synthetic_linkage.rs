@@ -742,13 +742,7 @@ fn review_decisions_override_scores() {
 // graph search finds the joined records.
 #[test]
 fn review_queue_holds_pairs_between_thresholds() {
-    let data = synthetic_records(3);
-    let options = LinkOptions {
-        record_by_record: true,
-        ..LinkOptions::default()
-    };
-    let linkage =
-        link_with_options(&data.records, &config(), &options).unwrap();
+    let (data, linkage) = linked_record_by_record();
     let (lower, upper) = (0.01, 0.999);
     let in_range = |p: &rnc_link::ScoredPair| {
         p.method == PairMethod::FellegiSunter
@@ -792,7 +786,12 @@ fn review_queue_holds_pairs_between_thresholds() {
 
     let queue =
         review_queue(&linkage, &data.records, lower, upper, &[]).unwrap();
-    assert_eq!(queue.len(), expected);
+    assert_eq!(queue.items.len(), expected);
+    assert_eq!(
+        queue.settled_record_pairs,
+        (uncertain.len() - expected) as u64
+    );
+    let queue = queue.items;
     assert!(
         queue
             .windows(2)
@@ -807,7 +806,7 @@ fn review_queue_holds_pairs_between_thresholds() {
     )];
     let after =
         review_queue(&linkage, &data.records, lower, upper, &decided).unwrap();
-    assert_eq!(after.len(), expected - 1);
+    assert_eq!(after.items.len(), expected - 1);
     assert!(review_queue(&linkage, &data.records, 0.9, 0.5, &[]).is_err());
 }
 
@@ -815,15 +814,11 @@ fn review_queue_holds_pairs_between_thresholds() {
 // every uncertain pair of that record stays queued.
 #[test]
 fn contested_records_stay_queued() {
-    let data = synthetic_records(3);
-    let options = LinkOptions {
-        record_by_record: true,
-        ..LinkOptions::default()
-    };
-    let linkage =
-        link_with_options(&data.records, &config(), &options).unwrap();
+    let (data, linkage) = linked_record_by_record();
     let (lower, upper) = (0.01, 0.999);
-    let all = review_queue(&linkage, &data.records, lower, upper, &[]).unwrap();
+    let all = review_queue(&linkage, &data.records, lower, upper, &[])
+        .unwrap()
+        .items;
     let record_id = |index: u32| data.records[index as usize].record_id.clone();
 
     // An uncertain pair whose records share a person but is not queued.
@@ -857,12 +852,25 @@ fn contested_records_stay_queued() {
     let after = review_queue(&linkage, &data.records, lower, upper, &decisions)
         .unwrap();
     assert!(
-        after.iter().any(|item| {
+        after.items.iter().any(|item| {
             (item.record_id_left.clone(), item.record_id_right.clone())
                 == ordered_ids(&left, &right)
         }),
         "the settled pair of a contested record must be queued"
     );
+}
+
+/// Links the synthetic records one by one, so that each scored pair is a
+/// record pair.
+fn linked_record_by_record() -> (Synthetic, rnc_link::Linkage) {
+    let data = synthetic_records(3);
+    let options = LinkOptions {
+        record_by_record: true,
+        ..LinkOptions::default()
+    };
+    let linkage =
+        link_with_options(&data.records, &config(), &options).unwrap();
+    (data, linkage)
 }
 
 fn ordered_ids(a: &str, b: &str) -> (String, String) {
@@ -939,7 +947,9 @@ fn profiles_match_record_by_record() {
     assert_eq!(a.linked_pairs, b.linked_pairs);
     assert_eq!(a.persons, b.persons);
     let queue = |linkage: &rnc_link::Linkage| {
-        review_queue(linkage, &records, 0.01, 0.999, &decisions).unwrap()
+        review_queue(linkage, &records, 0.01, 0.999, &decisions)
+            .unwrap()
+            .items
     };
     let expected = queue(&reference);
     assert!(!expected.is_empty(), "the data must give uncertain pairs");

@@ -25,6 +25,9 @@ pub struct LinkReport {
     pub seconds: f64,
     /// Pairs waiting in the review queue (`rnc review`).
     pub review_pairs: usize,
+    /// Pairs between the review thresholds left out of the queue because
+    /// surer pairs already join their records in one person.
+    pub settled_pairs: u64,
     /// Reviewers' decisions applied.
     pub decisions_applied: usize,
     /// Non-match decisions whose two records still end in one person,
@@ -175,7 +178,8 @@ pub fn link(
     Ok(LinkReport {
         summary: linkage.summary,
         seconds: started.elapsed().as_secs_f64(),
-        review_pairs: queue.len(),
+        review_pairs: queue.items.len(),
+        settled_pairs: queue.settled_record_pairs,
         decisions_applied: decisions.len(),
         non_matches_still_joined,
         incremental,
@@ -194,11 +198,11 @@ fn write_queue_and_person_map(
     record_ids: &[String],
     decisions: &[rnc_link::ReviewDecision],
     earlier: Option<&link_state::EarlierRun>,
-) -> anyhow::Result<(Vec<rnc_link::ReviewItem>, u64)> {
+) -> anyhow::Result<(rnc_link::ReviewQueue, u64)> {
     let (lower, upper) = crate::review::queue_thresholds(config);
     let queue =
         rnc_link::review_queue(linkage, record_ids, lower, upper, decisions)?;
-    crate::review::write_queue(registry, &queue)?;
+    crate::review::write_queue(registry, &queue.items)?;
 
     let earlier_numbers: Vec<Option<u32>> = record_ids
         .iter()
