@@ -231,7 +231,7 @@ impl Settled {
         Settled { root, joined }
     }
 
-    /// Tests whether the two records of `pair` are already in one person
+    /// Returns whether the two records of `pair` are already in one person
     /// through pairs that need no review.
     fn joins(&self, linkage: &Linkage, pair: &ScoredPair) -> bool {
         let p = linkage.profile_of[pair.left as usize] as usize;

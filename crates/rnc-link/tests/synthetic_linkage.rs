@@ -735,11 +735,8 @@ fn review_decisions_override_scores() {
     assert_eq!(reviewed.person_of, vec![0, 1, 2, 2]);
 }
 
-// The queue contains the probabilistic pairs between the thresholds, most
-// probable first, less decided pairs and pairs that one person already
-// joins through pairs above the upper threshold or on NIR agreement.
-// Linking record by record makes each pair a record pair, so a plain
-// graph search finds the joined records.
+// The queue holds the uncertain pairs, most probable first, except decided
+// pairs and those that surer pairs already join, found by a graph search.
 #[test]
 fn review_queue_holds_pairs_between_thresholds() {
     let (data, linkage) = linked_record_by_record();
