@@ -19,7 +19,9 @@
 //! value aligned to their encoding is their own. For the birth-date
 //! pseudonyms, the attacked value is the date or its unmasked parts. For
 //! comparison, it also prints the share that guessing each birth year's
-//! most frequent name gives without any encoding.
+//! most frequent name gives without any encoding. For the attackers that
+//! align each salt apart, it prints the persons whose surname and first
+//! name were both recovered, under one salt or under either.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -223,10 +225,98 @@ fn stored_name_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
         .iter()
         .map(|p| name_salts(p.birth_date.as_ref()))
         .collect();
+    let mut either_salt: Option<[PerSaltOutcomes; 2]> = None;
     for stored in STORED_SALTS {
-        for field in NAME_FIELDS {
-            attack_salted_field(persons, &records, &salts, &stored, &field);
+        let outcomes = NAME_FIELDS.map(|field| {
+            attack_salted_field(persons, &records, &salts, &stored, &field)
+        });
+        report_both_names(stored.label, &outcomes);
+        either_salt = Some(match either_salt {
+            None => outcomes,
+            Some([surname, first_name]) => {
+                let [other_surname, other_first_name] = outcomes;
+                [surname.or(&other_surname), first_name.or(&other_first_name)]
+            }
+        });
+    }
+    // An attacker who has both salts' encodings of a record may take the
+    // surname from one salt and the first name from the other.
+    if let Some(outcomes) = either_salt {
+        report_both_names("either salt", &outcomes);
+    }
+}
+
+/// Outcomes of the attackers that align the salts apart on one name
+/// field: for each person, in order, whether the name was recovered.
+struct PerSaltOutcomes {
+    /// Against each salt's own (name, salt) counts: exact pseudonym, then
+    /// Bloom filter.
+    own_counts: [Vec<bool>; 2],
+    /// Against the ranking of names in the salt's birth year: exact
+    /// pseudonym, then Bloom filter.
+    year_ranking: [Vec<bool>; 2],
+    /// Without any encoding: the year's most frequent name guessed.
+    guess: Vec<bool>,
+}
+
+impl PerSaltOutcomes {
+    /// Combines two salts' outcomes: a name is recovered when the same
+    /// attacker recovered it under either salt.
+    fn or(&self, other: &PerSaltOutcomes) -> PerSaltOutcomes {
+        let or = |left: &[bool], right: &[bool]| -> Vec<bool> {
+            left.iter().zip(right).map(|(l, r)| *l || *r).collect()
+        };
+        PerSaltOutcomes {
+            own_counts: [0, 1]
+                .map(|i| or(&self.own_counts[i], &other.own_counts[i])),
+            year_ranking: [0, 1]
+                .map(|i| or(&self.year_ranking[i], &other.year_ranking[i])),
+            guess: or(&self.guess, &other.guess),
         }
+    }
+}
+
+/// Prints, for each attacker that aligns the salts apart, the persons
+/// whose surname and first name it both recovered under `salt`. Such a
+/// person is re-identified, because both names with the salt's birth year
+/// and month or day leave few candidates. One name alone is shared by many
+/// persons born in the same month.
+fn report_both_names(salt: &str, [surname, first_name]: &[PerSaltOutcomes; 2]) {
+    let both = |left: &[bool], right: &[bool]| {
+        left.iter().zip(right).filter(|(l, r)| **l && **r).count()
+    };
+    let encodings = ["exact pseudonym", "Bloom filter"];
+    let mut rows = Vec::new();
+    for (index, encoding) in encodings.iter().enumerate() {
+        rows.push((
+            format!("{encoding}, vs (name, salt) per salt"),
+            both(&surname.own_counts[index], &first_name.own_counts[index]),
+        ));
+    }
+    for (index, encoding) in encodings.iter().enumerate() {
+        rows.push((
+            format!("{encoding}, vs (name, birth year) per salt"),
+            both(
+                &surname.year_ranking[index],
+                &first_name.year_ranking[index],
+            ),
+        ));
+    }
+    rows.push((
+        "no encoding, the year's most frequent names guessed".to_string(),
+        both(&surname.guess, &first_name.guess),
+    ));
+
+    let persons = surname.guess.len();
+    for (label, reidentified) in rows {
+        println!(
+            "{:<88} {:>9} {:>9} {:>9} {:>7.3}%",
+            format!("surname and first name, {salt}, {label}"),
+            "-",
+            "-",
+            reidentified,
+            100.0 * reidentified as f64 / persons.max(1) as f64
+        );
     }
 }
 
@@ -280,20 +370,25 @@ fn year_salt_attacks(pseudonymiser: &Pseudonymiser, persons: &[Identity]) {
 }
 
 /// Attacks one name field's encodings under one salt; see
-/// [`stored_name_attacks`].
+/// [`stored_name_attacks`]. Returns the outcomes of the attackers that
+/// align the salts apart.
 fn attack_salted_field(
     persons: &[Identity],
     records: &[SourceRecord],
     salts: &[NameSalts],
     stored: &StoredSalt,
     field: &NameField,
-) {
+) -> PerSaltOutcomes {
+    // The persons attacked, by index: those with the salt and the name.
+    let mut attacked = Vec::new();
     let mut names = Vec::new();
     let mut years = Vec::new();
     let mut salted = Vec::new();
     let mut pseudonyms = Vec::new();
     let mut filters = Vec::new();
-    for ((person, record), salts) in persons.iter().zip(records).zip(salts) {
+    for (index, ((person, record), salts)) in
+        persons.iter().zip(records).zip(salts).enumerate()
+    {
         let encodings = (stored.names)(record);
         let (Some(salt), Some(pseudonym), Some(filter)) = (
             (stored.salt)(salts),
@@ -304,6 +399,7 @@ fn attack_salted_field(
         };
         let name = (field.name)(person);
         let year = person.birth_date.map(|d| d.year().to_string());
+        attacked.push(index);
         names.push(name.to_string());
         years.push(format!("{name}|{}", year.unwrap_or_default()));
         salted.push(format!("{name}|{salt}"));
@@ -327,45 +423,54 @@ fn attack_salted_field(
         report(&format!("{prefix}, Bloom filter, vs {label}"), &attack);
     }
 
-    let mut attack = attack_within_salts(&pseudonyms, &salted);
-    attack.records = persons.len();
-    report(
-        &format!("{prefix}, exact pseudonym, vs (name, salt) per salt"),
-        &attack,
-    );
-    let mut attack = attack_within_salts(&filters, &salted);
-    attack.records = persons.len();
-    report(
-        &format!("{prefix}, Bloom filter, vs (name, salt) per salt"),
-        &attack,
-    );
+    // Prints an attack's row and returns its outcome for every person,
+    // false for those not attacked.
+    let per_person = |label: &str, mut attack: FrequencyAttack| {
+        attack.records = persons.len();
+        report(&format!("{prefix}, {label}"), &attack);
+        let mut reidentified = vec![false; persons.len()];
+        for (&index, &right) in attacked.iter().zip(&attack.reidentified) {
+            reidentified[index] = right;
+        }
+        reidentified
+    };
+
+    let own_counts = [
+        per_person(
+            "exact pseudonym, vs (name, salt) per salt",
+            attack_within_salts(&pseudonyms, &salted),
+        ),
+        per_person(
+            "Bloom filter, vs (name, salt) per salt",
+            attack_within_salts(&filters, &salted),
+        ),
+    ];
 
     let rankings = rankings_by_year(&years);
-    let mut attack =
-        attack_within_salts_by_year(&pseudonyms, &salted, &rankings);
-    attack.records = persons.len();
-    report(
-        &format!("{prefix}, exact pseudonym, vs (name, birth year) per salt"),
-        &attack,
-    );
-    let mut attack = attack_within_salts_by_year(&filters, &salted, &rankings);
-    attack.records = persons.len();
-    report(
-        &format!("{prefix}, Bloom filter, vs (name, birth year) per salt"),
-        &attack,
-    );
+    let year_ranking = [
+        per_person(
+            "exact pseudonym, vs (name, birth year) per salt",
+            attack_within_salts_by_year(&pseudonyms, &salted, &rankings),
+        ),
+        per_person(
+            "Bloom filter, vs (name, birth year) per salt",
+            attack_within_salts_by_year(&filters, &salted, &rankings),
+        ),
+    ];
 
     // With one blank encoding per person, the same attacker guesses the
     // birth year's most frequent name for all: what the list alone gives.
     let blank = vec![[0u8; 0]; salted.len()];
-    let mut attack = attack_within_salts_by_year(&blank, &salted, &rankings);
-    attack.records = persons.len();
-    report(
-        &format!(
-            "{prefix}, no encoding, the year's most frequent name guessed"
-        ),
-        &attack,
+    let guess = per_person(
+        "no encoding, the year's most frequent name guessed",
+        attack_within_salts_by_year(&blank, &salted, &rankings),
     );
+
+    PerSaltOutcomes {
+        own_counts,
+        year_ranking,
+        guess,
+    }
 }
 
 /// For each birth year, the names ranked by how many persons born that
@@ -449,6 +554,7 @@ fn sum_over_salts<E: AsRef<[u8]>>(
         aligned: 0,
         aligned_correct: 0,
         records_reidentified: 0,
+        reidentified: vec![false; encodings.len()],
     };
     for (salt, members) in groups {
         let group_encodings: Vec<&[u8]> =
@@ -459,6 +565,9 @@ fn sum_over_salts<E: AsRef<[u8]>>(
         total.aligned += outcome.aligned;
         total.aligned_correct += outcome.aligned_correct;
         total.records_reidentified += outcome.records_reidentified;
+        for (&index, &right) in members.iter().zip(&outcome.reidentified) {
+            total.reidentified[index] = right;
+        }
     }
     total
 }

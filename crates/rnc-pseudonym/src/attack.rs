@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 /// Outcome of one attack run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrequencyAttack {
     /// Records attacked.
     pub records: usize,
@@ -31,6 +31,9 @@ pub struct FrequencyAttack {
     pub aligned_correct: usize,
     /// Records whose encoding was aligned to their own true value.
     pub records_reidentified: usize,
+    /// Whether each record, in the order given, was re-identified, so
+    /// that attacks on two fields of the same records can be combined.
+    pub reidentified: Vec<bool>,
 }
 
 impl FrequencyAttack {
@@ -91,16 +94,16 @@ where
     E: AsRef<[u8]>,
     V: AsRef<str>,
 {
-    let mut records_reidentified = 0;
+    let mut reidentified = vec![false; encodings.len()];
     let mut correct_encodings: HashMap<&[u8], bool> = HashMap::new();
-    for (encoding, value) in encodings.iter().zip(values) {
+    for ((encoding, value), record) in
+        encodings.iter().zip(values).zip(&mut reidentified)
+    {
         let Some(guessed) = guess.get(encoding.as_ref()) else {
             continue;
         };
         let right = *guessed == value.as_ref().as_bytes();
-        if right {
-            records_reidentified += 1;
-        }
+        *record = right;
         let entry = correct_encodings.entry(encoding.as_ref()).or_insert(false);
         *entry |= right;
     }
@@ -113,7 +116,8 @@ where
             .values()
             .filter(|right| **right)
             .count(),
-        records_reidentified,
+        records_reidentified: reidentified.iter().filter(|r| **r).count(),
+        reidentified,
     }
 }
 
@@ -184,6 +188,7 @@ mod tests {
         assert_eq!(attack.aligned, 2);
         assert_eq!(attack.aligned_correct, 2);
         assert_eq!(attack.records_reidentified, 5);
+        assert_eq!(attack.reidentified, [true, true, true, true, true, false]);
         assert!((attack.share_reidentified() - 5.0 / 6.0).abs() < 1e-12);
     }
 
@@ -206,6 +211,7 @@ mod tests {
 
         assert_eq!(wrong.aligned, 2);
         assert_eq!(wrong.records_reidentified, 0);
+        assert_eq!(wrong.reidentified, [false; 6]);
         let right = reference_alignment_attack(
             &encodings,
             &values,
