@@ -21,7 +21,9 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use rnc_model::permutation::permute_in_place;
-use rnc_model::{NirStatus, SaltedNameColumns, Sex, SourceRecord};
+use rnc_model::{
+    LinkageFields, NirStatus, SaltedNameColumns, Sex, SourceRecord,
+};
 
 use crate::Error;
 use crate::dice::BloomArena;
@@ -197,7 +199,7 @@ struct Interner {
 }
 
 impl Interner {
-    fn id(&mut self, value: Option<&String>) -> Option<u32> {
+    fn id(&mut self, value: Option<&str>) -> Option<u32> {
         let value = value.filter(|v| !v.is_empty())?;
         let digest = twox_hash::XxHash3_128::oneshot(value.as_bytes());
         let next = u32::try_from(self.ids.len()).expect("ids fit in u32");
@@ -287,10 +289,20 @@ impl RecordEncoder {
     ///
     /// # Errors
     ///
+    /// As [`RecordEncoder::push_fields`].
+    pub fn push(&mut self, r: &SourceRecord) -> Result<(), Error> {
+        self.push_fields(&r.linkage_fields())
+    }
+
+    /// Encodes the fields of one record that linkage reads, borrowed from
+    /// a record or from a staged batch's columns.
+    ///
+    /// # Errors
+    ///
     /// [`ErrorKind::BloomLengthMismatch`] when one of its name filters
     /// differs in length from the first filter pushed, and
     /// [`ErrorKind::TooManyRecords`] beyond `u32::MAX` records.
-    pub fn push(&mut self, r: &SourceRecord) -> Result<(), Error> {
+    pub fn push_fields(&mut self, r: &LinkageFields<'_>) -> Result<(), Error> {
         if u32::try_from(self.records.len() + 1).is_err() {
             return Err(ErrorKind::TooManyRecords {
                 records: self.records.len() + 1,
@@ -304,59 +316,48 @@ impl RecordEncoder {
             (&r.day_salted_names, SaltedNameColumns::DAY),
         ]) {
             *slot = EncodedNames {
-                salt: self.salts.id(salted.salt_pseudonym.as_ref()),
-                birth_name: self
-                    .surnames
-                    .id(salted.birth_name_pseudonym.as_ref()),
-                usage_name: self
-                    .surnames
-                    .id(salted.usage_name_pseudonym.as_ref()),
-                first_name: self
-                    .first_names
-                    .id(salted.first_name_pseudonym.as_ref()),
+                salt: self.salts.id(salted.salt_pseudonym),
+                birth_name: self.surnames.id(salted.birth_name_pseudonym),
+                usage_name: self.surnames.id(salted.usage_name_pseudonym),
+                first_name: self.first_names.id(salted.first_name_pseudonym),
                 birth_bloom: self.bloom(
-                    r,
+                    r.record_id,
                     columns.birth_name_bloom,
-                    &salted.birth_name_bloom,
+                    salted.birth_name_bloom,
                 )?,
                 usage_bloom: self.bloom(
-                    r,
+                    r.record_id,
                     columns.usage_name_bloom,
-                    &salted.usage_name_bloom,
+                    salted.usage_name_bloom,
                 )?,
                 first_bloom: self.bloom(
-                    r,
+                    r.record_id,
                     columns.first_name_bloom,
-                    &salted.first_name_bloom,
+                    salted.first_name_bloom,
                 )?,
             };
         }
         let nir_counts = matches!(r.nir_status, Some(NirStatus::Valid) | None);
         self.records.push(Encoded {
-            nir: self
-                .nirs
-                .id(r.nir_pseudonym.as_ref().filter(|_| nir_counts)),
-            triplet: self.triplets.id(r
-                .nir_birth_date_sex_pseudonym
-                .as_ref()
-                .filter(|_| nir_counts)),
+            nir: self.nirs.id(r.nir_pseudonym.filter(|_| nir_counts)),
+            triplet: self
+                .triplets
+                .id(r.nir_birth_date_sex_pseudonym.filter(|_| nir_counts)),
             sex: match r.sex {
                 Some(Sex::Male) => Some(1),
                 Some(Sex::Female) => Some(2),
                 Some(Sex::Unknown) | None => None,
             },
-            date: self.dates.id(r.birth_date_pseudonym.as_ref()),
-            swapped: self.dates.id(r.birth_date_swapped_pseudonym.as_ref()),
-            next_year: self.dates.id(r.birth_date_next_year_pseudonym.as_ref()),
-            year_month: self
-                .date_parts
-                .id(r.birth_year_month_pseudonym.as_ref()),
-            year_day: self.date_parts.id(r.birth_year_day_pseudonym.as_ref()),
-            month_day: self.date_parts.id(r.birth_month_day_pseudonym.as_ref()),
+            date: self.dates.id(r.birth_date_pseudonym),
+            swapped: self.dates.id(r.birth_date_swapped_pseudonym),
+            next_year: self.dates.id(r.birth_date_next_year_pseudonym),
+            year_month: self.date_parts.id(r.birth_year_month_pseudonym),
+            year_day: self.date_parts.id(r.birth_year_day_pseudonym),
+            month_day: self.date_parts.id(r.birth_month_day_pseudonym),
             names,
-            departement: self.departements.id(r.departement.as_ref()),
+            departement: self.departements.id(r.departement),
         });
-        self.record_ids.push(r.record_id.clone());
+        self.record_ids.push(r.record_id.to_string());
         Ok(())
     }
 
@@ -364,11 +365,11 @@ impl RecordEncoder {
     /// pushed sets the length that every other must have.
     fn bloom(
         &mut self,
-        r: &SourceRecord,
+        record_id: &str,
         field: &'static str,
-        value: &Option<Vec<u8>>,
+        value: Option<&[u8]>,
     ) -> Result<Option<u32>, Error> {
-        let Some(bytes) = value.as_deref().filter(|b| !b.is_empty()) else {
+        let Some(bytes) = value.filter(|b| !b.is_empty()) else {
             return Ok(None);
         };
         let blooms = self
@@ -376,7 +377,7 @@ impl RecordEncoder {
             .get_or_insert_with(|| BloomArena::new(bytes.len()));
         if bytes.len() != blooms.filter_bytes() {
             return Err(Error::from(ErrorKind::BloomLengthMismatch {
-                record_id: r.record_id.clone(),
+                record_id: record_id.to_string(),
                 field,
                 expected: blooms.filter_bytes(),
                 found: bytes.len(),

@@ -44,8 +44,8 @@ pub use event::{
 };
 pub use position::Position;
 pub use record::{
-    BoxedSaltedNames, NirStatus, SaltedNameColumns, SaltedNames, SourceKind,
-    SourceRecord,
+    BoxedSaltedNames, LinkageFields, NirStatus, SaltedNameColumns,
+    SaltedNameFields, SaltedNames, SourceKind, SourceRecord,
 };
 pub use staging::{Laterality, Stage, SummaryStage, Tnm, TnmBasis};
 pub use tumour::Tumour;

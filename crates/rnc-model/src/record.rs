@@ -495,6 +495,130 @@ pub struct SourceRecord {
     pub end_date: Option<PartialDate>,
 }
 
+/// The fields record linkage reads of a source record, borrowed: its id,
+/// NIR status and sex, and the pseudonyms and name filters it compares.
+///
+/// Linkage reads them from each staged batch's columns
+/// ([`crate::tables::LinkageColumns`]) without building a
+/// [`SourceRecord`], or from a record ([`SourceRecord::linkage_fields`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkageFields<'a> {
+    /// See [`SourceRecord::record_id`].
+    pub record_id: &'a str,
+    /// See [`SourceRecord::nir_status`].
+    pub nir_status: Option<NirStatus>,
+    /// See [`SourceRecord::nir_pseudonym`].
+    pub nir_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::nir_birth_date_sex_pseudonym`].
+    pub nir_birth_date_sex_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::sex`].
+    pub sex: Option<Sex>,
+    /// See [`SourceRecord::birth_date_pseudonym`].
+    pub birth_date_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::birth_date_swapped_pseudonym`].
+    pub birth_date_swapped_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::birth_date_next_year_pseudonym`].
+    pub birth_date_next_year_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::birth_year_month_pseudonym`].
+    pub birth_year_month_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::birth_year_day_pseudonym`].
+    pub birth_year_day_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::birth_month_day_pseudonym`].
+    pub birth_month_day_pseudonym: Option<&'a str>,
+    /// See [`SourceRecord::month_salted_names`].
+    pub month_salted_names: SaltedNameFields<'a>,
+    /// See [`SourceRecord::day_salted_names`].
+    pub day_salted_names: SaltedNameFields<'a>,
+    /// See [`SourceRecord::departement`].
+    pub departement: Option<&'a str>,
+}
+
+/// One salt's [`SaltedNames`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SaltedNameFields<'a> {
+    /// See [`SaltedNames::salt_pseudonym`].
+    pub salt_pseudonym: Option<&'a str>,
+    /// See [`SaltedNames::birth_name_pseudonym`].
+    pub birth_name_pseudonym: Option<&'a str>,
+    /// See [`SaltedNames::usage_name_pseudonym`].
+    pub usage_name_pseudonym: Option<&'a str>,
+    /// See [`SaltedNames::first_name_pseudonym`].
+    pub first_name_pseudonym: Option<&'a str>,
+    /// See [`SaltedNames::birth_name_bloom`].
+    pub birth_name_bloom: Option<&'a [u8]>,
+    /// See [`SaltedNames::usage_name_bloom`].
+    pub usage_name_bloom: Option<&'a [u8]>,
+    /// See [`SaltedNames::first_name_bloom`].
+    pub first_name_bloom: Option<&'a [u8]>,
+}
+
+impl SaltedNames {
+    /// Borrows the names as linkage reads them.
+    pub fn fields(&self) -> SaltedNameFields<'_> {
+        SaltedNameFields {
+            salt_pseudonym: self.salt_pseudonym.as_deref(),
+            birth_name_pseudonym: self.birth_name_pseudonym.as_deref(),
+            usage_name_pseudonym: self.usage_name_pseudonym.as_deref(),
+            first_name_pseudonym: self.first_name_pseudonym.as_deref(),
+            birth_name_bloom: self.birth_name_bloom.as_deref(),
+            usage_name_bloom: self.usage_name_bloom.as_deref(),
+            first_name_bloom: self.first_name_bloom.as_deref(),
+        }
+    }
+}
+
+impl From<SaltedNameFields<'_>> for SaltedNames {
+    fn from(fields: SaltedNameFields<'_>) -> SaltedNames {
+        SaltedNames {
+            salt_pseudonym: fields.salt_pseudonym.map(str::to_string),
+            birth_name_pseudonym: fields
+                .birth_name_pseudonym
+                .map(str::to_string),
+            usage_name_pseudonym: fields
+                .usage_name_pseudonym
+                .map(str::to_string),
+            first_name_pseudonym: fields
+                .first_name_pseudonym
+                .map(str::to_string),
+            birth_name_bloom: fields.birth_name_bloom.map(<[u8]>::to_vec),
+            usage_name_bloom: fields.usage_name_bloom.map(<[u8]>::to_vec),
+            first_name_bloom: fields.first_name_bloom.map(<[u8]>::to_vec),
+        }
+    }
+}
+
+impl SourceRecord {
+    /// Borrows the fields record linkage reads.
+    pub fn linkage_fields(&self) -> LinkageFields<'_> {
+        LinkageFields {
+            record_id: &self.record_id,
+            nir_status: self.nir_status,
+            nir_pseudonym: self.nir_pseudonym.as_deref(),
+            nir_birth_date_sex_pseudonym: self
+                .nir_birth_date_sex_pseudonym
+                .as_deref(),
+            sex: self.sex,
+            birth_date_pseudonym: self.birth_date_pseudonym.as_deref(),
+            birth_date_swapped_pseudonym: self
+                .birth_date_swapped_pseudonym
+                .as_deref(),
+            birth_date_next_year_pseudonym: self
+                .birth_date_next_year_pseudonym
+                .as_deref(),
+            birth_year_month_pseudonym: self
+                .birth_year_month_pseudonym
+                .as_deref(),
+            birth_year_day_pseudonym: self.birth_year_day_pseudonym.as_deref(),
+            birth_month_day_pseudonym: self
+                .birth_month_day_pseudonym
+                .as_deref(),
+            month_salted_names: self.month_salted_names.fields(),
+            day_salted_names: self.day_salted_names.fields(),
+            departement: self.departement.as_deref(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

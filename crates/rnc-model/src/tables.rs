@@ -27,9 +27,10 @@ pub use staging_columns::{
 };
 
 use crate::{
-    BasisOfDiagnosis, Behaviour, Morphology, NirStatus, PartialDate,
-    SaltedNameColumns, SaltedNames, ScreeningProgramme, ScreeningResult,
-    ScreeningTest, Sex, SourceKind, SourceRecord, Topography, TreatmentType,
+    BasisOfDiagnosis, Behaviour, LinkageFields, Morphology, NirStatus,
+    PartialDate, SaltedNameColumns, SaltedNameFields, SaltedNames,
+    ScreeningProgramme, ScreeningResult, ScreeningTest, Sex, SourceKind,
+    SourceRecord, Topography, TreatmentType,
 };
 
 /// Separator of the codes in the `icd10_other` column.
@@ -289,19 +290,7 @@ pub fn source_records_to_batch(
 pub fn batch_to_source_records(
     batch: &RecordBatch,
 ) -> Result<Vec<SourceRecord>, ArrowError> {
-    // A table written while names were salted with the birth year alone
-    // has these columns and none of the two-salt ones, so its records
-    // would read back without names and link on the other fields only.
-    if let Some(column) = YEAR_SALTED_NAME_COLUMNS
-        .iter()
-        .find(|column| batch.column_by_name(column).is_some())
-    {
-        return Err(ArrowError::SchemaError(format!(
-            "column {column} holds names salted with the birth year alone, \
-             which this version of rnc no longer compares: ingest the \
-             source files again into a new registry"
-        )));
-    }
+    reject_year_salted_names(batch)?;
     let c = Columns { batch };
     let record_id = c.text("record_id")?;
     let batch_id = c.text("batch_id")?;
@@ -414,8 +403,9 @@ pub fn batch_to_source_records(
             birth_year_month_pseudonym: token(by, i),
             birth_year_day_pseudonym: token(bm, i),
             birth_month_day_pseudonym: token(bday, i),
-            month_salted_names: month_salted.names(i).into(),
-            day_salted_names: day_salted.names(i).into(),
+            month_salted_names: SaltedNames::from(month_salted.fields(i))
+                .into(),
+            day_salted_names: SaltedNames::from(day_salted.fields(i)).into(),
             departement: opt_text(departement, i),
             event_date: date(event_date, "event_date", i)?,
             age_at_event: age.and_then(|a| a.is_valid(i).then(|| a.value(i))),
@@ -533,6 +523,125 @@ impl<'a> EventColumns<'a> {
     }
 }
 
+/// Returns an error for a table written while names were salted with the
+/// birth year alone. It has these columns and none of the two-salt ones, so its
+/// records would read back without names and link on the other fields
+/// only.
+fn reject_year_salted_names(batch: &RecordBatch) -> Result<(), ArrowError> {
+    match YEAR_SALTED_NAME_COLUMNS
+        .iter()
+        .find(|column| batch.column_by_name(column).is_some())
+    {
+        Some(column) => Err(ArrowError::SchemaError(format!(
+            "column {column} holds names salted with the birth year alone, \
+             which this version of rnc no longer compares: ingest the \
+             source files again into a new registry"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Names of the staged columns that [`LinkageColumns::read`] reads, and
+/// of the older name columns it rejects. A staged table of this version
+/// has 59 columns, of which linkage reads 26.
+pub fn linkage_read_columns() -> Vec<&'static str> {
+    let mut columns = vec!["record_id", "nir_status", "sex", "departement"];
+    columns.extend(encoding_columns());
+    columns.extend(YEAR_SALTED_NAME_COLUMNS);
+    columns
+}
+
+/// The columns of a staged batch that record linkage reads, giving each
+/// row's [`LinkageFields`] borrowed from the arrays. Linkage of a national
+/// year reads millions of records, and building a whole [`SourceRecord`]
+/// for each copied every text and code it does not compare.
+pub struct LinkageColumns<'a> {
+    record_id: &'a StringArray,
+    nir_status: &'a StringArray,
+    sex: &'a StringArray,
+    departement: &'a StringArray,
+    /// NIR, triplet, then the six birth-date pseudonyms, in the order of
+    /// [`LinkageFields`]; absent from a release's tables.
+    pseudonyms: [Option<&'a StringArray>; 8],
+    month_salted: SaltedNameArrays<'a>,
+    day_salted: SaltedNameArrays<'a>,
+}
+
+impl<'a> LinkageColumns<'a> {
+    /// Finds the linkage columns of `batch`, which may hold others too.
+    ///
+    /// # Errors
+    ///
+    /// A schema error naming the column when `record_id`, `nir_status`,
+    /// `sex` or `departement` is missing, when a column has another type
+    /// than rnc writes, or when the names are salted with the birth year
+    /// alone.
+    pub fn read(batch: &'a RecordBatch) -> Result<Self, ArrowError> {
+        reject_year_salted_names(batch)?;
+        let c = Columns { batch };
+        // The first eight linkage columns are these pseudonyms, in order.
+        let mut pseudonyms = [None; 8];
+        for (array, name) in pseudonyms.iter_mut().zip(&LINKAGE_COLUMNS[..8]) {
+            *array = c.optional::<StringArray>(name)?;
+        }
+        Ok(LinkageColumns {
+            record_id: c.text("record_id")?,
+            nir_status: c.text("nir_status")?,
+            sex: c.text("sex")?,
+            departement: c.text("departement")?,
+            pseudonyms,
+            month_salted: SaltedNameArrays::read(&c, SaltedNameColumns::MONTH)?,
+            day_salted: SaltedNameArrays::read(&c, SaltedNameColumns::DAY)?,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.record_id.len()
+    }
+
+    /// Tests whether the batch has no row.
+    pub fn is_empty(&self) -> bool {
+        self.record_id.is_empty()
+    }
+
+    /// Returns the fields of row `i`, as [`batch_to_source_records`] would
+    /// read them into a record.
+    ///
+    /// # Panics
+    ///
+    /// When `i` is not below [`LinkageColumns::len`].
+    pub fn fields(&self, i: usize) -> LinkageFields<'a> {
+        let text = |a: &'a StringArray| a.is_valid(i).then(|| a.value(i));
+        let [
+            nir,
+            triplet,
+            date,
+            swapped,
+            next_year,
+            year_month,
+            year_day,
+            month_day,
+        ] = self.pseudonyms.map(|a| a.and_then(text));
+        LinkageFields {
+            record_id: self.record_id.value(i),
+            nir_status: NirStatus::from_label(self.nir_status.value(i)),
+            nir_pseudonym: nir,
+            nir_birth_date_sex_pseudonym: triplet,
+            sex: Sex::from_label(self.sex.value(i)),
+            birth_date_pseudonym: date,
+            birth_date_swapped_pseudonym: swapped,
+            birth_date_next_year_pseudonym: next_year,
+            birth_year_month_pseudonym: year_month,
+            birth_year_day_pseudonym: year_day,
+            birth_month_day_pseudonym: month_day,
+            month_salted_names: self.month_salted.fields(i),
+            day_salted_names: self.day_salted.fields(i),
+            departement: text(self.departement),
+        }
+    }
+}
+
 /// The optional columns of one salt's [`SaltedNames`]. A table written
 /// before names were stored under two salts has none of them, and its
 /// records read back with no salted names.
@@ -557,16 +666,17 @@ impl<'a> SaltedNameArrays<'a> {
         Ok(SaltedNameArrays { pseudonyms, blooms })
     }
 
-    fn names(&self, i: usize) -> SaltedNames {
-        let token = |a: Option<&StringArray>| {
-            a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_string()))
+    /// Borrows the names of row `i` from the arrays.
+    fn fields(&self, i: usize) -> SaltedNameFields<'a> {
+        let token = |a: Option<&'a StringArray>| {
+            a.and_then(|a| a.is_valid(i).then(|| a.value(i)))
         };
-        let bytes = |a: Option<&BinaryArray>| {
-            a.and_then(|a| a.is_valid(i).then(|| a.value(i).to_vec()))
+        let bytes = |a: Option<&'a BinaryArray>| {
+            a.and_then(|a| a.is_valid(i).then(|| a.value(i)))
         };
         let [salt, birth_name, usage_name, first_name] = self.pseudonyms;
         let [birth_bloom, usage_bloom, first_bloom] = self.blooms;
-        SaltedNames {
+        SaltedNameFields {
             salt_pseudonym: token(salt),
             birth_name_pseudonym: token(birth_name),
             usage_name_pseudonym: token(usage_name),
@@ -749,6 +859,48 @@ mod tests {
 
         assert!(error.contains("first_name_bloom"), "{error}");
         assert!(error.contains("ingest the source files again"), "{error}");
+        let error = LinkageColumns::read(&old).err().unwrap().to_string();
+        assert!(error.contains("first_name_bloom"), "{error}");
+    }
+
+    #[test]
+    fn linkage_fields_match_whole_records() {
+        let mut linked = sample();
+        linked.nir_birth_date_sex_pseudonym = Some("01".repeat(32));
+        linked.birth_date_pseudonym = Some("23".repeat(32));
+        linked.birth_month_day_pseudonym = Some("45".repeat(32));
+        linked.departement = Some("2A".into());
+        linked.day_salted_names.usage_name_bloom = Some(vec![9, 8]);
+        let records = vec![
+            linked,
+            SourceRecord {
+                record_id: "death_record/D9".into(),
+                source_kind: Some(SourceKind::DeathRecord),
+                ..SourceRecord::default()
+            },
+        ];
+        let batch = source_records_to_batch(&records).unwrap();
+        let whole = batch_to_source_records(&batch).unwrap();
+        let needed = linkage_read_columns();
+        let linkage_indices: Vec<usize> = (0..batch.num_columns())
+            .filter(|&i| {
+                needed.contains(&batch.schema().field(i).name().as_str())
+            })
+            .collect();
+        let projected = batch.project(&linkage_indices).unwrap();
+
+        let columns = LinkageColumns::read(&projected).unwrap();
+
+        assert_eq!(columns.len(), 2);
+        for (i, record) in whole.iter().enumerate() {
+            assert_eq!(columns.fields(i), record.linkage_fields());
+        }
+        assert_eq!(columns.fields(0).departement, Some("2A"));
+        assert_eq!(
+            columns.fields(0).day_salted_names.usage_name_bloom,
+            Some(&[9u8, 8][..])
+        );
+        assert_eq!(columns.fields(1).nir_pseudonym, None);
     }
 
     #[test]

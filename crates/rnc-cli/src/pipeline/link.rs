@@ -11,7 +11,7 @@ use rnc_store::{Registry, WorkStage};
 
 use anyhow::Context;
 
-use rnc_model::tables::batch_to_source_records;
+use rnc_model::tables::{LinkageColumns, linkage_read_columns};
 
 use super::{link_state, staged_record_count};
 use crate::progress;
@@ -237,17 +237,20 @@ fn write_queue_and_person_map(
 /// only its `record_id` and what linkage compares ([`rnc_link::RecordEncoder`]).
 /// A whole record with its pseudonyms and filters as strings takes about
 /// 4 KB, its encoding a tenth of that, so linkage of a national year no
-/// longer keeps every staged record in memory.
+/// longer keeps every staged record in memory. Only the columns linkage
+/// reads are decoded, and each row is encoded from the arrays without
+/// building a [`rnc_model::SourceRecord`].
 fn encode_staged_records(
     registry: &Registry,
 ) -> anyhow::Result<(Vec<String>, rnc_link::EncodedRecords)> {
     let mut encoder =
         rnc_link::RecordEncoder::with_capacity(staged_record_count(registry)?);
-    for batch in registry.stream_staged_records_without(&[])? {
-        for record in
-            batch_to_source_records(&batch?).context("staged records")?
-        {
-            encoder.push(&record)?;
+    let columns = linkage_read_columns();
+    for batch in registry.stream_staged_records_columns(&columns)? {
+        let batch = batch?;
+        let linkage = LinkageColumns::read(&batch).context("staged records")?;
+        for row in 0..linkage.len() {
+            encoder.push_fields(&linkage.fields(row))?;
         }
     }
     Ok(encoder.finish())
