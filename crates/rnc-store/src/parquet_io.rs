@@ -7,9 +7,16 @@ use std::path::{Path, PathBuf};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use rayon::iter::{
+    IndexedParallelIterator, IntoParallelIterator, ParallelIterator,
+};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
@@ -61,13 +68,33 @@ pub const STREAMED_ROW_GROUP_ROWS: usize = 64 * 1024;
 /// A Parquet table written batch by batch, in bounded memory, that
 /// computes the SHA-256 of the file's bytes as they are written.
 ///
+/// The columns of each row group are encoded and compressed in parallel
+/// on the rayon pool, then appended in order. Linkage writes tens of
+/// millions of scored pairs through it, and one thread encoding the two
+/// record-id columns after each other paced the whole link stage.
+///
 /// Nothing is renamed: the caller writes it under a temporary name and
 /// moves it into place once [`TableWriter::finish`] has returned.
-#[derive(Debug)]
 pub struct TableWriter {
     path: PathBuf,
-    writer: ArrowWriter<HashingWriter<File>>,
+    schema: SchemaRef,
+    file: SerializedFileWriter<HashingWriter<File>>,
+    row_groups: ArrowRowGroupWriterFactory,
+    /// Batches not yet written, fewer than [`STREAMED_ROW_GROUP_ROWS`]
+    /// rows in all.
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    written_row_groups: usize,
     rows: u64,
+}
+
+impl std::fmt::Debug for TableWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableWriter")
+            .field("path", &self.path)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Summary of the file [`TableWriter::finish`] wrote.
@@ -90,32 +117,97 @@ impl TableWriter {
         schema: SchemaRef,
     ) -> Result<TableWriter, Error> {
         let file = File::create(path).map_err(Error::io(path))?;
-        let properties = writer_properties()
-            .set_max_row_group_row_count(Some(STREAMED_ROW_GROUP_ROWS))
-            .build();
-        let writer = ArrowWriter::try_new(
+        let properties = writer_properties().build();
+        let (file, row_groups) = ArrowWriter::try_new(
             HashingWriter::new(file),
-            schema,
+            schema.clone(),
             Some(properties),
         )
+        .and_then(ArrowWriter::into_serialized_writer)
         .map_err(parquet_error(path))?;
         Ok(TableWriter {
             path: path.to_path_buf(),
-            writer,
+            schema,
+            file,
+            row_groups,
+            pending: Vec::new(),
+            pending_rows: 0,
+            written_row_groups: 0,
             rows: 0,
         })
     }
 
-    /// Appends a batch, which must have the table's schema.
+    /// Appends a batch, which must have the table's schema. Rows reach
+    /// the file a row group at a time.
     ///
     /// # Errors
     ///
-    /// [`Error::Parquet`] naming the file.
+    /// [`Error::Parquet`] naming the file, also when the batch's schema
+    /// differs from the table's.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
-        self.writer
-            .write(batch)
-            .map_err(parquet_error(&self.path))?;
+        if batch.schema().fields() != self.schema.fields() {
+            return Err(Error::Parquet {
+                path: self.path.clone(),
+                source: parquet::errors::ParquetError::General(format!(
+                    "a batch with columns {:?} was written to a table with \
+                     columns {:?}",
+                    field_names(&batch.schema()),
+                    field_names(&self.schema)
+                )),
+            });
+        }
+        let mut rest = batch.clone();
+        while rest.num_rows() > 0 {
+            let room = STREAMED_ROW_GROUP_ROWS - self.pending_rows;
+            let rows_taken = rest.num_rows().min(room);
+            self.pending.push(rest.slice(0, rows_taken));
+            self.pending_rows += rows_taken;
+            rest = rest.slice(rows_taken, rest.num_rows() - rows_taken);
+            if self.pending_rows == STREAMED_ROW_GROUP_ROWS {
+                self.write_row_group()?;
+            }
+        }
         self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Encodes the pending rows as one row group, a column per rayon task,
+    /// and appends it to the file.
+    fn write_row_group(&mut self) -> Result<(), Error> {
+        if self.pending_rows == 0 {
+            return Ok(());
+        }
+        let error = parquet_error(&self.path);
+        let batch = arrow::compute::concat_batches(&self.schema, &self.pending)
+            .map_err(|e| error(e.into()))?;
+        self.pending.clear();
+        self.pending_rows = 0;
+
+        let mut leaves = Vec::new();
+        for (field, column) in self.schema.fields().iter().zip(batch.columns())
+        {
+            leaves.extend(compute_leaves(field, column).map_err(&error)?);
+        }
+        let writers = self
+            .row_groups
+            .create_column_writers(self.written_row_groups)
+            .map_err(&error)?;
+        let chunks: Vec<ArrowColumnChunk> = writers
+            .into_par_iter()
+            .zip(leaves.into_par_iter())
+            .map(|(mut writer, leaf)| {
+                writer.write(&leaf)?;
+                writer.close()
+            })
+            .collect::<Result<_, _>>()
+            .map_err(&error)?;
+
+        let mut row_group = self.file.next_row_group().map_err(&error)?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group).map_err(&error)?;
+        }
+        row_group.close().map_err(&error)?;
+        self.written_row_groups += 1;
         Ok(())
     }
 
@@ -130,11 +222,10 @@ impl TableWriter {
     /// # Errors
     ///
     /// [`Error::Io`] or [`Error::Parquet`] naming the file.
-    pub fn finish(self) -> Result<WrittenTable, Error> {
-        let hashing = self
-            .writer
-            .into_inner()
-            .map_err(parquet_error(&self.path))?;
+    pub fn finish(mut self) -> Result<WrittenTable, Error> {
+        self.write_row_group()?;
+        let hashing =
+            self.file.into_inner().map_err(parquet_error(&self.path))?;
         let (file, sha256) = hashing.finish();
         file.sync_all().map_err(Error::io(&self.path))?;
         Ok(WrittenTable {
@@ -142,6 +233,10 @@ impl TableWriter {
             sha256,
         })
     }
+}
+
+fn field_names(schema: &SchemaRef) -> Vec<&str> {
+    schema.fields().iter().map(|f| f.name().as_str()).collect()
 }
 
 fn parquet_error(
@@ -478,6 +573,103 @@ mod tests {
         assert_eq!(
             file_sha256(&a).unwrap(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    /// Builds `rows` rows numbered from `first`: an id, a count that is
+    /// null every seventh row, and a flag.
+    fn numbered(schema: &SchemaRef, first: usize, rows: usize) -> RecordBatch {
+        let range = first..first + rows;
+        let ids: Vec<String> =
+            range.clone().map(|i| format!("R{i:07}")).collect();
+        let counts: Vec<Option<i32>> = range
+            .clone()
+            .map(|i| (i % 7 != 0).then_some(i as i32))
+            .collect();
+        let flags: Vec<bool> = range.map(|i| i % 2 == 0).collect();
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(ids)),
+                Arc::new(Int32Array::from(counts)),
+                Arc::new(arrow::array::BooleanArray::from(flags)),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn table_writer_splits_row_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pairs.parquet");
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("record_id", DataType::Utf8, false),
+            Field::new("count", DataType::Int32, true),
+            Field::new("linked", DataType::Boolean, false),
+        ]));
+        // Batch sizes that fall across the row-group boundary, then an
+        // empty batch and a short tail.
+        let sizes = [100_000, 50_000, 0, 3];
+        let mut writer = TableWriter::create(&path, schema.clone()).unwrap();
+        let mut first = 0;
+        let mut written = Vec::new();
+        for rows in sizes {
+            let batch = numbered(&schema, first, rows);
+            writer.write(&batch).unwrap();
+            written.push(batch);
+            first += rows;
+        }
+
+        let table = writer.finish().unwrap();
+
+        assert_eq!(table.rows, 150_003);
+        assert_eq!(table.sha256, file_sha256(&path).unwrap());
+        let file = File::open(&path).unwrap();
+        let metadata = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .metadata()
+            .clone();
+        let groups: Vec<i64> =
+            metadata.row_groups().iter().map(|g| g.num_rows()).collect();
+        assert_eq!(groups, [65_536, 65_536, 18_931]);
+        let expected =
+            arrow::compute::concat_batches(&schema, &written).unwrap();
+        let back = read_parquet(&path).unwrap();
+        let back = arrow::compute::concat_batches(&schema, &back).unwrap();
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn table_writer_empty_and_mismatched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.parquet");
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("record_id", DataType::Utf8, false),
+            Field::new("count", DataType::Int32, true),
+            Field::new("linked", DataType::Boolean, false),
+        ]));
+        let mut writer = TableWriter::create(&path, schema.clone()).unwrap();
+        let other = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new(
+                "site",
+                DataType::Utf8,
+                false,
+            )])),
+            vec![Arc::new(StringArray::from(vec!["C18"]))],
+        )
+        .unwrap();
+
+        let error = writer.write(&other).unwrap_err().to_string();
+        let table = writer.finish().unwrap();
+
+        assert!(error.contains("site"), "{error}");
+        assert!(error.contains("record_id"), "{error}");
+        assert_eq!(table.rows, 0);
+        assert_eq!(parquet_row_count(&path).unwrap(), 0);
+        let reader = stream_parquet(&path).unwrap();
+        assert_eq!(
+            arrow::array::RecordBatchReader::schema(&reader).fields(),
+            schema.fields()
         );
     }
 }
