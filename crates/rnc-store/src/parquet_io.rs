@@ -576,6 +576,15 @@ mod tests {
         );
     }
 
+    /// Returns the schema of [`numbered`] batches.
+    fn numbered_schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("record_id", DataType::Utf8, false),
+            Field::new("count", DataType::Int32, true),
+            Field::new("linked", DataType::Boolean, false),
+        ]))
+    }
+
     /// Builds `rows` rows numbered from `first`: an id, a count that is
     /// null every seventh row, and a flag.
     fn numbered(schema: &SchemaRef, first: usize, rows: usize) -> RecordBatch {
@@ -602,11 +611,7 @@ mod tests {
     fn table_writer_splits_row_groups() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pairs.parquet");
-        let schema: SchemaRef = Arc::new(Schema::new(vec![
-            Field::new("record_id", DataType::Utf8, false),
-            Field::new("count", DataType::Int32, true),
-            Field::new("linked", DataType::Boolean, false),
-        ]));
+        let schema = numbered_schema();
         // Batch sizes that fall across the row-group boundary, then an
         // empty batch and a short tail.
         let sizes = [100_000, 50_000, 0, 3];
@@ -643,11 +648,7 @@ mod tests {
     fn table_writer_empty_and_mismatched() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("empty.parquet");
-        let schema: SchemaRef = Arc::new(Schema::new(vec![
-            Field::new("record_id", DataType::Utf8, false),
-            Field::new("count", DataType::Int32, true),
-            Field::new("linked", DataType::Boolean, false),
-        ]));
+        let schema = numbered_schema();
         let mut writer = TableWriter::create(&path, schema.clone()).unwrap();
         let other = RecordBatch::try_new(
             Arc::new(Schema::new(vec![Field::new(
