@@ -8,14 +8,16 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::arrow_writer::{
-    ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves,
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
+    compute_leaves,
 };
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::iter::{
-    IndexedParallelIterator, IntoParallelIterator, ParallelIterator,
+    IndexedParallelIterator, IntoParallelIterator, IntoParallelRefMutIterator,
+    ParallelIterator,
 };
 use sha2::{Digest, Sha256};
 
@@ -68,10 +70,13 @@ pub const STREAMED_ROW_GROUP_ROWS: usize = 64 * 1024;
 /// A Parquet table written batch by batch, in bounded memory, that
 /// computes the SHA-256 of the file's bytes as they are written.
 ///
-/// The columns of each row group are encoded and compressed in parallel
-/// on the rayon pool, then appended in order. Linkage writes tens of
-/// millions of scored pairs through it, and one thread encoding the two
-/// record-id columns after each other paced the whole link stage.
+/// Each batch's columns are encoded and compressed in parallel on the
+/// rayon pool into the open row group's column writers, which are
+/// appended in order once the row group is full. Linkage writes millions
+/// of scored pairs through it, and the two record-id columns no longer
+/// wait for each other. The column writers keep the row group encoded, as
+/// a plain Parquet writer does, so memory stays that of one encoded row
+/// group.
 ///
 /// Nothing is renamed: the caller writes it under a temporary name and
 /// moves it into place once [`TableWriter::finish`] has returned.
@@ -80,10 +85,10 @@ pub struct TableWriter {
     schema: SchemaRef,
     file: SerializedFileWriter<HashingWriter<File>>,
     row_groups: ArrowRowGroupWriterFactory,
-    /// Batches not yet written, fewer than [`STREAMED_ROW_GROUP_ROWS`]
-    /// rows in all.
-    pending: Vec<RecordBatch>,
-    pending_rows: usize,
+    /// Column writers of the row group being filled, one per leaf column.
+    open_row_group: Option<Vec<ArrowColumnWriter>>,
+    /// Rows in the open row group, fewer than [`STREAMED_ROW_GROUP_ROWS`].
+    open_rows: usize,
     written_row_groups: usize,
     rows: u64,
 }
@@ -130,15 +135,15 @@ impl TableWriter {
             schema,
             file,
             row_groups,
-            pending: Vec::new(),
-            pending_rows: 0,
+            open_row_group: None,
+            open_rows: 0,
             written_row_groups: 0,
             rows: 0,
         })
     }
 
-    /// Appends a batch, which must have the table's schema. Rows reach
-    /// the file a row group at a time.
+    /// Appends a batch, which must have the table's schema. A row group
+    /// reaches the file once it has [`STREAMED_ROW_GROUP_ROWS`] rows.
     ///
     /// # Errors
     ///
@@ -149,56 +154,63 @@ impl TableWriter {
             return Err(Error::Parquet {
                 path: self.path.clone(),
                 source: parquet::errors::ParquetError::General(format!(
-                    "a batch with columns {:?} was written to a table with \
-                     columns {:?}",
+                    "batch columns {:?} differ from the table's columns \
+                     {:?}: write batches with the table's schema",
                     field_names(&batch.schema()),
                     field_names(&self.schema)
                 )),
             });
         }
-        let mut rest = batch.clone();
-        while rest.num_rows() > 0 {
-            let room = STREAMED_ROW_GROUP_ROWS - self.pending_rows;
-            let rows_taken = rest.num_rows().min(room);
-            self.pending.push(rest.slice(0, rows_taken));
-            self.pending_rows += rows_taken;
-            rest = rest.slice(rows_taken, rest.num_rows() - rows_taken);
-            if self.pending_rows == STREAMED_ROW_GROUP_ROWS {
-                self.write_row_group()?;
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let room = STREAMED_ROW_GROUP_ROWS - self.open_rows;
+            let rows_taken = (batch.num_rows() - start).min(room);
+            self.encode(&batch.slice(start, rows_taken))?;
+            self.open_rows += rows_taken;
+            start += rows_taken;
+            if self.open_rows == STREAMED_ROW_GROUP_ROWS {
+                self.close_row_group()?;
             }
         }
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
-    /// Encodes the pending rows as one row group, a column per rayon task,
-    /// and appends it to the file.
-    fn write_row_group(&mut self) -> Result<(), Error> {
-        if self.pending_rows == 0 {
-            return Ok(());
-        }
+    /// Encodes the rows of `batch` into the open row group, opening one
+    /// when none is, a column per rayon task.
+    fn encode(&mut self, batch: &RecordBatch) -> Result<(), Error> {
         let error = parquet_error(&self.path);
-        let batch = arrow::compute::concat_batches(&self.schema, &self.pending)
-            .map_err(|e| error(e.into()))?;
-        self.pending.clear();
-        self.pending_rows = 0;
-
         let mut leaves = Vec::new();
         for (field, column) in self.schema.fields().iter().zip(batch.columns())
         {
             leaves.extend(compute_leaves(field, column).map_err(&error)?);
         }
-        let writers = self
-            .row_groups
-            .create_column_writers(self.written_row_groups)
+        let mut writers = match self.open_row_group.take() {
+            Some(writers) => writers,
+            None => self
+                .row_groups
+                .create_column_writers(self.written_row_groups)
+                .map_err(&error)?,
+        };
+        writers
+            .par_iter_mut()
+            .zip(leaves.into_par_iter())
+            .try_for_each(|(writer, leaf)| writer.write(&leaf))
             .map_err(&error)?;
+        self.open_row_group = Some(writers);
+        Ok(())
+    }
+
+    /// Closes the open row group's column writers, in parallel, and
+    /// appends their chunks to the file in column order.
+    fn close_row_group(&mut self) -> Result<(), Error> {
+        let Some(writers) = self.open_row_group.take() else {
+            return Ok(());
+        };
+        let error = parquet_error(&self.path);
         let chunks: Vec<ArrowColumnChunk> = writers
             .into_par_iter()
-            .zip(leaves.into_par_iter())
-            .map(|(mut writer, leaf)| {
-                writer.write(&leaf)?;
-                writer.close()
-            })
+            .map(ArrowColumnWriter::close)
             .collect::<Result<_, _>>()
             .map_err(&error)?;
 
@@ -208,6 +220,7 @@ impl TableWriter {
         }
         row_group.close().map_err(&error)?;
         self.written_row_groups += 1;
+        self.open_rows = 0;
         Ok(())
     }
 
@@ -223,7 +236,7 @@ impl TableWriter {
     ///
     /// [`Error::Io`] or [`Error::Parquet`] naming the file.
     pub fn finish(mut self) -> Result<WrittenTable, Error> {
-        self.write_row_group()?;
+        self.close_row_group()?;
         let hashing =
             self.file.into_inner().map_err(parquet_error(&self.path))?;
         let (file, sha256) = hashing.finish();
