@@ -561,7 +561,7 @@ pub struct LinkageColumns<'a> {
     sex: &'a StringArray,
     departement: &'a StringArray,
     /// NIR, triplet, then the six birth-date pseudonyms, in the order of
-    /// [`LinkageFields`]; absent from a release's tables.
+    /// [`LinkageFields`]. A release's tables have none of them.
     pseudonyms: [Option<&'a StringArray>; 8],
     month_salted: SaltedNameArrays<'a>,
     day_salted: SaltedNameArrays<'a>,

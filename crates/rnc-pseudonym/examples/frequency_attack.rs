@@ -309,13 +309,12 @@ fn report_both_names(salt: &str, [surname, first_name]: &[PerSaltOutcomes; 2]) {
 
     let persons = surname.guess.len();
     for (label, reidentified) in rows {
-        println!(
-            "{:<88} {:>9} {:>9} {:>9} {:>7.3}%",
-            format!("surname and first name, {salt}, {label}"),
+        print_row(
+            &format!("surname and first name, {salt}, {label}"),
             "-",
             "-",
             reidentified,
-            100.0 * reidentified as f64 / persons.max(1) as f64
+            reidentified as f64 / persons.max(1) as f64,
         );
     }
 }
@@ -702,12 +701,27 @@ fn encode(encoder: &ClkEncoder, person: &Identity) -> Vec<u8> {
 }
 
 fn report(label: &str, attack: &FrequencyAttack) {
-    println!(
-        "{label:<88} {:>9} {:>9} {:>9} {:>7.3}%",
-        attack.distinct_encodings,
-        attack.aligned,
+    print_row(
+        label,
+        &attack.distinct_encodings.to_string(),
+        &attack.aligned.to_string(),
         attack.records_reidentified,
-        100.0 * attack.share_reidentified()
+        attack.share_reidentified(),
+    );
+}
+
+/// Prints one row of the table: label, distinct encodings, ranks
+/// aligned, persons re-identified and their share (from 0 to 1).
+fn print_row(
+    label: &str,
+    distinct: &str,
+    aligned: &str,
+    reidentified: usize,
+    share: f64,
+) {
+    println!(
+        "{label:<88} {distinct:>9} {aligned:>9} {reidentified:>9} {:>7.3}%",
+        100.0 * share
     );
 }
 
