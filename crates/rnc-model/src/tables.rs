@@ -880,6 +880,7 @@ mod tests {
             },
         ];
         let batch = source_records_to_batch(&records).unwrap();
+        // Expected: what the whole-record reader gives for the same rows.
         let whole = batch_to_source_records(&batch).unwrap();
         let needed = linkage_read_columns();
         let linkage_indices: Vec<usize> = (0..batch.num_columns())

@@ -640,6 +640,8 @@ mod tests {
 
         let table = writer.finish().unwrap();
 
+        // Expected: the batches written, read back by the Parquet reader,
+        // and the SHA-256 of the file's bytes read from disk.
         assert_eq!(table.rows, 150_003);
         assert_eq!(table.sha256, file_sha256(&path).unwrap());
         let file = File::open(&path).unwrap();
