@@ -615,10 +615,7 @@ fn build_clear(context: &Context<'_>, row: &mut Row<'_>) -> SourceRecord {
             .keys
             .provider
             .expect("a clear file is read only with a provider key");
-        provider.apply(&identity, &mut record);
-        context.keys.registry.seal_record(&mut record).expect(
-            "Pseudonymiser::apply writes well-formed pseudonyms and filters",
-        );
+        provider.apply_sealed(&identity, context.keys.registry, &mut record);
     }
     identity.wipe();
     record

@@ -102,13 +102,16 @@ fn pack_key(
 
 impl PositionCache {
     /// Sets in `filter` the positions of every bigram of `pairs` under
-    /// `salt`, taking the read lock once and the write lock at most once.
+    /// `salt`, each moved by `permutation` when there is one, taking the
+    /// read lock once and the write lock at most once. The cache keeps the
+    /// unmoved positions.
     fn fill(
         &self,
         keyed: &HmacSha256,
         sub_key: usize,
         salt: Option<&str>,
         pairs: &[(char, char)],
+        permutation: Option<&[u16]>,
         filter: &mut [u8],
     ) {
         let mut missed: Vec<(Option<u128>, (char, char))> = Vec::new();
@@ -118,7 +121,7 @@ impl PositionCache {
                 let key = pack_key(sub_key, salt, pair);
                 let found = key.and_then(|key| map.as_ref()?.get(&key));
                 match found {
-                    Some(positions) => set_bits(filter, positions),
+                    Some(positions) => set_bits(filter, positions, permutation),
                     None => missed.push((key, pair)),
                 }
             }
@@ -140,7 +143,7 @@ impl PositionCache {
             let second = pair.1.encode_utf8(&mut bigram[first..]).len();
             let hmac = salted.as_ref().unwrap_or(keyed);
             let found = positions(hmac, &bigram[..first + second]);
-            set_bits(filter, &found);
+            set_bits(filter, &found, permutation);
             computed.extend(key.map(|key| (key, found)));
         }
         if let Ok(mut map) = self.positions.write() {
@@ -154,10 +157,20 @@ impl PositionCache {
     }
 }
 
-/// Sets the bits at `positions` in `filter`, most significant bit first.
-fn set_bits(filter: &mut [u8], positions: &[u16; BLOOM_HASHES]) {
+/// Sets the bits at `positions` in `filter`, most significant bit first,
+/// each moved by `permutation` when there is one.
+fn set_bits(
+    filter: &mut [u8],
+    positions: &[u16; BLOOM_HASHES],
+    permutation: Option<&[u16]>,
+) {
     for &position in positions {
-        let position = usize::from(position);
+        let position = match permutation {
+            Some(permutation) => {
+                usize::from(permutation[usize::from(position)])
+            }
+            None => usize::from(position),
+        };
         filter[position / 8] |= 0x80 >> (position % 8);
     }
 }
@@ -184,23 +197,26 @@ pub(crate) fn encode(
 ) -> Vec<u8> {
     let mut filter = vec![0u8; BLOOM_BYTES];
     let pairs = padded_bigrams(name);
-    cache.fill(keyed, sub_key, None, &pairs, &mut filter);
+    cache.fill(keyed, sub_key, None, &pairs, None, &mut filter);
     filter
 }
 
 /// Encodes the padded bigrams of `name` as [`encode`] does, with each
 /// bigram hashed after `salt` and a 0x1F separator, so that one name
-/// under two salts gives unrelated filters.
+/// under two salts gives unrelated filters. With a `permutation`, bit `p`
+/// is set at `permutation[p]` instead, which gives the filter that the
+/// registry layer's permutation would make of the unpermuted one.
 pub(crate) fn encode_salted(
     keyed: &HmacSha256,
     sub_key: usize,
     cache: &PositionCache,
     salt: &str,
     name: &str,
+    permutation: Option<&[u16]>,
 ) -> Vec<u8> {
     let mut filter = vec![0u8; BLOOM_BYTES];
     let pairs = padded_bigrams(name);
-    cache.fill(keyed, sub_key, Some(salt), &pairs, &mut filter);
+    cache.fill(keyed, sub_key, Some(salt), &pairs, permutation, &mut filter);
     filter
 }
 
@@ -289,13 +305,13 @@ mod tests {
                     expected[p / 8] |= 0x80 >> (p % 8);
                 }
             }
-            let first = encode_salted(&keyed, 0, &cache, salt, "AB");
-            let cached = encode_salted(&keyed, 0, &cache, salt, "AB");
+            let first = encode_salted(&keyed, 0, &cache, salt, "AB", None);
+            let cached = encode_salted(&keyed, 0, &cache, salt, "AB", None);
             assert_eq!(first, expected, "salt {salt:?}, first call");
             assert_eq!(cached, expected, "salt {salt:?}, from the cache");
         }
         let unsalted = encode(&keyed, 0, &cache, "AB");
-        let empty_salt = encode_salted(&keyed, 0, &cache, "", "AB");
+        let empty_salt = encode_salted(&keyed, 0, &cache, "", "AB", None);
         assert_ne!(unsalted, empty_salt, "no salt differs from the empty one");
     }
 

@@ -11,7 +11,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::bloom::PositionCache;
 use crate::normalise::exact_form;
-use crate::{Key, bloom, normalise_name};
+use crate::{Key, RegistryLayer, bloom, normalise_name};
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
@@ -127,8 +127,41 @@ impl Pseudonymiser {
     /// agree. The caller normalises the text first ([`normalise_name`],
     /// [`check_nir`]).
     pub fn pseudonym(&self, domain: Domain, normalised: &str) -> String {
-        let mac = self.exact[domain.sub_key().0].clone();
+        self.store(
+            Stored::Inner,
+            domain,
+            &self.digest(domain, None, normalised),
+        )
+    }
+
+    /// Returns the HMAC-SHA-256 of `normalised` under the domain's sub-key,
+    /// after `salt` and a 0x1F separator when there is a salt.
+    fn digest(
+        &self,
+        domain: Domain,
+        salt: Option<&str>,
+        normalised: &str,
+    ) -> [u8; 32] {
+        let mut mac = self.exact[domain.sub_key().0].clone();
+        if let Some(salt) = salt {
+            mac.update(salt.as_bytes());
+            mac.update(&[0x1F]);
+        }
         finish_pseudonym(mac, domain, normalised)
+    }
+
+    /// Writes a digest in its stored form: hexadecimal, sealed first when
+    /// `stored` names a registry layer.
+    fn store(
+        &self,
+        stored: Stored<'_>,
+        domain: Domain,
+        digest: &[u8; 32],
+    ) -> String {
+        match stored {
+            Stored::Inner => lower_hex(digest),
+            Stored::Sealed(layer) => layer.seal_digest(domain, digest),
+        }
     }
 
     /// Returns the keyed Bloom filter of a normalised name's padded
@@ -153,10 +186,8 @@ impl Pseudonymiser {
         normalised: &str,
         salt: &str,
     ) -> String {
-        let mut mac = self.exact[domain.sub_key().0].clone();
-        mac.update(salt.as_bytes());
-        mac.update(&[0x1F]);
-        finish_pseudonym(mac, domain, normalised)
+        let digest = self.digest(domain, Some(salt), normalised);
+        self.store(Stored::Inner, domain, &digest)
     }
 
     /// Returns the keyed Bloom filter of a normalised name's padded
@@ -175,13 +206,31 @@ impl Pseudonymiser {
         normalised_name: &str,
         salt: &str,
     ) -> Vec<u8> {
+        self.bloom_stored(Stored::Inner, domain, normalised_name, salt)
+    }
+
+    /// Encodes a name as [`Pseudonymiser::bloom_salted`] does, with each
+    /// bit moved by the registry layer's permutation when `stored` names
+    /// one.
+    fn bloom_stored(
+        &self,
+        stored: Stored<'_>,
+        domain: Domain,
+        normalised_name: &str,
+        salt: &str,
+    ) -> Vec<u8> {
         let sub_key = domain.sub_key().0;
+        let permutation = match stored {
+            Stored::Inner => None,
+            Stored::Sealed(layer) => Some(layer.bloom_permutation(domain)),
+        };
         bloom::encode_salted(
             &self.bloom[sub_key],
             sub_key,
             &self.positions,
             salt,
             normalised_name,
+            permutation,
         )
     }
 
@@ -202,44 +251,80 @@ impl Pseudonymiser {
     /// name that is empty after normalisation counts as missing. The sex
     /// is read from `record.sex`, which the caller sets first.
     pub fn apply(&self, identity: &ClearIdentity, record: &mut SourceRecord) {
-        self.apply_nir(identity.nir.as_deref(), record);
-        self.apply_birth_date(identity.birth_date.as_ref(), record);
-        self.apply_triplet(identity, record);
-
-        let salts = name_salts(identity.birth_date.as_ref());
-        record.month_salted_names =
-            self.salted_names(identity, Some(&salts.month)).into();
-        record.day_salted_names =
-            self.salted_names(identity, salts.day.as_deref()).into();
+        self.apply_stored(Stored::Inner, identity, record);
     }
 
-    /// Encodes the names of `identity` under `salt`, or returns no
-    /// encoding when there is no salt.
-    fn salted_names(
+    /// Fills the identifying fields of `record` as [`Pseudonymiser::apply`]
+    /// does, then seals them with `layer` as
+    /// [`RegistryLayer::seal_record`] does, in one pass: each digest is
+    /// sealed as bytes, and each Bloom-filter bit is set where the layer's
+    /// permutation puts it. The record is the one the two steps give,
+    /// byte for byte, which the `apply_sealed_matches_two_steps` test
+    /// checks.
+    pub fn apply_sealed(
         &self,
         identity: &ClearIdentity,
+        layer: &RegistryLayer,
+        record: &mut SourceRecord,
+    ) {
+        self.apply_stored(Stored::Sealed(layer), identity, record);
+    }
+
+    fn apply_stored(
+        &self,
+        stored: Stored<'_>,
+        identity: &ClearIdentity,
+        record: &mut SourceRecord,
+    ) {
+        self.apply_nir(stored, identity.nir.as_deref(), record);
+        self.apply_birth_date(stored, identity.birth_date.as_ref(), record);
+        self.apply_triplet(stored, identity, record);
+
+        // Each name is normalised once for both salts. `Zeroizing` zeroes
+        // the normalised text when it is dropped.
+        let normalised = |name: &Option<String>| {
+            let text = Zeroizing::new(normalise_name(name.as_deref()?));
+            (!text.is_empty()).then_some(text)
+        };
+        let names = [
+            (Domain::Name, normalised(&identity.birth_name)),
+            (Domain::Name, normalised(&identity.usage_name)),
+            (Domain::FirstName, normalised(&identity.first_name)),
+        ];
+        let salts = name_salts(identity.birth_date.as_ref());
+        record.month_salted_names =
+            self.salted_names(stored, &names, Some(&salts.month)).into();
+        record.day_salted_names = self
+            .salted_names(stored, &names, salts.day.as_deref())
+            .into();
+    }
+
+    /// Encodes the normalised birth, usage and first names under `salt`,
+    /// or returns no encoding when there is no salt.
+    fn salted_names(
+        &self,
+        stored: Stored<'_>,
+        names: &[(Domain, Option<Zeroizing<String>>); 3],
         salt: Option<&str>,
     ) -> SaltedNames {
         let Some(salt) = salt else {
             return SaltedNames::default();
         };
-        let (birth_name_pseudonym, birth_name_bloom) = self.encode_name(
-            Domain::Name,
-            identity.birth_name.as_deref(),
-            salt,
-        );
-        let (usage_name_pseudonym, usage_name_bloom) = self.encode_name(
-            Domain::Name,
-            identity.usage_name.as_deref(),
-            salt,
-        );
-        let (first_name_pseudonym, first_name_bloom) = self.encode_name(
-            Domain::FirstName,
-            identity.first_name.as_deref(),
-            salt,
-        );
+        let [birth_name, usage_name, first_name] =
+            names.each_ref().map(|(domain, name)| match name {
+                Some(name) => self.encode_name(stored, *domain, name, salt),
+                None => (None, None),
+            });
+        let (birth_name_pseudonym, birth_name_bloom) = birth_name;
+        let (usage_name_pseudonym, usage_name_bloom) = usage_name;
+        let (first_name_pseudonym, first_name_bloom) = first_name;
+        let salt_digest = self.digest(Domain::NameSalt, None, salt);
         SaltedNames {
-            salt_pseudonym: Some(self.pseudonym(Domain::NameSalt, salt)),
+            salt_pseudonym: Some(self.store(
+                stored,
+                Domain::NameSalt,
+                &salt_digest,
+            )),
             birth_name_pseudonym,
             usage_name_pseudonym,
             first_name_pseudonym,
@@ -249,7 +334,12 @@ impl Pseudonymiser {
         }
     }
 
-    fn apply_nir(&self, nir: Option<&str>, record: &mut SourceRecord) {
+    fn apply_nir(
+        &self,
+        stored: Stored<'_>,
+        nir: Option<&str>,
+        record: &mut SourceRecord,
+    ) {
         let mut check = check_nir(nir.unwrap_or(""));
         record.nir_status = Some(check.status);
         record.nir_pseudonym = match (check.status, check.normalised.take()) {
@@ -257,9 +347,9 @@ impl Pseudonymiser {
                 NirStatus::Valid | NirStatus::Provisional,
                 Some(mut normalised),
             ) => {
-                let pseudonym = self.pseudonym(Domain::Nir, &normalised);
+                let digest = self.digest(Domain::Nir, None, &normalised);
                 normalised.zeroize();
-                Some(pseudonym)
+                Some(self.store(stored, Domain::Nir, &digest))
             }
             (_, Some(mut normalised)) => {
                 normalised.zeroize();
@@ -274,6 +364,7 @@ impl Pseudonymiser {
     /// male or female.
     fn apply_triplet(
         &self,
+        stored: Stored<'_>,
         identity: &ClearIdentity,
         record: &mut SourceRecord,
     ) {
@@ -291,10 +382,12 @@ impl Pseudonymiser {
             matches!(check.status, NirStatus::Valid | NirStatus::Provisional);
         if let Some(mut normalised) = check.normalised.take() {
             if usable {
+                let domain = Domain::NirBirthDateSex;
                 let mut text = format!("{normalised}|{date}|{sex}");
-                record.nir_birth_date_sex_pseudonym =
-                    Some(self.pseudonym(Domain::NirBirthDateSex, &text));
+                let digest = self.digest(domain, None, &text);
                 text.zeroize();
+                record.nir_birth_date_sex_pseudonym =
+                    Some(self.store(stored, domain, &digest));
             }
             normalised.zeroize();
         }
@@ -302,6 +395,7 @@ impl Pseudonymiser {
 
     fn apply_birth_date(
         &self,
+        stored: Stored<'_>,
         birth_date: Option<&PartialDate>,
         record: &mut SourceRecord,
     ) {
@@ -316,8 +410,10 @@ impl Pseudonymiser {
         };
 
         let year = date.year();
-        let parts =
-            |text: String| Some(self.pseudonym(Domain::BirthDateParts, &text));
+        let pseudonym = |domain: Domain, text: &str| {
+            Some(self.store(stored, domain, &self.digest(domain, None, text)))
+        };
+        let parts = |text: String| pseudonym(Domain::BirthDateParts, &text);
         if let Some(month) = date.month() {
             record.birth_year_month_pseudonym =
                 parts(format!("{year:04}-{month:02}-**"));
@@ -333,41 +429,35 @@ impl Pseudonymiser {
 
         if let (Some(month), Some(day)) = (date.month(), date.day()) {
             let text = format!("{year:04}-{month:02}-{day:02}");
-            record.birth_date_pseudonym =
-                Some(self.pseudonym(Domain::BirthDate, &text));
+            record.birth_date_pseudonym = pseudonym(Domain::BirthDate, &text);
             // The text of the date a year later, in the same domain, so
             // that a year off by one is found by equality. It need not be
             // a calendar date (29 February), as only equal texts match.
             let next_year = format!("{:04}-{month:02}-{day:02}", year + 1);
             record.birth_date_next_year_pseudonym =
-                Some(self.pseudonym(Domain::BirthDate, &next_year));
+                pseudonym(Domain::BirthDate, &next_year);
             // Swapping gives a real date only when the day could be a
             // month, and a different date only when the two differ.
             if day <= 12 && day != month {
                 let swapped = format!("{year:04}-{day:02}-{month:02}");
                 record.birth_date_swapped_pseudonym =
-                    Some(self.pseudonym(Domain::BirthDate, &swapped));
+                    pseudonym(Domain::BirthDate, &swapped);
             }
         }
     }
 
+    /// Returns the pseudonym and Bloom filter of a normalised, non-empty
+    /// name under `salt`.
     fn encode_name(
         &self,
+        stored: Stored<'_>,
         domain: Domain,
-        name: Option<&str>,
+        normalised: &str,
         salt: &str,
     ) -> (Option<String>, Option<Vec<u8>>) {
-        let Some(name) = name else {
-            return (None, None);
-        };
-        let mut normalised = normalise_name(name);
-        if normalised.is_empty() {
-            return (None, None);
-        }
-        let pseudonym = self.pseudonym_salted(domain, &normalised, salt);
-        let bloom = self.bloom_salted(domain, &normalised, salt);
-        normalised.zeroize();
-        (Some(pseudonym), Some(bloom))
+        let digest = self.digest(domain, Some(salt), normalised);
+        let bloom = self.bloom_stored(stored, domain, normalised, salt);
+        (Some(self.store(stored, domain, &digest)), Some(bloom))
     }
 }
 
@@ -379,13 +469,13 @@ impl fmt::Debug for Pseudonymiser {
     }
 }
 
-/// Hashes the text of a pseudonym into `mac` and returns the hexadecimal
-/// digest. Names are hashed without their spaces.
+/// Hashes the text of a pseudonym into `mac` and returns the digest.
+/// Names are hashed without their spaces.
 fn finish_pseudonym(
     mut mac: HmacSha256,
     domain: Domain,
     normalised: &str,
-) -> String {
+) -> [u8; 32] {
     if matches!(domain, Domain::Name | Domain::FirstName) {
         let mut compact = exact_form(normalised);
         mac.update(compact.as_bytes());
@@ -393,7 +483,16 @@ fn finish_pseudonym(
     } else {
         mac.update(normalised.as_bytes());
     }
-    lower_hex(&mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
+}
+
+/// The form in which [`Pseudonymiser`] stores what it computes.
+#[derive(Clone, Copy)]
+enum Stored<'a> {
+    /// The inner layer, as a provider stores it.
+    Inner,
+    /// Sealed with the registry key's layer.
+    Sealed(&'a RegistryLayer),
 }
 
 /// Writes a 32-byte digest as 64 lowercase hex digits.
