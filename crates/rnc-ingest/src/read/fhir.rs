@@ -18,7 +18,8 @@
 //! because a reference may point to any entry, before or after. Memory
 //! therefore grows with the coded content of the largest Bundle, not with
 //! the file; a large delivery is best sent as NDJSON or as several
-//! Bundles.
+//! Bundles. A `.json` file of up to [`IN_MEMORY_BYTES`] (64 MiB) is also
+//! read into memory whole, because parsing from memory is faster.
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, VecDeque};
