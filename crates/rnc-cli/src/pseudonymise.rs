@@ -1,8 +1,10 @@
 //! `rnc pseudonymise`: the provider-side step, run by a hospital,
 //! laboratory or regional registry on its own feed file before sending it.
 
+use std::cell::RefCell;
 use std::io::Read;
 use std::path::Path;
+use std::rc::Rc;
 
 use anyhow::{Context, bail};
 use rnc_ingest::{RowReader, open_rows};
@@ -72,14 +74,22 @@ pub fn pseudonymise(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| args.input.display().to_string());
+    let input = RowsAsCsv::new(rows, &file_name)?;
+    let reading_failure = Rc::clone(&input.failure);
     let summary = write_pseudonymised(
         kind,
         &file_name,
-        RowsAsCsv::new(rows)?,
+        input,
         &args.output,
         &pseudonymiser,
         &clk,
-    )?;
+    )
+    .map_err(|error| match reading_failure.borrow_mut().take() {
+        // The CSV reader saw only an I/O error without position; the
+        // reader's own message names the line (and column) at fault.
+        Some(message) => anyhow::anyhow!(message),
+        None => error.into(),
+    })?;
 
     if !summary.dropped_columns.is_empty() {
         println!(
@@ -109,21 +119,36 @@ pub fn pseudonymise(
 /// header first, one row at a time as the reader asks for bytes.
 struct RowsAsCsv {
     rows: RowReader,
+    /// The input's file name, for messages.
+    file: String,
     /// Bytes of the header or of the current row not yet read.
     pending: Vec<u8>,
     position: usize,
+    /// The message of the reading error that stopped the file, if any.
+    /// The CSV reader of the provider step wraps it as an I/O error at
+    /// line 0 of an "invalid CSV", so the caller reports this instead.
+    failure: Rc<RefCell<Option<String>>>,
 }
 
 impl RowsAsCsv {
-    fn new(rows: RowReader) -> anyhow::Result<RowsAsCsv> {
+    fn new(rows: RowReader, file: &str) -> anyhow::Result<RowsAsCsv> {
         let mut pending = csv::Writer::from_writer(Vec::new());
         pending.write_record(rows.header())?;
         let pending = pending.into_inner().context("writing the header")?;
         Ok(RowsAsCsv {
             rows,
+            file: file.to_string(),
             pending,
             position: 0,
+            failure: Rc::default(),
         })
+    }
+
+    /// Keeps `message` as the reading failure and returns it as an I/O
+    /// error for the CSV reader.
+    fn fail(&mut self, message: String) -> std::io::Error {
+        *self.failure.borrow_mut() = Some(message.clone());
+        std::io::Error::other(message)
     }
 
     /// Replaces the pending bytes by the next row, and returns false at
@@ -131,17 +156,15 @@ impl RowsAsCsv {
     fn next_row(&mut self) -> std::io::Result<bool> {
         let row = match self.rows.next() {
             None => return Ok(false),
-            Some(Err(error)) => {
-                return Err(std::io::Error::other(error.to_string()));
-            }
+            Some(Err(error)) => return Err(self.fail(error.to_string())),
             Some(Ok(row)) => row,
         };
         // The provider step writes every row, so a row the reader found
         // malformed stops the file. Its detail contains no value of the row.
         if let Some(defect) = row.defect {
-            return Err(std::io::Error::other(format!(
-                "line {}: field {}: {} ({})",
-                row.line, defect.field, defect.detail, defect.rule
+            return Err(self.fail(format!(
+                "{}: line {}: field {}: {} ({})",
+                self.file, row.line, defect.field, defect.detail, defect.rule
             )));
         }
         let mut writer = csv::Writer::from_writer(Vec::new());

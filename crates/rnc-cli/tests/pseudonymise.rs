@@ -133,6 +133,41 @@ fn windows_1252_semicolons_give_same_output() {
 }
 
 #[test]
+fn json_syntax_error_names_its_line() {
+    // A FHIR Bundle whose second line lacks the colon after "type": the
+    // message must give the JSON reader's position (column 10, counted by
+    // hand), not a CSV error at line 0.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("reports.json");
+    let output = dir.path().join("reports.out.csv");
+    let key = dir.path().join("provider.key");
+    std::fs::write(
+        &input,
+        "{\"resourceType\": \"Bundle\",\n  \"type\" \"collection\"}",
+    )
+    .unwrap();
+    let args = [
+        "pseudonymise",
+        "--key",
+        key.to_str().unwrap(),
+        "--create-key",
+        "--source",
+        "pathology_report",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+    ];
+
+    let run = rnc_expect(&args, 2);
+
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("reports.json: line 2, column 10: invalid JSON"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("invalid CSV"), "{stderr}");
+}
+
+#[test]
 fn missing_key_option_fails() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("pathology.csv");
