@@ -85,8 +85,8 @@ pub fn pseudonymise(
         &clk,
     )
     .map_err(|error| match reading_failure.borrow_mut().take() {
-        // The CSV reader saw only an I/O error without position; the
-        // reader's own message names the line (and column) at fault.
+        // The CSV reader saw only an I/O error without a position, so the
+        // row reader's own message, which names the line, is reported.
         Some(message) => anyhow::anyhow!(message),
         None => error.into(),
     })?;

@@ -91,10 +91,14 @@ pub(crate) fn build(
         record.month_salted_names.clear_usage_name();
         record.day_salted_names.clear_usage_name();
     }
-    // As on the clear path, every feed but the hospital stays requires a
-    // birth name. The provider leaves the pseudonym empty when the name
-    // was missing or had no letters.
-    if kind != SourceKind::HospitalStay
+    // A birth name is required where the clear feed requires one (not in
+    // hospital stays, screening, treatments or long-term illness, which
+    // has no name column). The provider leaves the pseudonym empty when
+    // the name was missing or had no letters.
+    let birth_name_required = feeds::columns(kind)
+        .iter()
+        .any(|column| column.name == "birth_name" && column.required);
+    if birth_name_required
         && record.month_salted_names.birth_name_pseudonym.is_none()
     {
         row.problem(
@@ -126,7 +130,9 @@ fn read_statuses(row: &mut Row<'_>, record: &mut SourceRecord) {
         }
     }
     match row.required("birth_date_status") {
-        Some("complete" | "partial") | None => {}
+        // A wholly unknown date is accepted, as on the clear path: it
+        // gives no birth-date evidence.
+        Some("complete" | "partial" | "unknown") | None => {}
         // The clear path rejects the same rows: a birth date is required
         // in every feed and must be a real date.
         Some("missing") => row.problem(
@@ -144,7 +150,7 @@ fn read_statuses(row: &mut Row<'_>, record: &mut SourceRecord) {
             "birth_date_status",
             "birth_date_status",
             "value is not a birth-date status (expected complete, partial, \
-             missing or invalid)",
+             unknown, missing or invalid)",
         ),
     }
 }

@@ -115,6 +115,37 @@ T1,R14,253072B07300470,Villeneuve,Héloïse,2,1953-07-14,2B,2021-03-02,C50.4,850
 }
 
 #[test]
+fn provider_file_equals_clear_without_names() {
+    // Long-term illness has no name column, and a wholly unknown birth
+    // date (99999999) is a value on the clear path. The provider file of
+    // the same invented rows must load the same records, none quarantined.
+    let illness = "\
+ald_id,nir,sex,birth_date,departement,icd10,start_date
+A1,253072B07300470,2,1953-07-14,2B,C50,2021-03-02
+A2,,1,99999999,29,C18,2021-04-02
+";
+    let deaths = "\
+certificate_id,nir,birth_name,usage_name,first_name,sex,birth_date,departement,death_date,underlying_cause
+D1,,Kerdraon,,Gwenaëlle,2,99999999,29,2021-06-02,C187
+";
+    let cases = [
+        (SourceKind::LongTermIllness, illness, 2),
+        (SourceKind::DeathRecord, deaths, 1),
+    ];
+
+    for (kind, feed, rows) in cases {
+        let clear = ingest_feed(kind, feed, true);
+        let provided =
+            ingest_feed(kind, &pseudonymised_feed(kind, feed), false);
+
+        assert!(clear.quarantine.is_empty(), "{:?}", clear.quarantine);
+        assert!(provided.quarantine.is_empty(), "{:?}", provided.quarantine);
+        assert_eq!(clear.records.len(), rows, "{kind}");
+        assert_eq!(clear.records, provided.records, "{kind}");
+    }
+}
+
+#[test]
 fn clear_file_without_provider_key_is_rejected() {
     let (_dir, path) = fixture("deaths.csv", DEATHS.as_bytes());
     let registry = registry();

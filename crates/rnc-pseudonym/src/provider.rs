@@ -471,7 +471,9 @@ fn pseudonymise_row(
         None => "missing",
         Some(Ok(Some(date))) if date.is_complete() => "complete",
         Some(Ok(Some(_))) => "partial",
-        Some(Ok(None)) => "missing",
+        // A wholly unknown date (`99999999`, `0000-00-00`) is a value, as
+        // the registry's clear path reads it, not a missing one.
+        Some(Ok(None)) => "unknown",
         Some(Err(_)) => "invalid",
     };
     if birth_date_status == "invalid" {
