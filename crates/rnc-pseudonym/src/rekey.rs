@@ -354,7 +354,7 @@ struct SivSealer {
     ctr: Aes256,
     /// Per sub-key index: `dbl(CMAC(zero)) xor CMAC(domain name)`, the
     /// S2V state after the header.
-    after_header: [[u8; 16]; SUB_KEYS],
+    after_header: Zeroizing<[[u8; 16]; SUB_KEYS]>,
 }
 
 impl SivSealer {
@@ -367,13 +367,18 @@ impl SivSealer {
             mac.update(bytes);
             mac.finalize().into_bytes()
         };
-        let zero = cmac(&[0u8; 16]).dbl();
-        let after_header = std::array::from_fn(|index| {
+        // These states derive from the key, so they and the values they
+        // are made of are zeroed after use, as the key is.
+        let mut zero = cmac(&[0u8; 16]).dbl();
+        let after_header = Zeroizing::new(std::array::from_fn(|index| {
             let domain = Domain::ALL_SUB_KEYS[index];
             debug_assert_eq!(domain.sub_key().0, index);
-            let header = cmac(domain.name().as_bytes());
-            std::array::from_fn(|i| zero[i] ^ header[i])
-        });
+            let mut header = cmac(domain.name().as_bytes());
+            let state = std::array::from_fn(|i| zero[i] ^ header[i]);
+            header.as_mut_slice().zeroize();
+            state
+        }));
+        zero.as_mut_slice().zeroize();
 
         let mac = <Aes256 as KeyInit>::new_from_slice(cmac_key)
             .expect("a 256-bit AES key");
