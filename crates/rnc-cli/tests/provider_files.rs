@@ -1,7 +1,7 @@
-//! Ingest of providers' pre-pseudonymised files: feeds pseudonymised by
+//! Ingest of providers' pre-pseudonymised files. Feeds pseudonymised by
 //! their providers with `rnc pseudonymise` must give the registry the same
-//! records, and so the same persons, as the same feeds sent in clear, with
-//! one feed from its provider among clear ones or every feed so.
+//! records, and so the same persons, as the same feeds sent in clear. The
+//! tests send one feed from its provider among clear ones, then all.
 //!
 //! The feeds come from `rnc synth`, whose generator and truth are
 //! independent of the pseudonymisation under test.
@@ -106,7 +106,7 @@ fn persons(registry: &Path) -> BTreeMap<String, String> {
     persons
 }
 
-/// Runs `rnc pseudonymise` on a file of feed `kind`; it exits 1 when some
+/// Runs `rnc pseudonymise` on a file of feed `kind`. It exits 1 when some
 /// NIR of the synthetic feed is invalid on purpose.
 fn pseudonymise(key: &Path, kind: &str, input: &Path, output: &Path) {
     let args = [
