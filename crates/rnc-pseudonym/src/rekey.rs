@@ -174,7 +174,7 @@ impl RegistryLayer {
         filter: &[u8],
     ) -> Result<Vec<u8>, Error> {
         check_bloom(domain, filter)?;
-        let permutation = &self.bloom_permutations()[domain.sub_key().0];
+        let permutation = self.bloom_permutation(domain);
         Ok(permute_bits(filter, |p| usize::from(permutation[p])))
     }
 

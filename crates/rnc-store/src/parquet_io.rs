@@ -89,7 +89,6 @@ pub struct TableWriter {
     open_row_group: Option<Vec<ArrowColumnWriter>>,
     /// Rows in the open row group, fewer than [`STREAMED_ROW_GROUP_ROWS`].
     open_rows: usize,
-    written_row_groups: usize,
     rows: u64,
 }
 
@@ -137,7 +136,6 @@ impl TableWriter {
             row_groups,
             open_row_group: None,
             open_rows: 0,
-            written_row_groups: 0,
             rows: 0,
         })
     }
@@ -189,7 +187,7 @@ impl TableWriter {
             Some(writers) => writers,
             None => self
                 .row_groups
-                .create_column_writers(self.written_row_groups)
+                .create_column_writers(self.file.flushed_row_groups().len())
                 .map_err(&error)?,
         };
         writers
@@ -219,7 +217,6 @@ impl TableWriter {
             chunk.append_to_row_group(&mut row_group).map_err(&error)?;
         }
         row_group.close().map_err(&error)?;
-        self.written_row_groups += 1;
         self.open_rows = 0;
         Ok(())
     }
