@@ -127,6 +127,26 @@ fn pseudonymise(key: &Path, kind: &str, input: &Path, output: &Path) {
     );
 }
 
+/// Writes `rnc synth` feeds of `persons` persons to `feeds`, one UTF-8
+/// CSV per feed, which the tests name directly.
+fn synth_plain(feeds: &Path, persons: &str, seed: &str) {
+    rnc_expect(
+        &[
+            "synth",
+            "--persons",
+            persons,
+            "--seed",
+            seed,
+            "--out",
+            arg(feeds),
+            "--feed-format",
+            "plain",
+            "--quiet",
+        ],
+        0,
+    );
+}
+
 fn link(dir: &Path, registry: &Path) {
     let key = dir.join("registry.key");
     let output = rnc(&[
@@ -148,22 +168,7 @@ fn link(dir: &Path, registry: &Path) {
 fn provider_file_links_like_clear_file() {
     let dir = tempfile::tempdir().unwrap();
     let feeds = dir.path().join("feeds");
-    rnc_expect(
-        &[
-            "synth",
-            "--persons",
-            "20000",
-            "--seed",
-            "5",
-            "--out",
-            arg(&feeds),
-            // One UTF-8 file per feed, which the test names directly.
-            "--feed-format",
-            "plain",
-            "--quiet",
-        ],
-        0,
-    );
+    synth_plain(&feeds, "20000", "5");
     let pathology = feeds.join("pathology_report.csv");
     let pseudonymised = dir.path().join("pathology_report.pseudonymised.csv");
     let provider_key = dir.path().join("provider.key");
@@ -219,22 +224,7 @@ fn provider_file_links_like_clear_file() {
 fn provider_keys_never_mix_in_one_registry() {
     let dir = tempfile::tempdir().unwrap();
     let feeds = dir.path().join("feeds");
-    rnc_expect(
-        &[
-            "synth",
-            "--persons",
-            "2000",
-            "--seed",
-            "6",
-            "--out",
-            arg(&feeds),
-            // One UTF-8 file per feed, which the test names directly.
-            "--feed-format",
-            "plain",
-            "--quiet",
-        ],
-        0,
-    );
+    synth_plain(&feeds, "2000", "6");
     let pseudonymised = dir.path().join("pathology.pseudonymised.csv");
     pseudonymise(
         &dir.path().join("provider.key"),
@@ -281,21 +271,7 @@ fn provider_keys_never_mix_in_one_registry() {
 fn every_feed_from_its_provider_loads_like_clear() {
     let dir = tempfile::tempdir().unwrap();
     let feeds = dir.path().join("feeds");
-    rnc_expect(
-        &[
-            "synth",
-            "--persons",
-            "20000",
-            "--seed",
-            "6",
-            "--out",
-            arg(&feeds),
-            "--feed-format",
-            "plain",
-            "--quiet",
-        ],
-        0,
-    );
+    synth_plain(&feeds, "20000", "6");
     let provider_key = dir.path().join("provider.key");
     let all_clear = dir.path().join("all_clear");
     let all_provided = dir.path().join("all_provided");

@@ -68,13 +68,15 @@ fn output_and_logs_hold_no_identifier() {
 }
 
 /// Runs `rnc pseudonymise` on the pathology file `input` with the key
-/// `key` and the `extra` options, writing `output`, and returns the output.
-fn pseudonymise(
+/// `key` and the `extra` options, writing `output`, checks its exit code
+/// and returns the process output.
+fn run_pseudonymise(
     input: &Path,
     key: &Path,
     output: &Path,
     extra: &[&str],
-) -> String {
+    code: i32,
+) -> std::process::Output {
     let mut args = vec!["pseudonymise", "--key", key.to_str().unwrap()];
     args.extend_from_slice(extra);
     args.extend([
@@ -83,7 +85,18 @@ fn pseudonymise(
         input.to_str().unwrap(),
         output.to_str().unwrap(),
     ]);
-    rnc_expect(&args, 0);
+    rnc_expect(&args, code)
+}
+
+/// Runs `rnc pseudonymise` as [`run_pseudonymise`] does, expecting
+/// success, and returns the file written.
+fn pseudonymise(
+    input: &Path,
+    key: &Path,
+    output: &Path,
+    extra: &[&str],
+) -> String {
+    run_pseudonymise(input, key, output, extra, 0);
     std::fs::read_to_string(output).unwrap()
 }
 
@@ -146,18 +159,8 @@ fn json_syntax_error_names_its_line() {
         "{\"resourceType\": \"Bundle\",\n  \"type\" \"collection\"}",
     )
     .unwrap();
-    let args = [
-        "pseudonymise",
-        "--key",
-        key.to_str().unwrap(),
-        "--create-key",
-        "--source",
-        "pathology_report",
-        input.to_str().unwrap(),
-        output.to_str().unwrap(),
-    ];
 
-    let run = rnc_expect(&args, 2);
+    let run = run_pseudonymise(&input, &key, &output, &["--create-key"], 2);
 
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -197,18 +200,8 @@ fn invalid_nir_exits_flagged() {
     // Wrong key digits, from python-stdnum's doctests.
     let feed = FEED.replace("253072B07300470", "295109912611199");
     std::fs::write(&input, feed).unwrap();
-    let args = [
-        "pseudonymise",
-        "--key",
-        key.to_str().unwrap(),
-        "--create-key",
-        "--source",
-        "pathology_report",
-        input.to_str().unwrap(),
-        output.to_str().unwrap(),
-    ];
 
-    let run = rnc_expect(&args, 1);
+    let run = run_pseudonymise(&input, &key, &output, &["--create-key"], 1);
 
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("invalid 1"), "{stdout}");
