@@ -125,8 +125,8 @@ struct RowsAsCsv {
     pending: Vec<u8>,
     position: usize,
     /// The message of the reading error that stopped the file, if any.
-    /// The CSV reader of the provider step wraps it as an I/O error at
-    /// line 0 of an "invalid CSV", so the caller reports this instead.
+    /// The provider step's CSV reader reports it as an invalid CSV at line
+    /// 0, so the caller reports this message instead.
     failure: Rc<RefCell<Option<String>>>,
 }
 

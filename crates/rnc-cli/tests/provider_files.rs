@@ -268,7 +268,7 @@ fn provider_keys_never_mix_in_one_registry() {
 }
 
 #[test]
-fn every_feed_from_its_provider_loads_like_clear() {
+fn all_provider_feeds_load_like_clear() {
     let dir = tempfile::tempdir().unwrap();
     let feeds = dir.path().join("feeds");
     synth_plain(&feeds, "20000", "6");

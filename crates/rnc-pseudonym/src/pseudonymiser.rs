@@ -150,7 +150,7 @@ impl Pseudonymiser {
         finish_pseudonym(mac, domain, normalised)
     }
 
-    /// Writes a digest in its stored form: hexadecimal, sealed first when
+    /// Returns a digest in its stored form: hexadecimal, sealed first when
     /// `stored` names a registry layer.
     fn store(
         &self,
@@ -256,7 +256,7 @@ impl Pseudonymiser {
 
     /// Fills the identifying fields of `record` as [`Pseudonymiser::apply`]
     /// does, then seals them with `layer` as
-    /// [`RegistryLayer::seal_record`] does, in one pass: each digest is
+    /// [`RegistryLayer::seal_record`] does, in one pass. Each digest is
     /// sealed as bytes, and each Bloom-filter bit is set where the layer's
     /// permutation puts it. The record is the one the two steps give,
     /// byte for byte, which the `apply_sealed_matches_two_steps` test

@@ -339,8 +339,8 @@ fn rotate_bloom(
 /// S2V's state after the header is kept per domain. The CMAC of the last
 /// string and the CTR keystream are then four AES block encryptions with
 /// `&self`. `cmac`'s and `ctr`'s types need `&mut`, so threads sharing
-/// them had to copy their key schedules (about a kilobyte each) for every
-/// value, and a profile showed those copies.
+/// them had to copy their expanded keys for every value, and a profile
+/// showed those copies.
 /// AES, CMAC (for the header states) and doubling are RustCrypto's, as in
 /// `aes_siv`; the test `sealer_matches_aes_siv` compares the two on random
 /// values in every domain.
@@ -367,8 +367,8 @@ impl SivSealer {
             mac.update(bytes);
             mac.finalize().into_bytes()
         };
-        // These states derive from the key, so they and the values they
-        // are made of are zeroed after use, as the key is.
+        // These states derive from the key, so they are zeroed on drop and
+        // the values they are made of at once, as the key is.
         let mut zero = cmac(&[0u8; 16]).dbl();
         let after_header = Zeroizing::new(std::array::from_fn(|index| {
             let domain = Domain::ALL_SUB_KEYS[index];
@@ -406,7 +406,7 @@ impl SivSealer {
 
         // S2V's last string is at least a block long, so its last block
         // is xored with the state, and the CMAC of the result is the IV.
-        // That CMAC, of two complete blocks: AES(AES(B1) xor B2 xor K1).
+        // For two complete blocks that CMAC is AES(AES(B1) xor B2 xor K1).
         let state = &self.after_header[domain.sub_key().0];
         let mut block = aes::Block::clone_from_slice(&value[..16]);
         self.mac.encrypt_block(&mut block);

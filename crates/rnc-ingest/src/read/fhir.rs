@@ -211,7 +211,7 @@ impl InMemory {
 
 /// The source of the Bundles.
 enum Bundles {
-    /// Whole JSON documents one after another, parsed as they are read; a
+    /// Whole JSON documents one after another, parsed as they are read. A
     /// syntax error ends the file, because the next document cannot be
     /// found.
     Documents { stream: Documents, number: u64 },
