@@ -45,10 +45,10 @@ pub struct Global {
     #[arg(long, global = true)]
     pub quiet: bool,
 
-    /// Engine of the set-based stages (statistics, SQL): `local` (in
-    /// process) or `ballista://HOST:PORT` (a scheduler started with
-    /// `rnc scheduler`, whose executors mount the registry at the same
-    /// path).
+    /// Engine of the set-based stages (statistics, SQL, linkage's
+    /// candidate pairs): `local` (in process) or `ballista://HOST:PORT` (a
+    /// scheduler started with `rnc scheduler`, whose executors mount the
+    /// registry at the same path).
     #[arg(long, global = true, default_value = "local")]
     pub engine: rnc_engine::EngineKind,
 
@@ -150,7 +150,11 @@ pub enum Command {
         the earlier model; --full relinks everything and trains again. A change\n\
         of --threshold, --max-iterations, --u-sample-pairs or --seed also\n\
         relinks in full. Persons keep their ids from run to run. The estimated\n\
-        comparisons per blocking rule are printed before they run.")]
+        comparisons per blocking rule are printed before they run.\n\n\
+        With --engine ballista://HOST:PORT the cluster's executors find and compare\n\
+        the candidate pairs (the same pairs as in process); training, scoring and\n\
+        clustering stay in this process:\n  \
+        rnc --engine ballista://127.0.0.1:50050 link --full")]
     Link(LinkArgs),
 
     /// Group each person's records into tumours (IARC/IACR 2004) and run

@@ -42,7 +42,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<Outcome> {
             crate::pseudonymise::pseudonymise(cli.global.key.as_deref(), &args)
         }
         Command::Ingest(args) => ingest(&registry_dir, &key_path, &args),
-        Command::Link(args) => link(&registry_dir, &args),
+        Command::Link(args) => link(&registry_dir, &engine, &args),
         Command::Consolidate => consolidate(&registry_dir),
         Command::Release(args) => release(&registry_dir, &args),
         Command::Stats(args) => stats(&registry_dir, &engine, &args),
@@ -230,12 +230,17 @@ fn link_config(args: &LinkArgs) -> anyhow::Result<rnc_link::LinkConfig> {
     })
 }
 
-fn link(registry_dir: &Path, args: &LinkArgs) -> anyhow::Result<Outcome> {
+fn link(
+    registry_dir: &Path,
+    engine: &Engine,
+    args: &LinkArgs,
+) -> anyhow::Result<Outcome> {
     let registry = Registry::open(registry_dir)?;
     let _lock = registry.lock()?;
     let run = pipeline::LinkRun {
         full: args.full,
         model: args.model.clone(),
+        engine: pipeline::pair_engine(engine),
     };
     let report = pipeline::link(&registry, &link_config(args)?, &run)?;
     print_link(&report);
@@ -272,11 +277,12 @@ pub(crate) fn print_link(report: &pipeline::LinkReport) {
         );
     }
     println!(
-        "link: {} records in {} profiles, {} candidate pairs ({} profile pairs), {} linked ({} on NIR agreement), {} persons ({} earlier person ids kept); {model} in {:.1} s",
+        "link: {} records in {} profiles, {} candidate pairs ({} profile pairs, found {}), {} linked ({} on NIR agreement), {} persons ({} earlier person ids kept); {model} in {:.1} s",
         s.records,
         s.profiles,
         s.candidate_pairs,
         s.profile_pairs,
+        report.pairs_found_on,
         s.linked_pairs,
         s.nir_pairs,
         s.persons,

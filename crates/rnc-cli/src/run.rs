@@ -102,7 +102,10 @@ pub fn run_stages(
         let link = pipeline::link(
             &registry,
             &rnc_link::LinkConfig::default(),
-            &pipeline::LinkRun::default(),
+            &pipeline::LinkRun {
+                engine: pipeline::pair_engine(engine),
+                ..pipeline::LinkRun::default()
+            },
         )?;
         print_link(&link);
         let end = StageEnd {

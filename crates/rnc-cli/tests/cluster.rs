@@ -1,7 +1,8 @@
 //! The set-based stages on a Ballista cluster: a scheduler and two
 //! executors started with `rnc scheduler` and `rnc executor` on loopback
-//! ports, and every statistics table and SQL result compared with the
-//! in-process run on the same release.
+//! ports. Every statistics table and SQL result is compared with the
+//! in-process run on the same release, and linkage's candidate pairs found
+//! on the cluster give the same link tables, tumours and release.
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{arg, files_under, rnc, rnc_expect};
+use common::{arg, files_under, rnc, rnc_expect, run_rnc};
 
 /// Child processes killed when the test ends, passed or failed.
 struct Processes(Vec<Child>);
@@ -229,5 +230,70 @@ fn cluster_matches_in_process_run() {
     // Consolidation and the UDF give every tumour the same site group.
     let mismatches = sql(&registry, &engine, queries[2]);
     assert_eq!(mismatches, "mismatches\n0\n");
+
+    // Linkage relinked in full on two copies of the registry, in process
+    // and on the cluster, where the executors find and compare the
+    // candidate pairs. The link work tables, the tumours and the release
+    // that follow must be the same. A full relink is compared with a full
+    // relink because it numbers persons after the earlier run's ids.
+    let in_process = dir.path().join("registry-local");
+    let on_cluster = dir.path().join("registry-cluster");
+    for (copy, engine) in [(&in_process, "local"), (&on_cluster, &engine)] {
+        copy_tree(&registry, copy);
+        let global = ["--registry", arg(copy), "--engine", engine];
+        let linked = run_rnc(&global, &["link", "--full"], &[0]);
+        let found = match engine {
+            "local" => "found in process)".to_string(),
+            cluster => format!("found {cluster})"),
+        };
+        assert!(linked.contains(&found), "no {found:?} in\n{linked}");
+        run_rnc(&global, &["consolidate"], &[0, 1]);
+        run_rnc(&global, &["release"], &[0]);
+    }
+    for folder in ["work/link", "work/consolidate", "releases/R0002"] {
+        let local_files = files_under(&in_process.join(folder));
+        assert!(local_files.len() >= 3, "{folder}: {local_files:?}");
+        for file in local_files {
+            let name = file.file_name().unwrap();
+            // The manifest names the time the release was made.
+            if name == "manifest.json" {
+                continue;
+            }
+            let cluster = on_cluster.join(folder).join(name);
+            assert!(
+                std::fs::read(&file).unwrap()
+                    == std::fs::read(&cluster).unwrap_or_default(),
+                "{} differs between the in-process and the cluster linkage",
+                cluster.display()
+            );
+        }
+    }
+
+    // With the cluster gone, linkage on it fails and says so, which shows
+    // that the pairs above did come from the executors.
     drop(processes);
+    let output = rnc(&[
+        "--registry",
+        arg(&on_cluster),
+        "--engine",
+        &engine,
+        "link",
+        "--full",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("could not find the candidate pairs")
+            && stderr.contains(&engine),
+        "{stderr}"
+    );
+}
+
+/// Copies every file under `from` to the same place under `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for file in files_under(from) {
+        let target = to.join(file.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+    }
 }

@@ -21,7 +21,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{
     ArrowPrimitiveType, DataType, Float64Type, Int64Type, UInt8Type,
 };
-use datafusion::common::Result;
+use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarUDF, Volatility, create_udf,
 };
@@ -47,10 +47,18 @@ pub const ICDO3_TO_ICD10: &str = "rnc_icdo3_to_icd10";
 /// is `other`, as consolidation does).
 pub const SITE_GROUP: &str = "rnc_site_group";
 
+/// Comparison levels of two linkage profiles
+/// ([`rnc_link::pair_plan::profile_struct_type`] twice →
+/// `FixedSizeBinary(6)`), as linkage compares them in process.
+pub const LINK_LEVELS: &str = rnc_link::pair_plan::LINK_LEVELS;
+
 /// Returns every rnc UDF, to register on a client, scheduler or executor.
 pub fn rnc_udfs() -> Vec<Arc<ScalarUDF>> {
     let text = DataType::Utf8;
     let binary = DataType::Binary;
+    let profile = rnc_link::pair_plan::profile_struct_type();
+    let levels_width =
+        i32::try_from(rnc_link::COMPARISON_COUNT).expect("six comparisons");
     vec![
         udf(
             JARO_WINKLER,
@@ -89,6 +97,12 @@ pub fn rnc_udfs() -> Vec<Arc<ScalarUDF>> {
             icdo3_to_icd10,
         ),
         udf(SITE_GROUP, vec![text], DataType::Utf8, site_group),
+        udf(
+            LINK_LEVELS,
+            vec![profile.clone(), profile],
+            DataType::FixedSizeBinary(levels_width),
+            link_levels,
+        ),
     ]
 }
 
@@ -109,6 +123,15 @@ fn udf(
         Volatility::Immutable,
         implementation,
     ))
+}
+
+fn link_levels(arrays: &[ArrayRef]) -> Result<ArrayRef> {
+    let levels = rnc_link::pair_plan::compare_profile_columns(
+        arrays[0].as_ref(),
+        arrays[1].as_ref(),
+    )
+    .map_err(|error| DataFusionError::External(Box::new(error)))?;
+    Ok(Arc::new(levels))
 }
 
 /// Makes a kernel that applies `compare` to each pair of strings; a null

@@ -8,6 +8,8 @@
 //! - [`functions`] contains those functions as DataFusion UDFs: string
 //!   comparisons (Jaro-Winkler, Levenshtein, Damerau-Levenshtein, Dice of
 //!   Bloom filters), name normalisation, ICD-O-3 to ICD-10 and site group.
+//! - [`PlanPairFinder`] finds and compares linkage's candidate pairs with
+//!   DataFusion plans, so that `rnc link` runs them on a cluster.
 //! - [`cluster`] runs Ballista schedulers and executors with the same
 //!   functions, for `rnc scheduler` and `rnc executor`.
 //!
@@ -43,7 +45,9 @@ pub mod cluster;
 mod engine;
 mod error;
 pub mod functions;
+mod link;
 mod release;
 
 pub use engine::{DEFAULT_SCHEDULER_PORT, Engine, EngineKind, MemorySettings};
 pub use error::Error;
+pub use link::PlanPairFinder;

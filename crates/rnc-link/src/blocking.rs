@@ -22,7 +22,7 @@ use crate::compare::Encoded;
 pub const MAX_BLOCK_SIZE: usize = 5_000;
 
 /// A blocking rule: its name and the keys a record has under it.
-struct BlockingRule {
+pub(crate) struct BlockingRule {
     name: &'static str,
     keys: fn(&Encoded, &mut Vec<u64>),
 }
@@ -54,7 +54,7 @@ fn dates(r: &Encoded) -> impl Iterator<Item = u32> {
     r.date.into_iter().chain(r.swapped)
 }
 
-const RULES: [BlockingRule; 6] = [
+pub(crate) const RULES: [BlockingRule; 6] = [
     BlockingRule {
         name: "nir",
         keys: |r, keys| keys.extend(r.nir.map(u64::from)),
@@ -252,7 +252,10 @@ pub(crate) fn estimate_pairs(
 }
 
 /// (key, record) of every key each record has under `rule`, sorted.
-fn rule_entries(rule: &BlockingRule, records: &[Encoded]) -> Vec<(u64, u32)> {
+pub(crate) fn rule_entries(
+    rule: &BlockingRule,
+    records: &[Encoded],
+) -> Vec<(u64, u32)> {
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(records.len());
     let mut keys = Vec::new();
     for (index, record) in records.iter().enumerate() {

@@ -84,6 +84,23 @@ impl BloomArena {
                 .all(|(&word, chunk)| word == pack_word(chunk))
     }
 
+    /// Bytes of a stored filter, as they were pushed.
+    pub(crate) fn bytes(&self, index: u32) -> Vec<u8> {
+        let mut bytes: Vec<u8> = self
+            .filter(index)
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        bytes.truncate(self.filter_bytes);
+        bytes
+    }
+
+    /// Removes every filter, keeping the memory for the next ones.
+    pub(crate) fn clear(&mut self) {
+        self.words.clear();
+        self.popcounts.clear();
+    }
+
     /// Words of a stored filter, for testing two filters for equality.
     pub(crate) fn filter(&self, index: u32) -> &[u64] {
         let w = self.words_per_filter;

@@ -100,6 +100,23 @@ pub enum ErrorKind {
         /// The problem and how to fix it.
         reason: String,
     },
+    /// A query engine's candidate pairs, or the columns given to the
+    /// comparison UDF, do not have the shape that
+    /// [`crate::pair_plan`] defines.
+    #[error("invalid candidate-pair table: {reason}")]
+    InvalidPairTable {
+        /// What does not fit.
+        reason: String,
+    },
+    /// The query engine of a [`crate::PairFinder`] failed.
+    #[error(
+        "the query engine could not find the candidate pairs: {reason} \
+         (check the engine, or link with `--engine local`)"
+    )]
+    PairFinder {
+        /// The engine's error.
+        reason: String,
+    },
     /// Arrow rejected the pair table, which is a bug in this crate.
     #[error("failed to build the pair table (please report this bug): {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

@@ -77,6 +77,7 @@ mod file_truth;
 mod file_u;
 mod linkage;
 mod model;
+pub mod pair_plan;
 mod persons;
 mod profiles;
 mod records;
@@ -110,6 +111,7 @@ pub use model::{
     Comparison, ComparisonLevel, FellegiSunterModel, MAX_PROBABILITY,
     MIN_PROBABILITY, TrainingSession,
 };
+pub use pair_plan::PairFinder;
 pub use persons::stable_person_numbers;
 pub use records::{RecordTable, standardise};
 pub use review::{

@@ -24,6 +24,7 @@ use crate::compare::{
 use crate::dice::BloomArena;
 use crate::error::ErrorKind;
 use crate::model::FellegiSunterModel;
+use crate::pair_plan::{ComparedPairs, PairFinder, find_with};
 use crate::profiles::{Profiles, group_profiles};
 use crate::review::{Decision, ReviewDecision};
 use crate::training::{
@@ -350,6 +351,10 @@ pub struct LinkOptions<'a> {
     /// with the square of a person's records, and serves as the reference
     /// that the profile path is tested against.
     pub record_by_record: bool,
+    /// Find and compare the candidate pairs with this query engine (a
+    /// Ballista cluster, for instance) instead of in process. The pairs,
+    /// and so the linkage, are the same.
+    pub pair_finder: Option<&'a dyn PairFinder>,
 }
 
 /// Links records into persons, with reviewers' decisions, a saved model
@@ -506,23 +511,24 @@ fn link_in_order<R: RecordId>(
         "records with equal encodings grouped into linkage profiles"
     );
 
-    let blocking =
-        block(&profiles.encoded, &profiles.sizes, old_sizes.as_deref());
-    let mut candidates = blocking.pairs;
-    let mut levels: Vec<Levels> = candidates
-        .par_iter()
-        .map(|&(a, b)| {
-            compare(
-                &profiles.encoded[a as usize],
-                &profiles.encoded[b as usize],
-                &blooms,
-            )
-        })
-        .collect();
+    let ComparedPairs {
+        pairs: mut candidates,
+        mut levels,
+        estimated_pairs,
+    } = match options.pair_finder {
+        Some(finder) => find_with(
+            finder,
+            &profiles.encoded,
+            &blooms,
+            &profiles.sizes,
+            old_sizes.as_deref(),
+        )?,
+        None => block_and_compare(&profiles, &blooms, old_sizes.as_deref()),
+    };
     info!(
         candidate_pairs = count_record_pairs(&profiles, &candidates),
         profile_pairs = levels.len(),
-        estimated_pairs = blocking.estimated_pairs,
+        estimated_pairs,
         new_records,
         "candidate pairs compared"
     );
@@ -604,7 +610,7 @@ fn link_in_order<R: RecordId>(
     let summary = LinkSummary {
         records: records.len() as u64,
         candidate_pairs: pairs.iter().map(|p| p.record_pairs).sum(),
-        estimated_pairs: blocking.estimated_pairs,
+        estimated_pairs,
         nir_pairs: pairs
             .iter()
             .filter(|p| p.method == PairMethod::NirAgreement)
@@ -647,6 +653,31 @@ fn link_in_order<R: RecordId>(
         model,
         summary,
     })
+}
+
+/// Blocks the profiles and compares each candidate pair, in process.
+fn block_and_compare(
+    profiles: &Profiles,
+    blooms: &BloomArena,
+    old_sizes: Option<&[u32]>,
+) -> ComparedPairs {
+    let blocking = block(&profiles.encoded, &profiles.sizes, old_sizes);
+    let levels: Vec<Levels> = blocking
+        .pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            compare(
+                &profiles.encoded[a as usize],
+                &profiles.encoded[b as usize],
+                blooms,
+            )
+        })
+        .collect();
+    ComparedPairs {
+        pairs: blocking.pairs,
+        levels,
+        estimated_pairs: blocking.estimated_pairs,
+    }
 }
 
 /// Match weight, probability and NIR agreement of a candidate pair.

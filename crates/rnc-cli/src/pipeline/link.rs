@@ -40,6 +40,9 @@ pub struct LinkReport {
     /// Where the parameters came from: "trained", "earlier run" or the
     /// saved model's path.
     pub model_source: String,
+    /// Where the candidate pairs were found and compared: "in process" or
+    /// the engine.
+    pub pairs_found_on: String,
 }
 
 /// How `rnc link` runs beyond [`LinkConfig`].
@@ -51,6 +54,20 @@ pub struct LinkRun {
     /// Score with this saved model (JSON, as released in
     /// `link_model.json`) instead of training.
     pub model: Option<std::path::PathBuf>,
+    /// Find and compare the candidate pairs with this engine's DataFusion
+    /// plans instead of in process: `rnc link --engine ballista://…`
+    /// runs them on the cluster's executors.
+    pub engine: Option<rnc_engine::Engine>,
+}
+
+/// The engine that finds linkage's candidate pairs for `--engine`: none
+/// for `local`, where the in-process blocking does the same work without
+/// writing the profiles to Parquet, and the cluster otherwise.
+pub fn pair_engine(engine: &rnc_engine::Engine) -> Option<rnc_engine::Engine> {
+    match engine.kind() {
+        rnc_engine::EngineKind::Local => None,
+        _ => Some(engine.clone()),
+    }
 }
 
 /// Schema of the work table mapping each record to its person.
@@ -113,10 +130,17 @@ pub fn link(
 
     bar.set_message(format!("linking {} records", record_ids.len()));
     let decisions = crate::review::read_decisions(registry)?;
+    let finder = run.engine.as_ref().map(|engine| {
+        let dir = registry.work_dir(WorkStage::Link).join("pair-tables");
+        rnc_engine::PlanPairFinder::new(engine.clone(), dir)
+    });
     let options = rnc_link::LinkOptions {
         decisions: &decisions,
         trained_model: saved_model.as_ref(),
         prior,
+        pair_finder: finder
+            .as_ref()
+            .map(|finder| finder as &dyn rnc_link::PairFinder),
         ..rnc_link::LinkOptions::default()
     };
     let linkage =
@@ -185,6 +209,10 @@ pub fn link(
         incremental,
         persons_kept,
         model_source,
+        pairs_found_on: run
+            .engine
+            .as_ref()
+            .map_or("in process".to_string(), |e| e.kind().to_string()),
     })
 }
 

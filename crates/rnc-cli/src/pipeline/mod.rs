@@ -23,7 +23,7 @@ use rnc_store::Registry;
 
 pub use consolidate::{ConsolidateReport, consolidate, read_person_map};
 pub use ingest::{FileReport, ProviderKey, ingest_files, load_population};
-pub use link::{LinkReport, LinkRun, link};
+pub use link::{LinkReport, LinkRun, link, pair_engine};
 pub use prevalence::{check_index_date, write_prevalence};
 pub use release::release;
 pub use report::write_report;
