@@ -217,3 +217,87 @@ fn resent_records_keep_their_pairs_on_relink() {
         "{second}"
     );
 }
+
+/// Reads the person map's rows in their order, copies of a record sent
+/// again included.
+fn person_map_rows(registry: &Path) -> Vec<(String, String)> {
+    let path = registry.join("work/link/person_map.parquet");
+    let mut rows = Vec::new();
+    for batch in read_parquet(&path).unwrap() {
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_string::<i32>()
+                .clone()
+        };
+        let (records, persons) = (column("record_id"), column("person_id"));
+        for i in 0..batch.num_rows() {
+            rows.push((
+                records.value(i).to_string(),
+                persons.value(i).to_string(),
+            ));
+        }
+    }
+    rows
+}
+
+#[test]
+fn corrected_copies_keep_their_persons_on_full_relink() {
+    // A row sent again with other identifiers (a correction) keeps its
+    // record id, and linkage may put the two copies in two persons. A
+    // full relink of the same records must give every copy the person id
+    // the earlier run gave it.
+    let set = SyntheticRegistry::new("3000", "4");
+    let run = |args: &[&str], expected: &[i32]| set.run(args, expected);
+    let stays =
+        std::fs::read_to_string(set.feeds.join("hospital_stay.csv")).unwrap();
+    let lines: Vec<&str> = stays.lines().collect();
+    let separator = if lines[0].contains(';') { ';' } else { ',' };
+    let column = |name: &str| {
+        lines[0]
+            .split(separator)
+            .position(|n| n == name)
+            .unwrap_or_else(|| panic!("no {name} column"))
+    };
+    let (id, nir, birth_name) =
+        (column("stay_id"), column("nir"), column("birth_name"));
+    // Forty stays of forty persons or nearly, so that most persons have
+    // one record. Then the first twenty sent again as corrections: each
+    // keeps its stay id but takes the fields of the stay twenty rows down,
+    // without NIR and under a surname no one else has.
+    let original = lines[..=40].join("\n") + "\n";
+    let mut corrected = format!("{}\n", lines[0]);
+    for i in 1..=20 {
+        let mut fields: Vec<String> =
+            lines[i + 20].split(separator).map(String::from).collect();
+        fields[id] = lines[i].split(separator).nth(id).unwrap().to_string();
+        fields[nir] = String::new();
+        let letter = char::from(b'A' + i as u8);
+        fields[birth_name] = format!("QUARTIER{letter}{letter}OZ");
+        corrected += &(fields.join(&separator.to_string()) + "\n");
+    }
+    for (name, text) in [("stays", original), ("corrected", corrected)] {
+        let file = set.feeds.join(format!("{name}.csv"));
+        std::fs::write(&file, text).unwrap();
+        run(
+            &["ingest", "--source", "hospital_stay", arg(&file)],
+            &[0, 1],
+        );
+    }
+
+    run(&["link"], &[0]);
+    let first = person_map_rows(set.registry());
+    let split = first
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1)
+        .count();
+    assert!(split >= 10, "only {split} copies in two persons");
+    let relinked = run(&["link", "--full"], &[0]);
+    let second = person_map_rows(set.registry());
+
+    assert_eq!(first.len(), second.len());
+    let changed: Vec<_> =
+        first.iter().zip(&second).filter(|(a, b)| a != b).collect();
+    assert!(changed.is_empty(), "{changed:?}\n{relinked}");
+}

@@ -541,17 +541,30 @@ fn released_source_records(
 }
 
 /// Reads the person of each record from the work table of the last link.
+/// Of copies of a record sent again, which share its id, the last copy's
+/// person is kept.
 pub fn read_person_map(
     registry: &Registry,
 ) -> anyhow::Result<HashMap<String, String>> {
-    let mut map = HashMap::new();
+    Ok(read_person_map_copies(registry)?
+        .into_iter()
+        .filter_map(|(record, mut persons)| Some((record, persons.pop()?)))
+        .collect())
+}
+
+/// Reads the persons of each record id from the work table of the last
+/// link, one per copy in staged order. A record sent again keeps its id,
+/// and when the copies differ they may belong to two persons.
+pub fn read_person_map_copies(
+    registry: &Registry,
+) -> anyhow::Result<HashMap<String, Vec<String>>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
     for batch in registry.read_work_table(WorkStage::Link, "person_map")? {
         let (records, persons) = person_map_columns(&batch)?;
         for i in 0..batch.num_rows() {
-            map.insert(
-                records.value(i).to_string(),
-                persons.value(i).to_string(),
-            );
+            map.entry(records.value(i).to_string())
+                .or_default()
+                .push(persons.value(i).to_string());
         }
     }
     Ok(map)

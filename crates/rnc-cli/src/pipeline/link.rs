@@ -40,8 +40,8 @@ pub struct LinkReport {
     /// Where the parameters came from: "trained", "earlier run" or the
     /// saved model's path.
     pub model_source: String,
-    /// Where the candidate pairs were found and compared: "in process" or
-    /// the engine.
+    /// The place the candidate pairs were found and compared: "in
+    /// process" or the engine.
     pub pairs_found_on: String,
 }
 
@@ -60,9 +60,10 @@ pub struct LinkRun {
     pub engine: Option<rnc_engine::Engine>,
 }
 
-/// The engine that finds linkage's candidate pairs for `--engine`: none
-/// for `local`, where the in-process blocking does the same work without
-/// writing the profiles to Parquet, and the cluster otherwise.
+/// Returns the engine that finds linkage's candidate pairs for
+/// `--engine`: none for `local`, where the in-process blocking does the
+/// same work without writing the profiles to Parquet, and the cluster
+/// otherwise.
 pub fn pair_engine(engine: &rnc_engine::Engine) -> Option<rnc_engine::Engine> {
     match engine.kind() {
         rnc_engine::EngineKind::Local => None,
@@ -232,12 +233,19 @@ fn write_queue_and_person_map(
         rnc_link::review_queue(linkage, record_ids, lower, upper, decisions)?;
     crate::review::write_queue(registry, &queue.items)?;
 
+    // Copies of a record sent again share its id and follow one another in
+    // staged order. The n-th copy takes the person the earlier run gave its
+    // n-th copy (the last copy's when more copies came since), so that two
+    // copies the earlier run put in two persons keep both persons' ids.
+    let mut copy = 0;
     let earlier_numbers: Vec<Option<u32>> = record_ids
         .iter()
-        .map(|id| {
-            earlier
-                .and_then(|e| e.person_of.get(id))
-                .and_then(|id| link_state::person_number(id))
+        .enumerate()
+        .map(|(i, id)| {
+            let again = i > 0 && record_ids[i - 1] == *id;
+            copy = if again { copy + 1 } else { 0 };
+            let persons = earlier?.person_of.get(id)?;
+            link_state::person_number(persons.get(copy).or(persons.last())?)
         })
         .collect();
     let numbers =

@@ -16,8 +16,9 @@ use rnc_store::{Registry, WorkStage};
 
 /// The earlier run of `rnc link`, as stored under `work/link`.
 pub struct EarlierRun {
-    /// Person id of every record it linked.
-    pub person_of: HashMap<String, String>,
+    /// Person ids of every record id it linked, one per copy of a record
+    /// sent again, in staged order.
+    pub person_of: HashMap<String, Vec<String>>,
     /// Its pairs and model, read only when this run can extend it: not
     /// `--full`, and the same settings, because the stored pairs were
     /// decided under them. A national year stores about 58 million pairs.
@@ -53,7 +54,7 @@ pub fn read_earlier_run(
     if !files.iter().all(|f| dir.join(f).exists()) {
         return Ok(None);
     }
-    let person_of = super::consolidate::read_person_map(registry)?;
+    let person_of = super::consolidate::read_person_map_copies(registry)?;
     let settings_path = dir.join("settings.json");
     let same_settings = match std::fs::read_to_string(&settings_path) {
         Ok(text) => {
