@@ -244,7 +244,7 @@ fn cluster_matches_in_process_run() {
         let linked = run_rnc(&global, &["link", "--full"], &[0]);
         let found = match engine {
             "local" => "found in process)".to_string(),
-            cluster => format!("found {cluster})"),
+            cluster => format!("found on {cluster})"),
         };
         assert!(linked.contains(&found), "no {found:?} in\n{linked}");
         run_rnc(&global, &["consolidate"], &[0, 1]);

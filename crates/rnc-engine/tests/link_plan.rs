@@ -241,3 +241,24 @@ fn oversized_blocks_skipped_alike() {
 
     assert_same(&expected, &found);
 }
+
+// DataFusion would read `[1]` in the table path as a glob pattern and
+// find no file; the finder says what to change instead.
+#[test]
+fn glob_characters_in_path_refused() {
+    let data = records(2, 50);
+    let work = tempfile::tempdir().unwrap();
+    let finder =
+        PlanPairFinder::new(Engine::default(), work.path().join("pairs[1]"));
+    let options = LinkOptions {
+        pair_finder: Some(&finder),
+        ..LinkOptions::default()
+    };
+
+    let error = link_with_options(&data, &config(), &options)
+        .unwrap_err()
+        .to_string();
+
+    assert!(error.contains("move the registry to a path"), "{error}");
+    assert!(!work.path().join("pairs[1]").exists());
+}

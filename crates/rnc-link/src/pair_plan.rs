@@ -546,7 +546,6 @@ pub(crate) fn find_with(
     info!(
         entries = tables.entries.num_rows(),
         profiles = tables.profiles.num_rows(),
-        finder = ?finder,
         "blocking keys sent to the query engine"
     );
     let found = finder

@@ -41,7 +41,7 @@ pub struct LinkReport {
     /// saved model's path.
     pub model_source: String,
     /// The place the candidate pairs were found and compared: "in
-    /// process" or the engine.
+    /// process" or "on" and the engine.
     pub pairs_found_on: String,
 }
 
@@ -213,7 +213,7 @@ pub fn link(
         pairs_found_on: run
             .engine
             .as_ref()
-            .map_or("in process".to_string(), |e| e.kind().to_string()),
+            .map_or("in process".to_string(), |e| format!("on {}", e.kind())),
     })
 }
 
