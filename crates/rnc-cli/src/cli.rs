@@ -267,7 +267,11 @@ pub enum Command {
         after_help = "Example:\n  rnc synth --scale france --years 1 --out france\n  \
         rnc run --feeds france --out france-run\n\n\
         Writes france-run/registry, france-run/rnc.key, france-run/stats and\n\
-        france-run/report, then prints per stage: rows, wall time and peak resident memory."
+        france-run/report, then prints per stage: rows, wall time and peak resident memory.\n\n\
+        With --key FILE the run pseudonymises with that key (created if missing)\n\
+        instead of a new one in the output folder, so two runs of the same feeds\n\
+        with one key give the same registry tables:\n  \
+        rnc --key france.key run --feeds france --out france-run"
     )]
     Run(RunArgs),
 
@@ -854,8 +858,8 @@ pub struct RunArgs {
     /// more files per feed).
     #[arg(long)]
     pub feeds: PathBuf,
-    /// Output folder for the registry, key, statistics and report; it must
-    /// not hold a registry yet.
+    /// Output folder for the registry, key (unless `--key` names one),
+    /// statistics and report; it must not hold a registry yet.
     #[arg(long)]
     pub out: PathBuf,
 }

@@ -57,7 +57,9 @@ pub fn run(mut cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Sql(args) => sql(&registry_dir, &engine, &args),
         Command::Demo(args) => demo(&args, &engine),
-        Command::Run(args) => crate::run::run(&args, &engine),
+        Command::Run(args) => {
+            crate::run::run(&args, cli.global.key.as_deref(), &engine)
+        }
         #[cfg(feature = "ballista")]
         Command::Scheduler(args) => crate::cluster::scheduler(&args),
         #[cfg(feature = "ballista")]
@@ -681,7 +683,7 @@ fn demo(args: &DemoArgs, engine: &Engine) -> anyhow::Result<Outcome> {
     })?;
 
     let outcome =
-        crate::run::run_stages(&feeds, &args.out, engine, &mut table)?;
+        crate::run::run_stages(&feeds, &args.out, None, engine, &mut table)?;
     let registry = &outcome.registry;
     let release = &outcome.release;
 

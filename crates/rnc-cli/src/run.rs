@@ -35,11 +35,15 @@ pub struct PipelineOutcome {
     pub report_path: PathBuf,
 }
 
-/// Runs `rnc run`.
-pub fn run(args: &RunArgs, engine: &Engine) -> anyhow::Result<Outcome> {
+/// Runs `rnc run`, with the key file `key` when given.
+pub fn run(
+    args: &RunArgs,
+    key: Option<&Path>,
+    engine: &Engine,
+) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let mut table = StageTable::default();
-    let outcome = run_stages(&args.feeds, &args.out, engine, &mut table)?;
+    let outcome = run_stages(&args.feeds, &args.out, key, engine, &mut table)?;
     println!();
     print!("{}", table.format());
     let flagged = outcome.rows_quarantined > 0
@@ -63,7 +67,9 @@ pub fn run(args: &RunArgs, engine: &Engine) -> anyhow::Result<Outcome> {
 
 /// Runs ingest, link, consolidate, release, stats and report on the feeds
 /// in `feeds` (as `rnc synth` writes them), into a new registry under
-/// `out`, recording each stage in `table`.
+/// `out`, recording each stage in `table`. Pseudonymises with the key file
+/// `key`, or `out/rnc.key` when none is given; either is created if
+/// missing.
 ///
 /// # Errors
 ///
@@ -71,11 +77,12 @@ pub fn run(args: &RunArgs, engine: &Engine) -> anyhow::Result<Outcome> {
 pub fn run_stages(
     feeds: &Path,
     out: &Path,
+    key: Option<&Path>,
     engine: &Engine,
     table: &mut StageTable,
 ) -> anyhow::Result<PipelineOutcome> {
     let registry_dir = out.join("registry");
-    let key_path = out.join("rnc.key");
+    let key_path = key.map_or_else(|| out.join("rnc.key"), Path::to_path_buf);
     if registry_dir.exists() {
         bail!(
             "{} already exists: choose another --out or delete the folder, because a run builds a fresh registry",
