@@ -1,8 +1,9 @@
 //! The set-based stages on a Ballista cluster: a scheduler and two
 //! executors started with `rnc scheduler` and `rnc executor` on loopback
 //! ports. Every statistics table and SQL result is compared with the
-//! in-process run on the same release, and linkage's candidate pairs found
-//! on the cluster give the same link tables, tumours and release.
+//! in-process run on the same release. Linkage's candidate pairs found on
+//! the cluster give the same link tables, tumours and release, in a full
+//! relink and in the whole pipeline run through the cluster.
 
 mod common;
 
@@ -120,8 +121,19 @@ fn cluster_matches_in_process_run() {
         ],
         0,
     );
-    let output =
-        rnc(&["run", "--feeds", arg(&feeds), "--out", arg(&run), "--quiet"]);
+    // One key for the in-process run and the cluster run below, so that
+    // both pseudonymise alike.
+    let key = dir.path().join("run.key");
+    let output = rnc(&[
+        "--key",
+        arg(&key),
+        "run",
+        "--feeds",
+        arg(&feeds),
+        "--out",
+        arg(&run),
+        "--quiet",
+    ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         matches!(output.status.code(), Some(0 | 1)),
@@ -251,22 +263,26 @@ fn cluster_matches_in_process_run() {
         run_rnc(&global, &["release"], &[0]);
     }
     for folder in ["work/link", "work/consolidate", "releases/R0002"] {
-        let local_files = files_under(&in_process.join(folder));
-        assert!(local_files.len() >= 3, "{folder}: {local_files:?}");
-        for file in local_files {
-            let name = file.file_name().unwrap();
-            // The manifest names the time the release was made.
-            if name == "manifest.json" {
-                continue;
-            }
-            let cluster = on_cluster.join(folder).join(name);
-            assert!(
-                std::fs::read(&file).unwrap()
-                    == std::fs::read(&cluster).unwrap_or_default(),
-                "{} differs between the in-process and the cluster linkage",
-                cluster.display()
-            );
-        }
+        assert_same_files(&in_process.join(folder), &on_cluster.join(folder));
+    }
+
+    // The whole pipeline through the cluster, under the in-process run's
+    // key: linkage's pairs and the statistics on the executors, the rest in
+    // process. Every table it writes is the in-process run's.
+    let cluster_run = dir.path().join("run-cluster");
+    let stdout = run_rnc(
+        &["--key", arg(&key), "--engine", engine.as_str(), "--quiet"],
+        &["run", "--feeds", arg(&feeds), "--out", arg(&cluster_run)],
+        &[0, 1],
+    );
+    assert!(stdout.contains(&format!("on engine {engine}")), "{stdout}");
+    for folder in [
+        "registry/work/link",
+        "registry/work/consolidate",
+        "registry/releases/R0001",
+        "stats",
+    ] {
+        assert_same_files(&run.join(folder), &cluster_run.join(folder));
     }
 
     // With the cluster gone, linkage on it fails and says so, which shows
@@ -287,6 +303,27 @@ fn cluster_matches_in_process_run() {
             && stderr.contains(&engine),
         "{stderr}"
     );
+}
+
+/// Asserts that every file of `local`, at least three, has the same bytes
+/// in `cluster`. A release's manifest is left out: it records the time the
+/// release was made.
+fn assert_same_files(local: &Path, cluster: &Path) {
+    let local_files = files_under(local);
+    assert!(local_files.len() >= 3, "{local:?}: {local_files:?}");
+    for file in local_files {
+        let name = file.strip_prefix(local).unwrap();
+        if name.as_os_str() == "manifest.json" {
+            continue;
+        }
+        let other = cluster.join(name);
+        assert!(
+            std::fs::read(&file).unwrap()
+                == std::fs::read(&other).unwrap_or_default(),
+            "{} differs between the in-process and the cluster run",
+            other.display()
+        );
+    }
 }
 
 /// Copies every file under `from` to the same place under `to`.
