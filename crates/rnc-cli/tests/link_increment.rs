@@ -243,7 +243,7 @@ fn person_map_rows(registry: &Path) -> Vec<(String, String)> {
 }
 
 #[test]
-fn corrected_copies_keep_their_persons_on_full_relink() {
+fn corrected_copies_keep_persons_on_relink() {
     // A row sent again with other identifiers (a correction) keeps its
     // record id, and linkage may put the two copies in two persons. A
     // full relink of the same records must give every copy the person id

@@ -41,8 +41,9 @@ fn same_key_builds_same_release() {
     assert!(files.len() >= 8, "{files:?}");
     for file in files {
         let name = file.file_name().unwrap();
-        // The manifest records when the release was made.
-        if name == "manifest.json" {
+        // The manifest and the quality-check report record the minute they
+        // were written, so two runs a minute apart differ in them.
+        if name == "manifest.json" || name == "check_report.html" {
             continue;
         }
         let other = release(&outs[1]).join(name);

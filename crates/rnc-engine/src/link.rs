@@ -119,9 +119,9 @@ impl PlanPairFinder {
     }
 }
 
-/// Session settings under which both joins of the candidate pairs with
-/// the profile table read the whole table on each task (a broadcast join)
-/// instead of sending both to the partitions of a hash join.
+/// Returns session settings under which both joins of the candidate pairs
+/// with the profile table read the whole table on each task (a broadcast
+/// join) instead of sending both to the partitions of a hash join.
 ///
 /// A pair of profiles carries both profiles' name filters into the
 /// comparison, close to a kilobyte. Partitioned joins send that width

@@ -243,7 +243,7 @@ fn oversized_blocks_skipped_alike() {
 }
 
 // DataFusion would read `[1]` in the table path as a glob pattern and
-// find no file; the finder says what to change instead.
+// find no file, so the finder rejects the path and names the fix.
 #[test]
 fn glob_characters_in_path_refused() {
     let data = records(2, 50);

@@ -105,7 +105,7 @@ pub enum ErrorKind {
     /// [`crate::pair_plan`] defines.
     #[error("invalid candidate-pair table: {reason}")]
     InvalidPairTable {
-        /// What does not fit.
+        /// The column or value that does not fit.
         reason: String,
     },
     /// The query engine of a [`crate::PairFinder`] failed.

@@ -13,9 +13,9 @@
 //! process on the pairs returned, exactly as on pairs found in process.
 //!
 //! The SQL states the blocking of `blocking.rs` as joins. A block is the
-//! set of profiles sharing one key under one rule. It is kept when it holds
-//! two records or more and at most [`MAX_BLOCK_SIZE`], counting every
-//! record of each profile. A kept block gives every pair of two of its
+//! set of profiles sharing one key under one rule. It is kept when it
+//! contains two records or more and at most [`MAX_BLOCK_SIZE`], counting
+//! every record of each profile. A kept block gives every pair of two of its
 //! profiles, and the pair within a profile of several records, except pairs
 //! made only of records an earlier run linked. Pairs found under several
 //! rules or keys are kept once.
@@ -354,13 +354,7 @@ pub fn compare_profile_columns(
         )));
     }
     let filter_bytes = match (left.filter_bytes()?, right.filter_bytes()?) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(invalid(format!(
-                "Bloom filters of {a} and {b} bytes in one call of \
-                 {LINK_LEVELS}: encode every profile with the same \
-                 Bloom-filter settings"
-            )));
-        }
+        (Some(a), Some(b)) if a != b => return Err(bloom_lengths(a, b)),
         (a, b) => a.or(b),
     };
     let mut blooms = BloomArena::new(filter_bytes.unwrap_or(0));
@@ -384,11 +378,21 @@ fn invalid(reason: String) -> Error {
     ErrorKind::InvalidPairTable { reason }.into()
 }
 
+/// Builds the error for two Bloom filters of different lengths in one call.
+fn bloom_lengths(first: usize, other: usize) -> Error {
+    invalid(format!(
+        "Bloom filters of {first} and {other} bytes in one call of \
+         {LINK_LEVELS}: encode every profile with the same Bloom-filter \
+         settings"
+    ))
+}
+
 /// The fields of one `encoded` column, typed.
 struct ProfileColumns<'a> {
     len: usize,
     column: &'a StructArray,
-    ids: Vec<&'a PrimitiveArray<UInt32Type>>,
+    /// The id fields but sex, in [`ID_FIELDS`] order.
+    ids: [&'a PrimitiveArray<UInt32Type>; ID_FIELDS.len() - 1],
     sex: &'a PrimitiveArray<UInt8Type>,
     /// Per slot: salt, birth, usage and first name ids.
     name_ids: [Vec<&'a PrimitiveArray<UInt32Type>>; 2],
@@ -419,7 +423,9 @@ impl<'a> ProfileColumns<'a> {
             .iter()
             .filter(|&&name| name != "sex")
             .map(|name| uint32(name))
-            .collect::<Result<Vec<_>, Error>>()?;
+            .collect::<Result<Vec<_>, Error>>()?
+            .try_into()
+            .expect("every id field but sex is read");
         let sex = field("sex")?
             .as_primitive_opt::<UInt8Type>()
             .ok_or_else(wrong)?;
@@ -460,12 +466,7 @@ impl<'a> ProfileColumns<'a> {
                     None => found = Some(value.len()),
                     Some(bytes) if bytes == value.len() => {}
                     Some(bytes) => {
-                        return Err(invalid(format!(
-                            "Bloom filters of {bytes} and {} bytes in one \
-                             call of {LINK_LEVELS}: encode every profile \
-                             with the same Bloom-filter settings",
-                            value.len()
-                        )));
+                        return Err(bloom_lengths(bytes, value.len()));
                     }
                 }
             }
@@ -479,7 +480,6 @@ impl<'a> ProfileColumns<'a> {
         let id = |column: &PrimitiveArray<UInt32Type>| {
             column.is_valid(row).then(|| column.value(row))
         };
-        let ids: Vec<Option<u32>> = self.ids.iter().map(|c| id(c)).collect();
         let [
             nir,
             triplet,
@@ -490,10 +490,7 @@ impl<'a> ProfileColumns<'a> {
             year_day,
             month_day,
             departement,
-        ] = ids[..]
-        else {
-            unreachable!("nine id columns besides sex");
-        };
+        ] = self.ids.map(id);
         let names = std::array::from_fn(|slot| {
             let name_ids = &self.name_ids[slot];
             let mut bloom = |i: usize| {
