@@ -244,27 +244,85 @@ fn provider_keys_never_mix_in_one_registry() {
         false,
     );
 
+    let stderr = refused_ingest(
+        dir.path(),
+        &registry,
+        "pathology_report",
+        &pseudonymised,
+    );
+
+    assert!(stderr.contains("never match"), "{stderr}");
+}
+
+/// Runs `rnc ingest` of `file` into `registry`, which holds one batch,
+/// checks that it exits with 2 and adds no batch, and returns its
+/// standard error.
+fn refused_ingest(
+    dir: &Path,
+    registry: &Path,
+    kind: &str,
+    file: &Path,
+) -> String {
     let output = rnc(&[
         "ingest",
         "--registry",
-        arg(&registry),
+        arg(registry),
         "--key",
-        arg(&dir.path().join("registry.key")),
+        arg(&dir.join("registry.key")),
         "--quiet",
         "--source",
-        "pathology_report",
-        arg(&pseudonymised),
+        kind,
+        arg(file),
     ]);
 
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("never match"), "{stderr}");
-    let batches = Registry::open(&registry)
+    let batches = Registry::open(registry)
         .unwrap()
         .catalogue()
         .unwrap()
         .batches;
-    assert_eq!(batches.len(), 1);
+    assert_eq!(batches.len(), 1, "the refused file adds no batch");
+    stderr
+}
+
+#[test]
+fn filters_of_an_older_construction_are_not_mixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = dir.path().join("feeds");
+    synth_plain(&feeds, "2000", "6");
+    let registry = dir.path().join("registry");
+    ingest(
+        dir.path(),
+        &registry,
+        "registry_extract",
+        &feeds.join("registry_extract.csv"),
+        false,
+    );
+    // The catalogue as an rnc older than the construction's name wrote
+    // it: the batch names no construction.
+    let catalogue = registry.join("catalogue.json");
+    let mut written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&catalogue).unwrap())
+            .unwrap();
+    let batch = &mut written["batches"][0];
+    assert_eq!(
+        batch["bloom_construction"],
+        rnc_pseudonym::BLOOM_CONSTRUCTION,
+        "each batch names its construction"
+    );
+    batch.as_object_mut().unwrap().remove("bloom_construction");
+    std::fs::write(&catalogue, written.to_string()).unwrap();
+
+    let stderr = refused_ingest(
+        dir.path(),
+        &registry,
+        "hospital_stay",
+        &feeds.join("hospital_stay.csv"),
+    );
+
+    assert!(stderr.contains("batch B000001"), "{stderr}");
+    assert!(stderr.contains("into a new registry"), "{stderr}");
 }
 
 #[test]

@@ -13,8 +13,8 @@ use rnc_model::{
     NirStatus, SaltedNameColumns, SaltedNames, SourceKind, SourceRecord,
 };
 use rnc_pseudonym::Domain::{FirstName, Name};
-use rnc_pseudonym::RegistryLayer;
 use rnc_pseudonym::provider::{PROVIDER_COLUMNS, decode_bloom};
+use rnc_pseudonym::{BLOOM_CONSTRUCTION, RegistryLayer};
 
 use crate::checks::Row;
 use crate::feeds::{self, Column, is_identifying};
@@ -23,6 +23,12 @@ use crate::records::{new_record, read_event_fields};
 /// The column that marks a pre-pseudonymised file: the provider key's
 /// fingerprint, on every row.
 pub(crate) const PROVIDER_KEY_COLUMN: &str = "provider_key";
+
+/// The column that names the construction of the Bloom filters' bit
+/// positions ([`BLOOM_CONSTRUCTION`]), on every row. It is optional in
+/// the header so that the rows of an older file are each quarantined with
+/// the reason, rather than the whole file refused for a missing column.
+const BLOOM_CONSTRUCTION_COLUMN: &str = "bloom_construction";
 
 /// Oldest age at event accepted, in completed years.
 const MAX_AGE: u16 = 130;
@@ -80,6 +86,7 @@ pub(crate) fn build(
             ),
         );
     }
+    check_bloom_construction(row);
     // NOTE: a clear row whose birth date is in the future or after the
     // event is quarantined (`future_date`, `birth_after_event`). The
     // provider file keeps no birth date, so those two checks cannot run
@@ -115,6 +122,28 @@ pub(crate) fn build(
         row.problem("-", "invalid_pseudonym", format!("{error}"));
     }
     record
+}
+
+/// Rejects a row whose Bloom filters were made by another construction
+/// of their bit positions than this rnc's: they would agree only by
+/// chance with the registry's filters of the same names. A file without the column
+/// comes from an rnc older than the construction's name.
+fn check_bloom_construction(row: &mut Row<'_>) {
+    let problem = match row.optional(BLOOM_CONSTRUCTION_COLUMN) {
+        Some(BLOOM_CONSTRUCTION) => return,
+        Some(other) => format!(
+            "row's Bloom filters were made with construction {other}, \
+             but this rnc makes {BLOOM_CONSTRUCTION} (ask the provider to \
+             run rnc pseudonymise again with the registry's version of rnc)"
+        ),
+        None => format!(
+            "row names no construction of its Bloom filters, as files of \
+             an rnc older than construction {BLOOM_CONSTRUCTION} do; their \
+             filters match none of the registry's (ask the provider to run \
+             rnc pseudonymise again with the registry's version of rnc)"
+        ),
+    };
+    row.problem(BLOOM_CONSTRUCTION_COLUMN, "bloom_construction", problem);
 }
 
 fn read_statuses(row: &mut Row<'_>, record: &mut SourceRecord) {

@@ -201,6 +201,61 @@ fn other_provider_key_is_quarantined() {
     assert_eq!(outcome.quarantine[0].rule, "provider_key_mismatch");
 }
 
+/// Applies `edit` to the fields of every line of a provider file, the
+/// header first, and returns the file.
+fn edit_columns(file: &str, edit: impl Fn(&mut Vec<String>)) -> String {
+    let mut edited = String::new();
+    for line in file.lines() {
+        let mut fields: Vec<String> =
+            line.split(',').map(str::to_string).collect();
+        edit(&mut fields);
+        edited.push_str(&fields.join(","));
+        edited.push('\n');
+    }
+    edited
+}
+
+#[test]
+fn filters_of_another_construction_are_quarantined() {
+    let file = pseudonymised(DEATHS);
+    let header: Vec<&str> = file.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|c| *c == "bloom_construction")
+        .expect("the provider step names its construction");
+    assert!(file.lines().skip(1).all(|line| {
+        line.split(',').nth(column) == Some(rnc_pseudonym::BLOOM_CONSTRUCTION)
+    }));
+
+    // A file of an older rnc has no such column; a later one may name
+    // another construction. Every row is rejected, each with the reason.
+    let without = edit_columns(&file, |fields| {
+        fields.remove(column);
+    });
+    let other = edit_columns(&file, |fields| {
+        if fields[column] != "bloom_construction" {
+            fields[column] = "bigram-other".into();
+        }
+    });
+    for (edited, named) in
+        [(without, "no construction"), (other, "bigram-other")]
+    {
+        let outcome = ingest(&edited, false);
+        assert_eq!(outcome.records.len(), 0);
+        assert_eq!(outcome.quarantine.len(), 3);
+        for row in &outcome.quarantine {
+            assert_eq!(row.rule, "bloom_construction");
+            assert_eq!(row.field, "bloom_construction");
+            assert!(row.message.contains(named), "{}", row.message);
+            assert!(
+                row.message.contains("rnc pseudonymise"),
+                "{}",
+                row.message
+            );
+        }
+    }
+}
+
 #[test]
 fn malformed_bloom_is_quarantined() {
     let file = pseudonymised(DEATHS);

@@ -8,25 +8,39 @@
 //! filters approximates the Dice coefficient of the bigram sets without
 //! revealing the bigrams to anyone who lacks the key.
 //!
-//! The bit positions of a bigram come from one keyed HMAC-SHA-256 of the
-//! bigram, cut into independent 10-bit indices. The original construction
-//! derived them by double hashing, `g_i = h1 + i * h2 mod l`, and Kroll and
-//! Steinmetzer (2015, "Who is 1011011111...1110110010? Automated
-//! cryptanalysis of Bloom filter encryptions of databases with several
-//! personal identifiers") showed that this structure helps an attacker
-//! recover the bigrams. clkhash moved to independent indices cut from one
-//! keyed hash for the same reason.
+//! The bit positions of a bigram are independent 10-bit indices cut from
+//! 256 keyed pseudo-random bits. The original construction derived them
+//! by double hashing, `g_i = h1 + i * h2 mod l`, and Kroll and Steinmetzer
+//! (2015, "Who is 1011011111...1110110010? Automated cryptanalysis of
+//! Bloom filter encryptions of databases with several personal
+//! identifiers") showed that this structure helps an attacker recover the
+//! bigrams. clkhash moved to independent indices cut from one keyed hash
+//! for the same reason.
+//!
+//! The 256 bits are two AES-256 blocks under a key drawn for the domain
+//! and salt ([`BigramKey`]): HMAC-SHA-256 of the salt under the domain's
+//! Bloom sub-key. The key is drawn once for the names of a record that
+//! share a domain and salt, and each bigram then costs two block
+//! encryptions, which the processor's AES instructions do in a few
+//! nanoseconds. Each bigram was hashed with HMAC-SHA-256 before, two
+//! SHA-256 compressions, and the positions were kept in a cache of up to
+//! 2^19 entries, larger than the processor's caches. A lookup there cost
+//! about as much as the hash it saved, and the positions took a fifth of
+//! the ingestion's time (`crates/rnc-ingest/benches/BENCHMARKS.md`).
+//! Both constructions are pseudo-random functions of the key, salt and
+//! bigram, so the filters keep their properties. Their bits differ, and a
+//! registry therefore keeps one construction for all its records.
 //!
 //! DEVIATION: the design first called for 16-bit slices reduced modulo
-//! 1024, but one SHA-256 output holds only 16 such slices, fewer than the
-//! 20 positions needed. Because 1024 is a power of two, a 16-bit slice
+//! 1024, but 256 bits hold only 16 such slices, fewer than the 20
+//! positions needed. Because 1024 is a power of two, a 16-bit slice
 //! reduced modulo 1024 is just its low 10 bits, so cutting 10-bit slices
-//! gives the same uniform, unbiased indices and 25 of them per hash.
+//! gives the same uniform, unbiased indices and 25 of them per 256 bits.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-
+use aes::cipher::{BlockEncrypt, KeyInit};
+use aes::{Aes256, Block};
 use hmac::Mac;
+use zeroize::Zeroizing;
 
 use crate::pseudonymiser::HmacSha256;
 
@@ -42,119 +56,108 @@ pub const BLOOM_HASHES: usize = 20;
 /// Bits per index: log2 of [`BLOOM_BITS`].
 const INDEX_BITS: usize = 10;
 
-// Every index must fit inside one 256-bit HMAC-SHA-256 output.
+// Every index must fit inside the 256 bits drawn for a bigram.
 const _: () = assert!(BLOOM_HASHES * INDEX_BITS <= 256);
 const _: () = assert!(1 << INDEX_BITS == BLOOM_BITS);
 
-/// Bit positions of the bigrams seen so far, per sub-key and salt.
+/// Name of the construction that gives the filters' bit positions, kept
+/// with each batch and written in every provider file. Filters made by
+/// two constructions agree only by chance, so rnc refuses to mix them in
+/// one registry. Earlier versions of rnc hashed each bigram with
+/// HMAC-SHA-256 and recorded no name.
+pub const BLOOM_CONSTRUCTION: &str = "bigram-aes256";
+
+/// Bigrams whose blocks are encrypted in one call, so that the
+/// processor works on several blocks at once.
+const BIGRAMS_PER_CALL: usize = 8;
+
+/// The key that gives the bit positions of bigrams in one domain under
+/// one salt, or under none.
 ///
-/// Names are made of few distinct bigrams, so most lookups hit and the
-/// HMAC runs once per bigram rather than once per occurrence. The cache
-/// stops growing at [`CACHE_LIMIT`] entries; later bigrams are hashed each
-/// time. It contains the same keyed positions the filters reveal, and the
-/// salts in clear (which the caller also holds), no key.
-///
-/// NOTE: salted entries fill a map far larger than the processor's caches.
-/// A hit therefore saved only about a third of an HMAC's time in one
-/// single-threaded measurement, where 8 % of 4.7 million lookups missed.
-#[derive(Debug, Default)]
-pub(crate) struct PositionCache {
-    positions: RwLock<HashMap<u128, [u16; BLOOM_HASHES]>>,
+/// It is HMAC-SHA-256, under the domain's Bloom sub-key, of the salt
+/// followed by a 0x1F separator, or of nothing for unsalted filters, so
+/// that no salt differs from the empty one. The bytes are zeroed once
+/// the cipher is set up, and the cipher's round keys when it is dropped.
+pub(crate) struct BigramKey {
+    cipher: Aes256,
 }
 
-/// Maximum length of a cached salt, in bytes. The name salts `YYYY|MM`
-/// take 7.
-const SALT_BYTES: usize = 8;
-
-/// Entries kept at most, about 40 MB at about 80 bytes per entry with
-/// the map's overhead (an estimate). Salted entries can number the salts
-/// (about 3 100 year-and-month or year-and-day values over a century)
-/// times the bigrams of each salt's names. A national run therefore fills
-/// the cache with its most frequent pairs first and hashes the rarer ones.
-const CACHE_LIMIT: usize = 1 << 19;
-
-/// Packs a sub-key index, a salt of at most [`SALT_BYTES`] bytes and a
-/// bigram into one key: salt bytes in bits 0-63, the characters in bits
-/// 64-105, the salt's length in bits 106-109, a salt flag in bit 110 and
-/// the sub-key from bit 111. An unsalted bigram has the flag clear, so it
-/// differs from the empty salt, whose hash adds a separator. Returns
-/// `None` for a longer salt, which is not cached.
-fn pack_key(
-    sub_key: usize,
-    salt: Option<&str>,
-    pair: (char, char),
-) -> Option<u128> {
-    let mut key = u128::from(u32::from(pair.0)) << 64
-        | u128::from(u32::from(pair.1)) << 85
-        | (sub_key as u128) << 111;
-    if let Some(salt) = salt {
-        if salt.len() > SALT_BYTES {
-            return None;
+impl BigramKey {
+    /// Draws the key of `salt` from the domain's Bloom sub-key `keyed`.
+    pub(crate) fn new(keyed: &HmacSha256, salt: Option<&str>) -> BigramKey {
+        let mut mac = keyed.clone();
+        if let Some(salt) = salt {
+            mac.update(salt.as_bytes());
+            mac.update(&[0x1F]);
         }
-        let mut bytes = [0u8; SALT_BYTES];
-        bytes[..salt.len()].copy_from_slice(salt.as_bytes());
-        key |= u128::from(u64::from_le_bytes(bytes))
-            | (salt.len() as u128) << 106
-            | 1 << 110;
+        let key: Zeroizing<[u8; 32]> =
+            Zeroizing::new(mac.finalize().into_bytes().into());
+        BigramKey {
+            cipher: Aes256::new(key.as_slice().into()),
+        }
     }
-    Some(key)
-}
 
-impl PositionCache {
-    /// Sets in `filter` the positions of every bigram of `pairs` under
-    /// `salt`, each moved by `permutation` when there is one, taking the
-    /// read lock once and the write lock at most once. The cache keeps the
-    /// unmoved positions.
-    fn fill(
+    /// Encodes the padded bigrams of `name` into a filter of
+    /// [`BLOOM_BYTES`] bytes. With a `permutation`, bit `p` is set at
+    /// `permutation[p]` instead, which gives the filter that the registry
+    /// layer's permutation would make of the unpermuted one.
+    ///
+    /// Bit `p` is bit `7 - p % 8` of byte `p / 8`, the most significant
+    /// bit first.
+    pub(crate) fn encode(
         &self,
-        keyed: &HmacSha256,
-        sub_key: usize,
-        salt: Option<&str>,
-        pairs: &[(char, char)],
+        name: &str,
         permutation: Option<&[u16]>,
-        filter: &mut [u8],
-    ) {
-        let mut missed: Vec<(Option<u128>, (char, char))> = Vec::new();
-        {
-            let map = self.positions.read().ok();
-            for &pair in pairs {
-                let key = pack_key(sub_key, salt, pair);
-                let found = key.and_then(|key| map.as_ref()?.get(&key));
-                match found {
-                    Some(positions) => set_bits(filter, positions, permutation),
-                    None => missed.push((key, pair)),
-                }
+    ) -> Vec<u8> {
+        let mut filter = vec![0u8; BLOOM_BYTES];
+        let mut blocks = [Block::default(); 2 * BIGRAMS_PER_CALL];
+        let mut pending = 0;
+        for pair in padded_bigrams(name) {
+            blocks[2 * pending] = bigram_block(pair, 0);
+            blocks[2 * pending + 1] = bigram_block(pair, 1);
+            pending += 1;
+            if pending == BIGRAMS_PER_CALL {
+                self.set_positions(&mut blocks, &mut filter, permutation);
+                pending = 0;
             }
         }
-        if missed.is_empty() {
-            return;
-        }
+        self.set_positions(
+            &mut blocks[..2 * pending],
+            &mut filter,
+            permutation,
+        );
+        filter
+    }
 
-        let salted = salt.map(|salt| {
-            let mut salted = keyed.clone();
-            salted.update(salt.as_bytes());
-            salted.update(&[0x1F]);
-            salted
-        });
-        let mut computed = Vec::with_capacity(missed.len());
-        for (key, pair) in missed {
-            let mut bigram = [0u8; 8];
-            let first = pair.0.encode_utf8(&mut bigram[..4]).len();
-            let second = pair.1.encode_utf8(&mut bigram[first..]).len();
-            let hmac = salted.as_ref().unwrap_or(keyed);
-            let found = positions(hmac, &bigram[..first + second]);
-            set_bits(filter, &found, permutation);
-            computed.extend(key.map(|key| (key, found)));
-        }
-        if let Ok(mut map) = self.positions.write() {
-            for (key, found) in computed {
-                if map.len() >= CACHE_LIMIT {
-                    break;
-                }
-                map.insert(key, found);
-            }
+    /// Encrypts the blocks of some bigrams, two per bigram, and sets each
+    /// bigram's positions in `filter`.
+    fn set_positions(
+        &self,
+        blocks: &mut [Block],
+        filter: &mut [u8],
+        permutation: Option<&[u16]>,
+    ) {
+        self.cipher.encrypt_blocks(blocks);
+        for pair in blocks.chunks_exact(2) {
+            let mut bits = [0u8; 32];
+            bits[..16].copy_from_slice(&pair[0]);
+            bits[16..].copy_from_slice(&pair[1]);
+            set_bits(filter, &slice_indices(&bits), permutation);
         }
     }
+}
+
+/// Returns the input block of a bigram's `half` (0 or 1): the UTF-8
+/// bytes of its two characters (at most 8), zeros, their length in byte
+/// 14 and the half in byte 15. The length keeps the encoding one-to-one
+/// whatever the characters.
+fn bigram_block(pair: (char, char), half: u8) -> Block {
+    let mut block = Block::default();
+    let first = pair.0.encode_utf8(&mut block[..4]).len();
+    let second = pair.1.encode_utf8(&mut block[first..first + 4]).len();
+    block[14] = (first + second) as u8;
+    block[15] = half;
+    block
 }
 
 /// Sets the bits at `positions` in `filter`, most significant bit first,
@@ -175,70 +178,30 @@ fn set_bits(
     }
 }
 
-/// Returns the padded bigrams of `name`: a space, the characters, a space.
-fn padded_bigrams(name: &str) -> Vec<(char, char)> {
-    let mut padded: Vec<char> = Vec::with_capacity(name.len() + 2);
-    padded.push(' ');
-    padded.extend(name.chars());
-    padded.push(' ');
-    padded.windows(2).map(|pair| (pair[0], pair[1])).collect()
-}
-
-/// Encodes the padded bigrams of `name` into a filter of [`BLOOM_BYTES`]
-/// bytes, with the HMAC keyed for the name's domain.
-///
-/// Bit `p` is bit `7 - p % 8` of byte `p / 8`, the most significant bit
-/// first. A bigram is hashed as the UTF-8 bytes of its two characters.
-pub(crate) fn encode(
-    keyed: &HmacSha256,
-    sub_key: usize,
-    cache: &PositionCache,
-    name: &str,
-) -> Vec<u8> {
-    let mut filter = vec![0u8; BLOOM_BYTES];
-    let pairs = padded_bigrams(name);
-    cache.fill(keyed, sub_key, None, &pairs, None, &mut filter);
-    filter
-}
-
-/// Encodes the padded bigrams of `name` as [`encode`] does, with each
-/// bigram hashed after `salt` and a 0x1F separator, so that one name
-/// under two salts gives unrelated filters. With a `permutation`, bit `p`
-/// is set at `permutation[p]` instead, which gives the filter that the
-/// registry layer's permutation would make of the unpermuted one.
-pub(crate) fn encode_salted(
-    keyed: &HmacSha256,
-    sub_key: usize,
-    cache: &PositionCache,
-    salt: &str,
-    name: &str,
-    permutation: Option<&[u16]>,
-) -> Vec<u8> {
-    let mut filter = vec![0u8; BLOOM_BYTES];
-    let pairs = padded_bigrams(name);
-    cache.fill(keyed, sub_key, Some(salt), &pairs, permutation, &mut filter);
-    filter
-}
-
-/// Computes the [`BLOOM_HASHES`] bit positions of one bigram: consecutive
-/// 10-bit big-endian slices of its HMAC.
-fn positions(keyed: &HmacSha256, bigram: &[u8]) -> [u16; BLOOM_HASHES] {
-    let mut mac = keyed.clone();
-    mac.update(bigram);
-    let digest: [u8; 32] = mac.finalize().into_bytes().into();
-    slice_indices(&digest)
+/// Returns the padded bigrams of `name`, the name between two spaces
+/// taken two characters at a time: ` S`, `SM`, …, `H ` for `SMITH`, and
+/// one bigram of two spaces for an empty name.
+fn padded_bigrams(name: &str) -> impl Iterator<Item = (char, char)> + '_ {
+    let mut characters = name.chars().chain(std::iter::once(' '));
+    let mut previous = ' ';
+    std::iter::from_fn(move || {
+        let next = characters.next()?;
+        let pair = (previous, next);
+        previous = next;
+        Some(pair)
+    })
 }
 
 /// Cuts the first [`BLOOM_HASHES`] consecutive 10-bit big-endian slices
-/// out of a 256-bit digest.
-fn slice_indices(digest: &[u8; 32]) -> [u16; BLOOM_HASHES] {
+/// out of 256 bits.
+fn slice_indices(bits: &[u8; 32]) -> [u16; BLOOM_HASHES] {
     let mut indices = [0u16; BLOOM_HASHES];
     for (i, index) in indices.iter_mut().enumerate() {
         let bit = i * INDEX_BITS;
         let byte = bit / 8;
-        let window = u32::from(digest[byte]) << 16
-            | u32::from(digest[byte + 1]) << 8
-            | u32::from(digest[byte + 2]);
+        let window = u32::from(bits[byte]) << 16
+            | u32::from(bits[byte + 1]) << 8
+            | u32::from(bits[byte + 2]);
         let shift = 24 - INDEX_BITS - bit % 8;
         *index = ((window >> shift) & 0x3FF) as u16;
     }
@@ -284,35 +247,113 @@ mod tests {
         assert_eq!(dice_coefficient(&[0xFF], &[0xFF, 0xFF]), 2.0 * 8.0 / 24.0);
     }
 
+    /// Recomputes the filter of `bigrams` under `salt` one block at a
+    /// time, from the construction the module documents: the key
+    /// HMAC(sub-key, salt, 0x1F), then two AES-256 blocks per bigram.
+    fn filter_by_hand(
+        keyed: &HmacSha256,
+        salt: Option<&str>,
+        bigrams: &[&str],
+    ) -> Vec<u8> {
+        let mut mac = keyed.clone();
+        if let Some(salt) = salt {
+            mac.update(salt.as_bytes());
+            mac.update(&[0x1F]);
+        }
+        let key: [u8; 32] = mac.finalize().into_bytes().into();
+        let cipher = Aes256::new(&key.into());
+        let mut filter = vec![0u8; BLOOM_BYTES];
+        for bigram in bigrams {
+            let mut bits = [0u8; 32];
+            for half in 0..2u8 {
+                let mut block = Block::default();
+                block[..bigram.len()].copy_from_slice(bigram.as_bytes());
+                block[14] = bigram.len() as u8;
+                block[15] = half;
+                cipher.encrypt_block(&mut block);
+                let start = 16 * usize::from(half);
+                bits[start..start + 16].copy_from_slice(&block);
+            }
+            for p in slice_indices(&bits) {
+                let p = usize::from(p);
+                filter[p / 8] |= 0x80 >> (p % 8);
+            }
+        }
+        filter
+    }
+
     #[test]
-    fn cached_salted_positions_match_uncached() {
-        // The positions are recomputed here without the cache, from the
-        // construction the module documents: HMAC(salt, 0x1F, bigram).
+    fn filters_follow_the_documented_construction() {
         let keyed = crate::pseudonymiser::keyed_hmac(
             &crate::Key::from_bytes([9; 32]),
             "test",
         );
-        let cache = PositionCache::default();
-        let long_salt = "a salt longer than eight bytes";
-        for salt in ["", "1961|04", "1961|05", long_salt] {
-            let mut salted = keyed.clone();
-            salted.update(salt.as_bytes());
-            salted.update(&[0x1F]);
-            let mut expected = vec![0u8; BLOOM_BYTES];
-            for bigram in [" A", "AB", "B "] {
-                for p in positions(&salted, bigram.as_bytes()) {
-                    let p = usize::from(p);
-                    expected[p / 8] |= 0x80 >> (p % 8);
-                }
-            }
-            let first = encode_salted(&keyed, 0, &cache, salt, "AB", None);
-            let cached = encode_salted(&keyed, 0, &cache, salt, "AB", None);
-            assert_eq!(first, expected, "salt {salt:?}, first call");
-            assert_eq!(cached, expected, "salt {salt:?}, from the cache");
+        // Eleven letters give twelve bigrams, more than one call's eight.
+        let long = "ABCDEFGHIJK";
+        let long_bigrams = [
+            " A", "AB", "BC", "CD", "DE", "EF", "FG", "GH", "HI", "IJ", "JK",
+            "K ",
+        ];
+        for salt in [None, Some(""), Some("1961|04"), Some("a longer salt")] {
+            let key = BigramKey::new(&keyed, salt);
+            assert_eq!(
+                key.encode("AB", None),
+                filter_by_hand(&keyed, salt, &[" A", "AB", "B "]),
+                "salt {salt:?}"
+            );
+            assert_eq!(
+                key.encode(long, None),
+                filter_by_hand(&keyed, salt, &long_bigrams),
+                "salt {salt:?}, twelve bigrams"
+            );
+            // A two-byte letter: the block holds the bigram's UTF-8 bytes.
+            assert_eq!(
+                key.encode("É", None),
+                filter_by_hand(&keyed, salt, &[" É", "É "]),
+                "salt {salt:?}, accented letter"
+            );
         }
-        let unsalted = encode(&keyed, 0, &cache, "AB");
-        let empty_salt = encode_salted(&keyed, 0, &cache, "", "AB", None);
+        let unsalted = BigramKey::new(&keyed, None).encode("AB", None);
+        let empty_salt = BigramKey::new(&keyed, Some("")).encode("AB", None);
         assert_ne!(unsalted, empty_salt, "no salt differs from the empty one");
+    }
+
+    #[test]
+    fn permutation_moves_each_bit() {
+        let keyed = crate::pseudonymiser::keyed_hmac(
+            &crate::Key::from_bytes([3; 32]),
+            "test",
+        );
+        let key = BigramKey::new(&keyed, Some("1970|01"));
+        // Reversing the bit order moves bit p to 1023 - p.
+        let reverse: Vec<u16> = (0..BLOOM_BITS as u16).rev().collect();
+        let plain = key.encode("DUPONT", None);
+        let moved = key.encode("DUPONT", Some(&reverse));
+        for p in 0..BLOOM_BITS {
+            let bit =
+                |filter: &[u8], p: usize| filter[p / 8] & (0x80 >> (p % 8));
+            assert_eq!(
+                bit(&plain, p) != 0,
+                bit(&moved, BLOOM_BITS - 1 - p) != 0
+            );
+        }
+    }
+
+    #[test]
+    fn bigrams_are_padded_with_one_space() {
+        let bigrams: Vec<(char, char)> = padded_bigrams("SMITH").collect();
+        assert_eq!(
+            bigrams,
+            [
+                (' ', 'S'),
+                ('S', 'M'),
+                ('M', 'I'),
+                ('I', 'T'),
+                ('T', 'H'),
+                ('H', ' ')
+            ]
+        );
+        assert_eq!(padded_bigrams("").collect::<Vec<_>>(), [(' ', ' ')]);
     }
 
     #[test]

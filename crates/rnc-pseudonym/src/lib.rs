@@ -57,7 +57,9 @@ pub mod provider;
 mod pseudonymiser;
 mod rekey;
 
-pub use bloom::{BLOOM_BITS, BLOOM_BYTES, BLOOM_HASHES, dice_coefficient};
+pub use bloom::{
+    BLOOM_BITS, BLOOM_BYTES, BLOOM_CONSTRUCTION, BLOOM_HASHES, dice_coefficient,
+};
 pub use clk::{ClkEncoder, ClkIdentity, ClkSettings};
 pub use error::{Error, ErrorKind};
 pub use key::{KEY_BYTES, Key};

@@ -19,8 +19,9 @@ use crate::{
 };
 
 /// Columns appended by the provider step, in output order.
-pub const PROVIDER_COLUMNS: [&str; 27] = [
+pub const PROVIDER_COLUMNS: [&str; 28] = [
     "provider_key",
+    "bloom_construction",
     "nir_status",
     "nir_pseudonym",
     "nir_birth_date_sex_pseudonym",
@@ -531,6 +532,7 @@ fn pseudonymise_row(
     };
     row.extend([
         pseudonymiser.key_fingerprint().to_string(),
+        crate::BLOOM_CONSTRUCTION.to_string(),
         record
             .nir_status
             .map(|status| status.label().to_string())

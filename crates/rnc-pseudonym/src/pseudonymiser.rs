@@ -1,7 +1,6 @@
 //! Keyed pseudonyms of identifiers and their placement in source records.
 
 use std::fmt;
-use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
 use rnc_model::nir::check_nir;
@@ -9,9 +8,9 @@ use rnc_model::{NirStatus, PartialDate, SaltedNames, Sex, SourceRecord};
 use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::bloom::PositionCache;
+use crate::bloom::BigramKey;
 use crate::normalise::exact_form;
-use crate::{Key, RegistryLayer, bloom, normalise_name};
+use crate::{Key, RegistryLayer, normalise_name};
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
@@ -98,7 +97,6 @@ impl Domain {
 pub struct Pseudonymiser {
     exact: [HmacSha256; SUB_KEYS],
     bloom: [HmacSha256; SUB_KEYS],
-    positions: Arc<PositionCache>,
     fingerprint: String,
 }
 
@@ -114,7 +112,6 @@ impl Pseudonymiser {
         Pseudonymiser {
             exact: derive("rnc/"),
             bloom: derive("rnc/bloom/"),
-            positions: Arc::default(),
             fingerprint: key.fingerprint(),
         }
     }
@@ -167,13 +164,13 @@ impl Pseudonymiser {
     /// Returns the keyed Bloom filter of a normalised name's padded
     /// bigrams, [`crate::BLOOM_BYTES`] bytes long.
     pub fn bloom(&self, domain: Domain, normalised_name: &str) -> Vec<u8> {
-        let sub_key = domain.sub_key().0;
-        bloom::encode(
-            &self.bloom[sub_key],
-            sub_key,
-            &self.positions,
-            normalised_name,
-        )
+        self.bigram_key(domain, None).encode(normalised_name, None)
+    }
+
+    /// Returns the key of the Bloom-filter bit positions of `domain`
+    /// under `salt`.
+    fn bigram_key(&self, domain: Domain, salt: Option<&str>) -> BigramKey {
+        BigramKey::new(&self.bloom[domain.sub_key().0], salt)
     }
 
     /// Returns the keyed pseudonym of `normalised` as
@@ -219,19 +216,8 @@ impl Pseudonymiser {
         normalised_name: &str,
         salt: &str,
     ) -> Vec<u8> {
-        let sub_key = domain.sub_key().0;
-        let permutation = match stored {
-            Stored::Inner => None,
-            Stored::Sealed(layer) => Some(layer.bloom_permutation(domain)),
-        };
-        bloom::encode_salted(
-            &self.bloom[sub_key],
-            sub_key,
-            &self.positions,
-            salt,
-            normalised_name,
-            permutation,
-        )
+        self.bigram_key(domain, Some(salt))
+            .encode(normalised_name, permutation(stored, domain))
     }
 
     /// The fingerprint of the key, as [`Key::fingerprint`] gives it.
@@ -310,10 +296,19 @@ impl Pseudonymiser {
         let Some(salt) = salt else {
             return SaltedNames::default();
         };
+        // The birth and usage names share a domain, so one key of bit
+        // positions serves both.
+        let mut keys: [Option<BigramKey>; 2] = [None, None];
         let [birth_name, usage_name, first_name] =
-            names.each_ref().map(|(domain, name)| match name {
-                Some(name) => self.encode_name(stored, *domain, name, salt),
-                None => (None, None),
+            names.each_ref().map(|(domain, name)| {
+                let Some(name) = name else {
+                    return (None, None);
+                };
+                let slot = usize::from(*domain == Domain::FirstName);
+                let key = keys[slot].get_or_insert_with(|| {
+                    self.bigram_key(*domain, Some(salt))
+                });
+                self.encode_name(stored, *domain, name, salt, key)
             });
         let (birth_name_pseudonym, birth_name_bloom) = birth_name;
         let (usage_name_pseudonym, usage_name_bloom) = usage_name;
@@ -447,16 +442,17 @@ impl Pseudonymiser {
     }
 
     /// Returns the pseudonym and Bloom filter of a normalised, non-empty
-    /// name under `salt`.
+    /// name under `salt`, whose bit positions `key` gives.
     fn encode_name(
         &self,
         stored: Stored<'_>,
         domain: Domain,
         normalised: &str,
         salt: &str,
+        key: &BigramKey,
     ) -> (Option<String>, Option<Vec<u8>>) {
         let digest = self.digest(domain, Some(salt), normalised);
-        let bloom = self.bloom_stored(stored, domain, normalised, salt);
+        let bloom = key.encode(normalised, permutation(stored, domain));
         (Some(self.store(stored, domain, &digest)), Some(bloom))
     }
 }
@@ -493,6 +489,15 @@ enum Stored<'a> {
     Inner,
     /// Sealed with the registry key's layer.
     Sealed(&'a RegistryLayer),
+}
+
+/// Returns the registry layer's permutation of the Bloom-filter bits of
+/// `domain` when `stored` names a layer.
+fn permutation(stored: Stored<'_>, domain: Domain) -> Option<&[u16]> {
+    match stored {
+        Stored::Inner => None,
+        Stored::Sealed(layer) => Some(layer.bloom_permutation(domain)),
+    }
 }
 
 /// Writes a 32-byte digest as 64 lowercase hex digits.

@@ -60,6 +60,13 @@ pub struct BatchEntry {
     /// records carry the registry key alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_key_fingerprint: Option<String>,
+    /// Construction of the name Bloom filters' bit positions
+    /// (`rnc_pseudonym::BLOOM_CONSTRUCTION`). `None` in catalogues written
+    /// before rnc recorded it, whose filters hash each bigram with
+    /// HMAC-SHA-256 and agree only by chance with those of a later
+    /// construction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bloom_construction: Option<String>,
     /// UTC time of ingestion, RFC 3339.
     pub ingested_at: String,
     /// The batch's files under `staged/<batch>/`, with their rows and

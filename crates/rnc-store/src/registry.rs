@@ -814,6 +814,7 @@ mod tests {
             rows_quarantined: 0,
             key_fingerprint: "f".into(),
             provider_key_fingerprint: None,
+            bloom_construction: None,
             ingested_at: "2026-01-01T00:00:00Z".into(),
             files: Vec::new(),
         }

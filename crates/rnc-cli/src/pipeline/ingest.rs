@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use rnc_ingest::{Mapping, ReadOptions};
 use rnc_model::tables::{source_record_schema, source_records_to_batch};
 use rnc_model::{NirStatus, SourceKind};
-use rnc_pseudonym::{Key, Pseudonymiser, RegistryLayer};
+use rnc_pseudonym::{BLOOM_CONSTRUCTION, Key, Pseudonymiser, RegistryLayer};
 use rnc_store::population::read_population_csv;
 use rnc_store::{BatchCommit, BatchEntry, Registry};
 
@@ -124,6 +124,7 @@ fn ingest_one(
         read,
     } = *form;
     let started = Instant::now();
+    check_bloom_construction(registry)?;
     // The file's SHA-256 is computed while it is read, so a file already
     // ingested is found only after reading it; its batch is then dropped
     // unregistered. The writer holds the registry's lock throughout.
@@ -208,6 +209,7 @@ fn ingest_one(
         rows_quarantined: quarantined,
         key_fingerprint: key.fingerprint(),
         provider_key_fingerprint: Some(summary.provider_key.clone()),
+        bloom_construction: Some(BLOOM_CONSTRUCTION.to_string()),
         ingested_at: chrono::Utc::now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         files: Vec::new(),
@@ -253,6 +255,26 @@ fn skipped(file: &Path, earlier: &BatchEntry) -> FileReport {
         invalid_nirs: 0,
         unknown_event_dates: 0,
     }
+}
+
+/// Checks that every batch already staged has Bloom filters of this rnc's
+/// construction, before a file is read: a new batch's filters would agree
+/// with theirs only by chance.
+fn check_bloom_construction(registry: &Registry) -> anyhow::Result<()> {
+    let catalogue = registry.catalogue()?;
+    let Some(earlier) = catalogue.batches.iter().find(|batch| {
+        batch.bloom_construction.as_deref() != Some(BLOOM_CONSTRUCTION)
+    }) else {
+        return Ok(());
+    };
+    let found = earlier
+        .bloom_construction
+        .as_deref()
+        .unwrap_or("HMAC-SHA-256 of each bigram, as rnc did before it named its constructions");
+    bail!(
+        "batch {} of the registry holds Bloom filters made with {found}, but this rnc makes {BLOOM_CONSTRUCTION}, and filters of two constructions agree only by chance, so linkage would split persons: ingest all the registry's source files again into a new registry with this rnc, or keep using the rnc that built it",
+        earlier.batch_id
+    )
 }
 
 /// Checks that the records of `file` carry the same provider key as every

@@ -83,6 +83,7 @@ fn register_empty_batch(registry: &Registry) {
         rows_quarantined: 0,
         key_fingerprint: "fixture".into(),
         provider_key_fingerprint: None,
+        bloom_construction: None,
         ingested_at: "2024-01-01T00:00:00Z".into(),
         files: Vec::new(),
     };
