@@ -314,15 +314,18 @@ fn filters_of_an_older_construction_are_not_mixed() {
     batch.as_object_mut().unwrap().remove("bloom_construction");
     std::fs::write(&catalogue, written.to_string()).unwrap();
 
-    let stderr = refused_ingest(
-        dir.path(),
-        &registry,
-        "hospital_stay",
-        &feeds.join("hospital_stay.csv"),
-    );
+    let stays = feeds.join("hospital_stay.csv");
+    let stderr = refused_ingest(dir.path(), &registry, "hospital_stay", &stays);
 
     assert!(stderr.contains("batch B000001"), "{stderr}");
+    assert!(stderr.contains("HMAC-SHA-256 of each bigram"), "{stderr}");
     assert!(stderr.contains("into a new registry"), "{stderr}");
+
+    // An empty name, as a hand-edited catalogue may hold, counts as none.
+    written["batches"][0]["bloom_construction"] = "".into();
+    std::fs::write(&catalogue, written.to_string()).unwrap();
+    let stderr = refused_ingest(dir.path(), &registry, "hospital_stay", &stays);
+    assert!(stderr.contains("HMAC-SHA-256 of each bigram"), "{stderr}");
 }
 
 #[test]

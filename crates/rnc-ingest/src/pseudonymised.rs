@@ -129,16 +129,19 @@ pub(crate) fn build(
 /// chance with the registry's filters of the same names. A file without the column
 /// comes from an rnc older than the construction's name.
 fn check_bloom_construction(row: &mut Row<'_>) {
+    // The value is not echoed: a row whose columns have shifted could
+    // hold a name or a date here.
     let problem = match row.optional(BLOOM_CONSTRUCTION_COLUMN) {
         Some(BLOOM_CONSTRUCTION) => return,
-        Some(other) => format!(
-            "row's Bloom filters were made with construction {other}, \
-             but this rnc makes {BLOOM_CONSTRUCTION} (ask the provider to \
-             run rnc pseudonymise again with the registry's version of rnc)"
+        Some(_) => format!(
+            "row's Bloom filters were made with another construction than \
+             {BLOOM_CONSTRUCTION}, the one of this rnc, and would match none \
+             of the registry's (ask the provider to run rnc pseudonymise \
+             again with the registry's version of rnc)"
         ),
         None => format!(
-            "row names no construction of its Bloom filters, as files of \
-             an rnc older than construction {BLOOM_CONSTRUCTION} do; their \
+            "row has no {BLOOM_CONSTRUCTION_COLUMN} value, as in files of an \
+             rnc older than construction {BLOOM_CONSTRUCTION}, whose Bloom \
              filters match none of the registry's (ask the provider to run \
              rnc pseudonymise again with the registry's version of rnc)"
         ),
