@@ -119,9 +119,7 @@ impl<R: BufRead> DecodingReader<R> {
             // byte is never consumed unchecked.
             let take = chunk.len().min(DECODED_CHUNK / 3);
             let chunk = &chunk[..take];
-            if let Some(at) =
-                chunk.iter().position(|byte| self.encoding.rejects(*byte))
-            {
+            if let Some(at) = self.encoding.first_rejected(chunk) {
                 let byte = chunk[at];
                 let chunk = chunk.to_vec();
                 return Err(self.fail(&chunk, at as i64, Some(byte)));
@@ -138,7 +136,7 @@ impl<R: BufRead> DecodingReader<R> {
                 return Err(self.fail(&chunk, at, None));
             }
             self.newlines +=
-                chunk[..read].iter().filter(|b| **b == b'\n').count() as u64;
+                memchr::memchr_iter(b'\n', &chunk[..read]).count() as u64;
             self.consumed += read as u64;
             self.input.consume(read);
             self.lines.note(self.written, &self.decoded[..written]);
@@ -193,10 +191,9 @@ impl LineTracker {
     /// Records the line ends of `text`, which starts at offset `start` of
     /// the decoded output.
     pub fn note(&mut self, start: u64, text: &[u8]) {
-        for (index, byte) in text.iter().enumerate() {
-            if matches!(byte, b'\r' | b'\n') {
-                self.ends.push_back((start + index as u64, *byte == b'\n'));
-            }
+        for index in memchr::memchr2_iter(b'\r', b'\n', text) {
+            self.ends
+                .push_back((start + index as u64, text[index] == b'\n'));
         }
     }
 
