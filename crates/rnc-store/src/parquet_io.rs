@@ -26,7 +26,8 @@ use crate::Error;
 /// Writes `batches` to a Parquet file (zstd-compressed) at `path`, through
 /// a temporary file renamed into place. Returns the number of rows.
 ///
-/// An empty `batches` writes an empty table with `schema`.
+/// An empty `batches` writes an empty table with `schema`. When writing
+/// fails, the temporary file is removed and whatever was at `path` stays.
 ///
 /// # Errors
 ///
@@ -37,7 +38,23 @@ pub fn write_parquet(
     batches: &[RecordBatch],
 ) -> Result<u64, Error> {
     let temporary = path.with_extension("parquet.partial");
-    let file = File::create(&temporary).map_err(Error::io(&temporary))?;
+    let written = write_parquet_through(path, &temporary, schema, batches);
+    if written.is_err() {
+        // Best effort: the error that stopped the write is the one to
+        // report, and a file that cannot be removed is replaced by the
+        // next write.
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+fn write_parquet_through(
+    path: &Path,
+    temporary: &Path,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<u64, Error> {
+    let file = File::create(temporary).map_err(Error::io(temporary))?;
     let properties = writer_properties().build();
     let parquet_error = |source| Error::Parquet {
         path: path.to_path_buf(),
@@ -51,8 +68,8 @@ pub fn write_parquet(
         rows += batch.num_rows() as u64;
     }
     let file = writer.into_inner().map_err(parquet_error)?;
-    file.sync_all().map_err(Error::io(&temporary))?;
-    std::fs::rename(&temporary, path).map_err(Error::io(path))?;
+    file.sync_all().map_err(Error::io(temporary))?;
+    std::fs::rename(temporary, path).map_err(Error::io(path))?;
     Ok(rows)
 }
 
@@ -489,6 +506,25 @@ mod tests {
         );
         let back = read_parquet(&path).unwrap();
         assert_eq!(concat(schema, &back).unwrap(), batch);
+        assert!(!path.with_extension("parquet.partial").exists());
+    }
+
+    #[test]
+    fn failed_write_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the table should go: the rename fails.
+        let path = dir.path().join("t.parquet");
+        std::fs::create_dir(&path).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "cases",
+            DataType::Int32,
+            true,
+        )]));
+
+        let error = write_parquet(&path, schema, &[]).unwrap_err();
+
+        assert!(error.to_string().contains("t.parquet"), "{error}");
+        assert!(path.is_dir(), "the folder stays as it was");
         assert!(!path.with_extension("parquet.partial").exists());
     }
 
