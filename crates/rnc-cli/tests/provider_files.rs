@@ -9,7 +9,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{arg, rnc, rnc_expect};
 use rnc_model::SourceRecord;
@@ -220,11 +220,29 @@ fn provider_file_links_like_clear_file() {
     assert_eq!(persons(&all_clear), persons(&mixed));
 }
 
+/// Writes synthetic feeds under `dir/feeds` and ingests their registry
+/// extract in clear into `dir/registry`, without --provider-key: the rows
+/// are pseudonymised with the registry's own provider key, created beside
+/// the registry key, which is not the providers' key. Returns the feeds'
+/// folder and the registry.
+fn registry_of_one_batch(dir: &Path) -> (PathBuf, PathBuf) {
+    let feeds = dir.join("feeds");
+    synth_plain(&feeds, "2000", "6");
+    let registry = dir.join("registry");
+    ingest(
+        dir,
+        &registry,
+        "registry_extract",
+        &feeds.join("registry_extract.csv"),
+        false,
+    );
+    (feeds, registry)
+}
+
 #[test]
 fn provider_keys_never_mix_in_one_registry() {
     let dir = tempfile::tempdir().unwrap();
-    let feeds = dir.path().join("feeds");
-    synth_plain(&feeds, "2000", "6");
+    let (feeds, registry) = registry_of_one_batch(dir.path());
     let pseudonymised = dir.path().join("pathology.pseudonymised.csv");
     pseudonymise(
         &dir.path().join("provider.key"),
@@ -232,19 +250,8 @@ fn provider_keys_never_mix_in_one_registry() {
         &feeds.join("pathology_report.csv"),
         &pseudonymised,
     );
-    let registry = dir.path().join("registry");
-    // A clear file without --provider-key is pseudonymised with the
-    // registry's own provider key, created beside the registry key, which
-    // is not the providers' key.
-    ingest(
-        dir.path(),
-        &registry,
-        "registry_extract",
-        &feeds.join("registry_extract.csv"),
-        false,
-    );
 
-    let stderr = refused_ingest(
+    let stderr = rejected_ingest(
         dir.path(),
         &registry,
         "pathology_report",
@@ -254,10 +261,10 @@ fn provider_keys_never_mix_in_one_registry() {
     assert!(stderr.contains("never match"), "{stderr}");
 }
 
-/// Runs `rnc ingest` of `file` into `registry`, which holds one batch,
+/// Runs `rnc ingest` of `file` into `registry`, which has one batch,
 /// checks that it exits with 2 and adds no batch, and returns its
 /// standard error.
-fn refused_ingest(
+fn rejected_ingest(
     dir: &Path,
     registry: &Path,
     kind: &str,
@@ -282,23 +289,14 @@ fn refused_ingest(
         .catalogue()
         .unwrap()
         .batches;
-    assert_eq!(batches.len(), 1, "the refused file adds no batch");
+    assert_eq!(batches.len(), 1, "the rejected file adds no batch");
     stderr
 }
 
 #[test]
 fn filters_of_an_older_construction_are_not_mixed() {
     let dir = tempfile::tempdir().unwrap();
-    let feeds = dir.path().join("feeds");
-    synth_plain(&feeds, "2000", "6");
-    let registry = dir.path().join("registry");
-    ingest(
-        dir.path(),
-        &registry,
-        "registry_extract",
-        &feeds.join("registry_extract.csv"),
-        false,
-    );
+    let (feeds, registry) = registry_of_one_batch(dir.path());
     // The catalogue as an rnc older than the construction's name wrote
     // it: the batch names no construction.
     let catalogue = registry.join("catalogue.json");
@@ -315,7 +313,8 @@ fn filters_of_an_older_construction_are_not_mixed() {
     std::fs::write(&catalogue, written.to_string()).unwrap();
 
     let stays = feeds.join("hospital_stay.csv");
-    let stderr = refused_ingest(dir.path(), &registry, "hospital_stay", &stays);
+    let stderr =
+        rejected_ingest(dir.path(), &registry, "hospital_stay", &stays);
 
     assert!(stderr.contains("batch B000001"), "{stderr}");
     assert!(stderr.contains("HMAC-SHA-256 of each bigram"), "{stderr}");
@@ -324,7 +323,8 @@ fn filters_of_an_older_construction_are_not_mixed() {
     // An empty name, as a hand-edited catalogue may hold, counts as none.
     written["batches"][0]["bloom_construction"] = "".into();
     std::fs::write(&catalogue, written.to_string()).unwrap();
-    let stderr = refused_ingest(dir.path(), &registry, "hospital_stay", &stays);
+    let stderr =
+        rejected_ingest(dir.path(), &registry, "hospital_stay", &stays);
     assert!(stderr.contains("HMAC-SHA-256 of each bigram"), "{stderr}");
 }
 

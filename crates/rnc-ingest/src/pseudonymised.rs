@@ -125,12 +125,13 @@ pub(crate) fn build(
 }
 
 /// Rejects a row whose Bloom filters were made by another construction
-/// of their bit positions than this rnc's: they would agree only by
-/// chance with the registry's filters of the same names. A file without the column
-/// comes from an rnc older than the construction's name.
+/// of their bit positions than this rnc's, because they would agree only
+/// by chance with the registry's filters of the same names. A file
+/// without the column comes from an rnc older than the construction's
+/// name.
 fn check_bloom_construction(row: &mut Row<'_>) {
-    // The value is not echoed: a row whose columns have shifted could
-    // hold a name or a date here.
+    // The value is not echoed, because a row whose columns have shifted
+    // could have a name or a date here.
     let problem = match row.optional(BLOOM_CONSTRUCTION_COLUMN) {
         Some(BLOOM_CONSTRUCTION) => return,
         Some(_) => format!(

@@ -215,14 +215,19 @@ fn edit_columns(file: &str, edit: impl Fn(&mut Vec<String>)) -> String {
     edited
 }
 
+/// Returns the position of the column `name` in the header of `file`.
+fn column_of(file: &str, name: &str) -> usize {
+    let header = file.lines().next().expect("the file has a header");
+    header
+        .split(',')
+        .position(|column| column == name)
+        .unwrap_or_else(|| panic!("no column {name} in the header"))
+}
+
 #[test]
 fn filters_of_another_construction_are_quarantined() {
     let file = pseudonymised(DEATHS);
-    let header: Vec<&str> = file.lines().next().unwrap().split(',').collect();
-    let column = header
-        .iter()
-        .position(|c| *c == "bloom_construction")
-        .expect("the provider step names its construction");
+    let column = column_of(&file, "bloom_construction");
     assert!(file.lines().skip(1).all(|line| {
         line.split(',').nth(column) == Some(rnc_pseudonym::BLOOM_CONSTRUCTION)
     }));
@@ -253,7 +258,7 @@ fn filters_of_another_construction_are_quarantined() {
                 "{}",
                 row.message
             );
-            // A shifted row could hold a name here: the value is not shown.
+            // A shifted row could have a name here, so the value is not shown.
             assert!(!row.message.contains("bigram-other"), "{}", row.message);
         }
     }
@@ -262,11 +267,7 @@ fn filters_of_another_construction_are_quarantined() {
 #[test]
 fn malformed_bloom_is_quarantined() {
     let file = pseudonymised(DEATHS);
-    let header: Vec<&str> = file.lines().next().unwrap().split(',').collect();
-    let column = header
-        .iter()
-        .position(|c| *c == "first_name_month_salt_bloom")
-        .unwrap();
+    let column = column_of(&file, "first_name_month_salt_bloom");
     let mut lines: Vec<String> = file.lines().map(str::to_string).collect();
     let mut fields: Vec<String> =
         lines[1].split(',').map(str::to_string).collect();

@@ -262,27 +262,29 @@ fn skipped(file: &Path, earlier: &BatchEntry) -> FileReport {
 /// with theirs only by chance.
 fn check_bloom_construction(registry: &Registry) -> anyhow::Result<()> {
     let catalogue = registry.catalogue()?;
-    // An empty name, as a hand-edited catalogue may hold, counts as none.
-    let named = |batch: &BatchEntry| {
-        batch
-            .bloom_construction
-            .clone()
-            .filter(|name| !name.is_empty())
-    };
     let Some(earlier) = catalogue
         .batches
         .iter()
-        .find(|batch| named(batch).as_deref() != Some(BLOOM_CONSTRUCTION))
+        .find(|batch| construction_of(batch) != Some(BLOOM_CONSTRUCTION))
     else {
         return Ok(());
     };
-    let found = named(earlier).unwrap_or_else(|| {
-        "HMAC-SHA-256 of each bigram, as rnc did before it named its constructions".to_string()
-    });
+    let found = construction_of(earlier).unwrap_or(
+        "HMAC-SHA-256 of each bigram, as rnc did before it named its constructions",
+    );
     bail!(
-        "batch {} of the registry holds Bloom filters made with {found}, but this rnc makes {BLOOM_CONSTRUCTION}, and filters of two constructions agree only by chance, so linkage would split persons: ingest all the registry's source files again into a new registry with this rnc, or keep using the rnc that built it",
+        "batch {} of the registry contains Bloom filters made with {found}, but this rnc makes {BLOOM_CONSTRUCTION}, and filters of two constructions agree only by chance, so linkage would split persons: ingest all the registry's source files again into a new registry with this rnc, or keep using the rnc that built it",
         earlier.batch_id
     )
+}
+
+/// Returns the Bloom-filter construction that `batch` names. An empty
+/// name, as a hand-edited catalogue may contain, counts as none.
+fn construction_of(batch: &BatchEntry) -> Option<&str> {
+    batch
+        .bloom_construction
+        .as_deref()
+        .filter(|name| !name.is_empty())
 }
 
 /// Checks that the records of `file` carry the same provider key as every
